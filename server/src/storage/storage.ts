@@ -1,0 +1,32 @@
+/**
+ * The storage interface every backend implements. Backends know nothing of HTTP; the HTTP layer knows
+ * nothing of any backend. Keys are UTF-8 strings already validated by the HTTP layer; values are opaque.
+ */
+export interface Storage {
+  /** The backend's name, used in metrics and /healthz (`embedded`, `cassandra`). */
+  readonly backend: string;
+  /** The live value of `key`, or `undefined` when it is absent or expired. */
+  get(key: string): Promise<Buffer | undefined>;
+  /** Stores `value` under `key`; it expires after `ttlSeconds` (0 = never). Resolves once durable. */
+  set(key: string, value: Buffer, ttlSeconds: number): Promise<void>;
+  /** Removes `key`; resolves also when it was absent. */
+  delete(key: string): Promise<void>;
+  /** Resolves when the storage answers; rejects with a StorageError otherwise (readiness). */
+  ping(): Promise<void>;
+  /** Releases every resource; no call may follow. */
+  close(): Promise<void>;
+}
+
+/** Why a storage operation failed: `unavailable` is transient (503, retry later), `fault` is a bug or bad state (500). */
+export type StorageErrorKind = 'unavailable' | 'fault';
+
+/** The one error type backends throw; `cause` keeps the backend's own error for the log, never for clients. */
+export class StorageError extends Error {
+  readonly kind: StorageErrorKind;
+
+  constructor(kind: StorageErrorKind, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StorageError';
+    this.kind = kind;
+  }
+}
