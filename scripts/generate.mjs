@@ -1,0 +1,105 @@
+#!/usr/bin/env node
+// Generates server/src/generated/ from openapi/openapi.yaml: the types (openapi-typescript) and the
+// runtime contract facts (problem catalogue, session methods, default limits).
+// `--check` writes nothing and fails when a committed file differs from what the document gives.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import openapiTS, { astToString } from 'openapi-typescript';
+import { parse } from 'yaml';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const specPath = `${root}openapi/openapi.yaml`;
+const outDir = `${root}server/src/generated/`;
+const header = '// Generated from openapi/openapi.yaml by scripts/generate.mjs. Do not edit: run `npm run generate`.\n';
+const sessionPath = '/sessions/v1/{key}';
+const httpMethods = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
+
+const spec = parse(readFileSync(specPath, 'utf8'));
+
+function resolve(node) {
+  if (node?.$ref === undefined) return node;
+  return resolve(
+    node.$ref
+      .slice(2)
+      .split('/')
+      .reduce((at, part) => at[part.replaceAll('~1', '/')], spec),
+  );
+}
+
+/** Every problem response component, keyed by the last segment of its `type` URI, with the one status that answers it. */
+function problemCatalogue() {
+  const statuses = new Map();
+  for (const pathItem of Object.values(spec.paths)) {
+    const responses = httpMethods.flatMap((m) => Object.entries(pathItem[m]?.responses ?? {}));
+    const extra = pathItem['x-method-not-allowed'] ? [['405', pathItem['x-method-not-allowed']]] : [];
+    for (const [status, response] of [...responses, ...extra]) {
+      if (response.$ref === undefined) continue;
+      const seen = statuses.get(response.$ref);
+      if (seen !== undefined && seen !== Number(status)) {
+        throw new Error(`${response.$ref} answers both ${seen} and ${status}`);
+      }
+      statuses.set(response.$ref, Number(status));
+    }
+  }
+  const catalogue = {};
+  for (const [name, response] of Object.entries(spec.components.responses)) {
+    const schema = resolve(response.content?.['application/problem+json']?.schema);
+    if (schema === undefined) continue;
+    const status = statuses.get(`#/components/responses/${name}`);
+    if (status === undefined) throw new Error(`problem response ${name} is used by no operation`);
+    const type = schema.properties.type.const;
+    catalogue[type.slice(type.lastIndexOf('/') + 1)] = {
+      status,
+      type,
+      title: schema.properties.title.const,
+      detail: schema.properties.detail.default,
+    };
+  }
+  return catalogue;
+}
+
+function contractModule() {
+  const limits = spec['x-kask-limits'];
+  const methods = httpMethods.filter((m) => spec.paths[sessionPath][m] !== undefined).map((m) => m.toUpperCase());
+  return `${header}
+/** Every problem the server answers, by name: status, \`type\` URI, title and default detail. */
+export const problems = ${JSON.stringify(problemCatalogue(), null, 2)} as const;
+
+/** The methods of the session route, in the document's order (the \`Allow\` header of a 405). */
+export const sessionMethods = ${JSON.stringify(methods)} as const;
+
+/** The session route as the document writes it; the server mounts it under its configured base_uri. */
+export const sessionPathTemplate = ${JSON.stringify(sessionPath)};
+
+/** Defaults of the configurable limits. */
+export const defaultLimits = {
+  maxKeyBytes: ${limits.max_key_bytes},
+  maxValueBytes: ${limits.max_value_bytes},
+} as const;
+`;
+}
+
+async function typesModule() {
+  const ast = await openapiTS(new URL(`file://${specPath}`));
+  return `${header}${astToString(ast)}`;
+}
+
+const files = { 'openapi.ts': await typesModule(), 'contract.ts': contractModule() };
+const check = process.argv.includes('--check');
+let stale = false;
+for (const [name, text] of Object.entries(files)) {
+  const path = outDir + name;
+  if (!check) {
+    writeFileSync(path, text);
+    continue;
+  }
+  let committed = '';
+  try {
+    committed = readFileSync(path, 'utf8');
+  } catch {}
+  if (committed !== text) {
+    console.error(`server/src/generated/${name} is stale: run \`npm run generate\` and commit the result.`);
+    stale = true;
+  }
+}
+if (stale) process.exit(1);

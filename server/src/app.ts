@@ -1,0 +1,119 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
+import type { BuildInfo } from './build-info.js';
+import type { Config } from './config.js';
+import { problemBody, problemHeaders, sendProblem } from './errors.js';
+import { describeError } from './logging.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { registerOperationRoutes } from './routes/operations.js';
+import { decodedPath } from './routes/paths.js';
+import { registerSessionRoutes } from './routes/sessions.js';
+import { instrumentStorage } from './storage/instrumented.js';
+import { type Storage, StorageError } from './storage/storage.js';
+
+/** What the app is built from; it opens nothing itself. */
+export interface AppDependencies {
+  readonly config: Config;
+  readonly storage: Storage;
+  readonly build: BuildInfo;
+  readonly logger: FastifyServerOptions['logger'];
+}
+
+/** The app and its metrics (the cluster primary aggregates them). */
+export interface App {
+  readonly fastify: FastifyInstance;
+  readonly metrics: Metrics;
+}
+
+function tlsOptions(config: Config): { https: { cert: Buffer; key: Buffer } } | undefined {
+  const { cert, key } = config.tls;
+  if (cert === undefined || key === undefined) return undefined;
+  return { https: { cert: readFileSync(cert), key: readFileSync(key) } };
+}
+
+function payloadTooLargeDetail(config: Config): string {
+  return `The value is larger than ${config.max_value_bytes} bytes`;
+}
+
+/** Builds the HTTP service over `storage`; listening and shutdown are the caller's. */
+export function buildApp({ config, storage, build, logger }: AppDependencies): App {
+  const metrics = createMetrics(build);
+  const instrumented = instrumentStorage(storage, metrics);
+  const app = Fastify({
+    ...tlsOptions(config),
+    logger,
+    // Request logs would carry URLs, and URLs carry session keys.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    exposeHeadRoutes: false,
+    return503OnClosing: false,
+    bodyLimit: config.max_value_bytes,
+    requestTimeout: config.request_timeout_ms,
+    keepAliveTimeout: config.keep_alive_timeout_ms,
+    frameworkErrors(error, request, reply) {
+      // A URL the router cannot decode; its message quotes the URL, so it is neither logged nor sent.
+      reply.log.debug({ error_class: error.name }, 'request rejected by the router');
+      sendProblem(reply, 'bad_request', decodedPath(request.url), 'The request URL is malformed');
+    },
+  }) as unknown as FastifyInstance;
+  app.server.headersTimeout = config.headers_timeout_ms;
+  rejectOversizedBeforeContinue(app.server as Server, config, metrics);
+
+  // Values are opaque bytes whatever the Content-Type says, so no body is ever parsed.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+
+  app.setErrorHandler((error, request, reply) => {
+    const instance = decodedPath(request.url);
+    if (error instanceof StorageError) {
+      const fields = { kind: error.kind, backend: storage.backend, ...describeError(error.cause ?? error) };
+      if (error.kind === 'unavailable') {
+        request.log.warn(fields, 'storage unavailable');
+        return sendProblem(reply, 'service_unavailable', instance);
+      }
+      request.log.error(fields, 'storage fault');
+      return sendProblem(reply, 'server_error', instance);
+    }
+    const code = (error as { code?: string }).code;
+    if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      // The rest of an oversized body is not read: the connection is closed instead.
+      reply.header('connection', 'close');
+      return sendProblem(reply, 'payload_too_large', instance, payloadTooLargeDetail(config));
+    }
+    const status = (error as { statusCode?: number }).statusCode;
+    if (status !== undefined && status >= 400 && status < 500) {
+      request.log.info({ ...describeError(error), code }, 'malformed request');
+      return sendProblem(reply, 'bad_request', instance);
+    }
+    request.log.error(describeError(error), 'unexpected error');
+    return sendProblem(reply, 'server_error', instance);
+  });
+
+  app.setNotFoundHandler((request, reply) => sendProblem(reply, 'not_found', decodedPath(request.url)));
+
+  registerSessionRoutes(app, { config, storage: instrumented, metrics });
+  registerOperationRoutes(app, { config, storage, metrics, build });
+  return { fastify: app, metrics };
+}
+
+/**
+ * Answers `Expect: 100-continue` requests whose declared body is over the limit with 413 before the
+ * client sends it (MediaWiki's client sends Expect for bodies over 1 MiB); every other one continues.
+ */
+function rejectOversizedBeforeContinue(server: Server, config: Config, metrics: Metrics): void {
+  server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => {
+    const declared = Number(request.headers['content-length']);
+    const url = request.url ?? '/';
+    if (declared > config.max_value_bytes && url.startsWith(config.base_uri)) {
+      metrics.requests.inc({ code: '413', method: request.method ?? '' });
+      response.writeHead(413, { ...problemHeaders, connection: 'close' });
+      response.end(problemBody('payload_too_large', decodedPath(url), payloadTooLargeDetail(config)));
+      return;
+    }
+    response.writeContinue();
+    server.emit('request', request, response);
+  });
+}

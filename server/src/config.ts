@@ -1,0 +1,234 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { defaultLimits } from './generated/contract.js';
+
+// The one description of the configuration: every key, its default and its validation. The keys and
+// their meaning are Kask's (so an operator can swap binaries with the same file), plus ours; the
+// resulting object keeps the file's snake_case names so that operators and code speak of the same keys.
+
+/** A configuration file that cannot be used; the message names the key. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+interface Rule<T> {
+  readonly description: string;
+  /** Shown in documentation; `undefined` for optional keys without a default. */
+  readonly default: T;
+  parse(value: unknown, key: string): T;
+}
+
+type Shape = Record<string, Rule<unknown>>;
+type Parsed<S extends Shape> = { readonly [K in keyof S]: ReturnType<S[K]['parse']> };
+type Check<T> = (value: T, key: string) => void;
+
+function fail(key: string, message: string): never {
+  throw new ConfigError(`${key}: ${message}`);
+}
+
+function string(description: string, defaultValue: string, check?: Check<string>): Rule<string> {
+  return {
+    description,
+    default: defaultValue,
+    parse(value, key) {
+      if (value === undefined || value === null) return defaultValue;
+      if (typeof value !== 'string' || value === '') fail(key, 'must be a non-empty string');
+      check?.(value, key);
+      return value;
+    },
+  };
+}
+
+function optionalString(description: string): Rule<string | undefined> {
+  return {
+    description,
+    default: undefined,
+    parse(value, key) {
+      if (value === undefined || value === null) return undefined;
+      if (typeof value !== 'string' || value === '') fail(key, 'must be a non-empty string');
+      return value;
+    },
+  };
+}
+
+function integer(description: string, defaultValue: number, min: number, max = Number.MAX_SAFE_INTEGER): Rule<number> {
+  return {
+    description,
+    default: defaultValue,
+    parse(value, key) {
+      if (value === undefined || value === null) return defaultValue;
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+        fail(key, `must be an integer from ${min} to ${max} (got ${JSON.stringify(value)})`);
+      }
+      return value;
+    },
+  };
+}
+
+function oneOf<const T extends string>(description: string, choices: readonly T[], defaultValue: T): Rule<T> {
+  return {
+    description,
+    default: defaultValue,
+    parse(value, key) {
+      if (value === undefined || value === null) return defaultValue;
+      if (!choices.includes(value as T)) fail(key, `must be one of ${choices.join(', ')} (got ${JSON.stringify(value)})`);
+      return value as T;
+    },
+  };
+}
+
+function stringList(description: string, defaultValue: readonly string[]): Rule<readonly string[]> {
+  return {
+    description,
+    default: defaultValue,
+    parse(value, key) {
+      if (value === undefined || value === null) return defaultValue;
+      if (!Array.isArray(value) || value.length === 0 || !value.every((v) => typeof v === 'string' && v !== '')) {
+        fail(key, 'must be a non-empty list of non-empty strings');
+      }
+      return Object.freeze([...value]);
+    },
+  };
+}
+
+/** Both keys or neither, as Kask requires of certificate/key and username/password pairs. */
+function bothOrNeither<T extends object>(a: keyof T & string, b: keyof T & string): Check<T> {
+  return (value, key) => {
+    if ((value[a] === undefined) !== (value[b] === undefined)) fail(key, `${a} and ${b} must be given together`);
+  };
+}
+
+function section<S extends Shape>(description: string, shape: S, check?: Check<Parsed<S>>): Rule<Parsed<S>> & { shape: S } {
+  return {
+    description,
+    shape,
+    get default() {
+      return this.parse(undefined, '');
+    },
+    parse(value, key) {
+      if (value === null || value === undefined) value = {};
+      if (typeof value !== 'object' || Array.isArray(value)) fail(key, 'must be a mapping');
+      const input = value as Record<string, unknown>;
+      const prefix = key === '' ? '' : `${key}.`;
+      for (const name of Object.keys(input)) {
+        if (!(name in shape)) fail(`${prefix}${name}`, 'is not a known configuration key');
+      }
+      const result: Record<string, unknown> = {};
+      for (const [name, rule] of Object.entries(shape)) result[name] = rule.parse(input[name], `${prefix}${name}`);
+      const parsed = Object.freeze(result) as Parsed<S>;
+      check?.(parsed, key === '' ? '(top level)' : key);
+      return parsed;
+    },
+  };
+}
+
+function baseUri(value: string, key: string): void {
+  if (!/^\/?([A-Za-z0-9._~!$&'()*+,;=:@-]+\/?)*$/.test(value)) fail(key, 'must be a path of unreserved characters');
+}
+
+const schema = section('kask-ts configuration', {
+  service_name: string('Name in logs (appname) and metrics', 'kask'),
+  base_uri: string('Path prefix of the session route; a leading and trailing / are added', '/v1/', baseUri),
+  listen_address: string('Address to listen on', 'localhost'),
+  listen_port: integer('Port to listen on', 8080, 1, 65535),
+  default_ttl: integer('Seconds a value lives after each write; 0 = never expires', 86400, 0),
+  log_level: oneOf('Lowest level logged', ['debug', 'info', 'warning', 'error', 'fatal'], 'info'),
+  openapi_spec: optionalString('Path of an OpenAPI document to serve at /openapi instead of the built-in one'),
+  tls: section(
+    'HTTPS for the service',
+    {
+      cert: optionalString('PEM certificate chain file'),
+      key: optionalString('PEM private key file'),
+    },
+    bothOrNeither('cert', 'key'),
+  ),
+  storage: oneOf(
+    'Storage backend; default: cassandra when a cassandra block is present, else embedded',
+    ['embedded', 'cassandra'],
+    'embedded',
+  ),
+  embedded: section('The embedded LMDB store', {
+    path: string('Directory of the LMDB files', './data'),
+    purge_interval_ms: integer('Milliseconds between background purges of expired values', 60000, 100),
+  }),
+  cassandra: section('The Cassandra store', {
+    hosts: stringList('Contact points', ['localhost']),
+    port: integer('CQL native port', 9042, 1, 65535),
+    keyspace: string('Keyspace', 'kask'),
+    table: string('Table', 'values'),
+    local_dc: optionalString('Local data centre: routes queries there and makes LOCAL_QUORUM local'),
+    query_timeout_ms: integer('Milliseconds before a query fails', 12000, 1),
+    connect_timeout_ms: integer('Milliseconds before a connection attempt fails', 5000, 1),
+    authentication: section(
+      'Password authentication',
+      {
+        username: optionalString('User name'),
+        password: optionalString('Password'),
+      },
+      bothOrNeither('username', 'password'),
+    ),
+    tls: section(
+      'TLS to Cassandra; certificates are always verified',
+      {
+        ca: optionalString('PEM CA certificate file'),
+        cert: optionalString('PEM client certificate file'),
+        key: optionalString('PEM client key file'),
+      },
+      (value, key) => {
+        bothOrNeither<typeof value>('cert', 'key')(value, key);
+        if (value.cert !== undefined && value.ca === undefined) fail(key, 'ca is required when cert and key are set');
+      },
+    ),
+  }),
+  max_key_bytes: integer('Longest key accepted, in UTF-8 bytes', defaultLimits.maxKeyBytes, 1, 65535),
+  max_value_bytes: integer('Largest value accepted, in bytes', defaultLimits.maxValueBytes, 1),
+  request_timeout_ms: integer('Milliseconds a client has to send a whole request', 30000, 1),
+  headers_timeout_ms: integer('Milliseconds a client has to send the request headers', 10000, 1),
+  keep_alive_timeout_ms: integer('Milliseconds an idle keep-alive connection stays open', 5000, 1),
+});
+
+/** The validated, frozen configuration. */
+export type Config = Parsed<typeof schema.shape>;
+
+/** Every key with its description and default, for documentation. */
+export const configSchema = schema;
+
+/** What runs without a configuration file: the embedded store on localhost:8081 under /sessions/v1/. */
+const developmentFile = { listen_port: 8081, base_uri: '/sessions/v1/' };
+
+/** Validates a parsed configuration file (Kask's keys and ours); throws a ConfigError naming the key. */
+export function configFrom(file: unknown): Config {
+  const parsed = schema.parse(file, '');
+  const hasCassandraBlock = typeof file === 'object' && file !== null && 'cassandra' in file;
+  const explicitStorage = typeof file === 'object' && file !== null && 'storage' in file;
+  const base = `/${parsed.base_uri.replace(/^\/+|\/+$/g, '')}/`.replace(/^\/\/$/, '/');
+  if (parsed.headers_timeout_ms > parsed.request_timeout_ms) {
+    fail('headers_timeout_ms', 'must not exceed request_timeout_ms');
+  }
+  return Object.freeze({
+    ...parsed,
+    base_uri: base,
+    storage: explicitStorage ? parsed.storage : hasCassandraBlock ? 'cassandra' : 'embedded',
+  });
+}
+
+/** Reads and validates a YAML configuration file, or the development configuration when `path` is undefined. */
+export function loadConfig(path: string | undefined): Config {
+  if (path === undefined) return configFrom(developmentFile);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`cannot read ${path}: ${(error as Error).message}`);
+  }
+  let file: unknown;
+  try {
+    file = parse(text);
+  } catch (error) {
+    throw new ConfigError(`${path} is not valid YAML: ${(error as Error).message}`);
+  }
+  return configFrom(file);
+}

@@ -1,0 +1,53 @@
+// Generated from openapi/openapi.yaml by scripts/generate.mjs. Do not edit: run `npm run generate`.
+
+/** Every problem the server answers, by name: status, `type` URI, title and default detail. */
+export const problems = {
+  "bad_request": {
+    "status": 400,
+    "type": "https://www.mediawiki.org/wiki/Kask/errors/bad_request",
+    "title": "Bad request",
+    "detail": "The request was incorrect or malformed"
+  },
+  "not_found": {
+    "status": 404,
+    "type": "https://www.mediawiki.org/wiki/Kask/errors/not_found",
+    "title": "Not found",
+    "detail": "The value you requested was not found"
+  },
+  "method_not_allowed": {
+    "status": 405,
+    "type": "https://www.mediawiki.org/wiki/Kask/errors/method_not_allowed",
+    "title": "Method not allowed",
+    "detail": "The method is not supported for this resource"
+  },
+  "payload_too_large": {
+    "status": 413,
+    "type": "https://www.mediawiki.org/wiki/Kask/errors/payload_too_large",
+    "title": "Payload too large",
+    "detail": "The value is larger than the server accepts"
+  },
+  "server_error": {
+    "status": 500,
+    "type": "https://www.mediawiki.org/wiki/Kask/errors/server_error",
+    "title": "Internal server error",
+    "detail": "The server encountered an error with your request"
+  },
+  "service_unavailable": {
+    "status": 503,
+    "type": "https://www.mediawiki.org/wiki/Kask/errors/service_unavailable",
+    "title": "Service unavailable",
+    "detail": "The storage is unavailable; retry later"
+  }
+} as const;
+
+/** The methods of the session route, in the document's order (the `Allow` header of a 405). */
+export const sessionMethods = ["GET","POST","DELETE"] as const;
+
+/** The session route as the document writes it; the server mounts it under its configured base_uri. */
+export const sessionPathTemplate = "/sessions/v1/{key}";
+
+/** Defaults of the configurable limits. */
+export const defaultLimits = {
+  maxKeyBytes: 1024,
+  maxValueBytes: 1048576,
+} as const;

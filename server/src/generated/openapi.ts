@@ -1,0 +1,463 @@
+// Generated from openapi/openapi.yaml by scripts/generate.mjs. Do not edit: run `npm run generate`.
+export interface paths {
+    "/sessions/v1/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The session key: one percent-decoded path segment (MediaWiki sends `rawurlencode(key)`).
+                 *     At most `max_key_bytes` bytes of UTF-8 once decoded. An encoded `/`, an extra segment or a
+                 *     trailing slash answers 404; a query string answers 400.
+                 */
+                key: components["parameters"]["Key"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Read a session value
+         * @description Answers the exact bytes last stored under the key, or 404 when the key is absent or expired.
+         */
+        get: operations["getSession"];
+        put?: never;
+        /**
+         * Store a session value
+         * @description Stores the request body as it is, whatever its Content-Type (MediaWiki sends
+         *     `application/octet-stream`, or `application/x-www-form-urlencoded` when none is configured),
+         *     replacing any previous value. The value expires after the server's `default_ttl`.
+         *     A 201 means the value is durable (on Cassandra: written at LOCAL_QUORUM).
+         */
+        post: operations["setSession"];
+        /**
+         * Delete a session value
+         * @description Removes the key. Answers 204 also when the key did not exist. On Cassandra the delete is written at EACH_QUORUM, so a 204 means every data centre has it.
+         */
+        delete: operations["deleteSession"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/healthz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Liveness and build information
+         * @description Answers 200 while the process runs (also when storage is down; see `/readyz`), with Kask's build fields and the storage state.
+         */
+        get: operations["getHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/readyz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Readiness
+         * @description Answers 200 when the storage answers, 503 otherwise; for load balancers and orchestrators.
+         */
+        get: operations["getReadiness"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Prometheus metrics
+         * @description Kask's metric names (`http_requests_total`, `http_request_duration_seconds`, `kask_build_info`) plus storage metrics. No label ever holds a key.
+         */
+        get: operations["getMetrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/openapi": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * This document
+         * @description The document with the session route under the server's configured `base_uri`.
+         */
+        get: operations["getOpenApi"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
+export type webhooks = Record<string, never>;
+export interface components {
+    schemas: {
+        /** @description Opaque bytes, stored and returned exactly. Never empty. */
+        SessionValue: string;
+        /** @description An RFC 7807 problem. Fields come in Kask's order. */
+        Problem: {
+            /** Format: uri */
+            type: string;
+            title: string;
+            detail: string;
+            /** @description The decoded request path. */
+            instance: string;
+        };
+        BadRequestProblem: {
+            /** @constant */
+            type?: "https://www.mediawiki.org/wiki/Kask/errors/bad_request";
+            /** @constant */
+            title?: "Bad request";
+            /** @default The request was incorrect or malformed */
+            detail: unknown;
+        } & components["schemas"]["Problem"];
+        NotFoundProblem: {
+            /** @constant */
+            type?: "https://www.mediawiki.org/wiki/Kask/errors/not_found";
+            /** @constant */
+            title?: "Not found";
+            /** @default The value you requested was not found */
+            detail: unknown;
+        } & components["schemas"]["Problem"];
+        MethodNotAllowedProblem: {
+            /** @constant */
+            type?: "https://www.mediawiki.org/wiki/Kask/errors/method_not_allowed";
+            /** @constant */
+            title?: "Method not allowed";
+            /** @default The method is not supported for this resource */
+            detail: unknown;
+        } & components["schemas"]["Problem"];
+        PayloadTooLargeProblem: {
+            /** @constant */
+            type?: "https://www.mediawiki.org/wiki/Kask/errors/payload_too_large";
+            /** @constant */
+            title?: "Payload too large";
+            /** @default The value is larger than the server accepts */
+            detail: unknown;
+        } & components["schemas"]["Problem"];
+        ServerErrorProblem: {
+            /** @constant */
+            type?: "https://www.mediawiki.org/wiki/Kask/errors/server_error";
+            /** @constant */
+            title?: "Internal server error";
+            /** @default The server encountered an error with your request */
+            detail: unknown;
+        } & components["schemas"]["Problem"];
+        ServiceUnavailableProblem: {
+            /** @constant */
+            type?: "https://www.mediawiki.org/wiki/Kask/errors/service_unavailable";
+            /** @constant */
+            title?: "Service unavailable";
+            /** @default The storage is unavailable; retry later */
+            detail: unknown;
+        } & components["schemas"]["Problem"];
+        Health: {
+            version: string;
+            build_date: string;
+            build_host: string;
+            node_version: string;
+            storage: {
+                /** @enum {string} */
+                backend: "embedded" | "cassandra";
+                available: boolean;
+            };
+        };
+        Readiness: {
+            /** @constant */
+            status: "ready";
+        };
+    };
+    responses: {
+        /** @description The request is malformed (empty body, query string, key too long or not UTF-8). */
+        BadRequest: {
+            headers: {
+                "X-Content-Type-Options": components["headers"]["NoSniff"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["BadRequestProblem"];
+            };
+        };
+        /** @description The key is absent or expired, or the path is not a single key. */
+        NotFound: {
+            headers: {
+                "X-Content-Type-Options": components["headers"]["NoSniff"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["NotFoundProblem"];
+            };
+        };
+        /** @description The method is not supported on this route. */
+        MethodNotAllowed: {
+            headers: {
+                Allow: components["headers"]["Allow"];
+                "X-Content-Type-Options": components["headers"]["NoSniff"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["MethodNotAllowedProblem"];
+            };
+        };
+        /** @description The body is larger than `max_value_bytes`; it was not read to its end and nothing was stored. */
+        PayloadTooLarge: {
+            headers: {
+                "X-Content-Type-Options": components["headers"]["NoSniff"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["PayloadTooLargeProblem"];
+            };
+        };
+        /** @description A fault in the server or its storage; nothing can be assumed about a write. */
+        ServerError: {
+            headers: {
+                "X-Content-Type-Options": components["headers"]["NoSniff"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["ServerErrorProblem"];
+            };
+        };
+        /** @description The storage is unreachable, cannot reach the required consistency, or timed out. A write that got this answer may or may not have been applied; retry after `Retry-After` seconds. */
+        ServiceUnavailable: {
+            headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
+                "X-Content-Type-Options": components["headers"]["NoSniff"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["ServiceUnavailableProblem"];
+            };
+        };
+    };
+    parameters: {
+        /**
+         * @description The session key: one percent-decoded path segment (MediaWiki sends `rawurlencode(key)`).
+         *     At most `max_key_bytes` bytes of UTF-8 once decoded. An encoded `/`, an extra segment or a
+         *     trailing slash answers 404; a query string answers 400.
+         */
+        Key: string;
+    };
+    requestBodies: never;
+    headers: {
+        /** @description Problems are never to be sniffed as another type. */
+        NoSniff: "nosniff";
+        /**
+         * @description The methods the resource supports.
+         * @example GET, POST, DELETE
+         */
+        Allow: string;
+        /** @description Seconds after which a retry may succeed. */
+        RetryAfter: number;
+    };
+    pathItems: never;
+}
+export type $defs = Record<string, never>;
+export interface operations {
+    getSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The session key: one percent-decoded path segment (MediaWiki sends `rawurlencode(key)`).
+                 *     At most `max_key_bytes` bytes of UTF-8 once decoded. An encoded `/`, an extra segment or a
+                 *     trailing slash answers 404; a query string answers 400.
+                 */
+                key: components["parameters"]["Key"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The stored value, byte for byte. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": components["schemas"]["SessionValue"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    setSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The session key: one percent-decoded path segment (MediaWiki sends `rawurlencode(key)`).
+                 *     At most `max_key_bytes` bytes of UTF-8 once decoded. An encoded `/`, an extra segment or a
+                 *     trailing slash answers 404; a query string answers 400.
+                 */
+                key: components["parameters"]["Key"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "*/*": components["schemas"]["SessionValue"];
+            };
+        };
+        responses: {
+            /** @description Stored. The body is empty. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["ServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    deleteSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The session key: one percent-decoded path segment (MediaWiki sends `rawurlencode(key)`).
+                 *     At most `max_key_bytes` bytes of UTF-8 once decoded. An encoded `/`, an extra segment or a
+                 *     trailing slash answers 404; a query string answers 400.
+                 */
+                key: components["parameters"]["Key"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted, or was not there. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getHealth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The service is alive. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+        };
+    };
+    getReadiness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ready to serve sessions. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Readiness"];
+                };
+            };
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getMetrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Metrics in the Prometheus text format. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+        };
+    };
+    getOpenApi: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The OpenAPI document as YAML. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-yaml": string;
+                };
+            };
+        };
+    };
+}

@@ -1,0 +1,62 @@
+import { readFileSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import type { BuildInfo } from '../build-info.js';
+import type { Config } from '../config.js';
+import { sendProblem } from '../errors.js';
+import { sessionPathTemplate } from '../generated/contract.js';
+import type { Metrics } from '../metrics.js';
+import type { Storage } from '../storage/storage.js';
+
+interface OperationRouteDependencies {
+  readonly config: Config;
+  readonly storage: Storage;
+  readonly metrics: Metrics;
+  readonly build: BuildInfo;
+}
+
+const builtInSpec = new URL('../../../openapi/openapi.yaml', import.meta.url);
+
+/** The OpenAPI document served at /openapi: the configured file or ours, with the session route under base_uri. */
+function servedSpec(config: Config): string {
+  const text = readFileSync(config.openapi_spec ?? builtInSpec, 'utf8');
+  return text.replace(`\n  ${sessionPathTemplate}:`, `\n  ${config.base_uri}{key}:`);
+}
+
+async function storageAnswers(storage: Storage): Promise<boolean> {
+  try {
+    await storage.ping();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** /healthz, /readyz, /metrics and /openapi. */
+export function registerOperationRoutes(
+  app: FastifyInstance,
+  { config, storage, metrics, build }: OperationRouteDependencies,
+): void {
+  const spec = servedSpec(config);
+
+  // Kask answers /healthz whatever the method; monitoring may rely on it.
+  app.all('/healthz', async function getHealth(_request, reply) {
+    const available = await storageAnswers(storage);
+    return reply.code(200).send({ ...build, storage: { backend: storage.backend, available } });
+  });
+
+  app.get('/readyz', async function getReadiness(request, reply) {
+    if (!(await storageAnswers(storage))) return sendProblem(reply, 'service_unavailable', request.url);
+    return reply.code(200).send({ status: 'ready' });
+  });
+
+  app.get('/metrics', async function getMetrics(_request, reply) {
+    return reply
+      .code(200)
+      .type(metrics.registry.contentType)
+      .send(await metrics.registry.metrics());
+  });
+
+  app.get('/openapi', async function getOpenApi(_request, reply) {
+    return reply.code(200).type('application/x-yaml').send(spec);
+  });
+}

@@ -1,0 +1,51 @@
+/** The outcome of reading a session key from a request URL. */
+export type SessionKeyResult =
+  | { readonly ok: true; readonly key: string }
+  | { readonly ok: false; readonly problem: 'not_found' | 'bad_request'; readonly detail?: string };
+
+const notASingleKey = { ok: false, problem: 'not_found' } as const;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Reads the key from a raw request URL under `baseUri`, as Kask does: one percent-decoded path segment.
+ * An empty key, an extra segment or an encoded `/` is not a key (404); a query string, bad percent-encoding,
+ * invalid UTF-8 or a key over `maxKeyBytes` is a bad request (400).
+ */
+export function parseSessionKey(url: string, baseUri: string, maxKeyBytes: number): SessionKeyResult {
+  if (url.includes('?')) return { ok: false, problem: 'bad_request', detail: 'Query strings are not accepted' };
+  const segment = url.slice(baseUri.length);
+  if (segment === '' || segment.includes('/')) return notASingleKey;
+  const key = decodeSegment(segment);
+  if (key === undefined) {
+    return { ok: false, problem: 'bad_request', detail: 'The key is not valid percent-encoded UTF-8' };
+  }
+  if (key.includes('/')) return notASingleKey;
+  if (Buffer.byteLength(key) > maxKeyBytes) {
+    return { ok: false, problem: 'bad_request', detail: `The key is longer than ${maxKeyBytes} bytes` };
+  }
+  return { ok: true, key };
+}
+
+// NOTE: Node hands the request target over as latin1, one char per byte, so bytes above 0x7f sent
+// without percent-encoding are decoded here from bytes, like the percent-encoded ones.
+function decodeSegment(segment: string): string | undefined {
+  if (/^[\x21-\x24\x26-\x7e]*$/.test(segment)) return segment;
+  const bytes = Buffer.from(segment, 'latin1');
+  const decoded = Buffer.allocUnsafe(bytes.length);
+  let length = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    if (bytes[i] !== 0x25) {
+      decoded[length++] = bytes[i] as number;
+      continue;
+    }
+    const hex = segment.slice(i + 1, i + 3);
+    if (!/^[0-9A-Fa-f]{2}$/.test(hex)) return undefined;
+    decoded[length++] = Number.parseInt(hex, 16);
+    i += 2;
+  }
+  try {
+    return utf8.decode(decoded.subarray(0, length));
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,133 @@
+import { type Database, open } from 'lmdb';
+import { type Storage, StorageError } from './storage.js';
+
+/** LMDB's largest key with its default page size. */
+export const embeddedMaxKeyBytes = 1978;
+
+/** Where the embedded store keeps its files and how often it purges expired values. */
+export interface EmbeddedOptions {
+  readonly path: string;
+  readonly purgeIntervalMs: number;
+}
+
+// A record is the expiry (milliseconds since the epoch as a float64, 0 = never) followed by the value,
+// so that a read finds both in one lookup.
+const expiryBytes = 8;
+const purgeBatchSize = 1000;
+
+function expiryOf(record: Buffer): number {
+  return record.readDoubleBE(0);
+}
+
+function isExpired(record: Buffer, now: number): boolean {
+  const expiry = expiryOf(record);
+  return expiry !== 0 && expiry <= now;
+}
+
+function fault(operation: string, cause: unknown): StorageError {
+  return new StorageError('fault', `embedded store: ${operation} failed`, { cause });
+}
+
+/** The embedded store on an LMDB file: values and their expiry, expired ones purged in the background. */
+class EmbeddedStorage implements Storage {
+  readonly backend = 'embedded';
+  readonly #db: Database<Buffer, string>;
+  readonly #purgeTimer: NodeJS.Timeout;
+  #purging: Promise<unknown> | undefined;
+  #closed = false;
+
+  constructor(db: Database<Buffer, string>, purgeIntervalMs: number) {
+    this.#db = db;
+    this.#purgeTimer = setInterval(() => {
+      this.#purging ??= this.purgeExpired().finally(() => {
+        this.#purging = undefined;
+      });
+    }, purgeIntervalMs).unref();
+  }
+
+  async get(key: string): Promise<Buffer | undefined> {
+    let record: Buffer | undefined;
+    try {
+      record = this.#db.getBinary(key);
+    } catch (error) {
+      throw fault('get', error);
+    }
+    if (record === undefined || isExpired(record, Date.now())) return undefined;
+    return record.subarray(expiryBytes);
+  }
+
+  async set(key: string, value: Buffer, ttlSeconds: number): Promise<void> {
+    const record = Buffer.allocUnsafe(expiryBytes + value.length);
+    record.writeDoubleBE(ttlSeconds === 0 ? 0 : Date.now() + ttlSeconds * 1000, 0);
+    value.copy(record, expiryBytes);
+    try {
+      await this.#db.put(key, record);
+    } catch (error) {
+      throw fault('set', error);
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    try {
+      await this.#db.remove(key);
+    } catch (error) {
+      throw fault('delete', error);
+    }
+  }
+
+  async ping(): Promise<void> {
+    if (this.#closed) throw new StorageError('unavailable', 'embedded store: closed');
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearInterval(this.#purgeTimer);
+    await this.#purging;
+    await this.#db.close();
+  }
+
+  /** Removes every expired value, in batches so that requests are served in between. */
+  async purgeExpired(): Promise<number> {
+    let purged = 0;
+    let start: string | undefined;
+    for (;;) {
+      if (this.#closed) return purged;
+      const now = Date.now();
+      const expired: string[] = [];
+      let last: string | undefined;
+      let seen = 0;
+      for (const { key, value } of this.#db.getRange({ start, limit: purgeBatchSize, snapshot: false })) {
+        seen++;
+        last = key;
+        if (key !== start && isExpired(value, now)) expired.push(key);
+      }
+      if (expired.length > 0) {
+        // Re-checked inside the write transaction: a value rewritten since the scan is kept.
+        purged += await this.#db.transaction(() => {
+          let removed = 0;
+          for (const key of expired) {
+            const record = this.#db.getBinary(key);
+            if (record !== undefined && isExpired(record, now) && this.#db.removeSync(key)) removed++;
+          }
+          return removed;
+        });
+      }
+      if (seen < purgeBatchSize || last === undefined) return purged;
+      start = last;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+}
+
+/** Opens (creating if needed) the embedded store at `options.path`. */
+export function openEmbeddedStorage(options: EmbeddedOptions): EmbeddedStorage {
+  let db: Database<Buffer, string>;
+  try {
+    db = open<Buffer, string>({ path: options.path, encoding: 'binary', compression: false });
+  } catch (error) {
+    throw new StorageError('fault', `embedded store: cannot open ${options.path}`, { cause: error });
+  }
+  return new EmbeddedStorage(db, options.purgeIntervalMs);
+}
+
+export type { EmbeddedStorage };
