@@ -1,0 +1,123 @@
+<?php
+/**
+ * @license Apache-2.0
+ * @file
+ */
+
+namespace MediaWiki\Extension\KaskStore\Tests\Unit;
+
+use MediaWiki\Extension\KaskStore\KaskBagOStuff;
+use MediaWiki\Extension\KaskStore\Registration;
+use PHPUnit\Framework\TestCase;
+
+/**
+ * @covers \MediaWiki\Extension\KaskStore\Registration
+ */
+class RegistrationTest extends TestCase {
+	private const GLOBALS = [
+		'wgObjectCaches', 'wgKaskStoreUrl', 'wgKaskStoreCacheName', 'wgKaskStoreSerializationType',
+		'wgKaskStoreHmacKey', 'wgKaskStoreConnTimeout', 'wgKaskStoreReqTimeout', 'wgKaskStoreCaBundlePath',
+	];
+
+	/** @var array Saved globals */
+	private $saved = [];
+
+	protected function setUp(): void {
+		parent::setUp();
+		foreach ( self::GLOBALS as $name ) {
+			if ( array_key_exists( $name, $GLOBALS ) ) {
+				$this->saved[$name] = $GLOBALS[$name];
+			}
+			unset( $GLOBALS[$name] );
+		}
+	}
+
+	protected function tearDown(): void {
+		foreach ( self::GLOBALS as $name ) {
+			unset( $GLOBALS[$name] );
+		}
+		foreach ( $this->saved as $name => $value ) {
+			$GLOBALS[$name] = $value;
+		}
+		parent::tearDown();
+	}
+
+	/**
+	 * @return array Map of (setting => default) from extension.json
+	 */
+	private static function manifestDefaults(): array {
+		$manifest = json_decode( file_get_contents( __DIR__ . '/../../../extension.json' ), true );
+		return array_map( static function ( $setting ) {
+			return $setting['value'];
+		}, $manifest['config'] );
+	}
+
+	public function testEverySettingIsPrefixedAndDescribed() {
+		$manifest = json_decode( file_get_contents( __DIR__ . '/../../../extension.json' ), true );
+
+		foreach ( $manifest['config'] as $name => $setting ) {
+			$this->assertStringStartsWith( 'KaskStore', $name );
+			$this->assertNotEmpty( $setting['description'] ?? '', "$name has a description" );
+		}
+		$this->assertSame( 2, $manifest['manifest_version'] );
+		$this->assertSame( '>= 1.39.0', $manifest['requires']['MediaWiki'] );
+	}
+
+	public function testOnRegistrationAddsTheKaskObjectCacheFromTheSettings() {
+		foreach ( self::manifestDefaults() as $name => $value ) {
+			$GLOBALS["wg$name"] = $value;
+		}
+		$GLOBALS['wgKaskStoreUrl'] = 'http://127.0.0.1:8081/sessions/v1/';
+		$GLOBALS['wgKaskStoreHmacKey'] = 'secret';
+		$GLOBALS['wgObjectCaches'] = [ 'other' => [ 'class' => 'HashBagOStuff' ] ];
+
+		Registration::onRegistration();
+
+		$this->assertSame( [ 'class' => 'HashBagOStuff' ], $GLOBALS['wgObjectCaches']['other'] );
+		$this->assertSame( [
+			'class' => KaskBagOStuff::class,
+			'url' => 'http://127.0.0.1:8081/sessions/v1/',
+			'serialization_type' => 'PHP',
+			'hmac_key' => 'secret',
+			'connTimeout' => 1.2,
+			'reqTimeout' => 3.0,
+		], $GLOBALS['wgObjectCaches']['kask'] );
+	}
+
+	public function testOnRegistrationUsesTheConfiguredCacheName() {
+		$GLOBALS['wgKaskStoreCacheName'] = 'sessions';
+
+		Registration::onRegistration();
+
+		$this->assertSame( KaskBagOStuff::class, $GLOBALS['wgObjectCaches']['sessions']['class'] );
+		$this->assertArrayNotHasKey( 'kask', $GLOBALS['wgObjectCaches'] );
+	}
+
+	public function testOnRegistrationKeepsAnEntryFromLocalSettings() {
+		$GLOBALS['wgObjectCaches'] = [ 'kask' => [ 'class' => 'RESTBagOStuff', 'url' => 'http://x/' ] ];
+
+		Registration::onRegistration();
+
+		$this->assertSame( [ 'class' => 'RESTBagOStuff', 'url' => 'http://x/' ], $GLOBALS['wgObjectCaches']['kask'] );
+	}
+
+	public function testDefaultsInCodeMatchExtensionJson() {
+		$defaults = self::manifestDefaults();
+		$params = Registration::cacheParams( [] );
+
+		$this->assertSame( $defaults['KaskStoreUrl'], $params['url'] );
+		$this->assertSame( $defaults['KaskStoreSerializationType'], $params['serialization_type'] );
+		$this->assertSame( $defaults['KaskStoreHmacKey'], $params['hmac_key'] );
+		$this->assertEquals( $defaults['KaskStoreConnTimeout'], $params['connTimeout'] );
+		$this->assertEquals( $defaults['KaskStoreReqTimeout'], $params['reqTimeout'] );
+		$this->assertNull( $defaults['KaskStoreCaBundlePath'] );
+		$this->assertArrayNotHasKey( 'caBundlePath', $params );
+		$this->assertSame( 'kask', $defaults['KaskStoreCacheName'] );
+	}
+
+	public function testCacheParamsBuildAWorkingCache() {
+		$params = Registration::cacheParams( [ 'wgKaskStoreSerializationType' => 'JSON' ] );
+
+		$this->assertInstanceOf( KaskBagOStuff::class, new $params['class']( $params ) );
+	}
+}
