@@ -1,0 +1,72 @@
+<?php
+/**
+ * @license Apache-2.0
+ * @file
+ */
+
+namespace MediaWiki\Extension\KaskStore\Tests;
+
+use MultiHttpClient;
+use PHPUnit\Framework\TestCase;
+
+/**
+ * Base of the tests that talk to a running Kask-compatible server, whose session route is given
+ * by the KASK_BASE_URL environment variable (e.g. http://127.0.0.1:8081/sessions/v1/).
+ * Without it the tests are skipped. Every test uses keys of its own, so runs never collide.
+ */
+abstract class KaskServerTestCase extends TestCase {
+	/** Largest request body kask-ts accepts by default (max_value_bytes) */
+	protected const MAX_VALUE_BYTES = 1048576;
+
+	/** @var string */
+	protected $baseUrl;
+
+	/** @var RecordingLogger */
+	protected $logger;
+
+	protected function setUp(): void {
+		parent::setUp();
+		$url = getenv( 'KASK_BASE_URL' );
+		if ( !$url ) {
+			$this->markTestSkipped( 'KASK_BASE_URL is not set: no server to test against' );
+		}
+		$this->baseUrl = rtrim( $url, '/' ) . '/';
+		$this->logger = new RecordingLogger();
+	}
+
+	/**
+	 * @param string $name Readable part of the key
+	 * @return string A key no other test uses, shaped like a MediaWiki session key
+	 */
+	protected function uniqueKey( string $name = 'k' ): string {
+		return 'kaskstore_test:MWSession:' . bin2hex( random_bytes( 12 ) ) . ":$name";
+	}
+
+	/**
+	 * Send one request straight to the server, bypassing every BagOStuff.
+	 *
+	 * @param string $method
+	 * @param string $key Not yet encoded
+	 * @param string|null $body
+	 * @return array [ status, body, headers ]
+	 */
+	protected function rawRequest( string $method, string $key, ?string $body = null ): array {
+		$request = [ 'method' => $method, 'url' => $this->baseUrl . rawurlencode( $key ) ];
+		if ( $body !== null ) {
+			$request['body'] = $body;
+			$request['headers'] = [ 'content-type' => 'application/octet-stream' ];
+		}
+		$response = ( new MultiHttpClient( [ 'connTimeout' => 2, 'reqTimeout' => 5 ] ) )->run( $request );
+		return [ $response['code'], $response['body'], $response['headers'] ];
+	}
+
+	/**
+	 * @return string A base URL on a loopback port where nothing listens
+	 */
+	protected static function unreachableBaseUrl(): string {
+		$socket = stream_socket_server( 'tcp://127.0.0.1:0' );
+		$address = stream_socket_get_name( $socket, false );
+		fclose( $socket );
+		return "http://$address/sessions/v1/";
+	}
+}
