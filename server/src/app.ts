@@ -53,6 +53,13 @@ export function buildApp({ config, storage, build, logger }: AppDependencies): A
     bodyLimit: config.max_value_bytes,
     requestTimeout: config.request_timeout_ms,
     keepAliveTimeout: config.keep_alive_timeout_ms,
+    clientErrorHandler(error, socket) {
+      // Requests Node cannot parse never reach a route; they still get a problem, not fastify's JSON.
+      const code = (error as { code?: string }).code;
+      if (code === 'ECONNRESET' || socket.destroyed) return;
+      if (socket.writable) socket.write(clientErrorResponse(code));
+      socket.destroy();
+    },
     frameworkErrors(error, request, reply) {
       // A URL the router cannot decode; its message quotes the URL, so it is neither logged nor sent.
       reply.log.debug({ error_class: error.name }, 'request rejected by the router');
@@ -97,6 +104,17 @@ export function buildApp({ config, storage, build, logger }: AppDependencies): A
   registerSessionRoutes(app, { config, storage: instrumented, metrics });
   registerOperationRoutes(app, { config, storage, metrics, build });
   return { fastify: app, metrics };
+}
+
+/** The raw response to a request Node could not parse: a problem, or Node's own answer to a timeout or oversized headers. */
+function clientErrorResponse(code: string | undefined): string {
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n';
+  if (code === 'HPE_HEADER_OVERFLOW') return 'HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n';
+  const body = problemBody('bad_request', '', 'The request is not valid HTTP/1.1');
+  const head = Object.entries({ ...problemHeaders, 'content-length': Buffer.byteLength(body), connection: 'close' })
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
+  return `HTTP/1.1 400 Bad Request\r\n${head}\r\n${body}`;
 }
 
 /**

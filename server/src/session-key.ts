@@ -26,8 +26,8 @@ export function parseSessionKey(url: string, baseUri: string, maxKeyBytes: numbe
   return { ok: true, key };
 }
 
-// NOTE: Node hands the request target over as latin1, one char per byte, so bytes above 0x7f sent
-// without percent-encoding are decoded here from bytes, like the percent-encoded ones.
+// Percent-decodes to bytes, then reads them as strict UTF-8 (decodeURIComponent would also refuse
+// invalid UTF-8, but as an exception on the hot path). Node's parser already refused raw non-ASCII bytes.
 function decodeSegment(segment: string): string | undefined {
   if (/^[\x21-\x24\x26-\x7e]*$/.test(segment)) return segment;
   const bytes = Buffer.from(segment, 'latin1');

@@ -1,0 +1,130 @@
+import { randomUUID } from 'node:crypto';
+import { Agent, request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
+import { expect } from 'vitest';
+import { contractViolations } from './openapi-validator.js';
+import { target as defaultTarget, type Target } from './target.js';
+
+/** A response as received, body as bytes. */
+export interface Response {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly body: Buffer;
+}
+
+export interface RequestOptions {
+  readonly headers?: Record<string, string>;
+  /** Sent as one piece with a Content-Length, or chunk by chunk without one when an array. */
+  readonly body?: Buffer | string | readonly (Buffer | string)[];
+  readonly target?: Target;
+}
+
+const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+
+/** A key no other test uses. */
+export function newKey(label: string): string {
+  return `contract:${label}:${randomUUID()}`;
+}
+
+/** The request path of `key` under the target's base path, percent-encoded as MediaWiki does (rawurlencode). */
+export function keyPath(key: string, target: Target = defaultTarget): string {
+  return `${target.basePath}${encodeURIComponent(key).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`;
+}
+
+function check(method: string, path: string, response: Response, target: Target): Response {
+  const violations = contractViolations({ method, path, ...response }, target.basePath);
+  expect(violations, `${method} ${path} -> ${response.status} breaks the OpenAPI document`).toEqual([]);
+  return response;
+}
+
+/** Sends one request with node:http and validates the response against the OpenAPI document. */
+export function send(method: string, path: string, options: RequestOptions = {}): Promise<Response> {
+  const target = options.target ?? defaultTarget;
+  const body = options.body;
+  const headers = { ...options.headers };
+  // node:http sends no Content-Length for a GET, DELETE or OPTIONS body unless told.
+  if (body !== undefined && !Array.isArray(body)) headers['content-length'] = String(Buffer.byteLength(body as Buffer | string));
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(
+      { agent, host: target.baseUrl.hostname, port: target.baseUrl.port, method, path, headers },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => {
+          const received: Response = { status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks) };
+          try {
+            resolve(check(method, path, received, target));
+          } catch (error) {
+            reject(error);
+          }
+        });
+        response.on('error', reject);
+      },
+    );
+    request.on('error', reject);
+    if (Array.isArray(body)) {
+      for (const chunk of body) request.write(chunk);
+      request.end();
+    } else {
+      request.end(body);
+    }
+  });
+}
+
+/**
+ * Sends bytes exactly as given over a new TCP connection (for request targets node:http refuses to send)
+ * and validates the response. The request must ask the server to close the connection.
+ */
+export function sendRaw(method: string, rawPath: Buffer, headers: string, target: Target = defaultTarget): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(target.baseUrl.port), target.baseUrl.hostname);
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', reject);
+    socket.on('end', () => {
+      const raw = Buffer.concat(chunks);
+      const split = raw.indexOf('\r\n\r\n');
+      const head = raw.subarray(0, split).toString('latin1').split('\r\n');
+      const status = Number(head[0]?.split(' ')[1]);
+      const responseHeaders: Record<string, string> = {};
+      for (const line of head.slice(1)) {
+        const colon = line.indexOf(':');
+        responseHeaders[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
+      }
+      let body: Buffer = raw.subarray(split + 4);
+      if (responseHeaders['transfer-encoding'] === 'chunked') body = dechunk(body);
+      try {
+        resolve(check(method, rawPath.toString('latin1'), { status, headers: responseHeaders, body }, target));
+      } catch (error) {
+        reject(error);
+      }
+    });
+    socket.end(
+      Buffer.concat([
+        Buffer.from(`${method} `),
+        rawPath,
+        Buffer.from(` HTTP/1.1\r\nHost: test\r\nConnection: close\r\n${headers}\r\n`),
+      ]),
+    );
+  });
+}
+
+function dechunk(body: Buffer): Buffer {
+  const parts: Buffer[] = [];
+  let at = 0;
+  for (;;) {
+    const lineEnd = body.indexOf('\r\n', at);
+    const size = Number.parseInt(body.subarray(at, lineEnd).toString('latin1'), 16);
+    if (!(size > 0)) return Buffer.concat(parts);
+    parts.push(body.subarray(lineEnd + 2, lineEnd + 2 + size));
+    at = lineEnd + 2 + size + 2;
+  }
+}
+
+/** The problem body of a response, parsed. */
+export function problemOf(response: Response): Record<string, unknown> {
+  return JSON.parse(response.body.toString('utf8'));
+}
+
+/** Problem `type` URIs as Kask writes them. */
+export const kaskError = (name: string) => `https://www.mediawiki.org/wiki/Kask/errors/${name}`;

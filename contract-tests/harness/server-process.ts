@@ -1,0 +1,122 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+
+const cli = fileURLToPath(new URL('../../server/dist/cli.js', import.meta.url));
+const startDeadlineMs = 30000;
+const stopDeadlineMs = 20000;
+
+/** A kask-ts server in a child process, as an operator runs it. */
+export interface ServerProcess {
+  readonly baseUrl: string;
+  readonly origin: string;
+  readonly port: number;
+  readonly child: ChildProcess;
+  readonly directory: string;
+  /** Everything the process wrote to stdout and stderr so far. */
+  output(): string;
+  /** SIGTERM, then waits for the exit code (SIGKILL after a deadline). */
+  stop(): Promise<number | null>;
+}
+
+/** A TCP port that was free a moment ago on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+/** Spawns the CLI with `args`, collecting its output; for tests of start-up behaviour. */
+export function spawnCli(args: string[]): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` first`);
+  const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let text = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    text += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    text += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, output: () => text, exited };
+}
+
+async function waitUntilHealthy(origin: string, exited: Promise<number | null>, output: () => string): Promise<void> {
+  const deadline = Date.now() + startDeadlineMs;
+  let exitCode: number | null | undefined;
+  exited.then((code) => {
+    exitCode = code;
+  });
+  while (Date.now() < deadline) {
+    if (exitCode !== undefined) throw new Error(`kask-ts exited with ${exitCode} during start-up:\n${output()}`);
+    try {
+      const response = await fetch(`${origin}/healthz`);
+      if (response.status === 200) return;
+    } catch {}
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`kask-ts did not answer /healthz within ${startDeadlineMs} ms:\n${output()}`);
+}
+
+/**
+ * Starts kask-ts with `config` (Kask's YAML keys; listen address, port and an embedded path in a fresh
+ * directory are filled in unless given) and waits until it answers.
+ */
+export async function startServer(config: Record<string, unknown> = {}): Promise<ServerProcess> {
+  const directory = mkdtempSync(join(tmpdir(), 'kask-ts-'));
+  const port = (config.listen_port as number | undefined) ?? (await freePort());
+  const full = {
+    listen_address: '127.0.0.1',
+    listen_port: port,
+    base_uri: '/sessions/v1/',
+    embedded: { path: join(directory, 'data') },
+    ...config,
+  };
+  const configPath = join(directory, 'config.yaml');
+  writeFileSync(configPath, stringify(full));
+  const { child, output, exited } = spawnCli(['--config', configPath]);
+  const origin = `http://127.0.0.1:${port}`;
+  try {
+    await waitUntilHealthy(origin, exited, output);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+  return {
+    baseUrl: `${origin}${full.base_uri}`,
+    origin,
+    port,
+    child,
+    directory,
+    output,
+    async stop() {
+      if (child.exitCode !== null) return child.exitCode;
+      const killer = setTimeout(() => child.kill('SIGKILL'), stopDeadlineMs);
+      child.kill('SIGTERM');
+      const code = await exited;
+      clearTimeout(killer);
+      return code;
+    },
+  };
+}
+
+/** Removes a server's directory once it has stopped. */
+export function removeServerDirectory(server: ServerProcess): void {
+  rmSync(server.directory, { recursive: true, force: true });
+}
+
+/** The configuration file a server was started with, for tests that restart it. */
+export function configPathOf(server: ServerProcess): string {
+  return join(server.directory, 'config.yaml');
+}

@@ -1,0 +1,30 @@
+import { inject } from 'vitest';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** The session route's base URL of the server under test, e.g. `http://127.0.0.1:8081/sessions/v1/`. */
+    kaskBaseUrl: string;
+    /** A second server (or the same) whose default_ttl is `kaskShortTtlSeconds`, for expiry tests. */
+    kaskShortTtlBaseUrl: string;
+    kaskShortTtlSeconds: number;
+  }
+}
+
+/** Where the contract suite sends its requests: a base URL and what follows from it. */
+export interface Target {
+  readonly baseUrl: URL;
+  /** The session route's base path, e.g. `/sessions/v1/`. */
+  readonly basePath: string;
+}
+
+function targetOf(baseUrl: string): Target {
+  const url = new URL(baseUrl);
+  return { baseUrl: url, basePath: url.pathname.endsWith('/') ? url.pathname : `${url.pathname}/` };
+}
+
+/** The server under test. */
+export const target = targetOf(inject('kaskBaseUrl'));
+
+/** The server whose values expire after `shortTtlSeconds`. */
+export const shortTtlTarget = targetOf(inject('kaskShortTtlBaseUrl'));
+export const shortTtlSeconds = inject('kaskShortTtlSeconds');

@@ -1,0 +1,88 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Storage } from '../../src/storage/storage.js';
+
+/** A key no other test uses, so that backends may share one table across runs. */
+export function uniqueKey(label: string): string {
+  return `conformance:${label}:${randomUUID()}`;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The behaviour every storage backend must have. `open` is called once; the suite closes what it opened.
+ * Backends add their own cases in their own test file.
+ */
+export function describeStorageConformance(name: string, open: () => Promise<Storage>): void {
+  describe(`storage conformance: ${name}`, () => {
+    let storage: Storage;
+    beforeAll(async () => {
+      storage = await open();
+    });
+    afterAll(async () => {
+      await storage?.close();
+    });
+
+    it('get of an absent key resolves undefined', async () => {
+      expect(await storage.get(uniqueKey('absent'))).toBeUndefined();
+    });
+
+    it('set then get returns every byte value exactly', async () => {
+      const key = uniqueKey('bytes');
+      const value = Buffer.from(Array.from({ length: 512 }, (_, i) => i % 256));
+      await storage.set(key, value, 60);
+      expect(await storage.get(key)).toEqual(value);
+    });
+
+    it('set of an existing key replaces its value', async () => {
+      const key = uniqueKey('overwrite');
+      await storage.set(key, Buffer.from('first, longer value'), 60);
+      await storage.set(key, Buffer.from('second'), 60);
+      expect((await storage.get(key))?.toString()).toBe('second');
+    });
+
+    it('delete removes the value, and resolves for an absent key too', async () => {
+      const key = uniqueKey('delete');
+      await storage.set(key, Buffer.from('v'), 60);
+      await storage.delete(key);
+      expect(await storage.get(key)).toBeUndefined();
+      await expect(storage.delete(key)).resolves.toBeUndefined();
+    });
+
+    it('keys are compared as exact UTF-8 strings', async () => {
+      const base = uniqueKey('unicode');
+      const keys = [`${base}:wiki:MWSession:é`, `${base}:wiki:MWSession:e\u0301`, `${base}:Ω≈ç√:🙂`, `${base}:A`, `${base}:a`];
+      await Promise.all(keys.map((key, i) => storage.set(key, Buffer.from(String(i)), 60)));
+      for (const [i, key] of keys.entries()) expect((await storage.get(key))?.toString()).toBe(String(i));
+    });
+
+    it('a 1024-byte key and a 1 MiB value round trip', async () => {
+      const key = uniqueKey('large').padEnd(1024, 'k');
+      const value = randomBytes(1024 * 1024);
+      await storage.set(key, value, 60);
+      expect((await storage.get(key))?.equals(value)).toBe(true);
+    });
+
+    it('200 concurrent writes to distinct keys are all readable afterwards', async () => {
+      const keys = Array.from({ length: 200 }, (_, i) => uniqueKey(`concurrent-${i}`));
+      await Promise.all(keys.map((key) => storage.set(key, Buffer.from(key), 60)));
+      const values = await Promise.all(keys.map((key) => storage.get(key)));
+      expect(values.map((v) => v?.toString())).toEqual(keys);
+    });
+
+    it('set(key, value, ttl) expires after the deadline, and ttl 0 never expires', async () => {
+      const expiring = uniqueKey('ttl');
+      const forever = uniqueKey('ttl0');
+      await storage.set(expiring, Buffer.from('short'), 1);
+      await storage.set(forever, Buffer.from('forever'), 0);
+      expect((await storage.get(expiring))?.toString()).toBe('short');
+      await sleep(2200);
+      expect(await storage.get(expiring)).toBeUndefined();
+      expect((await storage.get(forever))?.toString()).toBe('forever');
+    });
+
+    it('ping resolves while the storage answers', async () => {
+      await expect(storage.ping()).resolves.toBeUndefined();
+    });
+  });
+}

@@ -1,0 +1,74 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openEmbeddedStorage } from '../../src/storage/lmdb.js';
+import { StorageError } from '../../src/storage/storage.js';
+import { describeStorageConformance, uniqueKey } from './conformance.js';
+
+const directories: string[] = [];
+function freshPath(): string {
+  const path = mkdtempSync(join(tmpdir(), 'kask-lmdb-'));
+  directories.push(path);
+  return path;
+}
+afterAll(() => {
+  for (const path of directories) rmSync(path, { recursive: true, force: true });
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describeStorageConformance('embedded (LMDB)', async () => openEmbeddedStorage({ path: freshPath(), purgeIntervalMs: 60000 }));
+
+describe('embedded store', () => {
+  it('values survive closing and reopening the store', async () => {
+    const path = freshPath();
+    const key = uniqueKey('restart');
+    const first = openEmbeddedStorage({ path, purgeIntervalMs: 60000 });
+    await first.set(key, Buffer.from('kept'), 3600);
+    await first.close();
+    const second = openEmbeddedStorage({ path, purgeIntervalMs: 60000 });
+    expect((await second.get(key))?.toString()).toBe('kept');
+    await second.close();
+  });
+
+  it('purgeExpired removes expired records and keeps live and never-expiring ones', async () => {
+    const storage = openEmbeddedStorage({ path: freshPath(), purgeIntervalMs: 60000 });
+    const expired = Array.from({ length: 2500 }, (_, i) => `expired:${String(i).padStart(5, '0')}`);
+    await Promise.all(expired.map((key) => storage.set(key, Buffer.from('x'), 1)));
+    await storage.set('live', Buffer.from('live'), 3600);
+    await storage.set('forever', Buffer.from('forever'), 0);
+    await sleep(1100);
+    expect(await storage.purgeExpired()).toBe(2500);
+    expect(await storage.purgeExpired()).toBe(0);
+    expect((await storage.get('live'))?.toString()).toBe('live');
+    expect((await storage.get('forever'))?.toString()).toBe('forever');
+    await storage.close();
+  });
+
+  it('the background purge runs on its interval without being called', async () => {
+    const storage = openEmbeddedStorage({ path: freshPath(), purgeIntervalMs: 200 });
+    await storage.set('soon-gone', Buffer.from('x'), 1);
+    await sleep(1600);
+    // Expired values already read as absent; an empty purge proves the timer removed the record.
+    expect(await storage.purgeExpired()).toBe(0);
+    await storage.close();
+  });
+
+  it('a value rewritten with a new TTL after expiring is not purged', async () => {
+    const storage = openEmbeddedStorage({ path: freshPath(), purgeIntervalMs: 60000 });
+    await storage.set('rewritten', Buffer.from('old'), 1);
+    await sleep(1100);
+    await storage.set('rewritten', Buffer.from('new'), 3600);
+    expect(await storage.purgeExpired()).toBe(0);
+    expect((await storage.get('rewritten'))?.toString()).toBe('new');
+    await storage.close();
+  });
+
+  it('ping rejects with an unavailable StorageError once closed', async () => {
+    const storage = openEmbeddedStorage({ path: freshPath(), purgeIntervalMs: 60000 });
+    await storage.close();
+    await expect(storage.ping()).rejects.toMatchObject({ kind: 'unavailable' });
+    await expect(storage.ping()).rejects.toBeInstanceOf(StorageError);
+  });
+});
