@@ -1,0 +1,40 @@
+# Shell helpers for bin/test.sh and bin/e2e-login.sh (sourced, not run).
+
+# Prints a TCP port on 127.0.0.1 that nothing listens on right now.
+free_port() {
+	php -r '$s = stream_socket_server( "tcp://127.0.0.1:0" ); $n = stream_socket_get_name( $s, false ); echo substr( $n, strrpos( $n, ":" ) + 1 );'
+}
+
+# wait_for_url URL PID [TRIES]: waits until URL answers 2xx, polling every 0.2 s, at most TRIES
+# times (default 150, i.e. 30 s). Fails early if process PID has exited.
+wait_for_url() {
+	local url=$1 pid=$2 tries=${3:-150} i
+	for (( i = 0; i < tries; i++ )); do
+		if ! kill -0 "$pid" 2>/dev/null; then
+			echo "process $pid exited while waiting for $url" >&2
+			return 1
+		fi
+		if php -r 'exit( @file_get_contents( $argv[1], false, stream_context_create( [ "http" => [ "timeout" => 2 ] ] ) ) === false ? 1 : 0 );' "$url"; then
+			return 0
+		fi
+		sleep 0.2
+	done
+	echo "no answer from $url after $tries tries" >&2
+	return 1
+}
+
+# stop_process PID: SIGTERM, then waits up to 10 s, then SIGKILL. Only for processes this script started.
+stop_process() {
+	local pid=$1 i
+	[ -n "$pid" ] || return 0
+	kill -TERM "$pid" 2>/dev/null || return 0
+	for (( i = 0; i < 50; i++ )); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.2
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		echo "process $pid ignored SIGTERM for 10 s; sending SIGKILL" >&2
+		kill -KILL "$pid" 2>/dev/null || true
+	fi
+	wait "$pid" 2>/dev/null || true
+}
