@@ -266,7 +266,8 @@ class KaskBagOStuff extends MediumSpecificBagOStuff {
 	 * GET the keys, concurrently when there are several.
 	 *
 	 * @param string[] $keys
-	 * @return array[] Map of (key => [ value or false, stored bytes or null ]), in the order of $keys
+	 * @return array[] Map of (key => [ value or false, stored bytes or null ]), in the order
+	 *  of $keys
 	 */
 	private function fetch( array $keys ): array {
 		$keys = array_values( array_unique( array_map( 'strval', $keys ) ) );
@@ -285,7 +286,10 @@ class KaskBagOStuff extends MediumSpecificBagOStuff {
 			if ( $code === 200 && is_string( $body ) ) {
 				$value = $this->envelope->decode( $body );
 				$stored = $body;
-			} elseif ( $code === 0 || ( $code >= 400 && !in_array( $code, self::MISS_STATUSES, true ) ) ) {
+			} elseif (
+				$code === 0 ||
+				( $code >= 400 && !in_array( $code, self::MISS_STATUSES, true ) )
+			) {
 				$this->handleError( 'get', $key, $response );
 			}
 			$results[$key] = [ $value, $stored ];
@@ -424,7 +428,10 @@ class KaskBagOStuff extends MediumSpecificBagOStuff {
 	private function handleError( string $operation, string $key, array $response ): void {
 		[ $code, $reason, $headers, $body, $error ] = $this->unpack( $response );
 		if ( $error === '' ) {
-			$error = $code === 0 ? 'no response' : ( $reason !== '' ? $reason : 'unexpected status' );
+			$error = $code === 0 ? 'no response' : $reason;
+		}
+		if ( $error === '' ) {
+			$error = 'unexpected status';
 		}
 		$message = 'KaskBagOStuff: {operation} failed: ({code}) {error}';
 		$context = [ 'operation' => $operation, 'code' => $code, 'error' => $error ];

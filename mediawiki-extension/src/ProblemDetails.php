@@ -47,7 +47,8 @@ class ProblemDetails {
 			return null;
 		}
 		$contentType = strtolower( trim( explode( ';', $headers['content-type'] ?? '' )[0] ) );
-		if ( $contentType !== '' && !preg_match( '!^application/([a-z0-9.+-]*\+)?json$!', $contentType ) ) {
+		$isJson = preg_match( '!^application/([a-z0-9.+-]*\+)?json$!', $contentType );
+		if ( $contentType !== '' && !$isJson ) {
 			return null;
 		}
 		$decoded = json_decode( $body, true );
@@ -80,7 +81,9 @@ class ProblemDetails {
 	 * @return array<string,string>
 	 */
 	public function toLogContext( string $key ): array {
-		$secrets = array_filter( array_unique( [ $key, rawurlencode( $key ), urlencode( $key ) ] ) );
+		$secrets = array_filter( array_unique( [
+			$key, rawurlencode( $key ), urlencode( $key )
+		] ) );
 		// Longest first, so that an encoded form is never left half-replaced
 		usort( $secrets, static function ( $a, $b ) {
 			return strlen( $b ) <=> strlen( $a );

@@ -15,6 +15,9 @@ namespace MediaWiki\Extension\KaskStore;
  * sessions in kask-ts with `$wgSessionCacheType = 'kask';`.
  */
 class Registration {
+	/** Where kask-ts listens when started without a configuration file */
+	private const DEFAULT_URL = 'http://localhost:8081/sessions/v1/';
+
 	/**
 	 * Called by ExtensionRegistry once LocalSettings.php has run (see extension.json).
 	 *
@@ -34,11 +37,14 @@ class Registration {
 	public static function cacheParams( array $settings ): array {
 		$params = [
 			'class' => KaskBagOStuff::class,
-			'url' => $settings['wgKaskStoreUrl'] ?? 'http://localhost:8081/sessions/v1/',
-			'serialization_type' => $settings['wgKaskStoreSerializationType'] ?? ValueEnvelope::TYPE_PHP,
+			'url' => $settings['wgKaskStoreUrl'] ?? self::DEFAULT_URL,
+			'serialization_type' =>
+				$settings['wgKaskStoreSerializationType'] ?? ValueEnvelope::TYPE_PHP,
 			'hmac_key' => $settings['wgKaskStoreHmacKey'] ?? '',
-			'connTimeout' => $settings['wgKaskStoreConnTimeout'] ?? KaskBagOStuff::DEFAULT_CONN_TIMEOUT,
-			'reqTimeout' => $settings['wgKaskStoreReqTimeout'] ?? KaskBagOStuff::DEFAULT_REQ_TIMEOUT,
+			'connTimeout' =>
+				$settings['wgKaskStoreConnTimeout'] ?? KaskBagOStuff::DEFAULT_CONN_TIMEOUT,
+			'reqTimeout' =>
+				$settings['wgKaskStoreReqTimeout'] ?? KaskBagOStuff::DEFAULT_REQ_TIMEOUT,
 		];
 		if ( ( $settings['wgKaskStoreCaBundlePath'] ?? null ) !== null ) {
 			$params['caBundlePath'] = $settings['wgKaskStoreCaBundlePath'];

@@ -42,7 +42,10 @@ class ValueEnvelope {
 	 * @param string $hmacKey Key for the HMAC-SHA256 signature; '' for unsigned values
 	 * @throws InvalidArgumentException For an unknown serialization type
 	 */
-	public function __construct( string $serializationType = self::TYPE_PHP, string $hmacKey = '' ) {
+	public function __construct(
+		string $serializationType = self::TYPE_PHP,
+		string $hmacKey = ''
+	) {
 		if ( $serializationType !== self::TYPE_JSON && $serializationType !== self::TYPE_PHP ) {
 			throw new InvalidArgumentException(
 				"Unknown serialization type '$serializationType' (expected JSON or PHP)"
@@ -89,7 +92,10 @@ class ValueEnvelope {
 		[ , $hmac, $payload ] = $pieces;
 		// NOTE: compared after base64_decode(), as RESTBagOStuff does, so that whatever
 		// decoding leniency it has is kept.
-		if ( $this->hmacKey !== '' && !hash_equals( $this->hmac( $payload ), base64_decode( $hmac ) ) ) {
+		if (
+			$this->hmacKey !== '' &&
+			!hash_equals( $this->hmac( $payload ), base64_decode( $hmac ) )
+		) {
 			return false;
 		}
 

@@ -53,9 +53,13 @@ class FakeHttpClient extends MultiHttpClient {
 	 * @param string $error Transport error, as MultiHttpClient reports curl errors
 	 * @return array
 	 */
-	public static function response( int $code, string $body = '', array $headers = [], string $error = '' ): array {
-		$response = [ 'code' => $code, 'reason' => '', 'headers' => $headers, 'body' => $body, 'error' => $error ];
-		return $response + [ $code, '', $headers, $body, $error ];
+	public static function response(
+		int $code, string $body = '', array $headers = [], string $error = ''
+	): array {
+		return [
+			'code' => $code, 'reason' => '', 'headers' => $headers, 'body' => $body, 'error' => $error,
+			$code, '', $headers, $body, $error,
+		];
 	}
 
 	/**
@@ -113,9 +117,14 @@ class FakeHttpClient extends MultiHttpClient {
 		$instance = rawurldecode( $path );
 		switch ( $req['method'] ) {
 			case 'GET':
-				return isset( $this->stored[$key] )
-					? self::response( 200, $this->stored[$key], [ 'content-type' => 'application/octet-stream' ] )
-					: self::problem( 404, 'not_found', 'Not found', 'The value you requested was not found', $instance );
+				if ( !isset( $this->stored[$key] ) ) {
+					return self::problem(
+						404, 'not_found', 'Not found', 'The value you requested was not found', $instance
+					);
+				}
+				return self::response(
+					200, $this->stored[$key], [ 'content-type' => 'application/octet-stream' ]
+				);
 			case 'POST':
 				$this->stored[$key] = $req['body'];
 				return self::response( 201 );

@@ -39,7 +39,10 @@ class KaskBagOStuffIntegrationTest extends KaskServerTestCase {
 	public function testSetThenGetReturnsTheValue( string $type, string $hmacKey ) {
 		$bag = $this->newBag( [ 'serialization_type' => $type, 'hmac_key' => $hmacKey ] );
 		$key = $this->uniqueKey();
-		$value = [ 'data' => [ 'wsUserID' => 1, 'wsUserName' => 'Admin' ], 'metadata' => [ 'expires' => 1700000000 ] ];
+		$value = [
+			'data' => [ 'wsUserID' => 1, 'wsUserName' => 'Admin' ],
+			'metadata' => [ 'expires' => 1700000000 ],
+		];
 
 		$this->assertTrue( $bag->set( $key, $value ) );
 		$this->assertSame( $value, $bag->get( $key ) );
@@ -97,7 +100,12 @@ class KaskBagOStuffIntegrationTest extends KaskServerTestCase {
 		for ( $i = 0; $i < 256; $i++ ) {
 			$bytes .= chr( $i );
 		}
-		$value = [ 'all bytes' => $bytes, 'invalid UTF-8' => "\xff\xfe\xc3", 'dots' => "\0...\0", 'crlf' => "\r\n\r\n" ];
+		$value = [
+			'all bytes' => $bytes,
+			'invalid UTF-8' => "\xff\xfe\xc3",
+			'dots' => "\0...\0",
+			'crlf' => "\r\n\r\n",
+		];
 
 		$this->assertTrue( $bag->set( $key, $value ) );
 		$this->assertSame( $value, $bag->get( $key ) );

@@ -152,7 +152,10 @@ class ValueEnvelopeTest extends TestCase {
 			'float' => 1.5,
 			'null' => null,
 			'true' => true,
-			'nested array' => [ 'data' => [ 'wsUserID' => 1, 'wsUserName' => 'Admin' ], 'metadata' => [ 'expires' => 1 ] ],
+			'nested array' => [
+				'data' => [ 'wsUserID' => 1, 'wsUserName' => 'Admin' ],
+				'metadata' => [ 'expires' => 1 ],
+			],
 			'unicode' => "Ünïcødé \u{1F600}",
 		];
 		$cases = [];
