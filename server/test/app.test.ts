@@ -1,0 +1,218 @@
+import { Writable } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type App, buildApp } from '../src/app.js';
+import { configFrom } from '../src/config.js';
+import { problems } from '../src/generated/contract.js';
+import { loggerOptions } from '../src/logging.js';
+import { type Storage, StorageError } from '../src/storage/storage.js';
+
+const build = { version: '1.2.3', build_date: '2026-01-01T00:00:00Z', build_host: 'test', node_version: process.version };
+const secretKey = 'enwiki:MWSession:s3cr3t-session-id';
+const secretValue = 'JSON..{"data":{"wsToken":"s3cr3t-token"}}';
+
+/** A storage that keeps values in a Map, or fails every call with `failure` when set. */
+class FakeStorage implements Storage {
+  readonly backend = 'embedded';
+  readonly values = new Map<string, { value: Buffer; ttl: number }>();
+  failure: StorageError | Error | undefined;
+
+  #check(): void {
+    if (this.failure) throw this.failure;
+  }
+  async get(key: string) {
+    this.#check();
+    return this.values.get(key)?.value;
+  }
+  async set(key: string, value: Buffer, ttl: number) {
+    this.#check();
+    this.values.set(key, { value, ttl });
+  }
+  async delete(key: string) {
+    this.#check();
+    this.values.delete(key);
+  }
+  async ping() {
+    this.#check();
+  }
+  async close() {}
+}
+
+let app: App | undefined;
+let logs = '';
+afterEach(async () => {
+  await app?.fastify.close();
+  app = undefined;
+  logs = '';
+});
+
+function appOver(storage: Storage, file: Record<string, unknown> = {}): App {
+  const config = configFrom({ base_uri: '/sessions/v1/', log_level: 'debug', ...file });
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      logs += chunk.toString();
+      done();
+    },
+  });
+  app = buildApp({ config, storage, build, logger: { ...loggerOptions(config), stream } });
+  return app;
+}
+
+const path = `/sessions/v1/${encodeURIComponent(secretKey)}`;
+
+describe('HTTP layer over a storage', () => {
+  it('POST stores the raw body with the configured default_ttl', async () => {
+    const storage = new FakeStorage();
+    const { fastify } = appOver(storage, { default_ttl: 42 });
+    const response = await fastify.inject({
+      method: 'POST',
+      url: path,
+      payload: secretValue,
+      headers: { 'content-type': 'text/plain' },
+    });
+    expect(response.statusCode).toBe(201);
+    expect(storage.values.get(secretKey)).toEqual({ value: Buffer.from(secretValue), ttl: 42 });
+  });
+
+  it.each([
+    ['unavailable', 503, 'service_unavailable'],
+    ['fault', 500, 'server_error'],
+  ] as const)('a storage error of kind %s answers %i %s', async (kind, status, name) => {
+    const storage = new FakeStorage();
+    storage.failure = new StorageError(kind, 'backend said no', { cause: new Error('driver detail') });
+    const { fastify } = appOver(storage);
+    for (const method of ['GET', 'POST', 'DELETE'] as const) {
+      const response = await fastify.inject({ method, url: path, payload: method === 'POST' ? secretValue : undefined });
+      expect(response.statusCode, method).toBe(status);
+      expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(response.json()).toMatchObject({ type: problems[name].type, instance: `/sessions/v1/${secretKey}` });
+      if (status === 503) expect(response.headers['retry-after']).toBe('1');
+      else expect(response.headers['retry-after']).toBeUndefined();
+    }
+  });
+
+  it('an unexpected error from a backend answers 500, not a crash', async () => {
+    const storage = new FakeStorage();
+    storage.failure = new TypeError('bug');
+    const { fastify } = appOver(storage);
+    const response = await fastify.inject({ method: 'GET', url: path });
+    expect(response.statusCode).toBe(500);
+    expect(response.json().type).toBe(problems.server_error.type);
+  });
+
+  it('storage failures are logged with the error class and kind, never the key or value', async () => {
+    const storage = new FakeStorage();
+    storage.failure = new StorageError('unavailable', 'backend said no', { cause: new RangeError('driver detail') });
+    const { fastify } = appOver(storage);
+    await fastify.inject({ method: 'POST', url: path, payload: secretValue, headers: { 'x-request-id': 'req-123' } });
+    const line = JSON.parse(logs.trim().split('\n').at(-1) as string);
+    expect(line).toMatchObject({
+      level: 'WARNING',
+      msg: 'storage unavailable',
+      appname: 'kask',
+      request_id: 'req-123',
+      kind: 'unavailable',
+      error_class: 'RangeError',
+    });
+    expect(line.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/);
+    expect(logs).not.toContain('s3cr3t');
+  });
+
+  it('no request writes a key or value to the log, whatever its outcome', async () => {
+    const storage = new FakeStorage();
+    const { fastify } = appOver(storage);
+    const requests = [
+      { method: 'POST', url: path, payload: secretValue },
+      { method: 'GET', url: path },
+      { method: 'GET', url: `${path}?token=s3cr3t` },
+      { method: 'PUT', url: path, payload: secretValue },
+      { method: 'POST', url: path, payload: '' },
+      { method: 'GET', url: `/sessions/v1/s3cr3t%ZZ` },
+      { method: 'GET', url: `/elsewhere/s3cr3t` },
+      { method: 'DELETE', url: path },
+    ] as const;
+    for (const request of requests) await fastify.inject(request);
+    storage.failure = new Error('s3cr3t in a message');
+    await fastify.inject({ method: 'GET', url: path });
+    expect(logs.length).toBeGreaterThan(0);
+    expect(logs.replace('s3cr3t in a message', '')).not.toContain('s3cr3t');
+  });
+
+  it('a request without X-Request-ID is logged with a generated request_id', async () => {
+    const storage = new FakeStorage();
+    storage.failure = new StorageError('fault', 'broken');
+    const { fastify } = appOver(storage);
+    await fastify.inject({ method: 'GET', url: path });
+    expect(JSON.parse(logs.trim()).request_id).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('counts session requests by code and method in http_requests_total', async () => {
+    const { fastify } = appOver(new FakeStorage());
+    await fastify.inject({ method: 'POST', url: path, payload: 'v' });
+    await fastify.inject({ method: 'GET', url: path });
+    await fastify.inject({ method: 'GET', url: '/sessions/v1/absent' });
+    const metrics = (await fastify.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toContain('http_requests_total{code="201",method="POST"} 1');
+    expect(metrics).toContain('http_requests_total{code="200",method="GET"} 1');
+    expect(metrics).toContain('http_requests_total{code="404",method="GET"} 1');
+    expect(metrics).toMatch(/http_request_duration_seconds_bucket\{le="30",code="200",method="GET"\} 1/);
+    expect(metrics).toMatch(/kask_storage_operation_duration_seconds_count\{backend="embedded",operation="get"\} 2/);
+    expect(metrics).toContain('kask_build_info{version="1.2.3"');
+    expect(metrics).not.toContain('MWSession');
+  });
+
+  it('counts storage failures by backend, operation and kind', async () => {
+    const storage = new FakeStorage();
+    storage.failure = new StorageError('unavailable', 'down');
+    const { fastify } = appOver(storage);
+    await fastify.inject({ method: 'DELETE', url: path });
+    const metrics = (await fastify.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toContain('kask_storage_errors_total{backend="embedded",operation="delete",kind="unavailable"} 1');
+    expect(metrics).toContain('http_requests_total{code="503",method="DELETE"} 1');
+  });
+
+  it('/readyz answers 200 while the storage answers and 503 with a problem when it does not', async () => {
+    const storage = new FakeStorage();
+    const { fastify } = appOver(storage);
+    expect((await fastify.inject({ method: 'GET', url: '/readyz' })).json()).toEqual({ status: 'ready' });
+    storage.failure = new StorageError('unavailable', 'down');
+    const down = await fastify.inject({ method: 'GET', url: '/readyz' });
+    expect(down.statusCode).toBe(503);
+    expect(down.json().type).toBe(problems.service_unavailable.type);
+  });
+
+  it('/healthz answers 200 with build fields and the storage state, even when storage is down, for any method', async () => {
+    const storage = new FakeStorage();
+    storage.failure = new StorageError('unavailable', 'down');
+    const { fastify } = appOver(storage);
+    for (const method of ['GET', 'POST'] as const) {
+      const response = await fastify.inject({ method, url: '/healthz' });
+      expect(response.statusCode).toBe(200);
+      expect(response.json()).toEqual({ ...build, storage: { backend: 'embedded', available: false } });
+    }
+  });
+
+  it('/openapi serves the document with the session route under the configured base_uri', async () => {
+    const { fastify } = appOver(new FakeStorage(), { base_uri: '/echoseen/v1/' });
+    const response = await fastify.inject({ method: 'GET', url: '/openapi' });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toMatch(/^application\/x-yaml/);
+    expect(response.body).toContain('\n  /echoseen/v1/{key}:\n');
+    expect(response.body).not.toContain('\n  /sessions/v1/{key}:\n');
+  });
+
+  it('a route under another base_uri serves sessions there and 404s the default one', async () => {
+    const storage = new FakeStorage();
+    const { fastify } = appOver(storage, { base_uri: '/echoseen/v1/' });
+    expect((await fastify.inject({ method: 'POST', url: '/echoseen/v1/k', payload: 'v' })).statusCode).toBe(201);
+    expect((await fastify.inject({ method: 'GET', url: '/sessions/v1/k' })).statusCode).toBe(404);
+  });
+
+  it('max_key_bytes and max_value_bytes from the configuration are enforced', async () => {
+    const { fastify } = appOver(new FakeStorage(), { max_key_bytes: 4, max_value_bytes: 8 });
+    expect((await fastify.inject({ method: 'POST', url: '/sessions/v1/abcd', payload: '12345678' })).statusCode).toBe(201);
+    expect((await fastify.inject({ method: 'POST', url: '/sessions/v1/abcde', payload: '1' })).statusCode).toBe(400);
+    const tooLarge = await fastify.inject({ method: 'POST', url: '/sessions/v1/abcd', payload: '123456789' });
+    expect(tooLarge.statusCode).toBe(413);
+    expect(tooLarge.json().detail).toBe('The value is larger than 8 bytes');
+  });
+});

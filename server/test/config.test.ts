@@ -1,0 +1,155 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, configFrom, loadConfig } from '../src/config.js';
+import { defaultLimits } from '../src/generated/contract.js';
+
+// Every key of Kask's configuration file, as the reference lists them.
+const kaskFile = `
+service_name: sessionstore
+base_uri: /sessions/v1/
+listen_address: 0.0.0.0
+listen_port: 8081
+default_ttl: 86400
+log_level: warning
+openapi_spec: /etc/kask/openapi.yaml
+tls:
+  cert: /etc/kask/cert.pem
+  key: /etc/kask/key.pem
+cassandra:
+  hosts: [cassandra-1, cassandra-2]
+  port: 9042
+  keyspace: sessions
+  table: values
+  local_dc: eqiad
+  query_timeout_ms: 12000
+  connect_timeout_ms: 5000
+  authentication:
+    username: kask
+    password: secret
+  tls:
+    ca: /etc/kask/ca.pem
+    cert: /etc/kask/client.pem
+    key: /etc/kask/client-key.pem
+`;
+
+function fileWith(text: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'kask-config-')), 'config.yaml');
+  writeFileSync(path, text);
+  return path;
+}
+
+describe('configuration', () => {
+  it("accepts every key of Kask's file with Kask's meaning", () => {
+    const config = loadConfig(fileWith(kaskFile));
+    expect(config).toMatchObject({
+      service_name: 'sessionstore',
+      base_uri: '/sessions/v1/',
+      listen_address: '0.0.0.0',
+      listen_port: 8081,
+      log_level: 'warning',
+      tls: { cert: '/etc/kask/cert.pem', key: '/etc/kask/key.pem' },
+      storage: 'cassandra',
+      cassandra: {
+        hosts: ['cassandra-1', 'cassandra-2'],
+        keyspace: 'sessions',
+        local_dc: 'eqiad',
+        authentication: { username: 'kask', password: 'secret' },
+        tls: { ca: '/etc/kask/ca.pem' },
+      },
+    });
+  });
+
+  it("a Kask file with storage: embedded added selects the embedded store and keeps Kask's keys", () => {
+    const config = loadConfig(fileWith(`${kaskFile}storage: embedded\n`));
+    expect(config.storage).toBe('embedded');
+    expect(config.cassandra.keyspace).toBe('sessions');
+  });
+
+  it("keys missing from a file take Kask's defaults", () => {
+    expect(configFrom({})).toMatchObject({
+      service_name: 'kask',
+      base_uri: '/v1/',
+      listen_address: 'localhost',
+      listen_port: 8080,
+      default_ttl: 86400,
+      log_level: 'info',
+      storage: 'embedded',
+      cassandra: {
+        hosts: ['localhost'],
+        port: 9042,
+        keyspace: 'kask',
+        table: 'values',
+        query_timeout_ms: 12000,
+        connect_timeout_ms: 5000,
+      },
+    });
+  });
+
+  it('without a file: the embedded store in ./data on localhost:8081 under /sessions/v1/, TTL 86400', () => {
+    expect(loadConfig(undefined)).toMatchObject({
+      storage: 'embedded',
+      embedded: { path: './data' },
+      listen_address: 'localhost',
+      listen_port: 8081,
+      base_uri: '/sessions/v1/',
+      default_ttl: 86400,
+    });
+  });
+
+  it('the default limits are the OpenAPI document’s', () => {
+    expect(configFrom({})).toMatchObject({
+      max_key_bytes: defaultLimits.maxKeyBytes,
+      max_value_bytes: defaultLimits.maxValueBytes,
+    });
+  });
+
+  it.each([
+    ['sessions/v1', '/sessions/v1/'],
+    ['/echoseen/v1', '/echoseen/v1/'],
+    ['/', '/'],
+  ])('base_uri %s gets a leading and trailing slash: %s', (given, expected) => {
+    expect(configFrom({ base_uri: given }).base_uri).toBe(expected);
+  });
+
+  it.each([
+    [{ listne_port: 1 }, 'listne_port: is not a known configuration key'],
+    [{ cassandra: { hots: ['a'] } }, 'cassandra.hots: is not a known configuration key'],
+    [{ default_ttl: -1 }, 'default_ttl: must be an integer from 0'],
+    [{ listen_port: 70000 }, 'listen_port: must be an integer from 1 to 65535'],
+    [{ listen_port: '8080' }, 'listen_port: must be an integer'],
+    [{ log_level: 'verbose' }, 'log_level: must be one of debug, info, warning, error, fatal'],
+    [{ tls: { cert: '/c.pem' } }, 'tls: cert and key must be given together'],
+    [
+      { cassandra: { authentication: { username: 'u' } } },
+      'cassandra.authentication: username and password must be given together',
+    ],
+    [{ cassandra: { tls: { cert: '/c', key: '/k' } } }, 'cassandra.tls: ca is required when cert and key are set'],
+    [{ cassandra: { tls: { ca: '/ca', key: '/k' } } }, 'cassandra.tls: cert and key must be given together'],
+    [{ cassandra: { hosts: [] } }, 'cassandra.hosts: must be a non-empty list'],
+    [{ storage: 'redis' }, 'storage: must be one of embedded, cassandra'],
+    [{ max_value_bytes: 0 }, 'max_value_bytes: must be an integer from 1'],
+    [{ headers_timeout_ms: 5000, request_timeout_ms: 1000 }, 'headers_timeout_ms: must not exceed request_timeout_ms'],
+    [{ base_uri: '/a b/' }, 'base_uri: must be a path'],
+    [{ embedded: 'here' }, 'embedded: must be a mapping'],
+  ])('%j is refused: "%s"', (file, message) => {
+    expect(() => configFrom(file)).toThrow(ConfigError);
+    expect(() => configFrom(file)).toThrow(message);
+  });
+
+  it('a file that is not YAML is refused with its path', () => {
+    const path = fileWith('listen_port: [unclosed');
+    expect(() => loadConfig(path)).toThrow(`${path} is not valid YAML`);
+  });
+
+  it('a missing file is refused with its path', () => {
+    expect(() => loadConfig('/nonexistent/kask.yaml')).toThrow('cannot read /nonexistent/kask.yaml');
+  });
+
+  it('the configuration is frozen', () => {
+    const config = configFrom({});
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.cassandra)).toBe(true);
+  });
+});

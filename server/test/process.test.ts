@@ -1,0 +1,123 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  configPathOf,
+  freePort,
+  removeServerDirectory,
+  type ServerProcess,
+  spawnCli,
+  startServer,
+} from '../../contract-tests/harness/server-process.js';
+
+const started: ServerProcess[] = [];
+afterEach(async () => {
+  for (const server of started.splice(0)) {
+    await server.stop();
+    removeServerDirectory(server);
+  }
+});
+
+async function start(config: Record<string, unknown> = {}): Promise<ServerProcess> {
+  const server = await startServer(config);
+  started.push(server);
+  return server;
+}
+
+describe('the kask-ts process', () => {
+  it('--help prints the usage and exits 0', async () => {
+    const cli = spawnCli(['--help']);
+    expect(await cli.exited).toBe(0);
+    expect(cli.output()).toContain('Usage: kask-ts [--config FILE]');
+  });
+
+  it('--version prints the package version and exits 0', async () => {
+    const cli = spawnCli(['--version']);
+    expect(await cli.exited).toBe(0);
+    expect(cli.output()).toMatch(/^kask-ts \d+\.\d+\.\d+\n$/);
+  });
+
+  it('an unknown option exits 2 with the usage', async () => {
+    const cli = spawnCli(['--confg', 'x']);
+    expect(await cli.exited).toBe(2);
+    expect(cli.output()).toContain("Unknown option '--confg'");
+  });
+
+  it('an invalid configuration exits 2 naming the key', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'kask-bad-')), 'config.yaml');
+    writeFileSync(path, 'listen_port: 8080\ncassandra:\n  query_timeout: 100\n');
+    const cli = spawnCli(['--config', path]);
+    expect(await cli.exited).toBe(2);
+    expect(cli.output()).toContain('configuration error: cassandra.query_timeout: is not a known configuration key');
+  });
+
+  it("starts from a Kask configuration file with storage: embedded added, and logs Kask's fields", async () => {
+    const port = await freePort();
+    const server = await start({
+      service_name: 'sessionstore',
+      listen_port: port,
+      default_ttl: 3600,
+      log_level: 'info',
+      storage: 'embedded',
+      cassandra: { hosts: ['localhost'], port: 9042, keyspace: 'sessions', table: 'values', local_dc: 'dc1' },
+    });
+    expect((await fetch(`${server.baseUrl}k`, { method: 'POST', body: 'v' })).status).toBe(201);
+    const line = JSON.parse(server.output().trim().split('\n')[0] as string);
+    expect(line).toMatchObject({ appname: 'sessionstore', level: 'INFO', msg: expect.any(String), time: expect.any(String) });
+  });
+
+  it('values survive a restart of the embedded store', async () => {
+    const first = await start();
+    expect((await fetch(`${first.baseUrl}persistent`, { method: 'POST', body: 'survives' })).status).toBe(201);
+    expect(await first.stop()).toBe(0);
+    const second = spawnCli(['--config', configPathOf(first)]);
+    try {
+      let response: Response | undefined;
+      for (let attempt = 0; attempt < 100 && response === undefined; attempt++) {
+        response = await fetch(`${first.baseUrl}persistent`).catch(() => undefined);
+        if (response === undefined) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(response?.status).toBe(200);
+      expect(await response?.text()).toBe('survives');
+    } finally {
+      second.child.kill('SIGTERM');
+      await second.exited;
+    }
+  });
+
+  it('SIGTERM lets an in-flight request finish, then exits 0', async () => {
+    const server = await start();
+    const url = new URL(`${server.baseUrl}in-flight`);
+    const answered = new Promise<number>((resolve, reject) => {
+      const post = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST' }, (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      });
+      post.on('error', reject);
+      post.write('first half, ');
+      setTimeout(() => {
+        server.child.kill('SIGTERM');
+        setTimeout(() => post.end('second half'), 300);
+      }, 200);
+    });
+    expect(await answered).toBe(201);
+    expect(await server.stop()).toBe(0);
+    expect(server.output()).toContain('shutting down');
+  });
+
+  it('the log of a whole contract-like session holds no key and no value', async () => {
+    const server = await start({ log_level: 'debug' });
+    const key = encodeURIComponent('wiki:MWSession:s3cr3tid');
+    await fetch(`${server.baseUrl}${key}`, { method: 'POST', body: 's3cr3tvalue' });
+    await fetch(`${server.baseUrl}${key}`);
+    await fetch(`${server.baseUrl}${key}?s3cr3t=1`);
+    await fetch(`${server.baseUrl}${key}`, { method: 'PUT', body: 's3cr3tvalue' });
+    await fetch(`${server.baseUrl}${key}`, { method: 'POST', body: Buffer.alloc(1024 * 1024 + 1) });
+    await fetch(`${server.baseUrl}s3cr3t%ZZ`);
+    await fetch(`${server.baseUrl}${key}`, { method: 'DELETE' });
+    await server.stop();
+    expect(server.output()).not.toContain('s3cr3t');
+  });
+});

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { parseSessionKey } from '../src/session-key.js';
+
+const base = '/sessions/v1/';
+const parse = (url: string, max = 1024) => parseSessionKey(url, base, max);
+
+describe('parseSessionKey', () => {
+  it('decodes one percent-encoded segment', () => {
+    expect(parse('/sessions/v1/enwiki%3AMWSession%3Aabc')).toEqual({ ok: true, key: 'enwiki:MWSession:abc' });
+  });
+
+  it('keeps + as a plus (paths are not form-encoded)', () => {
+    expect(parse('/sessions/v1/a+b')).toEqual({ ok: true, key: 'a+b' });
+  });
+
+  it('decodes multi-byte UTF-8', () => {
+    expect(parse('/sessions/v1/%C3%A9%F0%9F%99%82')).toEqual({ ok: true, key: 'é🙂' });
+  });
+
+  it.each(['/sessions/v1/', '/sessions/v1/a/b', '/sessions/v1/a/', '/sessions/v1/a%2Fb', '/sessions/v1/a%2fb'])(
+    '%s is not a single key (not_found)',
+    (url) => {
+      expect(parse(url)).toMatchObject({ ok: false, problem: 'not_found' });
+    },
+  );
+
+  it.each(['/sessions/v1/a?x=1', '/sessions/v1/a?', '/sessions/v1/?x'])('%s has a query string (bad_request)', (url) => {
+    expect(parse(url)).toMatchObject({ ok: false, problem: 'bad_request', detail: 'Query strings are not accepted' });
+  });
+
+  it.each(['/sessions/v1/%FF', '/sessions/v1/%C3', '/sessions/v1/%ED%A0%80', '/sessions/v1/%G1', '/sessions/v1/abc%'])(
+    '%s is not valid percent-encoded UTF-8 (bad_request)',
+    (url) => {
+      expect(parse(url)).toMatchObject({ ok: false, problem: 'bad_request' });
+    },
+  );
+
+  it('counts the limit in UTF-8 bytes of the decoded key', () => {
+    expect(parse(`/sessions/v1/${'%C3%A9'.repeat(5)}`, 10)).toEqual({ ok: true, key: 'é'.repeat(5) });
+    expect(parse(`/sessions/v1/${'%C3%A9'.repeat(5)}a`, 10)).toMatchObject({
+      ok: false,
+      problem: 'bad_request',
+      detail: 'The key is longer than 10 bytes',
+    });
+  });
+});
