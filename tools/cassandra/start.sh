@@ -14,6 +14,8 @@
 #   --cluster NAME       cluster name, the same on every node                 (kask-ts)
 #   --heap SIZE          JVM heap, at most 1 GiB                              (768M)
 #   --timeout SECONDS    deadline for the node to answer CQL                  (240)
+#   --commitlog-sync M   periodic: acknowledges before fsync (Cassandra's default, fast); batch: after fsync,
+#                        so an acknowledged write survives kill -9 even with one replica          (periodic)
 #   --password-auth      PasswordAuthenticator (superuser cassandra/cassandra)
 #
 # Running it again for a node that is up only waits for it to answer. Stop with stop.sh NAME.
@@ -25,7 +27,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 
 name=node1 address=127.0.0.1 dc=datacenter1 rack=rack1 seeds=''
-native_port=9042 storage_port=7000 jmx_port=7199 token=0 cluster=kask-ts heap=768M timeout=240
+native_port=9042 storage_port=7000 jmx_port=7199 token=0 cluster=kask-ts heap=768M timeout=240 commitlog_sync=periodic
 authenticator=AllowAllAuthenticator authorizer=AllowAllAuthorizer credentials=()
 
 while (($#)); do
@@ -42,6 +44,7 @@ while (($#)); do
     --cluster) cluster="$2"; shift 2 ;;
     --heap) heap="$2"; shift 2 ;;
     --timeout) timeout="$2"; shift 2 ;;
+    --commitlog-sync) commitlog_sync="$2"; shift 2 ;;
     --password-auth)
       authenticator=PasswordAuthenticator authorizer=CassandraAuthorizer
       credentials=(--username cassandra --password cassandra)
@@ -52,6 +55,7 @@ while (($#)); do
 done
 [[ "$name" =~ ^[A-Za-z0-9_.-]+$ ]] || { echo "start.sh: bad node name '$name'" >&2; exit 2; }
 [[ "$address" =~ ^127\. ]] || { echo "start.sh: address must be on loopback (127.0.0.0/8), got $address" >&2; exit 2; }
+[[ "$commitlog_sync" == periodic || "$commitlog_sync" == batch ]] || { echo "start.sh: --commitlog-sync is periodic or batch" >&2; exit 2; }
 seeds="${seeds:-$address}"
 
 java="${KASK_CASSANDRA_JAVA:-/usr/lib/jvm/java-17-openjdk-amd64/bin/java}"
@@ -93,6 +97,11 @@ lib="$("$here/install.sh")"
 jamm="$(ls "$lib"/jamm-*.jar | head -n1)"
 mkdir -p "$conf" "$logs" "$node_dir"/{data,commitlog,saved_caches,hints,cdc_raw,triggers}
 
+if [[ "$commitlog_sync" == batch ]]; then
+  commitlog_yaml='commitlog_sync: batch'
+else
+  commitlog_yaml=$'commitlog_sync: periodic\ncommitlog_sync_period: 10000ms'
+fi
 seed_list="$(echo "$seeds" | sed "s/\([^,]*\)/\1:$storage_port/g")"
 # NOTE: Cassandra 5.0 refuses unknown keys in cassandra.yaml, so this file holds only keys it knows.
 cat >"$conf/cassandra.yaml" <<YAML
@@ -115,8 +124,7 @@ commitlog_directory: $node_dir/commitlog
 saved_caches_directory: $node_dir/saved_caches
 hints_directory: $node_dir/hints
 cdc_raw_directory: $node_dir/cdc_raw
-commitlog_sync: periodic
-commitlog_sync_period: 10000ms
+$commitlog_yaml
 commitlog_segment_size: 8MiB
 authenticator: $authenticator
 authorizer: $authorizer

@@ -1,0 +1,112 @@
+import { lookup } from 'node:dns/promises';
+import { readFileSync } from 'node:fs';
+import { auth, Client, type ClientOptions, policies } from 'cassandra-driver';
+
+/** How to reach a Cassandra cluster: Kask's `cassandra.*` connection keys, in milliseconds and file paths. */
+export interface CassandraConnectionOptions {
+  readonly hosts: readonly string[];
+  readonly port: number;
+  /** The data centre that serves LOCAL_QUORUM; absent: the data centre of the first contact point that answers. */
+  readonly localDc?: string;
+  readonly queryTimeoutMs: number;
+  readonly connectTimeoutMs: number;
+  readonly username?: string;
+  readonly password?: string;
+  readonly tls?: CassandraTlsOptions;
+}
+
+/** Client TLS to Cassandra: the CA that signed the nodes' certificates, and an optional client certificate. */
+export interface CassandraTlsOptions {
+  readonly caPath: string;
+  readonly certPath?: string;
+  readonly keyPath?: string;
+}
+
+// The driver's default reconnection schedule grows to 10 minutes: a node that returns would then stay
+// unused for minutes. Capping it at a few seconds keeps recovery after an outage prompt.
+const reconnectBaseDelayMs = 500;
+const reconnectMaxDelayMs = 5000;
+
+function contactPointsOf(options: CassandraConnectionOptions): string[] {
+  return options.hosts.map((host) => (host.includes(':') && !host.startsWith('[') ? `[${host}]` : host));
+}
+
+function tlsOptionsOf(tls: CassandraTlsOptions): NonNullable<ClientOptions['sslOptions']> {
+  return {
+    ca: [readFileSync(tls.caPath)],
+    cert: tls.certPath === undefined ? undefined : readFileSync(tls.certPath),
+    key: tls.keyPath === undefined ? undefined : readFileSync(tls.keyPath),
+    // NOTE: cassandra-driver 4.x defaults rejectUnauthorized to false; certificates must always be verified.
+    rejectUnauthorized: true,
+  };
+}
+
+function baseClientOptions(options: CassandraConnectionOptions): ClientOptions {
+  return {
+    contactPoints: contactPointsOf(options),
+    protocolOptions: { port: options.port },
+    socketOptions: { connectTimeout: options.connectTimeoutMs, readTimeout: options.queryTimeoutMs },
+    authProvider:
+      options.username === undefined ? undefined : new auth.PlainTextAuthProvider(options.username, options.password ?? ''),
+    sslOptions: options.tls === undefined ? undefined : tlsOptionsOf(options.tls),
+    policies: {
+      reconnection: new policies.reconnection.ExponentialReconnectionPolicy(reconnectBaseDelayMs, reconnectMaxDelayMs, false),
+    },
+  };
+}
+
+function ipOf(hostAddress: string): string {
+  return hostAddress.slice(0, hostAddress.lastIndexOf(':')).replace(/^\[|\]$/g, '');
+}
+
+/**
+ * Without `local_dc` Kask routes round robin over every node, so LOCAL_QUORUM means "quorum in whichever data
+ * centre the coordinator is in". We route to the data centre of the first contact point that answers instead
+ * (as the DataStax drivers did): with one data centre this is the same, with several it keeps work local.
+ */
+async function contactPointDataCentre(options: CassandraConnectionOptions): Promise<string> {
+  const probe = new Client({
+    ...baseClientOptions(options),
+    policies: { loadBalancing: new policies.loadBalancing.RoundRobinPolicy() },
+    pooling: { warmup: false },
+  });
+  try {
+    await probe.connect();
+    const upHosts = probe.hosts.values().filter((host) => host.isUp());
+    for (const name of options.hosts) {
+      const addresses = new Set((await lookup(name, { all: true })).map((resolved) => resolved.address));
+      const contactHost = upHosts.find((host) => addresses.has(ipOf(host.address)));
+      if (contactHost !== undefined) return contactHost.datacenter;
+    }
+    const dataCentres = new Set(upHosts.map((host) => host.datacenter));
+    const [onlyDataCentre] = dataCentres;
+    if (dataCentres.size === 1 && onlyDataCentre !== undefined) return onlyDataCentre;
+    throw new Error(`cassandra: cannot tell the local data centre among ${[...dataCentres].join(', ')}; set local_dc`);
+  } finally {
+    await probe.shutdown();
+  }
+}
+
+/** One attempt to open a connected client: DC-aware and token-aware, TLS verified, prompt reconnection. */
+export async function connectCassandra(options: CassandraConnectionOptions): Promise<Client> {
+  const localDataCenter = options.localDc ?? (await contactPointDataCentre(options));
+  const base = baseClientOptions(options);
+  const client = new Client({
+    ...base,
+    localDataCenter,
+    policies: {
+      ...base.policies,
+      loadBalancing: new policies.loadBalancing.TokenAwarePolicy(
+        new policies.loadBalancing.DCAwareRoundRobinPolicy(localDataCenter),
+      ),
+    },
+  });
+  try {
+    await client.connect();
+    return client;
+  } catch (error) {
+    // A client whose first connection failed keeps timers and sockets; release them before a retry.
+    await client.shutdown().catch(() => undefined);
+    throw error;
+  }
+}

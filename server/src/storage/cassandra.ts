@@ -1,0 +1,154 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type Client, errors, types } from 'cassandra-driver';
+import { qualifiedTableName } from '../schema.js';
+import { type CassandraConnectionOptions, connectCassandra } from './cassandra-client.js';
+import { type Storage, StorageError } from './storage.js';
+
+/** Kask's `cassandra.*` keys: where the cluster is, and the keyspace and table that hold the sessions. */
+export interface CassandraOptions extends CassandraConnectionOptions {
+  readonly keyspace: string;
+  readonly table: string;
+}
+
+export type { CassandraConnectionOptions, CassandraTlsOptions } from './cassandra-client.js';
+
+// NOTE: the consistency levels are Kask's design (kask-wire.md; Kask's storage.go): reads and writes need a
+// quorum in the local data centre only, so each data centre keeps serving sessions when it is cut off from
+// the others; a delete (a logout) needs a quorum in every data centre, so that no data centre can keep
+// serving a session that was ended in another. A delete that cannot reach every data centre fails (503).
+const consistencyOf = {
+  get: types.consistencies.localQuorum,
+  set: types.consistencies.localQuorum,
+  delete: types.consistencies.eachQuorum,
+} as const;
+
+type Operation = keyof typeof consistencyOf | 'ping';
+
+// Failures that go away by themselves (a node down, overloaded or slow): 503 and retry, never 500.
+const transientResponseCodes: ReadonlySet<number> = new Set([
+  types.responseErrorCodes.unavailableException,
+  types.responseErrorCodes.overloaded,
+  types.responseErrorCodes.isBootstrapping,
+  types.responseErrorCodes.readTimeout,
+  types.responseErrorCodes.writeTimeout,
+]);
+
+function isTransient(error: unknown): boolean {
+  if (error instanceof errors.ResponseError) return transientResponseCodes.has(error.code);
+  return (
+    error instanceof errors.NoHostAvailableError ||
+    error instanceof errors.OperationTimedOutError ||
+    error instanceof errors.BusyConnectionError
+  );
+}
+
+/** The driver's error class and message: never a bound value, so never a key. */
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.constructor.name}: ${error.message}` : String(error);
+}
+
+/** Maps a driver error to the one storage error: `unavailable` when it is transient, `fault` otherwise. */
+export function storageErrorFrom(operation: Operation, error: unknown): StorageError {
+  const kind = isTransient(error) ? 'unavailable' : 'fault';
+  return new StorageError(kind, `cassandra: ${operation} failed: ${describe(error)}`, { cause: error });
+}
+
+// Between attempts to reach a cluster that was down at start-up; the driver reconnects by itself afterwards.
+const connectRetryBaseMs = 250;
+const connectRetryMaxMs = 5000;
+
+/** Kask's table on Cassandra; connects in the background and answers `unavailable` until it has connected. */
+class CassandraStorage implements Storage {
+  readonly backend = 'cassandra';
+  readonly #options: CassandraOptions;
+  readonly #statements: Readonly<Record<Operation, string>>;
+  readonly #closing = new AbortController();
+  readonly #connecting: Promise<void>;
+  #client: Client | undefined;
+  #lastConnectError: unknown;
+
+  constructor(options: CassandraOptions) {
+    this.#options = options;
+    const table = qualifiedTableName(options.keyspace, options.table);
+    this.#statements = {
+      get: `SELECT value FROM ${table} WHERE key = ?`,
+      set: `INSERT INTO ${table} (key, value) VALUES (?,?) USING TTL ?`,
+      delete: `DELETE FROM ${table} WHERE key = ?`,
+      ping: 'SELECT release_version FROM system.local',
+    };
+    this.#connecting = this.#connectUntilClosed();
+  }
+
+  async get(key: string): Promise<Buffer | undefined> {
+    const result = await this.#execute('get', [key]);
+    const value: unknown = result.first()?.get('value');
+    return Buffer.isBuffer(value) ? value : undefined;
+  }
+
+  async set(key: string, value: Buffer, ttlSeconds: number): Promise<void> {
+    await this.#execute('set', [key, value, ttlSeconds]);
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.#execute('delete', [key]);
+  }
+
+  async ping(): Promise<void> {
+    await this.#execute('ping', []);
+  }
+
+  async close(): Promise<void> {
+    this.#closing.abort();
+    await this.#connecting;
+    const client = this.#client;
+    this.#client = undefined;
+    await client?.shutdown();
+  }
+
+  async #execute(operation: Operation, params: unknown[]): Promise<types.ResultSet> {
+    const client = this.#client;
+    if (client === undefined) {
+      const reason = this.#closing.signal.aborted ? 'closed' : 'not connected yet';
+      throw new StorageError('unavailable', `cassandra: ${operation} failed: ${reason}`, { cause: this.#lastConnectError });
+    }
+    try {
+      return await client.execute(this.#statements[operation], params, {
+        prepare: true,
+        consistency: operation === 'ping' ? types.consistencies.localOne : consistencyOf[operation],
+        // Every statement may run twice with the same effect (writes carry the client's timestamp), so the
+        // driver may retry it on another node.
+        isIdempotent: true,
+      });
+    } catch (error) {
+      throw storageErrorFrom(operation, error);
+    }
+  }
+
+  /** Tries to connect until it succeeds or the store is closed, waiting longer after each failure. */
+  async #connectUntilClosed(): Promise<void> {
+    const signal = this.#closing.signal;
+    for (let attempt = 0; !signal.aborted; attempt++) {
+      try {
+        const client = await connectCassandra(this.#options);
+        if (signal.aborted) {
+          await client.shutdown();
+          return;
+        }
+        this.#client = client;
+        this.#lastConnectError = undefined;
+        return;
+      } catch (error) {
+        this.#lastConnectError = error;
+      }
+      const delayMs = Math.min(connectRetryMaxMs, connectRetryBaseMs * 2 ** attempt) * (0.5 + Math.random() / 2);
+      await sleep(delayMs, undefined, { signal }).catch(() => undefined);
+    }
+  }
+}
+
+/** Opens Kask's table on Cassandra. Never fails for an unreachable cluster: it connects in the background. */
+export function openCassandraStorage(options: CassandraOptions): CassandraStorage {
+  return new CassandraStorage(options);
+}
+
+export type { CassandraStorage };

@@ -1,0 +1,76 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const repo = join(dirname(fileURLToPath(import.meta.url)), '../../..');
+const scripts = join(repo, 'tools/cassandra');
+/** Where start.sh keeps each node's configuration, data and logs. */
+export const stateDirectory = process.env.KASK_CASSANDRA_STATE ?? join(repo, '.cassandra');
+
+/** A Cassandra node run by tools/cassandra/start.sh on loopback. */
+export interface LocalNode {
+  readonly name: string;
+  readonly address: string;
+  readonly nativePort: number;
+  readonly dataCentre: string;
+  readonly jmxPort: number;
+  readonly cluster: string;
+  /** `batch` acknowledges a write only after fsync: needed for "every acknowledged write survives kill -9". */
+  readonly commitlogSync: 'periodic' | 'batch';
+}
+
+/** The node `npm run cassandra:start` starts: node1 on 127.0.0.1:9042 in datacenter1. */
+export const defaultNode: LocalNode = {
+  name: 'node1',
+  address: '127.0.0.1',
+  nativePort: 9042,
+  dataCentre: 'datacenter1',
+  jmxPort: 7199,
+  cluster: 'kask-ts',
+  commitlogSync: 'periodic',
+};
+
+/** True when this machine can run a local node (OpenJDK 17 is where start.sh looks for it). */
+export function canRunLocalNode(): boolean {
+  return existsSync(process.env.KASK_CASSANDRA_JAVA ?? '/usr/lib/jvm/java-17-openjdk-amd64/bin/java');
+}
+
+/** The pid of the node's JVM when it is running, from start.sh's pid file. */
+export function runningPid(node: LocalNode): number | undefined {
+  const pidFile = join(stateDirectory, node.name, 'cassandra.pid');
+  if (!existsSync(pidFile)) return undefined;
+  const pid = Number(readFileSync(pidFile, 'utf8').trim());
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    return undefined;
+  }
+}
+
+async function script(name: string, args: readonly string[], timeoutMs: number): Promise<string> {
+  try {
+    const { stderr } = await run('bash', [join(scripts, name), ...args], { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 });
+    return stderr;
+  } catch (error) {
+    const output = typeof error === 'object' && error !== null && 'stderr' in error ? String(error.stderr) : '';
+    throw new Error(`tools/cassandra/${name} ${args.join(' ')} failed:\n${output}`, { cause: error });
+  }
+}
+
+/** Starts the node (or waits for it when it already runs) until it answers CQL; returns start.sh's report. */
+export function startNode(node: LocalNode): Promise<string> {
+  const args = ['--name', node.name, '--address', node.address, '--native-port', String(node.nativePort)];
+  args.push('--dc', node.dataCentre, '--jmx-port', String(node.jmxPort), '--cluster', node.cluster);
+  args.push('--commitlog-sync', node.commitlogSync);
+  // The first run also downloads Cassandra's jars from Maven Central.
+  return script('start.sh', args, 9 * 60_000);
+}
+
+/** Stops the node: a clean shutdown, or with `kill` a SIGKILL (a crash, for outage tests). */
+export function stopNode(node: LocalNode, options: { kill?: boolean } = {}): Promise<string> {
+  return script('stop.sh', options.kill ? [node.name, '--kill'] : [node.name], 120_000);
+}
