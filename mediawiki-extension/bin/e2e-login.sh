@@ -80,4 +80,4 @@ KASK_E2E_PASSWORD="$admin_password" \
 KASK_E2E_DBNAME="$db_name" \
 KASK_E2E_HMAC_KEY="$hmac_key" \
 KASK_E2E_LOG_DIR="$work_dir" \
-	phpunit -c phpunit.xml --testsuite e2e --testdox
+	phpunit -c phpunit.xml --testsuite e2e --testdox $(junit_args e2e)

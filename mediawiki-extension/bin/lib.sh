@@ -38,3 +38,9 @@ stop_process() {
 	fi
 	wait "$pid" 2>/dev/null || true
 }
+
+# PHPUnit arguments that write a JUnit report of suite $1 into KASK_TEST_RESULTS, when that is set
+# (`npm test` collects them for its summary line).
+junit_args() {
+	[ -z "${KASK_TEST_RESULTS:-}" ] || echo "--log-junit $KASK_TEST_RESULTS/phpunit-$1.xml"
+}

@@ -38,7 +38,8 @@ cleanup() {
 trap cleanup EXIT
 
 phpunit_suite() {
-	( cd "$ext_dir" && phpunit -c phpunit.xml --testsuite "$1" )
+	# shellcheck disable=SC2046
+	( cd "$ext_dir" && phpunit -c phpunit.xml --testsuite "$1" $(junit_args "$1") )
 }
 
 echo "== KaskStore: unit tests"
