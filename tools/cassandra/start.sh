@@ -17,6 +17,8 @@
 #   --commitlog-sync M   periodic: acknowledges before fsync (Cassandra's default, fast); batch: after fsync,
 #                        so an acknowledged write survives kill -9 even with one replica          (periodic)
 #   --password-auth      PasswordAuthenticator (superuser cassandra/cassandra)
+#   --client-tls         CQL over TLS only, client certificates required; tls.sh makes the CA and certificates
+#                        in <state>/NAME/tls/ (ca.pem, client.pem, client.key)
 #
 # Running it again for a node that is up only waits for it to answer. Stop with stop.sh NAME.
 # Environment: KASK_CASSANDRA_STATE (default <repo>/.cassandra), KASK_CASSANDRA_HOME (see install.sh),
@@ -28,7 +30,7 @@ repo="$(cd "$here/../.." && pwd)"
 
 name=node1 address=127.0.0.1 dc=datacenter1 rack=rack1 seeds=''
 native_port=9042 storage_port=7000 jmx_port=7199 token=0 cluster=kask-ts heap=768M timeout=240 commitlog_sync=periodic
-authenticator=AllowAllAuthenticator authorizer=AllowAllAuthorizer credentials=()
+authenticator=AllowAllAuthenticator authorizer=AllowAllAuthorizer credentials=() client_tls=false
 
 while (($#)); do
   case "$1" in
@@ -49,6 +51,7 @@ while (($#)); do
       authenticator=PasswordAuthenticator authorizer=CassandraAuthorizer
       credentials=(--username cassandra --password cassandra)
       shift ;;
+    --client-tls) client_tls=true; shift ;;
     -h | --help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "start.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -66,7 +69,12 @@ logs="$node_dir/logs"
 pid_file="$node_dir/cassandra.pid"
 
 wait_ready() {
-  node "$here/wait-ready.mjs" --host "$address" --port "$native_port" --dc "$dc" --timeout "$timeout" --pid "$1" "${credentials[@]}"
+  local tls=()
+  if [[ "$client_tls" == true ]]; then
+    tls=(--ca "$node_dir/tls/ca.pem" --cert "$node_dir/tls/client.pem" --key "$node_dir/tls/client.key")
+  fi
+  node "$here/wait-ready.mjs" --host "$address" --port "$native_port" --dc "$dc" --timeout "$timeout" --pid "$1" \
+    "${credentials[@]}" "${tls[@]}"
 }
 
 is_running() {
@@ -102,6 +110,19 @@ if [[ "$commitlog_sync" == batch ]]; then
 else
   commitlog_yaml=$'commitlog_sync: periodic\ncommitlog_sync_period: 10000ms'
 fi
+client_encryption_yaml='client_encryption_options: {enabled: false}'
+if [[ "$client_tls" == true ]]; then
+  "$here/tls.sh" "$node_dir/tls" "$address"
+  client_encryption_yaml="client_encryption_options:
+  enabled: true
+  optional: false
+  keystore: $node_dir/tls/keystore.p12
+  keystore_password: cassandra
+  require_client_auth: true
+  truststore: $node_dir/tls/truststore.p12
+  truststore_password: cassandra
+  store_type: PKCS12"
+fi
 seed_list="$(echo "$seeds" | sed "s/\([^,]*\)/\1:$storage_port/g")"
 # NOTE: Cassandra 5.0 refuses unknown keys in cassandra.yaml, so this file holds only keys it knows.
 cat >"$conf/cassandra.yaml" <<YAML
@@ -128,6 +149,7 @@ $commitlog_yaml
 commitlog_segment_size: 8MiB
 authenticator: $authenticator
 authorizer: $authorizer
+$client_encryption_yaml
 auto_snapshot: false
 storage_compatibility_mode: NONE
 YAML

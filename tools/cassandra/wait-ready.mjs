@@ -1,5 +1,7 @@
 // Waits until a Cassandra node answers a CQL query, or fails at a deadline or when the node's process exits.
 // Usage: node wait-ready.mjs --host IP --port PORT --dc DC [--timeout SECONDS] [--pid PID] [--username U --password P]
+//                            [--ca PEM [--cert PEM --key PEM]]
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import cassandra from 'cassandra-driver';
 
@@ -12,6 +14,9 @@ const { values } = parseArgs({
     pid: { type: 'string' },
     username: { type: 'string' },
     password: { type: 'string' },
+    ca: { type: 'string' },
+    cert: { type: 'string' },
+    key: { type: 'string' },
   },
 });
 
@@ -38,6 +43,15 @@ async function attempt() {
       values.username === undefined
         ? undefined
         : new cassandra.auth.PlainTextAuthProvider(values.username, values.password ?? ''),
+    sslOptions:
+      values.ca === undefined
+        ? undefined
+        : {
+            ca: [readFileSync(values.ca)],
+            cert: values.cert === undefined ? undefined : readFileSync(values.cert),
+            key: values.key === undefined ? undefined : readFileSync(values.key),
+            rejectUnauthorized: true,
+          },
   });
   try {
     const result = await client.execute('SELECT release_version FROM system.local');

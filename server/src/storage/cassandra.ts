@@ -108,7 +108,8 @@ class CassandraStorage implements Storage {
   async #execute(operation: Operation, params: unknown[]): Promise<types.ResultSet> {
     const client = this.#client;
     if (client === undefined) {
-      const reason = this.#closing.signal.aborted ? 'closed' : 'not connected yet';
+      const lastError = this.#lastConnectError === undefined ? '' : ` (${describe(this.#lastConnectError)})`;
+      const reason = this.#closing.signal.aborted ? 'closed' : `not connected yet${lastError}`;
       throw new StorageError('unavailable', `cassandra: ${operation} failed: ${reason}`, { cause: this.#lastConnectError });
     }
     try {

@@ -7,8 +7,7 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 const repo = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 const scripts = join(repo, 'tools/cassandra');
-/** Where start.sh keeps each node's configuration, data and logs. */
-export const stateDirectory = process.env.KASK_CASSANDRA_STATE ?? join(repo, '.cassandra');
+const stateDirectory = process.env.KASK_CASSANDRA_STATE ?? join(repo, '.cassandra');
 
 /** A Cassandra node run by tools/cassandra/start.sh on loopback. */
 export interface LocalNode {
@@ -20,6 +19,10 @@ export interface LocalNode {
   readonly cluster: string;
   /** `batch` acknowledges a write only after fsync: needed for "every acknowledged write survives kill -9". */
   readonly commitlogSync: 'periodic' | 'batch';
+  /** PasswordAuthenticator, superuser cassandra/cassandra. */
+  readonly passwordAuth: boolean;
+  /** CQL over TLS with client certificates; the certificates are in `tlsDirectory(node)`. */
+  readonly clientTls: boolean;
 }
 
 /** The node `npm run cassandra:start` starts: node1 on 127.0.0.1:9042 in datacenter1. */
@@ -31,7 +34,19 @@ export const defaultNode: LocalNode = {
   jmxPort: 7199,
   cluster: 'kask-ts',
   commitlogSync: 'periodic',
+  passwordAuth: false,
+  clientTls: false,
 };
+
+/** Where start.sh keeps the node's configuration, data and logs. */
+export function nodeDirectory(node: LocalNode): string {
+  return join(stateDirectory, node.name);
+}
+
+/** Where start.sh --client-tls puts the node's CA (ca.pem) and a client certificate (client.pem, client.key). */
+export function tlsDirectory(node: LocalNode): string {
+  return join(nodeDirectory(node), 'tls');
+}
 
 /** True when this machine can run a local node (OpenJDK 17 is where start.sh looks for it). */
 export function canRunLocalNode(): boolean {
@@ -40,7 +55,7 @@ export function canRunLocalNode(): boolean {
 
 /** The pid of the node's JVM when it is running, from start.sh's pid file. */
 export function runningPid(node: LocalNode): number | undefined {
-  const pidFile = join(stateDirectory, node.name, 'cassandra.pid');
+  const pidFile = join(nodeDirectory(node), 'cassandra.pid');
   if (!existsSync(pidFile)) return undefined;
   const pid = Number(readFileSync(pidFile, 'utf8').trim());
   try {
@@ -66,6 +81,8 @@ export function startNode(node: LocalNode): Promise<string> {
   const args = ['--name', node.name, '--address', node.address, '--native-port', String(node.nativePort)];
   args.push('--dc', node.dataCentre, '--jmx-port', String(node.jmxPort), '--cluster', node.cluster);
   args.push('--commitlog-sync', node.commitlogSync);
+  if (node.passwordAuth) args.push('--password-auth');
+  if (node.clientTls) args.push('--client-tls');
   // The first run also downloads Cassandra's jars from Maven Central.
   return script('start.sh', args, 9 * 60_000);
 }
