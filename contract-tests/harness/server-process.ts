@@ -80,8 +80,8 @@ export async function startServer(config: Record<string, unknown> = {}): Promise
     listen_address: '127.0.0.1',
     listen_port: port,
     base_uri: '/sessions/v1/',
-    embedded: { path: join(directory, 'data') },
     ...config,
+    embedded: { path: join(directory, 'data'), ...(config.embedded as object | undefined) },
   };
   const configPath = join(directory, 'config.yaml');
   writeFileSync(configPath, stringify(full));

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { BuildInfo } from './build-info.js';
+import { shareMetricsWithPrimary } from './cluster-metrics.js';
 import type { Config } from './config.js';
 import { problemBody, problemHeaders, sendProblem } from './errors.js';
 import { describeError } from './logging.js';
@@ -18,7 +19,9 @@ export interface AppDependencies {
   readonly config: Config;
   readonly storage: Storage;
   readonly build: BuildInfo;
-  readonly logger: FastifyServerOptions['logger'];
+  readonly logger: FastifyBaseLogger;
+  /** This process is one worker of several: /metrics reports all of them, collected through the primary. */
+  readonly clustered: boolean;
 }
 
 /** The app and its metrics (the cluster primary aggregates them). */
@@ -38,12 +41,13 @@ function payloadTooLargeDetail(config: Config): string {
 }
 
 /** Builds the HTTP service over `storage`; listening and shutdown are the caller's. */
-export function buildApp({ config, storage, build, logger }: AppDependencies): App {
+export function buildApp({ config, storage, build, logger, clustered }: AppDependencies): App {
   const metrics = createMetrics(build);
+  const metricsText = clustered ? shareMetricsWithPrimary(metrics.registry) : () => metrics.registry.metrics();
   const instrumented = instrumentStorage(storage, metrics);
   const app = Fastify({
     ...tlsOptions(config),
-    logger,
+    loggerInstance: logger,
     // Request logs would carry URLs, and URLs carry session keys.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
     requestIdHeader: 'x-request-id',
@@ -102,7 +106,7 @@ export function buildApp({ config, storage, build, logger }: AppDependencies): A
   app.setNotFoundHandler((request, reply) => sendProblem(reply, 'not_found', decodedPath(request.url)));
 
   registerSessionRoutes(app, { config, storage: instrumented, metrics });
-  registerOperationRoutes(app, { config, storage, metrics, build });
+  registerOperationRoutes(app, { config, storage, build, metricsText, metricsContentType: metrics.registry.contentType });
   return { fastify: app, metrics };
 }
 

@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { readBuildInfo } from './build-info.js';
 import { ConfigError, loadConfig } from './config.js';
-import { runServer } from './main.js';
+import { runService } from './main.js';
 
 const usage = `Usage: kask-ts [--config FILE]
 
@@ -35,7 +35,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   try {
-    await runServer(loadConfig(values.config));
+    await runService(loadConfig(values.config));
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`kask-ts: configuration error: ${error.message}\n`);

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { parse } from 'yaml';
 import { defaultLimits } from './generated/contract.js';
 
@@ -183,6 +184,7 @@ const schema = section('kask-ts configuration', {
       },
     ),
   }),
+  workers: integer('Processes serving the port; 1 serves from this process alone', availableParallelism(), 1, 256),
   max_key_bytes: integer('Longest key accepted, in UTF-8 bytes', defaultLimits.maxKeyBytes, 1, 65535),
   max_value_bytes: integer('Largest value accepted, in bytes', defaultLimits.maxValueBytes, 1),
   request_timeout_ms: integer('Milliseconds a client has to send a whole request', 30000, 1),

@@ -1,19 +1,48 @@
+import cluster from 'node:cluster';
 import type { FastifyInstance } from 'fastify';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import { buildApp } from './app.js';
 import { readBuildInfo } from './build-info.js';
 import type { Config } from './config.js';
 import { describeError, loggerOptions } from './logging.js';
+import { runPrimary } from './primary.js';
 import { openStorage } from './storage/open.js';
 
 // A shutdown that takes longer than this is stuck: in-flight requests get this long to finish.
 const shutdownDeadlineMs = 15000;
 
-/** Starts the service: opens the storage, listens, and shuts down gracefully on SIGTERM and SIGINT. */
-export async function runServer(config: Config): Promise<FastifyInstance> {
+/**
+ * Starts the service as configured: in this process alone (`workers: 1`), or as the primary of
+ * `workers` processes sharing the port (each of which calls this again and serves).
+ */
+export async function runService(config: Config): Promise<void> {
   const logger = pino(loggerOptions(config));
-  const storage = await openStorage(config);
-  const { fastify } = buildApp({ config, storage, build: readBuildInfo(), logger: { ...loggerOptions(config) } });
+  if (config.workers === 1) {
+    await runServer(config, logger, { maintain: true, clustered: false });
+  } else if (cluster.isPrimary) {
+    await runPrimary(config, logger);
+  } else {
+    await runServer(config, logger.child({ worker: cluster.worker?.id }), { maintain: false, clustered: true });
+  }
+}
+
+interface ServerRole {
+  /** This process purges expired values. */
+  readonly maintain: boolean;
+  /** /metrics reports every worker of the service, collected through the primary. */
+  readonly clustered: boolean;
+}
+
+/** Opens the storage, listens, and shuts down gracefully on SIGTERM and SIGINT. */
+async function runServer(config: Config, logger: Logger, role: ServerRole): Promise<FastifyInstance> {
+  const storage = await openStorage(config, { maintain: role.maintain });
+  const { fastify } = buildApp({
+    config,
+    storage,
+    build: readBuildInfo(),
+    logger,
+    clustered: role.clustered,
+  });
   fastify.addHook('onClose', async () => {
     await storage.close();
   });

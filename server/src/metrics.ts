@@ -20,6 +20,8 @@ export function createMetrics(build: BuildInfo): Metrics {
   new Gauge({
     name: 'kask_build_info',
     help: 'Build information; always 1',
+    // Every worker reports the same build: summing them would count workers, not builds.
+    aggregator: 'first',
     labelNames: ['version', 'build_date', 'build_host', 'node_version'],
     registers: [registry],
   }).set({ ...build }, 1);

@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type App, buildApp } from '../src/app.js';
 import { configFrom } from '../src/config.js';
@@ -53,7 +54,7 @@ function appOver(storage: Storage, file: Record<string, unknown> = {}): App {
       done();
     },
   });
-  app = buildApp({ config, storage, build, logger: { ...loggerOptions(config), stream } });
+  app = buildApp({ config, storage, build, logger: pino(loggerOptions(config), stream), clustered: false });
   return app;
 }
 

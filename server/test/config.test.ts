@@ -1,5 +1,5 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, configFrom, loadConfig } from '../src/config.js';
@@ -96,6 +96,11 @@ describe('configuration', () => {
       base_uri: '/sessions/v1/',
       default_ttl: 86400,
     });
+  });
+
+  it('workers defaults to the available cores and must be at least 1', () => {
+    expect(configFrom({}).workers).toBe(availableParallelism());
+    expect(() => configFrom({ workers: 0 })).toThrow('workers: must be an integer from 1 to 256');
   });
 
   it('the default limits are the OpenAPI document’s', () => {

@@ -4,14 +4,15 @@ import type { BuildInfo } from '../build-info.js';
 import type { Config } from '../config.js';
 import { sendProblem } from '../errors.js';
 import { sessionPathTemplate } from '../generated/contract.js';
-import type { Metrics } from '../metrics.js';
 import type { Storage } from '../storage/storage.js';
 
 interface OperationRouteDependencies {
   readonly config: Config;
   readonly storage: Storage;
-  readonly metrics: Metrics;
   readonly build: BuildInfo;
+  /** The Prometheus text of this process, or of every worker of the service. */
+  readonly metricsText: () => Promise<string>;
+  readonly metricsContentType: string;
 }
 
 const builtInSpec = new URL('../../../openapi/openapi.yaml', import.meta.url);
@@ -34,7 +35,7 @@ async function storageAnswers(storage: Storage): Promise<boolean> {
 /** /healthz, /readyz, /metrics and /openapi. */
 export function registerOperationRoutes(
   app: FastifyInstance,
-  { config, storage, metrics, build }: OperationRouteDependencies,
+  { config, storage, build, metricsText, metricsContentType }: OperationRouteDependencies,
 ): void {
   const spec = servedSpec(config);
 
@@ -52,8 +53,8 @@ export function registerOperationRoutes(
   app.get('/metrics', async function getMetrics(_request, reply) {
     return reply
       .code(200)
-      .type(metrics.registry.contentType)
-      .send(await metrics.registry.metrics());
+      .type(metricsContentType)
+      .send(await metricsText());
   });
 
   app.get('/openapi', async function getOpenApi(_request, reply) {

@@ -4,10 +4,11 @@ import { type Storage, StorageError } from './storage.js';
 /** LMDB's largest key with its default page size. */
 export const embeddedMaxKeyBytes = 1978;
 
-/** Where the embedded store keeps its files and how often it purges expired values. */
+/** Where the embedded store keeps its files, and how often this process purges expired values. */
 export interface EmbeddedOptions {
   readonly path: string;
-  readonly purgeIntervalMs: number;
+  /** `undefined` when another process of the service purges (one purger per file is enough). */
+  readonly purgeIntervalMs: number | undefined;
 }
 
 // A record is the expiry (milliseconds since the epoch as a float64, 0 = never) followed by the value,
@@ -32,12 +33,13 @@ function fault(operation: string, cause: unknown): StorageError {
 class EmbeddedStorage implements Storage {
   readonly backend = 'embedded';
   readonly #db: Database<Buffer, string>;
-  readonly #purgeTimer: NodeJS.Timeout;
+  readonly #purgeTimer: NodeJS.Timeout | undefined;
   #purging: Promise<unknown> | undefined;
   #closed = false;
 
-  constructor(db: Database<Buffer, string>, purgeIntervalMs: number) {
+  constructor(db: Database<Buffer, string>, purgeIntervalMs: number | undefined) {
     this.#db = db;
+    if (purgeIntervalMs === undefined) return;
     this.#purgeTimer = setInterval(() => {
       this.#purging ??= this.purgeExpired().finally(() => {
         this.#purging = undefined;

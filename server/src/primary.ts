@@ -1,0 +1,66 @@
+import cluster, { type Worker } from 'node:cluster';
+import type { Logger } from 'pino';
+import { serveClusterMetrics } from './cluster-metrics.js';
+import type { Config } from './config.js';
+import { describeError } from './logging.js';
+import { openStorage } from './storage/open.js';
+import type { Storage } from './storage/storage.js';
+
+// Workers get this long to drain on SIGTERM before they are killed.
+const drainDeadlineMs = 20000;
+
+/**
+ * The primary of a clustered service: forks `config.workers` processes that share the listening port,
+ * replaces one that dies, does the storage's maintenance once for all of them, answers metrics
+ * collection, and on SIGTERM or SIGINT drains every worker before exiting.
+ */
+export async function runPrimary(config: Config, logger: Logger): Promise<void> {
+  serveClusterMetrics();
+  // The primary serves no requests; it holds the store only to purge expired values, once for all workers.
+  const maintenance: Storage = await openStorage(config, { maintain: true });
+  const listening = new Set<number>();
+  let stopping = false;
+
+  const fork = (): Worker => cluster.fork();
+  const stop = async (exitCode: number) => {
+    if (stopping) return;
+    stopping = true;
+    const workers = Object.values(cluster.workers ?? {}).filter((worker) => worker !== undefined);
+    logger.info({ workers: workers.length }, 'shutting down: draining every worker');
+    const killer = setTimeout(() => {
+      for (const worker of workers) worker.process.kill('SIGKILL');
+    }, drainDeadlineMs).unref();
+    const exits = workers.map((worker) => new Promise((resolve) => worker.once('exit', resolve)));
+    for (const worker of workers) worker.process.kill('SIGTERM');
+    await Promise.all(exits);
+    clearTimeout(killer);
+    await maintenance.close().catch((error: unknown) => logger.error(describeError(error), 'closing the storage failed'));
+    logger.info('stopped');
+    process.exit(exitCode);
+  };
+
+  cluster.on('exit', (worker, code, signal) => {
+    const wasListening = listening.delete(worker.id);
+    if (stopping) return;
+    if (!wasListening) {
+      // A worker that cannot start will not start on the next try either (port taken, storage refused).
+      logger.fatal({ worker: worker.id, code, signal }, 'a worker exited before it listened; stopping the service');
+      void stop(1);
+      return;
+    }
+    logger.error({ worker: worker.id, code, signal }, 'a worker exited; starting a replacement');
+    fork();
+  });
+  process.on('SIGTERM', () => void stop(0));
+  process.on('SIGINT', () => void stop(0));
+
+  const started = new Promise<void>((resolve) => {
+    cluster.on('listening', (worker) => {
+      listening.add(worker.id);
+      if (listening.size === config.workers) resolve();
+    });
+  });
+  for (let i = 0; i < config.workers; i++) fork();
+  await started;
+  logger.info({ workers: config.workers, storage: config.storage }, 'every worker is serving');
+}

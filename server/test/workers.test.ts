@@ -1,0 +1,135 @@
+import { readFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { freePort, removeServerDirectory, type ServerProcess, startServer } from '../../contract-tests/harness/server-process.js';
+import { openEmbeddedStorage } from '../src/storage/lmdb.js';
+
+const started: ServerProcess[] = [];
+afterEach(async () => {
+  for (const server of started.splice(0)) {
+    await server.stop();
+    removeServerDirectory(server);
+  }
+});
+
+async function start(config: Record<string, unknown>): Promise<ServerProcess> {
+  const server = await startServer(config);
+  started.push(server);
+  return server;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function childPids(pid: number): number[] {
+  const text = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+  return text === '' ? [] : text.split(' ').map(Number);
+}
+
+/** Sends each request on a connection of its own (no agent), so that the cluster spreads them over the workers. */
+function oneShot(
+  url: string,
+  init: { method?: string; body?: string } = {},
+): Promise<{ status: number; text: () => Promise<string> }> {
+  return new Promise((resolve, reject) => {
+    const sent = request(url, { method: init.method ?? 'GET', agent: false, headers: { connection: 'close' } }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => {
+        const body = Buffer.concat(chunks).toString();
+        resolve({ status: response.statusCode ?? 0, text: async () => body });
+      });
+    });
+    sent.on('error', reject);
+    sent.end(init.body);
+  });
+}
+
+describe('workers', () => {
+  it('the primary runs the configured number of workers, and they share the port', async () => {
+    const server = await start({ workers: 3 });
+    expect(childPids(server.child.pid as number)).toHaveLength(3);
+    const statuses = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => oneShot(`${server.baseUrl}k${i}`, { method: 'POST', body: 'v' })),
+    );
+    expect(statuses.map((r) => r.status)).toEqual(statuses.map(() => 201));
+  });
+
+  it('a value written through one worker is read through the others (one store)', async () => {
+    const server = await start({ workers: 2 });
+    await oneShot(`${server.baseUrl}shared`, { method: 'POST', body: 'one store' });
+    const reads = await Promise.all(Array.from({ length: 10 }, () => oneShot(`${server.baseUrl}shared`).then((r) => r.text())));
+    expect(new Set(reads)).toEqual(new Set(['one store']));
+  });
+
+  it('/metrics sums every worker: one scrape counts the requests all of them answered', async () => {
+    const server = await start({ workers: 2 });
+    for (let i = 0; i < 20; i++) await oneShot(`${server.baseUrl}absent-${i}`);
+    for (let scrape = 0; scrape < 4; scrape++) {
+      const text = await (await oneShot(`${server.origin}/metrics`)).text();
+      expect(text).toContain('http_requests_total{code="404",method="GET"} 20');
+      expect(text.match(/^kask_build_info\{.*\} 1$/m)).not.toBeNull();
+    }
+  });
+
+  it('a worker that dies is replaced, the death is logged, and the service keeps answering', async () => {
+    const server = await start({ workers: 2 });
+    const [victim] = childPids(server.child.pid as number);
+    process.kill(victim as number, 'SIGKILL');
+    const deadline = Date.now() + 10000;
+    const replaced = () => {
+      const pids = childPids(server.child.pid as number);
+      return pids.length === 2 && !pids.includes(victim as number);
+    };
+    while (!replaced() && Date.now() < deadline) await sleep(100);
+    const now = childPids(server.child.pid as number);
+    expect(now).toHaveLength(2);
+    expect(now).not.toContain(victim);
+    for (let i = 0; i < 10; i++) expect((await oneShot(`${server.origin}/healthz`)).status).toBe(200);
+    expect(server.output()).toContain('a worker exited; starting a replacement');
+  });
+
+  it('SIGTERM drains every worker: an in-flight request finishes, then all processes exit 0', async () => {
+    const server = await start({ workers: 2 });
+    const workers = childPids(server.child.pid as number);
+    const url = new URL(`${server.baseUrl}draining`);
+    const answered = new Promise<number>((resolve, reject) => {
+      const post = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST' }, (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      });
+      post.on('error', reject);
+      post.write('first half, ');
+      setTimeout(() => {
+        server.child.kill('SIGTERM');
+        setTimeout(() => post.end('second half'), 300);
+      }, 200);
+    });
+    expect(await answered).toBe(201);
+    expect(await server.stop()).toBe(0);
+    for (const pid of workers) expect(() => process.kill(pid, 0)).toThrow();
+    expect(server.output()).toContain('draining every worker');
+  });
+
+  it('a clustered embedded store purges expired values in the background', async () => {
+    const server = await start({ workers: 2, default_ttl: 1, embedded: { purge_interval_ms: 200 } });
+    await oneShot(`${server.baseUrl}expiring`, { method: 'POST', body: 'soon gone' });
+    await sleep(2000);
+    await server.stop();
+    const store = openEmbeddedStorage({ path: join(server.directory, 'data'), purgeIntervalMs: undefined });
+    expect(await store.purgeExpired()).toBe(0);
+    await store.close();
+  });
+
+  it('a service whose workers cannot start exits non-zero instead of respawning them forever', async () => {
+    const occupied = createServer((socket) => socket.destroy());
+    const port = await freePort();
+    await new Promise<void>((resolve) => occupied.listen(port, '127.0.0.1', resolve));
+    try {
+      await expect(start({ workers: 2, listen_port: port })).rejects.toThrow(/exited with 1 during start-up/);
+    } finally {
+      occupied.close();
+    }
+  });
+});
