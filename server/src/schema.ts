@@ -23,6 +23,19 @@ function quoteString(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
 }
 
+/** Reads replication written as `dc1=3,dc2=3` (as a command line gives it). */
+export function parseReplication(text: string): Record<string, number> {
+  const replication: Record<string, number> = {};
+  for (const entry of text.split(',')) {
+    const match = /^\s*([^=\s]+)\s*=\s*(\d+)\s*$/.exec(entry);
+    if (match?.[1] === undefined || match[2] === undefined) {
+      throw new RangeError(`replication: expected data-centre=replicas, e.g. dc1=3,dc2=3; got '${entry.trim()}'`);
+    }
+    replication[match[1]] = Number(match[2]);
+  }
+  return replication;
+}
+
 /** `CREATE KEYSPACE IF NOT EXISTS` with NetworkTopologyStrategy and the given replicas per data centre. */
 export function keyspaceCql(keyspace: string, replication: SchemaOptions['replication']): string {
   const dataCentres = Object.entries(replication);

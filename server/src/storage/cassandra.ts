@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Client, errors, types } from 'cassandra-driver';
+import { type Client, errors, type QueryOptions, types } from 'cassandra-driver';
 import { qualifiedTableName } from '../schema.js';
 import { type CassandraConnectionOptions, connectCassandra } from './cassandra-client.js';
 import { type Storage, StorageError } from './storage.js';
@@ -22,7 +22,10 @@ const consistencyOf = {
   delete: types.consistencies.eachQuorum,
 } as const;
 
-type Operation = keyof typeof consistencyOf | 'ping';
+type Operation = keyof typeof consistencyOf;
+
+// Readiness reads this key like a session GET: it shows that the table exists and that a local quorum answers.
+const pingKey = 'kask-ts:ping';
 
 // Failures that go away by themselves (a node down, overloaded or slow): 503 and retry, never 500.
 const transientResponseCodes: ReadonlySet<number> = new Set([
@@ -48,7 +51,7 @@ function describe(error: unknown): string {
 }
 
 /** Maps a driver error to the one storage error: `unavailable` when it is transient, `fault` otherwise. */
-export function storageErrorFrom(operation: Operation, error: unknown): StorageError {
+export function storageErrorFrom(operation: Operation | 'ping', error: unknown): StorageError {
   const kind = isTransient(error) ? 'unavailable' : 'fault';
   return new StorageError(kind, `cassandra: ${operation} failed: ${describe(error)}`, { cause: error });
 }
@@ -62,6 +65,7 @@ class CassandraStorage implements Storage {
   readonly backend = 'cassandra';
   readonly #options: CassandraOptions;
   readonly #statements: Readonly<Record<Operation, string>>;
+  readonly #queryOptions: Readonly<Record<Operation, QueryOptions>>;
   readonly #closing = new AbortController();
   readonly #connecting: Promise<void>;
   #client: Client | undefined;
@@ -74,27 +78,34 @@ class CassandraStorage implements Storage {
       get: `SELECT value FROM ${table} WHERE key = ?`,
       set: `INSERT INTO ${table} (key, value) VALUES (?,?) USING TTL ?`,
       delete: `DELETE FROM ${table} WHERE key = ?`,
-      ping: 'SELECT release_version FROM system.local',
     };
+    // Every statement may run twice with the same effect (writes carry the client's timestamp), so the driver
+    // may retry it on another node.
+    const optionsFor = (operation: Operation): QueryOptions => ({
+      prepare: true,
+      consistency: consistencyOf[operation],
+      isIdempotent: true,
+    });
+    this.#queryOptions = { get: optionsFor('get'), set: optionsFor('set'), delete: optionsFor('delete') };
     this.#connecting = this.#connectUntilClosed();
   }
 
   async get(key: string): Promise<Buffer | undefined> {
-    const result = await this.#execute('get', [key]);
+    const result = await this.#execute('get', 'get', [key]);
     const value: unknown = result.first()?.get('value');
     return Buffer.isBuffer(value) ? value : undefined;
   }
 
   async set(key: string, value: Buffer, ttlSeconds: number): Promise<void> {
-    await this.#execute('set', [key, value, ttlSeconds]);
+    await this.#execute('set', 'set', [key, value, ttlSeconds]);
   }
 
   async delete(key: string): Promise<void> {
-    await this.#execute('delete', [key]);
+    await this.#execute('delete', 'delete', [key]);
   }
 
   async ping(): Promise<void> {
-    await this.#execute('ping', []);
+    await this.#execute('ping', 'get', [pingKey]);
   }
 
   async close(): Promise<void> {
@@ -105,23 +116,17 @@ class CassandraStorage implements Storage {
     await client?.shutdown();
   }
 
-  async #execute(operation: Operation, params: unknown[]): Promise<types.ResultSet> {
+  async #execute(name: Operation | 'ping', operation: Operation, params: unknown[]): Promise<types.ResultSet> {
     const client = this.#client;
     if (client === undefined) {
       const lastError = this.#lastConnectError === undefined ? '' : ` (${describe(this.#lastConnectError)})`;
       const reason = this.#closing.signal.aborted ? 'closed' : `not connected yet${lastError}`;
-      throw new StorageError('unavailable', `cassandra: ${operation} failed: ${reason}`, { cause: this.#lastConnectError });
+      throw new StorageError('unavailable', `cassandra: ${name} failed: ${reason}`, { cause: this.#lastConnectError });
     }
     try {
-      return await client.execute(this.#statements[operation], params, {
-        prepare: true,
-        consistency: operation === 'ping' ? types.consistencies.localOne : consistencyOf[operation],
-        // Every statement may run twice with the same effect (writes carry the client's timestamp), so the
-        // driver may retry it on another node.
-        isIdempotent: true,
-      });
+      return await client.execute(this.#statements[operation], params, this.#queryOptions[operation]);
     } catch (error) {
-      throw storageErrorFrom(operation, error);
+      throw storageErrorFrom(name, error);
     }
   }
 

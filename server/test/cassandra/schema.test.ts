@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { keyspaceCql, qualifiedTableName, quoteIdentifier, schemaCql, tableCql } from '../../src/schema.js';
+import { keyspaceCql, parseReplication, qualifiedTableName, quoteIdentifier, schemaCql, tableCql } from '../../src/schema.js';
 
 describe('schema CQL', () => {
   it('quotes names as Kask does, keeping their case, and escapes a double quote', () => {
@@ -37,5 +37,13 @@ describe('schema CQL', () => {
 
   it('escapes a quote in a data centre name', () => {
     expect(keyspaceCql('kask', { "o'dc": 1 })).toContain(`'o''dc': 1`);
+  });
+
+  it('reads replication from a command line argument such as dc1=3,dc2=3', () => {
+    expect(parseReplication('dc1=3,dc2=3')).toEqual({ dc1: 3, dc2: 3 });
+    expect(parseReplication(' eqiad = 3 ')).toEqual({ eqiad: 3 });
+    expect(() => parseReplication('dc1')).toThrow(/dc1=3,dc2=3; got 'dc1'/);
+    expect(() => parseReplication('dc1=three')).toThrow(RangeError);
+    expect(() => parseReplication('')).toThrow(RangeError);
   });
 });
