@@ -59,6 +59,10 @@ done
 [[ "$name" =~ ^[A-Za-z0-9_.-]+$ ]] || { echo "start.sh: bad node name '$name'" >&2; exit 2; }
 [[ "$address" =~ ^127\. ]] || { echo "start.sh: address must be on loopback (127.0.0.0/8), got $address" >&2; exit 2; }
 [[ "$commitlog_sync" == periodic || "$commitlog_sync" == batch ]] || { echo "start.sh: --commitlog-sync is periodic or batch" >&2; exit 2; }
+[[ "$heap" =~ ^([0-9]+)([MmGg])$ ]] || { echo "start.sh: --heap is like 768M or 1G, got $heap" >&2; exit 2; }
+heap_mib="${BASH_REMATCH[1]}"
+[[ "${BASH_REMATCH[2],,}" == g ]] && heap_mib=$((heap_mib * 1024))
+((heap_mib >= 256 && heap_mib <= 1024)) || { echo "start.sh: --heap must be 256M to 1G, got $heap" >&2; exit 2; }
 seeds="${seeds:-$address}"
 
 java="${KASK_CASSANDRA_JAVA:-/usr/lib/jvm/java-17-openjdk-amd64/bin/java}"

@@ -1,4 +1,4 @@
-import { canRunLocalNode, defaultNode, runningPid, startNode, stopNode } from './local-node.js';
+import { canRunLocalNode, defaultNode, startNode, stopNode } from './local-node.js';
 
 /** A Cassandra to test against: where it answers, and its local data centre. */
 export interface CassandraEndpoint {
@@ -74,11 +74,11 @@ async function fromTestcontainers(): Promise<AcquiredCassandra | undefined> {
   }
 }
 
-/** The local JVM node of tools/cassandra; stopped on release only if it was not running before. */
+/** The local JVM node of tools/cassandra; stopped on release only if this call started it. */
 async function fromLocalNode(): Promise<AcquiredCassandra> {
   if (!canRunLocalNode()) throw new Error('no Cassandra: set KASK_TEST_CASSANDRA, run a container engine, or install OpenJDK 17');
-  const wasRunning = runningPid(defaultNode) !== undefined;
-  log((await startNode(defaultNode)).trim());
+  const { started, output } = await startNode(defaultNode);
+  log(output.trim());
   const endpoint: CassandraEndpoint = {
     source: 'local',
     host: defaultNode.address,
@@ -88,7 +88,7 @@ async function fromLocalNode(): Promise<AcquiredCassandra> {
   return {
     endpoint,
     release: async () => {
-      if (!wasRunning) log((await stopNode(defaultNode)).trim());
+      if (started) log((await stopNode(defaultNode)).trim());
     },
   };
 }

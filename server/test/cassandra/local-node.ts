@@ -76,15 +76,23 @@ async function script(name: string, args: readonly string[], timeoutMs: number):
   }
 }
 
-/** Starts the node (or waits for it when it already runs) until it answers CQL; returns start.sh's report. */
-export function startNode(node: LocalNode): Promise<string> {
+/** What start.sh did: started the node, or found it running (another caller started it and owns it). */
+export interface StartReport {
+  readonly started: boolean;
+  readonly output: string;
+}
+
+/** Starts the node (or waits for it when it already runs) until it answers CQL. */
+export async function startNode(node: LocalNode): Promise<StartReport> {
   const args = ['--name', node.name, '--address', node.address, '--native-port', String(node.nativePort)];
   args.push('--dc', node.dataCentre, '--jmx-port', String(node.jmxPort), '--cluster', node.cluster);
   args.push('--commitlog-sync', node.commitlogSync);
   if (node.passwordAuth) args.push('--password-auth');
   if (node.clientTls) args.push('--client-tls');
   // The first run also downloads Cassandra's jars from Maven Central.
-  return script('start.sh', args, 9 * 60_000);
+  const output = await script('start.sh', args, 9 * 60_000);
+  // start.sh serialises concurrent callers with a lock: exactly one of them starts the node, the others say so.
+  return { started: !output.includes(`${node.name} already running`), output };
 }
 
 /** Stops the node: a clean shutdown, or with `kill` a SIGKILL (a crash, for outage tests). */
