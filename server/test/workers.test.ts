@@ -78,9 +78,11 @@ describe('workers', () => {
     const [victim] = childPids(server.child.pid as number);
     process.kill(victim as number, 'SIGKILL');
     const deadline = Date.now() + 10000;
+    // Replaced: two workers again, the new one listening (the third "serving sessions" line).
     const replaced = () => {
       const pids = childPids(server.child.pid as number);
-      return pids.length === 2 && !pids.includes(victim as number);
+      const serving = server.output().split('"msg":"serving sessions"').length - 1;
+      return pids.length === 2 && !pids.includes(victim as number) && serving === 3;
     };
     while (!replaced() && Date.now() < deadline) await sleep(100);
     const now = childPids(server.child.pid as number);
