@@ -27,10 +27,6 @@ export interface CassandraTlsOptions {
 const reconnectBaseDelayMs = 500;
 const reconnectMaxDelayMs = 5000;
 
-function contactPointsOf(options: CassandraConnectionOptions): string[] {
-  return options.hosts.map((host) => (host.includes(':') && !host.startsWith('[') ? `[${host}]` : host));
-}
-
 function tlsOptionsOf(tls: CassandraTlsOptions): NonNullable<ClientOptions['sslOptions']> {
   return {
     ca: [readFileSync(tls.caPath)],
@@ -43,7 +39,7 @@ function tlsOptionsOf(tls: CassandraTlsOptions): NonNullable<ClientOptions['sslO
 
 function baseClientOptions(options: CassandraConnectionOptions): ClientOptions {
   return {
-    contactPoints: contactPointsOf(options),
+    contactPoints: [...options.hosts],
     protocolOptions: { port: options.port },
     socketOptions: { connectTimeout: options.connectTimeoutMs, readTimeout: options.queryTimeoutMs },
     authProvider:
@@ -55,6 +51,7 @@ function baseClientOptions(options: CassandraConnectionOptions): ClientOptions {
   };
 }
 
+/** The IP of a driver host address (`10.0.0.1:9042`, `[::1]:9042`). */
 function ipOf(hostAddress: string): string {
   return hostAddress.slice(0, hostAddress.lastIndexOf(':')).replace(/^\[|\]$/g, '');
 }
