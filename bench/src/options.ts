@@ -1,0 +1,164 @@
+import { parseArgs } from 'node:util';
+import type { CassandraLocation } from './targets.js';
+import { type Workload, workloadNamed, workloads } from './workloads.js';
+
+/** Everything a benchmark run is told: the one home of the defaults. */
+export interface BenchOptions {
+  readonly seconds: number;
+  readonly warmupSeconds: number;
+  readonly connections: readonly number[];
+  readonly workloads: readonly Workload[];
+  /** Processes serving the port, for kask-ts and the HTTP ceiling alike. */
+  readonly workers: readonly number[];
+  /** Keys stored before the runs; reads pick among them. */
+  readonly keys: number;
+  readonly wrkThreads: number;
+  readonly fastify: boolean;
+  readonly embedded: boolean;
+  /** `auto`: measured when a node answers at `cassandraLocation`. */
+  readonly cassandra: 'auto' | 'on' | 'off';
+  readonly cassandraLocation: CassandraLocation;
+  readonly storageCeilings: boolean;
+  readonly urls: readonly string[];
+  /** Install wrk from Debian's packages when it is missing. */
+  readonly installWrk: boolean;
+  readonly jsonPath: string | undefined;
+  /** CPU-profile kask-ts on the embedded store under the mix instead of the table. */
+  readonly profile: boolean;
+  /** A tiny run that checks the benchmark works (every run answered, only expected statuses). */
+  readonly smoke: boolean;
+}
+
+export const usage = `Usage: npm run bench -- [options]
+
+Drives servers on loopback with wrk and prints a markdown table: requests/s, latency percentiles, unexpected
+statuses and errors, server memory and CPU, and the ratio to an HTTP ceiling (a bare fastify route answering
+the same bytes) and to a storage ceiling (the same operations straight on the storage, no HTTP).
+
+Options (environment variable in brackets):
+  --duration SECONDS      length of each measured run                       [KASK_BENCH_DURATION]   (5)
+  --warmup SECONDS        warm-up of each server and storage run (0: none)  [KASK_BENCH_WARMUP]     (2)
+  --connections LIST      connection counts, e.g. 16,64,256                 [KASK_BENCH_CONNECTIONS] (16,64,256)
+  --workloads LIST        ${workloads.map((w) => w.name).join(', ')}           [KASK_BENCH_WORKLOADS]  (all)
+  --workers LIST          server processes, e.g. 1,2 (kask-ts's \`workers\`) [KASK_BENCH_WORKERS]    (1)
+  --keys N                keys stored before the runs                       [KASK_BENCH_KEYS]       (10000)
+  --wrk-threads N         wrk threads (one leaves a core to the server)     [KASK_BENCH_WRK_THREADS] (1)
+  --url URL               also measure a Kask-compatible server at URL (its session route, e.g.
+                          http://127.0.0.1:8080/v1/); repeatable            [KASK_BENCH_URL]
+  --cassandra MODE        auto, on or off: kask-ts on Cassandra, and cassandra-driver as its storage
+                          ceiling; auto = when a node answers               [KASK_BENCH_CASSANDRA]  (auto)
+  --cassandra-host H:P    the node                                          (127.0.0.1:9042)
+  --cassandra-dc DC       its data centre                                   (datacenter1)
+  --no-fastify            skip the HTTP ceiling
+  --no-embedded           skip kask-ts on the embedded store
+  --no-storage-ceilings   skip the storage ceilings
+  --no-install            fail instead of installing wrk when it is missing
+  --json FILE             also write every measurement as JSON
+  --profile               instead of the table: CPU-profile kask-ts on the embedded store under the mix
+                          (the first connection count) and print where the time goes
+  --smoke                 a tiny run (1 s runs, 8 connections, the mix, 200 keys) that fails unless every run
+                          answered with only the expected statuses; never judges speed
+  --help
+`;
+
+/** A bad command line: the message says which option. */
+export class UsageError extends Error {}
+
+function numberList(name: string, text: string): number[] {
+  const list = text.split(',').map((part) => Number(part.trim()));
+  if (list.length === 0 || list.some((value) => !Number.isInteger(value) || value < 1)) {
+    throw new UsageError(`${name}: expected a comma-separated list of positive integers, got ${text}`);
+  }
+  return list;
+}
+
+function positive(name: string, text: string, minimum = 1): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < minimum)
+    throw new UsageError(`${name}: expected a whole number of at least ${minimum}, got ${text}`);
+  return value;
+}
+
+/** The options of `argv`, with the environment's KASK_BENCH_* variables as defaults. */
+export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): BenchOptions | 'help' {
+  let values: Record<string, string | boolean | string[] | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        duration: { type: 'string' },
+        warmup: { type: 'string' },
+        connections: { type: 'string' },
+        workloads: { type: 'string' },
+        workers: { type: 'string' },
+        keys: { type: 'string' },
+        'wrk-threads': { type: 'string' },
+        url: { type: 'string', multiple: true },
+        cassandra: { type: 'string' },
+        'cassandra-host': { type: 'string' },
+        'cassandra-dc': { type: 'string' },
+        'no-fastify': { type: 'boolean' },
+        'no-embedded': { type: 'boolean' },
+        'no-storage-ceilings': { type: 'boolean' },
+        'no-install': { type: 'boolean' },
+        json: { type: 'string' },
+        profile: { type: 'boolean' },
+        smoke: { type: 'boolean' },
+        help: { type: 'boolean' },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values.help) return 'help';
+  const option = (name: string, variable: string, fallback: string): string =>
+    (values[name] as string | undefined) ?? env[variable] ?? fallback;
+  const smoke = values.smoke === true;
+
+  const cassandra = option('cassandra', 'KASK_BENCH_CASSANDRA', smoke ? 'off' : 'auto');
+  if (cassandra !== 'auto' && cassandra !== 'on' && cassandra !== 'off')
+    throw new UsageError(`--cassandra: auto, on or off, got ${cassandra}`);
+  const [host = '127.0.0.1', port = '9042'] = ((values['cassandra-host'] as string | undefined) ?? '127.0.0.1:9042').split(':');
+
+  const options: BenchOptions = {
+    seconds: positive('--duration', option('duration', 'KASK_BENCH_DURATION', smoke ? '1' : '5')),
+    warmupSeconds: positive('--warmup', option('warmup', 'KASK_BENCH_WARMUP', smoke ? '1' : '2'), 0),
+    connections: numberList('--connections', option('connections', 'KASK_BENCH_CONNECTIONS', smoke ? '8' : '16,64,256')),
+    workloads: option('workloads', 'KASK_BENCH_WORKLOADS', smoke ? 'mix' : workloads.map((w) => w.name).join(','))
+      .split(',')
+      .map((name) => {
+        try {
+          return workloadNamed(name.trim());
+        } catch (error) {
+          throw new UsageError(`--workloads: ${(error as Error).message}`);
+        }
+      }),
+    workers: numberList('--workers', option('workers', 'KASK_BENCH_WORKERS', '1')),
+    keys: positive('--keys', option('keys', 'KASK_BENCH_KEYS', smoke ? '200' : '10000')),
+    wrkThreads: positive('--wrk-threads', option('wrk-threads', 'KASK_BENCH_WRK_THREADS', '1')),
+    fastify: values['no-fastify'] !== true,
+    embedded: values['no-embedded'] !== true,
+    cassandra,
+    cassandraLocation: {
+      host,
+      port: positive('--cassandra-host port', port),
+      dataCentre: (values['cassandra-dc'] as string | undefined) ?? 'datacenter1',
+      keyspace: 'kask_bench',
+      table: 'values',
+    },
+    storageCeilings: values['no-storage-ceilings'] !== true,
+    urls: (values.url as string[] | undefined) ?? (env.KASK_BENCH_URL ? env.KASK_BENCH_URL.split(',') : []),
+    installWrk: values['no-install'] !== true,
+    jsonPath: values.json as string | undefined,
+    profile: values.profile === true,
+    smoke,
+  };
+  for (const workload of options.workloads) {
+    if (String(options.keys - 1).length > workload.keyBytes - 1) {
+      throw new UsageError(
+        `--keys: ${options.keys} keys do not fit in the ${workload.keyBytes}-byte keys of workload ${workload.name}`,
+      );
+    }
+  }
+  return options;
+}

@@ -1,0 +1,256 @@
+import os from 'node:os';
+import { cassandraAnswers, ensureBenchSchema } from './cassandra.js';
+import type { BenchOptions } from './options.js';
+import { populate } from './populate.js';
+import { type ResourceUse, watchResources } from './processes.js';
+import { runStorageCeiling, type StorageResult } from './storage-run.js';
+import {
+  type Backend,
+  fastifyCeiling,
+  type HttpTarget,
+  kaskTarget,
+  type RunningTarget,
+  serverConfigKeys,
+  urlTarget,
+} from './targets.js';
+import { expectedStatuses, type Workload } from './workloads.js';
+import { ensureWrk, runWrk, type WrkResult } from './wrk.js';
+
+/** One row of the table: a target (or a storage ceiling) under one workload, connection count and worker count. */
+export interface Measurement {
+  readonly workers: number;
+  readonly workload: string;
+  readonly connections: number;
+  readonly target: string;
+  readonly kind: 'http-ceiling' | 'server' | 'storage-ceiling';
+  /** The storage the row serves from, when known: a server row is compared with that storage ceiling. */
+  readonly backend: Backend | undefined;
+  /** Completed requests (or storage operations), all statuses. */
+  readonly total: number;
+  readonly perSecond: number;
+  readonly latencyMs: { readonly p50: number; readonly p99: number; readonly p999: number };
+  /** Responses with a status the workload should not get, by status, and failures (`timeout`, `read`, ... `storage`). */
+  readonly unexpected: Readonly<Record<string, number>>;
+  /** Responses by status (HTTP rows). */
+  readonly statuses: Readonly<Record<string, number>>;
+  readonly resources: ResourceUse | undefined;
+  /** Why the row has no figures (the target did not start, wrk failed, ...). */
+  readonly failure?: string;
+}
+
+/** Everything one benchmark run measured, and how. */
+export interface BenchReport {
+  readonly startedAt: string;
+  readonly machine: string;
+  readonly options: BenchOptions;
+  readonly notes: readonly string[];
+  readonly measurements: readonly Measurement[];
+}
+
+const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
+
+function fromWrk(
+  result: WrkResult,
+  workload: Workload,
+): Pick<Measurement, 'total' | 'perSecond' | 'latencyMs' | 'unexpected' | 'statuses'> {
+  const expected = new Set(expectedStatuses(workload).map(String));
+  const unexpected: Record<string, number> = {};
+  for (const [status, count] of Object.entries(result.statuses)) if (!expected.has(status)) unexpected[status] = count;
+  for (const [kind, count] of Object.entries(result.errors)) if (count > 0) unexpected[kind] = count;
+  const ms = (us: number) => us / 1000;
+  return {
+    total: result.requests,
+    perSecond: result.requests / (result.duration_us / 1e6),
+    latencyMs: { p50: ms(result.latency_us.p50), p99: ms(result.latency_us.p99), p999: ms(result.latency_us.p999) },
+    unexpected,
+    statuses: result.statuses,
+  };
+}
+
+function fromStorage(result: StorageResult): Pick<Measurement, 'total' | 'perSecond' | 'latencyMs' | 'unexpected' | 'statuses'> {
+  const ms = (us: number) => us / 1000;
+  return {
+    total: result.operations,
+    perSecond: result.operations / result.seconds,
+    latencyMs: { p50: ms(result.latency_us.p50), p99: ms(result.latency_us.p99), p999: ms(result.latency_us.p999) },
+    unexpected: result.errors > 0 ? { storage: result.errors } : {},
+    statuses: {},
+  };
+}
+
+function failed(
+  base: Omit<Measurement, 'total' | 'perSecond' | 'latencyMs' | 'unexpected' | 'statuses' | 'resources'>,
+  error: unknown,
+): Measurement {
+  const message = error instanceof Error ? error.message : String(error);
+  return {
+    ...base,
+    total: 0,
+    perSecond: 0,
+    latencyMs: { p50: 0, p99: 0, p999: 0 },
+    unexpected: {},
+    statuses: {},
+    resources: undefined,
+    failure: message.split('\n')[0] ?? message,
+  };
+}
+
+function kindOf(target: HttpTarget): Measurement['kind'] {
+  return target.role === 'ceiling' ? 'http-ceiling' : 'server';
+}
+
+/** The targets the options ask for; Cassandra ones only when a node answers (or when forced on). */
+export async function chooseTargets(options: BenchOptions, notes: string[]): Promise<{ http: HttpTarget[]; storage: Backend[] }> {
+  const configKeys = await serverConfigKeys();
+  const http: HttpTarget[] = [];
+  const storage: Backend[] = [];
+  if (options.fastify) http.push(fastifyCeiling());
+  if (options.embedded) {
+    http.push(kaskTarget('embedded', configKeys));
+    if (options.storageCeilings) storage.push('embedded');
+  }
+  let cassandra = options.cassandra === 'on';
+  if (options.cassandra === 'auto') {
+    const { host, port } = options.cassandraLocation;
+    cassandra = await cassandraAnswers(options.cassandraLocation);
+    notes.push(
+      cassandra
+        ? `Cassandra answered at ${host}:${port}: measured.`
+        : `No Cassandra at ${host}:${port}: its targets are skipped (npm run cassandra:start).`,
+    );
+  }
+  if (cassandra) {
+    await ensureBenchSchema(options.cassandraLocation);
+    http.push(kaskTarget('cassandra', configKeys, { cassandra: options.cassandraLocation }));
+    if (options.storageCeilings) storage.push('cassandra');
+  }
+  for (const url of options.urls) http.push(urlTarget(url));
+  return { http, storage };
+}
+
+/** Starts every target for `workload`, stores its keys and warms it up; a target that fails is reported, not fatal. */
+async function startTargets(
+  targets: readonly HttpTarget[],
+  workload: Workload,
+  workers: number,
+  options: BenchOptions,
+): Promise<Map<HttpTarget, RunningTarget | Error>> {
+  const running = new Map<HttpTarget, RunningTarget | Error>();
+  for (const target of targets) {
+    try {
+      log(`starting ${target.name} (${workload.name}, workers ${workers})`);
+      const server = await target.start(workload, workers);
+      running.set(target, server);
+      const statuses = await populate(server, workload, options.keys);
+      const stored = statuses['201'] ?? 0;
+      if (stored !== options.keys)
+        throw new Error(`storing the keys answered ${JSON.stringify(statuses)}, not 201 to all ${options.keys}`);
+      const connections = Math.min(64, Math.max(...options.connections));
+      if (options.warmupSeconds > 0) {
+        if (options.warmupSeconds > 0) {
+          await runWrk({
+            ...server,
+            workload,
+            keys: options.keys,
+            connections,
+            threads: options.wrkThreads,
+            seconds: options.warmupSeconds,
+          });
+        }
+      }
+    } catch (error) {
+      const server = running.get(target);
+      if (server !== undefined && !(server instanceof Error)) await server.stop();
+      log(`${target.name} failed: ${(error as Error).message}`);
+      running.set(target, error as Error);
+    }
+  }
+  return running;
+}
+
+/** Runs the whole matrix: workers × workloads × connections × targets, and the storage ceilings. */
+export async function runBenchmark(options: BenchOptions): Promise<BenchReport> {
+  ensureWrk(options.installWrk);
+  const notes: string[] = [];
+  const startedAt = new Date().toISOString();
+  const targets = await chooseTargets(options, notes);
+  const measurements: Measurement[] = [];
+  for (const workers of options.workers) {
+    for (const workload of options.workloads) {
+      const running = await startTargets(targets.http, workload, workers, options);
+      try {
+        for (const connections of options.connections) {
+          for (const target of targets.http) {
+            const base = {
+              workers,
+              workload: workload.name,
+              connections,
+              target: target.name,
+              kind: kindOf(target),
+              backend: target.backend,
+            };
+            const server = running.get(target);
+            if (server === undefined || server instanceof Error) {
+              measurements.push(failed(base, server ?? 'not started'));
+              continue;
+            }
+            log(`${workload.name} c=${connections} ${target.name}`);
+            const watch = server.pid === undefined ? undefined : watchResources(server.pid);
+            try {
+              const result = await runWrk({
+                ...server,
+                workload,
+                keys: options.keys,
+                connections,
+                threads: options.wrkThreads,
+                seconds: options.seconds,
+              });
+              measurements.push({ ...base, ...fromWrk(result, workload), resources: watch?.stop() });
+            } catch (error) {
+              watch?.stop();
+              measurements.push(failed(base, error));
+            }
+          }
+          // The storage alone does not depend on the server's worker count: measured once.
+          for (const backend of workers === options.workers[0] ? targets.storage : []) {
+            const base = {
+              workers: 1,
+              workload: workload.name,
+              connections,
+              target: storageCeilingName(backend),
+              kind: 'storage-ceiling' as const,
+              backend,
+            };
+            log(`${workload.name} c=${connections} ${base.target}`);
+            try {
+              const result = await runStorageCeiling({
+                backend,
+                workload,
+                keys: options.keys,
+                concurrency: connections,
+                seconds: options.seconds,
+                warmupSeconds: options.warmupSeconds,
+                cassandra: backend === 'cassandra' ? options.cassandraLocation : undefined,
+              });
+              measurements.push({ ...base, ...fromStorage(result), resources: undefined });
+            } catch (error) {
+              measurements.push(failed(base, error));
+            }
+          }
+        }
+      } finally {
+        for (const server of running.values()) if (!(server instanceof Error)) await server.stop();
+      }
+    }
+  }
+  return { startedAt, machine: machineDescription(), options, notes, measurements };
+}
+
+/** The storage ceiling's name in the table. */
+export function storageCeilingName(backend: Backend): string {
+  return backend === 'embedded' ? 'LMDB ceiling (kask-ts store, no HTTP)' : 'cassandra-driver ceiling (LOCAL_QUORUM, no HTTP)';
+}
+
+function machineDescription(): string {
+  return `${os.cpus()[0]?.model ?? 'unknown CPU'} × ${os.availableParallelism()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()}`;
+}

@@ -1,0 +1,133 @@
+// The storage ceiling: the workload's reads and writes straight against a backend, with the same concurrency
+// as the HTTP run and no HTTP. Embedded: kask-ts's own LMDB store (server/dist/storage/lmdb.js, what the server
+// runs). Cassandra: cassandra-driver prepared statements at Kask's consistency (LOCAL_QUORUM) on Kask's table.
+// Prints one line `STORAGE_RESULT {json}`. Run by bench/src/storage-run.ts; see --help there for the options.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createHistogram } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import cassandra from 'cassandra-driver';
+import type { Storage } from '../../server/src/storage/storage.js';
+import { repoRoot } from './processes.js';
+import { sessionKey, sessionValue } from './workloads.js';
+
+const { values } = parseArgs({
+  options: {
+    backend: { type: 'string' },
+    'key-bytes': { type: 'string' },
+    'value-bytes': { type: 'string' },
+    keys: { type: 'string' },
+    reads: { type: 'string' },
+    writes: { type: 'string' },
+    concurrency: { type: 'string' },
+    'duration-ms': { type: 'string' },
+    'warmup-ms': { type: 'string' },
+    'ttl-seconds': { type: 'string', default: '86400' },
+    'cassandra-host': { type: 'string', default: '127.0.0.1' },
+    'cassandra-port': { type: 'string', default: '9042' },
+    'cassandra-dc': { type: 'string', default: 'datacenter1' },
+    keyspace: { type: 'string', default: 'kask_bench' },
+    table: { type: 'string', default: 'values' },
+  },
+});
+
+const keyBytes = Number(values['key-bytes']);
+const keyCount = Number(values.keys);
+const reads = Number(values.reads);
+const writes = Number(values.writes);
+const concurrency = Number(values.concurrency);
+const ttlSeconds = Number(values['ttl-seconds']);
+const value = sessionValue(Number(values['value-bytes']));
+const keys = Array.from({ length: keyCount }, (_, index) => sessionKey(index, keyBytes));
+
+interface Backend {
+  get(key: string): Promise<unknown>;
+  set(key: string, value: Buffer): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+async function openEmbedded(): Promise<Backend> {
+  const directory = mkdtempSync(join(tmpdir(), 'kask-bench-lmdb-'));
+  const url = pathToFileURL(join(repoRoot, 'server/dist/storage/lmdb.js')).href;
+  const { openEmbeddedStorage } = (await import(url)) as typeof import('../../server/src/storage/lmdb.js');
+  // An hour between purges: none happens during a run, as in a server whose values are all live.
+  const storage: Storage = openEmbeddedStorage({ path: directory, purgeIntervalMs: 3600_000 });
+  return {
+    get: (key) => storage.get(key),
+    set: (key, bytes) => storage.set(key, bytes, ttlSeconds),
+    async close() {
+      await storage.close();
+      rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+async function openCassandra(): Promise<Backend> {
+  const client = new cassandra.Client({
+    contactPoints: [`${values['cassandra-host']}:${values['cassandra-port']}`],
+    localDataCenter: values['cassandra-dc'],
+  });
+  await client.connect();
+  const table = `"${values.keyspace}"."${values.table}"`;
+  const localQuorum = { prepare: true, consistency: cassandra.types.consistencies.localQuorum };
+  const select = `SELECT value FROM ${table} WHERE key = ?`;
+  const insert = `INSERT INTO ${table} (key, value) VALUES (?,?) USING TTL ?`;
+  return {
+    get: (key) => client.execute(select, [key], localQuorum),
+    set: (key, bytes) => client.execute(insert, [key, bytes, ttlSeconds], localQuorum),
+    close: () => client.shutdown(),
+  };
+}
+
+/** Runs `concurrency` loops of the mix until `durationMs` has passed; records latencies when `measure`. */
+async function drive(backend: Backend, durationMs: number, measure: boolean) {
+  const histogram = createHistogram();
+  const cycle = reads + writes;
+  const deadline = performance.now() + durationMs;
+  let sent = 0;
+  let errors = 0;
+  let firstError: string | undefined;
+  const loop = async () => {
+    while (performance.now() < deadline) {
+      const key = keys[Math.floor(Math.random() * keyCount)] as string;
+      const write = writes > 0 && sent++ % cycle < writes;
+      const started = process.hrtime.bigint();
+      try {
+        await (write ? backend.set(key, value) : backend.get(key));
+      } catch (error) {
+        errors++;
+        firstError ??= String(error);
+      }
+      if (measure) histogram.record(process.hrtime.bigint() - started || 1n);
+    }
+  };
+  const startedAt = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, loop));
+  return { seconds: (performance.now() - startedAt) / 1000, histogram, errors, firstError };
+}
+
+async function populate(backend: Backend): Promise<void> {
+  for (let start = 0; start < keyCount; start += 256) {
+    await Promise.all(keys.slice(start, start + 256).map((key) => backend.set(key, value)));
+  }
+}
+
+const backend = values.backend === 'cassandra' ? await openCassandra() : await openEmbedded();
+try {
+  await populate(backend);
+  await drive(backend, Number(values['warmup-ms']), false);
+  const { seconds, histogram, errors, firstError } = await drive(backend, Number(values['duration-ms']), true);
+  const microseconds = (percentile: number) => Math.round(histogram.percentile(percentile) / 1000);
+  const result = {
+    operations: histogram.count,
+    seconds,
+    errors,
+    firstError,
+    latency_us: { p50: microseconds(50), p99: microseconds(99), p999: microseconds(99.9), max: Math.round(histogram.max / 1000) },
+  };
+  process.stdout.write(`STORAGE_RESULT ${JSON.stringify(result)}\n`);
+} finally {
+  await backend.close();
+}

@@ -1,0 +1,53 @@
+import { benchScriptArgs, spawnNode } from './processes.js';
+import type { Backend, CassandraLocation } from './targets.js';
+import type { Workload } from './workloads.js';
+
+/** What the storage ceiling measured: operations, seconds, failed operations and latencies in microseconds. */
+export interface StorageResult {
+  readonly operations: number;
+  readonly seconds: number;
+  readonly errors: number;
+  readonly firstError?: string;
+  readonly latency_us: { readonly p50: number; readonly p99: number; readonly p999: number; readonly max: number };
+}
+
+/** How one storage-ceiling run goes: the same workload, keys, concurrency and durations as the HTTP runs. */
+export interface StorageRun {
+  readonly backend: Backend;
+  readonly workload: Workload;
+  readonly keys: number;
+  readonly concurrency: number;
+  readonly seconds: number;
+  readonly warmupSeconds: number;
+  readonly cassandra?: CassandraLocation;
+}
+
+/** Runs bench/src/storage-ceiling.ts in a process of its own and returns its result. */
+export async function runStorageCeiling(run: StorageRun): Promise<StorageResult> {
+  const { workload, cassandra } = run;
+  const started = spawnNode([
+    ...benchScriptArgs('storage-ceiling.ts'),
+    ...['--backend', run.backend, '--keys', String(run.keys), '--concurrency', String(run.concurrency)],
+    ...['--key-bytes', String(workload.keyBytes), '--value-bytes', String(workload.valueBytes)],
+    ...['--reads', String(workload.reads), '--writes', String(workload.writes)],
+    ...['--duration-ms', String(run.seconds * 1000), '--warmup-ms', String(run.warmupSeconds * 1000)],
+    ...(cassandra === undefined
+      ? []
+      : [
+          ...['--cassandra-host', cassandra.host, '--cassandra-port', String(cassandra.port)],
+          ...['--cassandra-dc', cassandra.dataCentre, '--keyspace', cassandra.keyspace, '--table', cassandra.table],
+        ]),
+  ]);
+  // Storing the keys, the warm-up and the run, with a generous margin for a slow node.
+  const deadlineMs = (run.seconds + run.warmupSeconds + 120) * 1000;
+  const timer = setTimeout(() => void started.stop(1000), deadlineMs);
+  const code = await new Promise<number | null>((resolve) => started.child.on('exit', (exitCode) => resolve(exitCode)));
+  clearTimeout(timer);
+  const line = started
+    .output()
+    .split('\n')
+    .find((text) => text.startsWith('STORAGE_RESULT '));
+  if (code !== 0 || line === undefined)
+    throw new Error(`storage ceiling (${run.backend}) failed (exit ${code}):\n${started.output()}`);
+  return JSON.parse(line.slice('STORAGE_RESULT '.length)) as StorageResult;
+}

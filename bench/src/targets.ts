@@ -1,0 +1,147 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { stringify } from 'yaml';
+import { freePort, repoRoot, type StartedProcess, spawnNode, waitUntilAnswering } from './processes.js';
+import type { Workload } from './workloads.js';
+
+/** The storage a target serves from; its storage ceiling is measured with the same name. */
+export type Backend = 'embedded' | 'cassandra';
+
+/** A server being measured, up and answering. */
+export interface RunningTarget {
+  /** `http://127.0.0.1:PORT`. */
+  readonly origin: string;
+  /** The session route's prefix, e.g. `/sessions/v1/`. */
+  readonly basePath: string;
+  /** The process (tree) whose memory and CPU are sampled; `undefined` for a server the benchmark did not start. */
+  readonly pid: number | undefined;
+  stop(): Promise<void>;
+}
+
+/** Something `wrk` can drive: the HTTP ceiling, kask-ts on a backend, or any Kask-compatible URL. */
+export interface HttpTarget {
+  /** The row's name in the table. */
+  readonly name: string;
+  /** `ceiling`: the bare fastify route the servers are compared with. */
+  readonly role: 'ceiling' | 'server';
+  /** The backend whose storage ceiling this target is compared with, if the benchmark knows it. */
+  readonly backend: Backend | undefined;
+  /** Starts (or reaches) the server for `workload` with `workers` processes. */
+  start(workload: Workload, workers: number): Promise<RunningTarget>;
+}
+
+function stopper(started: StartedProcess, directory?: string): () => Promise<void> {
+  return async () => {
+    await started.stop();
+    if (directory !== undefined) rmSync(directory, { recursive: true, force: true });
+  };
+}
+
+/** The HTTP ceiling: bench/src/ceiling-server.mjs, fastify answering the workload's bytes and nothing else. */
+export function fastifyCeiling(): HttpTarget {
+  return {
+    name: 'fastify ceiling',
+    role: 'ceiling',
+    backend: undefined,
+    async start(workload, workers) {
+      const port = await freePort();
+      const basePath = '/sessions/v1/';
+      const started = spawnNode([
+        fileURLToPath(new URL('ceiling-server.mjs', import.meta.url)),
+        ...['--port', String(port), '--base-path', basePath, '--value-bytes', String(workload.valueBytes)],
+        ...['--workers', String(workers)],
+      ]);
+      const origin = `http://127.0.0.1:${port}`;
+      await waitUntilAnswering(`${origin}/healthz`, started);
+      return { origin, basePath, pid: started.pid, stop: stopper(started) };
+    },
+  };
+}
+
+/** Where the Cassandra target's node is and which keyspace and table the benchmark may fill. */
+export interface CassandraLocation {
+  readonly host: string;
+  readonly port: number;
+  readonly dataCentre: string;
+  readonly keyspace: string;
+  readonly table: string;
+}
+
+/** Configuration keys the built server knows (read from server/dist/config.js), e.g. whether it has `workers`. */
+export async function serverConfigKeys(): Promise<ReadonlySet<string>> {
+  const url = pathToFileURL(join(repoRoot, 'server/dist/config.js')).href;
+  const { configSchema } = (await import(url)) as typeof import('../../server/src/config.js');
+  return new Set(Object.keys(configSchema.shape));
+}
+
+/** Options of kask-ts targets. */
+export interface KaskTargetOptions {
+  /** `node` options for the server process, e.g. `--cpu-prof`. */
+  readonly nodeOptions?: readonly string[];
+  readonly cassandra?: CassandraLocation;
+}
+
+/** kask-ts (server/dist/cli.js) on `backend`, in a fresh temporary directory per start. */
+export function kaskTarget(backend: Backend, configKeys: ReadonlySet<string>, options: KaskTargetOptions = {}): HttpTarget {
+  return {
+    name: `kask-ts ${backend}`,
+    role: 'server',
+    backend,
+    async start(_workload, workers) {
+      if (!configKeys.has('workers') && workers !== 1) {
+        throw new Error('this build of kask-ts has no `workers` setting: run with --workers 1');
+      }
+      const directory = mkdtempSync(join(tmpdir(), 'kask-bench-'));
+      const port = await freePort();
+      const basePath = '/sessions/v1/';
+      const cassandra = options.cassandra;
+      const config = {
+        listen_address: '127.0.0.1',
+        listen_port: port,
+        base_uri: basePath,
+        log_level: 'warning',
+        ...(configKeys.has('workers') ? { workers } : {}),
+        ...(backend === 'embedded'
+          ? { storage: 'embedded', embedded: { path: join(directory, 'data') } }
+          : {
+              storage: 'cassandra',
+              cassandra: {
+                hosts: [cassandra?.host ?? '127.0.0.1'],
+                port: cassandra?.port ?? 9042,
+                keyspace: cassandra?.keyspace ?? 'kask_bench',
+                table: cassandra?.table ?? 'values',
+                local_dc: cassandra?.dataCentre ?? 'datacenter1',
+              },
+            }),
+      };
+      const configPath = join(directory, 'config.yaml');
+      writeFileSync(configPath, stringify(config));
+      const started = spawnNode([...(options.nodeOptions ?? []), join(repoRoot, 'server/dist/cli.js'), '--config', configPath]);
+      const origin = `http://127.0.0.1:${port}`;
+      try {
+        await waitUntilAnswering(`${origin}/readyz`, started);
+      } catch (error) {
+        rmSync(directory, { recursive: true, force: true });
+        throw error;
+      }
+      return { origin, basePath, pid: started.pid, stop: stopper(started, directory) };
+    },
+  };
+}
+
+/** Any Kask-compatible server, given by the URL of its session route (e.g. `http://127.0.0.1:8080/v1/`). */
+export function urlTarget(url: string): HttpTarget {
+  const parsed = new URL(url);
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new RangeError(`--url ${url}: not an http(s) URL`);
+  const basePath = parsed.pathname.endsWith('/') ? parsed.pathname : `${parsed.pathname}/`;
+  return {
+    name: parsed.href,
+    role: 'server',
+    backend: undefined,
+    async start() {
+      return { origin: parsed.origin, basePath, pid: undefined, async stop() {} };
+    },
+  };
+}
