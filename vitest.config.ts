@@ -1,11 +1,30 @@
 import { defineConfig } from 'vitest/config';
 
 // One project per target, so each runs alone: `npx vitest run --project NAME`.
-// The contract suite runs against a server on the embedded store, and against any Kask-compatible
-// server named by KASK_BASE_URL (project `contract:external`).
-const contract = (name: string, globalSetup: string) => ({
-  test: { name, include: ['contract-tests/**/*.test.ts'], globalSetup, testTimeout: 30000, hookTimeout: 60000 },
+// The contract suite is split by what a target must be able to do, and each project takes the folders
+// its target can honour (never skipped tests):
+//   shape/      statuses, content types and problem bodies: any target, even a stateless mock
+//   behaviour/  what a store does (round trips, absent keys, limits, key decoding): any real server
+//   direct/     non-UTF-8 bytes, and methods and paths the document does not declare: a server reached
+//               directly (Prism's proxy rewrites non-UTF-8 bytes and answers undeclared routes itself)
+//   expiry/     needs a second server with a short default_ttl
+//   extensions/ kask-ts's additions to Kask (PUT, PATCH, ETag and If-Match, Cache-Control): kask-ts servers
+//   mock/       the Prism mock's own promises: every example reachable with Prefer, contract-breaking
+//               requests refused, and what it cannot check
+const contract = (name: string, globalSetup: string, folders: string[]) => ({
+  test: {
+    name,
+    include: folders.map((folder) => `contract-tests/${folder}/**/*.test.ts`),
+    globalSetup,
+    testTimeout: 30000,
+    hookTimeout: 60000,
+    // Files share the harness (and its compiled validator) within a project; projects never share modules.
+    isolate: false,
+  },
 });
+// Kask's behaviour, which any Kask-compatible server has; kask-ts adds its extensions (PUT, PATCH, If-Match).
+const kaskServer = ['shape', 'behaviour', 'direct', 'expiry'];
+const realServer = [...kaskServer, 'extensions'];
 
 export default defineConfig({
   test: {
@@ -18,8 +37,24 @@ export default defineConfig({
           testTimeout: 30000,
         },
       },
-      contract('contract:embedded', 'contract-tests/harness/embedded.setup.ts'),
-      ...(process.env.KASK_BASE_URL ? [contract('contract:external', 'contract-tests/harness/external.setup.ts')] : []),
+      // The backend on a real Cassandra: KASK_TEST_CASSANDRA, else testcontainers, else a local node (tools/cassandra).
+      {
+        test: {
+          name: 'cassandra',
+          include: ['server/test/**/cassandra*.test.ts'],
+          globalSetup: 'server/test/cassandra/global-setup.ts',
+          testTimeout: 60000,
+          hookTimeout: 180000,
+        },
+      },
+      contract('contract:embedded', 'contract-tests/harness/embedded.setup.ts', realServer),
+      contract('contract:cassandra', 'contract-tests/harness/cassandra.setup.ts', realServer),
+      // The embedded server behind `prism proxy --errors`: Prism checks every response on its own.
+      contract('contract:proxy', 'contract-tests/harness/proxy.setup.ts', ['shape', 'behaviour']),
+      contract('contract:mock', 'contract-tests/harness/mock.setup.ts', ['shape', 'mock']),
+      ...(process.env.KASK_BASE_URL
+        ? [contract('contract:external', 'contract-tests/harness/external.setup.ts', kaskServer)]
+        : []),
     ],
   },
 });

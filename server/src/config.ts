@@ -69,6 +69,15 @@ function integer(description: string, defaultValue: number, min: number, max = N
   };
 }
 
+function optionalInteger(description: string, min: number): Rule<number | undefined> {
+  const rule = integer(description, 0, min);
+  return {
+    description,
+    default: undefined,
+    parse: (value, key) => (value === undefined || value === null ? undefined : rule.parse(value, key)),
+  };
+}
+
 function oneOf<const T extends string>(description: string, choices: readonly T[], defaultValue: T): Rule<T> {
   return {
     description,
@@ -136,6 +145,7 @@ const schema = section('kask-ts configuration', {
   listen_address: string('Address to listen on', 'localhost'),
   listen_port: integer('Port to listen on', 8080, 1, 65535),
   default_ttl: integer('Seconds a value lives after each write; 0 = never expires', 86400, 0),
+  max_ttl: optionalInteger('Longest TTL a client may ask for with Cache-Control: max-age; default: default_ttl; 0 = no limit', 0),
   log_level: oneOf('Lowest level logged', ['debug', 'info', 'warning', 'error', 'fatal'], 'info'),
   openapi_spec: optionalString('Path of an OpenAPI document to serve at /openapi instead of the built-in one'),
   tls: section(
@@ -193,7 +203,7 @@ const schema = section('kask-ts configuration', {
 });
 
 /** The validated, frozen configuration. */
-export type Config = Parsed<typeof schema.shape>;
+export type Config = ReturnType<typeof configFrom>;
 
 /** Every key with its description and default, for documentation. */
 export const configSchema = schema;
@@ -202,7 +212,7 @@ export const configSchema = schema;
 const developmentFile = { listen_port: 8081, base_uri: '/sessions/v1/' };
 
 /** Validates a parsed configuration file (Kask's keys and ours); throws a ConfigError naming the key. */
-export function configFrom(file: unknown): Config {
+export function configFrom(file: unknown) {
   const parsed = schema.parse(file, '');
   const hasCassandraBlock = typeof file === 'object' && file !== null && 'cassandra' in file;
   const explicitStorage = typeof file === 'object' && file !== null && 'storage' in file;
@@ -212,8 +222,9 @@ export function configFrom(file: unknown): Config {
   }
   return Object.freeze({
     ...parsed,
+    max_ttl: parsed.max_ttl ?? parsed.default_ttl,
     base_uri: base,
-    storage: explicitStorage ? parsed.storage : hasCassandraBlock ? 'cassandra' : 'embedded',
+    storage: explicitStorage ? parsed.storage : hasCassandraBlock ? ('cassandra' as const) : ('embedded' as const),
   });
 }
 

@@ -32,6 +32,25 @@ class FakeStorage implements Storage {
     this.#check();
     this.values.delete(key);
   }
+  async add(key: string, value: Buffer, ttl: number) {
+    this.#check();
+    if (this.values.has(key)) return false;
+    this.values.set(key, { value, ttl });
+    return true;
+  }
+  async compareAndSet(key: string, expected: Buffer, value: Buffer, ttl: number) {
+    this.#check();
+    if (!this.values.get(key)?.value.equals(expected)) return false;
+    this.values.set(key, { value, ttl });
+    return true;
+  }
+  async touch(key: string, ttl: number) {
+    this.#check();
+    const current = this.values.get(key);
+    if (current === undefined) return false;
+    this.values.set(key, { ...current, ttl });
+    return true;
+  }
   async ping() {
     this.#check();
   }

@@ -26,6 +26,18 @@ export const problems = {
     "title": "Payload too large",
     "detail": "The value is larger than the server accepts"
   },
+  "conflict": {
+    "status": 409,
+    "type": "https://www.mediawiki.org/wiki/Kask/errors/conflict",
+    "title": "Conflict",
+    "detail": "The key already has a value"
+  },
+  "precondition_failed": {
+    "status": 412,
+    "type": "https://www.mediawiki.org/wiki/Kask/errors/precondition_failed",
+    "title": "Precondition failed",
+    "detail": "The value has changed or is absent"
+  },
   "server_error": {
     "status": 500,
     "type": "https://www.mediawiki.org/wiki/Kask/errors/server_error",
@@ -41,7 +53,7 @@ export const problems = {
 } as const;
 
 /** The methods of the session route, in the document's order (the `Allow` header of a 405). */
-export const sessionMethods = ["GET","POST","DELETE"] as const;
+export const sessionMethods = ["GET","PUT","POST","DELETE","PATCH"] as const;
 
 /** The session route as the document writes it; the server mounts it under its configured base_uri. */
 export const sessionPathTemplate = "/sessions/v1/{key}";

@@ -19,13 +19,23 @@ export interface paths {
          * @description Answers the exact bytes last stored under the key, or 404 when the key is absent or expired.
          */
         get: operations["getSession"];
-        put?: never;
+        /**
+         * Store a session value only if the key has none
+         * @description An atomic set-if-absent (not in Kask): of several concurrent PUTs to one key exactly one gets 201;
+         *     the others get 409 and change nothing. An expired value counts as absent. The TTL is the
+         *     server's `default_ttl`, or `Cache-Control: max-age` seconds clamped to `max_ttl`.
+         */
+        put: operations["createSession"];
         /**
          * Store a session value
          * @description Stores the request body as it is, whatever its Content-Type (MediaWiki sends
          *     `application/octet-stream`, or `application/x-www-form-urlencoded` when none is configured),
-         *     replacing any previous value. The value expires after the server's `default_ttl`.
+         *     replacing any previous value. The value expires after the server's `default_ttl`, or after
+         *     `Cache-Control: max-age` seconds when given (clamped to `max_ttl`).
          *     A 201 means the value is durable (on Cassandra: written at LOCAL_QUORUM).
+         *
+         *     With `If-Match`, the write is a compare-and-set: it happens only if the current value still has
+         *     that ETag (from a GET), atomically; otherwise 412 and nothing changes.
          */
         post: operations["setSession"];
         /**
@@ -35,7 +45,13 @@ export interface paths {
         delete: operations["deleteSession"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Change the TTL of a stored value
+         * @description Sets the time to live of the current value to `Cache-Control: max-age` seconds (clamped to
+         *     `max_ttl`) without changing the value (not in Kask). Sends no body. Atomic: it never brings back
+         *     a value deleted meanwhile, nor overwrites one written meanwhile.
+         */
+        patch: operations["touchSession"];
         trace?: never;
     };
     "/healthz": {
@@ -165,6 +181,22 @@ export interface components {
             /** @default The value is larger than the server accepts */
             detail: unknown;
         } & components["schemas"]["Problem"];
+        ConflictProblem: {
+            /** @constant */
+            type?: "https://www.mediawiki.org/wiki/Kask/errors/conflict";
+            /** @constant */
+            title?: "Conflict";
+            /** @default The key already has a value */
+            detail: unknown;
+        } & components["schemas"]["Problem"];
+        PreconditionFailedProblem: {
+            /** @constant */
+            type?: "https://www.mediawiki.org/wiki/Kask/errors/precondition_failed";
+            /** @constant */
+            title?: "Precondition failed";
+            /** @default The value has changed or is absent */
+            detail: unknown;
+        } & components["schemas"]["Problem"];
         ServerErrorProblem: {
             /** @constant */
             type?: "https://www.mediawiki.org/wiki/Kask/errors/server_error";
@@ -239,6 +271,26 @@ export interface components {
                 "application/problem+json": components["schemas"]["PayloadTooLargeProblem"];
             };
         };
+        /** @description PUT found a live value under the key; nothing changed. */
+        Conflict: {
+            headers: {
+                "X-Content-Type-Options": components["headers"]["NoSniff"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["ConflictProblem"];
+            };
+        };
+        /** @description The `If-Match` ETag no longer matches the current value (or there is none); nothing changed. */
+        PreconditionFailed: {
+            headers: {
+                "X-Content-Type-Options": components["headers"]["NoSniff"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["PreconditionFailedProblem"];
+            };
+        };
         /** @description A fault in the server or its storage; nothing can be assumed about a write. */
         ServerError: {
             headers: {
@@ -268,6 +320,22 @@ export interface components {
          *     trailing slash answers 404; a query string answers 400.
          */
         Key: string;
+        /**
+         * @description `max-age=N`: the value expires N seconds after this write (N >= 1), clamped to the server's
+         *     `max_ttl`. Other directives are ignored.
+         * @example max-age=3600
+         */
+        CacheControl: string;
+        /**
+         * @description `max-age=N`: the value now expires N seconds from this request (N >= 1), clamped to the server's `max_ttl`.
+         * @example max-age=3600
+         */
+        CacheControlTtl: string;
+        /**
+         * @description The ETag of the value this write replaces (from a GET), or `*` for any current value.
+         * @example "3q2-7wEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+         */
+        IfMatch: string;
     };
     requestBodies: never;
     headers: {
@@ -278,6 +346,11 @@ export interface components {
          * @example GET, POST, DELETE
          */
         Allow: string;
+        /**
+         * @description A strong validator derived from the value; send it back in `If-Match` to compare-and-set.
+         * @example "3q2-7wEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+         */
+        ETag: string;
         /** @description Seconds after which a retry may succeed. */
         RetryAfter: number;
     };
@@ -304,6 +377,7 @@ export interface operations {
             /** @description The stored value, byte for byte. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -316,10 +390,64 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    createSession: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description `max-age=N`: the value expires N seconds after this write (N >= 1), clamped to the server's
+                 *     `max_ttl`. Other directives are ignored.
+                 * @example max-age=3600
+                 */
+                "Cache-Control"?: components["parameters"]["CacheControl"];
+            };
+            path: {
+                /**
+                 * @description The session key: one percent-decoded path segment (MediaWiki sends `rawurlencode(key)`).
+                 *     At most `max_key_bytes` bytes of UTF-8 once decoded. An encoded `/`, an extra segment or a
+                 *     trailing slash answers 404; a query string answers 400.
+                 */
+                key: components["parameters"]["Key"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "*/*": components["schemas"]["SessionValue"];
+            };
+        };
+        responses: {
+            /** @description Created. The body is empty. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["ServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     setSession: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description `max-age=N`: the value expires N seconds after this write (N >= 1), clamped to the server's
+                 *     `max_ttl`. Other directives are ignored.
+                 * @example max-age=3600
+                 */
+                "Cache-Control"?: components["parameters"]["CacheControl"];
+                /**
+                 * @description The ETag of the value this write replaces (from a GET), or `*` for any current value.
+                 * @example "3q2-7wEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
             path: {
                 /**
                  * @description The session key: one percent-decoded path segment (MediaWiki sends `rawurlencode(key)`).
@@ -345,6 +473,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             500: components["responses"]["ServerError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -367,6 +496,41 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Deleted, or was not there. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    touchSession: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description `max-age=N`: the value now expires N seconds from this request (N >= 1), clamped to the server's `max_ttl`.
+                 * @example max-age=3600
+                 */
+                "Cache-Control": components["parameters"]["CacheControlTtl"];
+            };
+            path: {
+                /**
+                 * @description The session key: one percent-decoded path segment (MediaWiki sends `rawurlencode(key)`).
+                 *     At most `max_key_bytes` bytes of UTF-8 once decoded. An encoded `/`, an extra segment or a
+                 *     trailing slash answers 404; a query string answers 400.
+                 */
+                key: components["parameters"]["Key"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The TTL was changed. */
             204: {
                 headers: {
                     [name: string]: unknown;

@@ -6,6 +6,7 @@ import type { operations } from '../generated/openapi.js';
 import type { Metrics } from '../metrics.js';
 import { parseSessionKey } from '../session-key.js';
 import type { Storage } from '../storage/storage.js';
+import { effectiveTtl, etagOf, ifMatchAccepts, requestedTtl } from './conditions.js';
 import { decodedPath } from './paths.js';
 
 /** Fastify's route typing for an operation of the OpenAPI document: only its declared statuses compile. */
@@ -21,7 +22,10 @@ interface SessionRouteDependencies {
 
 const allow = sessionMethods.join(', ');
 
-/** The session route `{base_uri}{key}`: getSession, setSession, deleteSession, and 405 for every other method. */
+/**
+ * The session route `{base_uri}{key}`: Kask's getSession, setSession and deleteSession, our createSession
+ * (PUT), touchSession (PATCH) and compare-and-set (POST with If-Match), and 405 for every other method.
+ */
 export function registerSessionRoutes(app: FastifyInstance, { config, storage, metrics }: SessionRouteDependencies): void {
   const url = `${config.base_uri}*`;
   const options: RouteShorthandOptions = {
@@ -41,21 +45,74 @@ export function registerSessionRoutes(app: FastifyInstance, { config, storage, m
     return undefined;
   }
 
+  /** The TTL the request's Cache-Control asks for (or default_ttl), or undefined once a problem has been answered. */
+  function ttlOf(request: FastifyRequest, reply: FastifyReply, key: string, required: boolean): number | undefined {
+    const requested = requestedTtl(request.headers['cache-control']);
+    if (!requested.ok) return void sendProblem(reply, 'bad_request', `${config.base_uri}${key}`, requested.detail);
+    if (required && requested.seconds === undefined) {
+      return void sendProblem(reply, 'bad_request', `${config.base_uri}${key}`, 'Cache-Control: max-age=N is required');
+    }
+    return effectiveTtl(config, requested.seconds);
+  }
+
+  /** The request's non-empty body, or undefined once a problem has been answered. */
+  function bodyOf(request: FastifyRequest, reply: FastifyReply, key: string): Buffer | undefined {
+    if (Buffer.isBuffer(request.body) && request.body.length > 0) return request.body;
+    return void sendProblem(reply, 'bad_request', `${config.base_uri}${key}`);
+  }
+
   app.get<OperationRoute<'getSession'>>(url, options, async function getSession(request, reply) {
     const key = keyOf(request, reply);
     if (key === undefined) return reply;
     const value = await storage.get(key);
     if (value === undefined) return sendProblem(reply, 'not_found', `${config.base_uri}${key}`);
-    return reply.header('content-type', 'application/octet-stream').code(200).send(value);
+    return reply
+      .headers({ 'content-type': 'application/octet-stream', etag: etagOf(value) })
+      .code(200)
+      .send(value);
   });
 
   app.post<OperationRoute<'setSession'>>(url, options, async function setSession(request, reply) {
     const key = keyOf(request, reply);
     if (key === undefined) return reply;
-    const value = request.body;
-    if (!Buffer.isBuffer(value) || value.length === 0) return sendProblem(reply, 'bad_request', `${config.base_uri}${key}`);
-    await storage.set(key, value, config.default_ttl);
+    const value = bodyOf(request, reply, key);
+    if (value === undefined) return reply;
+    const ttl = ttlOf(request, reply, key, false);
+    if (ttl === undefined) return reply;
+    const ifMatch = request.headers['if-match'];
+    if (ifMatch === undefined) {
+      await storage.set(key, value, ttl);
+      return reply.code(201).send();
+    }
+    // The ETag is checked on the value read here; compareAndSet then replaces exactly that value or nothing.
+    const current = await storage.get(key);
+    if (current === undefined || !ifMatchAccepts(ifMatch, current) || !(await storage.compareAndSet(key, current, value, ttl))) {
+      return sendProblem(reply, 'precondition_failed', `${config.base_uri}${key}`);
+    }
     return reply.code(201).send();
+  });
+
+  app.put<OperationRoute<'createSession'>>(url, options, async function createSession(request, reply) {
+    const key = keyOf(request, reply);
+    if (key === undefined) return reply;
+    const value = bodyOf(request, reply, key);
+    if (value === undefined) return reply;
+    const ttl = ttlOf(request, reply, key, false);
+    if (ttl === undefined) return reply;
+    if (!(await storage.add(key, value, ttl))) return sendProblem(reply, 'conflict', `${config.base_uri}${key}`);
+    return reply.code(201).send();
+  });
+
+  app.patch<OperationRoute<'touchSession'>>(url, options, async function touchSession(request, reply) {
+    const key = keyOf(request, reply);
+    if (key === undefined) return reply;
+    if (Buffer.isBuffer(request.body) && request.body.length > 0) {
+      return sendProblem(reply, 'bad_request', `${config.base_uri}${key}`, 'PATCH takes no body: only Cache-Control: max-age=N');
+    }
+    const ttl = ttlOf(request, reply, key, true);
+    if (ttl === undefined) return reply;
+    if (!(await storage.touch(key, ttl))) return sendProblem(reply, 'not_found', `${config.base_uri}${key}`);
+    return reply.code(204).send();
   });
 
   app.delete<OperationRoute<'deleteSession'>>(url, options, async function deleteSession(request, reply) {

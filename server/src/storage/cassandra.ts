@@ -16,10 +16,15 @@ export type { CassandraConnectionOptions, CassandraTlsOptions } from './cassandr
 // quorum in the local data centre only, so each data centre keeps serving sessions when it is cut off from
 // the others; a delete (a logout) needs a quorum in every data centre, so that no data centre can keep
 // serving a session that was ended in another. A delete that cannot reach every data centre fails (503).
+// The conditional writes (add, compareAndSet, touch) are lightweight transactions: Paxos among the local
+// data centre's replicas (LOCAL_SERIAL), committed at LOCAL_QUORUM like any other write.
 const consistencyOf = {
   get: types.consistencies.localQuorum,
   set: types.consistencies.localQuorum,
   delete: types.consistencies.eachQuorum,
+  add: types.consistencies.localQuorum,
+  compareAndSet: types.consistencies.localQuorum,
+  readSerial: types.consistencies.localSerial,
 } as const;
 
 type Operation = keyof typeof consistencyOf;
@@ -51,9 +56,17 @@ function describe(error: unknown): string {
 }
 
 /** Maps a driver error to the one storage error: `unavailable` when it is transient, `fault` otherwise. */
-export function storageErrorFrom(operation: Operation | 'ping', error: unknown): StorageError {
+export function storageErrorFrom(operation: Operation | 'ping' | 'touch', error: unknown): StorageError {
   const kind = isTransient(error) ? 'unavailable' : 'fault';
   return new StorageError(kind, `cassandra: ${operation} failed: ${describe(error)}`, { cause: error });
+}
+
+// A touch that loses its compare-and-set this many times in a row to other writers gives up (503).
+const touchAttempts = 5;
+
+/** Whether a lightweight transaction was applied (its `[applied]` column). */
+function applied(result: types.ResultSet): boolean {
+  return result.first()?.get('[applied]') === true;
 }
 
 // Between attempts to reach a cluster that was down at start-up; the driver reconnects by itself afterwards.
@@ -78,15 +91,22 @@ class CassandraStorage implements Storage {
       get: `SELECT value FROM ${table} WHERE key = ?`,
       set: `INSERT INTO ${table} (key, value) VALUES (?,?) USING TTL ?`,
       delete: `DELETE FROM ${table} WHERE key = ?`,
+      add: `INSERT INTO ${table} (key, value) VALUES (?,?) IF NOT EXISTS USING TTL ?`,
+      compareAndSet: `UPDATE ${table} USING TTL ? SET value = ? WHERE key = ? IF value = ?`,
+      readSerial: `SELECT value FROM ${table} WHERE key = ?`,
     };
-    // Every statement may run twice with the same effect (writes carry the client's timestamp), so the driver
-    // may retry it on another node.
+    // The plain statements may run twice with the same effect (writes carry the client's timestamp), so the
+    // driver may retry them on another node. A lightweight transaction run twice could report its own first
+    // run as a conflict, so it is never retried.
     const optionsFor = (operation: Operation): QueryOptions => ({
       prepare: true,
       consistency: consistencyOf[operation],
-      isIdempotent: true,
+      serialConsistency: types.consistencies.localSerial,
+      isIdempotent: operation !== 'add' && operation !== 'compareAndSet',
     });
-    this.#queryOptions = { get: optionsFor('get'), set: optionsFor('set'), delete: optionsFor('delete') };
+    this.#queryOptions = Object.fromEntries(
+      Object.keys(consistencyOf).map((operation) => [operation, optionsFor(operation as Operation)]),
+    ) as Record<Operation, QueryOptions>;
     this.#connecting = this.#connectUntilClosed();
   }
 
@@ -104,6 +124,25 @@ class CassandraStorage implements Storage {
     await this.#execute('delete', 'delete', [key]);
   }
 
+  async add(key: string, value: Buffer, ttlSeconds: number): Promise<boolean> {
+    return applied(await this.#execute('add', 'add', [key, value, ttlSeconds]));
+  }
+
+  async compareAndSet(key: string, expected: Buffer, value: Buffer, ttlSeconds: number): Promise<boolean> {
+    return applied(await this.#execute('compareAndSet', 'compareAndSet', [ttlSeconds, value, key, expected]));
+  }
+
+  // Cassandra cannot change a TTL alone: the value is rewritten with the new TTL, on condition that it is
+  // still the value just read, so that a value deleted or replaced meanwhile is neither revived nor lost.
+  async touch(key: string, ttlSeconds: number): Promise<boolean> {
+    for (let attempt = 0; attempt < touchAttempts; attempt++) {
+      const current: unknown = (await this.#execute('touch', 'readSerial', [key])).first()?.get('value');
+      if (!Buffer.isBuffer(current)) return false;
+      if (applied(await this.#execute('touch', 'compareAndSet', [ttlSeconds, current, key, current]))) return true;
+    }
+    throw new StorageError('unavailable', `cassandra: touch failed: the value kept changing for ${touchAttempts} attempts`);
+  }
+
   async ping(): Promise<void> {
     await this.#execute('ping', 'get', [pingKey]);
   }
@@ -116,7 +155,7 @@ class CassandraStorage implements Storage {
     await client?.shutdown();
   }
 
-  async #execute(name: Operation | 'ping', operation: Operation, params: unknown[]): Promise<types.ResultSet> {
+  async #execute(name: Operation | 'ping' | 'touch', operation: Operation, params: unknown[]): Promise<types.ResultSet> {
     const client = this.#client;
     if (client === undefined) {
       const lastError = this.#lastConnectError === undefined ? '' : ` (${describe(this.#lastConnectError)})`;

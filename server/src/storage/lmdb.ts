@@ -20,6 +20,13 @@ function expiryOf(record: Buffer): number {
   return record.readDoubleBE(0);
 }
 
+function recordOf(value: Buffer, ttlSeconds: number): Buffer {
+  const record = Buffer.allocUnsafe(expiryBytes + value.length);
+  record.writeDoubleBE(ttlSeconds === 0 ? 0 : Date.now() + ttlSeconds * 1000, 0);
+  value.copy(record, expiryBytes);
+  return record;
+}
+
 function isExpired(record: Buffer, now: number): boolean {
   const expiry = expiryOf(record);
   return expiry !== 0 && expiry <= now;
@@ -59,13 +66,41 @@ class EmbeddedStorage implements Storage {
   }
 
   async set(key: string, value: Buffer, ttlSeconds: number): Promise<void> {
-    const record = Buffer.allocUnsafe(expiryBytes + value.length);
-    record.writeDoubleBE(ttlSeconds === 0 ? 0 : Date.now() + ttlSeconds * 1000, 0);
-    value.copy(record, expiryBytes);
     try {
-      await this.#db.put(key, record);
+      await this.#db.put(key, recordOf(value, ttlSeconds));
     } catch (error) {
       throw fault('set', error);
+    }
+  }
+
+  add(key: string, value: Buffer, ttlSeconds: number): Promise<boolean> {
+    return this.#writeIf('add', key, (live) => (live === undefined ? recordOf(value, ttlSeconds) : undefined));
+  }
+
+  compareAndSet(key: string, expected: Buffer, value: Buffer, ttlSeconds: number): Promise<boolean> {
+    return this.#writeIf('compare_and_set', key, (live) => (live?.equals(expected) ? recordOf(value, ttlSeconds) : undefined));
+  }
+
+  touch(key: string, ttlSeconds: number): Promise<boolean> {
+    return this.#writeIf('touch', key, (live) => (live === undefined ? undefined : recordOf(live, ttlSeconds)));
+  }
+
+  /**
+   * Reads the live value of `key` and writes the record `next` makes of it, if any, in one write
+   * transaction: no other writer (thread or process) can change the value in between.
+   */
+  async #writeIf(operation: string, key: string, next: (live: Buffer | undefined) => Buffer | undefined): Promise<boolean> {
+    try {
+      return await this.#db.transaction(() => {
+        const record = this.#db.getBinary(key);
+        const live = record === undefined || isExpired(record, Date.now()) ? undefined : record.subarray(expiryBytes);
+        const replacement = next(live);
+        if (replacement === undefined) return false;
+        this.#db.putSync(key, replacement);
+        return true;
+      });
+    } catch (error) {
+      throw fault(operation, error);
     }
   }
 

@@ -1,4 +1,5 @@
 import { type Config, ConfigError } from '../config.js';
+import { type CassandraOptions, openCassandraStorage } from './cassandra.js';
 import { embeddedMaxKeyBytes, openEmbeddedStorage } from './lmdb.js';
 import type { Storage } from './storage.js';
 
@@ -14,6 +15,25 @@ export async function openStorage(config: Config, { maintain }: { maintain: bool
         purgeIntervalMs: maintain ? config.embedded.purge_interval_ms : undefined,
       });
     case 'cassandra':
-      throw new ConfigError('storage: the cassandra backend is not available in this build yet; use storage: embedded');
+      return openCassandraStorage(cassandraOptionsFrom(config));
   }
+}
+
+/** The Cassandra backend's options from Kask's `cassandra.*` keys. */
+export function cassandraOptionsFrom({ cassandra }: Config): CassandraOptions {
+  return {
+    hosts: cassandra.hosts,
+    port: cassandra.port,
+    keyspace: cassandra.keyspace,
+    table: cassandra.table,
+    localDc: cassandra.local_dc,
+    queryTimeoutMs: cassandra.query_timeout_ms,
+    connectTimeoutMs: cassandra.connect_timeout_ms,
+    username: cassandra.authentication.username,
+    password: cassandra.authentication.password,
+    tls:
+      cassandra.tls.ca === undefined
+        ? undefined
+        : { caPath: cassandra.tls.ca, certPath: cassandra.tls.cert, keyPath: cassandra.tls.key },
+  };
 }

@@ -11,6 +11,12 @@ export interface Storage {
   set(key: string, value: Buffer, ttlSeconds: number): Promise<void>;
   /** Removes `key`; resolves also when it was absent. */
   delete(key: string): Promise<void>;
+  /** Stores `value` only if `key` has no live value, atomically; resolves whether it was stored. */
+  add(key: string, value: Buffer, ttlSeconds: number): Promise<boolean>;
+  /** Replaces the live value of `key` only if it still equals `expected`, atomically; resolves whether it was replaced. */
+  compareAndSet(key: string, expected: Buffer, value: Buffer, ttlSeconds: number): Promise<boolean>;
+  /** Gives the live value of `key` a new TTL without changing it, atomically; resolves false when there is none. */
+  touch(key: string, ttlSeconds: number): Promise<boolean>;
   /** Resolves when the storage answers; rejects with a StorageError otherwise (readiness). */
   ping(): Promise<void>;
   /** Releases every resource; no call may follow. */

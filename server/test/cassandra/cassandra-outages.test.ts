@@ -4,7 +4,7 @@ import { applySchema } from '../../src/schema.js';
 import { type CassandraStorage, openCassandraStorage } from '../../src/storage/cassandra.js';
 import { StorageError } from '../../src/storage/storage.js';
 import { uniqueKey } from '../storage/conformance.js';
-import { canRunLocalNode, type LocalNode, nodeDirectory, runningPid, startNode, stopNode } from './local-node.js';
+import { type LocalNode, nodeDirectory, runningPid, startNode, stopNode } from './local-node.js';
 import { sleep, storageErrorOf, untilReady } from './storage-helpers.js';
 import { cassandraTarget, testOptions } from './target.js';
 
@@ -25,7 +25,7 @@ const outageNode: LocalNode = {
   commitlogSync: 'batch',
 };
 
-describe.skipIf(!canRunLocalNode())('cassandra: outages (a node of its own on 127.0.0.3)', () => {
+describe('cassandra: outages (a node of its own on 127.0.0.3)', () => {
   const options = testOptions(target, {
     hosts: [outageNode.address],
     port: outageNode.nativePort,
@@ -141,7 +141,7 @@ describe.skipIf(!canRunLocalNode())('cassandra: outages (a node of its own on 12
     expect(unreadable).toEqual([]);
   }, 180_000);
 
-  it('a node that stops answering (SIGSTOP) fails requests as unavailable within the query timeout, and serves after SIGCONT', async () => {
+  it('a node that stops answering (SIGSTOP) fails requests as unavailable, never later than the query timeout, and serves after SIGCONT', async () => {
     if (storage === undefined) throw new Error('the first test did not open the backend');
     const backend = storage;
     const pid = runningPid(outageNode);
@@ -154,7 +154,7 @@ describe.skipIf(!canRunLocalNode())('cassandra: outages (a node of its own on 12
       const elapsedMs = Date.now() - started;
       console.info(`[outage] SIGSTOP: both requests failed as ${errors.map((e) => e.kind).join(', ')} after ${elapsedMs} ms`);
       expect(errors.map((error) => error.kind)).toEqual(['unavailable', 'unavailable']);
-      expect(elapsedMs).toBeGreaterThanOrEqual(options.queryTimeoutMs - 100);
+      // Not hung: at most the query timeout (at once when the driver already knows the node is down).
       expect(elapsedMs).toBeLessThan(2 * options.queryTimeoutMs);
     } finally {
       process.kill(pid, 'SIGCONT');

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applySchema } from '../../src/schema.js';
 import { type CassandraOptions, openCassandraStorage } from '../../src/storage/cassandra.js';
 import { uniqueKey } from '../storage/conformance.js';
-import { canRunLocalNode, type LocalNode, nodeDirectory, startNode, stopNode, tlsDirectory } from './local-node.js';
+import { type LocalNode, nodeDirectory, startNode, stopNode, tlsDirectory } from './local-node.js';
 import { openReady, sleep, storageErrorOf } from './storage-helpers.js';
 
 // Password authentication and client TLS on a node of their own: 127.0.0.4, certificates made by tls.sh.
@@ -22,7 +22,7 @@ const secureNode: LocalNode = {
   clientTls: true,
 };
 
-describe.skipIf(!canRunLocalNode())('cassandra: password authentication and TLS (a node of its own on 127.0.0.4)', () => {
+describe('cassandra: password authentication and TLS (a node of its own on 127.0.0.4)', () => {
   const tls = tlsDirectory(secureNode);
   const options: CassandraOptions = {
     hosts: [secureNode.address],

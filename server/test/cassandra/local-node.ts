@@ -84,6 +84,8 @@ export interface StartReport {
 
 /** Starts the node (or waits for it when it already runs) until it answers CQL. */
 export async function startNode(node: LocalNode): Promise<StartReport> {
+  if (!canRunLocalNode())
+    throw new Error('OpenJDK 17 is missing: apt-get install -y openjdk-17-jre-headless (or set KASK_CASSANDRA_JAVA)');
   const args = ['--name', node.name, '--address', node.address, '--native-port', String(node.nativePort)];
   args.push('--dc', node.dataCentre, '--jmx-port', String(node.jmxPort), '--cluster', node.cluster);
   args.push('--commitlog-sync', node.commitlogSync);

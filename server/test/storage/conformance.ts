@@ -81,6 +81,69 @@ export function describeStorageConformance(name: string, open: () => Promise<Sto
       expect((await storage.get(forever))?.toString()).toBe('forever');
     });
 
+    it('add stores under an absent key and refuses a live one, keeping its value', async () => {
+      const key = uniqueKey('add');
+      expect(await storage.add(key, Buffer.from('first'), 60)).toBe(true);
+      expect(await storage.add(key, Buffer.from('second'), 60)).toBe(false);
+      expect((await storage.get(key))?.toString()).toBe('first');
+    });
+
+    it('of 20 concurrent adds to one key exactly one succeeds, and its value is stored', async () => {
+      const key = uniqueKey('add-race');
+      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => storage.add(key, Buffer.from(`writer ${i}`), 60)));
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect((await storage.get(key))?.toString()).toBe(`writer ${results.indexOf(true)}`);
+    });
+
+    it('compareAndSet replaces a value that still equals the expected one, and nothing else', async () => {
+      const key = uniqueKey('cas');
+      expect(await storage.compareAndSet(key, Buffer.from('none'), Buffer.from('x'), 60)).toBe(false);
+      expect(await storage.get(key)).toBeUndefined();
+      await storage.set(key, Buffer.from('one'), 60);
+      expect(await storage.compareAndSet(key, Buffer.from('one'), Buffer.from('two'), 60)).toBe(true);
+      expect(await storage.compareAndSet(key, Buffer.from('one'), Buffer.from('three'), 60)).toBe(false);
+      expect((await storage.get(key))?.toString()).toBe('two');
+    });
+
+    it('50 concurrent read-compareAndSet increments all count', async () => {
+      const key = uniqueKey('counter');
+      await storage.set(key, Buffer.from('0'), 60);
+      const increment = async () => {
+        for (;;) {
+          const current = (await storage.get(key)) as Buffer;
+          if (await storage.compareAndSet(key, current, Buffer.from(String(Number(current.toString()) + 1)), 60)) return;
+        }
+      };
+      await Promise.all(Array.from({ length: 50 }, increment));
+      expect((await storage.get(key))?.toString()).toBe('50');
+    });
+
+    it('touch of an absent or deleted key resolves false and stores nothing', async () => {
+      const key = uniqueKey('touch-absent');
+      expect(await storage.touch(key, 60)).toBe(false);
+      await storage.set(key, Buffer.from('v'), 60);
+      await storage.delete(key);
+      expect(await storage.touch(key, 60)).toBe(false);
+      expect(await storage.get(key)).toBeUndefined();
+    });
+
+    it('touch extends and shortens the TTL of a live value without changing it; add takes an expired key', async () => {
+      const extended = uniqueKey('touch-extend');
+      const shortened = uniqueKey('touch-shorten');
+      const expired = uniqueKey('add-expired');
+      await storage.set(extended, Buffer.from('kept'), 1);
+      await storage.set(shortened, Buffer.from('going'), 600);
+      await storage.add(expired, Buffer.from('old'), 1);
+      expect(await storage.touch(extended, 600)).toBe(true);
+      expect(await storage.touch(shortened, 1)).toBe(true);
+      expect((await storage.get(shortened))?.toString()).toBe('going');
+      await sleep(2200);
+      expect((await storage.get(extended))?.toString()).toBe('kept');
+      expect(await storage.get(shortened)).toBeUndefined();
+      expect(await storage.add(expired, Buffer.from('new'), 60)).toBe(true);
+      expect((await storage.get(expired))?.toString()).toBe('new');
+    });
+
     it('ping resolves while the storage answers', async () => {
       await expect(storage.ping()).resolves.toBeUndefined();
     });

@@ -1,0 +1,42 @@
+import { hash } from 'node:crypto';
+import type { Config } from '../config.js';
+
+/** The strong ETag of a value: a hash of its bytes, so that any change of the value changes it. */
+export function etagOf(value: Buffer): string {
+  return `"${hash('sha256', value, 'base64url')}"`;
+}
+
+/** Whether an `If-Match` header (`*`, or a list of ETags) accepts the current value. */
+export function ifMatchAccepts(header: string, current: Buffer): boolean {
+  if (header.trim() === '*') return true;
+  const etag = etagOf(current);
+  return header.split(',').some((candidate) => candidate.trim() === etag);
+}
+
+/** The TTL a write asks for with `Cache-Control: max-age=N`, or why the header is unusable. */
+export type RequestedTtl =
+  | { readonly ok: true; readonly seconds: number | undefined }
+  | { readonly ok: false; readonly detail: string };
+
+const maxAgeDirective = /^max-age\s*=\s*(.*)$/i;
+
+/** Reads `max-age` from a Cache-Control header; other directives are ignored, a malformed max-age is refused. */
+export function requestedTtl(header: string | undefined): RequestedTtl {
+  if (header === undefined) return { ok: true, seconds: undefined };
+  const values = header
+    .split(',')
+    .map((directive) => maxAgeDirective.exec(directive.trim())?.[1])
+    .filter((value) => value !== undefined);
+  if (values.length === 0) return { ok: true, seconds: undefined };
+  const [value] = values;
+  if (values.length > 1 || value === undefined || !/^\d{1,10}$/.test(value) || Number(value) < 1) {
+    return { ok: false, detail: 'Cache-Control max-age must appear once, as a whole number of seconds of at least 1' };
+  }
+  return { ok: true, seconds: Number(value) };
+}
+
+/** The TTL a write gets: the requested one clamped to `max_ttl` (0 = no limit), or `default_ttl`. */
+export function effectiveTtl(config: Config, requestedSeconds: number | undefined): number {
+  if (requestedSeconds === undefined) return config.default_ttl;
+  return config.max_ttl === 0 ? requestedSeconds : Math.min(requestedSeconds, config.max_ttl);
+}
