@@ -1,30 +1,15 @@
-import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { parse } from 'yaml';
+import { type Json, resolve, spec } from './spec.js';
 
 // Validates responses against openapi/openapi.yaml: the status is declared for the operation, the
 // Content-Type is one it declares, required headers are present and valid, and the body matches the schema.
 
-type Json = Record<string, unknown>;
-
-const specUrl = new URL('../../openapi/openapi.yaml', import.meta.url);
-const spec = parse(readFileSync(specUrl, 'utf8')) as Json;
 const specId = 'openapi.json';
 const sessionTemplate = '/sessions/v1/{key}';
 
 // OpenAPI documents carry keywords Ajv does not know (example, discriminator...): strict mode is off for them.
 const ajv = new Ajv2020({ strict: false, allErrors: true, formats: { uri: /^[a-z][a-z0-9+.-]*:\S+$/i } });
 ajv.addSchema(spec, specId);
-
-function resolve<T>(node: T): T {
-  const ref = (node as { $ref?: string } | undefined)?.$ref;
-  if (ref === undefined) return node;
-  const target = ref
-    .slice(2)
-    .split('/')
-    .reduce<unknown>((at, part) => (at as Json)[part.replaceAll('~1', '/')], spec);
-  return resolve(target as T);
-}
 
 /** A response as the contract suite received it. */
 export interface ReceivedResponse {

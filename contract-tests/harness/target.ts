@@ -4,9 +4,9 @@ declare module 'vitest' {
   export interface ProvidedContext {
     /** The session route's base URL of the server under test, e.g. `http://127.0.0.1:8081/sessions/v1/`. */
     kaskBaseUrl: string;
-    /** A second server (or the same) whose default_ttl is `kaskShortTtlSeconds`, for expiry tests. */
-    kaskShortTtlBaseUrl: string;
-    kaskShortTtlSeconds: number;
+    /** A second server (or the same) whose default_ttl is `kaskShortTtlSeconds`; only for `contract-tests/expiry/`. */
+    kaskShortTtlBaseUrl?: string;
+    kaskShortTtlSeconds?: number;
   }
 }
 
@@ -25,6 +25,12 @@ function targetOf(baseUrl: string): Target {
 /** The server under test. */
 export const target = targetOf(inject('kaskBaseUrl'));
 
-/** The server whose values expire after `shortTtlSeconds`. */
-export const shortTtlTarget = targetOf(inject('kaskShortTtlBaseUrl'));
-export const shortTtlSeconds = inject('kaskShortTtlSeconds');
+/** The server whose values expire after `seconds`; its global setup must provide it. */
+export function shortTtlServer(): { readonly target: Target; readonly seconds: number } {
+  const baseUrl = inject('kaskShortTtlBaseUrl');
+  const seconds = inject('kaskShortTtlSeconds');
+  if (baseUrl === undefined || seconds === undefined) {
+    throw new Error('this project provides no short-TTL server: only contract-tests/expiry/ needs one');
+  }
+  return { target: targetOf(baseUrl), seconds };
+}

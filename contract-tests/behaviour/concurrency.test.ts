@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { keyPath, newKey, send } from './harness/http.js';
+import { keyPath, newKey, send } from '../harness/http.js';
 
 describe('concurrency', () => {
   it('200 concurrent writers to distinct keys: every acknowledged write is readable', async () => {

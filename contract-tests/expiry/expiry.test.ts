@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { keyPath, newKey, send } from './harness/http.js';
-import { shortTtlSeconds, shortTtlTarget } from './harness/target.js';
+import { keyPath, newKey, send } from '../harness/http.js';
+import { shortTtlServer } from '../harness/target.js';
+
+const { target: shortTtlTarget, seconds: shortTtlSeconds } = shortTtlServer();
 
 describe('expiry', () => {
   it.skipIf(shortTtlSeconds > 60)(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { kaskError, keyPath, newKey, problemOf, send } from './harness/http.js';
+import { kaskError, keyPath, newKey, problemOf, send } from '../harness/http.js';
 
 const maxValueBytes = Number(process.env.KASK_MAX_VALUE_BYTES ?? 1024 * 1024);
 
@@ -7,7 +7,6 @@ describe('request bodies', () => {
   it.each([
     ['application/octet-stream', 'PHP.t2EKhUF4l65kZqWhoAnKW8ZPzekDYfrDxTkQcVmGsuM=.s:8:"somedata";'],
     ['application/x-www-form-urlencoded', 'JSON..{"a":1}&b=c+d%20'],
-    ['application/json', '{"not":"parsed",'],
     ['text/plain; charset=utf-8', 'plain text'],
     ['image/png', '\u0089PNG'],
   ])('a body sent as %s is stored byte for byte', async (contentType, text) => {
@@ -20,14 +19,6 @@ describe('request bodies', () => {
     const key = newKey('no-content-type');
     expect((await send('POST', keyPath(key), { body: 'untyped' })).status).toBe(201);
     expect((await send('GET', keyPath(key))).body.toString()).toBe('untyped');
-  });
-
-  it('a chunked body is stored whole', async () => {
-    const key = newKey('chunked');
-    const chunks = ['JSON..', '{"data":', '{"a":1}', '}'];
-    const response = await send('POST', keyPath(key), { body: chunks, headers: { 'content-type': 'application/octet-stream' } });
-    expect(response.status).toBe(201);
-    expect((await send('GET', keyPath(key))).body.toString()).toBe(chunks.join(''));
   });
 
   it('a body sent after Expect: 100-continue is stored', async () => {
@@ -51,7 +42,8 @@ describe('request bodies', () => {
 
   it(`a value of exactly ${maxValueBytes} bytes is stored`, async () => {
     const key = newKey('largest');
-    const value = Buffer.alloc(maxValueBytes, 0xab);
+    // Printable bytes, so that it also passes Prism's proxy; contract-tests/direct/ has the binary values.
+    const value = Buffer.alloc(maxValueBytes, 'k');
     expect((await send('POST', keyPath(key), { body: value })).status).toBe(201);
     expect((await send('GET', keyPath(key))).body.equals(value)).toBe(true);
   });
@@ -63,15 +55,6 @@ describe('request bodies', () => {
     expect(response.status).toBe(413);
     expect(problemOf(response).type).toBe(kaskError('payload_too_large'));
     expect((await send('GET', keyPath(key))).body.toString()).toBe('kept');
-  });
-
-  it('an oversized chunked value answers 413 without being stored', async () => {
-    const key = newKey('too-large-chunked');
-    const chunk = Buffer.alloc(64 * 1024, 1);
-    const chunks = Array.from({ length: Math.ceil(maxValueBytes / chunk.length) + 1 }, () => chunk);
-    const response = await send('POST', keyPath(key), { body: chunks });
-    expect(response.status).toBe(413);
-    expect((await send('GET', keyPath(key))).status).toBe(404);
   });
 
   it('an oversized value announced with Expect: 100-continue answers 413 before the body is sent', async () => {

@@ -1,0 +1,29 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+
+/** A node of the OpenAPI document. */
+export type Json = Record<string, unknown>;
+
+/** openapi/openapi.yaml, parsed. */
+export const spec = parse(readFileSync(new URL('../../openapi/openapi.yaml', import.meta.url), 'utf8')) as Json;
+
+/** `node`, or what its `$ref` points to in the document (followed to the end). */
+export function resolve<T>(node: T): T {
+  const ref = (node as { $ref?: string } | undefined)?.$ref;
+  if (ref === undefined) return node;
+  const target = ref
+    .slice(2)
+    .split('/')
+    .reduce<unknown>((at, part) => (at as Json)[part.replaceAll('~1', '/')], spec);
+  return resolve(target as T);
+}
+
+const httpMethods = ['GET', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'HEAD', 'PATCH', 'TRACE'];
+
+/** The methods the document declares on the session route, in its order (what `Allow` lists). */
+export const sessionMethods = httpMethods.filter(
+  (method) => (spec.paths as Record<string, Json>)['/sessions/v1/{key}']?.[method.toLowerCase()] !== undefined,
+);
+
+/** Methods the document does not declare on the session route, among those a client might try. */
+export const undeclaredSessionMethods = ['PUT', 'PATCH', 'HEAD', 'OPTIONS'].filter((method) => !sessionMethods.includes(method));

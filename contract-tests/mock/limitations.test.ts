@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { keyPath, newKey, prismViolations, send } from '../harness/http.js';
+import { target } from '../harness/target.js';
+
+// What the mock does not do as the document says, each one listed in mock/README.md: these cases pin the
+// list to what Prism really does, so that the README is corrected when a Prism upgrade changes it.
+
+describe('what the mock cannot check or does differently (mock/README.md)', () => {
+  it('the mock keeps no state: a GET after a DELETE still answers the example value', async () => {
+    const key = newKey('stateless');
+    await send('DELETE', keyPath(key));
+    expect((await send('GET', keyPath(key))).status).toBe(200);
+  });
+
+  it('a key over max_key_bytes is not refused: Prism cannot count UTF-8 bytes of a path parameter', async () => {
+    expect((await send('GET', keyPath('k'.repeat(1025)))).status).toBe(200);
+  });
+
+  it('a query string is not refused: Prism ignores query parameters the document does not declare', async () => {
+    expect((await send('GET', `${keyPath(newKey('query'))}?x=1`)).status).toBe(200);
+  });
+
+  it('a body sent as application/json is refused, which the server stores: Prism parses it as JSON', async () => {
+    const response = await send('POST', keyPath(newKey('json')), {
+      body: '{"a":1}',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(response.status).toBe(400);
+  });
+
+  it('a body sent as application/x-www-form-urlencoded is refused, which the server stores: Prism parses it as a form', async () => {
+    const response = await send('POST', keyPath(newKey('form')), {
+      body: 'JSON..{"a":1}',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(response.status).toBe(400);
+    expect(prismViolations(response).map((v) => v.message)).toContain('Request body must be string');
+  });
+
+  it('an empty key answers 400, where the server answers 404: Prism reads it as a missing path parameter', async () => {
+    const response = await send('GET', target.basePath, { checkContract: false });
+    expect(response.status).toBe(400);
+    expect(prismViolations(response).map((v) => v.message)).toContain("Request path must have required property 'key'");
+  });
+
+  it('a method the document does not declare answers 405 without Allow and with a problem of Prism’s, not Kask’s', async () => {
+    const response = await send('OPTIONS', keyPath(newKey('method')), { checkContract: false });
+    expect(response.status).toBe(405);
+    expect(response.headers.allow).toBeUndefined();
+  });
+});
