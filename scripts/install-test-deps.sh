@@ -1,6 +1,21 @@
 #!/usr/bin/env bash
 # Installs what `npm test` needs beyond npm packages; every step is idempotent and quick when done:
-# PHP, PHPUnit and MediaWiki 1.39 from Debian's packages (as root, or with sudo).
+#  - PHP, PHPUnit and MediaWiki 1.39 from Debian's packages (as root, or with sudo);
+#  - OpenJDK 17 and Maven from Debian's packages when missing, then Cassandra's jars from Maven Central
+#    (cached outside the repository).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
 bash mediawiki-extension/bin/install-deps.sh
+
+missing=()
+[ -x /usr/lib/jvm/java-17-openjdk-amd64/bin/java ] || missing+=(openjdk-17-jre-headless)
+command -v mvn >/dev/null || missing+=(maven)
+if [ "${#missing[@]}" -gt 0 ]; then
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  echo "install-test-deps: installing ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" ||
+    { "${sudo_cmd[@]}" apt-get update -q && DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"; }
+fi
+bash tools/cassandra/install.sh >/dev/null

@@ -45,6 +45,23 @@ describe('the kask-ts process', () => {
     expect(cli.output()).toContain("Unknown option '--confg'");
   });
 
+  it('schema prints the keyspace and table CQL for the configured names and replication', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'kask-schema-')), 'config.yaml');
+    writeFileSync(path, 'cassandra:\n  keyspace: sessions\n  table: echoseen\n');
+    const cli = spawnCli(['schema', '--config', path, '--replication', 'eqiad=3,codfw=3']);
+    expect(await cli.exited).toBe(0);
+    expect(cli.output()).toBe(
+      `CREATE KEYSPACE IF NOT EXISTS "sessions" WITH replication = {'class': 'NetworkTopologyStrategy', 'eqiad': 3, 'codfw': 3};\n` +
+        `CREATE TABLE IF NOT EXISTS "sessions"."echoseen" (key text PRIMARY KEY, value blob);\n`,
+    );
+  });
+
+  it('schema without --replication exits 2 and says what is missing', async () => {
+    const cli = spawnCli(['schema']);
+    expect(await cli.exited).toBe(2);
+    expect(cli.output()).toContain('schema needs --replication');
+  });
+
   it('an invalid configuration exits 2 naming the key', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'kask-bad-')), 'config.yaml');
     writeFileSync(path, 'listen_port: 8080\ncassandra:\n  query_timeout: 100\n');
