@@ -110,15 +110,40 @@ function residentBytes(pid: number): number {
 // NOTE: /proc/<pid>/stat counts CPU time in clock ticks, which are 100 per second on Linux (USER_HZ).
 const ticksPerSecond = 100;
 
-function cpuSeconds(pid: number): number {
+/** CPU seconds `pid` has used, or `undefined` once it has exited. */
+function cpuSeconds(pid: number): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
   } catch {
-    return 0;
+    return undefined;
   }
+}
+
+/** CPU seconds of the whole machine so far: busy (user, system, interrupts, steal) and all (idle and iowait too). */
+function machineCpu(): { busy: number; all: number } {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] ?? '';
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
+    const busy = (user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0);
+    return { busy: busy / ticksPerSecond, all: (busy + (idle ?? 0) + (iowait ?? 0)) / ticksPerSecond };
+  } catch {
+    return { busy: 0, all: 0 };
+  }
+}
+
+/** Watches the whole machine until `stop()`, which answers how many cores were busy on average (with anything). */
+export function watchMachine(): { stop(): number } {
+  const start = machineCpu();
+  const startedAt = performance.now();
+  return {
+    stop() {
+      const end = machineCpu();
+      return (end.busy - start.busy) / ((performance.now() - startedAt) / 1000);
+    },
+  };
 }
 
 /** What a process tree used while it was watched: its peak resident memory and the cores it kept busy. */
@@ -130,7 +155,9 @@ export interface ResourceUse {
 
 /** Samples the RSS (summed over the tree) and CPU time of `pid` and its children until `stop()`. */
 export function watchResources(pid: number, intervalMs = 100): { stop(): ResourceUse } {
-  const cpuAtStart = new Map(processTree(pid).map((member) => [member, cpuSeconds(member)]));
+  const cpuAtStart = new Map<number, number>();
+  for (const member of processTree(pid)) cpuAtStart.set(member, cpuSeconds(member) ?? 0);
+  // The last reading of each process: one that has exited keeps what it had used.
   const cpuLast = new Map(cpuAtStart);
   const startedAt = performance.now();
   let peakRssBytes = 0;
@@ -138,7 +165,8 @@ export function watchResources(pid: number, intervalMs = 100): { stop(): Resourc
     let rss = 0;
     for (const member of processTree(pid)) {
       rss += residentBytes(member);
-      cpuLast.set(member, cpuSeconds(member));
+      const cpu = cpuSeconds(member);
+      if (cpu !== undefined) cpuLast.set(member, cpu);
     }
     peakRssBytes = Math.max(peakRssBytes, rss);
   };

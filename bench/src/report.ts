@@ -23,6 +23,16 @@ function unexpectedText(row: Measurement): string {
   return `⚠ ${parts.join(', ')}`;
 }
 
+/** Cores busy during the run: the server's, wrk's and everything else's (other work on the machine: noise). */
+function cpuText(row: Measurement): string {
+  const cores = (value: number | undefined) => (value === undefined ? '—' : value.toFixed(2));
+  if (row.kind === 'storage-ceiling') return '—';
+  return `${cores(row.resources?.cores)} / ${cores(row.generatorCores)} / ${cores(row.otherCores)}`;
+}
+
+// Runs during which other processes kept more than this busy are flagged as noisy.
+const noisyOtherCores = 0.25;
+
 function sameRun(a: Measurement, b: Measurement): boolean {
   return a.workload === b.workload && a.connections === b.connections;
 }
@@ -53,7 +63,7 @@ export function renderMarkdown(report: BenchReport): string {
   for (const workload of options.workloads) lines.push(`- \`${workload.name}\`: ${workload.description}`);
   lines.push('');
   lines.push(
-    '| workload | conns | workers | target | req/s | p50 ms | p99 ms | p99.9 ms | unexpected statuses / errors | RSS peak MiB | CPU cores | × HTTP ceiling | × storage ceiling |',
+    '| workload | conns | workers | target | req/s | p50 ms | p99 ms | p99.9 ms | unexpected statuses / errors | RSS peak MiB | CPU cores server / wrk / other | × HTTP ceiling | × storage ceiling |',
     '|---|---:|---:|---|---:|---:|---:|---:|---|---:|---:|---:|---:|',
   );
   for (const row of measurements) {
@@ -73,7 +83,7 @@ export function renderMarkdown(report: BenchReport): string {
         milliseconds(row.latencyMs.p999),
         unexpectedText(row),
         resources === undefined ? '—' : (resources.peakRssBytes / 2 ** 20).toFixed(0),
-        resources === undefined ? '—' : resources.cores.toFixed(2),
+        cpuText(row),
         row.kind === 'server' ? ratio(http && row.perSecond / http.perSecond) : '—',
         row.kind === 'server' ? ratio(storage && row.perSecond / storage.perSecond) : '—',
       ].join(' | ') + ' |',
@@ -85,6 +95,13 @@ export function renderMarkdown(report: BenchReport): string {
     notes.push(
       `⚠ ${flagged.length} run(s) answered statuses the workload should not get, or failed requests: their req/s is not a ` +
         'measure of serving sessions (404 on a read = the key was missing; 503 = storage unavailable; timeout = over 5 s).',
+    );
+  }
+  const noisy = measurements.filter((row) => (row.otherCores ?? 0) > noisyOtherCores);
+  if (noisy.length > 0) {
+    notes.push(
+      `⚠ During ${noisy.length} run(s) other processes kept more than ${noisyOtherCores} of a core busy (the \`other\` CPU figure): ` +
+        'those figures are noisy; the ratios, measured side by side, suffer less. Rerun on an idle machine to be sure.',
     );
   }
   for (const row of measurements.filter((r) => r.failure !== undefined))

@@ -2,7 +2,7 @@ import os from 'node:os';
 import { cassandraAnswers, ensureBenchSchema } from './cassandra.js';
 import type { BenchOptions } from './options.js';
 import { populate } from './populate.js';
-import { type ResourceUse, watchResources } from './processes.js';
+import { type ResourceUse, watchMachine, watchResources } from './processes.js';
 import { runStorageCeiling, type StorageResult } from './storage-run.js';
 import {
   type Backend,
@@ -34,6 +34,9 @@ export interface Measurement {
   /** Responses by status (HTTP rows). */
   readonly statuses: Readonly<Record<string, number>>;
   readonly resources: ResourceUse | undefined;
+  /** Cores used by the load generator, and by everything else on the machine (other work: noise). */
+  readonly generatorCores: number | undefined;
+  readonly otherCores: number | undefined;
   /** Why the row has no figures (the target did not start, wrk failed, ...). */
   readonly failure?: string;
 }
@@ -79,7 +82,10 @@ function fromStorage(result: StorageResult): Pick<Measurement, 'total' | 'perSec
 }
 
 function failed(
-  base: Omit<Measurement, 'total' | 'perSecond' | 'latencyMs' | 'unexpected' | 'statuses' | 'resources'>,
+  base: Omit<
+    Measurement,
+    'total' | 'perSecond' | 'latencyMs' | 'unexpected' | 'statuses' | 'resources' | 'generatorCores' | 'otherCores'
+  >,
   error: unknown,
 ): Measurement {
   const message = error instanceof Error ? error.message : String(error);
@@ -91,6 +97,8 @@ function failed(
     unexpected: {},
     statuses: {},
     resources: undefined,
+    generatorCores: undefined,
+    otherCores: undefined,
     failure: message.split('\n')[0] ?? message,
   };
 }
@@ -196,6 +204,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
             }
             log(`${workload.name} c=${connections} ${target.name}`);
             const watch = server.pid === undefined ? undefined : watchResources(server.pid);
+            const machine = watchMachine();
             try {
               const result = await runWrk({
                 ...server,
@@ -205,7 +214,15 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
                 threads: options.wrkThreads,
                 seconds: options.seconds,
               });
-              measurements.push({ ...base, ...fromWrk(result, workload), resources: watch?.stop() });
+              const resources = watch?.stop();
+              const otherCores = Math.max(0, machine.stop() - result.generatorCores - (resources?.cores ?? 0));
+              measurements.push({
+                ...base,
+                ...fromWrk(result, workload),
+                resources,
+                generatorCores: result.generatorCores,
+                otherCores,
+              });
             } catch (error) {
               watch?.stop();
               measurements.push(failed(base, error));
@@ -232,7 +249,13 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
                 warmupSeconds: options.warmupSeconds,
                 cassandra: backend === 'cassandra' ? options.cassandraLocation : undefined,
               });
-              measurements.push({ ...base, ...fromStorage(result), resources: undefined });
+              measurements.push({
+                ...base,
+                ...fromStorage(result),
+                resources: undefined,
+                generatorCores: undefined,
+                otherCores: undefined,
+              });
             } catch (error) {
               measurements.push(failed(base, error));
             }

@@ -1,5 +1,6 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { watchResources } from './processes.js';
 import type { Workload } from './workloads.js';
 
 const script = fileURLToPath(new URL('session-load.lua', import.meta.url));
@@ -19,6 +20,8 @@ export interface WrkResult {
     readonly mean: number;
   };
   readonly statuses: Readonly<Record<string, number>>;
+  /** Cores wrk itself kept busy (sampled every 100 ms, so slightly low). */
+  readonly generatorCores: number;
 }
 
 function wrkInstalled(): boolean {
@@ -73,14 +76,21 @@ export function runWrk(run: WrkRun): Promise<WrkResult> {
   ];
   const deadlineMs = (run.seconds + requestTimeoutSeconds + 30) * 1000;
   return new Promise((resolve, reject) => {
-    execFile('wrk', args, { timeout: deadlineMs, killSignal: 'SIGKILL', maxBuffer: 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error) {
-        const why = error.killed ? `killed after ${deadlineMs} ms` : `exit ${error.code}`;
-        return reject(new Error(`wrk failed (${why}): ${stderr.trim().split('\n')[0] ?? ''}\n${stdout}${stderr}`));
-      }
-      const line = stdout.split('\n').find((text) => text.startsWith('WRK_RESULT '));
-      if (line === undefined) return reject(new Error(`wrk printed no result:\n${stdout}${stderr}`));
-      resolve(JSON.parse(line.slice('WRK_RESULT '.length)) as WrkResult);
-    });
+    const child = execFile(
+      'wrk',
+      args,
+      { timeout: deadlineMs, killSignal: 'SIGKILL', maxBuffer: 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const generatorCores = watch?.stop().cores ?? 0;
+        if (error) {
+          const why = error.killed ? `killed after ${deadlineMs} ms` : `exit ${error.code}`;
+          return reject(new Error(`wrk failed (${why}): ${stderr.trim().split('\n')[0] ?? ''}\n${stdout}${stderr}`));
+        }
+        const line = stdout.split('\n').find((text) => text.startsWith('WRK_RESULT '));
+        if (line === undefined) return reject(new Error(`wrk printed no result:\n${stdout}${stderr}`));
+        resolve({ ...(JSON.parse(line.slice('WRK_RESULT '.length)) as Omit<WrkResult, 'generatorCores'>), generatorCores });
+      },
+    );
+    const watch = child.pid === undefined ? undefined : watchResources(child.pid);
   });
 }

@@ -20,6 +20,8 @@ function row(fields: Partial<Measurement>): Measurement {
     unexpected: {},
     statuses: { '200': 9_900, '201': 100 },
     resources: { peakRssBytes: 80 * 2 ** 20, cores: 1 },
+    generatorCores: 0.8,
+    otherCores: 0.1,
     ...fields,
   };
 }
