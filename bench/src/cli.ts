@@ -1,7 +1,7 @@
 // `npm run bench`: see options.ts for the options, README.md ("Benchmark") for what the figures mean.
 import { writeFileSync } from 'node:fs';
 import { parseOptions, UsageError, usage } from './options.js';
-import { profileEmbedded } from './profile.js';
+import { profileRequestPath } from './profile.js';
 import { renderMarkdown, smokeProblems } from './report.js';
 import { runBenchmark } from './run.js';
 
@@ -19,7 +19,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (options.profile) {
-    process.stdout.write(await profileEmbedded(options));
+    process.stdout.write(await profileRequestPath(options));
     return 0;
   }
   const report = await runBenchmark(options);

@@ -23,7 +23,7 @@ export interface BenchOptions {
   /** Install wrk from Debian's packages when it is missing. */
   readonly installWrk: boolean;
   readonly jsonPath: string | undefined;
-  /** CPU-profile kask-ts on the embedded store under the mix instead of the table. */
+  /** CPU-profile kask-ts on the embedded store and the HTTP ceiling under the mix instead of the table. */
   readonly profile: boolean;
   /** A tiny run that checks the benchmark works (every run answered, only expected statuses). */
   readonly smoke: boolean;
@@ -54,8 +54,9 @@ Options (environment variable in brackets):
   --no-storage-ceilings   skip the storage ceilings
   --no-install            fail instead of installing wrk when it is missing
   --json FILE             also write every measurement as JSON
-  --profile               instead of the table: CPU-profile kask-ts on the embedded store under the mix
-                          (the first connection count) and print where the time goes
+  --profile               instead of the table: CPU-profile kask-ts on the embedded store and the HTTP
+                          ceiling under the mix (first connection count; node --cpu-prof) and print
+                          the CPU per request by category side by side, and the top functions
   --smoke                 a tiny run (1 s runs, 8 connections, the mix, 200 keys) that fails unless every run
                           answered with only the expected statuses; never judges speed
   --help

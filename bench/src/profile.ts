@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { BenchOptions } from './options.js';
 import { populate } from './populate.js';
 import { repoRoot } from './processes.js';
-import { kaskTarget, serverConfigKeys } from './targets.js';
+import { fastifyCeiling, type HttpTarget, kaskTarget, serverConfigKeys } from './targets.js';
 import { workloadNamed } from './workloads.js';
 import { ensureWrk, runWrk, type WrkResult } from './wrk.js';
 
@@ -51,11 +51,25 @@ export interface ProfileSummary {
 }
 
 const specialFrames = new Set(['(idle)', '(program)', '(garbage collector)', '(root)']);
+const socketCalls = new Set([
+  'writev',
+  'writeBuffer',
+  'writeUtf8String',
+  'writeLatin1String',
+  'writeAsciiString',
+  'readStart',
+  'shutdown',
+  'close',
+]);
 
 /** The package, Node.js module or part of kask-ts a frame belongs to. */
 function categoryOf(frame: CallFrame): string {
   const { url, functionName } = frame;
-  if (url === '') return specialFrames.has(functionName) ? functionName : '(V8 builtins and natives)';
+  if (url === '') {
+    if (specialFrames.has(functionName)) return functionName;
+    // The socket bindings: on loopback the kernel's whole TCP path (the receiver's side too) runs inside them.
+    return socketCalls.has(functionName) ? '(socket syscalls: kernel TCP)' : '(V8 builtins and natives)';
+  }
   const inModules = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
   if (inModules) return inModules[1] as string;
   if (url.startsWith('node:')) {
@@ -145,81 +159,102 @@ export function summarizeProfiles(
 
 const percent = (value: number) => `${(100 * value).toFixed(1)}%`;
 
-/** The summary as markdown tables. */
-export function renderProfile(summary: ProfileSummary, result: WrkResult | undefined, description: string): string {
-  const lines = [`CPU profile of ${description}`, ''];
-  if (result !== undefined) {
-    const perSecond = result.requests / (result.duration_us / 1e6);
+/** One profiled target: what wrk measured and where the CPU went. */
+export interface ProfiledRun {
+  readonly name: string;
+  readonly result: WrkResult;
+  readonly summary: ProfileSummary;
+}
+
+/** Busy CPU microseconds per request spent in `share` of the busy time. */
+function perRequest(run: ProfiledRun, share: number): string {
+  return ((share * run.summary.busyMs * 1000) / Math.max(run.result.requests, 1)).toFixed(1);
+}
+
+/** The profiles as markdown: CPU per request by category for every run side by side, then the first run in detail. */
+export function renderProfile(runs: readonly ProfiledRun[], description: string): string {
+  const [main] = runs;
+  if (main === undefined) return '';
+  const lines = [`CPU profiles under ${description}`, ''];
+  for (const run of runs) {
+    const perSecond = run.result.requests / (run.result.duration_us / 1e6);
     lines.push(
-      `${Math.round(perSecond)} req/s during the profiled run (profiling slows the server); statuses ${JSON.stringify(result.statuses)}.`,
+      `- ${run.name}: ${Math.round(perSecond)} req/s while profiled, statuses ${JSON.stringify(run.result.statuses)}; ` +
+        `busy ${run.summary.busyMs.toFixed(0)} ms, idle ${run.summary.idleMs.toFixed(0)} ms = ` +
+        `${perRequest(run, 1)} µs of CPU per request. Profiles: ${run.summary.files.join(', ')}`,
     );
   }
+  const categories = [...new Set(runs.flatMap((run) => run.summary.categories.map((c) => c.category)))];
+  const shareOf = (run: ProfiledRun, category: string) => run.summary.categories.find((c) => c.category === category)?.share ?? 0;
+  categories.sort((a, b) => shareOf(main, b) - shareOf(main, a));
   lines.push(
-    `Busy ${summary.busyMs.toFixed(0)} ms, idle ${summary.idleMs.toFixed(0)} ms in the measured window; shares are of busy time. Profiles: ${summary.files.join(', ')}`,
     '',
-    '| category (self time) | share |',
-    '|---|---:|',
-    ...summary.categories.slice(0, 15).map((c) => `| ${c.category} | ${percent(c.share)} |`),
+    `| category (self time) | ${runs.map((run) => `${run.name}: µs/request (share)`).join(' | ')} |`,
+    `|---|${runs.map(() => '---:').join('|')}|`,
+    ...categories
+      .slice(0, 18)
+      .map(
+        (category) =>
+          `| ${category} | ${runs.map((run) => `${perRequest(run, shareOf(run, category))} (${percent(shareOf(run, category))})`).join(' | ')} |`,
+      ),
     '',
-    '| function (top by self time) | where | self | total |',
+    `${main.name}: top functions by self time (shares of busy time)`,
+    '',
+    '| function | where | self | total |',
     '|---|---|---:|---:|',
-    ...summary.bySelf.map((e) => `| ${e.name} | ${e.where} | ${percent(e.selfShare)} | ${percent(e.totalShare)} |`),
+    ...main.summary.bySelf.map((e) => `| ${e.name} | ${e.where} | ${percent(e.selfShare)} | ${percent(e.totalShare)} |`),
     '',
-    '| kask-ts function (by total time, callees included) | where | self | total |',
+    `${main.name}: its own functions by total time (callees included)`,
+    '',
+    '| function | where | self | total |',
     '|---|---|---:|---:|',
-    ...summary.kaskByTotal.map((e) => `| ${e.name} | ${e.where} | ${percent(e.selfShare)} | ${percent(e.totalShare)} |`),
+    ...main.summary.kaskByTotal.map((e) => `| ${e.name} | ${e.where} | ${percent(e.selfShare)} | ${percent(e.totalShare)} |`),
   );
   return `${lines.join('\n')}\n`;
 }
 
 const monotonicMicroseconds = () => Number(process.hrtime.bigint() / 1000n);
 
-/**
- * Runs kask-ts on the embedded store under `node --cpu-prof`, drives it with the mix at the first connection
- * count, and summarises the samples taken during the measured run (start-up, key loading and warm-up excluded).
- */
-export async function profileEmbedded(options: BenchOptions): Promise<string> {
-  ensureWrk(options.installWrk);
+/** Runs `target` under `node --cpu-prof`, and summarises the samples of the measured run only. */
+async function profileTarget(
+  makeTarget: (nodeOptions: readonly string[]) => HttpTarget,
+  options: BenchOptions,
+  connections: number,
+): Promise<ProfiledRun> {
   const directory = mkdtempSync(join(tmpdir(), 'kask-bench-profile-'));
+  const target = makeTarget(['--cpu-prof', `--cpu-prof-dir=${directory}`]);
   const workload = workloadNamed('mix');
-  const workers = options.workers[0] ?? 1;
-  const target = kaskTarget('embedded', await serverConfigKeys(), { nodeOptions: ['--cpu-prof', `--cpu-prof-dir=${directory}`] });
-  const server = await target.start(workload, workers);
-  let result: WrkResult | undefined;
+  const server = await target.start(workload, options.workers[0] ?? 1);
+  const run = { ...server, workload, keys: options.keys, connections, threads: options.wrkThreads };
+  let result: WrkResult;
   const window = { start: 0, end: 0 };
-  const connections = options.connections[0] ?? 64;
   try {
     await populate(server, workload, options.keys);
-    if (options.warmupSeconds > 0) {
-      if (options.warmupSeconds > 0) {
-        await runWrk({
-          ...server,
-          workload,
-          keys: options.keys,
-          connections,
-          threads: options.wrkThreads,
-          seconds: options.warmupSeconds,
-        });
-      }
-    }
+    if (options.warmupSeconds > 0) await runWrk({ ...run, seconds: options.warmupSeconds });
     window.start = monotonicMicroseconds();
-    result = await runWrk({
-      ...server,
-      workload,
-      keys: options.keys,
-      connections,
-      threads: options.wrkThreads,
-      seconds: options.seconds,
-    });
+    result = await runWrk({ ...run, seconds: options.seconds });
     window.end = monotonicMicroseconds();
   } finally {
-    // The profile is written when the process exits (kask-ts exits on SIGTERM).
+    // The profile is written when the process exits (on SIGTERM).
     await server.stop();
   }
   const files = readdirSync(directory)
     .filter((name) => name.endsWith('.cpuprofile'))
     .map((name) => join(directory, name));
-  if (files.length === 0) throw new Error(`no .cpuprofile was written in ${directory}`);
-  const description = `kask-ts on the embedded store (workers ${workers}) under \`mix\` at ${connections} connections for ${options.seconds} s`;
-  return renderProfile(summarizeProfiles(files, window), result, description);
+  if (files.length === 0) throw new Error(`${target.name} wrote no .cpuprofile in ${directory}`);
+  return { name: target.name, result, summary: summarizeProfiles(files, window) };
+}
+
+/**
+ * CPU-profiles kask-ts on the embedded store under the mix at the first connection count (start-up, key loading
+ * and warm-up excluded), and the HTTP ceiling the same way, so that each cost shows per request next to fastify's.
+ */
+export async function profileRequestPath(options: BenchOptions): Promise<string> {
+  ensureWrk(options.installWrk);
+  const connections = options.connections[0] ?? 64;
+  const configKeys = await serverConfigKeys();
+  const kask = await profileTarget((nodeOptions) => kaskTarget('embedded', configKeys, { nodeOptions }), options, connections);
+  const ceiling = await profileTarget((nodeOptions) => fastifyCeiling({ nodeOptions }), options, connections);
+  const description = `\`mix\` at ${connections} connections for ${options.seconds} s (workers ${options.workers[0] ?? 1})`;
+  return renderProfile([kask, ceiling], description);
 }

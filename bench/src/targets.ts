@@ -40,7 +40,7 @@ function stopper(started: StartedProcess, directory?: string): () => Promise<voi
 }
 
 /** The HTTP ceiling: bench/src/ceiling-server.mjs, fastify answering the workload's bytes and nothing else. */
-export function fastifyCeiling(): HttpTarget {
+export function fastifyCeiling(options: { readonly nodeOptions?: readonly string[] } = {}): HttpTarget {
   return {
     name: 'fastify ceiling',
     role: 'ceiling',
@@ -49,6 +49,7 @@ export function fastifyCeiling(): HttpTarget {
       const port = await freePort();
       const basePath = '/sessions/v1/';
       const started = spawnNode([
+        ...(options.nodeOptions ?? []),
         fileURLToPath(new URL('ceiling-server.mjs', import.meta.url)),
         ...['--port', String(port), '--base-path', basePath, '--value-bytes', String(workload.valueBytes)],
         ...['--workers', String(workers)],
