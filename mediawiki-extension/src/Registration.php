@@ -45,6 +45,7 @@ class Registration {
 				$settings['wgKaskStoreConnTimeout'] ?? KaskBagOStuff::DEFAULT_CONN_TIMEOUT,
 			'reqTimeout' =>
 				$settings['wgKaskStoreReqTimeout'] ?? KaskBagOStuff::DEFAULT_REQ_TIMEOUT,
+			'extendedApi' => (bool)( $settings['wgKaskStoreExtendedApi'] ?? false ),
 		];
 		if ( ( $settings['wgKaskStoreCaBundlePath'] ?? null ) !== null ) {
 			$params['caBundlePath'] = $settings['wgKaskStoreCaBundlePath'];

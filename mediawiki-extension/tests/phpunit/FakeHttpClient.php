@@ -6,19 +6,27 @@
 
 namespace MediaWiki\Extension\KaskStore\Tests;
 
-use MultiHttpClient;
-
 /**
  * A MultiHttpClient that sends nothing: it records each batch given to runMulti() (run() goes
  * through runMulti() too) and answers every request with a handler. Without a handler it behaves
- * like a Kask server over an in-memory map, so a test can read back what a client wrote.
+ * like a kask-ts server over an in-memory map, so a test can read back what a client wrote:
+ * Kask's GET, POST and DELETE, plus kask-ts's extensions (PUT create-only, PATCH with
+ * Cache-Control, ETag on GET, If-Match on POST, Cache-Control: max-age on writes), unless
+ * $extensions is false (then a plain Kask: 405 for PUT and PATCH, no ETag, headers ignored).
+ * Time does not pass: the TTL each write asked for is recorded in $ttls.
  */
-class FakeHttpClient extends MultiHttpClient {
-	/** @var array[][] Each runMulti() call's list of requests, in order */
-	public $batches = [];
-
+class FakeHttpClient extends RecordingHttpClient {
 	/** @var array<string,string> Map of (decoded key => stored bytes) of the in-memory server */
 	public $stored = [];
+
+	/**
+	 * @var array<string,int|null> Map of (decoded key => the max-age its last write or PATCH
+	 *  asked for, or null for the server's default TTL)
+	 */
+	public $ttls = [];
+
+	/** @var bool Whether the in-memory server has kask-ts's extensions */
+	public $extensions = true;
 
 	/** @var callable|null function ( array $request ): array $response */
 	private $handler;
@@ -85,9 +93,24 @@ class FakeHttpClient extends MultiHttpClient {
 		return self::response( $code, $body, $headers + [ 'content-type' => 'application/problem+json' ] );
 	}
 
+	/**
+	 * A client whose in-memory server first shows each request to $hook, e.g. to make a
+	 * concurrent write between a client's GET and its POST.
+	 *
+	 * @param callable $hook function ( array $request, FakeHttpClient $client ): ?array, returning
+	 *  a response to answer it, or null to let the in-memory server answer
+	 * @return FakeHttpClient
+	 */
+	public static function withHook( callable $hook ): FakeHttpClient {
+		$client = null;
+		$client = new self( static function ( array $request ) use ( &$client, $hook ) {
+			return $hook( $request, $client ) ?? $client->serve( $request );
+		} );
+		return $client;
+	}
+
 	/** @inheritDoc */
-	public function runMulti( array $reqs, array $opts = [] ) {
-		$this->batches[] = $reqs;
+	protected function send( array $reqs, array $opts ): array {
 		foreach ( $reqs as $index => $req ) {
 			$reqs[$index]['response'] = $this->handler
 				? ( $this->handler )( $req )
@@ -97,39 +120,88 @@ class FakeHttpClient extends MultiHttpClient {
 	}
 
 	/**
-	 * @return array[] Every request sent, in order
+	 * kask-ts's ETag of stored bytes.
+	 *
+	 * @param string $bytes
+	 * @return string
 	 */
-	public function requests(): array {
-		return array_merge( [], ...$this->batches );
+	public static function etag( string $bytes ): string {
+		$base64 = base64_encode( hash( 'sha256', $bytes, true ) );
+		return '"' . rtrim( strtr( $base64, '+/', '-_' ), '=' ) . '"';
 	}
 
 	/**
-	 * The in-memory Kask server.
+	 * The in-memory kask-ts (or Kask) server; public so that a handler can add to it, e.g. a
+	 * concurrent write before answering.
 	 *
 	 * @param array $req
 	 * @return array
 	 */
-	private function serve( array $req ): array {
+	public function serve( array $req ): array {
 		$path = (string)parse_url( $req['url'], PHP_URL_PATH );
 		$segment = substr( $path, strrpos( $path, '/' ) + 1 );
 		$key = rawurldecode( $segment );
 		// Kask's problem instance is the decoded request path
 		$instance = rawurldecode( $path );
-		switch ( $req['method'] ) {
+		$headers = $req['headers'] ?? [];
+		$exists = isset( $this->stored[$key] );
+		$maxAge = null;
+		if ( $this->extensions && isset( $headers['cache-control'] ) ) {
+			if ( !preg_match( '/^max-age=([1-9][0-9]{0,9})$/', $headers['cache-control'], $m ) ) {
+				return self::problem(
+					400, 'bad_request', 'Bad request', 'Malformed Cache-Control', $instance
+				);
+			}
+			$maxAge = (int)$m[1];
+		}
+		$notFound = self::problem(
+			404, 'not_found', 'Not found', 'The value you requested was not found', $instance
+		);
+		switch ( $this->extensions ? $req['method'] : "Kask {$req['method']}" ) {
 			case 'GET':
-				if ( !isset( $this->stored[$key] ) ) {
+			case 'Kask GET':
+				if ( !$exists ) {
+					return $notFound;
+				}
+				$responseHeaders = [ 'content-type' => 'application/octet-stream' ];
+				if ( $this->extensions ) {
+					$responseHeaders['etag'] = self::etag( $this->stored[$key] );
+				}
+				return self::response( 200, $this->stored[$key], $responseHeaders );
+			case 'POST':
+				if ( isset( $headers['if-match'] ) && (
+					!$exists || $headers['if-match'] !== self::etag( $this->stored[$key] )
+				) ) {
 					return self::problem(
-						404, 'not_found', 'Not found', 'The value you requested was not found', $instance
+						412, 'precondition_failed', 'Precondition failed', '', $instance
 					);
 				}
-				return self::response(
-					200, $this->stored[$key], [ 'content-type' => 'application/octet-stream' ]
-				);
-			case 'POST':
+				// Fall through
+			case 'Kask POST':
 				$this->stored[$key] = $req['body'];
+				$this->ttls[$key] = $maxAge;
 				return self::response( 201 );
+			case 'PUT':
+				if ( $exists ) {
+					return self::problem(
+						409, 'conflict', 'Conflict', 'The key already has a value', $instance
+					);
+				}
+				$this->stored[$key] = $req['body'];
+				$this->ttls[$key] = $maxAge;
+				return self::response( 201 );
+			case 'PATCH':
+				if ( $maxAge === null || ( $req['body'] ?? '' ) !== '' ) {
+					return self::problem( 400, 'bad_request', 'Bad request', 'PATCH', $instance );
+				}
+				if ( !$exists ) {
+					return $notFound;
+				}
+				$this->ttls[$key] = $maxAge;
+				return self::response( 204 );
 			case 'DELETE':
-				unset( $this->stored[$key] );
+			case 'Kask DELETE':
+				unset( $this->stored[$key], $this->ttls[$key] );
 				return self::response( 204 );
 			default:
 				return self::problem( 405, 'method_not_allowed', 'Method not allowed', '', $instance );

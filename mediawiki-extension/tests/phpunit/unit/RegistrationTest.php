@@ -17,6 +17,7 @@ class RegistrationTest extends TestCase {
 	private const GLOBALS = [
 		'wgObjectCaches', 'wgKaskStoreUrl', 'wgKaskStoreCacheName', 'wgKaskStoreSerializationType',
 		'wgKaskStoreHmacKey', 'wgKaskStoreConnTimeout', 'wgKaskStoreReqTimeout', 'wgKaskStoreCaBundlePath',
+		'wgKaskStoreExtendedApi',
 	];
 
 	/** @var array Saved globals */
@@ -81,7 +82,16 @@ class RegistrationTest extends TestCase {
 			'hmac_key' => 'secret',
 			'connTimeout' => 1.2,
 			'reqTimeout' => 3.0,
+			'extendedApi' => false,
 		], $GLOBALS['wgObjectCaches']['kask'] );
+	}
+
+	public function testTheExtendedApiSettingReachesTheCache() {
+		$GLOBALS['wgKaskStoreExtendedApi'] = true;
+
+		Registration::onRegistration();
+
+		$this->assertTrue( $GLOBALS['wgObjectCaches']['kask']['extendedApi'] );
 	}
 
 	public function testOnRegistrationUsesTheConfiguredCacheName() {
@@ -110,6 +120,8 @@ class RegistrationTest extends TestCase {
 		$this->assertSame( $defaults['KaskStoreHmacKey'], $params['hmac_key'] );
 		$this->assertEquals( $defaults['KaskStoreConnTimeout'], $params['connTimeout'] );
 		$this->assertEquals( $defaults['KaskStoreReqTimeout'], $params['reqTimeout'] );
+		$this->assertSame( $defaults['KaskStoreExtendedApi'], $params['extendedApi'] );
+		$this->assertFalse( $params['extendedApi'], 'off by default: a plain Kask keeps working' );
 		$this->assertNull( $defaults['KaskStoreCaBundlePath'] );
 		$this->assertArrayNotHasKey( 'caBundlePath', $params );
 		$this->assertSame( 'kask', $defaults['KaskStoreCacheName'] );

@@ -1,0 +1,56 @@
+<?php
+/**
+ * @license Apache-2.0
+ * @file
+ */
+
+namespace MediaWiki\Extension\KaskStore\Tests;
+
+use MultiHttpClient;
+
+/**
+ * A MultiHttpClient that records each batch given to runMulti() (run() goes through runMulti()
+ * too) before sending it: what a BagOStuff puts on the wire, request by request.
+ */
+class RecordingHttpClient extends MultiHttpClient {
+	/** @var array[][] Each runMulti() call's list of requests, in order */
+	public $batches = [];
+
+	/** @inheritDoc */
+	public function runMulti( array $reqs, array $opts = [] ) {
+		$this->batches[] = $reqs;
+		return $this->send( $reqs, $opts );
+	}
+
+	/**
+	 * Answer a batch; this class sends it for real.
+	 *
+	 * @param array[] $reqs
+	 * @param array $opts
+	 * @return array[] $reqs with their responses
+	 */
+	protected function send( array $reqs, array $opts ): array {
+		return parent::runMulti( $reqs, $opts );
+	}
+
+	/**
+	 * @return array[] Every request sent, in order
+	 */
+	public function requests(): array {
+		return array_merge( [], ...$this->batches );
+	}
+
+	/**
+	 * @return string[] The method of every request sent, in order
+	 */
+	public function methods(): array {
+		return array_column( $this->requests(), 'method' );
+	}
+
+	/**
+	 * Forget what was recorded so far.
+	 */
+	public function clear(): void {
+		$this->batches = [];
+	}
+}
