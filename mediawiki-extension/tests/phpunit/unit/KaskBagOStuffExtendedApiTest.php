@@ -1,0 +1,599 @@
+<?php
+/**
+ * @license Apache-2.0
+ * @file
+ */
+
+namespace MediaWiki\Extension\KaskStore\Tests\Unit;
+
+use BagOStuff;
+use MediaWiki\Extension\KaskStore\KaskBagOStuff;
+use MediaWiki\Extension\KaskStore\Tests\FakeHttpClient;
+use MediaWiki\Extension\KaskStore\Tests\RecordingLogger;
+use MediaWiki\Extension\KaskStore\Tests\WireScenarios;
+use MultiHttpClient;
+use PHPUnit\Framework\TestCase;
+use Psr\Log\LogLevel;
+
+/**
+ * KaskBagOStuff with and without the extendedApi option, on the wire (a fake kask-ts server).
+ *
+ * @covers \MediaWiki\Extension\KaskStore\KaskBagOStuff
+ */
+class KaskBagOStuffExtendedApiTest extends TestCase {
+	private const BASE_URL = 'http://kask.test:8081/sessions/v1/';
+	private const KEY = 'my_wiki:MWSession:e28ok0k1hqdkfgfj8cd81ejn3ga8imku';
+	private const SECRET_VALUE = 'wsToken=0123456789abcdef';
+	/** A fixed "now" for the expiry conversions */
+	private const NOW = 1700000000.25;
+
+	/** @var RecordingLogger */
+	private $logger;
+
+	/** @var float */
+	private $now = self::NOW;
+
+	protected function setUp(): void {
+		parent::setUp();
+		$this->logger = new RecordingLogger();
+	}
+
+	private function newBag( MultiHttpClient $client, array $params = [] ): KaskBagOStuff {
+		$bag = new KaskBagOStuff( $params + [
+			'url' => self::BASE_URL,
+			'client' => $client,
+			'logger' => $this->logger,
+			'extendedApi' => true,
+		] );
+		$bag->setMockTime( $this->now );
+		return $bag;
+	}
+
+	/**
+	 * @param FakeHttpClient $client
+	 * @param int $index
+	 * @return array The headers of the request sent at $index
+	 */
+	private static function headersOf( FakeHttpClient $client, int $index ): array {
+		return $client->requests()[$index]['headers'];
+	}
+
+	/**
+	 * @param FakeHttpClient $client
+	 * @param string $name
+	 * @return array Every request sent, each request's header $name or null
+	 */
+	private static function headerOfEach( FakeHttpClient $client, string $name ): array {
+		return array_map( static function ( $request ) use ( $name ) {
+			return $request['headers'][$name] ?? null;
+		}, $client->requests() );
+	}
+
+	private function assertNothingLogged(): void {
+		$this->assertSame( [], $this->logger->records, $this->logger->text() );
+	}
+
+	public static function provideWireScenarios(): array {
+		$cases = [];
+		foreach ( WireScenarios::all() as $name => [ , , $emulated, $extended ] ) {
+			$cases[$name] = [ $name, $emulated, $extended ];
+		}
+		return $cases;
+	}
+
+	/**
+	 * The request-count table of the README: the emulation needs only Kask's methods (the
+	 * fake is a plain Kask for it) and sends no extension header.
+	 *
+	 * @dataProvider provideWireScenarios
+	 */
+	public function testRequestsPerOperation( string $name, array $emulated, array $extended ) {
+		$kask = new FakeHttpClient();
+		$kask->extensions = false;
+		$emulatedParams = [ 'url' => self::BASE_URL, 'client' => $kask, 'logger' => $this->logger ];
+		$this->assertSame( $emulated, WireScenarios::methodsOf( $name, $emulatedParams, self::KEY ) );
+		foreach ( $kask->requests() as $request ) {
+			$this->assertArrayNotHasKey( 'cache-control', $request['headers'] );
+			$this->assertArrayNotHasKey( 'if-match', $request['headers'] );
+		}
+
+		$kaskTs = new FakeHttpClient();
+		$extendedParams = [ 'client' => $kaskTs, 'extendedApi' => true ] + $emulatedParams;
+		$this->assertSame( $extended, WireScenarios::methodsOf( $name, $extendedParams, self::KEY ) );
+		$this->assertNothingLogged();
+	}
+
+	public function testTheExtendedApiIsOffByDefault() {
+		$client = new FakeHttpClient();
+		$bag = new KaskBagOStuff( [ 'url' => self::BASE_URL, 'client' => $client ] );
+
+		$bag->add( self::KEY, 'v', 60 );
+		$bag->changeTTL( self::KEY, 60 );
+
+		$this->assertSame( [ 'GET', 'POST', 'GET', 'POST', 'GET', 'POST', 'DELETE' ], $client->methods() );
+		$this->assertSame( [ self::KEY => null ], $client->ttls );
+	}
+
+	public static function provideExpiries(): array {
+		$now = (int)self::NOW;
+		return [
+			'relative' => [ 60, 'max-age=60' ],
+			'one second' => [ 1, 'max-age=1' ],
+			'a fraction rounds up' => [ 2.5, 'max-age=3' ],
+			'relative, just under 10 years' => [ 10 * BagOStuff::TTL_YEAR - 1, 'max-age=315359999' ],
+			'absolute, in an hour' => [ $now + 3600, 'max-age=3599' ],
+			'absolute, in the past: the shortest TTL' => [ $now - 3600, 'max-age=1' ],
+			'negative (already expired): the shortest TTL' => [ -5, 'max-age=1' ],
+			'indefinite: the server\'s default_ttl' => [ BagOStuff::TTL_INDEFINITE, null ],
+		];
+	}
+
+	/**
+	 * @dataProvider provideExpiries
+	 * @param int|float $exptime
+	 * @param string|null $cacheControl
+	 */
+	public function testSetSendsTheExpiryAsMaxAge( $exptime, ?string $cacheControl ) {
+		$client = new FakeHttpClient();
+
+		$this->assertTrue( $this->newBag( $client )->set( self::KEY, 'v', $exptime ) );
+
+		$this->assertSame( [ 'POST' ], $client->methods() );
+		$this->assertSame( $cacheControl, self::headersOf( $client, 0 )['cache-control'] ?? null );
+		$this->assertSame( 'application/octet-stream', self::headersOf( $client, 0 )['content-type'] );
+	}
+
+	public function testTheEmulationIgnoresTheExpiry() {
+		$client = new FakeHttpClient();
+
+		$this->newBag( $client, [ 'extendedApi' => false ] )->set( self::KEY, 'v', 60 );
+
+		$this->assertSame( [ 'content-type' => 'application/octet-stream' ], self::headersOf( $client, 0 ) );
+	}
+
+	public function testSetMultiSendsTheExpiryWithEachValue() {
+		$client = new FakeHttpClient();
+
+		$this->assertTrue( $this->newBag( $client )->setMulti( [ 'a' => 1, 'b' => 2 ], 30 ) );
+
+		$this->assertCount( 1, $client->batches );
+		$this->assertSame( [ 'max-age=30', 'max-age=30' ], self::headerOfEach( $client, 'cache-control' ) );
+	}
+
+	public function testAddIsOnePutWithTheExpiry() {
+		$client = new FakeHttpClient();
+		$bag = $this->newBag( $client );
+
+		$this->assertTrue( $bag->add( self::KEY, 'first', 300 ) );
+
+		$this->assertSame( [ 'PUT' ], $client->methods() );
+		$this->assertSame( 'max-age=300', self::headersOf( $client, 0 )['cache-control'] );
+		$this->assertSame( 'first', $bag->get( self::KEY ) );
+	}
+
+	public function testAddOfATakenKeyFailsWithoutAnError() {
+		$client = new FakeHttpClient();
+		$bag = $this->newBag( $client );
+		$bag->set( self::KEY, 'first' );
+
+		$this->assertFalse( $bag->add( self::KEY, 'second' ) );
+
+		$this->assertSame( 'first', $bag->get( self::KEY ) );
+		$this->assertSame( BagOStuff::ERR_NONE, $bag->getLastError() );
+		$this->assertNothingLogged();
+	}
+
+	public function testAFailedPutIsLoggedWithoutKeyOrValue() {
+		$bag = $this->newBag( FakeHttpClient::answering( FakeHttpClient::problem(
+			503, 'service_unavailable', 'Service unavailable', 'Storage is unavailable',
+			'/sessions/v1/' . self::KEY
+		) ) );
+
+		$this->assertFalse( $bag->add( self::KEY, self::SECRET_VALUE ) );
+
+		$this->assertSame( BagOStuff::ERR_UNREACHABLE, $bag->getLastError() );
+		$context = $this->logger->at( LogLevel::ERROR )[0]['context'];
+		$this->assertSame( 'add', $context['operation'] );
+		$this->assertSame( '/sessions/v1/[key]', $context['problem_instance'] );
+		$this->assertStringNotContainsString( self::KEY, $this->logger->text() );
+		$this->assertStringNotContainsString( rawurlencode( self::KEY ), $this->logger->text() );
+		$this->assertStringNotContainsString( self::SECRET_VALUE, $this->logger->text() );
+	}
+
+	public function testLockIsOnePutOfTheLockKeyWithTheLockExpiry() {
+		$client = new FakeHttpClient();
+
+		$this->assertTrue( $this->newBag( $client )->lock( self::KEY, 0, 30 ) );
+
+		$this->assertSame( [ 'PUT' ], $client->methods() );
+		$this->assertSame(
+			self::BASE_URL . rawurlencode( self::KEY . ':lock' ), $client->requests()[0]['url']
+		);
+		$this->assertSame( 'max-age=30', self::headersOf( $client, 0 )['cache-control'] );
+	}
+
+	public function testLockWithoutExpiryLastsADayAtMost() {
+		$client = new FakeHttpClient();
+
+		$this->newBag( $client )->lock( self::KEY, 0, 0 );
+
+		$this->assertSame( 'max-age=86400', self::headersOf( $client, 0 )['cache-control'] );
+	}
+
+	public function testLockHeldByAnotherProcessIsRefusedWithoutAnError() {
+		$client = new FakeHttpClient();
+		$this->newBag( $client )->lock( self::KEY, 0 );
+		$other = $this->newBag( $client );
+
+		$this->assertFalse( $other->lock( self::KEY, 0 ) );
+
+		$this->assertSame( BagOStuff::ERR_NONE, $other->getLastError() );
+		$this->assertNothingLogged();
+	}
+
+	public function testUnlockDeletesTheLockKeySoAnotherProcessCanLock() {
+		$client = new FakeHttpClient();
+		$bag = $this->newBag( $client );
+		$bag->lock( self::KEY, 0 );
+
+		$this->assertTrue( $bag->unlock( self::KEY ) );
+
+		$this->assertSame( [ 'PUT', 'DELETE' ], $client->methods() );
+		$this->assertTrue( $this->newBag( $client )->lock( self::KEY, 0 ) );
+	}
+
+	public function testLockGivesUpOnAServerError() {
+		$client = FakeHttpClient::answering( FakeHttpClient::response( 500 ) );
+
+		$this->assertFalse( $this->newBag( $client )->lock( self::KEY, 10 ) );
+
+		$this->assertSame( [ 'PUT' ], $client->methods(), 'no retry on an I/O error' );
+	}
+
+	public function testChangeTtlIsOnePatchWithoutBody() {
+		$client = new FakeHttpClient();
+		$bag = $this->newBag( $client );
+		$bag->set( self::KEY, 'v' );
+		$client->clear();
+
+		$this->assertTrue( $bag->changeTTL( self::KEY, 120 ) );
+
+		$this->assertSame( [ 'PATCH' ], $client->methods() );
+		$this->assertArrayNotHasKey( 'body', $client->requests()[0] );
+		$this->assertSame( 'max-age=120', self::headersOf( $client, 0 )['cache-control'] );
+		$this->assertSame( 120, $client->ttls[self::KEY] );
+		$this->assertSame( 'v', $bag->get( self::KEY ) );
+	}
+
+	public function testChangeTtlConvertsAnAbsoluteExpiry() {
+		$client = new FakeHttpClient();
+		$bag = $this->newBag( $client );
+		$bag->set( self::KEY, 'v' );
+
+		$this->assertTrue( $bag->changeTTL( self::KEY, (int)self::NOW + 7200 ) );
+
+		// 7199.75 s from now; MediumSpecificBagOStuff::getExpirationAsTTL() truncates
+		$this->assertSame( 7199, $client->ttls[self::KEY] );
+	}
+
+	public function testChangeTtlOfAnAbsentKeyFailsWithoutAnError() {
+		$client = new FakeHttpClient();
+		$bag = $this->newBag( $client );
+
+		$this->assertFalse( $bag->changeTTL( self::KEY, 60 ) );
+
+		$this->assertSame( [ 'PATCH' ], $client->methods() );
+		$this->assertSame( BagOStuff::ERR_NONE, $bag->getLastError() );
+		$this->assertSame( [], $client->stored, 'nothing is created' );
+		$this->assertNothingLogged();
+	}
+
+	public function testChangeTtlFailureIsLogged() {
+		$bag = $this->newBag( FakeHttpClient::answering( FakeHttpClient::response( 500 ) ) );
+
+		$this->assertFalse( $bag->changeTTL( self::KEY, 60 ) );
+
+		$this->assertSame( BagOStuff::ERR_UNEXPECTED, $bag->getLastError() );
+		$this->assertSame( 'change_ttl', $this->logger->at( LogLevel::ERROR )[0]['context']['operation'] );
+	}
+
+	public function testChangeTtlInThePastDeletesTheValue() {
+		$client = new FakeHttpClient();
+		$bag = $this->newBag( $client );
+		$bag->set( self::KEY, 'v' );
+		$client->clear();
+
+		$this->assertTrue( $bag->changeTTL( self::KEY, -1 ) );
+
+		$this->assertSame( [ 'PATCH', 'DELETE' ], $client->methods() );
+		$this->assertSame( [], $client->stored );
+	}
+
+	public function testChangeTtlInThePastOfAnAbsentKeyFails() {
+		$client = new FakeHttpClient();
+
+		$this->assertFalse( $this->newBag( $client )->changeTTL( self::KEY, (int)self::NOW - 10 ) );
+
+		$this->assertSame( [ 'PATCH' ], $client->methods() );
+	}
+
+	public function testChangeTtlToIndefiniteRewritesTheSameBytesWithTheDefaultTtl() {
+		$client = new FakeHttpClient();
+		$bag = $this->newBag( $client, [ 'hmac_key' => 'k' ] );
+		$bag->set( self::KEY, [ 'a' => 1 ], 60 );
+		$bytes = $client->stored[self::KEY];
+		$client->clear();
+
+		$this->assertTrue( $bag->changeTTL( self::KEY, BagOStuff::TTL_INDEFINITE ) );
+
+		$this->assertSame( [ 'GET', 'POST' ], $client->methods() );
+		$this->assertSame( FakeHttpClient::etag( $bytes ), self::headersOf( $client, 1 )['if-match'] );
+		$this->assertArrayNotHasKey( 'cache-control', self::headersOf( $client, 1 ) );
+		$this->assertSame( $bytes, $client->stored[self::KEY] );
+		$this->assertNull( $client->ttls[self::KEY] );
+	}
+
+	public function testChangeTtlToIndefiniteOfAnAbsentKeyFails() {
+		$client = new FakeHttpClient();
+
+		$this->assertFalse( $this->newBag( $client )->changeTTL( self::KEY, 0 ) );
+
+		$this->assertSame( [ 'GET' ], $client->methods() );
+		$this->assertSame( [], $client->stored );
+	}
+
+	public function testChangeTtlToIndefiniteDoesNotOverwriteAConcurrentWrite() {
+		$client = self::clientWithOneRaceOnIfMatch( static function ( $request, FakeHttpClient $client ) {
+			// Another writer, between this client's GET and its POST
+			$client->stored[self::KEY] = 'PHP..s:5:"newer";';
+		} );
+		$bag = $this->newBag( $client );
+		$bag->set( self::KEY, 'older' );
+		$client->clear();
+
+		$this->assertTrue( $bag->changeTTL( self::KEY, 0 ) );
+
+		$this->assertSame( [ 'GET', 'POST', 'GET', 'POST' ], $client->methods() );
+		$this->assertSame( 'newer', $bag->get( self::KEY ) );
+	}
+
+	public function testChangeTtlMultiIsOneBatchOfPatches() {
+		$client = new FakeHttpClient();
+		$bag = $this->newBag( $client );
+		$bag->setMulti( [ 'a' => 1, 'b' => 2 ] );
+		$client->clear();
+
+		$this->assertTrue( $bag->changeTTLMulti( [ 'a', 'b' ], 90 ) );
+		$this->assertFalse( $bag->changeTTLMulti( [ 'a', 'absent' ], 90 ) );
+
+		$this->assertCount( 2, $client->batches );
+		$this->assertSame( [ 'PATCH', 'PATCH', 'PATCH', 'PATCH' ], $client->methods() );
+		$this->assertSame( [ 'a' => 90, 'b' => 90 ], $client->ttls );
+	}
+
+	/**
+	 * @param callable $hook function ( array $request, FakeHttpClient $client ) for
+	 *  FakeHttpClient::withHook(), called for the first request with an If-Match header only
+	 * @return FakeHttpClient
+	 */
+	private static function clientWithOneRaceOnIfMatch( callable $hook ): FakeHttpClient {
+		$raced = false;
+		return FakeHttpClient::withHook(
+			static function ( array $request, FakeHttpClient $client ) use ( $hook, &$raced ) {
+				if ( !$raced && isset( $request['headers']['if-match'] ) ) {
+					$raced = true;
+					$hook( $request, $client );
+				}
+				return null;
+			}
+		);
+	}
+
+	public function testMergeSendsTheEtagItReadInIfMatch() {
+		$client = new FakeHttpClient();
+		$bag = $this->newBag( $client );
+		$bag->set( self::KEY, [ 'count' => 1 ] );
+		$bytes = $client->stored[self::KEY];
+		$client->clear();
+
+		$this->assertTrue( $bag->merge( self::KEY, static function ( $bag, $key, $current ) {
+			return [ 'count' => $current['count'] + 1 ];
+		}, 45 ) );
+
+		$this->assertSame( [ 'GET', 'POST' ], $client->methods() );
+		$this->assertSame( FakeHttpClient::etag( $bytes ), self::headersOf( $client, 1 )['if-match'] );
+		$this->assertSame( 'max-age=45', self::headersOf( $client, 1 )['cache-control'] );
+		$this->assertSame( [ 'count' => 2 ], $bag->get( self::KEY ) );
+		$this->assertNothingLogged();
+	}
+
+	public function testMergeRetriesAfterAConcurrentWriteAndKeepsIt() {
+		$client = self::clientWithOneRaceOnIfMatch( static function ( $request, FakeHttpClient $client ) {
+			$client->stored[self::KEY] = 'PHP..a:1:{s:5:"count";i:10;}';
+		} );
+		$bag = $this->newBag( $client );
+		$bag->set( self::KEY, [ 'count' => 1 ] );
+		$client->clear();
+
+		$this->assertTrue( $bag->merge( self::KEY, static function ( $bag, $key, $current ) {
+			return [ 'count' => $current['count'] + 1 ];
+		} ) );
+
+		$this->assertSame( [ 'GET', 'POST', 'GET', 'POST' ], $client->methods() );
+		$this->assertSame( [ 'count' => 11 ], $bag->get( self::KEY ) );
+		$this->assertSame( BagOStuff::ERR_NONE, $bag->getLastError() );
+		$this->assertSame( [], $this->logger->at( LogLevel::ERROR ) );
+	}
+
+	public function testMergeGivesUpAfterItsAttemptsWithoutAnError() {
+		$client = FakeHttpClient::withHook( static function ( array $request ) {
+			return isset( $request['headers']['if-match'] )
+				? FakeHttpClient::problem( 412, 'precondition_failed', 'Precondition failed', '', '' )
+				: null;
+		} );
+		$bag = $this->newBag( $client );
+		$bag->set( self::KEY, 1 );
+		$client->clear();
+
+		$this->assertFalse( $bag->merge( self::KEY, static function ( $bag, $key, $current ) {
+			return $current + 1;
+		}, 0, 3 ) );
+
+		$this->assertSame( [ 'GET', 'POST', 'GET', 'POST', 'GET', 'POST' ], $client->methods() );
+		$this->assertSame( BagOStuff::ERR_NONE, $bag->getLastError() );
+		$this->assertSame( [], $this->logger->at( LogLevel::ERROR ) );
+	}
+
+	public function testMergeOfAnAbsentKeyCreatesItWithPutAndRetriesWhenBeaten() {
+		$client = FakeHttpClient::withHook( static function ( array $request, FakeHttpClient $client ) {
+			if ( $request['method'] === 'PUT' ) {
+				// Another process creates the key first
+				$client->stored[self::KEY] = 'PHP..i:5;';
+			}
+			return null;
+		} );
+		$bag = $this->newBag( $client );
+
+		$this->assertTrue( $bag->merge( self::KEY, static function ( $bag, $key, $current ) {
+			return (int)$current + 1;
+		} ) );
+
+		$this->assertSame( [ 'GET', 'PUT', 'GET', 'POST' ], $client->methods() );
+		$this->assertSame( 6, $bag->get( self::KEY ) );
+	}
+
+	public function testWithoutAnEtagMergeFailsAtOnceWithAnError() {
+		// extendedApi on, but the server is a plain Kask
+		$client = new FakeHttpClient();
+		$client->extensions = false;
+		$bag = $this->newBag( $client );
+		$bag->set( self::KEY, 1 );
+		$client->clear();
+
+		$this->assertFalse( $bag->merge( self::KEY, static function ( $bag, $key, $current ) {
+			return $current + 1;
+		} ) );
+
+		$this->assertSame( [ 'GET' ], $client->methods() );
+		$this->assertSame( BagOStuff::ERR_UNEXPECTED, $bag->getLastError() );
+		$this->assertStringContainsString( 'ETag', $this->logger->at( LogLevel::ERROR )[0]['message'] );
+	}
+
+	public function testIncrWithInitCreatesTheKeyWithPut() {
+		$client = new FakeHttpClient();
+		$bag = $this->newBag( $client );
+
+		$this->assertSame( 10, $bag->incrWithInit( self::KEY, 60, 1, 10 ) );
+
+		$this->assertSame( [ 'GET', 'PUT' ], $client->methods() );
+		$this->assertSame( 60, $client->ttls[self::KEY] );
+		$this->assertSame( 10, $bag->get( self::KEY ) );
+	}
+
+	public function testIncrWithInitIncrementsWithIfMatch() {
+		$client = new FakeHttpClient();
+		$bag = $this->newBag( $client );
+		$bag->incrWithInit( self::KEY, 60, 1, 10 );
+		$client->clear();
+
+		$this->assertSame( 13, $bag->incrWithInit( self::KEY, 60, 3, 10 ) );
+
+		$this->assertSame( [ 'GET', 'POST' ], $client->methods() );
+		$this->assertSame(
+			FakeHttpClient::etag( 'PHP..i:10;' ), self::headersOf( $client, 1 )['if-match']
+		);
+		$this->assertSame( 'max-age=60', self::headersOf( $client, 1 )['cache-control'] );
+	}
+
+	public function testIncrWithInitRetriesWhenAnotherProcessCreatedTheKey() {
+		$client = FakeHttpClient::withHook( static function ( array $request, FakeHttpClient $client ) {
+			if ( $request['method'] === 'PUT' ) {
+				$client->stored[self::KEY] = 'PHP..i:1;';
+			}
+			return null;
+		} );
+
+		$this->assertSame( 2, $this->newBag( $client )->incrWithInit( self::KEY, 0 ) );
+
+		$this->assertSame( [ 'GET', 'PUT', 'GET', 'POST' ], $client->methods() );
+	}
+
+	public function testIncrWithInitRetriesAfterALostRace() {
+		$client = self::clientWithOneRaceOnIfMatch( static function ( $request, FakeHttpClient $client ) {
+			$client->stored[self::KEY] = 'PHP..i:7;';
+		} );
+		$bag = $this->newBag( $client );
+		$bag->set( self::KEY, 1 );
+
+		$this->assertSame( 8, $bag->incrWithInit( self::KEY, 0 ) );
+		$this->assertSame( 8, $bag->get( self::KEY ) );
+	}
+
+	public function testIncrWithInitGivesUpAfterCasAttemptsAndWarns() {
+		$client = FakeHttpClient::withHook( static function ( array $request ) {
+			return isset( $request['headers']['if-match'] )
+				? FakeHttpClient::problem( 412, 'precondition_failed', 'Precondition failed', '', '' )
+				: null;
+		} );
+		$bag = $this->newBag( $client );
+		$bag->set( self::KEY, 1 );
+		$client->clear();
+
+		$this->assertFalse( $bag->incrWithInit( self::KEY, 0 ) );
+
+		$this->assertCount( 2 * KaskBagOStuff::CAS_ATTEMPTS, $client->requests() );
+		$this->assertCount( 1, $this->logger->at( LogLevel::WARNING ) );
+		$this->assertSame( [], $this->logger->at( LogLevel::ERROR ) );
+	}
+
+	public function testIncrWithInitOfANonIntegerFailsWithoutWriting() {
+		$client = new FakeHttpClient();
+		$bag = $this->newBag( $client );
+		$bag->set( self::KEY, 'text' );
+		$client->clear();
+
+		$this->assertFalse( $bag->incrWithInit( self::KEY, 0 ) );
+		$this->assertSame( [ 'GET' ], $client->methods() );
+	}
+
+	public function testIncrWithInitStopsOnAReadError() {
+		$client = FakeHttpClient::answering( FakeHttpClient::response( 0, '', [], 'timeout' ) );
+		$bag = $this->newBag( $client );
+
+		$this->assertFalse( $bag->incrWithInit( self::KEY, 0 ) );
+		$this->assertSame( [ 'GET' ], $client->methods() );
+		$this->assertSame( BagOStuff::ERR_UNREACHABLE, $bag->getLastError() );
+	}
+
+	public function testIncrAndDecrUseIfMatchAndTheDefaultTtl() {
+		$client = new FakeHttpClient();
+		$bag = $this->newBag( $client );
+
+		$this->assertFalse( $bag->incr( self::KEY ) );
+		$this->assertSame( [ 'GET' ], $client->methods(), 'incr() never creates' );
+		$bag->set( self::KEY, 5, 60 );
+		$client->clear();
+
+		$this->assertSame( 8, $bag->incr( self::KEY, 3 ) );
+		$this->assertSame( 0, $bag->decr( self::KEY, 10 ) );
+
+		$this->assertSame( [ 'GET', 'POST', 'GET', 'POST' ], $client->methods() );
+		$this->assertSame( [ null, null, null, null ], self::headerOfEach( $client, 'cache-control' ) );
+		$this->assertNotNull( self::headersOf( $client, 3 )['if-match'] );
+		$this->assertSame( 0, $bag->get( self::KEY ) );
+	}
+
+	public function testTheEmulatedCasTokenIsTheStoredBytes() {
+		// The base class compares tokens under lock(): without extendedApi, no If-Match is sent
+		$client = new FakeHttpClient();
+		$bag = $this->newBag( $client, [ 'extendedApi' => false ] );
+		$bag->set( self::KEY, 1 );
+
+		$this->assertTrue( $bag->merge( self::KEY, static function ( $bag, $key, $current ) {
+			return $current + 1;
+		} ) );
+
+		$this->assertSame( [ null ], array_unique( self::headerOfEach( $client, 'if-match' ) ) );
+		$this->assertSame( 2, $bag->get( self::KEY ) );
+	}
+}
