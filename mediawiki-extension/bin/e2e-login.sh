@@ -7,6 +7,8 @@
 # Needs KASK_BASE_URL: the session route of a running kask-ts server, e.g.
 # http://127.0.0.1:8081/sessions/v1/ (bin/test.sh starts one). MW_INSTALL_PATH: default
 # /usr/share/mediawiki (Debian's package). KASKSTORE_KEEP_WIKI=1 keeps the temp directory.
+# KASKSTORE_EXTENDED_API=1 sets $wgKaskStoreExtendedApi = true (kask-ts's extensions: sessions
+# then get $wgObjectCacheSessionExpiry as their TTL); default: off.
 set -euo pipefail
 
 ext_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -19,6 +21,14 @@ db_name=my_wiki
 admin_user=Admin
 admin_password="Kask-e2e-$(php -r 'echo bin2hex( random_bytes( 12 ) );')"
 hmac_key=$(php -r 'echo bin2hex( random_bytes( 16 ) );')
+
+if [ "${KASKSTORE_EXTENDED_API:-0}" = 1 ]; then
+	extended_api=true
+	junit_name=e2e-extended-api
+else
+	extended_api=false
+	junit_name=e2e
+fi
 
 work_dir=$(mktemp -d "${TMPDIR:-/tmp}/kaskstore-e2e.XXXXXX")
 wiki_pid=
@@ -63,6 +73,7 @@ wfLoadExtension( 'KaskStore', '$ext_dir/extension.json' );
 \$wgKaskStoreHmacKey = '$hmac_key';
 \$wgSessionCacheType = 'kask';
 \$wgObjectCacheSessionExpiry = 86400;
+\$wgKaskStoreExtendedApi = $extended_api;
 \$wgDebugLogGroups['objectcache'] = '$work_dir/objectcache.log';
 \$wgDebugLogGroups['session'] = '$work_dir/session.log';
 PHP
@@ -80,4 +91,4 @@ KASK_E2E_PASSWORD="$admin_password" \
 KASK_E2E_DBNAME="$db_name" \
 KASK_E2E_HMAC_KEY="$hmac_key" \
 KASK_E2E_LOG_DIR="$work_dir" \
-	phpunit -c phpunit.xml --testsuite e2e --testdox $(junit_args e2e)
+	phpunit -c phpunit.xml --testsuite e2e --testdox $(junit_args "$junit_name")
