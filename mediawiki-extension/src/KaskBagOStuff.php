@@ -208,13 +208,8 @@ class KaskBagOStuff extends MediumSpecificBagOStuff {
 				// doCas() sends it back in If-Match
 				$casToken = $etag;
 			} else {
-				// Without an ETag no compare-and-set can succeed: fail now rather than retry.
-				$this->logger->error(
-					'KaskBagOStuff: the server sent no ETag; is extendedApi on for a server ' .
-						'without kask-ts\'s extensions?',
-					[ 'operation' => 'get' ]
-				);
-				$this->setLastError( self::ERR_UNEXPECTED );
+				// Recorded as an error, so that merge() fails now rather than retries
+				$this->handleMissingEtag();
 			}
 		}
 		return $value;
@@ -406,7 +401,10 @@ class KaskBagOStuff extends MediumSpecificBagOStuff {
 					[ self::STATUS_CONFLICT ]
 				);
 				$result = $init;
-			} elseif ( $etag === null || !$this->isInteger( $current ) ) {
+			} elseif ( $etag === null ) {
+				$this->handleMissingEtag();
+				return false;
+			} elseif ( !$this->isInteger( $current ) ) {
 				return false;
 			} else {
 				$result = max( (int)$current + $step, 0 );
@@ -443,7 +441,11 @@ class KaskBagOStuff extends MediumSpecificBagOStuff {
 		for ( $attempt = 1; $attempt <= self::CAS_ATTEMPTS; $attempt++ ) {
 			$watchPoint = $this->watchErrors();
 			[ , $stored, $etag ] = $this->fetch( [ $key ] )[$key];
-			if ( $stored === null || $etag === null || $this->getLastError( $watchPoint ) ) {
+			if ( $stored === null || $this->getLastError( $watchPoint ) ) {
+				return false;
+			}
+			if ( $etag === null ) {
+				$this->handleMissingEtag();
 				return false;
 			}
 			$status = $this->writeBytes(
@@ -739,6 +741,18 @@ class KaskBagOStuff extends MediumSpecificBagOStuff {
 			$response['body'] ?? '',
 			(string)( $response['error'] ?? '' ),
 		];
+	}
+
+	/**
+	 * A GET with extendedApi answered a value without an ETag: no compare-and-set can succeed.
+	 */
+	private function handleMissingEtag(): void {
+		$this->logger->error(
+			'KaskBagOStuff: the server sent no ETag; is extendedApi on for a server ' .
+				'without kask-ts\'s extensions?',
+			[ 'operation' => 'get' ]
+		);
+		$this->setLastError( self::ERR_UNEXPECTED );
 	}
 
 	/**

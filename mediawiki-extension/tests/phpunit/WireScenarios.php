@@ -17,9 +17,9 @@ use MediaWiki\Extension\KaskStore\KaskBagOStuff;
  */
 final class WireScenarios {
 	/**
-	 * @return array[] Map of (operation => [ setup, operation, methods emulated, methods extended ]),
-	 *  setup and operation being function ( BagOStuff $bag, string $key ); only the operation's
-	 *  requests count.
+	 * @return array[] Map of (operation => [ setup, operation, methods emulated, methods
+	 *  extended ]), setup and operation being function ( BagOStuff $bag, string $key ); only the
+	 *  operation's requests count.
 	 */
 	public static function all(): array {
 		$nothing = static function () {

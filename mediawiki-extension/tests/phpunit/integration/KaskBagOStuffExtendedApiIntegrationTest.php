@@ -33,7 +33,7 @@ class KaskBagOStuffExtendedApiIntegrationTest extends KaskServerTestCase {
 	protected function setUp(): void {
 		parent::setUp();
 		if ( getenv( 'KASKSTORE_EXTENDED_API' ) === '0' ) {
-			$this->markTestSkipped( 'KASKSTORE_EXTENDED_API=0: the server has no kask-ts extensions' );
+			$this->markTestSkipped( 'KASKSTORE_EXTENDED_API=0: no kask-ts extensions' );
 		}
 	}
 
@@ -90,7 +90,9 @@ class KaskBagOStuffExtendedApiIntegrationTest extends KaskServerTestCase {
 	 * @param int $repeat
 	 * @return array[] Each process's report
 	 */
-	private function contend( bool $extendedApi, string $task, string $key, int $repeat = 1 ): array {
+	private function contend(
+		bool $extendedApi, string $task, string $key, int $repeat = 1
+	): array {
 		return ConcurrentWorkers::run( self::PROCESSES, [
 			'url' => $this->baseUrl,
 			'extendedApi' => $extendedApi,
@@ -244,7 +246,9 @@ class KaskBagOStuffExtendedApiIntegrationTest extends KaskServerTestCase {
 			'client' => new RecordingHttpClient( [] ),
 		];
 
-		$this->assertSame( $emulated, WireScenarios::methodsOf( $name, $params, $this->uniqueKey() ) );
+		$this->assertSame(
+			$emulated, WireScenarios::methodsOf( $name, $params, $this->uniqueKey() )
+		);
 		$this->assertSame( $extended, WireScenarios::methodsOf(
 			$name, [ 'extendedApi' => true ] + $params, $this->uniqueKey()
 		) );
@@ -294,9 +298,11 @@ class KaskBagOStuffExtendedApiIntegrationTest extends KaskServerTestCase {
 
 		$counter = $this->readShared( "$key:counter" );
 		$overlaps = self::overlaps( $reports );
-		self::report( "extended, 8 processes each lock(), read, write, unlock(): counter $counter, " .
-			"$overlaps overlapping critical sections" );
-		$this->assertSame( array_fill( 0, self::PROCESSES, true ), array_column( $reports, 'acquired' ) );
+		self::report( 'extended, 8 processes each lock(), read, write, unlock(): ' .
+			"counter $counter, $overlaps overlapping critical sections" );
+		$this->assertSame(
+			array_fill( 0, self::PROCESSES, true ), array_column( $reports, 'acquired' )
+		);
 		$this->assertSame( 0, $overlaps );
 		$this->assertSame( self::PROCESSES, $counter );
 	}
@@ -308,8 +314,9 @@ class KaskBagOStuffExtendedApiIntegrationTest extends KaskServerTestCase {
 		$counter = $this->readShared( "$key:counter" );
 		$acquired = count( array_filter( array_column( $reports, 'acquired' ) ) );
 		$overlaps = self::overlaps( $reports );
-		self::report( "emulated, 8 processes each lock(), read, write, unlock(): $acquired acquired, " .
-			"counter " . json_encode( $counter ) . ", $overlaps overlapping critical sections" );
+		self::report( 'emulated, 8 processes each lock(), read, write, unlock(): ' .
+			"$acquired acquired, counter " . json_encode( $counter ) .
+			", $overlaps overlapping critical sections" );
 		$this->assertCount( self::PROCESSES, $reports );
 	}
 
@@ -322,7 +329,9 @@ class KaskBagOStuffExtendedApiIntegrationTest extends KaskServerTestCase {
 		self::report( "extended, 8 processes x 10 incrWithInit(): final count $final" );
 		$this->assertNotContains( false, $results );
 		sort( $results );
-		$this->assertSame( range( 1, 10 * self::PROCESSES ), $results, 'each returned a new count' );
+		$this->assertSame(
+			range( 1, 10 * self::PROCESSES ), $results, 'each returned a new count'
+		);
 		$this->assertSame( 10 * self::PROCESSES, $final );
 	}
 
@@ -332,8 +341,8 @@ class KaskBagOStuffExtendedApiIntegrationTest extends KaskServerTestCase {
 
 		$results = array_merge( ...array_column( $reports, 'results' ) );
 		$final = $this->readShared( $key );
-		self::report( 'emulated, 8 processes x 10 incrWithInit(): final count ' . json_encode( $final ) .
-			' of ' . count( $results ) . ' increments' );
+		self::report( 'emulated, 8 processes x 10 incrWithInit(): final count ' .
+			json_encode( $final ) . ' of ' . count( $results ) . ' increments' );
 		$this->assertCount( 10 * self::PROCESSES, $results );
 	}
 

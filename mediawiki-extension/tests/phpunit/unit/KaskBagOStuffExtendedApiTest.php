@@ -91,7 +91,9 @@ class KaskBagOStuffExtendedApiTest extends TestCase {
 		$kask = new FakeHttpClient();
 		$kask->extensions = false;
 		$emulatedParams = [ 'url' => self::BASE_URL, 'client' => $kask, 'logger' => $this->logger ];
-		$this->assertSame( $emulated, WireScenarios::methodsOf( $name, $emulatedParams, self::KEY ) );
+		$this->assertSame(
+			$emulated, WireScenarios::methodsOf( $name, $emulatedParams, self::KEY )
+		);
 		foreach ( $kask->requests() as $request ) {
 			$this->assertArrayNotHasKey( 'cache-control', $request['headers'] );
 			$this->assertArrayNotHasKey( 'if-match', $request['headers'] );
@@ -99,7 +101,9 @@ class KaskBagOStuffExtendedApiTest extends TestCase {
 
 		$kaskTs = new FakeHttpClient();
 		$extendedParams = [ 'client' => $kaskTs, 'extendedApi' => true ] + $emulatedParams;
-		$this->assertSame( $extended, WireScenarios::methodsOf( $name, $extendedParams, self::KEY ) );
+		$this->assertSame(
+			$extended, WireScenarios::methodsOf( $name, $extendedParams, self::KEY )
+		);
 		$this->assertNothingLogged();
 	}
 
@@ -110,7 +114,9 @@ class KaskBagOStuffExtendedApiTest extends TestCase {
 		$bag->add( self::KEY, 'v', 60 );
 		$bag->changeTTL( self::KEY, 60 );
 
-		$this->assertSame( [ 'GET', 'POST', 'GET', 'POST', 'GET', 'POST', 'DELETE' ], $client->methods() );
+		$this->assertSame(
+			[ 'GET', 'POST', 'GET', 'POST', 'GET', 'POST', 'DELETE' ], $client->methods()
+		);
 		$this->assertSame( [ self::KEY => null ], $client->ttls );
 	}
 
@@ -120,7 +126,8 @@ class KaskBagOStuffExtendedApiTest extends TestCase {
 			'relative' => [ 60, 'max-age=60' ],
 			'one second' => [ 1, 'max-age=1' ],
 			'a fraction rounds up' => [ 2.5, 'max-age=3' ],
-			'relative, just under 10 years' => [ 10 * BagOStuff::TTL_YEAR - 1, 'max-age=315359999' ],
+			'relative, just under 10 years' =>
+				[ 10 * BagOStuff::TTL_YEAR - 1, 'max-age=315359999' ],
 			'absolute, in an hour' => [ $now + 3600, 'max-age=3599' ],
 			'absolute, in the past: the shortest TTL' => [ $now - 3600, 'max-age=1' ],
 			'negative (already expired): the shortest TTL' => [ -5, 'max-age=1' ],
@@ -140,7 +147,9 @@ class KaskBagOStuffExtendedApiTest extends TestCase {
 
 		$this->assertSame( [ 'POST' ], $client->methods() );
 		$this->assertSame( $cacheControl, self::headersOf( $client, 0 )['cache-control'] ?? null );
-		$this->assertSame( 'application/octet-stream', self::headersOf( $client, 0 )['content-type'] );
+		$this->assertSame(
+			'application/octet-stream', self::headersOf( $client, 0 )['content-type']
+		);
 	}
 
 	public function testTheEmulationIgnoresTheExpiry() {
@@ -148,7 +157,9 @@ class KaskBagOStuffExtendedApiTest extends TestCase {
 
 		$this->newBag( $client, [ 'extendedApi' => false ] )->set( self::KEY, 'v', 60 );
 
-		$this->assertSame( [ 'content-type' => 'application/octet-stream' ], self::headersOf( $client, 0 ) );
+		$this->assertSame(
+			[ 'content-type' => 'application/octet-stream' ], self::headersOf( $client, 0 )
+		);
 	}
 
 	public function testSetMultiSendsTheExpiryWithEachValue() {
@@ -157,7 +168,9 @@ class KaskBagOStuffExtendedApiTest extends TestCase {
 		$this->assertTrue( $this->newBag( $client )->setMulti( [ 'a' => 1, 'b' => 2 ], 30 ) );
 
 		$this->assertCount( 1, $client->batches );
-		$this->assertSame( [ 'max-age=30', 'max-age=30' ], self::headerOfEach( $client, 'cache-control' ) );
+		$this->assertSame(
+			[ 'max-age=30', 'max-age=30' ], self::headerOfEach( $client, 'cache-control' )
+		);
 	}
 
 	public function testAddIsOnePutWithTheExpiry() {
@@ -294,7 +307,8 @@ class KaskBagOStuffExtendedApiTest extends TestCase {
 		$this->assertFalse( $bag->changeTTL( self::KEY, 60 ) );
 
 		$this->assertSame( BagOStuff::ERR_UNEXPECTED, $bag->getLastError() );
-		$this->assertSame( 'change_ttl', $this->logger->at( LogLevel::ERROR )[0]['context']['operation'] );
+		$context = $this->logger->at( LogLevel::ERROR )[0]['context'];
+		$this->assertSame( 'change_ttl', $context['operation'] );
 	}
 
 	public function testChangeTtlInThePastDeletesTheValue() {
@@ -327,7 +341,9 @@ class KaskBagOStuffExtendedApiTest extends TestCase {
 		$this->assertTrue( $bag->changeTTL( self::KEY, BagOStuff::TTL_INDEFINITE ) );
 
 		$this->assertSame( [ 'GET', 'POST' ], $client->methods() );
-		$this->assertSame( FakeHttpClient::etag( $bytes ), self::headersOf( $client, 1 )['if-match'] );
+		$this->assertSame(
+			FakeHttpClient::etag( $bytes ), self::headersOf( $client, 1 )['if-match']
+		);
 		$this->assertArrayNotHasKey( 'cache-control', self::headersOf( $client, 1 ) );
 		$this->assertSame( $bytes, $client->stored[self::KEY] );
 		$this->assertNull( $client->ttls[self::KEY] );
@@ -343,7 +359,7 @@ class KaskBagOStuffExtendedApiTest extends TestCase {
 	}
 
 	public function testChangeTtlToIndefiniteDoesNotOverwriteAConcurrentWrite() {
-		$client = self::clientWithOneRaceOnIfMatch( static function ( $request, FakeHttpClient $client ) {
+		$client = self::clientWithOneRaceOnIfMatch( static function ( FakeHttpClient $client ) {
 			// Another writer, between this client's GET and its POST
 			$client->stored[self::KEY] = 'PHP..s:5:"newer";';
 		} );
@@ -372,8 +388,8 @@ class KaskBagOStuffExtendedApiTest extends TestCase {
 	}
 
 	/**
-	 * @param callable $hook function ( array $request, FakeHttpClient $client ) for
-	 *  FakeHttpClient::withHook(), called for the first request with an If-Match header only
+	 * @param callable $hook function ( FakeHttpClient $client ), called before the server
+	 *  answers the first request with an If-Match header (and no other)
 	 * @return FakeHttpClient
 	 */
 	private static function clientWithOneRaceOnIfMatch( callable $hook ): FakeHttpClient {
@@ -382,7 +398,7 @@ class KaskBagOStuffExtendedApiTest extends TestCase {
 			static function ( array $request, FakeHttpClient $client ) use ( $hook, &$raced ) {
 				if ( !$raced && isset( $request['headers']['if-match'] ) ) {
 					$raced = true;
-					$hook( $request, $client );
+					$hook( $client );
 				}
 				return null;
 			}
@@ -401,14 +417,16 @@ class KaskBagOStuffExtendedApiTest extends TestCase {
 		}, 45 ) );
 
 		$this->assertSame( [ 'GET', 'POST' ], $client->methods() );
-		$this->assertSame( FakeHttpClient::etag( $bytes ), self::headersOf( $client, 1 )['if-match'] );
+		$this->assertSame(
+			FakeHttpClient::etag( $bytes ), self::headersOf( $client, 1 )['if-match']
+		);
 		$this->assertSame( 'max-age=45', self::headersOf( $client, 1 )['cache-control'] );
 		$this->assertSame( [ 'count' => 2 ], $bag->get( self::KEY ) );
 		$this->assertNothingLogged();
 	}
 
 	public function testMergeRetriesAfterAConcurrentWriteAndKeepsIt() {
-		$client = self::clientWithOneRaceOnIfMatch( static function ( $request, FakeHttpClient $client ) {
+		$client = self::clientWithOneRaceOnIfMatch( static function ( FakeHttpClient $client ) {
 			$client->stored[self::KEY] = 'PHP..a:1:{s:5:"count";i:10;}';
 		} );
 		$bag = $this->newBag( $client );
@@ -428,7 +446,7 @@ class KaskBagOStuffExtendedApiTest extends TestCase {
 	public function testMergeGivesUpAfterItsAttemptsWithoutAnError() {
 		$client = FakeHttpClient::withHook( static function ( array $request ) {
 			return isset( $request['headers']['if-match'] )
-				? FakeHttpClient::problem( 412, 'precondition_failed', 'Precondition failed', '', '' )
+				? FakeHttpClient::problem( 412, 'precondition_failed', 'Failed', '', '' )
 				: null;
 		} );
 		$bag = $this->newBag( $client );
@@ -445,8 +463,8 @@ class KaskBagOStuffExtendedApiTest extends TestCase {
 	}
 
 	public function testMergeOfAnAbsentKeyCreatesItWithPutAndRetriesWhenBeaten() {
-		$client = FakeHttpClient::withHook( static function ( array $request, FakeHttpClient $client ) {
-			if ( $request['method'] === 'PUT' ) {
+		$client = FakeHttpClient::withHook( static function ( array $req, FakeHttpClient $client ) {
+			if ( $req['method'] === 'PUT' ) {
 				// Another process creates the key first
 				$client->stored[self::KEY] = 'PHP..i:5;';
 			}
@@ -476,7 +494,24 @@ class KaskBagOStuffExtendedApiTest extends TestCase {
 
 		$this->assertSame( [ 'GET' ], $client->methods() );
 		$this->assertSame( BagOStuff::ERR_UNEXPECTED, $bag->getLastError() );
-		$this->assertStringContainsString( 'ETag', $this->logger->at( LogLevel::ERROR )[0]['message'] );
+		$this->assertStringContainsString(
+			'ETag', $this->logger->at( LogLevel::ERROR )[0]['message']
+		);
+	}
+
+	public function testWithoutAnEtagIncrementsFailWithAnError() {
+		$client = new FakeHttpClient();
+		$client->extensions = false;
+		$bag = $this->newBag( $client );
+		$bag->set( self::KEY, 1 );
+		$client->clear();
+
+		$this->assertFalse( $bag->incrWithInit( self::KEY, 0 ) );
+		$this->assertFalse( $bag->changeTTL( self::KEY, 0 ) );
+
+		$this->assertSame( [ 'GET', 'GET' ], $client->methods() );
+		$this->assertCount( 2, $this->logger->at( LogLevel::ERROR ) );
+		$this->assertSame( 1, $bag->get( self::KEY ) );
 	}
 
 	public function testIncrWithInitCreatesTheKeyWithPut() {
@@ -506,8 +541,8 @@ class KaskBagOStuffExtendedApiTest extends TestCase {
 	}
 
 	public function testIncrWithInitRetriesWhenAnotherProcessCreatedTheKey() {
-		$client = FakeHttpClient::withHook( static function ( array $request, FakeHttpClient $client ) {
-			if ( $request['method'] === 'PUT' ) {
+		$client = FakeHttpClient::withHook( static function ( array $req, FakeHttpClient $client ) {
+			if ( $req['method'] === 'PUT' ) {
 				$client->stored[self::KEY] = 'PHP..i:1;';
 			}
 			return null;
@@ -519,7 +554,7 @@ class KaskBagOStuffExtendedApiTest extends TestCase {
 	}
 
 	public function testIncrWithInitRetriesAfterALostRace() {
-		$client = self::clientWithOneRaceOnIfMatch( static function ( $request, FakeHttpClient $client ) {
+		$client = self::clientWithOneRaceOnIfMatch( static function ( FakeHttpClient $client ) {
 			$client->stored[self::KEY] = 'PHP..i:7;';
 		} );
 		$bag = $this->newBag( $client );
@@ -532,7 +567,7 @@ class KaskBagOStuffExtendedApiTest extends TestCase {
 	public function testIncrWithInitGivesUpAfterCasAttemptsAndWarns() {
 		$client = FakeHttpClient::withHook( static function ( array $request ) {
 			return isset( $request['headers']['if-match'] )
-				? FakeHttpClient::problem( 412, 'precondition_failed', 'Precondition failed', '', '' )
+				? FakeHttpClient::problem( 412, 'precondition_failed', 'Failed', '', '' )
 				: null;
 		} );
 		$bag = $this->newBag( $client );
@@ -578,7 +613,9 @@ class KaskBagOStuffExtendedApiTest extends TestCase {
 		$this->assertSame( 0, $bag->decr( self::KEY, 10 ) );
 
 		$this->assertSame( [ 'GET', 'POST', 'GET', 'POST' ], $client->methods() );
-		$this->assertSame( [ null, null, null, null ], self::headerOfEach( $client, 'cache-control' ) );
+		$this->assertSame(
+			[ null, null, null, null ], self::headerOfEach( $client, 'cache-control' )
+		);
 		$this->assertNotNull( self::headersOf( $client, 3 )['if-match'] );
 		$this->assertSame( 0, $bag->get( self::KEY ) );
 	}

@@ -66,12 +66,13 @@ switch ( $job['task'] ) {
 	case 'merge':
 		$report['results'] = [];
 		$me = (int)$job['worker'];
+		$append = static function ( $bag, $key, $current ) use ( $me ) {
+			$list = is_array( $current ) ? $current : [];
+			$list[] = $me;
+			return $list;
+		};
 		for ( $i = 0; $i < $repeat; $i++ ) {
-			$report['results'][] = $bag->merge( $key, static function ( $bag, $key, $current ) use ( $me ) {
-				$list = is_array( $current ) ? $current : [];
-				$list[] = $me;
-				return $list;
-			}, 60 );
+			$report['results'][] = $bag->merge( $key, $append, 60 );
 		}
 		break;
 	default:
