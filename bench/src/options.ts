@@ -39,8 +39,11 @@ Options (environment variable in brackets):
   --duration SECONDS      length of each measured run                       [KASK_BENCH_DURATION]   (5)
   --warmup SECONDS        warm-up of each server and storage run (0: none)  [KASK_BENCH_WARMUP]     (2)
   --connections LIST      connection counts, e.g. 16,64,256                 [KASK_BENCH_CONNECTIONS] (16,64,256)
-  --workloads LIST        ${workloads.map((w) => w.name).join(', ')}           [KASK_BENCH_WORKLOADS]  (all)
-  --workers LIST          server processes, e.g. 1,2 (kask-ts's \`workers\`) [KASK_BENCH_WORKERS]    (1)
+  --workloads LIST        ${workloads
+    .map((w) => w.name)
+    .join(', ')
+    .padEnd(49)} [KASK_BENCH_WORKLOADS]  (all)
+  --workers LIST          server processes, e.g. 1,2 (kask-ts's workers)    [KASK_BENCH_WORKERS]    (1)
   --keys N                keys stored before the runs                       [KASK_BENCH_KEYS]       (10000)
   --wrk-threads N         wrk threads (one leaves a core to the server)     [KASK_BENCH_WRK_THREADS] (1)
   --url URL               also measure a Kask-compatible server at URL (its session route, e.g.
@@ -55,7 +58,8 @@ Options (environment variable in brackets):
   --no-install            fail instead of installing wrk when it is missing
   --json FILE             also write every measurement as JSON
   --profile               instead of the table: CPU-profile kask-ts on the embedded store and the HTTP
-                          ceiling under the mix (first connection count; node --cpu-prof) and print
+                          ceiling under the mix (64 connections if listed, else the first; node
+                          --cpu-prof, start-up and warm-up left out) and print
                           the CPU per request by category side by side, and the top functions
   --smoke                 a tiny run (1 s runs, 8 connections, the mix, 200 keys) that fails unless every run
                           answered with only the expected statuses; never judges speed

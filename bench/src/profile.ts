@@ -246,12 +246,12 @@ async function profileTarget(
 }
 
 /**
- * CPU-profiles kask-ts on the embedded store under the mix at the first connection count (start-up, key loading
+ * CPU-profiles kask-ts on the embedded store under the mix at 64 connections (or the first listed; start-up, key loading
  * and warm-up excluded), and the HTTP ceiling the same way, so that each cost shows per request next to fastify's.
  */
 export async function profileRequestPath(options: BenchOptions): Promise<string> {
   ensureWrk(options.installWrk);
-  const connections = options.connections[0] ?? 64;
+  const connections = options.connections.includes(64) ? 64 : (options.connections[0] ?? 64);
   const configKeys = await serverConfigKeys();
   const kask = await profileTarget((nodeOptions) => kaskTarget('embedded', configKeys, { nodeOptions }), options, connections);
   const ceiling = await profileTarget((nodeOptions) => fastifyCeiling({ nodeOptions }), options, connections);
