@@ -168,6 +168,8 @@ case "$command" in
       both stop_node --kill
       for dc in "${dcs[@]}"; do rm -rf "${state:?}/${node_name[$dc]}"; done
     fi
+    # Fetch Cassandra's jars once, before the two starts: two concurrent fetches would replace each other's lib/.
+    "$here/install.sh" >/dev/null
     if ! both start_node; then
       echo "two-dc.sh: a node did not start; stopping both" >&2
       both stop_node --kill || true
