@@ -10,6 +10,7 @@ import { defineConfig } from 'vitest/config';
 //               a server reached directly (Prism's proxy rewrites these bodies and answers those requests itself)
 //   expiry/     needs a second server with a short default_ttl
 //   extensions/ kask-ts's additions to Kask (PUT, PATCH, ETag and If-Match, Cache-Control): kask-ts servers
+//   php-client/ the KaskStore PHP client's integration suite (PHPUnit) against the target
 //   mock/       the Prism mock's own promises: every example reachable with Prefer, contract-breaking
 //               requests refused, and what it cannot check
 const includedFolders = new Set<string>();
@@ -57,7 +58,8 @@ const config = defineConfig({
         },
       },
       contract('contract:embedded', 'contract-tests/harness/embedded.setup.ts', realServer),
-      contract('contract:cassandra', 'contract-tests/harness/cassandra.setup.ts', realServer),
+      // On Cassandra, the MediaWiki extension's integration suite runs too (bin/test.sh runs it on the embedded store).
+      contract('contract:cassandra', 'contract-tests/harness/cassandra.setup.ts', [...realServer, 'php-client']),
       // The embedded server behind `prism proxy --errors`: Prism checks every response on its own.
       contract('contract:proxy', 'contract-tests/harness/proxy.setup.ts', proxied),
       contract('contract:mock', 'contract-tests/harness/mock.setup.ts', mocked),

@@ -1,7 +1,9 @@
 import type { TestProject } from 'vitest/node';
 import { removeServerDirectory, startServer } from './server-process.js';
 
-const shortTtlSeconds = 2;
+// Cassandra keeps expiry times in whole seconds, so a value lives between ttl - 1 and ttl seconds there:
+// the expiry tests need a TTL long enough for that second to be a small part of it.
+const shortTtlSeconds = 4;
 
 /**
  * Starts two kask-ts servers with `config` (the second with a short default_ttl, for the expiry tests),

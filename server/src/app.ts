@@ -3,7 +3,6 @@ import { readFileSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { BuildInfo } from './build-info.js';
-import { shareMetricsWithPrimary } from './cluster-metrics.js';
 import type { Config } from './config.js';
 import { problemBody, problemHeaders, sendProblem } from './errors.js';
 import { describeError } from './logging.js';
@@ -11,6 +10,7 @@ import { createMetrics, type Metrics } from './metrics.js';
 import { registerOperationRoutes } from './routes/operations.js';
 import { decodedPath } from './routes/paths.js';
 import { registerSessionRoutes } from './routes/sessions.js';
+import { clusterServiceView, localServiceView } from './service-view.js';
 import { instrumentStorage } from './storage/instrumented.js';
 import { type Storage, StorageError } from './storage/storage.js';
 
@@ -20,7 +20,7 @@ export interface AppDependencies {
   readonly storage: Storage;
   readonly build: BuildInfo;
   readonly logger: FastifyBaseLogger;
-  /** This process is one worker of several: /metrics reports all of them, collected through the primary. */
+  /** This process is one worker of several: /metrics, /healthz and /readyz report all of them, through the primary. */
   readonly clustered: boolean;
 }
 
@@ -43,7 +43,7 @@ function payloadTooLargeDetail(config: Config): string {
 /** Builds the HTTP service over `storage`; listening and shutdown are the caller's. */
 export function buildApp({ config, storage, build, logger, clustered }: AppDependencies): App {
   const metrics = createMetrics(build);
-  const metricsText = clustered ? shareMetricsWithPrimary(metrics.registry) : () => metrics.registry.metrics();
+  const service = (clustered ? clusterServiceView : localServiceView)(metrics.registry, storage);
   const instrumented = instrumentStorage(storage, metrics);
   const app = Fastify({
     ...tlsOptions(config),
@@ -106,7 +106,13 @@ export function buildApp({ config, storage, build, logger, clustered }: AppDepen
   app.setNotFoundHandler((request, reply) => sendProblem(reply, 'not_found', decodedPath(request.url)));
 
   registerSessionRoutes(app, { config, storage: instrumented, metrics });
-  registerOperationRoutes(app, { config, storage, build, metricsText, metricsContentType: metrics.registry.contentType });
+  registerOperationRoutes(app, {
+    config,
+    backend: storage.backend,
+    build,
+    service,
+    metricsContentType: metrics.registry.contentType,
+  });
   return { fastify: app, metrics };
 }
 

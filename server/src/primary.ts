@@ -1,8 +1,8 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
-import { serveClusterMetrics } from './cluster-metrics.js';
 import type { Config } from './config.js';
 import { describeError } from './logging.js';
+import { answerServiceQuestions } from './service-view.js';
 import { openStorage } from './storage/open.js';
 import type { Storage } from './storage/storage.js';
 
@@ -11,11 +11,11 @@ const drainDeadlineMs = 20000;
 
 /**
  * The primary of a clustered service: forks `config.workers` processes that share the listening port,
- * replaces one that dies, does the storage's maintenance once for all of them, answers metrics
- * collection, and on SIGTERM or SIGINT drains every worker before exiting.
+ * replaces one that dies, does the storage's maintenance once for all of them, answers the workers'
+ * questions about the whole service (metrics, readiness), and on SIGTERM or SIGINT drains every worker before exiting.
  */
 export async function runPrimary(config: Config, logger: Logger): Promise<void> {
-  serveClusterMetrics();
+  answerServiceQuestions();
   // The primary serves no requests; it holds the store only to purge expired values, once for all workers.
   const maintenance: Storage = await openStorage(config, { maintain: true });
   const listening = new Set<number>();

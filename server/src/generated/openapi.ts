@@ -83,7 +83,7 @@ export interface paths {
         };
         /**
          * Readiness
-         * @description Answers 200 when the storage answers, 503 otherwise; for load balancers and orchestrators.
+         * @description Answers 200 when the storage answers in every worker process of the service, 503 otherwise; for load balancers and orchestrators.
          */
         get: operations["getReadiness"];
         put?: never;

@@ -4,14 +4,13 @@ import type { BuildInfo } from '../build-info.js';
 import type { Config } from '../config.js';
 import { sendProblem } from '../errors.js';
 import { sessionPathTemplate } from '../generated/contract.js';
-import type { Storage } from '../storage/storage.js';
+import type { ServiceView } from '../service-view.js';
 
 interface OperationRouteDependencies {
   readonly config: Config;
-  readonly storage: Storage;
+  readonly backend: string;
   readonly build: BuildInfo;
-  /** The Prometheus text of this process, or of every worker of the service. */
-  readonly metricsText: () => Promise<string>;
+  readonly service: ServiceView;
   readonly metricsContentType: string;
 }
 
@@ -23,30 +22,21 @@ function servedSpec(config: Config): string {
   return text.replace(`\n  ${sessionPathTemplate}:`, `\n  ${config.base_uri}{key}:`);
 }
 
-async function storageAnswers(storage: Storage): Promise<boolean> {
-  try {
-    await storage.ping();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** /healthz, /readyz, /metrics and /openapi. */
 export function registerOperationRoutes(
   app: FastifyInstance,
-  { config, storage, build, metricsText, metricsContentType }: OperationRouteDependencies,
+  { config, backend, build, service, metricsContentType }: OperationRouteDependencies,
 ): void {
   const spec = servedSpec(config);
 
   // Kask answers /healthz whatever the method; monitoring may rely on it.
   app.all('/healthz', async function getHealth(_request, reply) {
-    const available = await storageAnswers(storage);
-    return reply.code(200).send({ ...build, storage: { backend: storage.backend, available } });
+    const available = await service.storageAvailable();
+    return reply.code(200).send({ ...build, storage: { backend, available } });
   });
 
   app.get('/readyz', async function getReadiness(request, reply) {
-    if (!(await storageAnswers(storage))) return sendProblem(reply, 'service_unavailable', request.url);
+    if (!(await service.storageAvailable())) return sendProblem(reply, 'service_unavailable', request.url);
     return reply.code(200).send({ status: 'ready' });
   });
 
@@ -54,7 +44,7 @@ export function registerOperationRoutes(
     return reply
       .code(200)
       .type(metricsContentType)
-      .send(await metricsText());
+      .send(await service.metricsText());
   });
 
   app.get('/openapi', async function getOpenApi(_request, reply) {
