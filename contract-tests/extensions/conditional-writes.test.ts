@@ -1,9 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { kaskError, keyPath, newKey, problemOf, send } from '../harness/http.js';
-import { shortTtlServer } from '../harness/target.js';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const short = shortTtlServer();
 
 describe('PUT: create only', () => {
   it('PUT of an absent key answers 201 and stores the value', async () => {
@@ -104,30 +100,5 @@ describe('Cache-Control: per-write TTL, and PATCH to change it', () => {
     expect((await send('PATCH', keyPath(key))).status).toBe(400);
     expect((await send('PATCH', keyPath(key), { headers: { 'cache-control': 'max-age=60' }, body: 'new' })).status).toBe(400);
     expect((await send('GET', keyPath(key))).body.toString()).toBe('kept');
-  });
-
-  it('max-age sets the TTL of a POST or PUT; PATCH extends and shortens it without changing the value; max_ttl clamps', async () => {
-    const expiring = newKey('max-age-post');
-    const expiringPut = newKey('max-age-put');
-    const extended = newKey('patch-extend');
-    const shortened = newKey('patch-shorten');
-    const clamped = newKey('clamped');
-    const oneSecond = { 'cache-control': 'max-age=1' };
-    expect((await send('POST', keyPath(expiring), { body: 'a', headers: oneSecond })).status).toBe(201);
-    expect((await send('PUT', keyPath(expiringPut), { body: 'b', headers: oneSecond })).status).toBe(201);
-    await send('POST', keyPath(extended), { body: 'extended', headers: oneSecond });
-    await send('POST', keyPath(shortened), { body: 'shortened' });
-    expect((await send('PATCH', keyPath(extended), { headers: { 'cache-control': 'max-age=600' } })).status).toBe(204);
-    expect((await send('PATCH', keyPath(shortened), { headers: oneSecond })).status).toBe(204);
-    expect((await send('GET', keyPath(shortened))).body.toString()).toBe('shortened');
-    // The short-TTL server's max_ttl is its default_ttl: a longer max-age is clamped to it.
-    const { target, seconds } = short;
-    await send('POST', keyPath(clamped, target), { target, body: 'clamped', headers: { 'cache-control': 'max-age=86400' } });
-    await sleep(Math.max(seconds, 1) * 1000 + 1500);
-    expect((await send('GET', keyPath(expiring))).status).toBe(404);
-    expect((await send('GET', keyPath(expiringPut))).status).toBe(404);
-    expect((await send('GET', keyPath(shortened))).status).toBe(404);
-    expect((await send('GET', keyPath(extended))).body.toString()).toBe('extended');
-    expect((await send('GET', keyPath(clamped, target), { target })).status).toBe(404);
   });
 });
