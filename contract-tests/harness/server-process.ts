@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -119,4 +120,24 @@ export function removeServerDirectory(server: ServerProcess): void {
 /** The configuration file a server was started with, for tests that restart it. */
 export function configPathOf(server: ServerProcess): string {
   return join(server.directory, 'config.yaml');
+}
+
+/**
+ * POSTs to `key` in two halves with SIGTERM sent to the server between them, so that the request is in
+ * flight while the server shuts down; resolves with the status it got.
+ */
+export function postAcrossSigterm(server: ServerProcess, key: string): Promise<number> {
+  const url = new URL(`${server.baseUrl}${key}`);
+  return new Promise<number>((resolve, reject) => {
+    const post = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST' }, (response) => {
+      response.resume();
+      resolve(response.statusCode ?? 0);
+    });
+    post.on('error', reject);
+    post.write('first half, ');
+    setTimeout(() => {
+      server.child.kill('SIGTERM');
+      setTimeout(() => post.end('second half'), 300);
+    }, 200);
+  });
 }

@@ -1,11 +1,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   configPathOf,
   freePort,
+  postAcrossSigterm,
   removeServerDirectory,
   type ServerProcess,
   spawnCli,
@@ -104,22 +104,9 @@ describe('the kask-ts process', () => {
     }
   });
 
-  it('SIGTERM lets an in-flight request finish, then exits 0', async () => {
-    const server = await start();
-    const url = new URL(`${server.baseUrl}in-flight`);
-    const answered = new Promise<number>((resolve, reject) => {
-      const post = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST' }, (response) => {
-        response.resume();
-        resolve(response.statusCode ?? 0);
-      });
-      post.on('error', reject);
-      post.write('first half, ');
-      setTimeout(() => {
-        server.child.kill('SIGTERM');
-        setTimeout(() => post.end('second half'), 300);
-      }, 200);
-    });
-    expect(await answered).toBe(201);
+  it('SIGTERM lets an in-flight request finish, then exits 0 (one process)', async () => {
+    const server = await start({ workers: 1 });
+    expect(await postAcrossSigterm(server, 'in-flight')).toBe(201);
     expect(await server.stop()).toBe(0);
     expect(server.output()).toContain('shutting down');
   });

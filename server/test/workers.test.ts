@@ -3,7 +3,13 @@ import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort, removeServerDirectory, type ServerProcess, startServer } from '../../contract-tests/harness/server-process.js';
+import {
+  freePort,
+  postAcrossSigterm,
+  removeServerDirectory,
+  type ServerProcess,
+  startServer,
+} from '../../contract-tests/harness/server-process.js';
 import { openEmbeddedStorage } from '../src/storage/lmdb.js';
 
 const started: ServerProcess[] = [];
@@ -95,20 +101,7 @@ describe('workers', () => {
   it('SIGTERM drains every worker: an in-flight request finishes, then all processes exit 0', async () => {
     const server = await start({ workers: 2 });
     const workers = childPids(server.child.pid as number);
-    const url = new URL(`${server.baseUrl}draining`);
-    const answered = new Promise<number>((resolve, reject) => {
-      const post = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST' }, (response) => {
-        response.resume();
-        resolve(response.statusCode ?? 0);
-      });
-      post.on('error', reject);
-      post.write('first half, ');
-      setTimeout(() => {
-        server.child.kill('SIGTERM');
-        setTimeout(() => post.end('second half'), 300);
-      }, 200);
-    });
-    expect(await answered).toBe(201);
+    expect(await postAcrossSigterm(server, 'draining')).toBe(201);
     expect(await server.stop()).toBe(0);
     for (const pid of workers) expect(() => process.kill(pid, 0)).toThrow();
     expect(server.output()).toContain('draining every worker');

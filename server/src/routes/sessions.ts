@@ -55,10 +55,14 @@ export function registerSessionRoutes(app: FastifyInstance, { config, storage, m
     return effectiveTtl(config, requested.seconds);
   }
 
-  /** The request's non-empty body, or undefined once a problem has been answered. */
-  function bodyOf(request: FastifyRequest, reply: FastifyReply, key: string): Buffer | undefined {
-    if (Buffer.isBuffer(request.body) && request.body.length > 0) return request.body;
-    return void sendProblem(reply, 'bad_request', `${config.base_uri}${key}`);
+  /** A write's key, non-empty body and TTL, or undefined once a problem has been answered. */
+  function writeOf(request: FastifyRequest, reply: FastifyReply): { key: string; value: Buffer; ttl: number } | undefined {
+    const key = keyOf(request, reply);
+    if (key === undefined) return undefined;
+    const value = request.body;
+    if (!Buffer.isBuffer(value) || value.length === 0) return void sendProblem(reply, 'bad_request', `${config.base_uri}${key}`);
+    const ttl = ttlOf(request, reply, key, false);
+    return ttl === undefined ? undefined : { key, value, ttl };
   }
 
   app.get<OperationRoute<'getSession'>>(url, options, async function getSession(request, reply) {
@@ -73,12 +77,9 @@ export function registerSessionRoutes(app: FastifyInstance, { config, storage, m
   });
 
   app.post<OperationRoute<'setSession'>>(url, options, async function setSession(request, reply) {
-    const key = keyOf(request, reply);
-    if (key === undefined) return reply;
-    const value = bodyOf(request, reply, key);
-    if (value === undefined) return reply;
-    const ttl = ttlOf(request, reply, key, false);
-    if (ttl === undefined) return reply;
+    const write = writeOf(request, reply);
+    if (write === undefined) return reply;
+    const { key, value, ttl } = write;
     const ifMatch = request.headers['if-match'];
     if (ifMatch === undefined) {
       await storage.set(key, value, ttl);
@@ -93,12 +94,9 @@ export function registerSessionRoutes(app: FastifyInstance, { config, storage, m
   });
 
   app.put<OperationRoute<'createSession'>>(url, options, async function createSession(request, reply) {
-    const key = keyOf(request, reply);
-    if (key === undefined) return reply;
-    const value = bodyOf(request, reply, key);
-    if (value === undefined) return reply;
-    const ttl = ttlOf(request, reply, key, false);
-    if (ttl === undefined) return reply;
+    const write = writeOf(request, reply);
+    if (write === undefined) return reply;
+    const { key, value, ttl } = write;
     if (!(await storage.add(key, value, ttl))) return sendProblem(reply, 'conflict', `${config.base_uri}${key}`);
     return reply.code(201).send();
   });
