@@ -151,20 +151,19 @@ async function startTargets(
       running.set(target, server);
       const statuses = await populate(server, workload, options.keys);
       const stored = statuses['201'] ?? 0;
-      if (stored !== options.keys)
+      if (stored !== options.keys) {
         throw new Error(`storing the keys answered ${JSON.stringify(statuses)}, not 201 to all ${options.keys}`);
-      const connections = Math.min(64, Math.max(...options.connections));
+      }
       if (options.warmupSeconds > 0) {
-        if (options.warmupSeconds > 0) {
-          await runWrk({
-            ...server,
-            workload,
-            keys: options.keys,
-            connections,
-            threads: options.wrkThreads,
-            seconds: options.warmupSeconds,
-          });
-        }
+        const connections = Math.min(64, Math.max(...options.connections));
+        await runWrk({
+          ...server,
+          workload,
+          keys: options.keys,
+          connections,
+          threads: options.wrkThreads,
+          seconds: options.warmupSeconds,
+        });
       }
     } catch (error) {
       const server = running.get(target);
