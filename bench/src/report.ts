@@ -86,7 +86,10 @@ export function renderMarkdown(report: BenchReport): string {
         cpuText(row),
         row.kind === 'server' ? ratio(http && row.perSecond / http.perSecond) : '—',
         row.kind === 'server' ? ratio(storage && row.perSecond / storage.perSecond) : '—',
-      ].join(' | ') + ' |',
+        '',
+      ]
+        .join(' | ')
+        .trimEnd(),
     );
   }
   const flagged = measurements.filter((row) => Object.keys(row.unexpected).length > 0);
