@@ -118,14 +118,16 @@ export function systemLog(dc: DataCentreName): string {
 }
 
 /**
- * The log lines in which `from`'s node reports a hint file for `to`'s node delivered completely
- * (Cassandra 5.0's HintsDispatchExecutor: "Finished hinted handoff of file <host id>-... to endpoint /<ip>:7000").
+ * The log lines in which `from`'s node reports a hint file for `to`'s node delivered completely (Cassandra 5.0's
+ * HintsDispatchExecutor: "Finished hinted handoff of file <host id>-... to endpoint /<ip>:7000: <host id>"; a
+ * dispatch that failed half-way logs the same words followed by ", partially", and is not counted).
  */
 export function hintedHandoffsLogged(from: DataCentreName, to: DataCentreName): string[] {
   const endpoint = `to endpoint /${topology.dataCentres[to].address}:`;
   return systemLog(from)
     .split('\n')
-    .filter((line) => line.includes('Finished hinted handoff of file') && line.includes(endpoint));
+    .filter((line) => line.includes('Finished hinted handoff of file') && line.includes(endpoint))
+    .filter((line) => !line.trimEnd().endsWith('partially'));
 }
 
 /** The host id of the data centre's node, from the node itself. */
