@@ -121,10 +121,12 @@ export async function chooseTargets(options: BenchOptions, notes: string[]): Pro
   if (options.cassandra === 'auto') {
     const { host, port } = options.cassandraLocation;
     cassandra = await cassandraAnswers(options.cassandraLocation);
+    if (!cassandra) notes.push(`No Cassandra at ${host}:${port}: its targets are skipped (npm run cassandra:start).`);
+  }
+  if (cassandra) {
     notes.push(
-      cassandra
-        ? `Cassandra answered at ${host}:${port}: measured.`
-        : `No Cassandra at ${host}:${port}: its targets are skipped (npm run cassandra:start).`,
+      `kask-ts cassandra and its ceiling use the node at ${options.cassandraLocation.host}:${options.cassandraLocation.port} ` +
+        `(keyspace ${options.cassandraLocation.keyspace}, one replica); in their rows \`other\` CPU includes that node when it runs here.`,
     );
   }
   if (cassandra) {
