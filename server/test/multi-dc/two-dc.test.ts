@@ -323,8 +323,11 @@ describe('two data centres: LOCAL_QUORUM reads and writes, EACH_QUORUM deletes (
       } finally {
         thawDataCentre('dc2');
       }
-      // dc1 keeps the delete for dc2 as a hint (dc2 did not answer in time) and sends it once dc2 answers again;
-      // until it arrives, dc2 still serves the session.
+      // The delete itself expires in dc2's queue (dc2's log reports dropped MUTATION_REQ messages); dc1 keeps it
+      // as a hint and sends it while it believes dc2 is up, so it arrives when dc2 answers again. NOTE: SIGSTOP is a
+      // partition that keeps the sockets: a hint sent just before dc1 convicted dc2 waits in a socket buffer and is
+      // applied as soon as dc2 resumes, so this took from 30 ms to 2 s here; a network partition loses it, and
+      // the next dispatch (every 10 s) sends it again. Until it arrives, dc2 still serves the session.
       const healedAt = performance.now();
       const gone = await untilStatus(url('dc2', session.key), 404, 90_000, 250);
       note('the delete reached dc2 after the partition healed', `${Math.round(performance.now() - healedAt)} ms`);
