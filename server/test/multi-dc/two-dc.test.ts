@@ -127,7 +127,9 @@ describe('two data centres: LOCAL_QUORUM reads and writes, EACH_QUORUM deletes (
       expect(await keyspaceReplication(dc)).toMatchObject({ dc1: '1', dc2: '1' });
     }
     const serversStarted = Date.now();
-    [servers.dc1, servers.dc2] = await Promise.all([startServer(serverConfig('dc1')), startServer(serverConfig('dc2'))]);
+    // One after the other: each is stopped by afterAll only once it is in `servers`.
+    servers.dc1 = await startServer(serverConfig('dc1'));
+    servers.dc2 = await startServer(serverConfig('dc2'));
     await Promise.all([ready('dc1'), ready('dc2')]);
     note('two kask-ts servers ready', `${Date.now() - serversStarted} ms`);
   }, 10 * 60_000);
