@@ -3,8 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { describeError } from './logging.js';
 import { answerServiceQuestions } from './service-view.js';
-import { openStorage } from './storage/open.js';
-import type { Storage } from './storage/storage.js';
+import { openMaintenance } from './storage/open.js';
 
 // Workers get this long to drain on SIGTERM before they are killed.
 const drainDeadlineMs = 20000;
@@ -16,8 +15,8 @@ const drainDeadlineMs = 20000;
  */
 export async function runPrimary(config: Config, logger: Logger): Promise<void> {
   answerServiceQuestions();
-  // The primary serves no requests; it holds the store only to purge expired values, once for all workers.
-  const maintenance: Storage = await openStorage(config, { maintain: true });
+  // The primary serves no requests; it holds the store only to maintain it, once for all workers.
+  const maintenance = await openMaintenance(config);
   const listening = new Set<number>();
   let stopping = false;
 
@@ -34,7 +33,7 @@ export async function runPrimary(config: Config, logger: Logger): Promise<void> 
     for (const worker of workers) worker.process.kill('SIGTERM');
     await Promise.all(exits);
     clearTimeout(killer);
-    await maintenance.close().catch((error: unknown) => logger.error(describeError(error), 'closing the storage failed'));
+    await maintenance?.close().catch((error: unknown) => logger.error(describeError(error), 'closing the storage failed'));
     logger.info('stopped');
     process.exit(exitCode);
   };

@@ -19,6 +19,14 @@ export async function openStorage(config: Config, { maintain }: { maintain: bool
   }
 }
 
+/**
+ * What the primary of several workers holds open to maintain the store once for all of them: the
+ * embedded store, which purges expired values; nothing for Cassandra, which expires values itself.
+ */
+export async function openMaintenance(config: Config): Promise<Pick<Storage, 'close'> | undefined> {
+  return config.storage === 'embedded' ? openStorage(config, { maintain: true }) : undefined;
+}
+
 /** The Cassandra backend's options from Kask's `cassandra.*` keys. */
 export function cassandraOptionsFrom({ cassandra }: Config): CassandraOptions {
   return {
