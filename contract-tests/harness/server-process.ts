@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterEach } from 'vitest';
 import { stringify } from 'yaml';
 
 const cli = fileURLToPath(new URL('../../server/dist/cli.js', import.meta.url));
@@ -140,4 +141,20 @@ export function postAcrossSigterm(server: ServerProcess, key: string): Promise<n
       setTimeout(() => post.end('second half'), 300);
     }, 200);
   });
+}
+
+/** For a test file: a `start` that starts a server, each stopped (and its directory removed) after its test. */
+export function startServersStoppedAfterEach(): (config?: Record<string, unknown>) => Promise<ServerProcess> {
+  const started: ServerProcess[] = [];
+  afterEach(async () => {
+    for (const server of started.splice(0)) {
+      await server.stop();
+      removeServerDirectory(server);
+    }
+  });
+  return async (config = {}) => {
+    const server = await startServer(config);
+    started.push(server);
+    return server;
+  };
 }

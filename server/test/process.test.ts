@@ -1,30 +1,16 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   configPathOf,
   freePort,
   postAcrossSigterm,
-  removeServerDirectory,
-  type ServerProcess,
   spawnCli,
-  startServer,
+  startServersStoppedAfterEach,
 } from '../../contract-tests/harness/server-process.js';
 
-const started: ServerProcess[] = [];
-afterEach(async () => {
-  for (const server of started.splice(0)) {
-    await server.stop();
-    removeServerDirectory(server);
-  }
-});
-
-async function start(config: Record<string, unknown> = {}): Promise<ServerProcess> {
-  const server = await startServer(config);
-  started.push(server);
-  return server;
-}
+const start = startServersStoppedAfterEach();
 
 describe('the kask-ts process', () => {
   it('--help prints the usage and exits 0', async () => {

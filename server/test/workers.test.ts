@@ -2,29 +2,11 @@ import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  freePort,
-  postAcrossSigterm,
-  removeServerDirectory,
-  type ServerProcess,
-  startServer,
-} from '../../contract-tests/harness/server-process.js';
+import { describe, expect, it } from 'vitest';
+import { freePort, postAcrossSigterm, startServersStoppedAfterEach } from '../../contract-tests/harness/server-process.js';
 import { openEmbeddedStorage } from '../src/storage/lmdb.js';
 
-const started: ServerProcess[] = [];
-afterEach(async () => {
-  for (const server of started.splice(0)) {
-    await server.stop();
-    removeServerDirectory(server);
-  }
-});
-
-async function start(config: Record<string, unknown>): Promise<ServerProcess> {
-  const server = await startServer(config);
-  started.push(server);
-  return server;
-}
+const start = startServersStoppedAfterEach();
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
