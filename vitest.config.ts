@@ -44,7 +44,7 @@ const config = defineConfig({
         test: {
           name: 'server',
           include: ['server/test/**/*.test.ts'],
-          exclude: ['server/test/**/cassandra*.test.ts'],
+          exclude: ['server/test/**/cassandra*.test.ts', 'server/test/multi-dc/**'],
           testTimeout: 30000,
         },
       },
@@ -58,6 +58,20 @@ const config = defineConfig({
           hookTimeout: 180000,
         },
       },
+      // Two data centres on a real two-node Cassandra (tools/cassandra/two-dc.sh, 127.0.0.5 dc1 and 127.0.0.6 dc2):
+      // the test file starts and stops its own nodes and servers. It runs after every other project, alone,
+      // so that node start-ups and hint delivery compete with nothing (about 3 minutes).
+      {
+        test: {
+          name: 'multi-dc',
+          include: ['server/test/multi-dc/**/*.test.ts'],
+          testTimeout: 300000,
+          hookTimeout: 600000,
+          sequence: { groupOrder: 1 },
+        },
+      },
+      // The benchmark works (a one-second smoke run, expected statuses only); no test judges speed.
+      { test: { name: 'bench', include: ['bench/test/**/*.test.ts'], testTimeout: 180000 } },
       contract('contract:embedded', 'contract-tests/harness/embedded.setup.ts', realServer),
       // On Cassandra, the MediaWiki extension's integration suite runs too (bin/test.sh runs it on the embedded store).
       contract('contract:cassandra', 'contract-tests/harness/cassandra.setup.ts', [...realServer, 'php-client']),

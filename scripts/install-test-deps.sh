@@ -2,7 +2,8 @@
 # Installs what `npm test` needs beyond npm packages; every step is idempotent and quick when done:
 #  - PHP, PHPUnit and MediaWiki 1.39 from Debian's packages (as root, or with sudo);
 #  - OpenJDK 17 and Maven from Debian's packages when missing, then Cassandra's jars from Maven Central
-#    (cached outside the repository).
+#    (cached outside the repository);
+#  - wrk from Debian's packages, for the benchmark's smoke test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,3 +20,4 @@ if [ "${#missing[@]}" -gt 0 ]; then
     { "${sudo_cmd[@]}" apt-get update -q && DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"; }
 fi
 bash tools/cassandra/install.sh >/dev/null
+bash bench/install-wrk.sh

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { stringify } from 'yaml';
-import { freePort, repoRoot, type StartedProcess, spawnNode, waitUntilAnswering } from './processes.js';
+import { freePort } from '../../contract-tests/harness/free-port.js';
+import { repoRoot, type StartedProcess, spawnNode, waitUntilAnswering } from './processes.js';
 import type { Workload } from './workloads.js';
 
 /** The storage a target serves from; its storage ceiling is measured with the same name. */

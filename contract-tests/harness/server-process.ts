@@ -1,12 +1,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach } from 'vitest';
 import { stringify } from 'yaml';
+import { freePort } from './free-port.js';
+
+export { freePort };
 
 const cli = fileURLToPath(new URL('../../server/dist/cli.js', import.meta.url));
 const startDeadlineMs = 30000;
@@ -23,20 +25,6 @@ export interface ServerProcess {
   output(): string;
   /** SIGTERM, then waits for the exit code (SIGKILL after a deadline). */
   stop(): Promise<number | null>;
-}
-
-/** A TCP port that was free a moment ago on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
 }
 
 /** Spawns the CLI with `args`, collecting its output; for tests of start-up behaviour. */

@@ -25,8 +25,14 @@ export function loggerOptions(config: Config): LoggerOptions {
   };
 }
 
-/** What may be logged of an error: its class and message, never objects that could carry a key or value. */
+// Some drivers' messages embed their inner errors' stacks: the first line says what happened.
+const messageLimit = 500;
+
+/** What may be logged of an error: its class and the first line of its message, never objects that could carry a key or value. */
 export function describeError(error: unknown): { error_class: string; error_message: string } {
-  if (error instanceof Error) return { error_class: error.constructor.name, error_message: error.message };
-  return { error_class: typeof error, error_message: String(error) };
+  const message = error instanceof Error ? error.message : String(error);
+  return {
+    error_class: error instanceof Error ? error.constructor.name : typeof error,
+    error_message: (message.split('\n', 1)[0] ?? '').slice(0, messageLimit),
+  };
 }
