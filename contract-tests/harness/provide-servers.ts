@@ -16,10 +16,11 @@ export async function provideServers(project: TestProject, config: Record<string
   project.provide('kaskShortTtlBaseUrl', shortTtl.baseUrl);
   project.provide('kaskShortTtlSeconds', shortTtlSeconds);
   return async () => {
-    for (const server of [main, shortTtl]) {
-      const code = await server.stop();
+    // Both are stopped whatever happens to the other, so that a failed stop leaves no server behind.
+    const codes = await Promise.all([main, shortTtl].map((server) => server.stop()));
+    for (const [i, server] of [main, shortTtl].entries()) {
       removeServerDirectory(server);
-      if (code !== 0) throw new Error(`kask-ts exited with ${code} on SIGTERM:\n${server.output()}`);
+      if (codes[i] !== 0) throw new Error(`kask-ts exited with ${codes[i]} on SIGTERM:\n${server.output()}`);
     }
   };
 }

@@ -51,7 +51,7 @@ export function buildApp({ config, storage, build, logger, clustered }: AppDepen
     // Request logs would carry URLs, and URLs carry session keys.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
     requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
+    genReqId: requestIds(),
     exposeHeadRoutes: false,
     return503OnClosing: false,
     bodyLimit: config.max_value_bytes,
@@ -114,6 +114,13 @@ export function buildApp({ config, storage, build, logger, clustered }: AppDepen
     metricsContentType: metrics.registry.contentType,
   });
   return { fastify: app, metrics };
+}
+
+/** Request ids for requests without X-Request-ID: unique across processes and restarts, and cheap (no UUID per request). */
+function requestIds(): () => string {
+  const prefix = randomUUID().slice(0, 8);
+  let count = 0;
+  return () => `${prefix}-${(++count).toString(36)}`;
 }
 
 /** The raw response to a request Node could not parse: a problem, or Node's own answer to a timeout or oversized headers. */

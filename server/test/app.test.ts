@@ -5,7 +5,7 @@ import { type App, buildApp } from '../src/app.js';
 import { configFrom } from '../src/config.js';
 import { problems } from '../src/generated/contract.js';
 import { loggerOptions } from '../src/logging.js';
-import { type Storage, StorageError } from '../src/storage/storage.js';
+import { digestOf, type Storage, StorageError } from '../src/storage/storage.js';
 
 const build = { version: '1.2.3', build_date: '2026-01-01T00:00:00Z', build_host: 'test', node_version: process.version };
 const secretKey = 'enwiki:MWSession:s3cr3t-session-id';
@@ -22,7 +22,8 @@ class FakeStorage implements Storage {
   }
   async get(key: string) {
     this.#check();
-    return this.values.get(key)?.value;
+    const stored = this.values.get(key);
+    return stored === undefined ? undefined : { value: stored.value, digest: digestOf(stored.value) };
   }
   async set(key: string, value: Buffer, ttl: number) {
     this.#check();
@@ -162,7 +163,7 @@ describe('HTTP layer over a storage', () => {
     storage.failure = new StorageError('fault', 'broken');
     const { fastify } = appOver(storage);
     await fastify.inject({ method: 'GET', url: path });
-    expect(JSON.parse(logs.trim()).request_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(JSON.parse(logs.trim()).request_id).toMatch(/^[0-9a-f]{8}-[0-9a-z]+$/);
   });
 
   it('counts session requests by code and method in http_requests_total', async () => {

@@ -1,13 +1,13 @@
-import { hash } from 'node:crypto';
 import type { Config } from '../config.js';
+import type { StoredValue } from '../storage/storage.js';
 
-/** The strong ETag of a value: a hash of its bytes, so that any change of the value changes it. */
-export function etagOf(value: Buffer): string {
-  return `"${hash('sha256', value, 'base64url')}"`;
+/** The strong ETag of a stored value: its digest, so that any change of the value changes it. */
+export function etagOf(stored: StoredValue): string {
+  return `"${stored.digest.toString('base64url')}"`;
 }
 
 /** Whether an `If-Match` header (`*`, or a list of ETags) accepts the current value. */
-export function ifMatchAccepts(header: string, current: Buffer): boolean {
+export function ifMatchAccepts(header: string, current: StoredValue): boolean {
   if (header.trim() === '*') return true;
   const etag = etagOf(current);
   return header.split(',').some((candidate) => candidate.trim() === etag);

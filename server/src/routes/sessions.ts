@@ -28,11 +28,23 @@ const allow = sessionMethods.join(', ');
  */
 export function registerSessionRoutes(app: FastifyInstance, { config, storage, metrics }: SessionRouteDependencies): void {
   const url = `${config.base_uri}*`;
+  // Label lookups hash their labels on every call: each (code, method)'s children are looked up once.
+  const requestMetrics = new Map<string, { count: { inc(): void }; duration: { observe(seconds: number): void } }>();
+  const requestMetricsOf = (statusCode: number, method: string) => {
+    const id = `${statusCode} ${method}`;
+    let children = requestMetrics.get(id);
+    if (children === undefined) {
+      const labels = { code: String(statusCode), method };
+      children = { count: metrics.requests.labels(labels), duration: metrics.requestDuration.labels(labels) };
+      requestMetrics.set(id, children);
+    }
+    return children;
+  };
   const options: RouteShorthandOptions = {
     onResponse(request, reply, done) {
-      const labels = { code: String(reply.statusCode), method: request.method };
-      metrics.requests.inc(labels);
-      metrics.requestDuration.observe(labels, reply.elapsedTime / 1000);
+      const observed = requestMetricsOf(reply.statusCode, request.method);
+      observed.count.inc();
+      observed.duration.observe(reply.elapsedTime / 1000);
       done();
     },
   };
@@ -68,12 +80,12 @@ export function registerSessionRoutes(app: FastifyInstance, { config, storage, m
   app.get<OperationRoute<'getSession'>>(url, options, async function getSession(request, reply) {
     const key = keyOf(request, reply);
     if (key === undefined) return reply;
-    const value = await storage.get(key);
-    if (value === undefined) return sendProblem(reply, 'not_found', `${config.base_uri}${key}`);
+    const stored = await storage.get(key);
+    if (stored === undefined) return sendProblem(reply, 'not_found', `${config.base_uri}${key}`);
     return reply
-      .headers({ 'content-type': 'application/octet-stream', etag: etagOf(value) })
+      .headers({ 'content-type': 'application/octet-stream', etag: etagOf(stored) })
       .code(200)
-      .send(value);
+      .send(stored.value);
   });
 
   app.post<OperationRoute<'setSession'>>(url, options, async function setSession(request, reply) {
@@ -87,7 +99,11 @@ export function registerSessionRoutes(app: FastifyInstance, { config, storage, m
     }
     // The ETag is checked on the value read here; compareAndSet then replaces exactly that value or nothing.
     const current = await storage.get(key);
-    if (current === undefined || !ifMatchAccepts(ifMatch, current) || !(await storage.compareAndSet(key, current, value, ttl))) {
+    if (
+      current === undefined ||
+      !ifMatchAccepts(ifMatch, current) ||
+      !(await storage.compareAndSet(key, current.value, value, ttl))
+    ) {
       return sendProblem(reply, 'precondition_failed', `${config.base_uri}${key}`);
     }
     return reply.code(201).send();

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type Client, errors, type QueryOptions, types } from 'cassandra-driver';
 import { qualifiedTableName } from '../schema.js';
 import { type CassandraConnectionOptions, connectCassandra } from './cassandra-client.js';
-import { type Storage, StorageError } from './storage.js';
+import { digestOf, type Storage, StorageError, type StoredValue } from './storage.js';
 
 /** Kask's `cassandra.*` keys: where the cluster is, and the keyspace and table that hold the sessions. */
 export interface CassandraOptions extends CassandraConnectionOptions {
@@ -110,10 +110,11 @@ class CassandraStorage implements Storage {
     this.#connecting = this.#connectUntilClosed();
   }
 
-  async get(key: string): Promise<Buffer | undefined> {
+  async get(key: string): Promise<StoredValue | undefined> {
     const result = await this.#execute('get', 'get', [key]);
     const value: unknown = result.first()?.get('value');
-    return Buffer.isBuffer(value) ? value : undefined;
+    // Kask's table has no column for a digest: it is computed on each read.
+    return Buffer.isBuffer(value) ? { value, digest: digestOf(value) } : undefined;
   }
 
   async set(key: string, value: Buffer, ttlSeconds: number): Promise<void> {

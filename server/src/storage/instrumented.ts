@@ -6,8 +6,18 @@ type Operation = 'get' | 'set' | 'delete' | 'add' | 'compare_and_set' | 'touch';
 /** Wraps `storage` so that every data operation is timed and every failure counted, by backend and operation. */
 export function instrumentStorage(storage: Storage, metrics: Pick<Metrics, 'storageDuration' | 'storageErrors'>): Storage {
   const backend = storage.backend;
+  // Label lookups hash their labels on every call: each operation's histogram child is looked up once.
+  const durations = new Map<Operation, ReturnType<Metrics['storageDuration']['labels']>>();
+  const durationOf = (operation: Operation) => {
+    let child = durations.get(operation);
+    if (child === undefined) {
+      child = metrics.storageDuration.labels({ backend, operation });
+      durations.set(operation, child);
+    }
+    return child;
+  };
   async function timed<T>(operation: Operation, run: () => Promise<T>): Promise<T> {
-    const end = metrics.storageDuration.startTimer({ backend, operation });
+    const started = performance.now();
     try {
       return await run();
     } catch (error) {
@@ -15,7 +25,7 @@ export function instrumentStorage(storage: Storage, metrics: Pick<Metrics, 'stor
       metrics.storageErrors.inc({ backend, operation, kind });
       throw error;
     } finally {
-      end();
+      durationOf(operation).observe((performance.now() - started) / 1000);
     }
   }
   return {

@@ -1,5 +1,5 @@
 import { type Database, open } from 'lmdb';
-import { type Storage, StorageError } from './storage.js';
+import { digestOf, type Storage, StorageError, type StoredValue } from './storage.js';
 
 /** LMDB's largest key with its default page size. */
 export const embeddedMaxKeyBytes = 1978;
@@ -11,20 +11,27 @@ export interface EmbeddedOptions {
   readonly purgeIntervalMs: number | undefined;
 }
 
-// A record is the expiry (milliseconds since the epoch as a float64, 0 = never) followed by the value,
-// so that a read finds both in one lookup.
+// A record is the expiry (milliseconds since the epoch as a float64, 0 = never), the value's SHA-256
+// digest and the value, so that a read finds all three in one lookup and no read hashes the value again.
 const expiryBytes = 8;
+const digestBytes = 32;
+const headerBytes = expiryBytes + digestBytes;
 const purgeBatchSize = 1000;
 
 function expiryOf(record: Buffer): number {
   return record.readDoubleBE(0);
 }
 
-function recordOf(value: Buffer, ttlSeconds: number): Buffer {
-  const record = Buffer.allocUnsafe(expiryBytes + value.length);
+function recordOf(value: Buffer, ttlSeconds: number, digest = digestOf(value)): Buffer {
+  const record = Buffer.allocUnsafe(headerBytes + value.length);
   record.writeDoubleBE(ttlSeconds === 0 ? 0 : Date.now() + ttlSeconds * 1000, 0);
-  value.copy(record, expiryBytes);
+  digest.copy(record, expiryBytes);
+  value.copy(record, headerBytes);
   return record;
+}
+
+function storedValueOf(record: Buffer): StoredValue {
+  return { value: record.subarray(headerBytes), digest: record.subarray(expiryBytes, headerBytes) };
 }
 
 function isExpired(record: Buffer, now: number): boolean {
@@ -54,7 +61,7 @@ class EmbeddedStorage implements Storage {
     }, purgeIntervalMs).unref();
   }
 
-  async get(key: string): Promise<Buffer | undefined> {
+  async get(key: string): Promise<StoredValue | undefined> {
     let record: Buffer | undefined;
     try {
       record = this.#db.getBinary(key);
@@ -62,7 +69,7 @@ class EmbeddedStorage implements Storage {
       throw fault('get', error);
     }
     if (record === undefined || isExpired(record, Date.now())) return undefined;
-    return record.subarray(expiryBytes);
+    return storedValueOf(record);
   }
 
   async set(key: string, value: Buffer, ttlSeconds: number): Promise<void> {
@@ -78,22 +85,26 @@ class EmbeddedStorage implements Storage {
   }
 
   compareAndSet(key: string, expected: Buffer, value: Buffer, ttlSeconds: number): Promise<boolean> {
-    return this.#writeIf('compare_and_set', key, (live) => (live?.equals(expected) ? recordOf(value, ttlSeconds) : undefined));
+    return this.#writeIf('compare_and_set', key, (live) =>
+      live?.value.equals(expected) ? recordOf(value, ttlSeconds) : undefined,
+    );
   }
 
   touch(key: string, ttlSeconds: number): Promise<boolean> {
-    return this.#writeIf('touch', key, (live) => (live === undefined ? undefined : recordOf(live, ttlSeconds)));
+    return this.#writeIf('touch', key, (live) =>
+      live === undefined ? undefined : recordOf(live.value, ttlSeconds, live.digest),
+    );
   }
 
   /**
    * Reads the live value of `key` and writes the record `next` makes of it, if any, in one write
    * transaction: no other writer (thread or process) can change the value in between.
    */
-  async #writeIf(operation: string, key: string, next: (live: Buffer | undefined) => Buffer | undefined): Promise<boolean> {
+  async #writeIf(operation: string, key: string, next: (live: StoredValue | undefined) => Buffer | undefined): Promise<boolean> {
     try {
       return await this.#db.transaction(() => {
         const record = this.#db.getBinary(key);
-        const live = record === undefined || isExpired(record, Date.now()) ? undefined : record.subarray(expiryBytes);
+        const live = record === undefined || isExpired(record, Date.now()) ? undefined : storedValueOf(record);
         const replacement = next(live);
         if (replacement === undefined) return false;
         this.#db.putSync(key, replacement);

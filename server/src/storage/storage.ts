@@ -1,3 +1,5 @@
+import { hash } from 'node:crypto';
+
 /**
  * The storage interface every backend implements. Backends know nothing of HTTP; the HTTP layer knows
  * nothing of any backend. Keys are UTF-8 strings already validated by the HTTP layer; values are opaque.
@@ -5,8 +7,8 @@
 export interface Storage {
   /** The backend's name, used in metrics and /healthz (`embedded`, `cassandra`). */
   readonly backend: string;
-  /** The live value of `key`, or `undefined` when it is absent or expired. */
-  get(key: string): Promise<Buffer | undefined>;
+  /** The live value of `key` with its digest, or `undefined` when it is absent or expired. */
+  get(key: string): Promise<StoredValue | undefined>;
   /** Stores `value` under `key`; it expires after `ttlSeconds` (0 = never). Resolves once durable. */
   set(key: string, value: Buffer, ttlSeconds: number): Promise<void>;
   /** Removes `key`; resolves also when it was absent. */
@@ -21,6 +23,17 @@ export interface Storage {
   ping(): Promise<void>;
   /** Releases every resource; no call may follow. */
   close(): Promise<void>;
+}
+
+/** A stored value and its SHA-256 digest, which stands for the value in comparisons (the HTTP layer's ETag). */
+export interface StoredValue {
+  readonly value: Buffer;
+  readonly digest: Buffer;
+}
+
+/** The SHA-256 digest of a value, as every backend computes it. */
+export function digestOf(value: Buffer): Buffer {
+  return hash('sha256', value, 'buffer');
 }
 
 /** Why a storage operation failed: `unavailable` is transient (503, retry later), `fault` is a bug or bad state (500). */

@@ -67,7 +67,7 @@ describe('cassandra: outages (a node of its own on 127.0.0.3)', () => {
     console.info(`[outage] start-while-down: the backend answered ${recoveryMs} ms after the node answered CQL`);
 
     await opened.set(key, Buffer.from('after recovery'), 60);
-    expect((await opened.get(key))?.toString()).toBe('after recovery');
+    expect((await opened.get(key))?.value.toString()).toBe('after recovery');
   }, 180_000);
 
   it('a kill -9 of the node during a bounded write loop: failures are unavailable and quick, every acknowledged write survives', async () => {
@@ -120,7 +120,7 @@ describe('cassandra: outages (a node of its own on 127.0.0.3)', () => {
     for (let i = 0; i < keys.length; i += 200) {
       await Promise.all(
         keys.slice(i, i + 200).map(async (key) => {
-          const value = await backend.get(key);
+          const value = (await backend.get(key))?.value;
           if (value === undefined || !value.equals(acknowledged.get(key) ?? Buffer.alloc(0))) unreadable.push(key);
         }),
       );
@@ -161,7 +161,7 @@ describe('cassandra: outages (a node of its own on 127.0.0.3)', () => {
     }
     const recoveryMs = await untilReady(backend, 30_000);
     await backend.set(key, Buffer.from('after SIGCONT'), 60);
-    expect((await backend.get(key))?.toString()).toBe('after SIGCONT');
+    expect((await backend.get(key))?.value.toString()).toBe('after SIGCONT');
     console.info(`[outage] SIGCONT: the backend answered again after ${recoveryMs} ms`);
   }, 60_000);
 });

@@ -73,7 +73,7 @@ describe('cassandra: password authentication and TLS (a node of its own on 127.0
     try {
       const key = uniqueKey('secure');
       await storage.set(key, Buffer.from('over TLS'), 60);
-      expect((await storage.get(key))?.toString()).toBe('over TLS');
+      expect((await storage.get(key))?.value.toString()).toBe('over TLS');
     } finally {
       await storage.close();
     }

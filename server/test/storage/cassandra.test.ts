@@ -41,7 +41,7 @@ describe('cassandra: Kask compatibility', () => {
     const key = uniqueKey('kask-wrote');
     const value = Buffer.from([0, 1, 2, 254, 255]);
     await kask.execute(kaskInsert(qualifiedTableName(target.keyspace, target.table)), [key, value, 3600], kaskOptions);
-    expect(await storage.get(key)).toEqual(value);
+    expect((await storage.get(key))?.value).toEqual(value);
   });
 
   it("a row written by the backend is read with Kask's SELECT, with the TTL given to set", async () => {
@@ -66,7 +66,7 @@ describe('cassandra: Kask compatibility', () => {
     const table = qualifiedTableName(target.keyspace, mixedCaseTable);
     expect(table).toBe(`"${target.keyspace}"."Sessions"`);
     await kask.execute(kaskInsert(table), [key, Buffer.from('from Kask'), 60], kaskOptions);
-    expect((await mixedCaseStorage.get(key))?.toString()).toBe('from Kask');
+    expect((await mixedCaseStorage.get(key))?.value.toString()).toBe('from Kask');
     await mixedCaseStorage.set(key, Buffer.from('from kask-ts'), 60);
     expect((await kask.execute(kaskSelect(table), [key], kaskOptions)).first().get('value').toString()).toBe('from kask-ts');
     expect(await storage.get(key)).toBeUndefined();
@@ -77,7 +77,7 @@ describe('cassandra: Kask compatibility', () => {
     try {
       const key = uniqueKey('no-local-dc');
       await withoutLocalDc.set(key, Buffer.from('routed'), 60);
-      expect((await withoutLocalDc.get(key))?.toString()).toBe('routed');
+      expect((await withoutLocalDc.get(key))?.value.toString()).toBe('routed');
     } finally {
       await withoutLocalDc.close();
     }

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Storage } from '../../src/storage/storage.js';
+import { digestOf, type Storage, type StoredValue } from '../../src/storage/storage.js';
 
 /** A key no other test uses, so that backends may share one table across runs. */
 export function uniqueKey(label: string): string {
@@ -31,14 +31,23 @@ export function describeStorageConformance(name: string, open: () => Promise<Sto
       const key = uniqueKey('bytes');
       const value = Buffer.from(Array.from({ length: 512 }, (_, i) => i % 256));
       await storage.set(key, value, 60);
-      expect(await storage.get(key)).toEqual(value);
+      expect((await storage.get(key))?.value).toEqual(value);
+    });
+
+    it("get answers the value's SHA-256 digest with it, also after a touch", async () => {
+      const key = uniqueKey('digest');
+      const value = Buffer.from('digested');
+      await storage.set(key, value, 60);
+      expect((await storage.get(key))?.digest).toEqual(digestOf(value));
+      await storage.touch(key, 120);
+      expect((await storage.get(key))?.digest).toEqual(digestOf(value));
     });
 
     it('set of an existing key replaces its value', async () => {
       const key = uniqueKey('overwrite');
       await storage.set(key, Buffer.from('first, longer value'), 60);
       await storage.set(key, Buffer.from('second'), 60);
-      expect((await storage.get(key))?.toString()).toBe('second');
+      expect((await storage.get(key))?.value.toString()).toBe('second');
     });
 
     it('delete removes the value, and resolves for an absent key too', async () => {
@@ -53,21 +62,21 @@ export function describeStorageConformance(name: string, open: () => Promise<Sto
       const base = uniqueKey('unicode');
       const keys = [`${base}:wiki:MWSession:é`, `${base}:wiki:MWSession:e\u0301`, `${base}:Ω≈ç√:🙂`, `${base}:A`, `${base}:a`];
       await Promise.all(keys.map((key, i) => storage.set(key, Buffer.from(String(i)), 60)));
-      for (const [i, key] of keys.entries()) expect((await storage.get(key))?.toString()).toBe(String(i));
+      for (const [i, key] of keys.entries()) expect((await storage.get(key))?.value.toString()).toBe(String(i));
     });
 
     it('a 1024-byte key and a 1 MiB value round trip', async () => {
       const key = uniqueKey('large').padEnd(1024, 'k');
       const value = randomBytes(1024 * 1024);
       await storage.set(key, value, 60);
-      expect((await storage.get(key))?.equals(value)).toBe(true);
+      expect((await storage.get(key))?.value.equals(value)).toBe(true);
     });
 
     it('200 concurrent writes to distinct keys are all readable afterwards', async () => {
       const keys = Array.from({ length: 200 }, (_, i) => uniqueKey(`concurrent-${i}`));
       await Promise.all(keys.map((key) => storage.set(key, Buffer.from(key), 60)));
       const values = await Promise.all(keys.map((key) => storage.get(key)));
-      expect(values.map((v) => v?.toString())).toEqual(keys);
+      expect(values.map((v) => v?.value.toString())).toEqual(keys);
     });
 
     it('set(key, value, ttl) expires after the deadline, and ttl 0 never expires', async () => {
@@ -75,24 +84,24 @@ export function describeStorageConformance(name: string, open: () => Promise<Sto
       const forever = uniqueKey('ttl0');
       await storage.set(expiring, Buffer.from('short'), 1);
       await storage.set(forever, Buffer.from('forever'), 0);
-      expect((await storage.get(expiring))?.toString()).toBe('short');
+      expect((await storage.get(expiring))?.value.toString()).toBe('short');
       await sleep(2200);
       expect(await storage.get(expiring)).toBeUndefined();
-      expect((await storage.get(forever))?.toString()).toBe('forever');
+      expect((await storage.get(forever))?.value.toString()).toBe('forever');
     });
 
     it('add stores under an absent key and refuses a live one, keeping its value', async () => {
       const key = uniqueKey('add');
       expect(await storage.add(key, Buffer.from('first'), 60)).toBe(true);
       expect(await storage.add(key, Buffer.from('second'), 60)).toBe(false);
-      expect((await storage.get(key))?.toString()).toBe('first');
+      expect((await storage.get(key))?.value.toString()).toBe('first');
     });
 
     it('of 20 concurrent adds to one key exactly one succeeds, and its value is stored', async () => {
       const key = uniqueKey('add-race');
       const results = await Promise.all(Array.from({ length: 20 }, (_, i) => storage.add(key, Buffer.from(`writer ${i}`), 60)));
       expect(results.filter(Boolean)).toHaveLength(1);
-      expect((await storage.get(key))?.toString()).toBe(`writer ${results.indexOf(true)}`);
+      expect((await storage.get(key))?.value.toString()).toBe(`writer ${results.indexOf(true)}`);
     });
 
     it('compareAndSet replaces a value that still equals the expected one, and nothing else', async () => {
@@ -102,7 +111,7 @@ export function describeStorageConformance(name: string, open: () => Promise<Sto
       await storage.set(key, Buffer.from('one'), 60);
       expect(await storage.compareAndSet(key, Buffer.from('one'), Buffer.from('two'), 60)).toBe(true);
       expect(await storage.compareAndSet(key, Buffer.from('one'), Buffer.from('three'), 60)).toBe(false);
-      expect((await storage.get(key))?.toString()).toBe('two');
+      expect((await storage.get(key))?.value.toString()).toBe('two');
     });
 
     it('50 concurrent read-compareAndSet increments all count', async () => {
@@ -110,12 +119,12 @@ export function describeStorageConformance(name: string, open: () => Promise<Sto
       await storage.set(key, Buffer.from('0'), 60);
       const increment = async () => {
         for (;;) {
-          const current = (await storage.get(key)) as Buffer;
+          const current = ((await storage.get(key)) as StoredValue).value;
           if (await storage.compareAndSet(key, current, Buffer.from(String(Number(current.toString()) + 1)), 60)) return;
         }
       };
       await Promise.all(Array.from({ length: 50 }, increment));
-      expect((await storage.get(key))?.toString()).toBe('50');
+      expect((await storage.get(key))?.value.toString()).toBe('50');
     });
 
     it('touch of an absent or deleted key resolves false and stores nothing', async () => {
@@ -136,12 +145,12 @@ export function describeStorageConformance(name: string, open: () => Promise<Sto
       await storage.add(expired, Buffer.from('old'), 1);
       expect(await storage.touch(extended, 600)).toBe(true);
       expect(await storage.touch(shortened, 1)).toBe(true);
-      expect((await storage.get(shortened))?.toString()).toBe('going');
+      expect((await storage.get(shortened))?.value.toString()).toBe('going');
       await sleep(2200);
-      expect((await storage.get(extended))?.toString()).toBe('kept');
+      expect((await storage.get(extended))?.value.toString()).toBe('kept');
       expect(await storage.get(shortened)).toBeUndefined();
       expect(await storage.add(expired, Buffer.from('new'), 60)).toBe(true);
-      expect((await storage.get(expired))?.toString()).toBe('new');
+      expect((await storage.get(expired))?.value.toString()).toBe('new');
     });
 
     it('ping resolves while the storage answers', async () => {

@@ -28,7 +28,7 @@ describe('embedded store', () => {
     await first.set(key, Buffer.from('kept'), 3600);
     await first.close();
     const second = openEmbeddedStorage({ path, purgeIntervalMs: 60000 });
-    expect((await second.get(key))?.toString()).toBe('kept');
+    expect((await second.get(key))?.value.toString()).toBe('kept');
     await second.close();
   });
 
@@ -41,8 +41,8 @@ describe('embedded store', () => {
     await sleep(1100);
     expect(await storage.purgeExpired()).toBe(2500);
     expect(await storage.purgeExpired()).toBe(0);
-    expect((await storage.get('live'))?.toString()).toBe('live');
-    expect((await storage.get('forever'))?.toString()).toBe('forever');
+    expect((await storage.get('live'))?.value.toString()).toBe('live');
+    expect((await storage.get('forever'))?.value.toString()).toBe('forever');
     await storage.close();
   });
 
@@ -61,7 +61,7 @@ describe('embedded store', () => {
     await sleep(1100);
     await storage.set('rewritten', Buffer.from('new'), 3600);
     expect(await storage.purgeExpired()).toBe(0);
-    expect((await storage.get('rewritten'))?.toString()).toBe('new');
+    expect((await storage.get('rewritten'))?.value.toString()).toBe('new');
     await storage.close();
   });
 
