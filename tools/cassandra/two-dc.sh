@@ -3,7 +3,7 @@
 # (GossipingPropertyFileSnitch, both seeds), Kask's keyspace `kask` with replication {dc1: 1, dc2: 1} and its
 # table `values`, and on request one kask-ts server per data centre with `local_dc` set.
 #
-#   two-dc.sh start [--fresh] [--servers]  start both nodes side by side, wait until each knows the other,
+#   two-dc.sh start [--fresh] [--servers]  start both nodes (dc1, then dc2), wait until each knows the other,
 #                                           create the keyspace and table (if absent);
 #                                           --fresh: delete the nodes' state first (a new, empty cluster);
 #                                           --servers: then start kask-ts in each data centre (npm run build first)
@@ -170,7 +170,11 @@ case "$command" in
     fi
     # Fetch Cassandra's jars once, before the two starts: two concurrent fetches would replace each other's lib/.
     "$here/install.sh" >/dev/null
-    if ! both start_node; then
+    # NOTE: one after the other. Started side by side on a loaded machine, a node could drop the other
+    # from gossip as a "fat client" (it had not announced its token yet) and from its seeds, and never
+    # see it again (seen in CI: "Seeds list is now empty!"). A node that starts once the other is up
+    # joins a member that has its token.
+    if ! { start_node dc1 && start_node dc2; }; then
       echo "two-dc.sh: a node did not start; stopping both" >&2
       both stop_node --kill || true
       exit 1
