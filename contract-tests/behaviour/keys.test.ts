@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { kaskError, keyPath, newKey, problemOf, send } from '../harness/http.js';
+import { expectNotFoundToEveryMethod, kaskError, keyPath, newKey, problemOf, send } from '../harness/http.js';
 import { target } from '../harness/target.js';
 
 const maxKeyBytes = Number(process.env.KASK_MAX_KEY_BYTES ?? 1024);
@@ -23,12 +23,7 @@ describe('session keys', () => {
     ['an encoded slash', (k: string) => `${keyPath(k)}%2Fb`],
     ['an empty key', () => target.basePath],
   ])('a path with %s answers 404 to GET, POST and DELETE', async (_case, pathOf) => {
-    const path = pathOf(newKey('path'));
-    for (const method of ['GET', 'POST', 'DELETE']) {
-      const response = await send(method, path, method === 'POST' ? { body: 'x' } : {});
-      expect(response.status, method).toBe(404);
-      expect(problemOf(response).type).toBe(kaskError('not_found'));
-    }
+    await expectNotFoundToEveryMethod(pathOf(newKey('path')));
   });
 
   it('a query string answers 400 to GET, POST and DELETE, and the POST stores nothing', async () => {

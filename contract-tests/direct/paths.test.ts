@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { kaskError, keyPath, newKey, problemOf, send, sendRaw } from '../harness/http.js';
+import { expectNotFoundToEveryMethod, kaskError, keyPath, newKey, problemOf, sendRaw } from '../harness/http.js';
 import { target } from '../harness/target.js';
 
 // NOTE: Prism answers these request targets itself and never forwards them (paths that match no path of
@@ -10,12 +10,7 @@ describe('request targets Prism’s proxy answers itself, sent directly', () => 
     ['an extra segment', (k: string) => `${keyPath(k)}/extra`],
     ['a trailing slash', (k: string) => `${keyPath(k)}/`],
   ])('a path with %s answers 404 to GET, POST and DELETE', async (_case, pathOf) => {
-    const path = pathOf(newKey('path'));
-    for (const method of ['GET', 'POST', 'DELETE']) {
-      const response = await send(method, path, method === 'POST' ? { body: 'x' } : {});
-      expect(response.status, method).toBe(404);
-      expect(problemOf(response).type).toBe(kaskError('not_found'));
-    }
+    await expectNotFoundToEveryMethod(pathOf(newKey('path')));
   });
 
   it.each([

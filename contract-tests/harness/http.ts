@@ -152,3 +152,12 @@ export function problemOf(response: Response): Record<string, unknown> {
 
 /** Problem `type` URIs as Kask writes them. */
 export const kaskError = (name: string) => `https://www.mediawiki.org/wiki/Kask/errors/${name}`;
+
+/** GET, POST and DELETE of `path` each answer Kask's 404 problem: the path is not a session key. */
+export async function expectNotFoundToEveryMethod(path: string): Promise<void> {
+  for (const method of ['GET', 'POST', 'DELETE']) {
+    const response = await send(method, path, method === 'POST' ? { body: 'x' } : {});
+    expect(response.status, method).toBe(404);
+    expect(problemOf(response).type).toBe(kaskError('not_found'));
+  }
+}
