@@ -130,8 +130,8 @@ export function hintedHandoffsLogged(from: DataCentreName, to: DataCentreName): 
     .filter((line) => !line.trimEnd().endsWith('partially'));
 }
 
-/** The host id of the data centre's node, from the node itself. */
-export async function hostIdOf(dc: DataCentreName): Promise<string> {
+/** Runs one query on the data centre's node alone, through a client opened and shut down for it. */
+async function onNode<T>(dc: DataCentreName, query: (client: cassandra.Client) => Promise<T>): Promise<T> {
   const { address, nativePort } = topology.dataCentres[dc];
   const client = new cassandra.Client({
     contactPoints: [`${address}:${nativePort}`],
@@ -139,29 +139,25 @@ export async function hostIdOf(dc: DataCentreName): Promise<string> {
     socketOptions: { connectTimeout: 5000, readTimeout: 10_000 },
   });
   try {
-    const row = (await client.execute('SELECT host_id FROM system.local')).first();
-    return String(row?.get('host_id'));
+    return await query(client);
   } finally {
     await client.shutdown();
   }
 }
 
+/** The host id of the data centre's node, from the node itself. */
+export function hostIdOf(dc: DataCentreName): Promise<string> {
+  return onNode(dc, async (client) => String((await client.execute('SELECT host_id FROM system.local')).first()?.get('host_id')));
+}
+
 /** The replication of the keyspace, as the data centre's node has it (`{ class, dc1: '1', dc2: '1' }`). */
-export async function keyspaceReplication(dc: DataCentreName): Promise<Record<string, string>> {
-  const { address, nativePort } = topology.dataCentres[dc];
-  const client = new cassandra.Client({
-    contactPoints: [`${address}:${nativePort}`],
-    localDataCenter: dc,
-    socketOptions: { connectTimeout: 5000, readTimeout: 10_000 },
-  });
-  try {
+export function keyspaceReplication(dc: DataCentreName): Promise<Record<string, string>> {
+  return onNode(dc, async (client) => {
     const row = (
       await client.execute('SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = ?', [topology.keyspace])
     ).first();
     return (row?.get('replication') as Record<string, string> | undefined) ?? {};
-  } finally {
-    await client.shutdown();
-  }
+  });
 }
 
 /** The configuration of a kask-ts server in `dc`: Kask's keys, reads and writes served by `dc`'s node. */
