@@ -45,6 +45,10 @@ class FakeStorage implements Storage {
     this.values.set(key, { value, ttl });
     return true;
   }
+  async compareAndDelete(key: string, expected: Buffer) {
+    this.#check();
+    return this.values.get(key)?.value.equals(expected) === true && this.values.delete(key);
+  }
   async touch(key: string, ttl: number) {
     this.#check();
     const current = this.values.get(key);

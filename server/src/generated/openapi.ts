@@ -40,7 +40,14 @@ export interface paths {
         post: operations["setSession"];
         /**
          * Delete a session value
-         * @description Removes the key. Answers 204 also when the key did not exist. On Cassandra the delete is written at EACH_QUORUM, so a 204 means every data centre has it.
+         * @description Removes the key. Answers 204 also when the key did not exist. On Cassandra the delete is written
+         *     at EACH_QUORUM, so a 204 means every data centre has it.
+         *
+         *     With `If-Match`, the delete is conditional: it happens only if the current value still has that
+         *     ETag (`*`: any current value), atomically; otherwise 412 and nothing changes. A key that is also
+         *     written with PUT or `If-Match` (a lock, a counter) should be deleted this way: on Cassandra those
+         *     writes are lightweight transactions, ordered by Paxos ballots, while a plain DELETE carries its own
+         *     timestamp, so a plain DELETE racing a PUT to the same key can shadow a PUT that was answered 201.
          */
         delete: operations["deleteSession"];
         options?: never;
@@ -332,7 +339,7 @@ export interface components {
          */
         CacheControlTtl: string;
         /**
-         * @description The ETag of the value this write replaces (from a GET), or `*` for any current value.
+         * @description The ETag of the value this write replaces or deletes (from a GET), or `*` for any current value.
          * @example "3q2-7wEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
          */
         IfMatch: string;
@@ -443,7 +450,7 @@ export interface operations {
                  */
                 "Cache-Control"?: components["parameters"]["CacheControl"];
                 /**
-                 * @description The ETag of the value this write replaces (from a GET), or `*` for any current value.
+                 * @description The ETag of the value this write replaces or deletes (from a GET), or `*` for any current value.
                  * @example "3q2-7wEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
@@ -482,7 +489,13 @@ export interface operations {
     deleteSession: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description The ETag of the value this write replaces or deletes (from a GET), or `*` for any current value.
+                 * @example "3q2-7wEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
             path: {
                 /**
                  * @description The session key: one percent-decoded path segment (MediaWiki sends `rawurlencode(key)`).
@@ -495,7 +508,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Deleted, or was not there. */
+            /** @description Deleted, or was not there (without `If-Match`). */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -504,6 +517,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
             500: components["responses"]["ServerError"];
             503: components["responses"]["ServiceUnavailable"];
         };

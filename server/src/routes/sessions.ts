@@ -88,6 +88,15 @@ export function registerSessionRoutes(app: FastifyInstance, { config, storage, m
       .send(stored.value);
   });
 
+  /**
+   * The value `If-Match` accepts, read now; undefined when there is none. The write that follows is
+   * conditional on exactly this value, so a change in between makes it fail rather than slip through.
+   */
+  async function matchedValue(key: string, ifMatch: string): Promise<Buffer | undefined> {
+    const current = await storage.get(key);
+    return current !== undefined && ifMatchAccepts(ifMatch, current) ? current.value : undefined;
+  }
+
   app.post<OperationRoute<'setSession'>>(url, options, async function setSession(request, reply) {
     const write = writeOf(request, reply);
     if (write === undefined) return reply;
@@ -97,13 +106,8 @@ export function registerSessionRoutes(app: FastifyInstance, { config, storage, m
       await storage.set(key, value, ttl);
       return reply.code(201).send();
     }
-    // The ETag is checked on the value read here; compareAndSet then replaces exactly that value or nothing.
-    const current = await storage.get(key);
-    if (
-      current === undefined ||
-      !ifMatchAccepts(ifMatch, current) ||
-      !(await storage.compareAndSet(key, current.value, value, ttl))
-    ) {
+    const expected = await matchedValue(key, ifMatch);
+    if (expected === undefined || !(await storage.compareAndSet(key, expected, value, ttl))) {
       return sendProblem(reply, 'precondition_failed', `${config.base_uri}${key}`);
     }
     return reply.code(201).send();
@@ -132,7 +136,15 @@ export function registerSessionRoutes(app: FastifyInstance, { config, storage, m
   app.delete<OperationRoute<'deleteSession'>>(url, options, async function deleteSession(request, reply) {
     const key = keyOf(request, reply);
     if (key === undefined) return reply;
-    await storage.delete(key);
+    const ifMatch = request.headers['if-match'];
+    if (ifMatch === undefined) {
+      await storage.delete(key);
+      return reply.code(204).send();
+    }
+    const expected = await matchedValue(key, ifMatch);
+    if (expected === undefined || !(await storage.compareAndDelete(key, expected))) {
+      return sendProblem(reply, 'precondition_failed', `${config.base_uri}${key}`);
+    }
     return reply.code(204).send();
   });
 

@@ -17,17 +17,21 @@ export type { CassandraConnectionOptions, CassandraTlsOptions } from './cassandr
 // the others; a delete (a logout) needs a quorum in every data centre, so that no data centre can keep
 // serving a session that was ended in another. A delete that cannot reach every data centre fails (503).
 // The conditional writes (add, compareAndSet, touch) are lightweight transactions: Paxos among the local
-// data centre's replicas (LOCAL_SERIAL), committed at LOCAL_QUORUM like any other write.
+// data centre's replicas (LOCAL_SERIAL), committed at LOCAL_QUORUM like any other write; a conditional
+// delete (compareAndDelete) is one too, committed at EACH_QUORUM like any other delete.
 const consistencyOf = {
   get: types.consistencies.localQuorum,
   set: types.consistencies.localQuorum,
   delete: types.consistencies.eachQuorum,
   add: types.consistencies.localQuorum,
   compareAndSet: types.consistencies.localQuorum,
+  compareAndDelete: types.consistencies.eachQuorum,
   readSerial: types.consistencies.localSerial,
 } as const;
 
 type Operation = keyof typeof consistencyOf;
+
+const lightweightTransactions: ReadonlySet<Operation> = new Set(['add', 'compareAndSet', 'compareAndDelete']);
 
 // Readiness reads this key like a session GET: it shows that the table exists and that a local quorum answers.
 const pingKey = 'kask-ts:ping';
@@ -93,6 +97,7 @@ class CassandraStorage implements Storage {
       delete: `DELETE FROM ${table} WHERE key = ?`,
       add: `INSERT INTO ${table} (key, value) VALUES (?,?) IF NOT EXISTS USING TTL ?`,
       compareAndSet: `UPDATE ${table} USING TTL ? SET value = ? WHERE key = ? IF value = ?`,
+      compareAndDelete: `DELETE FROM ${table} WHERE key = ? IF value = ?`,
       readSerial: `SELECT value FROM ${table} WHERE key = ?`,
     };
     // The plain statements may run twice with the same effect (writes carry the client's timestamp), so the
@@ -102,7 +107,7 @@ class CassandraStorage implements Storage {
       prepare: true,
       consistency: consistencyOf[operation],
       serialConsistency: types.consistencies.localSerial,
-      isIdempotent: operation !== 'add' && operation !== 'compareAndSet',
+      isIdempotent: !lightweightTransactions.has(operation),
     });
     this.#queryOptions = Object.fromEntries(
       Object.keys(consistencyOf).map((operation) => [operation, optionsFor(operation as Operation)]),
@@ -131,6 +136,10 @@ class CassandraStorage implements Storage {
 
   async compareAndSet(key: string, expected: Buffer, value: Buffer, ttlSeconds: number): Promise<boolean> {
     return applied(await this.#execute('compareAndSet', 'compareAndSet', [ttlSeconds, value, key, expected]));
+  }
+
+  async compareAndDelete(key: string, expected: Buffer): Promise<boolean> {
+    return applied(await this.#execute('compareAndDelete', 'compareAndDelete', [key, expected]));
   }
 
   // Cassandra cannot change a TTL alone: the value is rewritten with the new TTL, on condition that it is

@@ -1,7 +1,7 @@
 import type { Metrics } from '../metrics.js';
 import { type Storage, StorageError } from './storage.js';
 
-type Operation = 'get' | 'set' | 'delete' | 'add' | 'compare_and_set' | 'touch';
+type Operation = 'get' | 'set' | 'delete' | 'add' | 'compare_and_set' | 'compare_and_delete' | 'touch';
 
 /** Wraps `storage` so that every data operation is timed and every failure counted, by backend and operation. */
 export function instrumentStorage(storage: Storage, metrics: Pick<Metrics, 'storageDuration' | 'storageErrors'>): Storage {
@@ -36,6 +36,7 @@ export function instrumentStorage(storage: Storage, metrics: Pick<Metrics, 'stor
     add: (key, value, ttlSeconds) => timed('add', () => storage.add(key, value, ttlSeconds)),
     compareAndSet: (key, expected, value, ttlSeconds) =>
       timed('compare_and_set', () => storage.compareAndSet(key, expected, value, ttlSeconds)),
+    compareAndDelete: (key, expected) => timed('compare_and_delete', () => storage.compareAndDelete(key, expected)),
     touch: (key, ttlSeconds) => timed('touch', () => storage.touch(key, ttlSeconds)),
     ping: () => storage.ping(),
     close: () => storage.close(),

@@ -90,6 +90,10 @@ class EmbeddedStorage implements Storage {
     );
   }
 
+  compareAndDelete(key: string, expected: Buffer): Promise<boolean> {
+    return this.#writeIf('compare_and_delete', key, (live) => (live?.value.equals(expected) ? null : undefined));
+  }
+
   touch(key: string, ttlSeconds: number): Promise<boolean> {
     return this.#writeIf('touch', key, (live) =>
       live === undefined ? undefined : recordOf(live.value, ttlSeconds, live.digest),
@@ -97,17 +101,23 @@ class EmbeddedStorage implements Storage {
   }
 
   /**
-   * Reads the live value of `key` and writes the record `next` makes of it, if any, in one write
-   * transaction: no other writer (thread or process) can change the value in between.
+   * Reads the live value of `key` and writes the record `next` makes of it (`null`: removes the key;
+   * `undefined`: leaves it), in one write transaction: no other writer (thread or process) can change the
+   * value in between.
    */
-  async #writeIf(operation: string, key: string, next: (live: StoredValue | undefined) => Buffer | undefined): Promise<boolean> {
+  async #writeIf(
+    operation: string,
+    key: string,
+    next: (live: StoredValue | undefined) => Buffer | null | undefined,
+  ): Promise<boolean> {
     try {
       return await this.#db.transaction(() => {
         const record = this.#db.getBinary(key);
         const live = record === undefined || isExpired(record, Date.now()) ? undefined : storedValueOf(record);
         const replacement = next(live);
         if (replacement === undefined) return false;
-        this.#db.putSync(key, replacement);
+        if (replacement === null) this.#db.removeSync(key);
+        else this.#db.putSync(key, replacement);
         return true;
       });
     } catch (error) {

@@ -17,6 +17,8 @@ export interface Storage {
   add(key: string, value: Buffer, ttlSeconds: number): Promise<boolean>;
   /** Replaces the live value of `key` only if it still equals `expected`, atomically; resolves whether it was replaced. */
   compareAndSet(key: string, expected: Buffer, value: Buffer, ttlSeconds: number): Promise<boolean>;
+  /** Removes the live value of `key` only if it still equals `expected`, atomically; resolves whether it was removed. */
+  compareAndDelete(key: string, expected: Buffer): Promise<boolean>;
   /** Gives the live value of `key` a new TTL without changing it, atomically; resolves false when there is none. */
   touch(key: string, ttlSeconds: number): Promise<boolean>;
   /** Resolves when the storage answers; rejects with a StorageError otherwise (readiness). */

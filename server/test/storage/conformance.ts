@@ -127,6 +127,39 @@ export function describeStorageConformance(name: string, open: () => Promise<Sto
       expect((await storage.get(key))?.value.toString()).toBe('50');
     });
 
+    it('compareAndDelete removes a value that still equals the expected one, and nothing else', async () => {
+      const key = uniqueKey('cad');
+      expect(await storage.compareAndDelete(key, Buffer.from('none'))).toBe(false);
+      await storage.set(key, Buffer.from('one'), 60);
+      expect(await storage.compareAndDelete(key, Buffer.from('other'))).toBe(false);
+      expect((await storage.get(key))?.value.toString()).toBe('one');
+      expect(await storage.compareAndDelete(key, Buffer.from('one'))).toBe(true);
+      expect(await storage.get(key)).toBeUndefined();
+      expect(await storage.compareAndDelete(key, Buffer.from('one'))).toBe(false);
+    });
+
+    it('a lock taken with add and released with compareAndDelete admits one holder at a time', async () => {
+      const lock = uniqueKey('lock');
+      const counter = uniqueKey('locked-counter');
+      await storage.set(counter, Buffer.from('0'), 60);
+      let holders = 0;
+      let overlaps = 0;
+      const holder = async (id: number) => {
+        const token = Buffer.from(`holder ${id}`);
+        for (let round = 0; round < 5; round++) {
+          while (!(await storage.add(lock, token, 60))) await new Promise((resolve) => setTimeout(resolve, 1));
+          if (++holders > 1) overlaps++;
+          const current = Number(((await storage.get(counter)) as StoredValue).value.toString());
+          await storage.set(counter, Buffer.from(String(current + 1)), 60);
+          holders--;
+          expect(await storage.compareAndDelete(lock, token)).toBe(true);
+        }
+      };
+      await Promise.all(Array.from({ length: 8 }, (_, id) => holder(id)));
+      expect(overlaps).toBe(0);
+      expect((await storage.get(counter))?.value.toString()).toBe('40');
+    });
+
     it('touch of an absent or deleted key resolves false and stores nothing', async () => {
       const key = uniqueKey('touch-absent');
       expect(await storage.touch(key, 60)).toBe(false);
