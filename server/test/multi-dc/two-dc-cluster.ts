@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -99,10 +99,29 @@ function nodePid(dc: DataCentreName): number | undefined {
  * Freezes the data centre's node (SIGSTOP): it keeps its connections open and answers nothing, as behind a
  * network partition. The other node finds out only when its failure detector convicts this one.
  */
-export function freezeDataCentre(dc: DataCentreName): void {
+export async function freezeDataCentre(dc: DataCentreName): Promise<void> {
   const pid = nodePid(dc);
   if (pid === undefined) throw new Error(`the ${dc} node is not running`);
   process.kill(pid, 'SIGSTOP');
+  // kill() returns before the JVM's threads have stopped: on a loaded machine one of them once answered a
+  // request after it (CI saw a DELETE acknowledged by the "frozen" node 22 ms later).
+  const deadline = Date.now() + 5000;
+  while (!everyThreadStopped(pid)) {
+    if (Date.now() > deadline) throw new Error(`the ${dc} node (pid ${pid}) did not stop within 5 s of SIGSTOP`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** Whether every thread of the process is in the stopped state (`T` in /proc/<pid>/task/<tid>/stat). */
+function everyThreadStopped(pid: number): boolean {
+  return readdirSync(`/proc/${pid}/task`).every((tid) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      return stat.charAt(stat.lastIndexOf(')') + 2) === 'T';
+    } catch {
+      return true; // the thread exited
+    }
+  });
 }
 
 /** Lets a frozen node run again (SIGCONT); harmless on a node that runs. */

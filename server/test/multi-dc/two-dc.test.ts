@@ -294,9 +294,9 @@ describe('two data centres: LOCAL_QUORUM reads and writes, EACH_QUORUM deletes (
       expect((await post('dc1', session.key, session.value)).status).toBe(201);
       await untilStatus(url('dc2', session.key), 200, 5000, 0);
 
-      freezeDataCentre('dc2');
-      const frozenAt = performance.now();
       try {
+        await freezeDataCentre('dc2');
+        const frozenAt = performance.now();
         const requestId = `two-dc-delete-during-partition-${randomUUID()}`;
         const started = performance.now();
         const response = await bounded(url('dc1', session.key), { method: 'DELETE', headers: { 'x-request-id': requestId } });
