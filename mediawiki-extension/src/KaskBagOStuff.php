@@ -24,7 +24,8 @@ use MultiHttpClient;
  *   by a write, exactly as RESTBagOStuff does them, and are NOT atomic.
  *
  * Against kask-ts with `extendedApi` on, they use the server's extensions instead:
- * - `add()` (and so `lock()`) is one atomic `PUT` (201 created, 409 taken);
+ * - `add()` (and so `lock()`) is one atomic `PUT` (201 created, 409 taken), and `unlock()` one
+ *   conditional `DELETE` (`If-Match: *`);
  * - the expiry of `set()`, `setMulti()`, `add()` and `lock()` is sent as
  *   `Cache-Control: max-age=N` (relative seconds; absolute timestamps are converted; an expiry
  *   in the past becomes 1 s, the shortest the server accepts). The server clamps N to its
@@ -65,8 +66,8 @@ use MultiHttpClient;
  * - `DELETE /sessions/v1/{key}`: 200, 204, 205, 404 or 410.
  *
  * With `extendedApi`, also kask-ts's extensions (see its openapi/openapi.yaml):
- * - `GET` answers a strong `ETag`; `POST` honours `If-Match` (412 when it no longer matches)
- *   and `Cache-Control: max-age=N`;
+ * - `GET` answers a strong `ETag`; `POST` and `DELETE` honour `If-Match` (412 when it no
+ *   longer matches); `POST` honours `Cache-Control: max-age=N`;
  * - `PUT /sessions/v1/{key}`: create only, 201 or 409; honours `Cache-Control: max-age=N`;
  * - `PATCH /sessions/v1/{key}` with `Cache-Control: max-age=N` and no body: 204, or 404.
  *
@@ -120,8 +121,14 @@ class KaskBagOStuff extends MediumSpecificBagOStuff {
 	/** PUT: the key already has a value (a lost race of add(), a lock held by someone else) */
 	private const STATUS_CONFLICT = 409;
 
-	/** POST with If-Match: the value changed (or went away) since it was read */
+	/** POST or DELETE with If-Match: the value changed (or went away) since it was read */
 	private const STATUS_PRECONDITION_FAILED = 412;
+
+	/**
+	 * Seconds of remaining lock TTL below which unlock() leaves the lock to expire, as the base
+	 * class (its maximum expected one-way delay of a request)
+	 */
+	private const LOCK_RELEASE_MARGIN = 0.050;
 
 	/** PATCH: the key has no value */
 	private const STATUS_NOT_FOUND = 404;
@@ -264,6 +271,29 @@ class KaskBagOStuff extends MediumSpecificBagOStuff {
 			return $this->set( $key, $value, $exptime, $flags );
 		}
 		return false;
+	}
+
+	/**
+	 * @inheritDoc
+	 *
+	 * With extendedApi, the lock is released with a conditional DELETE (`If-Match: *`). kask-ts
+	 * on Cassandra takes locks with lightweight transactions, which a plain DELETE is not ordered
+	 * with: a plain DELETE racing the next holder's PUT could make that holder's lock vanish.
+	 */
+	protected function doUnlock( $key ) {
+		if ( !$this->extendedApi ) {
+			return parent::doUnlock( $key );
+		}
+		// As the base class: a lock about to expire may be someone else's by the time a DELETE lands
+		$curTTL = $this->locks[$key][self::LOCK_EXPIRY] - $this->getCurrentTime();
+		if ( $curTTL <= self::LOCK_RELEASE_MARGIN ) {
+			$this->logger->warning(
+				'KaskBagOStuff: lock held too long ({curTTL} s left); not released',
+				[ 'curTTL' => $curTTL ]
+			);
+			return false;
+		}
+		return $this->releaseLock( $this->makeLockKey( $key ) );
 	}
 
 	/**
@@ -669,6 +699,29 @@ class KaskBagOStuff extends MediumSpecificBagOStuff {
 		$this->updateOpStats( self::METRIC_OP_DELETE, $keys );
 
 		return $ok;
+	}
+
+	/**
+	 * DELETE a lock key with `If-Match: *`.
+	 *
+	 * @param string $lockKey
+	 * @return bool Whether the lock is no longer held (412: it had expired already)
+	 */
+	private function releaseLock( string $lockKey ): bool {
+		$response = $this->execute( [
+			$this->newRequest( 'DELETE', $lockKey, null, [ 'if-match' => '*' ] )
+		] )[0];
+		$code = $this->unpack( $response )[0];
+		$this->updateOpStats( self::METRIC_OP_DELETE, [ $lockKey ] );
+		if ( $code === self::STATUS_PRECONDITION_FAILED ) {
+			$this->logger->warning( 'KaskBagOStuff: the lock had expired before unlock()' );
+			return true;
+		}
+		if ( !in_array( $code, self::WRITE_OK_STATUSES, true ) ) {
+			$this->handleError( 'delete', $lockKey, $response );
+			return false;
+		}
+		return true;
 	}
 
 	/**

@@ -131,6 +131,22 @@ class FakeHttpClient extends RecordingHttpClient {
 	}
 
 	/**
+	 * Whether the request's If-Match, if any, accepts the stored value of $key.
+	 *
+	 * @param array $headers
+	 * @param string $key
+	 * @return bool
+	 */
+	private function ifMatchAccepts( array $headers, string $key ): bool {
+		if ( !isset( $headers['if-match'] ) ) {
+			return true;
+		}
+		return isset( $this->stored[$key] ) && in_array(
+			$headers['if-match'], [ '*', self::etag( $this->stored[$key] ) ], true
+		);
+	}
+
+	/**
 	 * The in-memory kask-ts (or Kask) server; public so that a handler can add to it, e.g. a
 	 * concurrent write before answering.
 	 *
@@ -169,9 +185,7 @@ class FakeHttpClient extends RecordingHttpClient {
 				}
 				return self::response( 200, $this->stored[$key], $responseHeaders );
 			case 'POST':
-				if ( isset( $headers['if-match'] ) && (
-					!$exists || $headers['if-match'] !== self::etag( $this->stored[$key] )
-				) ) {
+				if ( !$this->ifMatchAccepts( $headers, $key ) ) {
 					return self::problem(
 						412, 'precondition_failed', 'Precondition failed', '', $instance
 					);
@@ -200,6 +214,12 @@ class FakeHttpClient extends RecordingHttpClient {
 				$this->ttls[$key] = $maxAge;
 				return self::response( 204 );
 			case 'DELETE':
+				if ( !$this->ifMatchAccepts( $headers, $key ) ) {
+					return self::problem(
+						412, 'precondition_failed', 'Precondition failed', '', $instance
+					);
+				}
+				// Fall through
 			case 'Kask DELETE':
 				unset( $this->stored[$key], $this->ttls[$key] );
 				return self::response( 204 );

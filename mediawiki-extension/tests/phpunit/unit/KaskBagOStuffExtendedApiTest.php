@@ -244,7 +244,7 @@ class KaskBagOStuffExtendedApiTest extends TestCase {
 		$this->assertNothingLogged();
 	}
 
-	public function testUnlockDeletesTheLockKeySoAnotherProcessCanLock() {
+	public function testUnlockIsAConditionalDeleteOfTheLockKeySoAnotherProcessCanLock() {
 		$client = new FakeHttpClient();
 		$bag = $this->newBag( $client );
 		$bag->lock( self::KEY, 0 );
@@ -252,7 +252,49 @@ class KaskBagOStuffExtendedApiTest extends TestCase {
 		$this->assertTrue( $bag->unlock( self::KEY ) );
 
 		$this->assertSame( [ 'PUT', 'DELETE' ], $client->methods() );
+		$this->assertSame(
+			self::BASE_URL . rawurlencode( self::KEY . ':lock' ), $client->requests()[1]['url']
+		);
+		$this->assertSame( '*', self::headersOf( $client, 1 )['if-match'] );
 		$this->assertTrue( $this->newBag( $client )->lock( self::KEY, 0 ) );
+		$this->assertNothingLogged();
+	}
+
+	public function testUnlockOfALockThatExpiredOnTheServerIsAWarningNotAnError() {
+		$client = new FakeHttpClient();
+		$bag = $this->newBag( $client );
+		$bag->lock( self::KEY, 0 );
+		$bag->delete( self::KEY . ':lock' );
+
+		$this->assertTrue( $bag->unlock( self::KEY ) );
+
+		$this->assertSame( BagOStuff::ERR_NONE, $bag->getLastError() );
+		$this->assertSame( [ LogLevel::WARNING ], array_column( $this->logger->records, 'level' ) );
+		$this->assertStringNotContainsString( self::KEY, $this->logger->text() );
+	}
+
+	public function testUnlockLeavesALockAboutToExpireAlone() {
+		$client = new FakeHttpClient();
+		$bag = $this->newBag( $client );
+		$bag->lock( self::KEY, 0, 6 );
+		// lock() stamps the lock with the real clock, unlock() reads the mock one
+		$this->now = microtime( true ) + 5.99;
+
+		$this->assertFalse( $bag->unlock( self::KEY ) );
+
+		$this->assertSame( [ 'PUT' ], $client->methods(), 'it may be another holder\'s by now' );
+	}
+
+	public function testUnlockFailsOnAServerError() {
+		$client = FakeHttpClient::withHook( static function ( array $request ) {
+			return $request['method'] === 'DELETE' ? FakeHttpClient::response( 503 ) : null;
+		} );
+		$bag = $this->newBag( $client );
+		$bag->lock( self::KEY, 0 );
+
+		$this->assertFalse( $bag->unlock( self::KEY ) );
+
+		$this->assertSame( BagOStuff::ERR_UNREACHABLE, $bag->getLastError() );
 	}
 
 	public function testLockGivesUpOnAServerError() {
