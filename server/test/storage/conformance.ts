@@ -43,6 +43,18 @@ export function describeStorageConformance(name: string, open: () => Promise<Sto
       expect((await storage.get(key))?.digest).toEqual(digestOf(value));
     });
 
+    it('a value and digest read stay intact while other keys are read and written', async () => {
+      const [first, second] = [uniqueKey('kept-1'), uniqueKey('kept-2')];
+      await storage.set(first, Buffer.from('first value'), 60);
+      await storage.set(second, Buffer.from('second, longer value'), 60);
+      const read = (await storage.get(first)) as StoredValue;
+      await storage.get(second);
+      await storage.set(first, Buffer.from('replaced'), 60);
+      await storage.get(first);
+      expect(read.value.toString()).toBe('first value');
+      expect(read.digest.equals(digestOf(Buffer.from('first value')))).toBe(true);
+    });
+
     it('set of an existing key replaces its value', async () => {
       const key = uniqueKey('overwrite');
       await storage.set(key, Buffer.from('first, longer value'), 60);
