@@ -48,6 +48,20 @@ class RecordingHttpClient extends MultiHttpClient {
 	}
 
 	/**
+	 * @return string[] Every request sent, in order, as its method and, for a conditional one,
+	 *  what it was conditional on: "DELETE (If-Match: *)", "POST (If-Match: ETag)"
+	 */
+	public function conditionalMethods(): array {
+		return array_map( static function ( array $req ): string {
+			$ifMatch = array_change_key_case( $req['headers'] ?? [] )['if-match'] ?? null;
+			if ( $ifMatch === null ) {
+				return $req['method'];
+			}
+			return $req['method'] . ' (If-Match: ' . ( $ifMatch === '*' ? '*' : 'ETag' ) . ')';
+		}, $this->requests() );
+	}
+
+	/**
 	 * Forget what was recorded so far.
 	 */
 	public function clear(): void {

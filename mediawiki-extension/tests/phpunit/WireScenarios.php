@@ -83,7 +83,7 @@ final class WireScenarios {
 					$bag->unlock( $key );
 				},
 				[ 'DELETE' ],
-				[ 'DELETE' ],
+				[ 'DELETE (If-Match: *)' ],
 			],
 			'changeTTL( $key, 60 ), key exists' => [
 				$stored,
@@ -115,7 +115,7 @@ final class WireScenarios {
 					$bag->changeTTL( $key, 0 );
 				},
 				[ 'GET', 'POST', 'GET', 'POST', 'DELETE' ],
-				[ 'GET', 'POST' ],
+				[ 'GET', 'POST (If-Match: ETag)' ],
 			],
 			'merge(), key exists (cas)' => [
 				$stored,
@@ -123,7 +123,7 @@ final class WireScenarios {
 					$bag->merge( $key, $increment, 60 );
 				},
 				[ 'GET', 'GET', 'POST', 'GET', 'POST', 'DELETE' ],
-				[ 'GET', 'POST' ],
+				[ 'GET', 'POST (If-Match: ETag)' ],
 			],
 			'merge(), key absent (add)' => [
 				$nothing,
@@ -147,7 +147,7 @@ final class WireScenarios {
 					$bag->incrWithInit( $key, 60 );
 				},
 				[ 'GET', 'POST' ],
-				[ 'GET', 'POST' ],
+				[ 'GET', 'POST (If-Match: ETag)' ],
 			],
 			'incr(), key exists' => [
 				$stored,
@@ -155,13 +155,14 @@ final class WireScenarios {
 					$bag->incr( $key );
 				},
 				[ 'GET', 'POST' ],
-				[ 'GET', 'POST' ],
+				[ 'GET', 'POST (If-Match: ETag)' ],
 			],
 		];
 	}
 
 	/**
-	 * Run one scenario on a fresh bag and answer the methods of the operation's requests.
+	 * Run one scenario on a fresh bag and answer the methods of the operation's requests, with
+	 * the If-Match of the conditional ones.
 	 *
 	 * @param string $name A key of all()
 	 * @param array $bagParams KaskBagOStuff parameters; `client` must be a RecordingHttpClient
@@ -175,6 +176,6 @@ final class WireScenarios {
 		$setup( $bag, $key );
 		$client->clear();
 		$operation( $bag, $key );
-		return $client->methods();
+		return $client->conditionalMethods();
 	}
 }
