@@ -12,6 +12,7 @@ const specPath = `${root}openapi/openapi.yaml`;
 const outDir = `${root}server/src/generated/`;
 const header = '// Generated from openapi/openapi.yaml by scripts/generate.mjs. Do not edit: run `npm run generate`.\n';
 const sessionPath = '/sessions/v1/{key}';
+const problemMediaType = 'application/problem+json';
 const httpMethods = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 
 const spec = parse(readFileSync(specPath, 'utf8'));
@@ -43,27 +44,54 @@ function problemCatalogue() {
   }
   const catalogue = {};
   for (const [name, response] of Object.entries(spec.components.responses)) {
-    const schema = resolve(response.content?.['application/problem+json']?.schema);
+    const schema = resolve(response.content?.[problemMediaType]?.schema);
     if (schema === undefined) continue;
     const status = statuses.get(`#/components/responses/${name}`);
     if (status === undefined) throw new Error(`problem response ${name} is used by no operation`);
     const type = schema.properties.type.const;
+    const headers = Object.entries(response.headers ?? {}).map(([header, spec]) => [header.toLowerCase(), resolve(spec)]);
     catalogue[type.slice(type.lastIndexOf('/') + 1)] = {
       status,
       type,
       title: schema.properties.title.const,
       detail: schema.properties.detail.default,
+      headers: Object.fromEntries(
+        headers.filter(([, spec]) => spec.schema?.const !== undefined).map(([h, spec]) => [h, spec.schema.const]),
+      ),
+      suppliedHeaders: headers.filter(([, spec]) => spec.schema?.const === undefined).map(([header]) => header),
     };
   }
   return catalogue;
+}
+
+/** The one media type of the body an operation answers with `status`. */
+function mediaTypeOf(operationId, status) {
+  for (const pathItem of Object.values(spec.paths)) {
+    const operation = httpMethods.map((m) => pathItem[m]).find((op) => op?.operationId === operationId);
+    if (operation === undefined) continue;
+    const types = Object.keys(resolve(operation.responses[status]).content ?? {});
+    if (types.length !== 1) throw new Error(`${operationId} ${status}: expected one media type, found ${types.length}`);
+    return types[0];
+  }
+  throw new Error(`no operation ${operationId}`);
 }
 
 function contractModule() {
   const limits = spec['x-kask-limits'];
   const methods = httpMethods.filter((m) => spec.paths[sessionPath][m] !== undefined).map((m) => m.toUpperCase());
   return `${header}
-/** Every problem the server answers, by name: status, \`type\` URI, title and default detail. */
+/**
+ * Every problem the server answers, by name: status, \`type\` URI, title, default detail, the headers the
+ * document fixes (lower-case name: value), and those it requires but leaves the value to the server.
+ */
 export const problems = ${JSON.stringify(problemCatalogue(), null, 2)} as const;
+
+/** Media types of the bodies the server answers. */
+export const mediaTypes = {
+  problem: ${JSON.stringify(problemMediaType)},
+  sessionValue: ${JSON.stringify(mediaTypeOf('getSession', '200'))},
+  openapi: ${JSON.stringify(mediaTypeOf('getOpenApi', '200'))},
+} as const;
 
 /** The methods of the session route, in the document's order (the \`Allow\` header of a 405). */
 export const sessionMethods = ${JSON.stringify(methods)} as const;

@@ -128,7 +128,11 @@ function clientErrorResponse(code: string | undefined): string {
   if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n';
   if (code === 'HPE_HEADER_OVERFLOW') return 'HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n';
   const body = problemBody('bad_request', '', 'The request is not valid HTTP/1.1');
-  const head = Object.entries({ ...problemHeaders, 'content-length': Buffer.byteLength(body), connection: 'close' })
+  const head = Object.entries({
+    ...problemHeaders('bad_request'),
+    'content-length': Buffer.byteLength(body),
+    connection: 'close',
+  })
     .map(([name, value]) => `${name}: ${value}\r\n`)
     .join('');
   return `HTTP/1.1 400 Bad Request\r\n${head}\r\n${body}`;
@@ -144,7 +148,7 @@ function rejectOversizedBeforeContinue(server: Server, config: Config, metrics: 
     const url = request.url ?? '/';
     if (declared > config.max_value_bytes && url.startsWith(config.base_uri)) {
       metrics.requests.inc({ code: '413', method: request.method ?? '' });
-      response.writeHead(413, { ...problemHeaders, connection: 'close' });
+      response.writeHead(413, { ...problemHeaders('payload_too_large'), connection: 'close' });
       response.end(problemBody('payload_too_large', decodedPath(url), payloadTooLargeDetail(config)));
       return;
     }

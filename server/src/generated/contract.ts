@@ -1,55 +1,101 @@
 // Generated from openapi/openapi.yaml by scripts/generate.mjs. Do not edit: run `npm run generate`.
 
-/** Every problem the server answers, by name: status, `type` URI, title and default detail. */
+/**
+ * Every problem the server answers, by name: status, `type` URI, title, default detail, the headers the
+ * document fixes (lower-case name: value), and those it requires but leaves the value to the server.
+ */
 export const problems = {
   "bad_request": {
     "status": 400,
     "type": "https://www.mediawiki.org/wiki/Kask/errors/bad_request",
     "title": "Bad request",
-    "detail": "The request was incorrect or malformed"
+    "detail": "The request was incorrect or malformed",
+    "headers": {
+      "x-content-type-options": "nosniff"
+    },
+    "suppliedHeaders": []
   },
   "not_found": {
     "status": 404,
     "type": "https://www.mediawiki.org/wiki/Kask/errors/not_found",
     "title": "Not found",
-    "detail": "The value you requested was not found"
+    "detail": "The value you requested was not found",
+    "headers": {
+      "x-content-type-options": "nosniff"
+    },
+    "suppliedHeaders": []
   },
   "method_not_allowed": {
     "status": 405,
     "type": "https://www.mediawiki.org/wiki/Kask/errors/method_not_allowed",
     "title": "Method not allowed",
-    "detail": "The method is not supported for this resource"
+    "detail": "The method is not supported for this resource",
+    "headers": {
+      "x-content-type-options": "nosniff"
+    },
+    "suppliedHeaders": [
+      "allow"
+    ]
   },
   "payload_too_large": {
     "status": 413,
     "type": "https://www.mediawiki.org/wiki/Kask/errors/payload_too_large",
     "title": "Payload too large",
-    "detail": "The value is larger than the server accepts"
+    "detail": "The value is larger than the server accepts",
+    "headers": {
+      "x-content-type-options": "nosniff"
+    },
+    "suppliedHeaders": []
   },
   "conflict": {
     "status": 409,
     "type": "https://www.mediawiki.org/wiki/Kask/errors/conflict",
     "title": "Conflict",
-    "detail": "The key already has a value"
+    "detail": "The key already has a value",
+    "headers": {
+      "x-content-type-options": "nosniff"
+    },
+    "suppliedHeaders": []
   },
   "precondition_failed": {
     "status": 412,
     "type": "https://www.mediawiki.org/wiki/Kask/errors/precondition_failed",
     "title": "Precondition failed",
-    "detail": "The value has changed or is absent"
+    "detail": "The value has changed or is absent",
+    "headers": {
+      "x-content-type-options": "nosniff"
+    },
+    "suppliedHeaders": []
   },
   "server_error": {
     "status": 500,
     "type": "https://www.mediawiki.org/wiki/Kask/errors/server_error",
     "title": "Internal server error",
-    "detail": "The server encountered an error with your request"
+    "detail": "The server encountered an error with your request",
+    "headers": {
+      "x-content-type-options": "nosniff"
+    },
+    "suppliedHeaders": []
   },
   "service_unavailable": {
     "status": 503,
     "type": "https://www.mediawiki.org/wiki/Kask/errors/service_unavailable",
     "title": "Service unavailable",
-    "detail": "The storage is unavailable; retry later"
+    "detail": "The storage is unavailable; retry later",
+    "headers": {
+      "x-content-type-options": "nosniff"
+    },
+    "suppliedHeaders": [
+      "retry-after"
+    ]
   }
+} as const;
+
+/** Media types of the bodies the server answers. */
+export const mediaTypes = {
+  problem: "application/problem+json",
+  sessionValue: "application/octet-stream",
+  openapi: "application/x-yaml",
 } as const;
 
 /** The methods of the session route, in the document's order (the `Allow` header of a 405). */

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { BuildInfo } from '../build-info.js';
 import type { Config } from '../config.js';
 import { sendProblem } from '../errors.js';
-import { sessionPathTemplate } from '../generated/contract.js';
+import { mediaTypes, sessionPathTemplate } from '../generated/contract.js';
 import type { ServiceView } from '../service-view.js';
 
 interface OperationRouteDependencies {
@@ -48,6 +48,6 @@ export function registerOperationRoutes(
   });
 
   app.get('/openapi', async function getOpenApi(_request, reply) {
-    return reply.code(200).type('application/x-yaml').send(spec);
+    return reply.code(200).type(mediaTypes.openapi).send(spec);
   });
 }

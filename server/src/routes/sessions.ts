@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
 import type { Config } from '../config.js';
 import { sendProblem } from '../errors.js';
-import { sessionMethods } from '../generated/contract.js';
+import { mediaTypes, sessionMethods } from '../generated/contract.js';
 import type { operations } from '../generated/openapi.js';
 import type { Metrics } from '../metrics.js';
 import { parseSessionKey } from '../session-key.js';
@@ -19,8 +19,6 @@ interface SessionRouteDependencies {
   readonly storage: Storage;
   readonly metrics: Metrics;
 }
-
-const allow = sessionMethods.join(', ');
 
 /**
  * The session route `{base_uri}{key}`: Kask's getSession, setSession and deleteSession, our createSession
@@ -83,7 +81,7 @@ export function registerSessionRoutes(app: FastifyInstance, { config, storage, m
     const stored = await storage.get(key);
     if (stored === undefined) return sendProblem(reply, 'not_found', `${config.base_uri}${key}`);
     return reply
-      .headers({ 'content-type': 'application/octet-stream', etag: etagOf(stored) })
+      .headers({ 'content-type': mediaTypes.sessionValue, etag: etagOf(stored) })
       .code(200)
       .send(stored.value);
   });
@@ -154,7 +152,6 @@ export function registerSessionRoutes(app: FastifyInstance, { config, storage, m
     url,
     ...options,
     handler: async function methodNotAllowed(request, reply) {
-      reply.header('allow', allow);
       return sendProblem(reply, 'method_not_allowed', decodedPath(request.url));
     },
   });
