@@ -161,6 +161,18 @@ final class WireScenarios {
 	}
 
 	/**
+	 * @return array[] The scenarios as a data provider's cases: name => [ name, methods
+	 *  emulated, methods extended ]
+	 */
+	public static function cases(): array {
+		$cases = [];
+		foreach ( self::all() as $name => [ , , $emulated, $extended ] ) {
+			$cases[$name] = [ $name, $emulated, $extended ];
+		}
+		return $cases;
+	}
+
+	/**
 	 * Run one scenario on a fresh bag and answer the methods of the operation's requests, with
 	 * the If-Match of the conditional ones.
 	 *

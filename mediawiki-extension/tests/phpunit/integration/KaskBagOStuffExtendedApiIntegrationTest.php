@@ -236,11 +236,7 @@ class KaskBagOStuffExtendedApiIntegrationTest extends KaskServerTestCase {
 	}
 
 	public static function provideWireScenarios(): array {
-		$cases = [];
-		foreach ( WireScenarios::all() as $name => [ , , $emulated, $extended ] ) {
-			$cases[$name] = [ $name, $emulated, $extended ];
-		}
-		return $cases;
+		return WireScenarios::cases();
 	}
 
 	/**

@@ -74,11 +74,7 @@ class KaskBagOStuffExtendedApiTest extends TestCase {
 	}
 
 	public static function provideWireScenarios(): array {
-		$cases = [];
-		foreach ( WireScenarios::all() as $name => [ , , $emulated, $extended ] ) {
-			$cases[$name] = [ $name, $emulated, $extended ];
-		}
-		return $cases;
+		return WireScenarios::cases();
 	}
 
 	/**
