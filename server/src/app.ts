@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { BuildInfo } from './build-info.js';
+import { clusterServiceView, localServiceView } from './cluster/service-view.js';
 import type { Config } from './config.js';
 import { problemBody, problemHeaders, sendProblem } from './errors.js';
 import { describeError } from './logging.js';
@@ -10,7 +11,6 @@ import { createMetrics, type Metrics } from './metrics.js';
 import { registerOperationRoutes } from './routes/operations.js';
 import { decodedPath } from './routes/paths.js';
 import { registerSessionRoutes } from './routes/sessions.js';
-import { clusterServiceView, localServiceView } from './service-view.js';
 import { instrumentStorage } from './storage/instrumented.js';
 import { type Storage, StorageError } from './storage/storage.js';
 

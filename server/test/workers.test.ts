@@ -3,7 +3,7 @@ import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { freePort, postAcrossSigterm, startServersStoppedAfterEach } from '../../contract-tests/harness/server-process.js';
+import { freePort, postAcrossSigterm, startServersStoppedAfterEach } from '../../test-support/server-process.js';
 import { openEmbeddedStorage } from '../src/storage/lmdb.js';
 
 const start = startServersStoppedAfterEach();

@@ -4,10 +4,10 @@ import { sendProblem } from '../errors.js';
 import { mediaTypes, sessionMethods } from '../generated/contract.js';
 import type { operations } from '../generated/openapi.js';
 import type { Metrics } from '../metrics.js';
-import { parseSessionKey } from '../session-key.js';
 import type { Storage } from '../storage/storage.js';
 import { effectiveTtl, etagOf, ifMatchAccepts, requestedTtl } from './conditions.js';
 import { decodedPath } from './paths.js';
+import { parseSessionKey } from './session-key.js';
 
 /** Fastify's route typing for an operation of the OpenAPI document: only its declared statuses compile. */
 interface OperationRoute<Op extends keyof operations> {

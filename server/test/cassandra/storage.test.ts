@@ -1,11 +1,11 @@
 import { Client, types } from 'cassandra-driver';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { applySchema, qualifiedTableName } from '../../src/schema.js';
 import type { CassandraStorage } from '../../src/storage/cassandra.js';
 import { connectCassandra } from '../../src/storage/cassandra-client.js';
-import { openReady } from '../cassandra/storage-helpers.js';
-import { cassandraTarget, testOptions } from '../cassandra/target.js';
-import { describeStorageConformance, uniqueKey } from './conformance.js';
+import { applySchema, qualifiedTableName } from '../../src/storage/cassandra-schema.js';
+import { describeStorageConformance, uniqueKey } from '../storage/conformance.js';
+import { openReady } from './storage-helpers.js';
+import { cassandraTarget, testOptions } from './target.js';
 
 // Outages, password authentication and TLS run on nodes of their own: server/test/cassandra/cassandra-*.test.ts.
 const target = cassandraTarget();
