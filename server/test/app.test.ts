@@ -5,62 +5,12 @@ import { type App, buildApp } from '../src/app.js';
 import { configFrom } from '../src/config.js';
 import { problems } from '../src/generated/contract.js';
 import { loggerOptions } from '../src/logging.js';
-import { digestOf, type Storage, StorageError } from '../src/storage/storage.js';
+import { type Storage, StorageError } from '../src/storage/storage.js';
+import { FakeStorage } from './fake-storage.js';
 
 const build = { version: '1.2.3', build_date: '2026-01-01T00:00:00Z', build_host: 'test', node_version: process.version };
 const secretKey = 'enwiki:MWSession:s3cr3t-session-id';
 const secretValue = 'JSON..{"data":{"wsToken":"s3cr3t-token"}}';
-
-/** A storage that keeps values in a Map, or fails every call with `failure` when set. */
-class FakeStorage implements Storage {
-  readonly backend = 'embedded';
-  readonly values = new Map<string, { value: Buffer; ttl: number }>();
-  failure: StorageError | Error | undefined;
-
-  #check(): void {
-    if (this.failure) throw this.failure;
-  }
-  async get(key: string) {
-    this.#check();
-    const stored = this.values.get(key);
-    return stored === undefined ? undefined : { value: stored.value, digest: digestOf(stored.value) };
-  }
-  async set(key: string, value: Buffer, ttl: number) {
-    this.#check();
-    this.values.set(key, { value, ttl });
-  }
-  async delete(key: string) {
-    this.#check();
-    this.values.delete(key);
-  }
-  async add(key: string, value: Buffer, ttl: number) {
-    this.#check();
-    if (this.values.has(key)) return false;
-    this.values.set(key, { value, ttl });
-    return true;
-  }
-  async compareAndSet(key: string, expected: Buffer, value: Buffer, ttl: number) {
-    this.#check();
-    if (!this.values.get(key)?.value.equals(expected)) return false;
-    this.values.set(key, { value, ttl });
-    return true;
-  }
-  async compareAndDelete(key: string, expected: Buffer) {
-    this.#check();
-    return this.values.get(key)?.value.equals(expected) === true && this.values.delete(key);
-  }
-  async touch(key: string, ttl: number) {
-    this.#check();
-    const current = this.values.get(key);
-    if (current === undefined) return false;
-    this.values.set(key, { ...current, ttl });
-    return true;
-  }
-  async ping() {
-    this.#check();
-  }
-  async close() {}
-}
 
 let app: App | undefined;
 let logs = '';

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { digestOf, type Storage, type StoredValue } from '../../src/storage/storage.js';
+import { digestOf, type Storage, StorageError, type StorageErrorKind, type StoredValue } from '../../src/storage/storage.js';
 
 /** A key no other test uses, so that backends may share one table across runs. */
 export function uniqueKey(label: string): string {
@@ -9,11 +9,47 @@ export function uniqueKey(label: string): string {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** A backend under test: how to open it, and how it fails. */
+export interface BackendUnderTest {
+  readonly name: string;
+  /** Opens the backend, ready to answer; called once for the suite and once for the failure cases. */
+  open(): Promise<Storage>;
+  /**
+   * Opens the backend over storage it cannot reach (a cluster that does not answer); `undefined` for a
+   * backend that has no such state (the embedded store is a file in this process).
+   */
+  readonly openUnreachable: (() => Storage) | undefined;
+}
+
+/** Every operation of the interface, called with harmless arguments. */
+const everyOperation: Record<string, (storage: Storage) => Promise<unknown>> = {
+  get: (storage) => storage.get(uniqueKey('failing')),
+  set: (storage) => storage.set(uniqueKey('failing'), Buffer.from('v'), 60),
+  delete: (storage) => storage.delete(uniqueKey('failing')),
+  add: (storage) => storage.add(uniqueKey('failing'), Buffer.from('v'), 60),
+  compareAndSet: (storage) => storage.compareAndSet(uniqueKey('failing'), Buffer.from('a'), Buffer.from('b'), 60),
+  compareAndDelete: (storage) => storage.compareAndDelete(uniqueKey('failing'), Buffer.from('a')),
+  touch: (storage) => storage.touch(uniqueKey('failing'), 60),
+  ping: (storage) => storage.ping(),
+};
+
+/** Expects every operation of `storage` to reject with a StorageError of `kind` (the HTTP layer's 503). */
+async function expectEveryOperationToFail(storage: Storage, kind: StorageErrorKind): Promise<void> {
+  for (const [name, operation] of Object.entries(everyOperation)) {
+    const error = await operation(storage).then(
+      () => new Error(`${name} resolved`),
+      (reason: unknown) => reason,
+    );
+    expect(error, name).toBeInstanceOf(StorageError);
+    expect((error as StorageError).kind, name).toBe(kind);
+  }
+}
+
 /**
- * The behaviour every storage backend must have. `open` is called once; the suite closes what it opened.
- * Backends add their own cases in their own test file.
+ * The behaviour every storage backend must have. `open` is called once for the suite, which closes what
+ * it opened. Backends add their own cases in their own test file.
  */
-export function describeStorageConformance(name: string, open: () => Promise<Storage>): void {
+export function describeStorageConformance({ name, open, openUnreachable }: BackendUnderTest): void {
   describe(`storage conformance: ${name}`, () => {
     let storage: Storage;
     beforeAll(async () => {
@@ -201,5 +237,23 @@ export function describeStorageConformance(name: string, open: () => Promise<Sto
     it('ping resolves while the storage answers', async () => {
       await expect(storage.ping()).resolves.toBeUndefined();
     });
+
+    it('after close() every operation rejects with an unavailable StorageError, and close() may be called again', async () => {
+      const closed = await open();
+      await closed.close();
+      await expectEveryOperationToFail(closed, 'unavailable');
+      await expect(closed.close()).resolves.toBeUndefined();
+    });
+
+    if (openUnreachable !== undefined) {
+      it('over storage it cannot reach every operation rejects with an unavailable StorageError', async () => {
+        const unreachable = openUnreachable();
+        try {
+          await expectEveryOperationToFail(unreachable, 'unavailable');
+        } finally {
+          await unreachable.close();
+        }
+      });
+    }
   });
 }
