@@ -48,7 +48,6 @@ function isExpired(record: Buffer, now: number): boolean {
   return expiry !== 0 && expiry <= now;
 }
 
-
 /** The embedded store on an LMDB file: values and their expiry, expired ones purged in the background. */
 class EmbeddedStorage implements Storage {
   readonly backend = 'embedded';
