@@ -172,13 +172,14 @@ class KaskTransport implements LoggerAwareInterface {
 	/**
 	 * PATCH the TTL of the keys (kask-ts).
 	 *
+	 * @param string $operation A BagOStuff::METRIC_OP_* name, for logs
 	 * @param string[] $keys
 	 * @param int $maxAge Seconds
 	 * @return int[] Map of (key => status, 404 when the key has no value; 0 when no response came)
 	 */
-	public function patch( array $keys, int $maxAge ): array {
+	public function patch( string $operation, array $keys, int $maxAge ): array {
 		return $this->write(
-			BagOStuff::METRIC_OP_CHANGE_TTL, 'PATCH', array_fill_keys( $keys, null ),
+			$operation, 'PATCH', array_fill_keys( $keys, null ),
 			[ 'cache-control' => "max-age=$maxAge" ], [ self::STATUS_NOT_FOUND ]
 		);
 	}

@@ -320,9 +320,8 @@ class KaskTsBagOStuff extends KaskBagOStuff {
 	 * @return bool[] Map of (key => whether the key exists and now has that TTL)
 	 */
 	private function touch( array $keys, int $maxAge ): array {
-		$touched = array_map(
-			[ KaskTransport::class, 'succeeded' ], $this->transport->patch( $keys, $maxAge )
-		);
+		$codes = $this->transport->patch( self::METRIC_OP_CHANGE_TTL, $keys, $maxAge );
+		$touched = array_map( [ KaskTransport::class, 'succeeded' ], $codes );
 		$this->updateOpStats( self::METRIC_OP_CHANGE_TTL, array_keys( $touched ) );
 		return $touched;
 	}
