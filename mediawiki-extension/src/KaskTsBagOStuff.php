@@ -70,6 +70,9 @@ class KaskTsBagOStuff extends KaskBagOStuff {
 	 */
 	private const LOCK_RELEASE_MARGIN = 0.050;
 
+	/** Longest pause before another compare-and-set after a lost race, in microseconds */
+	private const MAX_BACKOFF_US = 16000;
+
 	/** Largest `max-age` the server parses (ten digits); it clamps to its `max_ttl` anyway */
 	private const MAX_AGE_LIMIT = 9999999999;
 
@@ -201,6 +204,7 @@ class KaskTsBagOStuff extends KaskBagOStuff {
 	private function incrByCas( string $key, int $step, ?int $init, $exptime ) {
 		$operation = $step < 0 ? self::METRIC_OP_DECR : self::METRIC_OP_INCR;
 		for ( $attempt = 1; $attempt <= self::CAS_ATTEMPTS; $attempt++ ) {
+			$this->backOff( $attempt );
 			$watchPoint = $this->watchErrors();
 			[ $current, $stored, $etag ] = $this->fetch( [ $key ] )[$key];
 			if ( $this->getLastError( $watchPoint ) ) {
@@ -245,6 +249,7 @@ class KaskTsBagOStuff extends KaskBagOStuff {
 	 */
 	private function rewriteWithDefaultTtl( string $key ): bool {
 		for ( $attempt = 1; $attempt <= self::CAS_ATTEMPTS; $attempt++ ) {
+			$this->backOff( $attempt );
 			$watchPoint = $this->watchErrors();
 			[ , $stored, $etag ] = $this->fetch( [ $key ] )[$key];
 			if ( $stored === null || $this->getLastError( $watchPoint ) ) {
@@ -261,6 +266,20 @@ class KaskTsBagOStuff extends KaskBagOStuff {
 			}
 		}
 		return false;
+	}
+
+	/**
+	 * Before compare-and-set attempt $attempt, after a lost race, pause for a random time that
+	 * grows with each lost race. Without it a process can lose every race to faster ones: with
+	 * 8 processes incrementing one counter on MediaWiki 1.43, one often gave up after
+	 * CAS_ATTEMPTS.
+	 *
+	 * @param int $attempt From 1; the first attempt does not wait
+	 */
+	private function backOff( int $attempt ): void {
+		if ( $attempt > 1 ) {
+			usleep( mt_rand( 0, min( 1000 << $attempt, self::MAX_BACKOFF_US ) ) );
+		}
 	}
 
 	/**

@@ -4,24 +4,131 @@
  * @file
  */
 
-namespace MediaWiki\Extension\KaskStore\Tests\Integration;
+namespace MediaWiki\Extension\KaskStore\Tests;
 
 use BagOStuff;
 use MediaWiki\Extension\KaskStore\KaskBagOStuff;
-use MediaWiki\Extension\KaskStore\Tests\KaskServerTestCase;
 use MediaWiki\Extension\KaskStore\ValueEnvelope;
 use Psr\Log\LogLevel;
 
 /**
- * KaskBagOStuff against a running server (KASK_BASE_URL).
+ * What KaskBagOStuff and KaskTsBagOStuff both do against a running server (KASK_BASE_URL), as
+ * MediaWiki's BagOStuffTestBase: each class's test case extends this one with the class, what
+ * it guarantees when several PHP processes contend for one key, and what only it does.
  *
- * @covers \MediaWiki\Extension\KaskStore\KaskBagOStuff
- * @covers \MediaWiki\Extension\KaskStore\ValueEnvelope
- * @covers \MediaWiki\Extension\KaskStore\ProblemDetails
+ * What the emulation does under contention is written to STDERR, not asserted: it is a race.
  */
-class KaskBagOStuffIntegrationTest extends KaskServerTestCase {
-	private function newBag( array $params = [] ): KaskBagOStuff {
-		return new KaskBagOStuff( $params + [ 'url' => $this->baseUrl, 'logger' => $this->logger ] );
+abstract class KaskBagOStuffIntegrationTestBase extends KaskServerTestCase {
+	/** Processes that contend for one key */
+	protected const PROCESSES = 8;
+
+	/** Longest wait for a value with a 1 s TTL to expire, in seconds */
+	private const EXPIRY_WAIT = 5.0;
+
+	/**
+	 * @return string The class under test
+	 */
+	abstract protected function bagClass(): string;
+
+	/**
+	 * What became of a value set with a 1 s expiry, 1 s ago or more.
+	 *
+	 * @param KaskBagOStuff $bag
+	 * @param string $key
+	 */
+	abstract protected function assertOneSecondExpiry( KaskBagOStuff $bag, string $key ): void;
+
+	/**
+	 * @param int $winners How many of PROCESSES simultaneous lock( $key, 0 ) calls acquired it
+	 */
+	abstract protected function assertConcurrentLockWinners( int $winners ): void;
+
+	/**
+	 * @param int $acquired How many of PROCESSES processes acquired the lock (waiting up to 10 s)
+	 * @param int $overlaps How many critical sections overlapped the one before them
+	 * @param mixed $counter The counter each critical section incremented by get() and set()
+	 */
+	abstract protected function assertLockedSections( int $acquired, int $overlaps, $counter ): void;
+
+	/**
+	 * @param array $results What 10 incrWithInit() calls in each of PROCESSES processes returned
+	 * @param mixed $final The counter afterwards
+	 */
+	abstract protected function assertConcurrentIncrements( array $results, $final ): void;
+
+	/**
+	 * @param int $succeeded How many of 5 merge() calls in each of PROCESSES processes
+	 *  succeeded, each appending its process's number to a list
+	 * @param mixed $merged The list afterwards
+	 */
+	abstract protected function assertConcurrentMerges( int $succeeded, $merged ): void;
+
+	/**
+	 * @return array[] Cases of testRequestsPerOperation(): name => [ name, methods ]
+	 */
+	abstract public static function provideWireScenarios(): array;
+
+	protected function newBag( array $params = [] ): KaskBagOStuff {
+		$class = $this->bagClass();
+		return new $class( $params + [ 'url' => $this->baseUrl, 'logger' => $this->logger ] );
+	}
+
+	/**
+	 * Poll until the key reads as a miss.
+	 *
+	 * @param string $key
+	 * @return float|null Seconds waited, or null if it is still there after EXPIRY_WAIT
+	 */
+	protected function secondsUntilGone( string $key ): ?float {
+		$start = microtime( true );
+		do {
+			if ( $this->rawRequest( 'GET', $key )[0] === 404 ) {
+				return microtime( true ) - $start;
+			}
+			usleep( 100000 );
+		} while ( microtime( true ) - $start < self::EXPIRY_WAIT );
+		return null;
+	}
+
+	/**
+	 * Run one task in PROCESSES processes at once, each with an instance of the class.
+	 *
+	 * @param string $task
+	 * @param string $key
+	 * @param int $repeat
+	 * @return array[] Each process's report
+	 */
+	private function contend( string $task, string $key, int $repeat = 1 ): array {
+		$reports = ConcurrentWorkers::run( self::PROCESSES, [
+			'url' => $this->baseUrl,
+			'class' => $this->bagClass(),
+			'task' => $task,
+			'key' => $key,
+			'repeat' => $repeat,
+		] );
+		$logged = array_count_values( array_merge( ...array_column( $reports, 'logged' ) ) );
+		if ( $logged ) {
+			$this->report( "$task: errors and warnings logged, by message: " . json_encode( $logged ) );
+		}
+		return $reports;
+	}
+
+	/**
+	 * @param string $key
+	 * @return mixed What the contending processes (JSON serialization) left under $key
+	 */
+	private function readShared( string $key ) {
+		return $this->newBag( [ 'serialization_type' => 'JSON' ] )->get( $key );
+	}
+
+	/**
+	 * Write what a contention test saw, for the reader of the test run.
+	 *
+	 * @param string $line
+	 */
+	private function report( string $line ): void {
+		$class = substr( strrchr( $this->bagClass(), '\\' ), 1 );
+		fwrite( STDERR, "\n[KaskStore concurrency] $class, $line\n" );
 	}
 
 	public static function provideSerializations(): array {
@@ -236,33 +343,157 @@ class KaskBagOStuffIntegrationTest extends KaskServerTestCase {
 		$this->assertSame( [], $this->logger->records );
 	}
 
-	public function testAddAndMergeWork() {
+	public function testAddDoesNotReplaceAValueAndMergeDoes() {
 		$bag = $this->newBag();
 		$key = $this->uniqueKey();
 
 		$this->assertTrue( $bag->add( $key, [ 'n' => 1 ] ) );
 		$this->assertFalse( $bag->add( $key, [ 'n' => 9 ] ) );
+		$this->assertSame( [ 'n' => 1 ], $bag->get( $key ) );
 		$this->assertTrue( $bag->merge( $key, static function ( $bag, $key, $current ) {
 			return [ 'n' => $current['n'] + 1 ];
 		} ) );
 		$this->assertSame( [ 'n' => 2 ], $bag->get( $key ) );
+		$this->assertSame( BagOStuff::ERR_NONE, $bag->getLastError() );
+		$this->assertSame( [], $this->logger->records );
 	}
 
 	public function testAServerThatIsDownReadsAsUnreachable() {
 		$bag = $this->newBag( [ 'url' => self::unreachableBaseUrl() ] );
 		$key = $this->uniqueKey();
 
+		$watchPoint = $bag->watchErrors();
 		$this->assertFalse( $bag->get( $key ) );
-		$this->assertSame( BagOStuff::ERR_UNREACHABLE, $bag->getLastError() );
-		$bag->clearLastError();
+		$this->assertSame( BagOStuff::ERR_UNREACHABLE, $bag->getLastError( $watchPoint ) );
+		$watchPoint = $bag->watchErrors();
 		$this->assertFalse( $bag->set( $key, 'v' ) );
-		$this->assertSame( BagOStuff::ERR_UNREACHABLE, $bag->getLastError() );
-		$bag->clearLastError();
+		$this->assertSame( BagOStuff::ERR_UNREACHABLE, $bag->getLastError( $watchPoint ) );
+		$watchPoint = $bag->watchErrors();
 		$this->assertFalse( $bag->delete( $key ) );
-		$this->assertSame( BagOStuff::ERR_UNREACHABLE, $bag->getLastError() );
+		$this->assertSame( BagOStuff::ERR_UNREACHABLE, $bag->getLastError( $watchPoint ) );
 
 		$this->assertCount( 3, $this->logger->at( LogLevel::ERROR ) );
 		$this->assertSame( 0, $this->logger->at( LogLevel::ERROR )[0]['context']['code'] );
 		$this->assertStringNotContainsString( rawurlencode( $key ), $this->logger->text() );
+	}
+
+	public function testASetWithAOneSecondExpiry() {
+		$bag = $this->newBag();
+		$key = $this->uniqueKey();
+
+		$this->assertTrue( $bag->set( $key, 'v', 1 ) );
+		$this->assertSame( 'v', $bag->get( $key ) );
+
+		$this->assertOneSecondExpiry( $bag, $key );
+	}
+
+	public function testMergeUpdatesAndCreates() {
+		$bag = $this->newBag();
+		$key = $this->uniqueKey();
+		$increment = static function ( $bag, $key, $current ) {
+			return [ 'n' => ( $current['n'] ?? 0 ) + 1 ];
+		};
+
+		$this->assertTrue( $bag->merge( $key, $increment ) );
+		$this->assertTrue( $bag->merge( $key, $increment ) );
+
+		$this->assertSame( [ 'n' => 2 ], $bag->get( $key ) );
+		$this->assertFalse( $bag->get( "$key:lock" ), 'no lock is left behind' );
+	}
+
+	public function testIncrementsAndDecrements() {
+		$bag = $this->newBag();
+		$key = $this->uniqueKey();
+
+		$this->assertFalse( $bag->incr( $key ) );
+		$this->assertSame( 5, $bag->incrWithInit( $key, 60, 1, 5 ) );
+		$this->assertSame( 7, $bag->incrWithInit( $key, 60, 2, 5 ) );
+		$this->assertSame( 10, $bag->incr( $key, 3 ) );
+		$this->assertSame( 0, $bag->decr( $key, 20 ) );
+		$this->assertSame( 0, $bag->get( $key ) );
+		$this->assertSame( [], $this->logger->records );
+	}
+
+	/**
+	 * The request counts of the README, on the wire to a real server.
+	 *
+	 * @dataProvider provideWireScenarios
+	 * @param string $name
+	 * @param string[] $methods
+	 */
+	public function testRequestsPerOperation( string $name, array $methods ) {
+		$client = new RecordingHttpClient( [] );
+		$bag = $this->newBag( [ 'client' => $client ] );
+
+		$this->assertSame(
+			$methods, WireScenarios::methodsOf( $name, $bag, $client, $this->uniqueKey() )
+		);
+		$this->assertSame( [], $this->logger->records );
+	}
+
+	public function testConcurrentLocks() {
+		$reports = $this->contend( 'tryLock', $this->uniqueKey() );
+
+		$winners = count( array_filter( array_column( $reports, 'acquired' ) ) );
+		$this->report( "lock() from 8 processes at once: $winners acquired the lock" );
+		$this->assertConcurrentLockWinners( $winners );
+	}
+
+	/**
+	 * @param array[] $reports Of the lockedIncrement task
+	 * @return int How many critical sections overlapped the one before them
+	 */
+	private static function overlaps( array $reports ): int {
+		$sections = array_filter( $reports, static function ( $report ) {
+			return $report['acquired'];
+		} );
+		usort( $sections, static function ( $a, $b ) {
+			return $a['entered'] <=> $b['entered'];
+		} );
+		$overlaps = 0;
+		for ( $i = 1; $i < count( $sections ); $i++ ) {
+			if ( $sections[$i]['entered'] < $sections[$i - 1]['left'] ) {
+				$overlaps++;
+			}
+		}
+		return $overlaps;
+	}
+
+	public function testLockedSectionsUnderContention() {
+		$key = $this->uniqueKey();
+		$reports = $this->contend( 'lockedIncrement', $key );
+
+		$this->assertCount( self::PROCESSES, $reports );
+		$counter = $this->readShared( "$key:counter" );
+		$acquired = count( array_filter( array_column( $reports, 'acquired' ) ) );
+		$overlaps = self::overlaps( $reports );
+		$this->report( '8 processes each lock(), read, write, unlock(): ' .
+			"$acquired acquired, counter " . json_encode( $counter ) .
+			", $overlaps overlapping critical sections" );
+		$this->assertLockedSections( $acquired, $overlaps, $counter );
+	}
+
+	public function testConcurrentIncrWithInit() {
+		$key = $this->uniqueKey();
+		$reports = $this->contend( 'incrWithInit', $key, 10 );
+
+		$results = array_merge( ...array_column( $reports, 'results' ) );
+		$this->assertCount( 10 * self::PROCESSES, $results );
+		$final = $this->readShared( $key );
+		$this->report( '8 processes x 10 incrWithInit(): final count ' .
+			json_encode( $final ) . ' of ' . count( $results ) . ' increments' );
+		$this->assertConcurrentIncrements( $results, $final );
+	}
+
+	public function testConcurrentMerges() {
+		$key = $this->uniqueKey();
+		$reports = $this->contend( 'merge', $key, 5 );
+
+		$this->assertCount( self::PROCESSES, $reports );
+		$succeeded = count( array_filter( array_merge( ...array_column( $reports, 'results' ) ) ) );
+		$merged = $this->readShared( $key );
+		$this->report( "8 processes x 5 merge(): $succeeded succeeded, " .
+			count( (array)$merged ) . ' in the value' );
+		$this->assertConcurrentMerges( $succeeded, $merged );
 	}
 }
