@@ -37,8 +37,8 @@ class KaskTsBagOStuffIntegrationTest extends KaskBagOStuffIntegrationTestBase {
 		return WireScenarios::casesFor( KaskTsBagOStuff::class );
 	}
 
-	protected function assertOneSecondExpiry( KaskBagOStuff $bag, string $key ): void {
-		$this->assertNotNull( $this->secondsUntilGone( $key ), 'gone after its 1 s TTL' );
+	protected function assertShortExpiry( KaskBagOStuff $bag, string $key ): void {
+		$this->assertNotNull( $this->secondsUntilGone( $key ), 'gone after its TTL' );
 	}
 
 	protected function assertConcurrentLockWinners( int $winners ): void {
@@ -67,10 +67,10 @@ class KaskTsBagOStuffIntegrationTest extends KaskBagOStuffIntegrationTestBase {
 	public function testChangeTtlExtendsATtl() {
 		$bag = $this->newBag();
 		$key = $this->uniqueKey();
-		$bag->set( $key, 'v', 1 );
+		$bag->set( $key, 'v', self::SHORT_TTL );
 
 		$this->assertTrue( $bag->changeTTL( $key, 60 ) );
-		usleep( 1600000 );
+		self::sleepPastShortTtl();
 
 		$this->assertSame( 'v', $bag->get( $key ) );
 	}
@@ -80,19 +80,19 @@ class KaskTsBagOStuffIntegrationTest extends KaskBagOStuffIntegrationTestBase {
 		$key = $this->uniqueKey();
 		$bag->set( $key, 'v' );
 
-		$this->assertTrue( $bag->changeTTL( $key, 1 ) );
+		$this->assertTrue( $bag->changeTTL( $key, self::SHORT_TTL ) );
 
 		$this->assertSame( 'v', $bag->get( $key ), 'the value itself is unchanged' );
-		$this->assertNotNull( $this->secondsUntilGone( $key ), 'gone after its new 1 s TTL' );
+		$this->assertNotNull( $this->secondsUntilGone( $key ), 'gone after its new TTL' );
 	}
 
 	public function testChangeTtlToIndefiniteGivesTheDefaultTtl() {
 		$bag = $this->newBag();
 		$key = $this->uniqueKey();
-		$bag->set( $key, [ 'a' => 1 ], 1 );
+		$bag->set( $key, [ 'a' => 1 ], self::SHORT_TTL );
 
 		$this->assertTrue( $bag->changeTTL( $key, BagOStuff::TTL_INDEFINITE ) );
-		usleep( 1600000 );
+		self::sleepPastShortTtl();
 
 		$this->assertSame( [ 'a' => 1 ], $bag->get( $key ) );
 	}
@@ -121,7 +121,7 @@ class KaskTsBagOStuffIntegrationTest extends KaskBagOStuffIntegrationTestBase {
 	public function testALockExpiresWithoutItsHolder() {
 		// A process that dies holding a lock blocks others only for the lock's exptime
 		$key = $this->uniqueKey();
-		$this->assertTrue( $this->newBag()->lock( $key, 0, 1 ) );
+		$this->assertTrue( $this->newBag()->lock( $key, 0, self::SHORT_TTL ) );
 		$other = $this->newBag();
 		$this->assertFalse( $other->lock( $key, 0 ) );
 
