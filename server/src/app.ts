@@ -35,13 +35,22 @@ export interface App {
 // default, so a client that stalls mid-request would hold its socket up to 30 s past either timeout.
 const connectionsCheckingIntervalMs = 500;
 
-/** Node's server options: the timeouts, and TLS when configured (https.createServer takes both in one object). */
+// Node's default room for the request line and headers.
+const defaultMaxHeaderBytes = 16384;
+
+/** Node's server options: timeouts and sizes, and TLS when configured (https.createServer takes both in one object). */
 function serverOptions(config: Config): { https: HttpsServerOptions } | { http: ServerOptions } {
-  // requestTimeout is fastify's own option, which it sets on the server after creating it.
-  const timeouts = { headersTimeout: config.headers_timeout_ms, connectionsCheckingInterval: connectionsCheckingIntervalMs };
+  const http: ServerOptions = {
+    // requestTimeout is fastify's own option, which it sets on the server after creating it.
+    headersTimeout: config.headers_timeout_ms,
+    connectionsCheckingInterval: connectionsCheckingIntervalMs,
+    // The longest key must fit in the request line percent-encoded (three characters a byte), or it would be
+    // refused with 431 however short the rest of the request.
+    maxHeaderSize: defaultMaxHeaderBytes + 3 * config.max_key_bytes,
+  };
   const { cert, key } = config.tls;
-  if (cert === undefined || key === undefined) return { http: timeouts };
-  return { https: { ...timeouts, cert: readFileSync(cert), key: readFileSync(key) } };
+  if (cert === undefined || key === undefined) return { http };
+  return { https: { ...http, cert: readFileSync(cert), key: readFileSync(key) } };
 }
 
 function payloadTooLargeDetail(config: Config): string {
