@@ -42,7 +42,22 @@ export function spawnCli(args: string[]): { child: ChildProcess; output: () => s
   return { child, output: () => text, exited };
 }
 
-async function waitUntilHealthy(origin: string, exited: Promise<number | null>, output: () => string): Promise<void> {
+/**
+ * Whether every process of the service is serving: the primary says so once all its workers listen (/healthz
+ * answers as soon as one does, and a worker that dies before it listens stops the service), or the only
+ * process is serving.
+ */
+function everyProcessServing(output: string): boolean {
+  return output
+    .split('\n')
+    .some(
+      (line) =>
+        line.includes('"msg":"every worker is serving"') ||
+        (line.includes('"msg":"serving sessions"') && !line.includes('"worker":')),
+    );
+}
+
+async function waitUntilServing(origin: string, exited: Promise<number | null>, output: () => string): Promise<void> {
   const deadline = Date.now() + startDeadlineMs;
   let exitCode: number | null | undefined;
   exited.then((code) => {
@@ -52,11 +67,11 @@ async function waitUntilHealthy(origin: string, exited: Promise<number | null>, 
     if (exitCode !== undefined) throw new Error(`kask-ts exited with ${exitCode} during start-up:\n${output()}`);
     try {
       const response = await fetch(`${origin}/healthz`);
-      if (response.status === 200) return;
+      if (response.status === 200 && everyProcessServing(output())) return;
     } catch {}
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(`kask-ts did not answer /healthz within ${startDeadlineMs} ms:\n${output()}`);
+  throw new Error(`kask-ts was not serving within ${startDeadlineMs} ms:\n${output()}`);
 }
 
 /**
@@ -78,7 +93,7 @@ export async function startServer(config: Record<string, unknown> = {}): Promise
   const { child, output, exited } = spawnCli(['--config', configPath]);
   const origin = `http://127.0.0.1:${port}`;
   try {
-    await waitUntilHealthy(origin, exited, output);
+    await waitUntilServing(origin, exited, output);
   } catch (error) {
     child.kill('SIGKILL');
     throw error;
