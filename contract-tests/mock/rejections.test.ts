@@ -32,7 +32,9 @@ describe('requests that break the document, refused by the mock', () => {
   it('a key over the default max_key_bytes answers 400, as the server does, and one of exactly that many is served', async () => {
     const tooLong = await send('GET', keyPath('k'.repeat(1025)), { checkContract: false });
     expect(tooLong.status).toBe(400);
-    expect(prismViolations(tooLong).map((v) => v.message)).toContain('Request path parameter key must NOT have more than 1024 characters');
+    expect(prismViolations(tooLong).map((v) => v.message)).toContain(
+      'Request path parameter key must NOT have more than 1024 characters',
+    );
     expect((await send('GET', keyPath('k'.repeat(1024)))).status).toBe(200);
   });
 
