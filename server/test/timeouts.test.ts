@@ -1,34 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type App, buildApp } from '../src/app.js';
-import { configFrom } from '../src/config.js';
-import { openEmbeddedStorage } from '../src/storage/lmdb.js';
+import { describe, expect, it } from 'vitest';
+import { listeningAppsClosedAfterEach } from './listening-app.js';
 
-const build = { version: '1.2.3', build_date: '2026-01-01T00:00:00Z', build_host: 'test', node_version: process.version };
-
-let app: App | undefined;
-let directory: string | undefined;
-afterEach(async () => {
-  await app?.fastify.close();
-  if (directory !== undefined) rmSync(directory, { recursive: true, force: true });
-  app = undefined;
-  directory = undefined;
-});
-
-async function listening(file: Record<string, unknown>): Promise<number> {
-  directory = mkdtempSync(join(tmpdir(), 'kask-timeouts-'));
-  const config = configFrom({ base_uri: '/sessions/v1/', ...file });
-  const storage = openEmbeddedStorage({ path: directory, purgeIntervalMs: undefined });
-  app = buildApp({ config, storage, build, logger: pino({ level: 'silent' }), clustered: false });
-  app.fastify.addHook('onClose', () => storage.close());
-  await app.fastify.listen({ host: '127.0.0.1', port: 0 });
-  return (app.fastify.server.address() as AddressInfo).port;
-}
+const listening = listeningAppsClosedAfterEach();
 
 // Node's own check interval (30 s) is far past this: a connection still open by then was not timed out.
 const giveUpMs = 6000;
