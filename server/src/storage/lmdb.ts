@@ -41,10 +41,11 @@ function copiedStoredValueOf(record: Buffer): StoredValue {
 }
 
 // NOTE: keys are stored as their UTF-8 bytes (lmdb-js's 'binary' key encoding). Its default, 'ordered-binary',
-// is not lossless for strings: it prefixes a key that starts with a character below 28 with an escape byte,
-// escapes characters up to 4 in keys under 64 characters only, so that distinct keys shared one record, and
-// counted the escapes against LMDB's key limit. Those keys, as files of earlier versions hold them, are no
-// longer found; they are purged when they expire. Every other key is stored as the same bytes either way.
+// is not lossless for strings: it prefixes a key whose first character is below 28 with an escape byte, and
+// escapes characters up to U+0004 in keys under 64 characters only, so distinct keys could share one record
+// (`\x01` + 62 characters and `\x04\x01` + the same 62), and the escapes counted against LMDB's 1978 bytes.
+// Keys that earlier builds stored escaped are no longer found and are purged when they expire; every other
+// key has the same bytes in both encodings.
 function keyBytes(key: string): Buffer {
   return Buffer.from(key, 'utf8');
 }
