@@ -27,6 +27,21 @@ export function spawnCli(args: readonly string[]): StartedProcess {
 }
 
 /**
+ * Whether every process of the service is serving: the primary says so once all its workers listen (/healthz
+ * answers as soon as one does, and a worker that dies before it listens stops the service), or the only
+ * process is serving.
+ */
+function everyProcessServing(output: string): boolean {
+  return output
+    .split('\n')
+    .some(
+      (line) =>
+        line.includes('"msg":"every worker is serving"') ||
+        (line.includes('"msg":"serving sessions"') && !line.includes('"worker":')),
+    );
+}
+
+/**
  * Starts kask-ts with `config` (Kask's YAML keys; listen address, port and an embedded path in a fresh
  * directory are filled in unless given) and waits until it answers.
  */
@@ -44,7 +59,11 @@ export async function startServer(config: Record<string, unknown> = {}): Promise
   writeFileSync(configPath, stringify(full));
   const started = spawnCli(['--config', configPath]);
   const origin = `http://127.0.0.1:${port}`;
-  await waitUntilReady(started, 'kask-ts', () => answers200(`${origin}/healthz`));
+  await waitUntilReady(
+    started,
+    'kask-ts',
+    async () => (await answers200(`${origin}/healthz`)) && everyProcessServing(started.output()),
+  );
   return { ...started, baseUrl: `${origin}${full.base_uri}`, origin, port, directory };
 }
 

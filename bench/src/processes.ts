@@ -28,14 +28,22 @@ export function waitUntilAnswering(url: string, started: StartedProcess, deadlin
 function processTree(pid: number): number[] {
   const tree = [pid];
   for (let i = 0; i < tree.length; i++) {
-    try {
-      for (const task of readdirSync(`/proc/${tree[i]}/task`)) {
-        const children = readFileSync(`/proc/${tree[i]}/task/${task}/children`, 'utf8').trim();
-        if (children !== '') tree.push(...children.split(' ').map(Number));
-      }
-    } catch {}
+    // A process or thread may exit between listing and reading (ENOENT): it has no children left to count,
+    // and its siblings are still read.
+    for (const task of readOrEmpty(() => readdirSync(`/proc/${tree[i]}/task`))) {
+      const children = readOrEmpty(() => readFileSync(`/proc/${tree[i]}/task/${task}/children`, 'utf8').trim().split(' '));
+      tree.push(...children.filter((pid) => pid !== '').map(Number));
+    }
   }
   return tree;
+}
+
+function readOrEmpty(read: () => string[]): string[] {
+  try {
+    return read();
+  } catch {
+    return [];
+  }
 }
 
 function residentBytes(pid: number): number {

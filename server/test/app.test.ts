@@ -182,6 +182,55 @@ describe('HTTP layer over a storage', () => {
     expect((await fastify.inject({ method: 'GET', url: '/sessions/v1/k' })).statusCode).toBe(404);
   });
 
+  it.each([
+    'application/octet-stream, application/octet-stream',
+    'application/json,application/json',
+    'application/json; charset=utf-8',
+    'application/x-www-form-urlencoded',
+    'multipart/form-data; boundary=xyz',
+    'text/plain; charset',
+    ';;;',
+    '"',
+    'a/b/c',
+    '',
+  ])('Content-Type %j is never parsed: POST and PUT store the raw bytes, GET, PATCH and DELETE ignore it', async (type) => {
+    const storage = new FakeStorage();
+    const { fastify } = appOver(storage);
+    const headers = { 'content-type': type };
+    const body = '{"not": "parsed"}&a=b';
+    const post = await fastify.inject({ method: 'POST', url: path, headers, payload: body });
+    expect(post.statusCode, 'POST').toBe(201);
+    expect(storage.values.get(secretKey)?.value.toString()).toBe(body);
+    const get = await fastify.inject({ method: 'GET', url: path, headers });
+    expect([get.statusCode, get.body]).toEqual([200, body]);
+    const patch = await fastify.inject({ method: 'PATCH', url: path, headers: { ...headers, 'cache-control': 'max-age=60' } });
+    expect(patch.statusCode, 'PATCH').toBe(204);
+    const del = await fastify.inject({ method: 'DELETE', url: path, headers: { ...headers, 'content-length': '0' } });
+    expect(del.statusCode, 'DELETE').toBe(204);
+    expect(storage.values.has(secretKey)).toBe(false);
+    const put = await fastify.inject({ method: 'PUT', url: path, headers, payload: body });
+    expect(put.statusCode, 'PUT').toBe(201);
+    expect(storage.values.get(secretKey)?.value.toString()).toBe(body);
+    const deleteWithBody = await fastify.inject({ method: 'DELETE', url: path, headers, payload: 'ignored' });
+    expect(deleteWithBody.statusCode, 'DELETE with a body').toBe(204);
+    expect(storage.values.has(secretKey)).toBe(false);
+  });
+
+  it('a POST without Content-Type stores the raw bytes, whole or chunked', async () => {
+    const storage = new FakeStorage();
+    const { fastify } = appOver(storage);
+    expect((await fastify.inject({ method: 'POST', url: path, payload: 'whole' })).statusCode).toBe(201);
+    expect(storage.values.get(secretKey)?.value.toString()).toBe('whole');
+    const chunked = await fastify.inject({
+      method: 'POST',
+      url: path,
+      headers: { 'transfer-encoding': 'chunked' },
+      payload: 'chunked',
+    });
+    expect(chunked.statusCode).toBe(201);
+    expect(storage.values.get(secretKey)?.value.toString()).toBe('chunked');
+  });
+
   it('max_key_bytes and max_value_bytes from the configuration are enforced', async () => {
     const { fastify } = appOver(new FakeStorage(), { max_key_bytes: 4, max_value_bytes: 8 });
     expect((await fastify.inject({ method: 'POST', url: '/sessions/v1/abcd', payload: '12345678' })).statusCode).toBe(201);

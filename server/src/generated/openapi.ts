@@ -7,8 +7,9 @@ export interface paths {
             path: {
                 /**
                  * @description The session key: one percent-decoded path segment (MediaWiki sends `rawurlencode(key)`).
-                 *     At most `max_key_bytes` bytes of UTF-8 once decoded. An encoded `/`, an extra segment or a
-                 *     trailing slash answers 404; a query string answers 400.
+                 *     At most `max_key_bytes` bytes of UTF-8 once decoded (by default the `maxLength` below, which counts
+                 *     characters: a key of multi-byte characters reaches the limit sooner). An encoded `/`, an extra
+                 *     segment or a trailing slash answers 404; a query string answers 400, a bare `?` is no query.
                  */
                 key: components["parameters"]["Key"];
             };
@@ -323,8 +324,9 @@ export interface components {
     parameters: {
         /**
          * @description The session key: one percent-decoded path segment (MediaWiki sends `rawurlencode(key)`).
-         *     At most `max_key_bytes` bytes of UTF-8 once decoded. An encoded `/`, an extra segment or a
-         *     trailing slash answers 404; a query string answers 400.
+         *     At most `max_key_bytes` bytes of UTF-8 once decoded (by default the `maxLength` below, which counts
+         *     characters: a key of multi-byte characters reaches the limit sooner). An encoded `/`, an extra
+         *     segment or a trailing slash answers 404; a query string answers 400, a bare `?` is no query.
          */
         Key: string;
         /**
@@ -372,8 +374,9 @@ export interface operations {
             path: {
                 /**
                  * @description The session key: one percent-decoded path segment (MediaWiki sends `rawurlencode(key)`).
-                 *     At most `max_key_bytes` bytes of UTF-8 once decoded. An encoded `/`, an extra segment or a
-                 *     trailing slash answers 404; a query string answers 400.
+                 *     At most `max_key_bytes` bytes of UTF-8 once decoded (by default the `maxLength` below, which counts
+                 *     characters: a key of multi-byte characters reaches the limit sooner). An encoded `/`, an extra
+                 *     segment or a trailing slash answers 404; a query string answers 400, a bare `?` is no query.
                  */
                 key: components["parameters"]["Key"];
             };
@@ -411,8 +414,9 @@ export interface operations {
             path: {
                 /**
                  * @description The session key: one percent-decoded path segment (MediaWiki sends `rawurlencode(key)`).
-                 *     At most `max_key_bytes` bytes of UTF-8 once decoded. An encoded `/`, an extra segment or a
-                 *     trailing slash answers 404; a query string answers 400.
+                 *     At most `max_key_bytes` bytes of UTF-8 once decoded (by default the `maxLength` below, which counts
+                 *     characters: a key of multi-byte characters reaches the limit sooner). An encoded `/`, an extra
+                 *     segment or a trailing slash answers 404; a query string answers 400, a bare `?` is no query.
                  */
                 key: components["parameters"]["Key"];
             };
@@ -458,8 +462,9 @@ export interface operations {
             path: {
                 /**
                  * @description The session key: one percent-decoded path segment (MediaWiki sends `rawurlencode(key)`).
-                 *     At most `max_key_bytes` bytes of UTF-8 once decoded. An encoded `/`, an extra segment or a
-                 *     trailing slash answers 404; a query string answers 400.
+                 *     At most `max_key_bytes` bytes of UTF-8 once decoded (by default the `maxLength` below, which counts
+                 *     characters: a key of multi-byte characters reaches the limit sooner). An encoded `/`, an extra
+                 *     segment or a trailing slash answers 404; a query string answers 400, a bare `?` is no query.
                  */
                 key: components["parameters"]["Key"];
             };
@@ -499,8 +504,9 @@ export interface operations {
             path: {
                 /**
                  * @description The session key: one percent-decoded path segment (MediaWiki sends `rawurlencode(key)`).
-                 *     At most `max_key_bytes` bytes of UTF-8 once decoded. An encoded `/`, an extra segment or a
-                 *     trailing slash answers 404; a query string answers 400.
+                 *     At most `max_key_bytes` bytes of UTF-8 once decoded (by default the `maxLength` below, which counts
+                 *     characters: a key of multi-byte characters reaches the limit sooner). An encoded `/`, an extra
+                 *     segment or a trailing slash answers 404; a query string answers 400, a bare `?` is no query.
                  */
                 key: components["parameters"]["Key"];
             };
@@ -535,8 +541,9 @@ export interface operations {
             path: {
                 /**
                  * @description The session key: one percent-decoded path segment (MediaWiki sends `rawurlencode(key)`).
-                 *     At most `max_key_bytes` bytes of UTF-8 once decoded. An encoded `/`, an extra segment or a
-                 *     trailing slash answers 404; a query string answers 400.
+                 *     At most `max_key_bytes` bytes of UTF-8 once decoded (by default the `maxLength` below, which counts
+                 *     characters: a key of multi-byte characters reaches the limit sooner). An encoded `/`, an extra
+                 *     segment or a trailing slash answers 404; a query string answers 400, a bare `?` is no query.
                  */
                 key: components["parameters"]["Key"];
             };

@@ -39,6 +39,14 @@ export function registerSessionRoutes(app: FastifyInstance, { config, storage, m
     return children;
   };
   const options: RouteShorthandOptions = {
+    onRequest(request, _reply, done) {
+      // NOTE: fastify parses Content-Type before any body parser runs, and answers 415 (a 400 here) to a value
+      // it cannot parse, such as `application/octet-stream, application/octet-stream` from a client that
+      // merged two headers: a logout with one would fail. Values are opaque bytes and no method reads the
+      // header, so it is removed before fastify sees it; every body is then read as raw bytes.
+      delete request.raw.headers['content-type'];
+      done();
+    },
     onResponse(request, reply, done) {
       const observed = requestMetricsOf(reply.statusCode, request.method);
       observed.count.inc();

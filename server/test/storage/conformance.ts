@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backendMaxKeyBytes, backendMaxTtlSeconds } from '../../src/storage/limits.js';
 import { digestOf, type Storage, StorageError, type StorageErrorKind, type StoredValue } from '../../src/storage/storage.js';
 
 /** A key no other test uses, so that backends may share one table across runs. */
@@ -111,6 +112,47 @@ export function describeStorageConformance({ name, open, openUnreachable }: Back
       const keys = [`${base}:wiki:MWSession:é`, `${base}:wiki:MWSession:e\u0301`, `${base}:Ω≈ç√:🙂`, `${base}:A`, `${base}:a`];
       await Promise.all(keys.map((key, i) => storage.set(key, Buffer.from(String(i)), 60)));
       for (const [i, key] of keys.entries()) expect((await storage.get(key))?.value.toString()).toBe(String(i));
+    });
+
+    it('keys that differ only in control characters are distinct keys, at any length', async () => {
+      // Pairs an order-preserving key encoding conflates: an escaped first character, and a 63-character
+      // key whose escapes spell the first bytes of a 64-character one.
+      const tail = randomUUID().padEnd(62, 't');
+      const keys = [
+        `\x01${tail}`,
+        `\x04\x01${tail}`,
+        `\x1b\x01${tail}`,
+        `\x1b\x04\x01${tail}`,
+        `\x00${tail}`,
+        `a\x00b${tail}`,
+        `a${tail}`,
+      ];
+      await Promise.all(keys.map((key, i) => storage.set(key, Buffer.from(String(i)), 60)));
+      for (const [i, key] of keys.entries())
+        expect((await storage.get(key))?.value.toString(), JSON.stringify(key)).toBe(String(i));
+    });
+
+    it("a key of the backend's largest size round trips through every operation, whatever its first byte", async () => {
+      const size = backendMaxKeyBytes[storage.backend as keyof typeof backendMaxKeyBytes];
+      for (const first of ['\x01', '\x1b', 'k']) {
+        const key = `${first}${randomUUID()}`.padEnd(size, 'k');
+        expect(Buffer.byteLength(key)).toBe(size);
+        expect(await storage.add(key, Buffer.from('a'), 60)).toBe(true);
+        expect(await storage.compareAndSet(key, Buffer.from('a'), Buffer.from('b'), 60)).toBe(true);
+        expect(await storage.touch(key, 120)).toBe(true);
+        await storage.set(key, Buffer.from('c'), 60);
+        expect((await storage.get(key))?.value.toString()).toBe('c');
+        expect(await storage.compareAndDelete(key, Buffer.from('c'))).toBe(true);
+        await storage.delete(key);
+        expect(await storage.get(key)).toBeUndefined();
+      }
+    });
+
+    it('a value stored with the longest TTL every backend stores is kept', async () => {
+      const key = uniqueKey('longest-ttl');
+      await storage.set(key, Buffer.from('long'), backendMaxTtlSeconds);
+      expect(await storage.touch(key, backendMaxTtlSeconds)).toBe(true);
+      expect((await storage.get(key))?.value.toString()).toBe('long');
     });
 
     it('a 1024-byte key and a 1 MiB value round trip', async () => {
