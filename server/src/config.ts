@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { parse } from 'yaml';
+import { defaultWorkers } from './default-workers.js';
 import { defaultLimits } from './generated/contract.js';
+import { openApiDocument } from './openapi-document.js';
 
 // The one description of the configuration: every key, its default and its validation. The keys and
 // their meaning are Kask's (so an operator can swap binaries with the same file), plus ours; the
@@ -69,12 +70,24 @@ function integer(description: string, defaultValue: number, min: number, max = N
   };
 }
 
-function optionalInteger(description: string, min: number): Rule<number | undefined> {
-  const rule = integer(description, 0, min);
+function optionalInteger(description: string, min: number, max = Number.MAX_SAFE_INTEGER): Rule<number | undefined> {
+  const rule = integer(description, 0, min, max);
   return {
     description,
     default: undefined,
     parse: (value, key) => (value === undefined || value === null ? undefined : rule.parse(value, key)),
+  };
+}
+
+function boolean(description: string, defaultValue: boolean): Rule<boolean> {
+  return {
+    description,
+    default: defaultValue,
+    parse(value, key) {
+      if (value === undefined || value === null) return defaultValue;
+      if (typeof value !== 'boolean') fail(key, `must be true or false (got ${JSON.stringify(value)})`);
+      return value;
+    },
   };
 }
 
@@ -147,7 +160,9 @@ const schema = section('kask-ts configuration', {
   default_ttl: integer('Seconds a value lives after each write; 0 = never expires', 86400, 0),
   max_ttl: optionalInteger('Longest TTL a client may ask for with Cache-Control: max-age; default: default_ttl; 0 = no limit', 0),
   log_level: oneOf('Lowest level logged', ['debug', 'info', 'warning', 'error', 'fatal'], 'info'),
-  openapi_spec: optionalString('Path of an OpenAPI document to serve at /openapi instead of the built-in one'),
+  openapi_spec: optionalString(
+    "OpenAPI document to serve at /openapi instead of the built-in one: Kask's Go template (fields of Kask's configuration such as {{ .BaseURI }}); a relative path is taken from the working directory, as Kask does",
+  ),
   tls: section(
     'HTTPS for the service',
     {
@@ -182,11 +197,15 @@ const schema = section('kask-ts configuration', {
       bothOrNeither('username', 'password'),
     ),
     tls: section(
-      'TLS to Cassandra; certificates are always verified',
+      'TLS to Cassandra; the certificate chain is always verified',
       {
         ca: optionalString('PEM CA certificate file'),
         cert: optionalString('PEM client certificate file'),
         key: optionalString('PEM client key file'),
+        enable_host_verification: boolean(
+          "Kask's key (v1.0.13): a node's certificate must also name the node, by the cassandra.hosts name that resolves to its address or by that address; false checks the chain only",
+          true,
+        ),
       },
       (value, key) => {
         bothOrNeither<typeof value>('cert', 'key')(value, key);
@@ -194,7 +213,11 @@ const schema = section('kask-ts configuration', {
       },
     ),
   }),
-  workers: integer('Processes serving the port; 1 serves from this process alone', availableParallelism(), 1, 256),
+  workers: optionalInteger(
+    "Processes serving the port; 1 serves from this process alone; default: what the cgroup's CPU and memory limits allow, at most the cores (default-workers.ts)",
+    1,
+    256,
+  ),
   max_key_bytes: integer('Longest key accepted, in UTF-8 bytes', defaultLimits.maxKeyBytes, 1, 65535),
   max_value_bytes: integer('Largest value accepted, in bytes', defaultLimits.maxValueBytes, 1),
   request_timeout_ms: integer('Milliseconds a client has to send a whole request', 30000, 1),
@@ -204,6 +227,9 @@ const schema = section('kask-ts configuration', {
 
 /** The validated, frozen configuration. */
 export type Config = ReturnType<typeof configFrom>;
+
+/** A configuration file's keys as validated, before the values derived from them. */
+export type ParsedFile = Parsed<typeof schema.shape>;
 
 /** Every key with its description and default, for documentation. */
 export const configSchema = schema;
@@ -220,10 +246,23 @@ export function configFrom(file: unknown) {
   if (parsed.headers_timeout_ms > parsed.request_timeout_ms) {
     fail('headers_timeout_ms', 'must not exceed request_timeout_ms');
   }
+  let document: string;
+  try {
+    document = openApiDocument(parsed, base);
+  } catch (error) {
+    fail('openapi_spec', (error as Error).message);
+  }
+  const workers =
+    parsed.workers === undefined ? defaultWorkers() : { count: parsed.workers, reason: 'workers is set in the configuration' };
   return Object.freeze({
     ...parsed,
     max_ttl: parsed.max_ttl ?? parsed.default_ttl,
     base_uri: base,
+    workers: workers.count,
+    /** Why `workers` is what it is, for the start-up log. */
+    workers_reason: workers.reason,
+    /** The document served at /openapi (see openapi-document.ts). */
+    openapi_document: document,
     storage: explicitStorage ? parsed.storage : hasCassandraBlock ? ('cassandra' as const) : ('embedded' as const),
   });
 }
