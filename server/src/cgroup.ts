@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { join, relative, sep } from 'node:path';
 
 // Node 20's os.availableParallelism() counts the host's cores and ignores a container's CPU quota, so the
 // limits are read where the kernel keeps them: cgroup v2 (cpu.max, memory.max) or v1 (cpu.cfs_quota_us over
@@ -53,14 +53,11 @@ function membershipsOf(file: string): Membership[] {
  * cgroup namespace a container sees its host path but has its own cgroup mounted at the root: then only the root.
  */
 function cgroupDirectories(mount: string, path: string): string[] {
-  let directory = join(mount, path);
-  if (relative(mount, directory).startsWith('..') || !existsSync(directory)) return [mount];
-  const directories = [directory];
-  while (directory !== mount) {
-    directory = dirname(directory);
-    directories.push(directory);
-  }
-  return directories;
+  const directory = join(mount, path);
+  const inside = relative(mount, directory);
+  if (inside.startsWith('..') || !existsSync(directory)) return [mount];
+  const segments = inside === '' ? [] : inside.split(sep);
+  return segments.map((_, depth) => join(mount, ...segments.slice(0, segments.length - depth))).concat(mount);
 }
 
 function lowest(limits: readonly (CgroupLimit | undefined)[]): CgroupLimit | undefined {
