@@ -77,7 +77,11 @@ export interface paths {
         post?: never;
         delete?: never;
         options?: never;
-        head?: never;
+        /**
+         * Liveness, without the content
+         * @description Answers as GET would, with its status and headers and no content (RFC 9110 section 9.3.2); load balancers probe with HEAD.
+         */
+        head: operations["headHealth"];
         patch?: never;
         trace?: never;
     };
@@ -97,7 +101,11 @@ export interface paths {
         post?: never;
         delete?: never;
         options?: never;
-        head?: never;
+        /**
+         * Readiness, without the content
+         * @description Answers as GET would, with its status and headers and no content (RFC 9110 section 9.3.2); load balancers probe with HEAD.
+         */
+        head: operations["headReadiness"];
         patch?: never;
         trace?: never;
     };
@@ -117,7 +125,11 @@ export interface paths {
         post?: never;
         delete?: never;
         options?: never;
-        head?: never;
+        /**
+         * Prometheus metrics, without the content
+         * @description Answers as GET would, with its status and headers and no content (RFC 9110 section 9.3.2); load balancers probe with HEAD.
+         */
+        head: operations["headMetrics"];
         patch?: never;
         trace?: never;
     };
@@ -137,7 +149,11 @@ export interface paths {
         post?: never;
         delete?: never;
         options?: never;
-        head?: never;
+        /**
+         * This document, without the content
+         * @description Answers as GET would, with its status and headers and no content (RFC 9110 section 9.3.2); load balancers probe with HEAD.
+         */
+        head: operations["headOpenApi"];
         patch?: never;
         trace?: never;
     };
@@ -577,6 +593,24 @@ export interface operations {
             };
         };
     };
+    headHealth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The service is alive. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     getReadiness: {
         parameters: {
             query?: never;
@@ -596,6 +630,31 @@ export interface operations {
                 };
             };
             503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    headReadiness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ready to serve sessions. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not ready; no content. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     getMetrics: {
@@ -618,6 +677,24 @@ export interface operations {
             };
         };
     };
+    headMetrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The metrics would be served. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     getOpenApi: {
         parameters: {
             query?: never;
@@ -635,6 +712,24 @@ export interface operations {
                 content: {
                     "application/x-yaml": string;
                 };
+            };
+        };
+    };
+    headOpenApi: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The document would be served. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
