@@ -28,9 +28,12 @@ export interface ServerProcess {
 }
 
 /** Spawns the CLI with `args`, collecting its output; for tests of start-up behaviour. */
-export function spawnCli(args: string[]): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+export function spawnCli(
+  args: string[],
+  cwd?: string,
+): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
   if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` first`);
-  const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [cli, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
   child.stdout?.on('data', (chunk: Buffer) => {
     text += chunk.toString();
@@ -73,9 +76,22 @@ export async function startServer(config: Record<string, unknown> = {}): Promise
     ...config,
     embedded: { path: join(directory, 'data'), ...(config.embedded as object | undefined) },
   };
+  return startServerIn(directory, stringify(full), port, full.base_uri);
+}
+
+/**
+ * Starts the CLI on the configuration file `configText`, written as config.yaml in `directory`, which is also
+ * the process's working directory (where relative paths in the file lead); `port` and `baseUri` are the file's.
+ */
+export async function startServerIn(
+  directory: string,
+  configText: string,
+  port: number,
+  baseUri: string,
+): Promise<ServerProcess> {
   const configPath = join(directory, 'config.yaml');
-  writeFileSync(configPath, stringify(full));
-  const { child, output, exited } = spawnCli(['--config', configPath]);
+  writeFileSync(configPath, configText);
+  const { child, output, exited } = spawnCli(['--config', configPath], directory);
   const origin = `http://127.0.0.1:${port}`;
   try {
     await waitUntilHealthy(origin, exited, output);
@@ -84,7 +100,7 @@ export async function startServer(config: Record<string, unknown> = {}): Promise
     throw error;
   }
   return {
-    baseUrl: `${origin}${full.base_uri}`,
+    baseUrl: `${origin}${baseUri}`,
     origin,
     port,
     child,

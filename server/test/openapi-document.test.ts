@@ -55,7 +55,9 @@ describe('openapi_spec: the document served at /openapi', () => {
     const previous = process.cwd();
     process.chdir(directory);
     try {
-      expect(configFrom({ base_uri: 'echoseen/v1', openapi_spec: 'openapi.yaml' }).openapi_document).toBe('base: /echoseen/v1/\n');
+      expect(configFrom({ base_uri: 'echoseen/v1', openapi_spec: 'openapi.yaml' }).openapi_document).toBe(
+        'base: /echoseen/v1/\n',
+      );
     } finally {
       process.chdir(previous);
     }

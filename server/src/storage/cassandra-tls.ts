@@ -1,7 +1,7 @@
 import { lookup, resolve4, resolve6 } from 'node:dns/promises';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { checkServerIdentity, type ConnectionOptions, type PeerCertificate } from 'node:tls';
+import { type ConnectionOptions, checkServerIdentity, type PeerCertificate } from 'node:tls';
 
 /** Client TLS to Cassandra: the CA that signed the nodes' certificates, and an optional client certificate. */
 export interface CassandraTlsOptions {
