@@ -46,9 +46,12 @@ function ipOf(hostAddress: string): string {
  * centre the coordinator is in". We route to the data centre of the first contact point that answers instead
  * (as the DataStax drivers did): with one data centre this is the same, with several it keeps work local.
  */
-async function contactPointDataCentre(options: CassandraConnectionOptions, base: ClientOptions): Promise<string> {
+async function contactPointDataCentre(
+  options: CassandraConnectionOptions,
+  sslOptions: ClientOptions['sslOptions'],
+): Promise<string> {
   const probe = new Client({
-    ...base,
+    ...baseClientOptions(options, sslOptions),
     policies: { loadBalancing: new policies.loadBalancing.RoundRobinPolicy() },
     pooling: { warmup: false },
   });
@@ -72,8 +75,8 @@ async function contactPointDataCentre(options: CassandraConnectionOptions, base:
 /** One attempt to open a connected client: DC-aware and token-aware, TLS verified, prompt reconnection. */
 export async function connectCassandra(options: CassandraConnectionOptions): Promise<Client> {
   const sslOptions = options.tls === undefined ? undefined : await driverTlsOptions(options.tls, options.hosts);
+  const localDataCenter = options.localDc ?? (await contactPointDataCentre(options, sslOptions));
   const base = baseClientOptions(options, sslOptions);
-  const localDataCenter = options.localDc ?? (await contactPointDataCentre(options, base));
   const client = new Client({
     ...base,
     localDataCenter,
