@@ -37,6 +37,16 @@ describe("Wikimedia's sessionstore configuration, as the chart renders it, on th
     expect(text).toContain('\n  "/sessions/v1/{key}":\n');
     expect(text).not.toContain('{{');
     expect(await replayXAmples(server.origin)).toBe(2);
+
+    // The file sets no workers: the start-up log says how many processes serve, and from which limits.
+    const chosen = server
+      .output()
+      .split('\n')
+      .filter((line) => line.includes('"serving processes chosen"'))
+      .map((line) => JSON.parse(line));
+    expect(chosen).toEqual([
+      expect.objectContaining({ level: 'INFO', workers: expect.any(Number), reason: expect.stringMatching(/ cores/) }),
+    ]);
   });
 
   it('without openapi.yaml in its working directory it exits 2, naming openapi_spec and the path it looked at', async () => {
