@@ -12,9 +12,9 @@ const end = '<!-- end of the configuration table -->';
 
 const { configSchema } = await import(new URL('../server/dist/config.js', import.meta.url).href);
 
-/** A default as an operator writes it in YAML; keys without one say so. */
-function formatDefault(value) {
-  if (value === undefined) return 'none';
+/** A default as an operator writes it in YAML; a key whose default is derived says so in its meaning. */
+function formatDefault(value, description) {
+  if (value === undefined) return /default/i.test(description) ? '(see meaning)' : 'none';
   if (Array.isArray(value)) return `\`[${value.join(', ')}]\``;
   return `\`${value}\``;
 }
@@ -25,7 +25,7 @@ function rows(shape, prefix) {
     const key = `${prefix}${name}`;
     if (rule.shape !== undefined) return rows(rule.shape, `${key}.`);
     const meaning = rule.description.replaceAll('|', '\\|');
-    return [`| \`${key}\` | ${formatDefault(rule.default)} | ${meaning} |`];
+    return [`| \`${key}\` | ${formatDefault(rule.default, rule.description)} | ${meaning} |`];
   });
 }
 

@@ -20,10 +20,10 @@ export interface ServerProcess extends StartedProcess {
   readonly directory: string;
 }
 
-/** Spawns the CLI with `args`, collecting its output; for tests of start-up behaviour and of its commands. */
-export function spawnCli(args: readonly string[]): StartedProcess {
+/** Spawns the CLI with `args` in `cwd`, collecting its output; for tests of start-up behaviour and of its commands. */
+export function spawnCli(args: readonly string[], cwd?: string): StartedProcess {
   if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` first`);
-  return startProcess(process.execPath, [cli, ...args]);
+  return startProcess(process.execPath, [cli, ...args], cwd === undefined ? {} : { cwd });
 }
 
 /**
@@ -55,16 +55,29 @@ export async function startServer(config: Record<string, unknown> = {}): Promise
     ...config,
     embedded: { path: join(directory, 'data'), ...(config.embedded as object | undefined) },
   };
+  return startServerIn(directory, stringify(full), port, full.base_uri);
+}
+
+/**
+ * Starts the CLI on the configuration file `configText`, written as config.yaml in `directory`, which is also
+ * the process's working directory (where relative paths in the file lead); `port` and `baseUri` are the file's.
+ */
+export async function startServerIn(
+  directory: string,
+  configText: string,
+  port: number,
+  baseUri: string,
+): Promise<ServerProcess> {
   const configPath = join(directory, 'config.yaml');
-  writeFileSync(configPath, stringify(full));
-  const started = spawnCli(['--config', configPath]);
+  writeFileSync(configPath, configText);
+  const started = spawnCli(['--config', configPath], directory);
   const origin = `http://127.0.0.1:${port}`;
   await waitUntilReady(
     started,
     'kask-ts',
     async () => (await answers200(`${origin}/healthz`)) && everyProcessServing(started.output()),
   );
-  return { ...started, baseUrl: `${origin}${full.base_uri}`, origin, port, directory };
+  return { ...started, baseUrl: `${origin}${baseUri}`, origin, port, directory };
 }
 
 /** Removes a server's directory once it has stopped. */

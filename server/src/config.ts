@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { parse } from 'yaml';
+import { defaultWorkers } from './default-workers.js';
 import { defaultLimits } from './generated/contract.js';
+import { openApiDocument } from './openapi-document.js';
 import { backendMaxKeyBytes, backendMaxTtlSeconds } from './storage/limits.js';
 
 // The one description of the configuration: every key, its default and its validation. The keys and
@@ -70,12 +71,24 @@ function integer(description: string, defaultValue: number, min: number, max = N
   };
 }
 
-function optionalInteger(description: string, min: number, max?: number): Rule<number | undefined> {
+function optionalInteger(description: string, min: number, max = Number.MAX_SAFE_INTEGER): Rule<number | undefined> {
   const rule = integer(description, 0, min, max);
   return {
     description,
     default: undefined,
     parse: (value, key) => (value === undefined || value === null ? undefined : rule.parse(value, key)),
+  };
+}
+
+function boolean(description: string, defaultValue: boolean): Rule<boolean> {
+  return {
+    description,
+    default: defaultValue,
+    parse(value, key) {
+      if (value === undefined || value === null) return defaultValue;
+      if (typeof value !== 'boolean') fail(key, `must be true or false (got ${JSON.stringify(value)})`);
+      return value;
+    },
   };
 }
 
@@ -141,7 +154,7 @@ function baseUri(value: string, key: string): void {
 }
 
 const schema = section('kask-ts configuration', {
-  service_name: string('Name in logs (appname) and metrics', 'kask'),
+  service_name: string('`appname` in logs', 'kask'),
   base_uri: string('Path prefix of the session route; a leading and trailing / are added', '/v1/', baseUri),
   listen_address: string('Address to listen on', 'localhost'),
   listen_port: integer('Port to listen on', 8080, 1, 65535),
@@ -151,13 +164,19 @@ const schema = section('kask-ts configuration', {
     0,
     backendMaxTtlSeconds,
   ),
-  log_level: oneOf('Lowest level logged', ['debug', 'info', 'warning', 'error', 'fatal'], 'info'),
-  openapi_spec: optionalString('Path of an OpenAPI document to serve at /openapi instead of the built-in one'),
+  log_level: oneOf(
+    'Lowest level logged: debug, info, warning, error or fatal',
+    ['debug', 'info', 'warning', 'error', 'fatal'],
+    'info',
+  ),
+  openapi_spec: optionalString(
+    "OpenAPI document to serve at /openapi instead of the built-in one, rendered as Kask renders its own openapi.yaml (a Go template over Kask's configuration, such as {{ .BaseURI }}); a relative path is taken from the working directory, as Kask does",
+  ),
   tls: section(
     'HTTPS for the service',
     {
-      cert: optionalString('PEM certificate chain file'),
-      key: optionalString('PEM private key file'),
+      cert: optionalString('PEM certificate chain file; with tls.key, turns on HTTPS'),
+      key: optionalString('PEM private key file; both or neither'),
     },
     bothOrNeither('cert', 'key'),
   ),
@@ -167,7 +186,10 @@ const schema = section('kask-ts configuration', {
     'embedded',
   ),
   embedded: section('The embedded LMDB store', {
-    path: string('Directory of the LMDB files', './data'),
+    path: string(
+      "Directory of the LMDB files; each write is flushed to disk (fdatasync) before its 201. Keys are stored as their UTF-8 bytes: a file written by an earlier build (lmdb-js's default key encoding) still serves its keys, except those that began with a control character or held one of U+0000-U+0004, which are no longer found and are purged when they expire",
+      './data',
+    ),
     purge_interval_ms: integer('Milliseconds between background purges of expired values', 60000, 100),
   }),
   cassandra: section('The Cassandra store', {
@@ -175,8 +197,10 @@ const schema = section('kask-ts configuration', {
     port: integer('CQL native port', 9042, 1, 65535),
     keyspace: string('Keyspace', 'kask'),
     table: string('Table', 'values'),
-    local_dc: optionalString('Local data centre: routes queries there and makes LOCAL_QUORUM local'),
-    query_timeout_ms: integer('Milliseconds before a query fails', 12000, 1),
+    local_dc: optionalString(
+      'Local data centre: routes queries there and makes LOCAL_QUORUM local; default: the data centre of the first contact point that answers',
+    ),
+    query_timeout_ms: integer("Milliseconds before a query fails (503); keep it below the clients' own timeout", 12000, 1),
     connect_timeout_ms: integer('Milliseconds before a connection attempt fails', 5000, 1),
     authentication: section(
       'Password authentication',
@@ -187,11 +211,15 @@ const schema = section('kask-ts configuration', {
       bothOrNeither('username', 'password'),
     ),
     tls: section(
-      'TLS to Cassandra; certificates are always verified',
+      'TLS to Cassandra; the certificate chain is always verified',
       {
         ca: optionalString('PEM CA certificate file'),
         cert: optionalString('PEM client certificate file'),
         key: optionalString('PEM client key file'),
+        enable_host_verification: boolean(
+          "Kask's key (v1.0.13): a node's certificate must also name the node, by the cassandra.hosts name that resolves to its address or by that address; false checks the chain only",
+          true,
+        ),
       },
       (value, key) => {
         bothOrNeither<typeof value>('cert', 'key')(value, key);
@@ -199,7 +227,11 @@ const schema = section('kask-ts configuration', {
       },
     ),
   }),
-  workers: integer('Processes serving the port; 1 serves from this process alone', availableParallelism(), 1, 256),
+  workers: optionalInteger(
+    "Processes serving the port (node:cluster); 1 serves from this process alone. Default: the cores, within the cgroup's CPU and memory limits; the start-up log says how many and why. The primary replaces a worker that dies, purges expired values once for all, sums /metrics over every worker, and drains them all on SIGTERM",
+    1,
+    256,
+  ),
   max_key_bytes: integer(
     'Longest key accepted, in UTF-8 bytes; at most what the backend stores (1978 embedded, 65535 on Cassandra)',
     defaultLimits.maxKeyBytes,
@@ -207,13 +239,20 @@ const schema = section('kask-ts configuration', {
     backendMaxKeyBytes.cassandra,
   ),
   max_value_bytes: integer('Largest value accepted, in bytes', defaultLimits.maxValueBytes, 1),
-  request_timeout_ms: integer('Milliseconds a client has to send a whole request', 30000, 1),
-  headers_timeout_ms: integer('Milliseconds a client has to send the request headers', 10000, 1),
+  request_timeout_ms: integer(
+    'Milliseconds a client has to send a whole request (checked every half second: then 408 and the connection closes)',
+    30000,
+    1,
+  ),
+  headers_timeout_ms: integer('Milliseconds a client has to send the request headers (likewise)', 10000, 1),
   keep_alive_timeout_ms: integer('Milliseconds an idle keep-alive connection stays open', 5000, 1),
 });
 
 /** The validated, frozen configuration. */
 export type Config = ReturnType<typeof configFrom>;
+
+/** A configuration file's keys as validated, before the values derived from them. */
+export type ParsedFile = Parsed<typeof schema.shape>;
 
 /** Every key with its description and default, for documentation. */
 export const configSchema = schema;
@@ -234,7 +273,25 @@ export function configFrom(file: unknown) {
   if (parsed.max_key_bytes > backendMaxKeyBytes[storage]) {
     fail('max_key_bytes', `must be at most ${backendMaxKeyBytes[storage]} on the ${storage} store (got ${parsed.max_key_bytes})`);
   }
-  return Object.freeze({ ...parsed, max_ttl: parsed.max_ttl ?? parsed.default_ttl, base_uri: base, storage });
+  let document: string;
+  try {
+    document = openApiDocument(parsed, base);
+  } catch (error) {
+    fail('openapi_spec', (error as Error).message);
+  }
+  const workers =
+    parsed.workers === undefined ? defaultWorkers() : { count: parsed.workers, reason: 'workers is set in the configuration' };
+  return Object.freeze({
+    ...parsed,
+    max_ttl: parsed.max_ttl ?? parsed.default_ttl,
+    base_uri: base,
+    workers: workers.count,
+    /** Why `workers` is what it is, for the start-up log. */
+    workers_reason: workers.reason,
+    /** The document served at /openapi (see openapi-document.ts). */
+    openapi_document: document,
+    storage,
+  });
 }
 
 /** Reads and validates a YAML configuration file, or the development configuration when `path` is undefined. */

@@ -17,6 +17,7 @@ const shutdownDeadlineMs = 15000;
  */
 export async function runService(config: Config): Promise<void> {
   const logger = pino(loggerOptions(config));
+  if (cluster.isPrimary) logger.info({ workers: config.workers, reason: config.workers_reason }, 'serving processes chosen');
   if (config.workers === 1) {
     await runServer(config, logger, { maintain: true, clustered: false });
   } else if (cluster.isPrimary) {

@@ -1,11 +1,15 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, configFrom, loadConfig } from '../src/config.js';
+import { defaultWorkers } from '../src/default-workers.js';
 import { defaultLimits } from '../src/generated/contract.js';
 
-// Every key of Kask's configuration file, as the reference lists them.
+const kaskOpenApi = fileURLToPath(new URL('fixtures/kask-openapi.yaml', import.meta.url));
+
+// Every key of Kask's configuration file, as the reference lists them (and enable_host_verification, v1.0.13).
 const kaskFile = `
 service_name: sessionstore
 base_uri: /sessions/v1/
@@ -13,7 +17,7 @@ listen_address: 0.0.0.0
 listen_port: 8081
 default_ttl: 86400
 log_level: warning
-openapi_spec: /etc/kask/openapi.yaml
+openapi_spec: ${kaskOpenApi}
 tls:
   cert: /etc/kask/cert.pem
   key: /etc/kask/key.pem
@@ -32,6 +36,7 @@ cassandra:
     ca: /etc/kask/ca.pem
     cert: /etc/kask/client.pem
     key: /etc/kask/client-key.pem
+    enable_host_verification: false
 `;
 
 function fileWith(text: string): string {
@@ -56,9 +61,16 @@ describe('configuration', () => {
         keyspace: 'sessions',
         local_dc: 'eqiad',
         authentication: { username: 'kask', password: 'secret' },
-        tls: { ca: '/etc/kask/ca.pem' },
+        tls: { ca: '/etc/kask/ca.pem', enable_host_verification: false },
       },
     });
+  });
+
+  it('cassandra.tls.enable_host_verification defaults to true, as in Kask, and takes only a boolean', () => {
+    expect(configFrom({}).cassandra.tls.enable_host_verification).toBe(true);
+    expect(() => configFrom({ cassandra: { tls: { enable_host_verification: 'no' } } })).toThrow(
+      'cassandra.tls.enable_host_verification: must be true or false',
+    );
   });
 
   it("a Kask file with storage: embedded added selects the embedded store and keeps Kask's keys", () => {
@@ -98,8 +110,9 @@ describe('configuration', () => {
     });
   });
 
-  it('workers defaults to the available cores and must be at least 1', () => {
-    expect(configFrom({}).workers).toBe(availableParallelism());
+  it("workers defaults to what this process's cgroup allows, says why, and must be at least 1", () => {
+    expect(configFrom({})).toMatchObject({ workers: defaultWorkers().count, workers_reason: defaultWorkers().reason });
+    expect(configFrom({ workers: 3 })).toMatchObject({ workers: 3, workers_reason: 'workers is set in the configuration' });
     expect(() => configFrom({ workers: 0 })).toThrow('workers: must be an integer from 1 to 256');
   });
 

@@ -14,6 +14,8 @@ export interface LocalNode {
   readonly name: string;
   readonly address: string;
   readonly nativePort: number;
+  /** The inter-node port: distinct for a node that shares its address with another. */
+  readonly storagePort: number;
   readonly dataCentre: string;
   readonly jmxPort: number;
   readonly cluster: string;
@@ -21,8 +23,11 @@ export interface LocalNode {
   readonly commitlogSync: 'periodic' | 'batch';
   /** PasswordAuthenticator, superuser cassandra/cassandra. */
   readonly passwordAuth: boolean;
-  /** CQL over TLS with client certificates; the certificates are in `tlsDirectory(node)`. */
-  readonly clientTls: boolean;
+  /**
+   * CQL over TLS with client certificates, the node's certificate naming `subjectAltName` (as openssl writes it,
+   * e.g. `DNS:localhost`); the certificates are in `tlsDirectory(node)`.
+   */
+  readonly clientTls: false | { readonly subjectAltName: string };
 }
 
 /** The node `npm run cassandra:start` starts: node1 on 127.0.0.1:9042 in datacenter1. */
@@ -30,6 +35,7 @@ export const defaultNode: LocalNode = {
   name: 'node1',
   address: '127.0.0.1',
   nativePort: 9042,
+  storagePort: 7000,
   dataCentre: 'datacenter1',
   jmxPort: 7199,
   cluster: 'kask-ts',
@@ -87,10 +93,11 @@ export async function startNode(node: LocalNode): Promise<StartReport> {
   if (!canRunLocalNode())
     throw new Error('OpenJDK 17 is missing: apt-get install -y openjdk-17-jre-headless (or set KASK_CASSANDRA_JAVA)');
   const args = ['--name', node.name, '--address', node.address, '--native-port', String(node.nativePort)];
+  args.push('--storage-port', String(node.storagePort));
   args.push('--dc', node.dataCentre, '--jmx-port', String(node.jmxPort), '--cluster', node.cluster);
   args.push('--commitlog-sync', node.commitlogSync);
   if (node.passwordAuth) args.push('--password-auth');
-  if (node.clientTls) args.push('--client-tls');
+  if (node.clientTls) args.push('--client-tls', '--tls-names', node.clientTls.subjectAltName);
   // The first run also downloads Cassandra's jars from Maven Central.
   const output = await script('start.sh', args, 9 * 60_000);
   // start.sh serialises concurrent callers with a lock: exactly one of them starts the node, the others say so.

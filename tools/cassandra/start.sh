@@ -19,6 +19,7 @@
 #   --password-auth      PasswordAuthenticator (superuser cassandra/cassandra)
 #   --client-tls         CQL over TLS only, client certificates required; tls.sh makes the CA and certificates
 #                        in <state>/NAME/tls/ (ca.pem, client.pem, client.key)
+#   --tls-names NAMES    the node certificate's subjectAltName, e.g. DNS:localhost         (IP:<address>)
 #
 # Running it again for a node that is up only waits for it to answer. Stop with stop.sh NAME.
 # Environment: KASK_CASSANDRA_STATE (default <repo>/.cassandra), KASK_CASSANDRA_HOME (see install.sh),
@@ -30,7 +31,7 @@ repo="$(cd "$here/../.." && pwd)"
 
 name=node1 address=127.0.0.1 dc=datacenter1 rack=rack1 seeds=''
 native_port=9042 storage_port=7000 jmx_port=7199 token=0 cluster=kask-ts heap=768M timeout=240 commitlog_sync=periodic
-authenticator=AllowAllAuthenticator authorizer=AllowAllAuthorizer credentials=() client_tls=false
+authenticator=AllowAllAuthenticator authorizer=AllowAllAuthorizer credentials=() client_tls=false tls_names=''
 
 while (($#)); do
   case "$1" in
@@ -52,6 +53,7 @@ while (($#)); do
       credentials=(--username cassandra --password cassandra)
       shift ;;
     --client-tls) client_tls=true; shift ;;
+    --tls-names) tls_names="$2"; shift 2 ;;
     -h | --help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "start.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -116,7 +118,7 @@ else
 fi
 client_encryption_yaml='client_encryption_options: {enabled: false}'
 if [[ "$client_tls" == true ]]; then
-  "$here/tls.sh" "$node_dir/tls" "$address"
+  "$here/tls.sh" "$node_dir/tls" "$address" "${tls_names:-IP:$address}"
   client_encryption_yaml="client_encryption_options:
   enabled: true
   optional: false

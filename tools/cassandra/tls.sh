@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Makes throwaway certificates for a test node's client TLS (start.sh --client-tls calls it): a CA, the node's
-# certificate for its IP address, a client certificate, and the PKCS12 key and trust stores Cassandra reads.
-#   tls.sh DIR ADDRESS   writes DIR/{ca.pem,client.pem,client.key,keystore.p12,truststore.p12} (store password: cassandra)
+# certificate, a client certificate, and the PKCS12 key and trust stores Cassandra reads.
+#   tls.sh DIR ADDRESS [NAMES]   writes DIR/{ca.pem,client.pem,client.key,keystore.p12,truststore.p12} (store password:
+#                                cassandra); NAMES is the node certificate's subjectAltName (default IP:ADDRESS)
 set -euo pipefail
 
-dir="$1" address="$2"
+dir="$1" address="$2" names="${3:-IP:$2}"
 keytool="$(dirname "${KASK_CASSANDRA_JAVA:-/usr/lib/jvm/java-17-openjdk-amd64/bin/java}")/keytool"
 [[ -f "$dir/keystore.p12" ]] && exit 0
 mkdir -p "$dir"
@@ -17,7 +18,7 @@ sign() { # name subject extensions
     -extfile <(printf '%s\n' "$3") 2>/dev/null
   rm -f "$1.csr"
 }
-sign node "/CN=$address" "subjectAltName=IP:$address"$'\n'"extendedKeyUsage=serverAuth"
+sign node "/CN=$address" "subjectAltName=$names"$'\n'"extendedKeyUsage=serverAuth"
 sign client '/CN=kask-ts' 'extendedKeyUsage=clientAuth'
 openssl pkcs12 -export -in node.pem -inkey node.key -certfile ca.pem -name node -out keystore.p12 -passout pass:cassandra
 # keytool, not openssl: Java trusts only certificates that keytool marks as trusted in a PKCS12 store.

@@ -78,7 +78,11 @@ export interface paths {
         post?: never;
         delete?: never;
         options?: never;
-        head?: never;
+        /**
+         * Liveness, without the content
+         * @description Answers as GET would, with its status and headers and no content (RFC 9110 section 9.3.2); load balancers probe with HEAD.
+         */
+        head: operations["headHealth"];
         patch?: never;
         trace?: never;
     };
@@ -98,7 +102,11 @@ export interface paths {
         post?: never;
         delete?: never;
         options?: never;
-        head?: never;
+        /**
+         * Readiness, without the content
+         * @description Answers as GET would, with its status and headers and no content (RFC 9110 section 9.3.2); load balancers probe with HEAD.
+         */
+        head: operations["headReadiness"];
         patch?: never;
         trace?: never;
     };
@@ -118,7 +126,11 @@ export interface paths {
         post?: never;
         delete?: never;
         options?: never;
-        head?: never;
+        /**
+         * Prometheus metrics, without the content
+         * @description Answers as GET would, with its status and headers and no content (RFC 9110 section 9.3.2); load balancers probe with HEAD.
+         */
+        head: operations["headMetrics"];
         patch?: never;
         trace?: never;
     };
@@ -138,7 +150,11 @@ export interface paths {
         post?: never;
         delete?: never;
         options?: never;
-        head?: never;
+        /**
+         * This document, without the content
+         * @description Answers as GET would, with its status and headers and no content (RFC 9110 section 9.3.2); load balancers probe with HEAD.
+         */
+        head: operations["headOpenApi"];
         patch?: never;
         trace?: never;
     };
@@ -584,6 +600,24 @@ export interface operations {
             };
         };
     };
+    headHealth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The service is alive. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     getReadiness: {
         parameters: {
             query?: never;
@@ -603,6 +637,31 @@ export interface operations {
                 };
             };
             503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    headReadiness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ready to serve sessions. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not ready; no content. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     getMetrics: {
@@ -625,6 +684,24 @@ export interface operations {
             };
         };
     };
+    headMetrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The metrics would be served. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     getOpenApi: {
         parameters: {
             query?: never;
@@ -642,6 +719,24 @@ export interface operations {
                 content: {
                     "application/x-yaml": string;
                 };
+            };
+        };
+    };
+    headOpenApi: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The document would be served. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

@@ -1,10 +1,9 @@
-import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { BuildInfo } from '../build-info.js';
 import type { ServiceView } from '../cluster/service-view.js';
 import type { Config } from '../config.js';
 import { sendProblem } from '../errors.js';
-import { mediaTypes, sessionPathTemplate } from '../generated/contract.js';
+import { mediaTypes } from '../generated/contract.js';
 
 interface OperationRouteDependencies {
   readonly config: Config;
@@ -14,40 +13,46 @@ interface OperationRouteDependencies {
   readonly metricsContentType: string;
 }
 
-const builtInSpec = new URL('../../../openapi/openapi.yaml', import.meta.url);
-
-/** The OpenAPI document served at /openapi: the configured file or ours, with the session route under base_uri. */
-function servedSpec(config: Config): string {
-  const text = readFileSync(config.openapi_spec ?? builtInSpec, 'utf8');
-  return text.replace(`\n  ${sessionPathTemplate}:`, `\n  ${config.base_uri}{key}:`);
-}
+// RFC 9110 section 9.3.2: HEAD answers as GET would, without the content; load balancers probe with HEAD.
+// Node's HTTP server sends the headers of a HEAD response and drops its body.
+const getAndHead = ['GET', 'HEAD'];
 
 /** /healthz, /readyz, /metrics and /openapi. */
 export function registerOperationRoutes(
   app: FastifyInstance,
   { config, backend, build, service, metricsContentType }: OperationRouteDependencies,
 ): void {
-  const spec = servedSpec(config);
-
   // Kask answers /healthz whatever the method; monitoring may rely on it.
   app.all('/healthz', async function getHealth(_request, reply) {
     const available = await service.storageAvailable();
     return reply.code(200).send({ ...build, storage: { backend, available } });
   });
 
-  app.get('/readyz', async function getReadiness(request, reply) {
-    if (!(await service.storageAvailable())) return sendProblem(reply, 'service_unavailable', request.url);
-    return reply.code(200).send({ status: 'ready' });
+  app.route({
+    method: getAndHead,
+    url: '/readyz',
+    handler: async function getReadiness(request, reply) {
+      if (!(await service.storageAvailable())) return sendProblem(reply, 'service_unavailable', request.url);
+      return reply.code(200).send({ status: 'ready' });
+    },
   });
 
-  app.get('/metrics', async function getMetrics(_request, reply) {
-    return reply
-      .code(200)
-      .type(metricsContentType)
-      .send(await service.metricsText());
+  app.route({
+    method: getAndHead,
+    url: '/metrics',
+    handler: async function getMetrics(_request, reply) {
+      return reply
+        .code(200)
+        .type(metricsContentType)
+        .send(await service.metricsText());
+    },
   });
 
-  app.get('/openapi', async function getOpenApi(_request, reply) {
-    return reply.code(200).type(mediaTypes.openapi).send(spec);
+  app.route({
+    method: getAndHead,
+    url: '/openapi',
+    handler: async function getOpenApi(_request, reply) {
+      return reply.code(200).type(mediaTypes.openapi).send(config.openapi_document);
+    },
   });
 }

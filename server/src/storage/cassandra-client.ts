@@ -1,6 +1,8 @@
 import { lookup } from 'node:dns/promises';
-import { readFileSync } from 'node:fs';
 import { auth, Client, type ClientOptions, policies } from 'cassandra-driver';
+import { type CassandraTlsOptions, driverTlsOptions } from './cassandra-tls.js';
+
+export type { CassandraTlsOptions } from './cassandra-tls.js';
 
 /** How to reach a Cassandra cluster: Kask's `cassandra.*` connection keys, in milliseconds and file paths. */
 export interface CassandraConnectionOptions {
@@ -15,36 +17,19 @@ export interface CassandraConnectionOptions {
   readonly tls?: CassandraTlsOptions;
 }
 
-/** Client TLS to Cassandra: the CA that signed the nodes' certificates, and an optional client certificate. */
-export interface CassandraTlsOptions {
-  readonly caPath: string;
-  readonly certPath?: string;
-  readonly keyPath?: string;
-}
-
 // The driver's default reconnection schedule grows to 10 minutes: a node that returns would then stay
 // unused for minutes. Capping it at a few seconds keeps recovery after an outage prompt.
 const reconnectBaseDelayMs = 500;
 const reconnectMaxDelayMs = 5000;
 
-function tlsOptionsOf(tls: CassandraTlsOptions): NonNullable<ClientOptions['sslOptions']> {
-  return {
-    ca: [readFileSync(tls.caPath)],
-    cert: tls.certPath === undefined ? undefined : readFileSync(tls.certPath),
-    key: tls.keyPath === undefined ? undefined : readFileSync(tls.keyPath),
-    // NOTE: cassandra-driver 4.x defaults rejectUnauthorized to false; certificates must always be verified.
-    rejectUnauthorized: true,
-  };
-}
-
-function baseClientOptions(options: CassandraConnectionOptions): ClientOptions {
+function baseClientOptions(options: CassandraConnectionOptions, sslOptions: ClientOptions['sslOptions']): ClientOptions {
   return {
     contactPoints: [...options.hosts],
     protocolOptions: { port: options.port },
     socketOptions: { connectTimeout: options.connectTimeoutMs, readTimeout: options.queryTimeoutMs },
     authProvider:
       options.username === undefined ? undefined : new auth.PlainTextAuthProvider(options.username, options.password ?? ''),
-    sslOptions: options.tls === undefined ? undefined : tlsOptionsOf(options.tls),
+    sslOptions,
     policies: {
       reconnection: new policies.reconnection.ExponentialReconnectionPolicy(reconnectBaseDelayMs, reconnectMaxDelayMs, false),
     },
@@ -61,9 +46,12 @@ function ipOf(hostAddress: string): string {
  * centre the coordinator is in". We route to the data centre of the first contact point that answers instead
  * (as the DataStax drivers did): with one data centre this is the same, with several it keeps work local.
  */
-async function contactPointDataCentre(options: CassandraConnectionOptions): Promise<string> {
+async function contactPointDataCentre(
+  options: CassandraConnectionOptions,
+  sslOptions: ClientOptions['sslOptions'],
+): Promise<string> {
   const probe = new Client({
-    ...baseClientOptions(options),
+    ...baseClientOptions(options, sslOptions),
     policies: { loadBalancing: new policies.loadBalancing.RoundRobinPolicy() },
     pooling: { warmup: false },
   });
@@ -86,8 +74,9 @@ async function contactPointDataCentre(options: CassandraConnectionOptions): Prom
 
 /** One attempt to open a connected client: DC-aware and token-aware, TLS verified, prompt reconnection. */
 export async function connectCassandra(options: CassandraConnectionOptions): Promise<Client> {
-  const localDataCenter = options.localDc ?? (await contactPointDataCentre(options));
-  const base = baseClientOptions(options);
+  const sslOptions = options.tls === undefined ? undefined : await driverTlsOptions(options.tls, options.hosts);
+  const localDataCenter = options.localDc ?? (await contactPointDataCentre(options, sslOptions));
+  const base = baseClientOptions(options, sslOptions);
   const client = new Client({
     ...base,
     localDataCenter,

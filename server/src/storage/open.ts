@@ -39,6 +39,11 @@ export function cassandraOptionsFrom({ cassandra }: Config): CassandraOptions {
     tls:
       cassandra.tls.ca === undefined
         ? undefined
-        : { caPath: cassandra.tls.ca, certPath: cassandra.tls.cert, keyPath: cassandra.tls.key },
+        : {
+            caPath: cassandra.tls.ca,
+            certPath: cassandra.tls.cert,
+            keyPath: cassandra.tls.key,
+            verifyHostName: cassandra.tls.enable_host_verification,
+          },
   };
 }

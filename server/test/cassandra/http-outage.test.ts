@@ -11,6 +11,7 @@ const node: LocalNode = {
   name: 'http-outage-test',
   address: '127.0.0.7',
   nativePort: 9042,
+  storagePort: 7000,
   dataCentre: 'datacenter1',
   jmxPort: 7799,
   cluster: 'kask-ts-http-outage-test',

@@ -15,6 +15,7 @@ const outageNode: LocalNode = {
   name: 'outage-test',
   address: '127.0.0.3',
   nativePort: 9042,
+  storagePort: 7000,
   dataCentre: 'datacenter1',
   jmxPort: 7299,
   cluster: 'kask-ts-outage-test',

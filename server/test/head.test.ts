@@ -1,0 +1,69 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type App, buildApp } from '../src/app.js';
+import { configFrom } from '../src/config.js';
+import { openEmbeddedStorage } from '../src/storage/lmdb.js';
+
+const build = { version: '1.2.3', build_date: '2026-01-01T00:00:00Z', build_host: 'test', node_version: process.version };
+
+interface Answer {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly body: Buffer;
+}
+
+describe('HEAD on the operational routes (RFC 9110 section 9.3.2), over real HTTP', () => {
+  let directory: string;
+  let app: App;
+  let port: number;
+
+  beforeAll(async () => {
+    directory = mkdtempSync(join(tmpdir(), 'kask-head-'));
+    const config = configFrom({ base_uri: '/sessions/v1/', embedded: { path: directory } });
+    const storage = openEmbeddedStorage({ path: directory, purgeIntervalMs: undefined });
+    app = buildApp({ config, storage, build, logger: pino({ level: 'silent' }), clustered: false });
+    app.fastify.addHook('onClose', () => storage.close());
+    await app.fastify.listen({ host: '127.0.0.1', port: 0 });
+    port = (app.fastify.server.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    await app.fastify.close();
+    rmSync(directory, { recursive: true, force: true });
+  });
+
+  function send(method: string, path: string): Promise<Answer> {
+    return new Promise((resolve, reject) => {
+      const outgoing = request({ host: '127.0.0.1', port, method, path }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () =>
+          resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks) }),
+        );
+      });
+      outgoing.on('error', reject);
+      outgoing.end();
+    });
+  }
+
+  it.each(['/healthz', '/readyz', '/metrics', '/openapi'])('HEAD %s answers as GET, with no body', async (path) => {
+    const get = await send('GET', path);
+    const head = await send('HEAD', path);
+    expect(get.status).toBe(200);
+    expect(get.body.length).toBeGreaterThan(0);
+    expect(head.status).toBe(get.status);
+    expect(head.headers['content-type']).toBe(get.headers['content-type']);
+    expect(head.body.length).toBe(0);
+  });
+
+  it('HEAD on the session route keeps answering 405 with Allow', async () => {
+    const head = await send('HEAD', '/sessions/v1/some-key');
+    expect(head.status).toBe(405);
+    expect(head.headers.allow).toBeDefined();
+    expect(head.body.length).toBe(0);
+  });
+});

@@ -1,0 +1,66 @@
+import { copyFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
+import { parse } from 'yaml';
+
+const kaskOpenApi = fileURLToPath(new URL('../fixtures/kask-openapi.yaml', import.meta.url));
+
+/**
+ * The sessionstore configuration as Wikimedia's chart renders it (production.md), on loopback: Kask's keys only,
+ * `base_uri` without slashes, `openapi_spec` relative, Cassandra over TLS without host verification.
+ */
+export function chartConfig(port: number, cassandra: string): string {
+  return `service_name: sessionstore
+base_uri: sessions/v1
+listen_address: 127.0.0.1
+listen_port: ${port}
+default_ttl: 86400
+log_level: info
+openapi_spec: openapi.yaml
+cassandra:
+${cassandra}`;
+}
+
+/** A working directory holding Kask's openapi.yaml, as Kask's image has it next to the binary. */
+export function kaskWorkingDirectory(): string {
+  const directory = mkdtempSync(join(tmpdir(), 'kask-dropin-'));
+  copyFileSync(kaskOpenApi, join(directory, 'openapi.yaml'));
+  return directory;
+}
+
+interface XAmple {
+  readonly request: {
+    readonly params: Record<string, string>;
+    readonly headers?: Record<string, string>;
+    readonly body?: string;
+  };
+  readonly response: { readonly status: number; readonly headers?: Record<string, string>; readonly body?: string };
+}
+
+/**
+ * Does what Wikimedia's service-checker does with `/openapi`: every x-ample, POST before GET as the document
+ * lists them, with its parameters put into the path, answered with the status, headers and body it expects.
+ */
+export async function replayXAmples(origin: string): Promise<number> {
+  const document = parse(await (await fetch(`${origin}/openapi`)).text());
+  let replayed = 0;
+  for (const [template, item] of Object.entries<Record<string, { 'x-amples'?: XAmple[] }>>(document.paths)) {
+    for (const method of ['post', 'get'] as const) {
+      for (const { request, response } of item[method]?.['x-amples'] ?? []) {
+        const path = template.replace(/\{(\w+)\}/g, (_match, name: string) => encodeURIComponent(request.params[name] ?? ''));
+        const answer = await fetch(`${origin}${path}`, {
+          method: method.toUpperCase(),
+          headers: request.headers,
+          body: request.body,
+        });
+        expect(answer.status).toBe(response.status);
+        for (const [name, value] of Object.entries(response.headers ?? {})) expect(answer.headers.get(name)).toBe(value);
+        if (response.body !== undefined) expect(await answer.text()).toBe(response.body);
+        replayed++;
+      }
+    }
+  }
+  return replayed;
+}
