@@ -1,19 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { IncomingMessage, Server, ServerOptions, ServerResponse } from 'node:http';
+import type { Server, ServerOptions } from 'node:http';
 import type { ServerOptions as HttpsServerOptions } from 'node:https';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { BuildInfo } from './build-info.js';
 import { clusterServiceView, localServiceView } from './cluster/service-view.js';
 import type { Config } from './config.js';
-import { problemBody, problemHeaders, sendProblem } from './errors.js';
-import { describeError } from './logging.js';
+import { errorHandler } from './error-handler.js';
+import { sendProblem } from './errors.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { answerClientError, rejectOversizedBeforeContinue } from './raw-responses.js';
 import { registerOperationRoutes } from './routes/operations.js';
 import { decodedPath, originForm } from './routes/paths.js';
 import { registerSessionRoutes } from './routes/sessions.js';
 import { instrumentStorage } from './storage/instrumented.js';
-import { type Storage, StorageError } from './storage/storage.js';
+import type { Storage } from './storage/storage.js';
 
 /** What the app is built from; it opens nothing itself. */
 export interface AppDependencies {
@@ -53,10 +54,6 @@ function serverOptions(config: Config): { https: HttpsServerOptions } | { http: 
   return { https: { ...http, cert: readFileSync(cert), key: readFileSync(key) } };
 }
 
-function payloadTooLargeDetail(config: Config): string {
-  return `The value is larger than ${config.max_value_bytes} bytes`;
-}
-
 /** Builds the HTTP service over `storage`; listening and shutdown are the caller's. */
 export function buildApp({ config, storage, build, logger, clustered }: AppDependencies): App {
   const metrics = createMetrics(build);
@@ -75,13 +72,7 @@ export function buildApp({ config, storage, build, logger, clustered }: AppDepen
     requestTimeout: config.request_timeout_ms,
     rewriteUrl: (request) => originForm(request.url ?? '/'),
     keepAliveTimeout: config.keep_alive_timeout_ms,
-    clientErrorHandler(error, socket) {
-      // Requests Node cannot parse never reach a route; they still get a problem, not fastify's JSON.
-      const code = (error as { code?: string }).code;
-      if (code === 'ECONNRESET' || socket.destroyed) return;
-      if (socket.writable) socket.write(clientErrorResponse(code));
-      socket.destroy();
-    },
+    clientErrorHandler: answerClientError,
     frameworkErrors(error, request, reply) {
       // A URL the router cannot decode; its message quotes the URL, so it is neither logged nor sent.
       reply.log.debug({ error_class: error.name }, 'request rejected by the router');
@@ -94,31 +85,7 @@ export function buildApp({ config, storage, build, logger, clustered }: AppDepen
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
-  app.setErrorHandler((error, request, reply) => {
-    const instance = decodedPath(request.url);
-    if (error instanceof StorageError) {
-      const fields = { kind: error.kind, backend: storage.backend, ...describeError(error.cause ?? error) };
-      if (error.kind === 'unavailable') {
-        request.log.warn(fields, 'storage unavailable');
-        return sendProblem(reply, 'service_unavailable', instance);
-      }
-      request.log.error(fields, 'storage fault');
-      return sendProblem(reply, 'server_error', instance);
-    }
-    const code = (error as { code?: string }).code;
-    if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      // The rest of an oversized body is not read: the connection is closed instead.
-      reply.header('connection', 'close');
-      return sendProblem(reply, 'payload_too_large', instance, payloadTooLargeDetail(config));
-    }
-    const status = (error as { statusCode?: number }).statusCode;
-    if (status !== undefined && status >= 400 && status < 500) {
-      request.log.info({ ...describeError(error), code }, 'malformed request');
-      return sendProblem(reply, 'bad_request', instance);
-    }
-    request.log.error(describeError(error), 'unexpected error');
-    return sendProblem(reply, 'server_error', instance);
-  });
+  app.setErrorHandler(errorHandler(config, storage.backend));
 
   app.setNotFoundHandler((request, reply) => sendProblem(reply, 'not_found', decodedPath(request.url)));
 
@@ -138,38 +105,4 @@ function requestIds(): () => string {
   const prefix = randomUUID().slice(0, 8);
   let count = 0;
   return () => `${prefix}-${(++count).toString(36)}`;
-}
-
-/** The raw response to a request Node could not parse: a problem, or Node's own answer to a timeout or oversized headers. */
-function clientErrorResponse(code: string | undefined): string {
-  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n';
-  if (code === 'HPE_HEADER_OVERFLOW') return 'HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n';
-  const body = problemBody('bad_request', '', 'The request is not valid HTTP/1.1');
-  const head = Object.entries({
-    ...problemHeaders('bad_request'),
-    'content-length': Buffer.byteLength(body),
-    connection: 'close',
-  })
-    .map(([name, value]) => `${name}: ${value}\r\n`)
-    .join('');
-  return `HTTP/1.1 400 Bad Request\r\n${head}\r\n${body}`;
-}
-
-/**
- * Answers `Expect: 100-continue` requests whose declared body is over the limit with 413 before the
- * client sends it (MediaWiki's client sends Expect for bodies over 1 MiB); every other one continues.
- */
-function rejectOversizedBeforeContinue(server: Server, config: Config, metrics: Metrics): void {
-  server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => {
-    const declared = Number(request.headers['content-length']);
-    const url = originForm(request.url ?? '/');
-    if (declared > config.max_value_bytes && url.startsWith(config.base_uri)) {
-      metrics.requests.inc({ code: '413', method: request.method ?? '' });
-      response.writeHead(413, { ...problemHeaders('payload_too_large'), connection: 'close' });
-      response.end(problemBody('payload_too_large', decodedPath(url), payloadTooLargeDetail(config)));
-      return;
-    }
-    response.writeContinue();
-    server.emit('request', request, response);
-  });
 }

@@ -1,6 +1,13 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
+import type {
+  FastifyInstance,
+  FastifyReply,
+  onRequestHookHandler,
+  onResponseHookHandler,
+  preHandlerHookHandler,
+  RouteShorthandOptions,
+} from 'fastify';
 import type { Config } from '../config.js';
-import { sendProblem } from '../errors.js';
+import { type ProblemName, sendProblem } from '../errors.js';
 import { mediaTypes, sessionMethods } from '../generated/contract.js';
 import type { operations } from '../generated/openapi.js';
 import type { Metrics } from '../metrics.js';
@@ -8,6 +15,15 @@ import type { Storage } from '../storage/storage.js';
 import { effectiveTtl, etagOf, ifMatchAccepts, requestedTtl } from './conditions.js';
 import { decodedPath } from './paths.js';
 import { parseSessionKey } from './session-key.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The session key of a request on the session route, parsed once by its onRequest hook. */
+    sessionKey: string;
+    /** The TTL a write or touch gets, read once from its Cache-Control by its preHandler hook. */
+    ttlSeconds: number;
+  }
+}
 
 /** Fastify's route typing for an operation of the OpenAPI document: only its declared statuses compile. */
 interface OperationRoute<Op extends keyof operations> {
@@ -26,6 +42,8 @@ interface SessionRouteDependencies {
  */
 export function registerSessionRoutes(app: FastifyInstance, { config, storage, metrics }: SessionRouteDependencies): void {
   const url = `${config.base_uri}*`;
+  app.decorateRequest('sessionKey', '');
+  app.decorateRequest('ttlSeconds', 0);
   // Label lookups hash their labels on every call: each (code, method)'s children are looked up once.
   const requestMetrics = new Map<string, { count: { inc(): void }; duration: { observe(seconds: number): void } }>();
   const requestMetricsOf = (statusCode: number, method: string) => {
@@ -38,56 +56,60 @@ export function registerSessionRoutes(app: FastifyInstance, { config, storage, m
     }
     return children;
   };
-  const options: RouteShorthandOptions = {
-    onRequest(request, _reply, done) {
-      // NOTE: fastify parses Content-Type before any body parser runs, and answers 415 (a 400 here) to a value
-      // it cannot parse, such as `application/octet-stream, application/octet-stream` from a client that
-      // merged two headers: a logout with one would fail. Values are opaque bytes and no method reads the
-      // header, so it is removed before fastify sees it; every body is then read as raw bytes.
-      delete request.raw.headers['content-type'];
-      done();
-    },
-    onResponse(request, reply, done) {
-      const observed = requestMetricsOf(reply.statusCode, request.method);
-      observed.count.inc();
-      observed.duration.observe(reply.elapsedTime / 1000);
-      done();
-    },
+  const onResponse: onResponseHookHandler = (request, reply, done) => {
+    const observed = requestMetricsOf(reply.statusCode, request.method);
+    observed.count.inc();
+    observed.duration.observe(reply.elapsedTime / 1000);
+    done();
   };
-
-  /** The key of the request, or undefined once a problem has been answered. */
-  function keyOf(request: FastifyRequest, reply: FastifyReply): string | undefined {
+  const ignoreContentType: onRequestHookHandler = (request, _reply, done) => {
+    // NOTE: fastify parses Content-Type before any body parser runs, and answers 415 (a 400 here) to a value
+    // it cannot parse, such as `application/octet-stream, application/octet-stream` from a client that
+    // merged two headers: a logout with one would fail. Values are opaque bytes and no method reads the
+    // header, so it is removed before fastify sees it; every body is then read as raw bytes.
+    delete request.raw.headers['content-type'];
+    done();
+  };
+  // The key is parsed once, before the body is read: a request without a valid key is answered here, so no
+  // handler ever runs without one.
+  const parseKey: onRequestHookHandler = (request, reply, done) => {
     const result = parseSessionKey(request.url, config.base_uri, config.max_key_bytes);
-    if (result.ok) return result.key;
-    sendProblem(reply, result.problem, decodedPath(request.url), result.detail);
-    return undefined;
-  }
-
-  /** The TTL the request's Cache-Control asks for (or default_ttl), or undefined once a problem has been answered. */
-  function ttlOf(request: FastifyRequest, reply: FastifyReply, key: string, required: boolean): number | undefined {
+    if (!result.ok) return void sendProblem(reply, result.problem, decodedPath(request.url), result.detail);
+    request.sessionKey = result.key;
+    done();
+  };
+  /** A problem about the request's key, its `instance` the decoded path. */
+  const answer = (reply: FastifyReply, problem: ProblemName, key: string, detail?: string) =>
+    sendProblem(reply, problem, `${config.base_uri}${key}`, detail);
+  // A write needs a non-empty body and a usable Cache-Control; the TTL it gets is read once, here.
+  const checkWrite: preHandlerHookHandler = (request, reply, done) => {
+    if (!Buffer.isBuffer(request.body) || request.body.length === 0) return void answer(reply, 'bad_request', request.sessionKey);
     const requested = requestedTtl(request.headers['cache-control']);
-    if (!requested.ok) return void sendProblem(reply, 'bad_request', `${config.base_uri}${key}`, requested.detail);
-    if (required && requested.seconds === undefined) {
-      return void sendProblem(reply, 'bad_request', `${config.base_uri}${key}`, 'Cache-Control: max-age=N is required');
+    if (!requested.ok) return void answer(reply, 'bad_request', request.sessionKey, requested.detail);
+    request.ttlSeconds = effectiveTtl(config, requested.seconds);
+    done();
+  };
+  // A touch takes no body and needs Cache-Control: max-age=N.
+  const checkTouch: preHandlerHookHandler = (request, reply, done) => {
+    if (Buffer.isBuffer(request.body) && request.body.length > 0) {
+      return void answer(reply, 'bad_request', request.sessionKey, 'PATCH takes no body: only Cache-Control: max-age=N');
     }
-    return effectiveTtl(config, requested.seconds);
-  }
+    const requested = requestedTtl(request.headers['cache-control']);
+    if (!requested.ok) return void answer(reply, 'bad_request', request.sessionKey, requested.detail);
+    if (requested.seconds === undefined) {
+      return void answer(reply, 'bad_request', request.sessionKey, 'Cache-Control: max-age=N is required');
+    }
+    request.ttlSeconds = effectiveTtl(config, requested.seconds);
+    done();
+  };
+  const keyed: RouteShorthandOptions = { onRequest: [ignoreContentType, parseKey], onResponse };
+  const written: RouteShorthandOptions = { ...keyed, preHandler: checkWrite };
+  const touched: RouteShorthandOptions = { ...keyed, preHandler: checkTouch };
 
-  /** A write's key, non-empty body and TTL, or undefined once a problem has been answered. */
-  function writeOf(request: FastifyRequest, reply: FastifyReply): { key: string; value: Buffer; ttl: number } | undefined {
-    const key = keyOf(request, reply);
-    if (key === undefined) return undefined;
-    const value = request.body;
-    if (!Buffer.isBuffer(value) || value.length === 0) return void sendProblem(reply, 'bad_request', `${config.base_uri}${key}`);
-    const ttl = ttlOf(request, reply, key, false);
-    return ttl === undefined ? undefined : { key, value, ttl };
-  }
-
-  app.get<OperationRoute<'getSession'>>(url, options, async function getSession(request, reply) {
-    const key = keyOf(request, reply);
-    if (key === undefined) return reply;
+  app.get<OperationRoute<'getSession'>>(url, keyed, async function getSession(request, reply) {
+    const key = request.sessionKey;
     const stored = await storage.get(key);
-    if (stored === undefined) return sendProblem(reply, 'not_found', `${config.base_uri}${key}`);
+    if (stored === undefined) return answer(reply, 'not_found', key);
     return reply
       .headers({ 'content-type': mediaTypes.sessionValue, etag: etagOf(stored) })
       .code(200)
@@ -103,10 +125,9 @@ export function registerSessionRoutes(app: FastifyInstance, { config, storage, m
     return current !== undefined && ifMatchAccepts(ifMatch, current) ? current.value : undefined;
   }
 
-  app.post<OperationRoute<'setSession'>>(url, options, async function setSession(request, reply) {
-    const write = writeOf(request, reply);
-    if (write === undefined) return reply;
-    const { key, value, ttl } = write;
+  app.post<OperationRoute<'setSession'>>(url, written, async function setSession(request, reply) {
+    const { sessionKey: key, ttlSeconds: ttl } = request;
+    const value = request.body as Buffer;
     const ifMatch = request.headers['if-match'];
     if (ifMatch === undefined) {
       await storage.set(key, value, ttl);
@@ -114,34 +135,25 @@ export function registerSessionRoutes(app: FastifyInstance, { config, storage, m
     }
     const expected = await matchedValue(key, ifMatch);
     if (expected === undefined || !(await storage.compareAndSet(key, expected, value, ttl))) {
-      return sendProblem(reply, 'precondition_failed', `${config.base_uri}${key}`);
+      return answer(reply, 'precondition_failed', key);
     }
     return reply.code(201).send();
   });
 
-  app.put<OperationRoute<'createSession'>>(url, options, async function createSession(request, reply) {
-    const write = writeOf(request, reply);
-    if (write === undefined) return reply;
-    const { key, value, ttl } = write;
-    if (!(await storage.add(key, value, ttl))) return sendProblem(reply, 'conflict', `${config.base_uri}${key}`);
+  app.put<OperationRoute<'createSession'>>(url, written, async function createSession(request, reply) {
+    const { sessionKey: key, ttlSeconds: ttl } = request;
+    if (!(await storage.add(key, request.body as Buffer, ttl))) return answer(reply, 'conflict', key);
     return reply.code(201).send();
   });
 
-  app.patch<OperationRoute<'touchSession'>>(url, options, async function touchSession(request, reply) {
-    const key = keyOf(request, reply);
-    if (key === undefined) return reply;
-    if (Buffer.isBuffer(request.body) && request.body.length > 0) {
-      return sendProblem(reply, 'bad_request', `${config.base_uri}${key}`, 'PATCH takes no body: only Cache-Control: max-age=N');
-    }
-    const ttl = ttlOf(request, reply, key, true);
-    if (ttl === undefined) return reply;
-    if (!(await storage.touch(key, ttl))) return sendProblem(reply, 'not_found', `${config.base_uri}${key}`);
+  app.patch<OperationRoute<'touchSession'>>(url, touched, async function touchSession(request, reply) {
+    const { sessionKey: key, ttlSeconds: ttl } = request;
+    if (!(await storage.touch(key, ttl))) return answer(reply, 'not_found', key);
     return reply.code(204).send();
   });
 
-  app.delete<OperationRoute<'deleteSession'>>(url, options, async function deleteSession(request, reply) {
-    const key = keyOf(request, reply);
-    if (key === undefined) return reply;
+  app.delete<OperationRoute<'deleteSession'>>(url, keyed, async function deleteSession(request, reply) {
+    const key = request.sessionKey;
     const ifMatch = request.headers['if-match'];
     if (ifMatch === undefined) {
       await storage.delete(key);
@@ -149,7 +161,7 @@ export function registerSessionRoutes(app: FastifyInstance, { config, storage, m
     }
     const expected = await matchedValue(key, ifMatch);
     if (expected === undefined || !(await storage.compareAndDelete(key, expected))) {
-      return sendProblem(reply, 'precondition_failed', `${config.base_uri}${key}`);
+      return answer(reply, 'precondition_failed', key);
     }
     return reply.code(204).send();
   });
@@ -158,7 +170,8 @@ export function registerSessionRoutes(app: FastifyInstance, { config, storage, m
   app.route({
     method: otherMethods,
     url,
-    ...options,
+    onRequest: ignoreContentType,
+    onResponse,
     handler: async function methodNotAllowed(request, reply) {
       return sendProblem(reply, 'method_not_allowed', decodedPath(request.url));
     },

@@ -1,0 +1,52 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Config } from './config.js';
+import { payloadTooLargeDetail } from './error-handler.js';
+import { problemBody, problemHeaders } from './errors.js';
+import type { Metrics } from './metrics.js';
+import { decodedPath, originForm } from './routes/paths.js';
+
+// Answers written by Node's server before fastify sees a request: to bytes that are not HTTP, and to a body
+// declared too large before the client sends it.
+
+/** The raw response to a request Node could not parse: a problem, or Node's own answer to a timeout or oversized headers. */
+function clientErrorResponse(code: string | undefined): string {
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n';
+  if (code === 'HPE_HEADER_OVERFLOW') return 'HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n';
+  const body = problemBody('bad_request', '', 'The request is not valid HTTP/1.1');
+  const head = Object.entries({
+    ...problemHeaders('bad_request'),
+    'content-length': Buffer.byteLength(body),
+    connection: 'close',
+  })
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
+  return `HTTP/1.1 400 Bad Request\r\n${head}\r\n${body}`;
+}
+
+/** fastify's clientErrorHandler: requests Node cannot parse never reach a route; they still get a problem, not fastify's JSON. */
+export function answerClientError(error: Error, socket: Socket): void {
+  const code = (error as { code?: string }).code;
+  if (code === 'ECONNRESET' || socket.destroyed) return;
+  if (socket.writable) socket.write(clientErrorResponse(code));
+  socket.destroy();
+}
+
+/**
+ * Answers `Expect: 100-continue` requests whose declared body is over the limit with 413 before the
+ * client sends it (MediaWiki's client sends Expect for bodies over 1 MiB); every other one continues.
+ */
+export function rejectOversizedBeforeContinue(server: Server, config: Config, metrics: Metrics): void {
+  server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => {
+    const declared = Number(request.headers['content-length']);
+    const url = originForm(request.url ?? '/');
+    if (declared > config.max_value_bytes && url.startsWith(config.base_uri)) {
+      metrics.requests.inc({ code: '413', method: request.method ?? '' });
+      response.writeHead(413, { ...problemHeaders('payload_too_large'), connection: 'close' });
+      response.end(problemBody('payload_too_large', decodedPath(url), payloadTooLargeDetail(config)));
+      return;
+    }
+    response.writeContinue();
+    server.emit('request', request, response);
+  });
+}
