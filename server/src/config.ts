@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { defaultWorkers } from './default-workers.js';
+import { defaultWorkers } from './cluster/default-workers.js';
 import { defaultLimits } from './generated/contract.js';
 import { openApiDocument } from './openapi-document.js';
 import { backendMaxKeyBytes, backendMaxTtlSeconds } from './storage/limits.js';

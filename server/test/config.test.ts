@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { defaultWorkers } from '../src/cluster/default-workers.js';
 import { ConfigError, configFrom, loadConfig } from '../src/config.js';
-import { defaultWorkers } from '../src/default-workers.js';
 import { defaultLimits } from '../src/generated/contract.js';
 
 const kaskOpenApi = fileURLToPath(new URL('fixtures/kask-openapi.yaml', import.meta.url));

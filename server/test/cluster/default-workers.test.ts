@@ -2,8 +2,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readCgroupLimits } from '../src/cgroup.js';
-import { defaultWorkers, primaryMemoryBytes, workerMemoryBytes } from '../src/default-workers.js';
+import { readCgroupLimits } from '../../src/cluster/cgroup.js';
+import { defaultWorkers, primaryMemoryBytes, workerMemoryBytes } from '../../src/cluster/default-workers.js';
 
 const MiB = 2 ** 20;
 
