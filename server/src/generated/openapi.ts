@@ -329,12 +329,13 @@ export interface components {
         Key: string;
         /**
          * @description `max-age=N`: the value expires N seconds after this write (N >= 1), clamped to the server's
-         *     `max_ttl`. Other directives are ignored.
+         *     `max_ttl`. Other directives are ignored; a header with none sets no TTL. The pattern: at most one
+         *     `max-age` directive (any case), whose value is a whole number of seconds of at least 1.
          * @example max-age=3600
          */
         CacheControl: string;
         /**
-         * @description `max-age=N`: the value now expires N seconds from this request (N >= 1), clamped to the server's `max_ttl`.
+         * @description `max-age=N`: the value now expires N seconds from this request (N >= 1), clamped to the server's `max_ttl`. Other directives are ignored; `max-age` must appear exactly once.
          * @example max-age=3600
          */
         CacheControlTtl: string;
@@ -403,7 +404,8 @@ export interface operations {
             header?: {
                 /**
                  * @description `max-age=N`: the value expires N seconds after this write (N >= 1), clamped to the server's
-                 *     `max_ttl`. Other directives are ignored.
+                 *     `max_ttl`. Other directives are ignored; a header with none sets no TTL. The pattern: at most one
+                 *     `max-age` directive (any case), whose value is a whole number of seconds of at least 1.
                  * @example max-age=3600
                  */
                 "Cache-Control"?: components["parameters"]["CacheControl"];
@@ -420,7 +422,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "*/*": components["schemas"]["SessionValue"];
+                "*/*": unknown;
             };
         };
         responses: {
@@ -445,7 +447,8 @@ export interface operations {
             header?: {
                 /**
                  * @description `max-age=N`: the value expires N seconds after this write (N >= 1), clamped to the server's
-                 *     `max_ttl`. Other directives are ignored.
+                 *     `max_ttl`. Other directives are ignored; a header with none sets no TTL. The pattern: at most one
+                 *     `max-age` directive (any case), whose value is a whole number of seconds of at least 1.
                  * @example max-age=3600
                  */
                 "Cache-Control"?: components["parameters"]["CacheControl"];
@@ -467,7 +470,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "*/*": components["schemas"]["SessionValue"];
+                "*/*": unknown;
             };
         };
         responses: {
@@ -527,7 +530,7 @@ export interface operations {
             query?: never;
             header: {
                 /**
-                 * @description `max-age=N`: the value now expires N seconds from this request (N >= 1), clamped to the server's `max_ttl`.
+                 * @description `max-age=N`: the value now expires N seconds from this request (N >= 1), clamped to the server's `max_ttl`. Other directives are ignored; `max-age` must appear exactly once.
                  * @example max-age=3600
                  */
                 "Cache-Control": components["parameters"]["CacheControlTtl"];
@@ -633,7 +636,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/x-yaml": string;
+                    "application/x-yaml": {
+                        openapi: string;
+                        info: Record<string, never>;
+                        paths: Record<string, never>;
+                    };
                 };
             };
         };
