@@ -5,6 +5,7 @@ import type { Config } from '../config.js';
 import { sendProblem } from '../errors.js';
 import { mediaTypes, sessionPathTemplate } from '../generated/contract.js';
 import type { ServiceView } from '../service-view.js';
+import { decodedPath } from './paths.js';
 
 interface OperationRouteDependencies {
   readonly config: Config;
@@ -50,4 +51,15 @@ export function registerOperationRoutes(
   app.get('/openapi', async function getOpenApi(_request, reply) {
     return reply.code(200).type(mediaTypes.openapi).send(spec);
   });
+
+  // The document declares GET only on these: any other method answers 405, as on the session route.
+  for (const url of ['/readyz', '/metrics', '/openapi']) {
+    app.route({
+      method: app.supportedMethods.filter((method) => method !== 'GET'),
+      url,
+      handler: async function methodNotAllowed(request, reply) {
+        return sendProblem(reply, 'method_not_allowed', decodedPath(request.url), undefined, { allow: 'GET' });
+      },
+    });
+  }
 }
