@@ -207,7 +207,7 @@ describe('HTTP layer over a storage', () => {
 
   it.each(['/readyz', '/metrics', '/openapi'])('%s answers any method but GET with 405 and Allow: GET', async (url) => {
     const { fastify } = appOver(new FakeStorage());
-    for (const method of ['POST', 'DELETE', 'TRACE'] as const) {
+    for (const method of ['POST', 'DELETE', 'TRACE', 'QUERY'] as const) {
       const response = await fastify.inject({ method, url });
       expect(response.statusCode, method).toBe(405);
       expect(response.headers.allow).toBe('GET');

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { BuildInfo } from '../build-info.js';
 import type { Config } from '../config.js';
 import { sendProblem } from '../errors.js';
@@ -53,13 +53,15 @@ export function registerOperationRoutes(
   });
 
   // The document declares GET only on these: any other method answers 405, as on the session route.
+  const methodNotAllowed = async (request: FastifyRequest, reply: FastifyReply) =>
+    sendProblem(reply, 'method_not_allowed', decodedPath(request.url), undefined, { allow: 'GET' });
   for (const url of ['/readyz', '/metrics', '/openapi']) {
+    // Answered at onRequest: fastify refuses a QUERY without Content-Type (400) before any handler runs.
     app.route({
       method: app.supportedMethods.filter((method) => method !== 'GET'),
       url,
-      handler: async function methodNotAllowed(request, reply) {
-        return sendProblem(reply, 'method_not_allowed', decodedPath(request.url), undefined, { allow: 'GET' });
-      },
+      onRequest: methodNotAllowed,
+      handler: methodNotAllowed,
     });
   }
 }
