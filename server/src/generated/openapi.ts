@@ -422,7 +422,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "*/*": unknown;
+                "*/*": components["schemas"]["SessionValue"];
             };
         };
         responses: {
@@ -470,7 +470,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "*/*": unknown;
+                "*/*": components["schemas"]["SessionValue"];
             };
         };
         responses: {
