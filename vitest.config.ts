@@ -70,6 +70,9 @@ const config = defineConfig({
           sequence: { groupOrder: 1 },
         },
       },
+      // Schemathesis generates requests from the OpenAPI document against real servers (fuzz/; KASK_FUZZ_SEED=random
+      // for a new seed: `npm run fuzz`).
+      { test: { name: 'fuzz', include: ['fuzz/**/*.test.ts'], testTimeout: 900000, hookTimeout: 60000 } },
       // The benchmark works (a one-second smoke run, expected statuses only); no test judges speed.
       { test: { name: 'bench', include: ['bench/test/**/*.test.ts'], testTimeout: 180000 } },
       contract('contract:embedded', 'contract-tests/harness/embedded.setup.ts', realServer),

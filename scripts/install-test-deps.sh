@@ -3,7 +3,8 @@
 #  - PHP, PHPUnit and MediaWiki 1.39 from Debian's packages (as root, or with sudo);
 #  - OpenJDK 17 and Maven from Debian's packages when missing, then Cassandra's jars from Maven Central
 #    (cached outside the repository);
-#  - wrk from Debian's packages, for the benchmark's smoke test.
+#  - wrk from Debian's packages, for the benchmark's smoke test;
+#  - Schemathesis from PyPI, pinned and hash-checked, in a venv under ~/.cache/kask-ts (fuzz/install.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,3 +22,4 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 bash tools/cassandra/install.sh >/dev/null
 bash bench/install-wrk.sh
+bash fuzz/install.sh >/dev/null
