@@ -44,7 +44,7 @@ const config = defineConfig({
         test: {
           name: 'server',
           include: ['server/test/**/*.test.ts'],
-          exclude: ['server/test/**/cassandra*.test.ts', 'server/test/multi-dc/**'],
+          exclude: ['server/test/**/cassandra*.test.ts', 'server/test/multi-dc/**', 'server/test/adversarial/**'],
           testTimeout: 30000,
         },
       },
@@ -68,6 +68,17 @@ const config = defineConfig({
           testTimeout: 300000,
           hookTimeout: 600000,
           sequence: { groupOrder: 1 },
+        },
+      },
+      // Crash consistency (SIGKILL under writes) and slow or hostile clients against real servers. It runs after
+      // every other project, alone, so that its latency bounds measure the server rather than other tests.
+      {
+        test: {
+          name: 'adversarial',
+          include: ['server/test/adversarial/**/*.test.ts'],
+          testTimeout: 300000,
+          hookTimeout: 60000,
+          sequence: { groupOrder: 2 },
         },
       },
       // Schemathesis generates requests from the OpenAPI document against real servers (fuzz/; KASK_FUZZ_SEED=random

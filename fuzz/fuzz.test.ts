@@ -4,8 +4,8 @@ import { applySchema } from '../server/src/schema.js';
 import { acquireCassandra } from '../server/test/cassandra/acquire.js';
 import { type FuzzResult, fuzzSeed, runSchemathesis } from './schemathesis.js';
 
-// Per operation and phase; with the stateful phase's sequences, about 1,100 requests a run.
-const examplesPerOperation = 60;
+// Per operation and phase; with the stateful phase's sequences, about 1,800 requests a run.
+const examplesPerOperation = 100;
 const minimumRequests = 1000;
 const seed = fuzzSeed();
 
