@@ -1,7 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { removeServerDirectory, type ServerProcess, startServer } from '../contract-tests/harness/server-process.js';
-import { applySchema } from '../server/src/schema.js';
-import { acquireCassandra } from '../server/test/cassandra/acquire.js';
+import { acquireCassandra } from '../test-support/cassandra/acquire.js';
+import { applySchemaWithCli, removeServerDirectory, type ServerProcess, startServer } from '../test-support/server-process.js';
 import { type FuzzResult, fuzzSeed, runSchemathesis } from './schemathesis.js';
 
 // Per operation and phase; with the stateful phase's sequences, about 1,800 requests a run.
@@ -46,15 +45,17 @@ describe('Schemathesis against the OpenAPI document, every check on', () => {
     const cassandra = await acquireCassandra();
     try {
       const { host, port, localDc, username, password } = cassandra.endpoint;
-      const keyspace = 'kask_fuzz';
-      await applySchema(
-        { hosts: [host], port, localDc, queryTimeoutMs: 30_000, connectTimeoutMs: 10_000, username, password },
-        { keyspace, table: 'values', replication: { [localDc]: 1 } },
-      );
       const authentication = username === undefined ? {} : { authentication: { username, password } };
-      expectClean(
-        await fuzz({ storage: 'cassandra', cassandra: { hosts: [host], port, keyspace, local_dc: localDc, ...authentication } }),
-      );
+      const cassandraConfig = {
+        hosts: [host],
+        port,
+        keyspace: 'kask_fuzz',
+        table: 'values',
+        local_dc: localDc,
+        ...authentication,
+      };
+      await applySchemaWithCli(cassandraConfig, `${localDc}=1`);
+      expectClean(await fuzz({ storage: 'cassandra', cassandra: cassandraConfig }));
     } finally {
       await cassandra.release();
     }

@@ -101,7 +101,7 @@ export const sessionPathTemplate = ${JSON.stringify(sessionPath)};
 
 /** Defaults of the configurable limits. */
 export const defaultLimits = {
-  maxKeyBytes: ${limits.max_key_bytes},
+  maxKeyBytes: ${spec.components.parameters.Key.schema.maxLength},
   maxValueBytes: ${limits.max_value_bytes},
 } as const;
 `;

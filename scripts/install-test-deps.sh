@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what `npm test` needs beyond npm packages; every step is idempotent and quick when done:
-#  - PHP, PHPUnit and MediaWiki 1.39 from Debian's packages (as root, or with sudo);
+#  - PHP, PHPUnit and MediaWiki 1.39 from Debian 12's packages (as root, or with sudo), and MediaWiki 1.43
+#    LTS from Debian 13's, unpacked into a cache outside the repository;
 #  - OpenJDK 17 and Maven from Debian's packages when missing, then Cassandra's jars from Maven Central
 #    (cached outside the repository);
 #  - wrk from Debian's packages, for the benchmark's smoke test;

@@ -1,7 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { answers200, type StartedProcess, startProcess, waitUntilReady } from '../../test-support/child-process.js';
+
+export type { StartedProcess };
 
 /** The repository's root directory. */
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -11,76 +12,38 @@ export function benchScriptArgs(file: string): string[] {
   return ['--import', fileURLToPath(new URL('../register.mjs', import.meta.url)), fileURLToPath(new URL(file, import.meta.url))];
 }
 
-/** A process the benchmark started; only it is ever signalled, by its pid. */
-export interface StartedProcess {
-  readonly pid: number;
-  readonly child: ChildProcess;
-  /** What it wrote to stdout and stderr (the last 64 KiB). */
-  output(): string;
-  /** SIGTERM, then SIGKILL after `deadlineMs`; resolves with the exit code. */
-  stop(deadlineMs?: number): Promise<number | null>;
-}
-
 const outputLimit = 64 * 1024;
 
-/** Spawns `node nodeArgs...` with its output collected. */
+/** Spawns `node nodeArgs...` in the repository with its output collected (the last 64 KiB). */
 export function spawnNode(nodeArgs: string[], env: NodeJS.ProcessEnv = process.env): StartedProcess {
-  const child = spawn(process.execPath, nodeArgs, { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  if (child.pid === undefined) throw new Error(`cannot start node ${nodeArgs.join(' ')}`);
-  let text = '';
-  const collect = (chunk: Buffer) => {
-    text = (text + chunk.toString()).slice(-outputLimit);
-  };
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return {
-    pid: child.pid,
-    child,
-    output: () => text,
-    async stop(deadlineMs = 20000) {
-      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-      const killer = setTimeout(() => child.kill('SIGKILL'), deadlineMs);
-      child.kill('SIGTERM');
-      const code = await exited;
-      clearTimeout(killer);
-      return code;
-    },
-  };
+  return startProcess(process.execPath, nodeArgs, { cwd: repoRoot, env, keptOutputChars: outputLimit });
 }
 
 /** Waits until `url` answers 200, failing when the process exits or the deadline passes. */
-export async function waitUntilAnswering(url: string, started: StartedProcess, deadlineMs = 30000): Promise<void> {
-  const deadline = Date.now() + deadlineMs;
-  while (Date.now() < deadline) {
-    if (started.child.exitCode !== null || started.child.signalCode !== null) {
-      throw new Error(
-        `process ${started.pid} exited (${started.child.exitCode ?? started.child.signalCode}) during start-up:\n${started.output()}`,
-      );
-    }
-    try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
-      await response.arrayBuffer();
-      if (response.status === 200) return;
-    } catch {}
-    await sleep(100);
-  }
-  await started.stop();
-  throw new Error(`${url} did not answer 200 within ${deadlineMs} ms:\n${started.output()}`);
+export function waitUntilAnswering(url: string, started: StartedProcess, deadlineMs = 30000): Promise<void> {
+  return waitUntilReady(started, `process ${started.pid}`, () => answers200(url), deadlineMs);
 }
 
 /** `pid` and every process below it (a cluster's workers), read from /proc. */
 function processTree(pid: number): number[] {
   const tree = [pid];
   for (let i = 0; i < tree.length; i++) {
-    try {
-      for (const task of readdirSync(`/proc/${tree[i]}/task`)) {
-        const children = readFileSync(`/proc/${tree[i]}/task/${task}/children`, 'utf8').trim();
-        if (children !== '') tree.push(...children.split(' ').map(Number));
-      }
-    } catch {}
+    // A process or thread may exit between listing and reading (ENOENT): it has no children left to count,
+    // and its siblings are still read.
+    for (const task of readOrEmpty(() => readdirSync(`/proc/${tree[i]}/task`))) {
+      const children = readOrEmpty(() => readFileSync(`/proc/${tree[i]}/task/${task}/children`, 'utf8').trim().split(' '));
+      tree.push(...children.filter((pid) => pid !== '').map(Number));
+    }
   }
   return tree;
+}
+
+function readOrEmpty(read: () => string[]): string[] {
+  try {
+    return read();
+  } catch {
+    return [];
+  }
 }
 
 function residentBytes(pid: number): number {

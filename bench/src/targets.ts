@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { stringify } from 'yaml';
-import { freePort } from '../../contract-tests/harness/free-port.js';
+import { freePort } from '../../test-support/free-port.js';
 import { repoRoot, type StartedProcess, spawnNode, waitUntilAnswering } from './processes.js';
 import type { Workload } from './workloads.js';
 

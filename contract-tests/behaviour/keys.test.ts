@@ -36,6 +36,14 @@ describe('session keys', () => {
     expect((await send('GET', keyPath(key))).status).toBe(404);
   });
 
+  it('a bare ? (an empty query) is accepted as Kask accepts it: the key is the path before it', async () => {
+    const key = newKey('bare-query');
+    expect((await send('POST', `${keyPath(key)}?`, { body: 'bare' })).status).toBe(201);
+    expect((await send('GET', `${keyPath(key)}?`)).body.toString()).toBe('bare');
+    expect((await send('DELETE', `${keyPath(key)}?`)).status).toBe(204);
+    expect((await send('GET', keyPath(key))).status).toBe(404);
+  });
+
   it(`a key of exactly ${maxKeyBytes} bytes is accepted`, async () => {
     const key = newKey('longest').padEnd(maxKeyBytes, 'k');
     expect((await send('POST', keyPath(key), { body: 'long key' })).status).toBe(201);

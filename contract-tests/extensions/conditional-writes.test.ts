@@ -145,6 +145,18 @@ describe('Cache-Control: per-write TTL, and PATCH to change it', () => {
     expect((await send('POST', keyPath(key), { body: 'x', headers: { 'cache-control': 'no-cache' } })).status).toBe(201);
   });
 
+  it.each([11, 40, 400])(
+    'a max-age of %i digits is clamped (RFC 9111 section 1.2.2), never refused for its size: POST, PUT and PATCH succeed',
+    async (digits) => {
+      const headers = { 'cache-control': `max-age=${'9'.repeat(digits)}` };
+      const key = newKey('huge-max-age');
+      expect((await send('PUT', keyPath(key), { body: 'put', headers })).status).toBe(201);
+      expect((await send('POST', keyPath(key), { body: 'post', headers })).status).toBe(201);
+      expect((await send('PATCH', keyPath(key), { headers })).status).toBe(204);
+      expect((await send('GET', keyPath(key))).body.toString()).toBe('post');
+    },
+  );
+
   it('PATCH of an absent key answers 404; without max-age or with a body, 400', async () => {
     const key = newKey('patch');
     expect((await send('PATCH', keyPath(key), { headers: { 'cache-control': 'max-age=60' } })).status).toBe(404);

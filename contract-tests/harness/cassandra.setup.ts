@@ -1,6 +1,6 @@
 import type { TestProject } from 'vitest/node';
-import { applySchema } from '../../server/src/schema.js';
-import { acquireCassandra } from '../../server/test/cassandra/acquire.js';
+import { acquireCassandra } from '../../test-support/cassandra/acquire.js';
+import { applySchemaWithCli } from '../../test-support/server-process.js';
 import { provideServers } from './provide-servers.js';
 
 /** The contract suite against kask-ts on Cassandra (the harness's choice of Cassandra), in a keyspace of its own. */
@@ -16,10 +16,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       local_dc: localDc,
       ...(username === undefined ? {} : { authentication: { username, password } }),
     };
-    await applySchema(
-      { hosts: [host], port, localDc, queryTimeoutMs: 30_000, connectTimeoutMs: 10_000, username, password },
-      { keyspace: cassandraConfig.keyspace, table: cassandraConfig.table, replication: { [localDc]: 1 } },
-    );
+    await applySchemaWithCli(cassandraConfig, `${localDc}=1`);
     const stopServers = await provideServers(project, { storage: 'cassandra', cassandra: cassandraConfig });
     return async () => {
       try {

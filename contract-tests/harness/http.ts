@@ -95,11 +95,24 @@ export function send(method: string, path: string, options: RequestOptions = {})
   });
 }
 
+/** The path and query of a request target in origin or absolute form, as the document's paths are written. */
+function originFormOf(requestTarget: string): string {
+  if (requestTarget.startsWith('/')) return requestTarget;
+  const url = new URL(requestTarget);
+  return `${url.pathname}${url.search}`;
+}
+
 /**
- * Sends bytes exactly as given over a new TCP connection (for request targets node:http refuses to send)
- * and validates the response. The request must ask the server to close the connection.
+ * Sends a request target exactly as given (for targets node:http refuses to send, or rewrites) over a new TCP
+ * connection, with `headers` (lines ending in CRLF) and `body`, and validates the response. The connection
+ * is not half-closed: Node drops the response to a request whose client has ended its side.
  */
-export function sendRaw(method: string, rawPath: Buffer, headers: string, target: Target = defaultTarget): Promise<Response> {
+export function sendRaw(
+  method: string,
+  rawPath: Buffer | string,
+  headers = '',
+  { body = '', target = defaultTarget }: { body?: string; target?: Target } = {},
+): Promise<Response> {
   return new Promise((resolve, reject) => {
     const socket = connect(Number(target.baseUrl.port), target.baseUrl.hostname);
     const chunks: Buffer[] = [];
@@ -118,16 +131,18 @@ export function sendRaw(method: string, rawPath: Buffer, headers: string, target
       let body: Buffer = raw.subarray(split + 4);
       if (responseHeaders['transfer-encoding'] === 'chunked') body = dechunk(body);
       try {
-        resolve(check(method, rawPath.toString('latin1'), { status, headers: responseHeaders, body }, target));
+        const path = originFormOf(Buffer.from(rawPath).toString('latin1'));
+        resolve(check(method, path, { status, headers: responseHeaders, body }, target));
       } catch (error) {
         reject(error);
       }
     });
-    socket.end(
+    const length = body === '' ? '' : `Content-Length: ${Buffer.byteLength(body)}\r\n`;
+    socket.write(
       Buffer.concat([
         Buffer.from(`${method} `),
-        rawPath,
-        Buffer.from(` HTTP/1.1\r\nHost: test\r\nConnection: close\r\n${headers}\r\n`),
+        Buffer.from(rawPath),
+        Buffer.from(` HTTP/1.1\r\nHost: test\r\nConnection: close\r\n${length}${headers}\r\n${body}`),
       ]),
     );
   });

@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { removeServerDirectory, startServer } from './server-process.js';
+import { removeServerDirectory, startServer } from '../../test-support/server-process.js';
 
 // Cassandra keeps expiry times in whole seconds, so a value lives between ttl - 1 and ttl seconds there:
 // the expiry tests need a TTL long enough for that second to be a small part of it.

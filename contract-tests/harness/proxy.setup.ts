@@ -1,6 +1,6 @@
 import type { TestProject } from 'vitest/node';
+import { freePort, removeServerDirectory, type ServerProcess, startServer } from '../../test-support/server-process.js';
 import { startPrism } from './prism.js';
-import { freePort, removeServerDirectory, type ServerProcess, startServer } from './server-process.js';
 
 async function stopServer(server: ServerProcess): Promise<void> {
   const code = await server.stop();

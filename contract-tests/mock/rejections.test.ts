@@ -29,6 +29,15 @@ describe('requests that break the document, refused by the mock', () => {
     if (method !== 'HEAD') expect(prismDetail(response.body)).toContain(`does not have "${method.toLowerCase()}" method defined`);
   });
 
+  it('a key over the default max_key_bytes answers 400, as the server does, and one of exactly that many is served', async () => {
+    const tooLong = await send('GET', keyPath('k'.repeat(1025)), { checkContract: false });
+    expect(tooLong.status).toBe(400);
+    expect(prismViolations(tooLong).map((v) => v.message)).toContain(
+      'Request path parameter key must NOT have more than 1024 characters',
+    );
+    expect((await send('GET', keyPath('k'.repeat(1024)))).status).toBe(200);
+  });
+
   it('a path with an extra segment answers 404 with a detail naming the path', async () => {
     const path = `${keyPath(newKey('path'))}/extra`;
     const response = await send('GET', path, { checkContract: false });

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# End to end on a real wiki: installs a throwaway MediaWiki 1.39 (sqlite, in a temp directory),
-# loads the KaskStore extension from this checkout with $wgSessionCacheType = 'kask', serves the
-# wiki with `php -S` on a free loopback port, and runs the PHPUnit suite "e2e" against it: log in
+# End to end on a real wiki: installs a throwaway MediaWiki (sqlite, in a temp directory), loads
+# the KaskStore extension from this checkout with $wgSessionCacheType = 'kask', serves the wiki
+# with `php -S` on a free loopback port, and runs the PHPUnit suite "e2e" against it: log in
 # through the action API, a later authenticated request, log out, each checked on the kask-ts server.
 #
 # Needs KASK_BASE_URL: the session route of a running kask-ts server, e.g.
 # http://127.0.0.1:8081/sessions/v1/ (bin/test.sh starts one). MW_INSTALL_PATH: default
-# /usr/share/mediawiki (Debian's package). KASKSTORE_KEEP_WIKI=1 keeps the temp directory.
-# KASKSTORE_EXTENDED_API=1 sets $wgKaskStoreExtendedApi = true (kask-ts's extensions: sessions
-# then get $wgObjectCacheSessionExpiry as their TTL); default: off.
+# /usr/share/mediawiki (Debian 12's 1.39); KASKSTORE_MW_VERSION names it in the JUnit report.
+# KASKSTORE_KEEP_WIKI=1 keeps the temp directory. KASKSTORE_EXTENDED_API=1 sets
+# $wgKaskStoreExtendedApi = true, i.e. KaskTsBagOStuff (kask-ts's extensions: sessions then get
+# $wgObjectCacheSessionExpiry as their TTL); default: off, i.e. KaskBagOStuff.
 set -euo pipefail
 
 ext_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -24,11 +25,12 @@ hmac_key=$(php -r 'echo bin2hex( random_bytes( 16 ) );')
 
 if [ "${KASKSTORE_EXTENDED_API:-0}" = 1 ]; then
 	extended_api=true
-	junit_name=e2e-extended-api
+	cache_class=KaskTsBagOStuff
 else
 	extended_api=false
-	junit_name=e2e
+	cache_class=KaskBagOStuff
 fi
+junit_name="e2e-$cache_class${KASKSTORE_MW_VERSION:+-$KASKSTORE_MW_VERSION}"
 
 work_dir=$(mktemp -d "${TMPDIR:-/tmp}/kaskstore-e2e.XXXXXX")
 wiki_pid=
@@ -91,4 +93,5 @@ KASK_E2E_PASSWORD="$admin_password" \
 KASK_E2E_DBNAME="$db_name" \
 KASK_E2E_HMAC_KEY="$hmac_key" \
 KASK_E2E_LOG_DIR="$work_dir" \
+KASK_E2E_CACHE_CLASS="MediaWiki\\Extension\\KaskStore\\$cache_class" \
 	phpunit -c phpunit.xml --testsuite e2e --testdox $(junit_args "$junit_name")

@@ -1,5 +1,11 @@
 # Shell helpers for bin/test.sh and bin/e2e-login.sh (sourced, not run).
 
+# Prints the directory that bin/install-mediawiki-1.43.sh unpacks Debian 13's MediaWiki 1.43 into;
+# MediaWiki itself is in its usr/share/mediawiki.
+mediawiki_143_home() {
+	echo "${KASKSTORE_MW143_HOME:-$HOME/.cache/kask-ts/mediawiki-1.43}"
+}
+
 # Prints a TCP port on 127.0.0.1 that nothing listens on right now.
 free_port() {
 	php -r '$s = stream_socket_server( "tcp://127.0.0.1:0" ); $n = stream_socket_get_name( $s, false ); echo substr( $n, strrpos( $n, ":" ) + 1 );'

@@ -1,8 +1,7 @@
 <?php
 /**
- * Prints, as a markdown table, the HTTP requests each BagOStuff operation of KaskBagOStuff
- * sends to a real server, with the extendedApi option off (emulation, as against Kask) and on
- * (kask-ts's extensions). The operations are those of tests/phpunit/WireScenarios.php, whose
+ * Prints, as a markdown table, the HTTP requests each BagOStuff operation sends to a real server
+ * with KaskBagOStuff (Kask's API: the emulation) and KaskTsBagOStuff (kask-ts's extensions). The operations are those of tests/phpunit/WireScenarios.php, whose
  * expected counts the unit and integration tests check.
  *
  * Usage: KASK_BASE_URL=http://127.0.0.1:8081/sessions/v1/ php bin/request-counts.php
@@ -31,18 +30,15 @@ function describe( array $methods ): string {
 	return count( $methods ) . ( $methods ? ': ' . implode( ', ', $methods ) : '' );
 }
 
-echo "| operation | emulated (extendedApi off) | extendedApi on (kask-ts) |\n";
+echo "| operation | KaskBagOStuff (emulated, any Kask) | KaskTsBagOStuff (kask-ts) |\n";
 echo "|---|---|---|\n";
 foreach ( array_keys( WireScenarios::all() ) as $name ) {
 	$row = [ $name ];
-	foreach ( [ false, true ] as $extendedApi ) {
+	foreach ( WireScenarios::CLASSES as $class ) {
 		$key = 'kaskstore_request_counts:' . bin2hex( random_bytes( 8 ) );
-		$params = [
-			'url' => $url,
-			'client' => new RecordingHttpClient( [] ),
-			'extendedApi' => $extendedApi,
-		];
-		$row[] = describe( WireScenarios::methodsOf( $name, $params, $key ) );
+		$client = new RecordingHttpClient( [] );
+		$bag = new $class( [ 'url' => $url, 'client' => $client ] );
+		$row[] = describe( WireScenarios::methodsOf( $name, $bag, $client, $key ) );
 	}
 	echo "| `{$row[0]}` | {$row[1]} | {$row[2]} |\n";
 }

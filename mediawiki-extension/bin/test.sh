@@ -1,20 +1,25 @@
 #!/usr/bin/env bash
-# Runs every test of the KaskStore extension and exits non-zero on any failure:
-#   1. PHPUnit unit tests (fake HTTP client; no server);
-#   2. a kask-ts server on a free loopback port with a temporary embedded store, then the
-#      PHPUnit integration tests against it (KaskBagOStuff in both modes of its extendedApi
-#      option, with several PHP processes contending for one key, and interoperability with
-#      MediaWiki's stock RESTBagOStuff), then the table of requests per operation
-#      (bin/request-counts.php);
-#   3. the end-to-end login on a throwaway MediaWiki 1.39 (bin/e2e-login.sh), with the
-#      extendedApi option off, then on;
-# and stops the server it started, also on failure.
+# Runs every test of the KaskStore extension, on MediaWiki 1.39 (Debian 12) and 1.43 LTS (Debian 13,
+# unpacked by bin/install-mediawiki-1.43.sh), and exits non-zero on any failure:
+#   0. `php -l` over src/, tests/ and bin/;
+#   1. starts kask-ts twice on free loopback ports: on a temporary embedded store, and on a
+#      Cassandra that does not answer (its storage is down);
+# then for each MediaWiki version:
+#   2. the PHPUnit unit tests (fake HTTP client; no server);
+#   3. the PHPUnit integration tests against the first server (KaskBagOStuff and KaskTsBagOStuff,
+#      with several PHP processes contending for one key, and interoperability with MediaWiki's
+#      stock RESTBagOStuff), and the table of requests per operation (bin/request-counts.php);
+#   4. the PHPUnit "unavailable" tests against the second server (503s, and MediaWiki's
+#      X-Request-Id in the server's log line);
+#   5. the end-to-end login on a throwaway wiki (bin/e2e-login.sh), with KaskBagOStuff, then
+#      KaskTsBagOStuff;
+# and stops the servers it started, also on failure.
 #
-# Assumes bin/install-deps.sh has run (PHP, PHPUnit 9.6, MediaWiki 1.39 from Debian) and the server
-# is built (`npm run build` at the repository root). With KASK_BASE_URL already set, steps 2 and 3
-# use that server instead of starting one (e.g. a kask-ts on Cassandra, or Kask itself; for a
-# server without kask-ts's extensions set KASKSTORE_EXTENDED_API=0, which skips what needs them).
-# KASKSTORE_E2E=0 skips step 3.
+# Assumes bin/install-deps.sh has run (PHP, PHPUnit 9.6, both MediaWikis) and the server is built
+# (`npm run build` at the repository root). KASKSTORE_MW_VERSIONS picks the versions (default
+# "1.39 1.43"). With KASK_BASE_URL already set, steps 3 and 5 use that server instead (e.g. a kask-ts
+# on Cassandra, or Kask itself: for a server without kask-ts's extensions set
+# KASKSTORE_EXTENDED_API=0, which skips what needs them). KASKSTORE_E2E=0 skips step 5.
 set -euo pipefail
 
 ext_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -22,77 +27,111 @@ repo_dir=$(dirname "$ext_dir")
 # shellcheck source=lib.sh
 source "$ext_dir/bin/lib.sh"
 
-for tool in php phpunit; do
+for tool in php phpunit node; do
 	command -v "$tool" >/dev/null || { echo "test.sh: $tool not found (run bin/install-deps.sh)" >&2; exit 1; }
 done
+if [ ! -f "$repo_dir/server/dist/cli.js" ]; then
+	echo "test.sh: server/dist/cli.js not found: run 'npm run build' at the repository root first" >&2
+	exit 1
+fi
 
-server_pid=
-work_dir=
+declare -A mw_dirs=( [1.39]=/usr/share/mediawiki [1.43]="$(mediawiki_143_home)/usr/share/mediawiki" )
+read -r -a versions <<< "${KASKSTORE_MW_VERSIONS:-1.39 1.43}"
+for version in "${versions[@]}"; do
+	dir=${mw_dirs[$version]:-}
+	if [ -z "$dir" ] || [ ! -f "$dir/includes/AutoLoader.php" ]; then
+		echo "test.sh: MediaWiki $version not found${dir:+ in $dir} (run bin/install-deps.sh)" >&2
+		exit 1
+	fi
+done
+
+server_pids=()
+work_dir=$(mktemp -d "${TMPDIR:-/tmp}/kaskstore-test.XXXXXX")
 
 cleanup() {
-	local status=$?
-	stop_process "$server_pid"
-	if [ "$status" -ne 0 ] && [ -n "$work_dir" ] && [ -f "$work_dir/server.log" ]; then
-		echo "--- kask-ts server log (tail)" >&2
-		tail -n 30 "$work_dir/server.log" >&2 || true
+	local status=$? pid log
+	for pid in "${server_pids[@]}"; do
+		stop_process "$pid"
+	done
+	if [ "$status" -ne 0 ]; then
+		for log in "$work_dir"/*.log; do
+			[ -f "$log" ] || continue
+			echo "--- $(basename "$log") (tail)" >&2
+			tail -n 30 "$log" >&2 || true
+		done
 	fi
-	[ -z "$work_dir" ] || rm -rf "$work_dir"
+	rm -rf "$work_dir"
 	exit "$status"
 }
 trap cleanup EXIT
 
-phpunit_suite() {
-	# shellcheck disable=SC2046
-	( cd "$ext_dir" && phpunit -c phpunit.xml --testsuite "$1" $(junit_args "$1") )
+# start_kask_ts NAME CONFIG: starts kask-ts with the YAML CONFIG plus a free loopback port, logging
+# to $work_dir/NAME.log; sets started_url to its session route once /healthz answers.
+start_kask_ts() {
+	local name=$1 config=$2 port
+	port=$(free_port)
+	printf 'listen_address: 127.0.0.1\nlisten_port: %s\nbase_uri: /sessions/v1/\nworkers: 1\n%s\n' \
+		"$port" "$config" > "$work_dir/$name.yaml"
+	echo "== KaskStore: starting kask-ts ($name) on 127.0.0.1:$port"
+	( cd "$repo_dir" && exec node server/dist/cli.js --config "$work_dir/$name.yaml" ) \
+		> "$work_dir/$name.log" 2>&1 &
+	server_pids+=( $! )
+	wait_for_url "http://127.0.0.1:$port/healthz" "$!"
+	started_url="http://127.0.0.1:$port/sessions/v1/"
 }
 
-echo "== KaskStore: unit tests"
-phpunit_suite unit
+# Tests of what a MediaWiki version added are in a group named after it, and run from that version on.
+declare -A newer_groups=( [1.39]="--exclude-group mediawiki-1.43" [1.43]="" )
+
+phpunit_suite() {
+	local suite=$1 version=$2
+	# shellcheck disable=SC2046,SC2086
+	( cd "$ext_dir" && phpunit -c phpunit.xml --testsuite "$suite" ${newer_groups[$version]} $(junit_args "$suite-$version") )
+}
+
+echo "== KaskStore: php -l"
+while IFS= read -r -d '' file; do
+	lint=$(php -l "$file" 2>&1) || { echo "$lint" >&2; exit 1; }
+done < <(find "$ext_dir/src" "$ext_dir/tests" "$ext_dir/bin" -name '*.php' -print0)
 
 if [ -n "${KASK_BASE_URL:-}" ]; then
 	echo "== KaskStore: using the server at KASK_BASE_URL=$KASK_BASE_URL"
 else
-	cli="$repo_dir/server/dist/cli.js"
-	if [ ! -f "$cli" ]; then
-		echo "test.sh: $cli not found: run 'npm run build' at the repository root first" >&2
-		exit 1
-	fi
-	command -v node >/dev/null || { echo "test.sh: node not found" >&2; exit 1; }
-
-	work_dir=$(mktemp -d "${TMPDIR:-/tmp}/kaskstore-test.XXXXXX")
-	port=$(free_port)
-	cat > "$work_dir/config.yaml" <<YAML
-listen_address: 127.0.0.1
-listen_port: $port
-base_uri: /sessions/v1/
-default_ttl: 86400
-storage: embedded
+	start_kask_ts embedded "storage: embedded
 embedded:
-  path: $work_dir/data
-YAML
-	echo "== KaskStore: starting kask-ts on 127.0.0.1:$port (store in $work_dir/data)"
-	( cd "$repo_dir" && exec node server/dist/cli.js --config "$work_dir/config.yaml" ) \
-		> "$work_dir/server.log" 2>&1 &
-	server_pid=$!
-	wait_for_url "http://127.0.0.1:$port/readyz" "$server_pid"
-	export KASK_BASE_URL="http://127.0.0.1:$port/sessions/v1/"
+  path: $work_dir/data"
+	export KASK_BASE_URL=$started_url
 fi
+# A Cassandra that refuses connections: every session request answers 503 and is logged.
+start_kask_ts unavailable "cassandra:
+  hosts: [127.0.0.1]
+  port: $(free_port)
+  local_dc: datacenter1"
+export KASK_UNAVAILABLE_BASE_URL=$started_url KASK_UNAVAILABLE_LOG=$work_dir/unavailable.log
 
-echo "== KaskStore: integration tests against $KASK_BASE_URL"
-phpunit_suite integration
+for version in "${versions[@]}"; do
+	export MW_INSTALL_PATH=${mw_dirs[$version]}
+	echo "== KaskStore on MediaWiki $version ($MW_INSTALL_PATH): unit tests"
+	phpunit_suite unit "$version"
 
-if [ "${KASKSTORE_EXTENDED_API:-1}" != 0 ]; then
-	echo "== KaskStore: requests per operation, on the wire to $KASK_BASE_URL"
-	php "$ext_dir/bin/request-counts.php"
-fi
-
-if [ "${KASKSTORE_E2E:-1}" != 0 ]; then
-	echo "== KaskStore: end-to-end login on MediaWiki 1.39 (extendedApi off)"
-	KASKSTORE_EXTENDED_API=0 bash "$ext_dir/bin/e2e-login.sh"
+	echo "== KaskStore on MediaWiki $version: integration tests against $KASK_BASE_URL"
+	phpunit_suite integration "$version"
 	if [ "${KASKSTORE_EXTENDED_API:-1}" != 0 ]; then
-		echo "== KaskStore: end-to-end login on MediaWiki 1.39 (extendedApi on)"
-		KASKSTORE_EXTENDED_API=1 bash "$ext_dir/bin/e2e-login.sh"
+		echo "== KaskStore on MediaWiki $version: requests per operation, on the wire to $KASK_BASE_URL"
+		php "$ext_dir/bin/request-counts.php"
 	fi
-fi
 
-echo "== KaskStore: all tests passed"
+	echo "== KaskStore on MediaWiki $version: against a kask-ts whose storage is down"
+	phpunit_suite unavailable "$version"
+
+	if [ "${KASKSTORE_E2E:-1}" != 0 ]; then
+		echo "== KaskStore on MediaWiki $version: end-to-end login with KaskBagOStuff"
+		KASKSTORE_EXTENDED_API=0 KASKSTORE_MW_VERSION=$version bash "$ext_dir/bin/e2e-login.sh"
+		if [ "${KASKSTORE_EXTENDED_API:-1}" != 0 ]; then
+			echo "== KaskStore on MediaWiki $version: end-to-end login with KaskTsBagOStuff"
+			KASKSTORE_EXTENDED_API=1 KASKSTORE_MW_VERSION=$version bash "$ext_dir/bin/e2e-login.sh"
+		fi
+	fi
+done
+
+echo "== KaskStore: all tests passed on MediaWiki ${versions[*]}"

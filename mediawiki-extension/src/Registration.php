@@ -12,7 +12,8 @@ namespace MediaWiki\Extension\KaskStore;
  * extension.json has no attribute for object caches, so this adds
  * `$wgObjectCaches[$wgKaskStoreCacheName]` (default `kask`) from the KaskStore* settings,
  * unless LocalSettings.php already defined that entry itself. A wiki then stores its
- * sessions in kask-ts with `$wgSessionCacheType = 'kask';`.
+ * sessions in kask-ts with `$wgSessionCacheType = 'kask';`. `$wgKaskStoreExtendedApi` picks
+ * the class: KaskBagOStuff (Kask's API) or KaskTsBagOStuff (kask-ts's extensions).
  */
 class Registration {
 	/** Where kask-ts listens when started without a configuration file */
@@ -26,6 +27,9 @@ class Registration {
 	public static function onRegistration( array $credits = [] ): void {
 		$name = $GLOBALS['wgKaskStoreCacheName'] ?? 'kask';
 		$GLOBALS['wgObjectCaches'][$name] ??= self::cacheParams( $GLOBALS );
+		foreach ( $GLOBALS['wgObjectCaches'] as $cacheName => $params ) {
+			$GLOBALS['wgObjectCaches'][$cacheName] = self::upgradeParams( $params );
+		}
 	}
 
 	/**
@@ -35,20 +39,39 @@ class Registration {
 	 * @return array Parameters for ObjectCache::newFromParams()
 	 */
 	public static function cacheParams( array $settings ): array {
+		$extendedApi = (bool)( $settings['wgKaskStoreExtendedApi'] ?? false );
 		$params = [
-			'class' => KaskBagOStuff::class,
+			'class' => $extendedApi ? KaskTsBagOStuff::class : KaskBagOStuff::class,
 			'url' => $settings['wgKaskStoreUrl'] ?? self::DEFAULT_URL,
 			'serialization_type' =>
 				$settings['wgKaskStoreSerializationType'] ?? ValueEnvelope::TYPE_PHP,
 			'hmac_key' => $settings['wgKaskStoreHmacKey'] ?? '',
 			'connTimeout' =>
-				$settings['wgKaskStoreConnTimeout'] ?? KaskBagOStuff::DEFAULT_CONN_TIMEOUT,
+				$settings['wgKaskStoreConnTimeout'] ?? KaskTransport::DEFAULT_CONN_TIMEOUT,
 			'reqTimeout' =>
-				$settings['wgKaskStoreReqTimeout'] ?? KaskBagOStuff::DEFAULT_REQ_TIMEOUT,
-			'extendedApi' => (bool)( $settings['wgKaskStoreExtendedApi'] ?? false ),
+				$settings['wgKaskStoreReqTimeout'] ?? KaskTransport::DEFAULT_REQ_TIMEOUT,
 		];
 		if ( ( $settings['wgKaskStoreCaBundlePath'] ?? null ) !== null ) {
 			$params['caBundlePath'] = $settings['wgKaskStoreCaBundlePath'];
+		}
+		return $params;
+	}
+
+	/**
+	 * An `$wgObjectCaches` entry written for version 0.1, where `'extendedApi' => true` on
+	 * KaskBagOStuff chose kask-ts's extensions: the same entry with KaskTsBagOStuff, which is
+	 * how they are chosen now. Any other entry as it is.
+	 *
+	 * @param mixed $params An `$wgObjectCaches` entry
+	 * @return mixed
+	 */
+	public static function upgradeParams( $params ) {
+		if (
+			is_array( $params ) &&
+			( $params['extendedApi'] ?? false ) &&
+			ltrim( (string)( $params['class'] ?? '' ), '\\' ) === KaskBagOStuff::class
+		) {
+			$params['class'] = KaskTsBagOStuff::class;
 		}
 		return $params;
 	}

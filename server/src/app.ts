@@ -1,16 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerOptions, ServerResponse } from 'node:http';
+import type { ServerOptions as HttpsServerOptions } from 'node:https';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { BuildInfo } from './build-info.js';
+import { clusterServiceView, localServiceView } from './cluster/service-view.js';
 import type { Config } from './config.js';
 import { problemBody, problemHeaders, sendProblem } from './errors.js';
 import { describeError } from './logging.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { registerOperationRoutes } from './routes/operations.js';
-import { decodedPath } from './routes/paths.js';
+import { decodedPath, originForm } from './routes/paths.js';
 import { registerSessionRoutes } from './routes/sessions.js';
-import { clusterServiceView, localServiceView } from './service-view.js';
 import { instrumentStorage } from './storage/instrumented.js';
 import { type Storage, StorageError } from './storage/storage.js';
 
@@ -30,10 +31,26 @@ export interface App {
   readonly metrics: Metrics;
 }
 
-function tlsOptions(config: Config): { https: { cert: Buffer; key: Buffer } } | undefined {
+// NOTE: Node enforces headersTimeout and requestTimeout only when it checks its connections, every 30 s by
+// default, so a client that stalls mid-request would hold its socket up to 30 s past either timeout.
+const connectionsCheckingIntervalMs = 500;
+
+// Node's default room for the request line and headers.
+const defaultMaxHeaderBytes = 16384;
+
+/** Node's server options: timeouts and sizes, and TLS when configured (https.createServer takes both in one object). */
+function serverOptions(config: Config): { https: HttpsServerOptions } | { http: ServerOptions } {
+  const http: ServerOptions = {
+    // requestTimeout is fastify's own option, which it sets on the server after creating it.
+    headersTimeout: config.headers_timeout_ms,
+    connectionsCheckingInterval: connectionsCheckingIntervalMs,
+    // The longest key must fit in the request line percent-encoded (three characters a byte), or it would be
+    // refused with 431 however short the rest of the request.
+    maxHeaderSize: defaultMaxHeaderBytes + 3 * config.max_key_bytes,
+  };
   const { cert, key } = config.tls;
-  if (cert === undefined || key === undefined) return undefined;
-  return { https: { cert: readFileSync(cert), key: readFileSync(key) } };
+  if (cert === undefined || key === undefined) return { http };
+  return { https: { ...http, cert: readFileSync(cert), key: readFileSync(key) } };
 }
 
 function payloadTooLargeDetail(config: Config): string {
@@ -46,7 +63,7 @@ export function buildApp({ config, storage, build, logger, clustered }: AppDepen
   const service = (clustered ? clusterServiceView : localServiceView)(metrics.registry, storage);
   const instrumented = instrumentStorage(storage, metrics);
   const app = Fastify({
-    ...tlsOptions(config),
+    ...serverOptions(config),
     loggerInstance: logger,
     // Request logs would carry URLs, and URLs carry session keys.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
@@ -56,6 +73,7 @@ export function buildApp({ config, storage, build, logger, clustered }: AppDepen
     return503OnClosing: false,
     bodyLimit: config.max_value_bytes,
     requestTimeout: config.request_timeout_ms,
+    rewriteUrl: (request) => originForm(request.url ?? '/'),
     keepAliveTimeout: config.keep_alive_timeout_ms,
     clientErrorHandler(error, socket) {
       // Requests Node cannot parse never reach a route; they still get a problem, not fastify's JSON.
@@ -70,7 +88,6 @@ export function buildApp({ config, storage, build, logger, clustered }: AppDepen
       sendProblem(reply, 'bad_request', decodedPath(request.url), 'The request URL is malformed');
     },
   }) as unknown as FastifyInstance;
-  app.server.headersTimeout = config.headers_timeout_ms;
   rejectOversizedBeforeContinue(app.server as Server, config, metrics);
 
   // Values are opaque bytes whatever the Content-Type says, so no body is ever parsed.
@@ -145,7 +162,7 @@ function clientErrorResponse(code: string | undefined): string {
 function rejectOversizedBeforeContinue(server: Server, config: Config, metrics: Metrics): void {
   server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => {
     const declared = Number(request.headers['content-length']);
-    const url = request.url ?? '/';
+    const url = originForm(request.url ?? '/');
     if (declared > config.max_value_bytes && url.startsWith(config.base_uri)) {
       metrics.requests.inc({ code: '413', method: request.method ?? '' });
       response.writeHead(413, { ...problemHeaders('payload_too_large'), connection: 'close' });

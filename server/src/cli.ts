@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { readBuildInfo } from './build-info.js';
 import { ConfigError, loadConfig } from './config.js';
 import { runService } from './main.js';
-import { applySchema, parseReplication, schemaCql } from './schema.js';
+import { applySchema, parseReplication, schemaCql } from './storage/cassandra-schema.js';
 import { cassandraOptionsFrom } from './storage/open.js';
 
 const usage = `Usage: kask-ts [--config FILE]

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parse } from 'yaml';
 import { defaultLimits } from './generated/contract.js';
+import { backendMaxKeyBytes, backendMaxTtlSeconds } from './storage/limits.js';
 
 // The one description of the configuration: every key, its default and its validation. The keys and
 // their meaning are Kask's (so an operator can swap binaries with the same file), plus ours; the
@@ -69,8 +70,8 @@ function integer(description: string, defaultValue: number, min: number, max = N
   };
 }
 
-function optionalInteger(description: string, min: number): Rule<number | undefined> {
-  const rule = integer(description, 0, min);
+function optionalInteger(description: string, min: number, max?: number): Rule<number | undefined> {
+  const rule = integer(description, 0, min, max);
   return {
     description,
     default: undefined,
@@ -144,8 +145,12 @@ const schema = section('kask-ts configuration', {
   base_uri: string('Path prefix of the session route; a leading and trailing / are added', '/v1/', baseUri),
   listen_address: string('Address to listen on', 'localhost'),
   listen_port: integer('Port to listen on', 8080, 1, 65535),
-  default_ttl: integer('Seconds a value lives after each write; 0 = never expires', 86400, 0),
-  max_ttl: optionalInteger('Longest TTL a client may ask for with Cache-Control: max-age; default: default_ttl; 0 = no limit', 0),
+  default_ttl: integer('Seconds a value lives after each write; 0 = never expires', 86400, 0, backendMaxTtlSeconds),
+  max_ttl: optionalInteger(
+    'Longest TTL a client may ask for with Cache-Control: max-age; default: default_ttl; 0 = the longest the backends store (20 years)',
+    0,
+    backendMaxTtlSeconds,
+  ),
   log_level: oneOf('Lowest level logged', ['debug', 'info', 'warning', 'error', 'fatal'], 'info'),
   openapi_spec: optionalString('Path of an OpenAPI document to serve at /openapi instead of the built-in one'),
   tls: section(
@@ -195,7 +200,12 @@ const schema = section('kask-ts configuration', {
     ),
   }),
   workers: integer('Processes serving the port; 1 serves from this process alone', availableParallelism(), 1, 256),
-  max_key_bytes: integer('Longest key accepted, in UTF-8 bytes', defaultLimits.maxKeyBytes, 1, 65535),
+  max_key_bytes: integer(
+    'Longest key accepted, in UTF-8 bytes; at most what the backend stores (1978 embedded, 65535 on Cassandra)',
+    defaultLimits.maxKeyBytes,
+    1,
+    backendMaxKeyBytes.cassandra,
+  ),
   max_value_bytes: integer('Largest value accepted, in bytes', defaultLimits.maxValueBytes, 1),
   request_timeout_ms: integer('Milliseconds a client has to send a whole request', 30000, 1),
   headers_timeout_ms: integer('Milliseconds a client has to send the request headers', 10000, 1),
@@ -220,12 +230,11 @@ export function configFrom(file: unknown) {
   if (parsed.headers_timeout_ms > parsed.request_timeout_ms) {
     fail('headers_timeout_ms', 'must not exceed request_timeout_ms');
   }
-  return Object.freeze({
-    ...parsed,
-    max_ttl: parsed.max_ttl ?? parsed.default_ttl,
-    base_uri: base,
-    storage: explicitStorage ? parsed.storage : hasCassandraBlock ? ('cassandra' as const) : ('embedded' as const),
-  });
+  const storage = explicitStorage ? parsed.storage : hasCassandraBlock ? ('cassandra' as const) : ('embedded' as const);
+  if (parsed.max_key_bytes > backendMaxKeyBytes[storage]) {
+    fail('max_key_bytes', `must be at most ${backendMaxKeyBytes[storage]} on the ${storage} store (got ${parsed.max_key_bytes})`);
+  }
+  return Object.freeze({ ...parsed, max_ttl: parsed.max_ttl ?? parsed.default_ttl, base_uri: base, storage });
 }
 
 /** Reads and validates a YAML configuration file, or the development configuration when `path` is undefined. */

@@ -3,9 +3,9 @@ import type { FastifyInstance } from 'fastify';
 import { type Logger, pino } from 'pino';
 import { buildApp } from './app.js';
 import { readBuildInfo } from './build-info.js';
+import { runPrimary } from './cluster/primary.js';
 import type { Config } from './config.js';
 import { describeError, loggerOptions } from './logging.js';
-import { runPrimary } from './primary.js';
 import { openStorage } from './storage/open.js';
 
 // A shutdown that takes longer than this is stuck: in-flight requests get this long to finish.

@@ -5,62 +5,12 @@ import { type App, buildApp } from '../src/app.js';
 import { configFrom } from '../src/config.js';
 import { problems } from '../src/generated/contract.js';
 import { loggerOptions } from '../src/logging.js';
-import { digestOf, type Storage, StorageError } from '../src/storage/storage.js';
+import { type Storage, StorageError } from '../src/storage/storage.js';
+import { FakeStorage } from './fake-storage.js';
 
 const build = { version: '1.2.3', build_date: '2026-01-01T00:00:00Z', build_host: 'test', node_version: process.version };
 const secretKey = 'enwiki:MWSession:s3cr3t-session-id';
 const secretValue = 'JSON..{"data":{"wsToken":"s3cr3t-token"}}';
-
-/** A storage that keeps values in a Map, or fails every call with `failure` when set. */
-class FakeStorage implements Storage {
-  readonly backend = 'embedded';
-  readonly values = new Map<string, { value: Buffer; ttl: number }>();
-  failure: StorageError | Error | undefined;
-
-  #check(): void {
-    if (this.failure) throw this.failure;
-  }
-  async get(key: string) {
-    this.#check();
-    const stored = this.values.get(key);
-    return stored === undefined ? undefined : { value: stored.value, digest: digestOf(stored.value) };
-  }
-  async set(key: string, value: Buffer, ttl: number) {
-    this.#check();
-    this.values.set(key, { value, ttl });
-  }
-  async delete(key: string) {
-    this.#check();
-    this.values.delete(key);
-  }
-  async add(key: string, value: Buffer, ttl: number) {
-    this.#check();
-    if (this.values.has(key)) return false;
-    this.values.set(key, { value, ttl });
-    return true;
-  }
-  async compareAndSet(key: string, expected: Buffer, value: Buffer, ttl: number) {
-    this.#check();
-    if (!this.values.get(key)?.value.equals(expected)) return false;
-    this.values.set(key, { value, ttl });
-    return true;
-  }
-  async compareAndDelete(key: string, expected: Buffer) {
-    this.#check();
-    return this.values.get(key)?.value.equals(expected) === true && this.values.delete(key);
-  }
-  async touch(key: string, ttl: number) {
-    this.#check();
-    const current = this.values.get(key);
-    if (current === undefined) return false;
-    this.values.set(key, { ...current, ttl });
-    return true;
-  }
-  async ping() {
-    this.#check();
-  }
-  async close() {}
-}
 
 let app: App | undefined;
 let logs = '';
@@ -240,6 +190,55 @@ describe('HTTP layer over a storage', () => {
     const { fastify } = appOver(storage, { base_uri: '/echoseen/v1/' });
     expect((await fastify.inject({ method: 'POST', url: '/echoseen/v1/k', payload: 'v' })).statusCode).toBe(201);
     expect((await fastify.inject({ method: 'GET', url: '/sessions/v1/k' })).statusCode).toBe(404);
+  });
+
+  it.each([
+    'application/octet-stream, application/octet-stream',
+    'application/json,application/json',
+    'application/json; charset=utf-8',
+    'application/x-www-form-urlencoded',
+    'multipart/form-data; boundary=xyz',
+    'text/plain; charset',
+    ';;;',
+    '"',
+    'a/b/c',
+    '',
+  ])('Content-Type %j is never parsed: POST and PUT store the raw bytes, GET, PATCH and DELETE ignore it', async (type) => {
+    const storage = new FakeStorage();
+    const { fastify } = appOver(storage);
+    const headers = { 'content-type': type };
+    const body = '{"not": "parsed"}&a=b';
+    const post = await fastify.inject({ method: 'POST', url: path, headers, payload: body });
+    expect(post.statusCode, 'POST').toBe(201);
+    expect(storage.values.get(secretKey)?.value.toString()).toBe(body);
+    const get = await fastify.inject({ method: 'GET', url: path, headers });
+    expect([get.statusCode, get.body]).toEqual([200, body]);
+    const patch = await fastify.inject({ method: 'PATCH', url: path, headers: { ...headers, 'cache-control': 'max-age=60' } });
+    expect(patch.statusCode, 'PATCH').toBe(204);
+    const del = await fastify.inject({ method: 'DELETE', url: path, headers: { ...headers, 'content-length': '0' } });
+    expect(del.statusCode, 'DELETE').toBe(204);
+    expect(storage.values.has(secretKey)).toBe(false);
+    const put = await fastify.inject({ method: 'PUT', url: path, headers, payload: body });
+    expect(put.statusCode, 'PUT').toBe(201);
+    expect(storage.values.get(secretKey)?.value.toString()).toBe(body);
+    const deleteWithBody = await fastify.inject({ method: 'DELETE', url: path, headers, payload: 'ignored' });
+    expect(deleteWithBody.statusCode, 'DELETE with a body').toBe(204);
+    expect(storage.values.has(secretKey)).toBe(false);
+  });
+
+  it('a POST without Content-Type stores the raw bytes, whole or chunked', async () => {
+    const storage = new FakeStorage();
+    const { fastify } = appOver(storage);
+    expect((await fastify.inject({ method: 'POST', url: path, payload: 'whole' })).statusCode).toBe(201);
+    expect(storage.values.get(secretKey)?.value.toString()).toBe('whole');
+    const chunked = await fastify.inject({
+      method: 'POST',
+      url: path,
+      headers: { 'transfer-encoding': 'chunked' },
+      payload: 'chunked',
+    });
+    expect(chunked.statusCode).toBe(201);
+    expect(storage.values.get(secretKey)?.value.toString()).toBe('chunked');
   });
 
   it('max_key_bytes and max_value_bytes from the configuration are enforced', async () => {

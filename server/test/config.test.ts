@@ -110,6 +110,25 @@ describe('configuration', () => {
     });
   });
 
+  it('max_key_bytes may be at most what the chosen backend stores: 1978 bytes on the embedded store, 65535 on Cassandra', () => {
+    expect(configFrom({ max_key_bytes: 1978 }).max_key_bytes).toBe(1978);
+    expect(() => configFrom({ max_key_bytes: 1979 })).toThrow('max_key_bytes: must be at most 1978 on the embedded store');
+    expect(() => configFrom({ storage: 'embedded', cassandra: {}, max_key_bytes: 1979 })).toThrow('at most 1978');
+    expect(configFrom({ cassandra: {}, max_key_bytes: 65535 }).max_key_bytes).toBe(65535);
+    expect(() => configFrom({ cassandra: {}, max_key_bytes: 65536 })).toThrow(
+      'max_key_bytes: must be an integer from 1 to 65535',
+    );
+  });
+
+  it('default_ttl and max_ttl may be at most 20 years, the longest TTL Cassandra stores', () => {
+    const twentyYears = 630720000;
+    expect(configFrom({ default_ttl: twentyYears, max_ttl: twentyYears })).toMatchObject({ default_ttl: twentyYears });
+    expect(() => configFrom({ default_ttl: twentyYears + 1 })).toThrow(
+      `default_ttl: must be an integer from 0 to ${twentyYears}`,
+    );
+    expect(() => configFrom({ max_ttl: twentyYears + 1 })).toThrow(`max_ttl: must be an integer from 0 to ${twentyYears}`);
+  });
+
   it.each([
     ['sessions/v1', '/sessions/v1/'],
     ['/echoseen/v1', '/echoseen/v1/'],

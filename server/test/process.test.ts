@@ -8,7 +8,7 @@ import {
   postAcrossSigterm,
   spawnCli,
   startServersStoppedAfterEach,
-} from '../../contract-tests/harness/server-process.js';
+} from '../../test-support/server-process.js';
 
 const start = startServersStoppedAfterEach();
 

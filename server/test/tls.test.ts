@@ -4,7 +4,7 @@ import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort, spawnCli } from '../../contract-tests/harness/server-process.js';
+import { freePort, spawnCli } from '../../test-support/server-process.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'kask-tls-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));

@@ -3,7 +3,7 @@ import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { freePort, postAcrossSigterm, startServersStoppedAfterEach } from '../../contract-tests/harness/server-process.js';
+import { freePort, postAcrossSigterm, startServersStoppedAfterEach } from '../../test-support/server-process.js';
 import { openEmbeddedStorage } from '../src/storage/lmdb.js';
 
 const start = startServersStoppedAfterEach();
@@ -37,6 +37,9 @@ function oneShot(
 describe('workers', () => {
   it('the primary runs the configured number of workers, and they share the port', async () => {
     const server = await start({ workers: 3 });
+    // start() waits for every worker to listen, so that a test can kill one without stopping the service (a
+    // worker that dies before it listens does); /healthz alone answers once the first one listens.
+    expect(server.output()).toContain('"msg":"every worker is serving"');
     expect(childPids(server.child.pid as number)).toHaveLength(3);
     const statuses = await Promise.all(
       Array.from({ length: 30 }, (_, i) => oneShot(`${server.baseUrl}k${i}`, { method: 'POST', body: 'v' })),

@@ -21,7 +21,7 @@ final class ConcurrentWorkers {
 
 	/**
 	 * @param int $processes How many
-	 * @param array $job url, extendedApi, task, key, and for some tasks repeat (see contend.php)
+	 * @param array $job url, class, task, key, and for some tasks repeat (see contend.php)
 	 * @return array[] Each process's report, in the order they were started
 	 * @throws RuntimeException When a process fails or the processes time out
 	 */

@@ -8,18 +8,22 @@ namespace MediaWiki\Extension\KaskStore\Tests;
 
 use BagOStuff;
 use MediaWiki\Extension\KaskStore\KaskBagOStuff;
+use MediaWiki\Extension\KaskStore\KaskTsBagOStuff;
 
 /**
- * The requests each BagOStuff operation puts on the wire, with the extendedApi option off
- * (emulated, against Kask) and on (kask-ts's extensions): one catalogue, checked by the unit
+ * The requests each BagOStuff operation puts on the wire with KaskBagOStuff (Kask's API: the
+ * emulation) and with KaskTsBagOStuff (kask-ts's extensions): one catalogue, checked by the unit
  * tests on the fake server and by the integration tests on a real one, and printed by
  * bin/request-counts.php.
  */
 final class WireScenarios {
+	/** The classes, in the order of the methods in all() */
+	public const CLASSES = [ KaskBagOStuff::class, KaskTsBagOStuff::class ];
+
 	/**
-	 * @return array[] Map of (operation => [ setup, operation, methods emulated, methods
-	 *  extended ]), setup and operation being function ( BagOStuff $bag, string $key ); only the
-	 *  operation's requests count.
+	 * @return array[] Map of (operation => [ setup, operation, methods of KaskBagOStuff, methods
+	 *  of KaskTsBagOStuff ]), setup and operation being function ( BagOStuff $bag, string $key );
+	 *  only the operation's requests count.
 	 */
 	public static function all(): array {
 		$nothing = static function () {
@@ -161,30 +165,32 @@ final class WireScenarios {
 	}
 
 	/**
-	 * @return array[] The scenarios as a data provider's cases: name => [ name, methods
-	 *  emulated, methods extended ]
+	 * @param string $class One of CLASSES
+	 * @return array[] The scenarios as a data provider's cases: name => [ name, methods ]
 	 */
-	public static function cases(): array {
+	public static function casesFor( string $class ): array {
+		$column = 2 + array_search( $class, self::CLASSES, true );
 		$cases = [];
-		foreach ( self::all() as $name => [ , , $emulated, $extended ] ) {
-			$cases[$name] = [ $name, $emulated, $extended ];
+		foreach ( self::all() as $name => $scenario ) {
+			$cases[$name] = [ $name, $scenario[$column] ];
 		}
 		return $cases;
 	}
 
 	/**
-	 * Run one scenario on a fresh bag and answer the methods of the operation's requests, with
+	 * Run one scenario and answer the methods of the operation's requests, with
 	 * the If-Match of the conditional ones.
 	 *
 	 * @param string $name A key of all()
-	 * @param array $bagParams KaskBagOStuff parameters; `client` must be a RecordingHttpClient
+	 * @param BagOStuff $bag A fresh instance of one of CLASSES
+	 * @param RecordingHttpClient $client The bag's HTTP client
 	 * @param string $key
 	 * @return string[]
 	 */
-	public static function methodsOf( string $name, array $bagParams, string $key ): array {
+	public static function methodsOf(
+		string $name, BagOStuff $bag, RecordingHttpClient $client, string $key
+	): array {
 		[ $setup, $operation ] = self::all()[$name];
-		$client = $bagParams['client'];
-		$bag = new KaskBagOStuff( $bagParams );
 		$setup( $bag, $key );
 		$client->clear();
 		$operation( $bag, $key );

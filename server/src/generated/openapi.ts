@@ -7,8 +7,9 @@ export interface paths {
             path: {
                 /**
                  * @description The session key: one percent-decoded path segment (MediaWiki sends `rawurlencode(key)`).
-                 *     At most `max_key_bytes` bytes of UTF-8 once decoded. An encoded `/`, an extra segment or a
-                 *     trailing slash answers 404; a query string answers 400.
+                 *     At most `max_key_bytes` bytes of UTF-8 once decoded (by default the `maxLength` below, which counts
+                 *     characters: a key of multi-byte characters reaches the limit sooner). An encoded `/`, an extra
+                 *     segment or a trailing slash answers 404; a query string answers 400, a bare `?` is no query.
                  */
                 key: components["parameters"]["Key"];
             };
@@ -323,8 +324,9 @@ export interface components {
     parameters: {
         /**
          * @description The session key: one percent-decoded path segment (MediaWiki sends `rawurlencode(key)`).
-         *     At most `max_key_bytes` bytes of UTF-8 once decoded. An encoded `/`, an extra segment or a
-         *     trailing slash answers 404; a query string answers 400.
+         *     At most `max_key_bytes` bytes of UTF-8 once decoded (by default the `maxLength` below, which counts
+         *     characters: a key of multi-byte characters reaches the limit sooner). An encoded `/`, an extra
+         *     segment or a trailing slash answers 404; a query string answers 400, a bare `?` is no query.
          */
         Key: string;
         /**
@@ -373,8 +375,9 @@ export interface operations {
             path: {
                 /**
                  * @description The session key: one percent-decoded path segment (MediaWiki sends `rawurlencode(key)`).
-                 *     At most `max_key_bytes` bytes of UTF-8 once decoded. An encoded `/`, an extra segment or a
-                 *     trailing slash answers 404; a query string answers 400.
+                 *     At most `max_key_bytes` bytes of UTF-8 once decoded (by default the `maxLength` below, which counts
+                 *     characters: a key of multi-byte characters reaches the limit sooner). An encoded `/`, an extra
+                 *     segment or a trailing slash answers 404; a query string answers 400, a bare `?` is no query.
                  */
                 key: components["parameters"]["Key"];
             };
@@ -413,8 +416,9 @@ export interface operations {
             path: {
                 /**
                  * @description The session key: one percent-decoded path segment (MediaWiki sends `rawurlencode(key)`).
-                 *     At most `max_key_bytes` bytes of UTF-8 once decoded. An encoded `/`, an extra segment or a
-                 *     trailing slash answers 404; a query string answers 400.
+                 *     At most `max_key_bytes` bytes of UTF-8 once decoded (by default the `maxLength` below, which counts
+                 *     characters: a key of multi-byte characters reaches the limit sooner). An encoded `/`, an extra
+                 *     segment or a trailing slash answers 404; a query string answers 400, a bare `?` is no query.
                  */
                 key: components["parameters"]["Key"];
             };
@@ -461,8 +465,9 @@ export interface operations {
             path: {
                 /**
                  * @description The session key: one percent-decoded path segment (MediaWiki sends `rawurlencode(key)`).
-                 *     At most `max_key_bytes` bytes of UTF-8 once decoded. An encoded `/`, an extra segment or a
-                 *     trailing slash answers 404; a query string answers 400.
+                 *     At most `max_key_bytes` bytes of UTF-8 once decoded (by default the `maxLength` below, which counts
+                 *     characters: a key of multi-byte characters reaches the limit sooner). An encoded `/`, an extra
+                 *     segment or a trailing slash answers 404; a query string answers 400, a bare `?` is no query.
                  */
                 key: components["parameters"]["Key"];
             };
@@ -502,8 +507,9 @@ export interface operations {
             path: {
                 /**
                  * @description The session key: one percent-decoded path segment (MediaWiki sends `rawurlencode(key)`).
-                 *     At most `max_key_bytes` bytes of UTF-8 once decoded. An encoded `/`, an extra segment or a
-                 *     trailing slash answers 404; a query string answers 400.
+                 *     At most `max_key_bytes` bytes of UTF-8 once decoded (by default the `maxLength` below, which counts
+                 *     characters: a key of multi-byte characters reaches the limit sooner). An encoded `/`, an extra
+                 *     segment or a trailing slash answers 404; a query string answers 400, a bare `?` is no query.
                  */
                 key: components["parameters"]["Key"];
             };
@@ -538,8 +544,9 @@ export interface operations {
             path: {
                 /**
                  * @description The session key: one percent-decoded path segment (MediaWiki sends `rawurlencode(key)`).
-                 *     At most `max_key_bytes` bytes of UTF-8 once decoded. An encoded `/`, an extra segment or a
-                 *     trailing slash answers 404; a query string answers 400.
+                 *     At most `max_key_bytes` bytes of UTF-8 once decoded (by default the `maxLength` below, which counts
+                 *     characters: a key of multi-byte characters reaches the limit sooner). An encoded `/`, an extra
+                 *     segment or a trailing slash answers 404; a query string answers 400, a bare `?` is no query.
                  */
                 key: components["parameters"]["Key"];
             };

@@ -1,4 +1,5 @@
 import type { Config } from '../config.js';
+import { backendMaxTtlSeconds } from '../storage/limits.js';
 import type { StoredValue } from '../storage/storage.js';
 
 /** The strong ETag of a stored value: its digest, so that any change of the value changes it. */
@@ -29,14 +30,18 @@ export function requestedTtl(header: string | undefined): RequestedTtl {
     .filter((value) => value !== undefined);
   if (values.length === 0) return { ok: true, seconds: undefined };
   const [value] = values;
-  if (values.length > 1 || value === undefined || !/^\d{1,10}$/.test(value) || Number(value) < 1) {
+  if (values.length > 1 || value === undefined || !/^\d+$/.test(value) || Number(value) < 1) {
     return { ok: false, detail: 'Cache-Control max-age must appear once, as a whole number of seconds of at least 1' };
   }
   return { ok: true, seconds: Number(value) };
 }
 
-/** The TTL a write gets: the requested one clamped to `max_ttl` (0 = no limit), or `default_ttl`. */
+/**
+ * The TTL a write gets: `default_ttl`, or the requested one clamped to `max_ttl` (0: to the longest TTL the
+ * backends store). RFC 9111 section 1.2.2: a delta-seconds too large to represent means the largest one can,
+ * so any number of digits is clamped rather than refused (it may even be Infinity here).
+ */
 export function effectiveTtl(config: Config, requestedSeconds: number | undefined): number {
   if (requestedSeconds === undefined) return config.default_ttl;
-  return config.max_ttl === 0 ? requestedSeconds : Math.min(requestedSeconds, config.max_ttl);
+  return Math.min(requestedSeconds, config.max_ttl === 0 ? backendMaxTtlSeconds : config.max_ttl);
 }

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { BuildInfo } from '../build-info.js';
+import type { ServiceView } from '../cluster/service-view.js';
 import type { Config } from '../config.js';
 import { sendProblem } from '../errors.js';
 import { mediaTypes, sessionPathTemplate } from '../generated/contract.js';
-import type { ServiceView } from '../service-view.js';
 import { decodedPath } from './paths.js';
 
 interface OperationRouteDependencies {

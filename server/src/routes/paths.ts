@@ -8,3 +8,16 @@ export function decodedPath(url: string): string {
     return path;
   }
 }
+
+// NOTE: RFC 9112 section 3.2.2: a server MUST accept the absolute form (`http://host:port/path?query`),
+// which clients send to proxies and some send to servers too; Node passes it through as the request URL.
+const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/;
+
+/** The request target in origin form (`/path?query`): an absolute-form target without its scheme and authority. */
+export function originForm(url: string): string {
+  if (url.charCodeAt(0) === 0x2f) return url;
+  const authority = scheme.exec(url);
+  if (authority === null) return url;
+  const rest = url.slice(authority[0].length);
+  return rest.charCodeAt(0) === 0x2f ? rest : `/${rest}`;
+}

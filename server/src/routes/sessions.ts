@@ -4,10 +4,10 @@ import { sendProblem } from '../errors.js';
 import { mediaTypes, sessionMethods } from '../generated/contract.js';
 import type { operations } from '../generated/openapi.js';
 import type { Metrics } from '../metrics.js';
-import { parseSessionKey } from '../session-key.js';
 import type { Storage } from '../storage/storage.js';
 import { effectiveTtl, etagOf, ifMatchAccepts, requestedTtl } from './conditions.js';
 import { decodedPath } from './paths.js';
+import { parseSessionKey } from './session-key.js';
 
 /** Fastify's route typing for an operation of the OpenAPI document: only its declared statuses compile. */
 interface OperationRoute<Op extends keyof operations> {
@@ -39,6 +39,14 @@ export function registerSessionRoutes(app: FastifyInstance, { config, storage, m
     return children;
   };
   const options: RouteShorthandOptions = {
+    onRequest(request, _reply, done) {
+      // NOTE: fastify parses Content-Type before any body parser runs, and answers 415 (a 400 here) to a value
+      // it cannot parse, such as `application/octet-stream, application/octet-stream` from a client that
+      // merged two headers: a logout with one would fail. Values are opaque bytes and no method reads the
+      // header, so it is removed before fastify sees it; every body is then read as raw bytes.
+      delete request.raw.headers['content-type'];
+      done();
+    },
     onResponse(request, reply, done) {
       const observed = requestMetricsOf(reply.statusCode, request.method);
       observed.count.inc();

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Client, errors, type QueryOptions, types } from 'cassandra-driver';
-import { qualifiedTableName } from '../schema.js';
 import { type CassandraConnectionOptions, connectCassandra } from './cassandra-client.js';
+import { qualifiedTableName } from './cassandra-schema.js';
 import { digestOf, type Storage, StorageError, type StoredValue } from './storage.js';
 
 /** Kask's `cassandra.*` keys: where the cluster is, and the keyspace and table that hold the sessions. */

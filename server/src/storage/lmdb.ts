@@ -1,9 +1,6 @@
 import { type Database, open } from 'lmdb';
 import { digestOf, type Storage, StorageError, type StoredValue } from './storage.js';
 
-/** LMDB's largest key with its default page size. */
-export const embeddedMaxKeyBytes = 1978;
-
 /** Where the embedded store keeps its files, and how often this process purges expired values. */
 export interface EmbeddedOptions {
   readonly path: string;
@@ -43,24 +40,30 @@ function copiedStoredValueOf(record: Buffer): StoredValue {
   return { value, digest };
 }
 
+// NOTE: keys are stored as their UTF-8 bytes (lmdb-js's 'binary' key encoding). Its default, 'ordered-binary',
+// is not lossless for strings: it prefixes a key whose first character is below 28 with an escape byte, and
+// escapes characters up to U+0004 in keys under 64 characters only, so distinct keys could share one record
+// (`\x01` + 62 characters and `\x04\x01` + the same 62), and the escapes counted against LMDB's 1978 bytes.
+// Keys that earlier builds stored escaped are no longer found and are purged when they expire; every other
+// key has the same bytes in both encodings.
+function keyBytes(key: string): Buffer {
+  return Buffer.from(key, 'utf8');
+}
+
 function isExpired(record: Buffer, now: number): boolean {
   const expiry = expiryOf(record);
   return expiry !== 0 && expiry <= now;
 }
 
-function fault(operation: string, cause: unknown): StorageError {
-  return new StorageError('fault', `embedded store: ${operation} failed`, { cause });
-}
-
 /** The embedded store on an LMDB file: values and their expiry, expired ones purged in the background. */
 class EmbeddedStorage implements Storage {
   readonly backend = 'embedded';
-  readonly #db: Database<Buffer, string>;
+  readonly #db: Database<Buffer, Uint8Array>;
   readonly #purgeTimer: NodeJS.Timeout | undefined;
   #purging: Promise<unknown> | undefined;
   #closed = false;
 
-  constructor(db: Database<Buffer, string>, purgeIntervalMs: number | undefined) {
+  constructor(db: Database<Buffer, Uint8Array>, purgeIntervalMs: number | undefined) {
     this.#db = db;
     if (purgeIntervalMs === undefined) return;
     this.#purgeTimer = setInterval(() => {
@@ -75,9 +78,9 @@ class EmbeddedStorage implements Storage {
     try {
       // getBinary copies each record into a new ArrayBuffer; the value and digest are copied out of lmdb's
       // reused read buffer into pooled buffers instead (1.5 instead of 2.4 µs for 2 KiB in a loop).
-      record = this.#db.getBinaryFast(key);
+      record = this.#db.getBinaryFast(keyBytes(key));
     } catch (error) {
-      throw fault('get', error);
+      throw this.#failure('get', error);
     }
     if (record === undefined || isExpired(record, Date.now())) return undefined;
     return copiedStoredValueOf(record);
@@ -85,9 +88,9 @@ class EmbeddedStorage implements Storage {
 
   async set(key: string, value: Buffer, ttlSeconds: number): Promise<void> {
     try {
-      await this.#db.put(key, recordOf(value, ttlSeconds));
+      await this.#db.put(keyBytes(key), recordOf(value, ttlSeconds));
     } catch (error) {
-      throw fault('set', error);
+      throw this.#failure('set', error);
     }
   }
 
@@ -121,54 +124,66 @@ class EmbeddedStorage implements Storage {
     key: string,
     next: (live: StoredValue | undefined) => Buffer | null | undefined,
   ): Promise<boolean> {
+    const bytes = keyBytes(key);
     try {
       return await this.#db.transaction(() => {
-        const record = this.#db.getBinary(key);
+        const record = this.#db.getBinary(bytes);
         const live = record === undefined || isExpired(record, Date.now()) ? undefined : storedValueOf(record);
         const replacement = next(live);
         if (replacement === undefined) return false;
-        if (replacement === null) this.#db.removeSync(key);
-        else this.#db.putSync(key, replacement);
+        if (replacement === null) this.#db.removeSync(bytes);
+        else this.#db.putSync(bytes, replacement);
         return true;
       });
     } catch (error) {
-      throw fault(operation, error);
+      throw this.#failure(operation, error);
     }
   }
 
   async delete(key: string): Promise<void> {
     try {
-      await this.#db.remove(key);
+      await this.#db.remove(keyBytes(key));
     } catch (error) {
-      throw fault('delete', error);
+      throw this.#failure('delete', error);
     }
   }
 
   async ping(): Promise<void> {
-    if (this.#closed) throw new StorageError('unavailable', 'embedded store: closed');
+    if (this.#closed) throw this.#failure('ping', undefined);
   }
 
   async close(): Promise<void> {
+    if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#purgeTimer);
     await this.#purging;
     await this.#db.close();
   }
 
+  /**
+   * The storage error for a failed operation: after close() the store is going away with its process, like
+   * an unreachable cluster (503, retry elsewhere); otherwise LMDB failed (500).
+   */
+  #failure(operation: string, cause: unknown): StorageError {
+    if (this.#closed) return new StorageError('unavailable', `embedded store: ${operation} failed: closed`, { cause });
+    return new StorageError('fault', `embedded store: ${operation} failed`, { cause });
+  }
+
   /** Removes every expired value, in batches so that requests are served in between. */
   async purgeExpired(): Promise<number> {
     let purged = 0;
-    let start: string | undefined;
+    let start: Uint8Array | undefined;
     for (;;) {
       if (this.#closed) return purged;
       const now = Date.now();
-      const expired: string[] = [];
-      let last: string | undefined;
+      const expired: Uint8Array[] = [];
+      let last: Uint8Array | undefined;
       let seen = 0;
       for (const { key, value } of this.#db.getRange({ start, limit: purgeBatchSize, snapshot: false })) {
         seen++;
         last = key;
-        if (key !== start && isExpired(value, now)) expired.push(key);
+        // The batch starts at the previous batch's last key, which that batch has already looked at.
+        if ((start === undefined || Buffer.compare(key, start) !== 0) && isExpired(value, now)) expired.push(key);
       }
       if (expired.length > 0) {
         // Re-checked inside the write transaction: a value rewritten since the scan is kept.
@@ -190,11 +205,17 @@ class EmbeddedStorage implements Storage {
 
 /** Opens (creating if needed) the embedded store at `options.path`. */
 export function openEmbeddedStorage(options: EmbeddedOptions): EmbeddedStorage {
-  let db: Database<Buffer, string>;
+  let db: Database<Buffer, Uint8Array>;
   try {
     // overlappingSync (lmdb-js's default on Linux) resolves a write at commit and flushes it to disk later:
     // a power loss could then lose a value already answered 201. Without it a write resolves once flushed.
-    db = open<Buffer, string>({ path: options.path, encoding: 'binary', compression: false, overlappingSync: false });
+    db = open<Buffer, Uint8Array>({
+      path: options.path,
+      encoding: 'binary',
+      keyEncoding: 'binary',
+      compression: false,
+      overlappingSync: false,
+    });
   } catch (error) {
     throw new StorageError('fault', `embedded store: cannot open ${options.path}`, { cause: error });
   }

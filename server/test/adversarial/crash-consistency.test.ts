@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { Agent } from 'node:http';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { removeServerDirectory, type ServerProcess, startServer } from '../../../contract-tests/harness/server-process.js';
+import { removeServerDirectory, type ServerProcess, startServer } from '../../../test-support/server-process.js';
 import { exchange, expectedValueOf, type WriteOutcome, writeUntilStopped } from './write-load.js';
 
 // SIGKILL at a random moment under concurrent writes, then a restart on the same files: every write
@@ -141,9 +141,6 @@ describe('crash consistency of the embedded store', () => {
 
   it('SIGKILL of one worker loses no acknowledged write; the primary replaces it and the service goes on', async () => {
     const server = await serve(undefined, 2);
-    // NOTE: a worker killed before it listens stops the whole service (primary.ts: a start-up failure),
-    // and /healthz answers as soon as one worker listens: every kill waits for every worker to listen.
-    await untilLogged(server, 'every worker is serving', 1);
     const all: WriteOutcome = { acknowledged: [], unanswered: [], hung: [] };
     for (let round = 0; round < rounds; round++) {
       const [victim] = childrenOf(server.child.pid ?? 0);
@@ -162,7 +159,8 @@ describe('crash consistency of the embedded store', () => {
       expect(outcome.hung, 'writes that got no answer at all').toEqual([]);
       all.acknowledged.push(...outcome.acknowledged);
       all.unanswered.push(...outcome.unanswered);
-      // The replacement listens: two workers of the first and one per kill so far.
+      // NOTE: a worker killed before it listens stops the whole service (primary.ts: a start-up failure):
+      // the next kill waits for the replacement to listen (two workers of the start, one per kill so far).
       await untilLogged(server, `Server listening at ${server.origin}`, 3 + round);
       expect(childrenOf(server.child.pid ?? 0)).toHaveLength(2);
       await expectDurable(server, all);

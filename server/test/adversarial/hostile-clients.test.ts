@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeServerDirectory, type ServerProcess, startServer } from '../../../contract-tests/harness/server-process.js';
+import { removeServerDirectory, type ServerProcess, startServer } from '../../../test-support/server-process.js';
 import { exchange } from './write-load.js';
 
 // Slow and hostile clients on loopback, all at once against one process, for a bounded time: the

@@ -114,7 +114,13 @@ export async function freezeDataCentre(dc: DataCentreName): Promise<void> {
 
 /** Whether every thread of the process is in the stopped state (`T` in /proc/<pid>/task/<tid>/stat). */
 function everyThreadStopped(pid: number): boolean {
-  return readdirSync(`/proc/${pid}/task`).every((tid) => {
+  let threads: string[];
+  try {
+    threads = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    throw new Error(`the node (pid ${pid}) exited while it was being frozen`);
+  }
+  return threads.every((tid) => {
     try {
       const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
       return stat.charAt(stat.lastIndexOf(')') + 2) === 'T';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeServerDirectory, type ServerProcess, startServer } from '../../../contract-tests/harness/server-process.js';
+import { removeServerDirectory, type ServerProcess, startServer } from '../../../test-support/server-process.js';
 import { problems } from '../../src/generated/contract.js';
 import {
   type DataCentreName,

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { digestOf, type Storage, type StoredValue } from '../../src/storage/storage.js';
+import { backendMaxKeyBytes, backendMaxTtlSeconds } from '../../src/storage/limits.js';
+import { digestOf, type Storage, StorageError, type StorageErrorKind, type StoredValue } from '../../src/storage/storage.js';
 
 /** A key no other test uses, so that backends may share one table across runs. */
 export function uniqueKey(label: string): string {
@@ -9,11 +10,47 @@ export function uniqueKey(label: string): string {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** A backend under test: how to open it, and how it fails. */
+export interface BackendUnderTest {
+  readonly name: string;
+  /** Opens the backend, ready to answer; called once for the suite and once for the failure cases. */
+  open(): Promise<Storage>;
+  /**
+   * Opens the backend over storage it cannot reach (a cluster that does not answer); `undefined` for a
+   * backend that has no such state (the embedded store is a file in this process).
+   */
+  readonly openUnreachable: (() => Storage) | undefined;
+}
+
+/** Every operation of the interface, called with harmless arguments. */
+const everyOperation: Record<string, (storage: Storage) => Promise<unknown>> = {
+  get: (storage) => storage.get(uniqueKey('failing')),
+  set: (storage) => storage.set(uniqueKey('failing'), Buffer.from('v'), 60),
+  delete: (storage) => storage.delete(uniqueKey('failing')),
+  add: (storage) => storage.add(uniqueKey('failing'), Buffer.from('v'), 60),
+  compareAndSet: (storage) => storage.compareAndSet(uniqueKey('failing'), Buffer.from('a'), Buffer.from('b'), 60),
+  compareAndDelete: (storage) => storage.compareAndDelete(uniqueKey('failing'), Buffer.from('a')),
+  touch: (storage) => storage.touch(uniqueKey('failing'), 60),
+  ping: (storage) => storage.ping(),
+};
+
+/** Expects every operation of `storage` to reject with a StorageError of `kind` (the HTTP layer's 503). */
+async function expectEveryOperationToFail(storage: Storage, kind: StorageErrorKind): Promise<void> {
+  for (const [name, operation] of Object.entries(everyOperation)) {
+    const error = await operation(storage).then(
+      () => new Error(`${name} resolved`),
+      (reason: unknown) => reason,
+    );
+    expect(error, name).toBeInstanceOf(StorageError);
+    expect((error as StorageError).kind, name).toBe(kind);
+  }
+}
+
 /**
- * The behaviour every storage backend must have. `open` is called once; the suite closes what it opened.
- * Backends add their own cases in their own test file.
+ * The behaviour every storage backend must have. `open` is called once for the suite, which closes what
+ * it opened. Backends add their own cases in their own test file.
  */
-export function describeStorageConformance(name: string, open: () => Promise<Storage>): void {
+export function describeStorageConformance({ name, open, openUnreachable }: BackendUnderTest): void {
   describe(`storage conformance: ${name}`, () => {
     let storage: Storage;
     beforeAll(async () => {
@@ -75,6 +112,47 @@ export function describeStorageConformance(name: string, open: () => Promise<Sto
       const keys = [`${base}:wiki:MWSession:é`, `${base}:wiki:MWSession:e\u0301`, `${base}:Ω≈ç√:🙂`, `${base}:A`, `${base}:a`];
       await Promise.all(keys.map((key, i) => storage.set(key, Buffer.from(String(i)), 60)));
       for (const [i, key] of keys.entries()) expect((await storage.get(key))?.value.toString()).toBe(String(i));
+    });
+
+    it('keys that differ only in control characters are distinct keys, at any length', async () => {
+      // Pairs an order-preserving key encoding conflates: an escaped first character, and a 63-character
+      // key whose escapes spell the first bytes of a 64-character one.
+      const tail = randomUUID().padEnd(62, 't');
+      const keys = [
+        `\x01${tail}`,
+        `\x04\x01${tail}`,
+        `\x1b\x01${tail}`,
+        `\x1b\x04\x01${tail}`,
+        `\x00${tail}`,
+        `a\x00b${tail}`,
+        `a${tail}`,
+      ];
+      await Promise.all(keys.map((key, i) => storage.set(key, Buffer.from(String(i)), 60)));
+      for (const [i, key] of keys.entries())
+        expect((await storage.get(key))?.value.toString(), JSON.stringify(key)).toBe(String(i));
+    });
+
+    it("a key of the backend's largest size round trips through every operation, whatever its first byte", async () => {
+      const size = backendMaxKeyBytes[storage.backend as keyof typeof backendMaxKeyBytes];
+      for (const first of ['\x01', '\x1b', 'k']) {
+        const key = `${first}${randomUUID()}`.padEnd(size, 'k');
+        expect(Buffer.byteLength(key)).toBe(size);
+        expect(await storage.add(key, Buffer.from('a'), 60)).toBe(true);
+        expect(await storage.compareAndSet(key, Buffer.from('a'), Buffer.from('b'), 60)).toBe(true);
+        expect(await storage.touch(key, 120)).toBe(true);
+        await storage.set(key, Buffer.from('c'), 60);
+        expect((await storage.get(key))?.value.toString()).toBe('c');
+        expect(await storage.compareAndDelete(key, Buffer.from('c'))).toBe(true);
+        await storage.delete(key);
+        expect(await storage.get(key)).toBeUndefined();
+      }
+    });
+
+    it('a value stored with the longest TTL every backend stores is kept', async () => {
+      const key = uniqueKey('longest-ttl');
+      await storage.set(key, Buffer.from('long'), backendMaxTtlSeconds);
+      expect(await storage.touch(key, backendMaxTtlSeconds)).toBe(true);
+      expect((await storage.get(key))?.value.toString()).toBe('long');
     });
 
     it('a 1024-byte key and a 1 MiB value round trip', async () => {
@@ -201,5 +279,23 @@ export function describeStorageConformance(name: string, open: () => Promise<Sto
     it('ping resolves while the storage answers', async () => {
       await expect(storage.ping()).resolves.toBeUndefined();
     });
+
+    it('after close() every operation rejects with an unavailable StorageError, and close() may be called again', async () => {
+      const closed = await open();
+      await closed.close();
+      await expectEveryOperationToFail(closed, 'unavailable');
+      await expect(closed.close()).resolves.toBeUndefined();
+    });
+
+    if (openUnreachable !== undefined) {
+      it('over storage it cannot reach every operation rejects with an unavailable StorageError', async () => {
+        const unreachable = openUnreachable();
+        try {
+          await expectEveryOperationToFail(unreachable, 'unavailable');
+        } finally {
+          await unreachable.close();
+        }
+      });
+    }
   });
 }

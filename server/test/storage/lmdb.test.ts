@@ -1,9 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { open } from 'lmdb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openEmbeddedStorage } from '../../src/storage/lmdb.js';
-import { StorageError } from '../../src/storage/storage.js';
+import { digestOf, StorageError } from '../../src/storage/storage.js';
 import { describeStorageConformance, uniqueKey } from './conformance.js';
 
 const directories: string[] = [];
@@ -18,7 +19,11 @@ afterAll(() => {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describeStorageConformance('embedded (LMDB)', async () => openEmbeddedStorage({ path: freshPath(), purgeIntervalMs: 60000 }));
+describeStorageConformance({
+  name: 'embedded (LMDB)',
+  open: async () => openEmbeddedStorage({ path: freshPath(), purgeIntervalMs: 60000 }),
+  openUnreachable: undefined,
+});
 
 describe('embedded store', () => {
   it('values survive closing and reopening the store', async () => {
@@ -62,6 +67,26 @@ describe('embedded store', () => {
     await storage.set('rewritten', Buffer.from('new'), 3600);
     expect(await storage.purgeExpired()).toBe(0);
     expect((await storage.get('rewritten'))?.value.toString()).toBe('new');
+    await storage.close();
+  });
+
+  it('a file of an earlier version keeps its keys; one it stored escaped is no longer found, and is purged when expired', async () => {
+    const path = freshPath();
+    // Earlier versions stored string keys in lmdb-js's default key encoding, with the same record layout.
+    const recordOf = (expiry: number, value: string) => {
+      const record = Buffer.alloc(40 + value.length);
+      record.writeDoubleBE(expiry, 0);
+      digestOf(Buffer.from(value)).copy(record, 8);
+      record.write(value, 40);
+      return record;
+    };
+    const earlier = open<Buffer, string>({ path, encoding: 'binary', compression: false });
+    await earlier.put('enwiki:MWSession:kept', recordOf(0, 'kept'));
+    await earlier.put('\x01escaped', recordOf(Date.now() - 1000, 'escaped'));
+    await earlier.close();
+    const storage = openEmbeddedStorage({ path, purgeIntervalMs: 60000 });
+    expect((await storage.get('enwiki:MWSession:kept'))?.value.toString()).toBe('kept');
+    expect(await storage.purgeExpired()).toBe(1);
     await storage.close();
   });
 

@@ -7,535 +7,75 @@
 namespace MediaWiki\Extension\KaskStore\Tests\Unit;
 
 use BagOStuff;
-use InvalidArgumentException;
 use MediaWiki\Extension\KaskStore\KaskBagOStuff;
 use MediaWiki\Extension\KaskStore\Tests\FakeHttpClient;
-use MediaWiki\Extension\KaskStore\Tests\RecordingLogger;
-use MultiHttpClient;
-use PHPUnit\Framework\TestCase;
-use Psr\Log\LogLevel;
-use RESTBagOStuff;
-use ReflectionProperty;
+use MediaWiki\Extension\KaskStore\Tests\KaskBagOStuffTestBase;
+use MediaWiki\Extension\KaskStore\Tests\WireScenarios;
 
 /**
+ * KaskBagOStuff on the wire, to a fake plain Kask (no PUT, PATCH, ETag or If-Match): what
+ * KaskBagOStuffTestBase checks of both classes, then what only the emulation does.
+ *
  * @covers \MediaWiki\Extension\KaskStore\KaskBagOStuff
+ * @covers \MediaWiki\Extension\KaskStore\KaskTransport
  */
-class KaskBagOStuffTest extends TestCase {
-	private const BASE_URL = 'http://kask.test:8081/sessions/v1/';
-	private const KEY = 'my_wiki:MWSession:e28ok0k1hqdkfgfj8cd81ejn3ga8imku';
-	private const ENCODED_KEY = 'my_wiki%3AMWSession%3Ae28ok0k1hqdkfgfj8cd81ejn3ga8imku';
-	private const SECRET_VALUE = 'wsToken=0123456789abcdef';
-
-	/** @var RecordingLogger */
-	private $logger;
-
-	protected function setUp(): void {
-		parent::setUp();
-		$this->logger = new RecordingLogger();
+class KaskBagOStuffTest extends KaskBagOStuffTestBase {
+	protected function newCache( array $params ): KaskBagOStuff {
+		return new KaskBagOStuff( $params );
 	}
 
-	private function newBag( MultiHttpClient $client, array $params = [] ): KaskBagOStuff {
-		return new KaskBagOStuff( $params + [
-			'url' => self::BASE_URL,
-			'client' => $client,
-			'logger' => $this->logger,
-		] );
+	protected function newServer(): FakeHttpClient {
+		$kask = new FakeHttpClient();
+		$kask->extensions = false;
+		return $kask;
 	}
 
-	/**
-	 * @param object $object
-	 * @param string $name
-	 * @return mixed The value of a private or protected property
-	 */
-	private static function property( $object, string $name ) {
-		$property = new ReflectionProperty( $object, $name );
-		$property->setAccessible( true );
-		return $property->getValue( $object );
+	public static function provideWireScenarios(): array {
+		return WireScenarios::casesFor( KaskBagOStuff::class );
+	}
+
+	public static function provideExpiries(): array {
+		// Kask gives every write its default_ttl: the expiry is never sent
+		return [
+			'relative' => [ 60, null ],
+			'absolute' => [ time() + 3600, null ],
+			'in the past' => [ -5, null ],
+			'indefinite' => [ BagOStuff::TTL_INDEFINITE, null ],
+		];
 	}
 
 	/**
-	 * Nothing logged names the key or the value, in any encoding.
+	 * A server with kask-ts's extensions would honour them: the emulation sends none.
 	 *
-	 * @param string ...$secrets
+	 * @dataProvider provideWireScenarios
+	 * @param string $name
 	 */
-	private function assertLogsHoldNo( string ...$secrets ): void {
-		$text = $this->logger->text();
-		foreach ( $secrets as $secret ) {
-			$forms = [ $secret, rawurlencode( $secret ), trim( json_encode( $secret ), '"' ) ];
-			foreach ( $forms as $form ) {
-				$this->assertStringNotContainsString( $form, $text );
-			}
+	public function testNoOperationSendsAnExtensionHeader( string $name ) {
+		$kaskTs = new FakeHttpClient();
+
+		WireScenarios::methodsOf( $name, $this->newBag( $kaskTs ), $kaskTs, self::KEY );
+
+		foreach ( $kaskTs->requests() as $request ) {
+			$this->assertArrayNotHasKey( 'cache-control', $request['headers'] );
+			$this->assertArrayNotHasKey( 'if-match', $request['headers'] );
 		}
+		$this->assertNotSame( [], $kaskTs->requests() );
 	}
 
-	public function testGetSendsGetToTheRawUrlEncodedKey() {
-		$client = new FakeHttpClient();
-		$this->newBag( $client )->get( self::KEY );
+	public function testTheCasTokenIsTheStoredBytesComparedUnderLock() {
+		$client = $this->newServer();
+		$bag = $this->newBag( $client );
+		$bag->set( self::KEY, 1 );
+		$client->clear();
 
-		$this->assertCount( 1, $client->requests() );
-		$request = $client->requests()[0];
-		$this->assertSame( 'GET', $request['method'] );
-		$this->assertSame( self::BASE_URL . self::ENCODED_KEY, $request['url'] );
-		$this->assertArrayNotHasKey( 'body', $request );
-	}
-
-	public function testKeysWithReservedCharactersStayOnePathSegment() {
-		$client = new FakeHttpClient();
-		$this->newBag( $client )->get( 'a/b c?d#e%f+g' );
-
-		$this->assertSame( self::BASE_URL . 'a%2Fb%20c%3Fd%23e%25f%2Bg', $client->requests()[0]['url'] );
-	}
-
-	public function testUrlWithoutTrailingSlashGetsOne() {
-		$client = new FakeHttpClient();
-		$this->newBag( $client, [ 'url' => 'http://kask.test:8081/sessions/v1' ] )->delete( 'k' );
-
-		$this->assertSame( 'http://kask.test:8081/sessions/v1/k', $client->requests()[0]['url'] );
-	}
-
-	public function testSetPostsTheEnvelopeAsOctetStream() {
-		$client = new FakeHttpClient();
-		$bag = $this->newBag( $client, [ 'serialization_type' => 'JSON', 'hmac_key' => '12345' ] );
-
-		$this->assertTrue( $bag->set( self::KEY, 'somedata' ) );
-
-		$request = $client->requests()[0];
-		$this->assertSame( 'POST', $request['method'] );
-		$this->assertSame( self::BASE_URL . self::ENCODED_KEY, $request['url'] );
-		$this->assertSame( [ 'content-type' => 'application/octet-stream' ], $request['headers'] );
-		$this->assertSame( 'JSON.Us1wli82zEJ6DNQnCG//w+MShOFrdx9wCdfTUhPPA2w=."somedata"', $request['body'] );
-	}
-
-	public function testSetIgnoresTheExpiry() {
-		$client = new FakeHttpClient();
-		$this->newBag( $client )->set( 'k', 'v', 60 );
-
-		$this->assertSame( [ 'content-type' => 'application/octet-stream' ], $client->requests()[0]['headers'] );
-		$this->assertStringNotContainsString( '60', $client->requests()[0]['url'] );
-	}
-
-	public function testDeleteSendsDeleteWithoutBody() {
-		$client = new FakeHttpClient();
-		$this->newBag( $client )->delete( self::KEY );
-
-		$request = $client->requests()[0];
-		$this->assertSame( 'DELETE', $request['method'] );
-		$this->assertSame( self::BASE_URL . self::ENCODED_KEY, $request['url'] );
-		$this->assertArrayNotHasKey( 'body', $request );
-	}
-
-	public function testGetReturnsTheValueOnHit() {
-		$client = FakeHttpClient::answering( FakeHttpClient::response(
-			200, 'PHP.t2EKhUF4l65kZqWhoAnKW8ZPzekDYfrDxTkQcVmGsuM=.s:8:"somedata";',
-			[ 'content-type' => 'application/octet-stream' ]
-		) );
-
-		$this->assertSame( 'somedata', $this->newBag( $client, [ 'hmac_key' => '12345' ] )->get( self::KEY ) );
-	}
-
-	public function testGetReturnsWhatSetStored() {
-		$bag = $this->newBag( new FakeHttpClient() );
-		$value = [ 'data' => [ 'wsUserID' => 1 ], 'bytes' => "\0\xff." ];
-
-		$bag->set( self::KEY, $value );
-
-		$this->assertSame( $value, $bag->get( self::KEY ) );
-	}
-
-	public function testGetReturnsFalseOnMiss() {
-		$bag = $this->newBag( new FakeHttpClient() );
-
-		$this->assertFalse( $bag->get( self::KEY ) );
-		$this->assertSame( BagOStuff::ERR_NONE, $bag->getLastError() );
-		$this->assertSame( [], $this->logger->records );
-	}
-
-	public function testGetTreats410AsMiss() {
-		$bag = $this->newBag( FakeHttpClient::answering( FakeHttpClient::response( 410 ) ) );
-
-		$this->assertFalse( $bag->get( self::KEY ) );
-		$this->assertSame( BagOStuff::ERR_NONE, $bag->getLastError() );
-	}
-
-	public function testGetReturnsFalseWithoutErrorForValueSignedWithAnotherKey() {
-		$client = new FakeHttpClient();
-		$this->newBag( $client, [ 'hmac_key' => 'old key' ] )->set( self::KEY, 'v' );
-		$bag = $this->newBag( $client, [ 'hmac_key' => 'new key' ] );
-
-		$this->assertFalse( $bag->get( self::KEY ) );
-		$this->assertSame( BagOStuff::ERR_NONE, $bag->getLastError() );
-	}
-
-	public static function provideGetErrors(): array {
-		$instance = '/sessions/v1/' . self::KEY;
-		return [
-			'400' => [
-				FakeHttpClient::problem( 400, 'bad_request', 'Bad request', 'Malformed', $instance ),
-				BagOStuff::ERR_UNEXPECTED,
-			],
-			'500' => [
-				FakeHttpClient::problem( 500, 'server_error', 'Internal server error', 'Error', $instance ),
-				BagOStuff::ERR_UNEXPECTED,
-			],
-			'503' => [
-				FakeHttpClient::problem( 503, 'service_unavailable', 'Service unavailable',
-					'Storage is unavailable', $instance, [ 'retry-after' => '1' ] ),
-				BagOStuff::ERR_UNREACHABLE,
-			],
-			'no response' => [
-				FakeHttpClient::response( 0, '', [], '(curl error: 7) Couldn\'t connect to server' ),
-				BagOStuff::ERR_UNREACHABLE,
-			],
-			'timeout' => [
-				FakeHttpClient::response( 0, '', [], '(curl error: 28) Timeout was reached' ),
-				BagOStuff::ERR_UNREACHABLE,
-			],
-		];
-	}
-
-	/**
-	 * @dataProvider provideGetErrors
-	 */
-	public function testGetReturnsFalseAndRecordsTheErrorOnFailure(
-		array $response, int $expectedError
-	) {
-		$bag = $this->newBag( FakeHttpClient::answering( $response ) );
-
-		$this->assertFalse( $bag->get( self::KEY ) );
-		$this->assertSame( $expectedError, $bag->getLastError() );
-		$this->assertCount( 1, $this->logger->at( LogLevel::ERROR ) );
-		$this->assertSame( $response['code'], $this->logger->at( LogLevel::ERROR )[0]['context']['code'] );
-		$this->assertLogsHoldNo( self::KEY );
-	}
-
-	public function testUnreachableErrorLogsTheTransportError() {
-		$bag = $this->newBag( FakeHttpClient::answering(
-			FakeHttpClient::response( 0, '', [], '(curl error: 7) Couldn\'t connect to server' )
-		) );
-
-		$bag->get( self::KEY );
-
-		$context = $this->logger->at( LogLevel::ERROR )[0]['context'];
-		$this->assertSame( 'get', $context['operation'] );
-		$this->assertSame( '(curl error: 7) Couldn\'t connect to server', $context['error'] );
-	}
-
-	public function testErrorLogHasTheProblemMembersWithTheKeyRedacted() {
-		$bag = $this->newBag( FakeHttpClient::answering( FakeHttpClient::problem(
-			503, 'service_unavailable', 'Service unavailable', 'Storage is unavailable',
-			'/sessions/v1/' . self::KEY, [ 'retry-after' => '2' ]
-		) ) );
-
-		$bag->get( self::KEY );
-
-		$record = $this->logger->at( LogLevel::ERROR )[0];
-		$this->assertSame( [
-			'operation' => 'get',
-			'code' => 503,
-			'error' => 'unexpected status',
-			'problem_type' => 'https://www.mediawiki.org/wiki/Kask/errors/service_unavailable',
-			'problem_title' => 'Service unavailable',
-			'problem_detail' => 'Storage is unavailable',
-			'problem_instance' => '/sessions/v1/[key]',
-			'retry_after' => '2',
-		], $record['context'] );
-		foreach ( [ 'type', 'title', 'detail', 'instance' ] as $field ) {
-			$this->assertStringContainsString( "({$field}) {problem_{$field}}", $record['message'] );
-		}
-	}
-
-	public function testErrorLogReadsKaskApplicationJsonBodies() {
-		$response = FakeHttpClient::problem( 500, 'server_error', 'Internal server error',
-			'The server encountered an error with your request', '/sessions/v1/' . self::KEY );
-		$response['headers'] = $response[2] = [ 'content-type' => 'application/json' ];
-		$this->newBag( FakeHttpClient::answering( $response ) )->set( self::KEY, 'v' );
+		$this->assertTrue( $bag->merge( self::KEY, static function ( $bag, $key, $current ) {
+			return $current + 1;
+		} ) );
 
 		$this->assertSame(
-			'Internal server error',
-			$this->logger->at( LogLevel::ERROR )[0]['context']['problem_title']
+			[ 'GET', 'GET', 'POST', 'GET', 'POST', 'DELETE' ], $client->methods(),
+			'read; lock(); read again and compare; write; unlock()'
 		);
-	}
-
-	public function testErrorLogNeverHoldsANonProblemBody() {
-		$this->newBag( FakeHttpClient::answering( FakeHttpClient::response(
-			502, '<html>proxy error for ' . self::KEY . '</html>', [ 'content-type' => 'text/html' ]
-		) ) )->get( self::KEY );
-
-		$this->assertCount( 1, $this->logger->records );
-		$this->assertStringNotContainsString( 'proxy error', $this->logger->text() );
-		$this->assertLogsHoldNo( self::KEY );
-	}
-
-	public function testFailedSetLogsNeitherKeyNorValue() {
-		$bag = $this->newBag( FakeHttpClient::answering( FakeHttpClient::problem(
-			413, 'payload_too_large', 'Payload too large', 'The request body is larger than the limit',
-			'/sessions/v1/' . self::KEY
-		) ) );
-
-		$this->assertFalse( $bag->set( self::KEY, self::SECRET_VALUE ) );
-		$this->assertSame( BagOStuff::ERR_UNEXPECTED, $bag->getLastError() );
-		$this->assertSame( 'set', $this->logger->at( LogLevel::ERROR )[0]['context']['operation'] );
-		$this->assertLogsHoldNo( self::KEY, self::SECRET_VALUE );
-	}
-
-	public static function provideWriteSuccessStatuses(): array {
-		return [ '200' => [ 200 ], '201' => [ 201 ], '204' => [ 204 ] ];
-	}
-
-	/**
-	 * @dataProvider provideWriteSuccessStatuses
-	 */
-	public function testSetSucceedsOnStatus( int $status ) {
-		$bag = $this->newBag( FakeHttpClient::answering( FakeHttpClient::response( $status ) ) );
-
-		$this->assertTrue( $bag->set( self::KEY, 'v' ) );
-		$this->assertSame( [], $this->logger->records );
-	}
-
-	public static function provideWriteFailureStatuses(): array {
-		return [
-			'no response' => [ 0 ], '202' => [ 202 ], '301' => [ 301 ], '400' => [ 400 ], '404' => [ 404 ],
-			'405' => [ 405 ], '413' => [ 413 ], '500' => [ 500 ], '503' => [ 503 ],
-		];
-	}
-
-	/**
-	 * @dataProvider provideWriteFailureStatuses
-	 */
-	public function testSetFailsOnStatus( int $status ) {
-		$bag = $this->newBag( FakeHttpClient::answering( FakeHttpClient::response( $status ) ) );
-
-		$this->assertFalse( $bag->set( self::KEY, 'v' ) );
-		$this->assertNotSame( BagOStuff::ERR_NONE, $bag->getLastError() );
-		$this->assertCount( 1, $this->logger->at( LogLevel::ERROR ) );
-	}
-
-	public static function provideDeleteSuccessStatuses(): array {
-		return [ '200' => [ 200 ], '204' => [ 204 ], '205' => [ 205 ], '404' => [ 404 ], '410' => [ 410 ] ];
-	}
-
-	/**
-	 * @dataProvider provideDeleteSuccessStatuses
-	 */
-	public function testDeleteSucceedsOnStatus( int $status ) {
-		$bag = $this->newBag( FakeHttpClient::answering( FakeHttpClient::response( $status ) ) );
-
-		$this->assertTrue( $bag->delete( self::KEY ) );
-		$this->assertSame( BagOStuff::ERR_NONE, $bag->getLastError() );
-	}
-
-	public static function provideDeleteFailureStatuses(): array {
-		return [ 'no response' => [ 0 ], '400' => [ 400 ], '500' => [ 500 ], '503' => [ 503 ] ];
-	}
-
-	/**
-	 * @dataProvider provideDeleteFailureStatuses
-	 */
-	public function testDeleteFailsOnStatus( int $status ) {
-		$bag = $this->newBag( FakeHttpClient::answering( FakeHttpClient::response( $status ) ) );
-
-		$this->assertFalse( $bag->delete( self::KEY ) );
-		$this->assertSame( 'delete', $this->logger->at( LogLevel::ERROR )[0]['context']['operation'] );
-	}
-
-	public function testSetReturnsFalseForAValueJsonCannotEncode() {
-		$client = new FakeHttpClient();
-		$bag = $this->newBag( $client, [ 'serialization_type' => 'JSON' ] );
-
-		$this->assertFalse( $bag->set( self::KEY, "\xff\xfe not UTF-8" ) );
-		$this->assertSame( BagOStuff::ERR_UNEXPECTED, $bag->getLastError() );
-		$this->assertSame( [], $client->requests() );
-		$this->assertLogsHoldNo( self::KEY );
-	}
-
-	public function testGetMultiSendsOneConcurrentBatch() {
-		$client = new FakeHttpClient();
-		$client->stored = [ 'k1' => 'PHP..i:1;', 'k3' => 'PHP..s:5:"three";' ];
-		$bag = $this->newBag( $client );
-
-		$values = $bag->getMulti( [ 'k1', 'k2', 'k3' ] );
-
-		$this->assertSame( [ 'k1' => 1, 'k3' => 'three' ], $values );
-		$this->assertCount( 1, $client->batches );
-		$this->assertSame(
-			[ self::BASE_URL . 'k1', self::BASE_URL . 'k2', self::BASE_URL . 'k3' ],
-			array_column( $client->batches[0], 'url' )
-		);
-		$this->assertSame( [ 'GET', 'GET', 'GET' ], array_column( $client->batches[0], 'method' ) );
-	}
-
-	public function testGetMultiAsksForARepeatedKeyOnce() {
-		$client = new FakeHttpClient();
-		$this->newBag( $client )->getMulti( [ 'a', 'b', 'a' ] );
-
-		$this->assertCount( 2, $client->batches[0] );
-	}
-
-	public function testGetMultiWithoutKeysSendsNothing() {
-		$client = new FakeHttpClient();
-
-		$this->assertSame( [], $this->newBag( $client )->getMulti( [] ) );
-		$this->assertSame( [], $client->batches );
-	}
-
-	public function testSetMultiSendsOneConcurrentBatch() {
-		$client = new FakeHttpClient();
-		$bag = $this->newBag( $client, [ 'serialization_type' => 'JSON' ] );
-
-		$this->assertTrue( $bag->setMulti( [ 'k1' => 1, 'k2' => [ 'x' => 'y' ], 'k3' => 'three' ] ) );
-
-		$this->assertCount( 1, $client->batches );
-		$this->assertSame( [ 'POST', 'POST', 'POST' ], array_column( $client->batches[0], 'method' ) );
-		$bodies = [ 'k1' => 'JSON..1', 'k2' => 'JSON..{"x":"y"}', 'k3' => 'JSON.."three"' ];
-		$this->assertSame( array_values( $bodies ), array_column( $client->batches[0], 'body' ) );
-		$this->assertSame( $bodies, $client->stored );
-	}
-
-	public function testSetMultiFailsWhenAnyWriteFails() {
-		$client = new FakeHttpClient( static function ( array $request ) {
-			return FakeHttpClient::response( substr( $request['url'], -2 ) === 'k2' ? 500 : 201 );
-		} );
-		$bag = $this->newBag( $client );
-
-		$this->assertFalse( $bag->setMulti( [ 'k1' => 1, 'k2' => 2, 'k3' => 3 ] ) );
-		$this->assertCount( 3, $client->batches[0] );
-		$this->assertCount( 1, $this->logger->at( LogLevel::ERROR ) );
-	}
-
-	public function testDeleteMultiSendsOneConcurrentBatch() {
-		$client = new FakeHttpClient();
-		$client->stored = [ 'k1' => 'PHP..i:1;', 'k2' => 'PHP..i:2;', 'k3' => 'PHP..i:3;' ];
-		$bag = $this->newBag( $client );
-
-		$this->assertTrue( $bag->deleteMulti( [ 'k1', 'k2' ] ) );
-
-		$this->assertCount( 1, $client->batches );
-		$this->assertSame( [ 'DELETE', 'DELETE' ], array_column( $client->batches[0], 'method' ) );
-		$this->assertSame( [ 'k3' => 'PHP..i:3;' ], $client->stored );
-	}
-
-	public function testDeleteMultiFailsWhenAnyDeleteFails() {
-		$client = new FakeHttpClient( static function ( array $request ) {
-			return FakeHttpClient::response( substr( $request['url'], -2 ) === 'k1' ? 0 : 204 );
-		} );
-		$bag = $this->newBag( $client );
-
-		$this->assertFalse( $bag->deleteMulti( [ 'k1', 'k2' ] ) );
-		$this->assertSame( BagOStuff::ERR_UNREACHABLE, $bag->getLastError() );
-	}
-
-	public function testAddDoesNotOverwriteAnExistingValue() {
-		$bag = $this->newBag( new FakeHttpClient() );
-
-		$this->assertTrue( $bag->add( 'k', 'first' ) );
-		$this->assertFalse( $bag->add( 'k', 'second' ) );
-		$this->assertSame( 'first', $bag->get( 'k' ) );
-	}
-
-	public function testIncrAndDecrChangeAnExistingInteger() {
-		$bag = $this->newBag( new FakeHttpClient() );
-
-		$this->assertFalse( $bag->incr( 'n' ) );
-		$bag->set( 'n', 5 );
-		$this->assertSame( 8, $bag->incr( 'n', 3 ) );
-		$this->assertSame( 0, $bag->decr( 'n', 10 ) );
-		$this->assertSame( 0, $bag->get( 'n' ) );
-	}
-
-	public function testIncrWithInitStartsAtInit() {
-		$bag = $this->newBag( new FakeHttpClient() );
-
-		$this->assertSame( 10, $bag->incrWithInit( 'n', 0, 1, 10 ) );
-		$this->assertSame( 11, $bag->incrWithInit( 'n', 0, 1, 10 ) );
-	}
-
-	public function testMergeUpdatesTheValue() {
-		$bag = $this->newBag( new FakeHttpClient() );
-		$bag->set( 'k', [ 'count' => 1 ] );
-
-		$merged = $bag->merge( 'k', static function ( $bag, $key, $current ) {
-			return [ 'count' => $current['count'] + 1 ];
-		} );
-
-		$this->assertTrue( $merged );
-		$this->assertSame( [ 'count' => 2 ], $bag->get( 'k' ) );
-		$this->assertFalse( $bag->get( 'k:lock' ) );
-	}
-
-	public function testMakeKeyIsTheSameAsRestBagOStuffs() {
-		$stock = new RESTBagOStuff( [ 'url' => self::BASE_URL, 'keyspace' => 'my_wiki' ] );
-		$bag = $this->newBag( new FakeHttpClient(), [ 'keyspace' => 'my_wiki' ] );
-
-		$this->assertSame( 'my_wiki:MWSession:abc', $bag->makeKey( 'MWSession', 'abc' ) );
-		$this->assertSame( $stock->makeKey( 'a:b', 'c%d', 1 ), $bag->makeKey( 'a:b', 'c%d', 1 ) );
-		$this->assertSame( $stock->makeGlobalKey( 'x', 'y' ), $bag->makeGlobalKey( 'x', 'y' ) );
-	}
-
-	/**
-	 * The stock class, configured like Wikimedia's, and this one share a store through the fake
-	 * server: each reads what the other wrote.
-	 */
-	public function testValuesWrittenByRestBagOStuffAreReadAndViceVersa() {
-		$client = new FakeHttpClient();
-		$options = [
-			'url' => self::BASE_URL,
-			'client' => $client,
-			'serialization_type' => 'PHP',
-			'hmac_key' => 's3cret',
-		];
-		$stock = new RESTBagOStuff( $options + [ 'httpParams' => [
-			'writeMethod' => 'POST',
-			'writeHeaders' => [ 'content-type' => 'application/octet-stream' ],
-		] ] );
-		$bag = new KaskBagOStuff( $options );
-
-		$stock->set( 'from-stock', [ 'a' => 1 ] );
-		$bag->set( 'from-kask', [ 'b' => 2 ] );
-
-		$this->assertSame( [ 'a' => 1 ], $bag->get( 'from-stock' ) );
-		$this->assertSame( [ 'b' => 2 ], $stock->get( 'from-kask' ) );
-		$this->assertSame( $client->stored['from-stock'], $client->requests()[0]['body'] );
-		$this->assertSame( $client->requests()[1]['method'], $client->requests()[0]['method'] );
-	}
-
-	public function testTimeoutsDefaultToRestBagOStuffs() {
-		$bag = new KaskBagOStuff( [ 'url' => self::BASE_URL ] );
-		$client = self::property( $bag, 'client' );
-
-		$this->assertSame( 1.2, self::property( $client, 'connTimeout' ) );
-		$this->assertSame( 3.0, self::property( $client, 'reqTimeout' ) );
-	}
-
-	public function testTimeoutsCanBeConfigured() {
-		$bag = new KaskBagOStuff( [ 'url' => self::BASE_URL, 'connTimeout' => 0.5, 'reqTimeout' => 1 ] );
-		$client = self::property( $bag, 'client' );
-
-		$this->assertSame( 0.5, self::property( $client, 'connTimeout' ) );
-		$this->assertSame( 1, self::property( $client, 'reqTimeout' ) );
-	}
-
-	public function testTheLoggerIsNotGivenToTheHttpClient() {
-		$bag = new KaskBagOStuff( [ 'url' => self::BASE_URL, 'logger' => $this->logger ] );
-		$client = self::property( $bag, 'client' );
-
-		$this->assertNotSame( $this->logger, self::property( $client, 'logger' ) );
-	}
-
-	public function testConstructorRequiresAUrl() {
-		$this->expectException( InvalidArgumentException::class );
-
-		new KaskBagOStuff( [] );
-	}
-
-	public function testConstructorRejectsAnUnknownSerializationType() {
-		$this->expectException( InvalidArgumentException::class );
-
-		new KaskBagOStuff( [ 'url' => self::BASE_URL, 'serialization_type' => 'XML' ] );
-	}
-
-	public function testDurabilityIsDisk() {
-		$bag = $this->newBag( new FakeHttpClient() );
-
-		$this->assertSame( BagOStuff::QOS_DURABILITY_DISK, $bag->getQoS( BagOStuff::ATTR_DURABILITY ) );
+		$this->assertSame( 2, $bag->get( self::KEY ) );
 	}
 }

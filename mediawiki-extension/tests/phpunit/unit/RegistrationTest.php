@@ -7,6 +7,7 @@
 namespace MediaWiki\Extension\KaskStore\Tests\Unit;
 
 use MediaWiki\Extension\KaskStore\KaskBagOStuff;
+use MediaWiki\Extension\KaskStore\KaskTsBagOStuff;
 use MediaWiki\Extension\KaskStore\Registration;
 use PHPUnit\Framework\TestCase;
 
@@ -82,16 +83,45 @@ class RegistrationTest extends TestCase {
 			'hmac_key' => 'secret',
 			'connTimeout' => 1.2,
 			'reqTimeout' => 3.0,
-			'extendedApi' => false,
 		], $GLOBALS['wgObjectCaches']['kask'] );
 	}
 
-	public function testTheExtendedApiSettingReachesTheCache() {
+	public function testTheExtendedApiSettingPicksKaskTsBagOStuff() {
 		$GLOBALS['wgKaskStoreExtendedApi'] = true;
 
 		Registration::onRegistration();
 
-		$this->assertTrue( $GLOBALS['wgObjectCaches']['kask']['extendedApi'] );
+		$this->assertSame( KaskTsBagOStuff::class, $GLOBALS['wgObjectCaches']['kask']['class'] );
+	}
+
+	public static function provideEntriesOfVersion01(): array {
+		$kask = [ 'class' => KaskBagOStuff::class, 'url' => 'http://x/' ];
+		return [
+			'extendedApi on' => [ $kask + [ 'extendedApi' => true ], KaskTsBagOStuff::class ],
+			'extendedApi on, class with a leading backslash' => [
+				[ 'class' => '\\' . KaskBagOStuff::class, 'extendedApi' => true ],
+				KaskTsBagOStuff::class
+			],
+			'extendedApi off' => [ $kask + [ 'extendedApi' => false ], KaskBagOStuff::class ],
+			'no extendedApi' => [ $kask, KaskBagOStuff::class ],
+			'another class' => [
+				[ 'class' => 'RESTBagOStuff', 'extendedApi' => true ], 'RESTBagOStuff'
+			],
+		];
+	}
+
+	/**
+	 * LocalSettings.php lines written for version 0.1 keep their meaning.
+	 *
+	 * @dataProvider provideEntriesOfVersion01
+	 */
+	public function testAnEntryOfVersion01KeepsItsMeaning( array $entry, string $class ) {
+		$GLOBALS['wgObjectCaches'] = [ 'sessions' => $entry ];
+
+		Registration::onRegistration();
+
+		$this->assertSame( $class, $GLOBALS['wgObjectCaches']['sessions']['class'] );
+		$this->assertSame( $entry['url'] ?? null, $GLOBALS['wgObjectCaches']['sessions']['url'] ?? null );
 	}
 
 	public function testOnRegistrationUsesTheConfiguredCacheName() {
@@ -120,16 +150,28 @@ class RegistrationTest extends TestCase {
 		$this->assertSame( $defaults['KaskStoreHmacKey'], $params['hmac_key'] );
 		$this->assertEquals( $defaults['KaskStoreConnTimeout'], $params['connTimeout'] );
 		$this->assertEquals( $defaults['KaskStoreReqTimeout'], $params['reqTimeout'] );
-		$this->assertSame( $defaults['KaskStoreExtendedApi'], $params['extendedApi'] );
-		$this->assertFalse( $params['extendedApi'], 'off by default: a plain Kask keeps working' );
+		$this->assertFalse( $defaults['KaskStoreExtendedApi'] );
+		$this->assertSame(
+			KaskBagOStuff::class, $params['class'], 'Kask\'s API by default: a plain Kask keeps working'
+		);
 		$this->assertNull( $defaults['KaskStoreCaBundlePath'] );
 		$this->assertArrayNotHasKey( 'caBundlePath', $params );
 		$this->assertSame( 'kask', $defaults['KaskStoreCacheName'] );
 	}
 
-	public function testCacheParamsBuildAWorkingCache() {
-		$params = Registration::cacheParams( [ 'wgKaskStoreSerializationType' => 'JSON' ] );
+	public static function provideExtendedApi(): array {
+		return [ 'off' => [ false, KaskBagOStuff::class ], 'on' => [ true, KaskTsBagOStuff::class ] ];
+	}
 
-		$this->assertInstanceOf( KaskBagOStuff::class, new $params['class']( $params ) );
+	/**
+	 * @dataProvider provideExtendedApi
+	 */
+	public function testCacheParamsBuildAWorkingCache( bool $extendedApi, string $class ) {
+		$params = Registration::cacheParams( [
+			'wgKaskStoreSerializationType' => 'JSON',
+			'wgKaskStoreExtendedApi' => $extendedApi,
+		] );
+
+		$this->assertSame( $class, get_class( new $params['class']( $params ) ) );
 	}
 }

@@ -2,9 +2,10 @@
 /**
  * One of several processes that contend for the same key (see ConcurrentWorkers): prints
  * "ready", waits for a line on stdin (the common start), runs its task with a KaskBagOStuff of
- * its own, prints one JSON object.
+ * its own, prints one JSON object, which also holds the message templates of the errors and
+ * warnings the bag logged (`logged`).
  *
- * Usage: php contend.php '<JSON: url, extendedApi, task, key, repeat, worker>'
+ * Usage: php contend.php '<JSON: url, class (KaskBagOStuff or a subclass), task, key, repeat, worker>'
  * Tasks:
  * - tryLock: lock( key, 0 ) once, never released -> { acquired }
  * - lockedIncrement: lock( key, 10 ); a get() then set() of "key:counter" (not atomic by
@@ -19,17 +20,20 @@
 require_once dirname( __DIR__ ) . '/bootstrap.php';
 
 use MediaWiki\Extension\KaskStore\KaskBagOStuff;
+use MediaWiki\Extension\KaskStore\Tests\RecordingLogger;
+use Psr\Log\LogLevel;
 
 $job = json_decode( $argv[1] ?? '', true );
-if ( !is_array( $job ) ) {
+if ( !is_array( $job ) || !is_a( $job['class'] ?? '', KaskBagOStuff::class, true ) ) {
 	fwrite( STDERR, "usage: php contend.php '<JSON job>'\n" );
 	exit( 2 );
 }
-$bag = new KaskBagOStuff( [
+$logger = new RecordingLogger();
+$bag = new $job['class']( [
 	'url' => $job['url'],
-	'extendedApi' => $job['extendedApi'],
 	'serialization_type' => 'JSON',
 	'reqTimeout' => 10,
+	'logger' => $logger,
 ] );
 $key = $job['key'];
 $repeat = (int)( $job['repeat'] ?? 1 );
@@ -79,4 +83,7 @@ switch ( $job['task'] ) {
 		fwrite( STDERR, "unknown task {$job['task']}\n" );
 		exit( 2 );
 }
+$report['logged'] = array_column(
+	array_merge( $logger->at( LogLevel::ERROR ), $logger->at( LogLevel::WARNING ) ), 'message'
+);
 echo json_encode( $report ), "\n";

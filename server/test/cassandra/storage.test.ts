@@ -1,16 +1,21 @@
 import { Client, types } from 'cassandra-driver';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { applySchema, qualifiedTableName } from '../../src/schema.js';
-import type { CassandraStorage } from '../../src/storage/cassandra.js';
+import { type CassandraStorage, openCassandraStorage } from '../../src/storage/cassandra.js';
 import { connectCassandra } from '../../src/storage/cassandra-client.js';
-import { openReady } from '../cassandra/storage-helpers.js';
-import { cassandraTarget, testOptions } from '../cassandra/target.js';
-import { describeStorageConformance, uniqueKey } from './conformance.js';
+import { applySchema, qualifiedTableName } from '../../src/storage/cassandra-schema.js';
+import { describeStorageConformance, uniqueKey } from '../storage/conformance.js';
+import { openReady } from './storage-helpers.js';
+import { cassandraTarget, testOptions } from './target.js';
 
 // Outages, password authentication and TLS run on nodes of their own: server/test/cassandra/cassandra-*.test.ts.
 const target = cassandraTarget();
 
-describeStorageConformance(`cassandra (${target.endpoint.source})`, () => openReady(testOptions(target)));
+describeStorageConformance({
+  name: `cassandra (${target.endpoint.source})`,
+  open: () => openReady(testOptions(target)),
+  // Port 9 (discard) on loopback: nothing listens there, so every connection attempt is refused at once.
+  openUnreachable: () => openCassandraStorage(testOptions(target, { hosts: ['127.0.0.1'], port: 9, connectTimeoutMs: 500 })),
+});
 
 describe('cassandra: Kask compatibility', () => {
   // Kask's statements, verbatim from its storage.go (with its keyspace and table quoting).

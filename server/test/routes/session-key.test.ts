@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSessionKey } from '../src/session-key.js';
+import { parseSessionKey } from '../../src/routes/session-key.js';
 
 const base = '/sessions/v1/';
 const parse = (url: string, max = 1024) => parseSessionKey(url, base, max);
@@ -24,8 +24,29 @@ describe('parseSessionKey', () => {
     },
   );
 
-  it.each(['/sessions/v1/a?x=1', '/sessions/v1/a?', '/sessions/v1/?x'])('%s has a query string (bad_request)', (url) => {
-    expect(parse(url)).toMatchObject({ ok: false, problem: 'bad_request', detail: 'Query strings are not accepted' });
+  it.each(['/sessions/v1/a?x=1', '/sessions/v1/a??', '/sessions/v1/a?&', '/sessions/v1/a?=', '/sessions/v1/?x'])(
+    '%s has a query string (bad_request)',
+    (url) => {
+      expect(parse(url)).toMatchObject({ ok: false, problem: 'bad_request', detail: 'Query strings are not accepted' });
+    },
+  );
+
+  it('a bare ? is an empty query, which Kask accepts: the key is the segment before it', () => {
+    expect(parse('/sessions/v1/a?')).toEqual({ ok: true, key: 'a' });
+    expect(parse('/sessions/v1/%C3%A9?')).toEqual({ ok: true, key: 'é' });
+    expect(parse('/sessions/v1/?')).toMatchObject({ ok: false, problem: 'not_found' });
+  });
+
+  it('keeps a leading byte order mark: %EF%BB%BF + abc is not the key abc', () => {
+    expect(parse('/sessions/v1/%EF%BB%BFabc')).toEqual({ ok: true, key: '\uFEFFabc' });
+    expect(parse('/sessions/v1/%EF%BB%BF')).toEqual({ ok: true, key: '\uFEFF' });
+  });
+
+  it('reads a base path with percent-encoded characters as the decoded base path, as Kask does', () => {
+    expect(parse('/sessions/v%31/abc')).toEqual({ ok: true, key: 'abc' });
+    expect(parse('/%73essions/v1/a%2Fb')).toMatchObject({ ok: false, problem: 'not_found' });
+    expect(parse('/sessions/v2/abc')).toMatchObject({ ok: false, problem: 'not_found' });
+    expect(parse('/sessions/v%ZZ/abc')).toMatchObject({ ok: false, problem: 'not_found' });
   });
 
   it.each(['/sessions/v1/%FF', '/sessions/v1/%C3', '/sessions/v1/%ED%A0%80', '/sessions/v1/%G1', '/sessions/v1/abc%'])(

@@ -1,4 +1,4 @@
-import { type CassandraConnectionOptions, connectCassandra } from './storage/cassandra-client.js';
+import { type CassandraConnectionOptions, connectCassandra } from './cassandra-client.js';
 
 /** Kask's keyspace and table, and how many replicas each data centre keeps (NetworkTopologyStrategy). */
 export interface SchemaOptions {

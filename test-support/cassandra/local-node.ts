@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
-const repo = join(dirname(fileURLToPath(import.meta.url)), '../../..');
+const repo = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const scripts = join(repo, 'tools/cassandra');
 const stateDirectory = process.env.KASK_CASSANDRA_STATE ?? join(repo, '.cassandra');
 

@@ -8,45 +8,54 @@ namespace MediaWiki\Extension\KaskStore\Tests\Unit;
 
 use BagOStuff;
 use MediaWiki\Extension\KaskStore\KaskBagOStuff;
+use MediaWiki\Extension\KaskStore\KaskTsBagOStuff;
 use MediaWiki\Extension\KaskStore\Tests\FakeHttpClient;
-use MediaWiki\Extension\KaskStore\Tests\RecordingLogger;
+use MediaWiki\Extension\KaskStore\Tests\KaskBagOStuffTestBase;
 use MediaWiki\Extension\KaskStore\Tests\WireScenarios;
-use MultiHttpClient;
-use PHPUnit\Framework\TestCase;
 use Psr\Log\LogLevel;
 
 /**
- * KaskBagOStuff with and without the extendedApi option, on the wire (a fake kask-ts server).
+ * KaskTsBagOStuff on the wire, to a fake kask-ts server: what KaskBagOStuffTestBase checks of
+ * both classes, then its atomic operations and expiries.
  *
+ * @covers \MediaWiki\Extension\KaskStore\KaskTsBagOStuff
  * @covers \MediaWiki\Extension\KaskStore\KaskBagOStuff
+ * @covers \MediaWiki\Extension\KaskStore\KaskTransport
  */
-class KaskBagOStuffExtendedApiTest extends TestCase {
-	private const BASE_URL = 'http://kask.test:8081/sessions/v1/';
-	private const KEY = 'my_wiki:MWSession:e28ok0k1hqdkfgfj8cd81ejn3ga8imku';
-	private const SECRET_VALUE = 'wsToken=0123456789abcdef';
+class KaskTsBagOStuffTest extends KaskBagOStuffTestBase {
 	/** A fixed "now" for the expiry conversions */
 	private const NOW = 1700000000.25;
-
-	/** @var RecordingLogger */
-	private $logger;
 
 	/** @var float */
 	private $now = self::NOW;
 
-	protected function setUp(): void {
-		parent::setUp();
-		$this->logger = new RecordingLogger();
-	}
-
-	private function newBag( MultiHttpClient $client, array $params = [] ): KaskBagOStuff {
-		$bag = new KaskBagOStuff( $params + [
-			'url' => self::BASE_URL,
-			'client' => $client,
-			'logger' => $this->logger,
-			'extendedApi' => true,
-		] );
+	protected function newCache( array $params ): KaskBagOStuff {
+		$bag = new KaskTsBagOStuff( $params );
 		$bag->setMockTime( $this->now );
 		return $bag;
+	}
+
+	protected function newServer(): FakeHttpClient {
+		return new FakeHttpClient();
+	}
+
+	public static function provideWireScenarios(): array {
+		return WireScenarios::casesFor( KaskTsBagOStuff::class );
+	}
+
+	public static function provideExpiries(): array {
+		$now = (int)self::NOW;
+		return [
+			'relative' => [ 60, 'max-age=60' ],
+			'one second' => [ 1, 'max-age=1' ],
+			'a fraction rounds up' => [ 2.5, 'max-age=3' ],
+			'relative, just under 10 years' =>
+				[ 10 * BagOStuff::TTL_YEAR - 1, 'max-age=315359999' ],
+			'absolute, in an hour' => [ $now + 3600, 'max-age=3599' ],
+			'absolute, in the past: the shortest TTL' => [ $now - 3600, 'max-age=1' ],
+			'negative (already expired): the shortest TTL' => [ -5, 'max-age=1' ],
+			'indefinite: the server\'s default_ttl' => [ BagOStuff::TTL_INDEFINITE, null ],
+		];
 	}
 
 	/**
@@ -71,91 +80,6 @@ class KaskBagOStuffExtendedApiTest extends TestCase {
 
 	private function assertNothingLogged(): void {
 		$this->assertSame( [], $this->logger->records, $this->logger->text() );
-	}
-
-	public static function provideWireScenarios(): array {
-		return WireScenarios::cases();
-	}
-
-	/**
-	 * The request-count table of the README: the emulation needs only Kask's methods (the
-	 * fake is a plain Kask for it) and sends no extension header.
-	 *
-	 * @dataProvider provideWireScenarios
-	 */
-	public function testRequestsPerOperation( string $name, array $emulated, array $extended ) {
-		$kask = new FakeHttpClient();
-		$kask->extensions = false;
-		$emulatedParams = [ 'url' => self::BASE_URL, 'client' => $kask, 'logger' => $this->logger ];
-		$this->assertSame(
-			$emulated, WireScenarios::methodsOf( $name, $emulatedParams, self::KEY )
-		);
-		foreach ( $kask->requests() as $request ) {
-			$this->assertArrayNotHasKey( 'cache-control', $request['headers'] );
-			$this->assertArrayNotHasKey( 'if-match', $request['headers'] );
-		}
-
-		$kaskTs = new FakeHttpClient();
-		$extendedParams = [ 'client' => $kaskTs, 'extendedApi' => true ] + $emulatedParams;
-		$this->assertSame(
-			$extended, WireScenarios::methodsOf( $name, $extendedParams, self::KEY )
-		);
-		$this->assertNothingLogged();
-	}
-
-	public function testTheExtendedApiIsOffByDefault() {
-		$client = new FakeHttpClient();
-		$bag = new KaskBagOStuff( [ 'url' => self::BASE_URL, 'client' => $client ] );
-
-		$bag->add( self::KEY, 'v', 60 );
-		$bag->changeTTL( self::KEY, 60 );
-
-		$this->assertSame(
-			[ 'GET', 'POST', 'GET', 'POST', 'GET', 'POST', 'DELETE' ], $client->methods()
-		);
-		$this->assertSame( [ self::KEY => null ], $client->ttls );
-	}
-
-	public static function provideExpiries(): array {
-		$now = (int)self::NOW;
-		return [
-			'relative' => [ 60, 'max-age=60' ],
-			'one second' => [ 1, 'max-age=1' ],
-			'a fraction rounds up' => [ 2.5, 'max-age=3' ],
-			'relative, just under 10 years' =>
-				[ 10 * BagOStuff::TTL_YEAR - 1, 'max-age=315359999' ],
-			'absolute, in an hour' => [ $now + 3600, 'max-age=3599' ],
-			'absolute, in the past: the shortest TTL' => [ $now - 3600, 'max-age=1' ],
-			'negative (already expired): the shortest TTL' => [ -5, 'max-age=1' ],
-			'indefinite: the server\'s default_ttl' => [ BagOStuff::TTL_INDEFINITE, null ],
-		];
-	}
-
-	/**
-	 * @dataProvider provideExpiries
-	 * @param int|float $exptime
-	 * @param string|null $cacheControl
-	 */
-	public function testSetSendsTheExpiryAsMaxAge( $exptime, ?string $cacheControl ) {
-		$client = new FakeHttpClient();
-
-		$this->assertTrue( $this->newBag( $client )->set( self::KEY, 'v', $exptime ) );
-
-		$this->assertSame( [ 'POST' ], $client->methods() );
-		$this->assertSame( $cacheControl, self::headersOf( $client, 0 )['cache-control'] ?? null );
-		$this->assertSame(
-			'application/octet-stream', self::headersOf( $client, 0 )['content-type']
-		);
-	}
-
-	public function testTheEmulationIgnoresTheExpiry() {
-		$client = new FakeHttpClient();
-
-		$this->newBag( $client, [ 'extendedApi' => false ] )->set( self::KEY, 'v', 60 );
-
-		$this->assertSame(
-			[ 'content-type' => 'application/octet-stream' ], self::headersOf( $client, 0 )
-		);
 	}
 
 	public function testSetMultiSendsTheExpiryWithEachValue() {
@@ -519,7 +443,7 @@ class KaskBagOStuffExtendedApiTest extends TestCase {
 	}
 
 	public function testWithoutAnEtagMergeFailsAtOnceWithAnError() {
-		// extendedApi on, but the server is a plain Kask
+		// KaskTsBagOStuff configured for a server that is a plain Kask
 		$client = new FakeHttpClient();
 		$client->extensions = false;
 		$bag = $this->newBag( $client );
@@ -614,7 +538,7 @@ class KaskBagOStuffExtendedApiTest extends TestCase {
 
 		$this->assertFalse( $bag->incrWithInit( self::KEY, 0 ) );
 
-		$this->assertCount( 2 * KaskBagOStuff::CAS_ATTEMPTS, $client->requests() );
+		$this->assertCount( 2 * KaskTsBagOStuff::CAS_ATTEMPTS, $client->requests() );
 		$this->assertCount( 1, $this->logger->at( LogLevel::WARNING ) );
 		$this->assertSame( [], $this->logger->at( LogLevel::ERROR ) );
 	}
@@ -656,19 +580,5 @@ class KaskBagOStuffExtendedApiTest extends TestCase {
 		);
 		$this->assertNotNull( self::headersOf( $client, 3 )['if-match'] );
 		$this->assertSame( 0, $bag->get( self::KEY ) );
-	}
-
-	public function testTheEmulatedCasTokenIsTheStoredBytes() {
-		// The base class compares tokens under lock(): without extendedApi, no If-Match is sent
-		$client = new FakeHttpClient();
-		$bag = $this->newBag( $client, [ 'extendedApi' => false ] );
-		$bag->set( self::KEY, 1 );
-
-		$this->assertTrue( $bag->merge( self::KEY, static function ( $bag, $key, $current ) {
-			return $current + 1;
-		} ) );
-
-		$this->assertSame( [ null ], array_unique( self::headerOfEach( $client, 'if-match' ) ) );
-		$this->assertSame( 2, $bag->get( self::KEY ) );
 	}
 }

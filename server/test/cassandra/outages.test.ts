@@ -1,10 +1,10 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applySchema } from '../../src/schema.js';
+import { type LocalNode, nodeDirectory, runningPid, startNode, stopNode } from '../../../test-support/cassandra/local-node.js';
 import { type CassandraStorage, openCassandraStorage } from '../../src/storage/cassandra.js';
+import { applySchema } from '../../src/storage/cassandra-schema.js';
 import { StorageError } from '../../src/storage/storage.js';
 import { uniqueKey } from '../storage/conformance.js';
-import { type LocalNode, nodeDirectory, runningPid, startNode, stopNode } from './local-node.js';
 import { sleep, storageErrorOf, untilReady } from './storage-helpers.js';
 import { cassandraTarget, testOptions } from './target.js';
 

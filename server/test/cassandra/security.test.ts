@@ -3,10 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applySchema } from '../../src/schema.js';
+import { type LocalNode, nodeDirectory, startNode, stopNode, tlsDirectory } from '../../../test-support/cassandra/local-node.js';
 import { type CassandraOptions, openCassandraStorage } from '../../src/storage/cassandra.js';
+import { applySchema } from '../../src/storage/cassandra-schema.js';
 import { uniqueKey } from '../storage/conformance.js';
-import { type LocalNode, nodeDirectory, startNode, stopNode, tlsDirectory } from './local-node.js';
 import { openReady, sleep, storageErrorOf } from './storage-helpers.js';
 
 // Password authentication and client TLS on a node of their own: 127.0.0.4, certificates made by tls.sh.

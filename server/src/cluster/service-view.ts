@@ -1,6 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry, type Registry } from 'prom-client';
-import type { Storage } from './storage/storage.js';
+import type { Storage } from '../storage/storage.js';
 
 /**
  * What /metrics, /healthz and /readyz report: the state of the whole service. In one process that is the

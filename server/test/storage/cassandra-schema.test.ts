@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { keyspaceCql, parseReplication, qualifiedTableName, quoteIdentifier, schemaCql, tableCql } from '../../src/schema.js';
+import {
+  keyspaceCql,
+  parseReplication,
+  qualifiedTableName,
+  quoteIdentifier,
+  schemaCql,
+  tableCql,
+} from '../../src/storage/cassandra-schema.js';
 
 describe('schema CQL', () => {
   it('quotes names as Kask does, keeping their case, and escapes a double quote', () => {

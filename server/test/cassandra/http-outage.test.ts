@@ -1,9 +1,9 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeServerDirectory, type ServerProcess, startServer } from '../../../contract-tests/harness/server-process.js';
+import { type LocalNode, nodeDirectory, startNode, stopNode } from '../../../test-support/cassandra/local-node.js';
+import { removeServerDirectory, type ServerProcess, startServer } from '../../../test-support/server-process.js';
 import { problems } from '../../src/generated/contract.js';
-import { applySchema } from '../../src/schema.js';
-import { type LocalNode, nodeDirectory, startNode, stopNode } from './local-node.js';
+import { applySchema } from '../../src/storage/cassandra-schema.js';
 import { sleep } from './storage-helpers.js';
 
 // The service over HTTP through a Cassandra outage, on a node of its own (127.0.0.7) that can be killed.

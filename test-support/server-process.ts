@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -6,57 +5,40 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach } from 'vitest';
 import { stringify } from 'yaml';
+import { answers200, type StartedProcess, startProcess, waitUntilReady } from './child-process.js';
 import { freePort } from './free-port.js';
 
 export { freePort };
 
-const cli = fileURLToPath(new URL('../../server/dist/cli.js', import.meta.url));
-const startDeadlineMs = 30000;
-const stopDeadlineMs = 20000;
+const cli = fileURLToPath(new URL('../server/dist/cli.js', import.meta.url));
 
 /** A kask-ts server in a child process, as an operator runs it. */
-export interface ServerProcess {
+export interface ServerProcess extends StartedProcess {
   readonly baseUrl: string;
   readonly origin: string;
   readonly port: number;
-  readonly child: ChildProcess;
   readonly directory: string;
-  /** Everything the process wrote to stdout and stderr so far. */
-  output(): string;
-  /** SIGTERM, then waits for the exit code (SIGKILL after a deadline). */
-  stop(): Promise<number | null>;
 }
 
-/** Spawns the CLI with `args`, collecting its output; for tests of start-up behaviour. */
-export function spawnCli(args: string[]): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+/** Spawns the CLI with `args`, collecting its output; for tests of start-up behaviour and of its commands. */
+export function spawnCli(args: readonly string[]): StartedProcess {
   if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` first`);
-  const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let text = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    text += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    text += chunk.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, output: () => text, exited };
+  return startProcess(process.execPath, [cli, ...args]);
 }
 
-async function waitUntilHealthy(origin: string, exited: Promise<number | null>, output: () => string): Promise<void> {
-  const deadline = Date.now() + startDeadlineMs;
-  let exitCode: number | null | undefined;
-  exited.then((code) => {
-    exitCode = code;
-  });
-  while (Date.now() < deadline) {
-    if (exitCode !== undefined) throw new Error(`kask-ts exited with ${exitCode} during start-up:\n${output()}`);
-    try {
-      const response = await fetch(`${origin}/healthz`);
-      if (response.status === 200) return;
-    } catch {}
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`kask-ts did not answer /healthz within ${startDeadlineMs} ms:\n${output()}`);
+/**
+ * Whether every process of the service is serving: the primary says so once all its workers listen (/healthz
+ * answers as soon as one does, and a worker that dies before it listens stops the service), or the only
+ * process is serving.
+ */
+function everyProcessServing(output: string): boolean {
+  return output
+    .split('\n')
+    .some(
+      (line) =>
+        line.includes('"msg":"every worker is serving"') ||
+        (line.includes('"msg":"serving sessions"') && !line.includes('"worker":')),
+    );
 }
 
 /**
@@ -75,30 +57,14 @@ export async function startServer(config: Record<string, unknown> = {}): Promise
   };
   const configPath = join(directory, 'config.yaml');
   writeFileSync(configPath, stringify(full));
-  const { child, output, exited } = spawnCli(['--config', configPath]);
+  const started = spawnCli(['--config', configPath]);
   const origin = `http://127.0.0.1:${port}`;
-  try {
-    await waitUntilHealthy(origin, exited, output);
-  } catch (error) {
-    child.kill('SIGKILL');
-    throw error;
-  }
-  return {
-    baseUrl: `${origin}${full.base_uri}`,
-    origin,
-    port,
-    child,
-    directory,
-    output,
-    async stop() {
-      if (child.exitCode !== null) return child.exitCode;
-      const killer = setTimeout(() => child.kill('SIGKILL'), stopDeadlineMs);
-      child.kill('SIGTERM');
-      const code = await exited;
-      clearTimeout(killer);
-      return code;
-    },
-  };
+  await waitUntilReady(
+    started,
+    'kask-ts',
+    async () => (await answers200(`${origin}/healthz`)) && everyProcessServing(started.output()),
+  );
+  return { ...started, baseUrl: `${origin}${full.base_uri}`, origin, port, directory };
 }
 
 /** Removes a server's directory once it has stopped. */
@@ -145,4 +111,24 @@ export function startServersStoppedAfterEach(): (config?: Record<string, unknown
     started.push(server);
     return server;
   };
+}
+
+/** Runs a CLI command to its end (`kask-ts schema ...`), failing with its output when it does not exit 0. */
+export async function runCli(args: readonly string[]): Promise<string> {
+  const started = spawnCli(args);
+  const code = await started.exited;
+  if (code !== 0) throw new Error(`kask-ts ${args.join(' ')} exited with ${code}:\n${started.output()}`);
+  return started.output();
+}
+
+/** Creates the keyspace and table of a `cassandra:` configuration block as an operator does: `kask-ts schema --apply`. */
+export async function applySchemaWithCli(cassandra: Record<string, unknown>, replication: string): Promise<void> {
+  const directory = mkdtempSync(join(tmpdir(), 'kask-ts-schema-'));
+  try {
+    const configPath = join(directory, 'config.yaml');
+    writeFileSync(configPath, stringify({ cassandra }));
+    await runCli(['schema', '--config', configPath, '--replication', replication, '--apply']);
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
 }

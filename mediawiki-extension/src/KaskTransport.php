@@ -1,0 +1,336 @@
+<?php
+/**
+ * @license Apache-2.0
+ * @file
+ */
+
+namespace MediaWiki\Extension\KaskStore;
+
+use BagOStuff;
+use MediaWiki\Http\Telemetry;
+use MultiHttpClient;
+use Psr\Log\LoggerAwareInterface;
+use Psr\Log\LoggerInterface;
+use Psr\Log\NullLogger;
+
+/**
+ * The session route of kask-ts or Kask, `{url}{rawurlencode(key)}`, over HTTP: GET, POST, PUT,
+ * PATCH and DELETE, each sent for several keys as one concurrent batch, with the extra headers
+ * of kask-ts's conditional and expiring requests.
+ *
+ * It knows which statuses each method of the route answers: any other status, or no response, is
+ * a failure, which it logs and reports to its caller as a BagOStuff error (ERR_UNREACHABLE for no
+ * response and for 503, kask-ts's "storage unavailable"; ERR_UNEXPECTED otherwise). What an
+ * answered status means for a cache operation (409: the key is taken, 412: it changed) is the
+ * caller's to decide.
+ *
+ * Keys and values are credentials: a log line holds the operation, the status, the transport
+ * error and the members of the server's RFC 7807 problem body with the key redacted (see
+ * ProblemDetails), never the key or the value. The HTTP client it creates gets no logger, since
+ * MultiHttpClient logs request URLs.
+ *
+ * On MediaWiki 1.43 and later, every request carries MediaWiki's `X-Request-Id` (and its
+ * `traceparent` and `tracestate`, when configured), as RESTBagOStuff's do: kask-ts logs the id as
+ * the `request_id` of any line about that request.
+ */
+class KaskTransport implements LoggerAwareInterface {
+	/**
+	 * Default connection timeout in seconds, as RESTBagOStuff's: the kernel retransmits
+	 * a SYN after 1 second, so 1.2 seconds allows one retransmission.
+	 */
+	public const DEFAULT_CONN_TIMEOUT = 1.2;
+
+	/** Default request timeout in seconds, as RESTBagOStuff's */
+	public const DEFAULT_REQ_TIMEOUT = 3.0;
+
+	/** Statuses that mean a write succeeded (as RESTBagOStuff) */
+	private const WRITE_OK_STATUSES = [ 200, 201, 204 ];
+
+	/** PATCH: the key has no value */
+	private const STATUS_NOT_FOUND = 404;
+
+	/** PUT: the key already has a value */
+	public const STATUS_CONFLICT = 409;
+
+	/** POST or DELETE with If-Match: the value changed (or went away) since it was read */
+	public const STATUS_PRECONDITION_FAILED = 412;
+
+	/** Statuses that mean the key no longer exists after a DELETE (as RESTBagOStuff) */
+	private const DELETE_OK_STATUSES = [ 200, 204, 205, 404, 410 ];
+
+	/** Statuses that mean the key is absent on GET */
+	private const MISS_STATUSES = [ 404, 410 ];
+
+	/** kask-ts: the storage behind the server is unavailable */
+	private const STATUS_UNAVAILABLE = 503;
+
+	/** @var string Base URL, ending with '/' */
+	private $url;
+
+	/** @var MultiHttpClient */
+	private $client;
+
+	/** @var callable function ( int $error ): void, given a BagOStuff::ERR_* constant */
+	private $onError;
+
+	/** @var LoggerInterface */
+	private $logger;
+
+	/**
+	 * @param string $url Base URL of the session route, e.g. `http://127.0.0.1:8081/sessions/v1/`
+	 * @param MultiHttpClient $client
+	 * @param callable $onError function ( int $error ): void, called with a BagOStuff::ERR_*
+	 *  constant for each failed request
+	 */
+	public function __construct( string $url, MultiHttpClient $client, callable $onError ) {
+		$this->url = rtrim( $url, '/' ) . '/';
+		$this->client = $client;
+		$this->onError = $onError;
+		$this->logger = new NullLogger();
+	}
+
+	/**
+	 * The HTTP client for the constructor, from a BagOStuff's parameters.
+	 *
+	 * @param array $params connTimeout, reqTimeout, caBundlePath, proxy and telemetry (a
+	 *  TelemetryHeadersInterface; default on MediaWiki 1.43+: MediaWiki's request telemetry)
+	 * @return MultiHttpClient
+	 */
+	public static function newClient( array $params ): MultiHttpClient {
+		$clientParams = [
+			'connTimeout' => $params['connTimeout'] ?? self::DEFAULT_CONN_TIMEOUT,
+			'reqTimeout' => $params['reqTimeout'] ?? self::DEFAULT_REQ_TIMEOUT,
+		];
+		foreach ( [ 'caBundlePath', 'proxy', 'telemetry' ] as $option ) {
+			if ( isset( $params[$option] ) ) {
+				$clientParams[$option] = $params[$option];
+			}
+		}
+		// NOTE: MediaWiki 1.43's ObjectCacheFactory hands its telemetry to RESTBagOStuff only
+		if ( !isset( $clientParams['telemetry'] ) && class_exists( Telemetry::class ) ) {
+			$clientParams['telemetry'] = Telemetry::getInstance();
+		}
+		return new MultiHttpClient( $clientParams );
+	}
+
+	/** @inheritDoc */
+	public function setLogger( LoggerInterface $logger ): void {
+		$this->logger = $logger;
+	}
+
+	/**
+	 * GET the keys.
+	 *
+	 * @param string[] $keys
+	 * @return array[] Map of (key => [ stored bytes, or null when absent or failed; ETag or
+	 *  null ]), once per key, in the order of $keys
+	 */
+	public function get( array $keys ): array {
+		$results = [];
+		foreach ( $this->send( 'GET', array_fill_keys( $keys, null ) ) as $key => $response ) {
+			[ $code, , $headers, $body ] = self::unpack( $response );
+			$failed = $code === 0 || ( $code >= 400 && !in_array( $code, self::MISS_STATUSES, true ) );
+			if ( $failed ) {
+				$this->handleError( 'get', (string)$key, $response );
+			}
+			$results[$key] = ( $code === 200 && is_string( $body ) )
+				? [ $body, isset( $headers['etag'] ) ? (string)$headers['etag'] : null ]
+				: [ null, null ];
+		}
+		return $results;
+	}
+
+	/**
+	 * POST the bodies, each with the same extra headers.
+	 *
+	 * @param string $operation get, set, or a BagOStuff::METRIC_OP_* name, for logs
+	 * @param string[] $bodyByKey Map of (key => body)
+	 * @param string[] $headers Lower-case names: `cache-control`, `if-match` (then 412 is an
+	 *  answer, not a failure)
+	 * @return int[] Map of (key => status; 0 when no response came)
+	 */
+	public function post( string $operation, array $bodyByKey, array $headers = [] ): array {
+		$answers = isset( $headers['if-match'] ) ? [ self::STATUS_PRECONDITION_FAILED ] : [];
+		return $this->write( $operation, 'POST', $bodyByKey, $headers, $answers );
+	}
+
+	/**
+	 * PUT a body: create the key only if it has no value (kask-ts).
+	 *
+	 * @param string $operation A BagOStuff::METRIC_OP_* name, for logs
+	 * @param string $key
+	 * @param string $body
+	 * @param string[] $headers Lower-case names: `cache-control`
+	 * @return int The status (409: the key is taken); 0 when no response came
+	 */
+	public function put( string $operation, string $key, string $body, array $headers = [] ): int {
+		return $this->write(
+			$operation, 'PUT', [ $key => $body ], $headers, [ self::STATUS_CONFLICT ]
+		)[$key];
+	}
+
+	/**
+	 * PATCH the TTL of the keys (kask-ts).
+	 *
+	 * @param string $operation A BagOStuff::METRIC_OP_* name, for logs
+	 * @param string[] $keys
+	 * @param int $maxAge Seconds
+	 * @return int[] Map of (key => status, 404 when the key has no value; 0 when no response came)
+	 */
+	public function patch( string $operation, array $keys, int $maxAge ): array {
+		return $this->write(
+			$operation, 'PATCH', array_fill_keys( $keys, null ),
+			[ 'cache-control' => "max-age=$maxAge" ], [ self::STATUS_NOT_FOUND ]
+		);
+	}
+
+	/**
+	 * DELETE the keys.
+	 *
+	 * @param string[] $keys
+	 * @return bool[] Map of (key => whether the key is now absent)
+	 */
+	public function delete( array $keys ): array {
+		$deleted = [];
+		foreach ( $this->send( 'DELETE', array_fill_keys( $keys, null ) ) as $key => $response ) {
+			$deleted[$key] = in_array( self::unpack( $response )[0], self::DELETE_OK_STATUSES, true );
+			if ( !$deleted[$key] ) {
+				$this->handleError( 'delete', (string)$key, $response );
+			}
+		}
+		return $deleted;
+	}
+
+	/**
+	 * DELETE a key only if its value matches (kask-ts).
+	 *
+	 * @param string $key
+	 * @param string $ifMatch An ETag, or `*` for any value
+	 * @return int The status (412: another value, or none); 0 when no response came
+	 */
+	public function deleteIfMatch( string $key, string $ifMatch ): int {
+		return $this->write(
+			'delete', 'DELETE', [ $key => null ], [ 'if-match' => $ifMatch ],
+			[ self::STATUS_PRECONDITION_FAILED ]
+		)[$key];
+	}
+
+	/**
+	 * Whether a status of POST, PUT, PATCH or a conditional DELETE means the request took effect.
+	 *
+	 * @param int $code
+	 * @return bool
+	 */
+	public static function succeeded( int $code ): bool {
+		return in_array( $code, self::WRITE_OK_STATUSES, true );
+	}
+
+	/**
+	 * @param string $operation
+	 * @param string $method
+	 * @param array $bodyByKey Map of (key => body or null)
+	 * @param string[] $headers
+	 * @param int[] $answers Statuses besides WRITE_OK_STATUSES that are not failures
+	 * @return int[] Map of (key => status)
+	 */
+	private function write(
+		string $operation, string $method, array $bodyByKey, array $headers, array $answers
+	): array {
+		$codes = [];
+		foreach ( $this->send( $method, $bodyByKey, $headers ) as $key => $response ) {
+			$codes[$key] = self::unpack( $response )[0];
+			if ( !self::succeeded( $codes[$key] ) && !in_array( $codes[$key], $answers, true ) ) {
+				$this->handleError( $operation, (string)$key, $response );
+			}
+		}
+		return $codes;
+	}
+
+	/**
+	 * Send one request per key, as one concurrent batch.
+	 *
+	 * @param string $method
+	 * @param array $bodyByKey Map of (key => request body, or null for none)
+	 * @param string[] $headers Extra headers of every request, lower-case names
+	 * @return array[] Map of (key => MultiHttpClient response), in the order of $bodyByKey
+	 */
+	private function send( string $method, array $bodyByKey, array $headers = [] ): array {
+		if ( !$bodyByKey ) {
+			return [];
+		}
+		$keys = [];
+		$requests = [];
+		foreach ( $bodyByKey as $key => $body ) {
+			$keys[] = $key;
+			$request = [
+				'method' => $method,
+				'url' => $this->url . rawurlencode( (string)$key ),
+				'headers' => $headers,
+			];
+			if ( $body !== null ) {
+				$request['body'] = $body;
+				$request['headers']['content-type'] = 'application/octet-stream';
+			}
+			$requests[] = $request;
+		}
+		$responses = [];
+		foreach ( $this->client->runMulti( $requests ) as $i => $request ) {
+			$responses[$keys[$i]] = $request['response'];
+		}
+		// In the order of the keys, whatever order the client answered in
+		return array_replace( array_fill_keys( $keys, null ), $responses );
+	}
+
+	/**
+	 * @param array $response A MultiHttpClient response
+	 * @return array [ int code, string reason, array headers, mixed body, string error ]
+	 */
+	private static function unpack( array $response ): array {
+		return [
+			(int)( $response['code'] ?? 0 ),
+			(string)( $response['reason'] ?? '' ),
+			(array)( $response['headers'] ?? [] ),
+			$response['body'] ?? '',
+			(string)( $response['error'] ?? '' ),
+		];
+	}
+
+	/**
+	 * Log a failed request and report its error; never logs the key or the value.
+	 *
+	 * @param string $operation get, set, delete, or a BagOStuff::METRIC_OP_* name
+	 * @param string $key The request's key, only to redact it from the server's problem body
+	 * @param array $response A MultiHttpClient response
+	 */
+	private function handleError( string $operation, string $key, array $response ): void {
+		[ $code, $reason, $headers, $body, $error ] = self::unpack( $response );
+		if ( $error === '' ) {
+			$error = $code === 0 ? 'no response' : $reason;
+		}
+		if ( $error === '' ) {
+			$error = 'unexpected status';
+		}
+		$message = 'KaskBagOStuff: {operation} failed: ({code}) {error}';
+		$context = [ 'operation' => $operation, 'code' => $code, 'error' => $error ];
+
+		$problem = ProblemDetails::fromResponse( $headers, $body );
+		if ( $problem ) {
+			$context += $problem->toLogContext( $key );
+			foreach ( ProblemDetails::FIELDS as $field ) {
+				if ( isset( $context["problem_$field"] ) ) {
+					$message .= " : ($field) {problem_$field}";
+				}
+			}
+		}
+		if ( isset( $headers['retry-after'] ) ) {
+			$context['retry_after'] = $headers['retry-after'];
+		}
+
+		$this->logger->error( $message, $context );
+		( $this->onError )(
+			( $code === 0 || $code === self::STATUS_UNAVAILABLE )
+				? BagOStuff::ERR_UNREACHABLE
+				: BagOStuff::ERR_UNEXPECTED
+		);
+	}
+}

@@ -1,0 +1,610 @@
+<?php
+/**
+ * @license Apache-2.0
+ * @file
+ */
+
+namespace MediaWiki\Extension\KaskStore\Tests;
+
+use BagOStuff;
+use InvalidArgumentException;
+use MediaWiki\Extension\KaskStore\KaskBagOStuff;
+use MultiHttpClient;
+use PHPUnit\Framework\TestCase;
+use Psr\Log\LogLevel;
+use RESTBagOStuff;
+use ReflectionProperty;
+
+/**
+ * What KaskBagOStuff and KaskTsBagOStuff both do, on the wire (a fake server with the API the
+ * class needs), as MediaWiki's BagOStuffTestBase: each class's test case extends this one with
+ * its factory, and adds what only that class does.
+ */
+abstract class KaskBagOStuffTestBase extends TestCase {
+	protected const BASE_URL = 'http://kask.test:8081/sessions/v1/';
+	protected const KEY = 'my_wiki:MWSession:e28ok0k1hqdkfgfj8cd81ejn3ga8imku';
+	private const ENCODED_KEY = 'my_wiki%3AMWSession%3Ae28ok0k1hqdkfgfj8cd81ejn3ga8imku';
+	protected const SECRET_VALUE = 'wsToken=0123456789abcdef';
+
+	/** @var RecordingLogger */
+	protected $logger;
+
+	protected function setUp(): void {
+		parent::setUp();
+		$this->logger = new RecordingLogger();
+	}
+
+	/**
+	 * @param array $params
+	 * @return KaskBagOStuff An instance of the class under test
+	 */
+	abstract protected function newCache( array $params ): KaskBagOStuff;
+
+	/**
+	 * @return FakeHttpClient An in-memory server with the API the class needs: Kask's, or kask-ts's
+	 */
+	abstract protected function newServer(): FakeHttpClient;
+
+	/**
+	 * @return array[] Cases of testRequestsPerOperation(): name => [ name, methods ]
+	 */
+	abstract public static function provideWireScenarios(): array;
+
+	/**
+	 * @return array[] Cases of testSetSendsTheExpiryAsTheClassDoes(): name => [ exptime,
+	 *  Cache-Control header or null ]
+	 */
+	abstract public static function provideExpiries(): array;
+
+	protected function newBag( MultiHttpClient $client, array $params = [] ): KaskBagOStuff {
+		return $this->newCache( $params + [
+			'url' => self::BASE_URL,
+			'client' => $client,
+			'logger' => $this->logger,
+		] );
+	}
+
+	/**
+	 * @param KaskBagOStuff $bag
+	 * @return MultiHttpClient The HTTP client the bag created
+	 */
+	private static function clientOf( KaskBagOStuff $bag ): MultiHttpClient {
+		return self::property( self::property( $bag, 'transport' ), 'client' );
+	}
+
+	/**
+	 * @param object $object
+	 * @param string $name
+	 * @return mixed The value of a private or protected property
+	 */
+	private static function property( $object, string $name ) {
+		$property = new ReflectionProperty( $object, $name );
+		$property->setAccessible( true );
+		return $property->getValue( $object );
+	}
+
+	/**
+	 * Nothing logged names the key or the value, in any encoding.
+	 *
+	 * @param string ...$secrets
+	 */
+	private function assertLogsHoldNo( string ...$secrets ): void {
+		$text = $this->logger->text();
+		foreach ( $secrets as $secret ) {
+			$forms = [ $secret, rawurlencode( $secret ), trim( json_encode( $secret ), '"' ) ];
+			foreach ( $forms as $form ) {
+				$this->assertStringNotContainsString( $form, $text );
+			}
+		}
+	}
+
+	public function testGetSendsGetToTheRawUrlEncodedKey() {
+		$client = $this->newServer();
+		$this->newBag( $client )->get( self::KEY );
+
+		$this->assertCount( 1, $client->requests() );
+		$request = $client->requests()[0];
+		$this->assertSame( 'GET', $request['method'] );
+		$this->assertSame( self::BASE_URL . self::ENCODED_KEY, $request['url'] );
+		$this->assertArrayNotHasKey( 'body', $request );
+	}
+
+	public function testKeysWithReservedCharactersStayOnePathSegment() {
+		$client = $this->newServer();
+		$this->newBag( $client )->get( 'a/b c?d#e%f+g' );
+
+		$this->assertSame( self::BASE_URL . 'a%2Fb%20c%3Fd%23e%25f%2Bg', $client->requests()[0]['url'] );
+	}
+
+	public function testUrlWithoutTrailingSlashGetsOne() {
+		$client = $this->newServer();
+		$this->newBag( $client, [ 'url' => 'http://kask.test:8081/sessions/v1' ] )->delete( 'k' );
+
+		$this->assertSame( 'http://kask.test:8081/sessions/v1/k', $client->requests()[0]['url'] );
+	}
+
+	public function testSetPostsTheEnvelopeAsOctetStream() {
+		$client = $this->newServer();
+		$bag = $this->newBag( $client, [ 'serialization_type' => 'JSON', 'hmac_key' => '12345' ] );
+
+		$this->assertTrue( $bag->set( self::KEY, 'somedata' ) );
+
+		$request = $client->requests()[0];
+		$this->assertSame( 'POST', $request['method'] );
+		$this->assertSame( self::BASE_URL . self::ENCODED_KEY, $request['url'] );
+		$this->assertSame( [ 'content-type' => 'application/octet-stream' ], $request['headers'] );
+		$this->assertSame( 'JSON.Us1wli82zEJ6DNQnCG//w+MShOFrdx9wCdfTUhPPA2w=."somedata"', $request['body'] );
+	}
+
+	/**
+	 * @dataProvider provideExpiries
+	 * @param int|float $exptime
+	 * @param string|null $cacheControl
+	 */
+	public function testSetSendsTheExpiryAsTheClassDoes( $exptime, ?string $cacheControl ) {
+		$client = $this->newServer();
+
+		$this->assertTrue( $this->newBag( $client )->set( self::KEY, 'v', $exptime ) );
+
+		$this->assertSame( [ 'POST' ], $client->methods() );
+		$this->assertSame( self::BASE_URL . self::ENCODED_KEY, $client->requests()[0]['url'] );
+		$this->assertSame(
+			array_filter( [ 'cache-control' => $cacheControl ] ) +
+				[ 'content-type' => 'application/octet-stream' ],
+			$client->requests()[0]['headers']
+		);
+	}
+
+	/**
+	 * The request-count table of the README: with KaskBagOStuff, only Kask's methods (its fake
+	 * server is a plain Kask).
+	 *
+	 * @dataProvider provideWireScenarios
+	 * @param string $name
+	 * @param string[] $methods
+	 */
+	public function testRequestsPerOperation( string $name, array $methods ) {
+		$client = $this->newServer();
+
+		$this->assertSame(
+			$methods, WireScenarios::methodsOf( $name, $this->newBag( $client ), $client, self::KEY )
+		);
+		$this->assertSame( [], $this->logger->records, $this->logger->text() );
+	}
+
+	public function testDeleteSendsDeleteWithoutBody() {
+		$client = $this->newServer();
+		$this->newBag( $client )->delete( self::KEY );
+
+		$request = $client->requests()[0];
+		$this->assertSame( 'DELETE', $request['method'] );
+		$this->assertSame( self::BASE_URL . self::ENCODED_KEY, $request['url'] );
+		$this->assertArrayNotHasKey( 'body', $request );
+	}
+
+	public function testGetReturnsTheValueOnHit() {
+		$client = FakeHttpClient::answering( FakeHttpClient::response(
+			200, 'PHP.t2EKhUF4l65kZqWhoAnKW8ZPzekDYfrDxTkQcVmGsuM=.s:8:"somedata";',
+			[ 'content-type' => 'application/octet-stream' ]
+		) );
+
+		$this->assertSame( 'somedata', $this->newBag( $client, [ 'hmac_key' => '12345' ] )->get( self::KEY ) );
+	}
+
+	public function testGetReturnsWhatSetStored() {
+		$bag = $this->newBag( $this->newServer() );
+		$value = [ 'data' => [ 'wsUserID' => 1 ], 'bytes' => "\0\xff." ];
+
+		$bag->set( self::KEY, $value );
+
+		$this->assertSame( $value, $bag->get( self::KEY ) );
+	}
+
+	public function testGetReturnsFalseOnMiss() {
+		$bag = $this->newBag( $this->newServer() );
+
+		$this->assertFalse( $bag->get( self::KEY ) );
+		$this->assertSame( BagOStuff::ERR_NONE, $bag->getLastError() );
+		$this->assertSame( [], $this->logger->records );
+	}
+
+	public function testGetTreats410AsMiss() {
+		$bag = $this->newBag( FakeHttpClient::answering( FakeHttpClient::response( 410 ) ) );
+
+		$this->assertFalse( $bag->get( self::KEY ) );
+		$this->assertSame( BagOStuff::ERR_NONE, $bag->getLastError() );
+	}
+
+	public function testGetReturnsFalseWithoutErrorForValueSignedWithAnotherKey() {
+		$client = $this->newServer();
+		$this->newBag( $client, [ 'hmac_key' => 'old key' ] )->set( self::KEY, 'v' );
+		$bag = $this->newBag( $client, [ 'hmac_key' => 'new key' ] );
+
+		$this->assertFalse( $bag->get( self::KEY ) );
+		$this->assertSame( BagOStuff::ERR_NONE, $bag->getLastError() );
+	}
+
+	public static function provideGetErrors(): array {
+		$instance = '/sessions/v1/' . self::KEY;
+		return [
+			'400' => [
+				FakeHttpClient::problem( 400, 'bad_request', 'Bad request', 'Malformed', $instance ),
+				BagOStuff::ERR_UNEXPECTED,
+			],
+			'500' => [
+				FakeHttpClient::problem( 500, 'server_error', 'Internal server error', 'Error', $instance ),
+				BagOStuff::ERR_UNEXPECTED,
+			],
+			'503' => [
+				FakeHttpClient::problem( 503, 'service_unavailable', 'Service unavailable',
+					'Storage is unavailable', $instance, [ 'retry-after' => '1' ] ),
+				BagOStuff::ERR_UNREACHABLE,
+			],
+			'no response' => [
+				FakeHttpClient::response( 0, '', [], '(curl error: 7) Couldn\'t connect to server' ),
+				BagOStuff::ERR_UNREACHABLE,
+			],
+			'timeout' => [
+				FakeHttpClient::response( 0, '', [], '(curl error: 28) Timeout was reached' ),
+				BagOStuff::ERR_UNREACHABLE,
+			],
+		];
+	}
+
+	/**
+	 * @dataProvider provideGetErrors
+	 */
+	public function testGetReturnsFalseAndRecordsTheErrorOnFailure(
+		array $response, int $expectedError
+	) {
+		$bag = $this->newBag( FakeHttpClient::answering( $response ) );
+
+		$this->assertFalse( $bag->get( self::KEY ) );
+		$this->assertSame( $expectedError, $bag->getLastError() );
+		$this->assertCount( 1, $this->logger->at( LogLevel::ERROR ) );
+		$this->assertSame( $response['code'], $this->logger->at( LogLevel::ERROR )[0]['context']['code'] );
+		$this->assertLogsHoldNo( self::KEY );
+	}
+
+	public function testUnreachableErrorLogsTheTransportError() {
+		$bag = $this->newBag( FakeHttpClient::answering(
+			FakeHttpClient::response( 0, '', [], '(curl error: 7) Couldn\'t connect to server' )
+		) );
+
+		$bag->get( self::KEY );
+
+		$context = $this->logger->at( LogLevel::ERROR )[0]['context'];
+		$this->assertSame( 'get', $context['operation'] );
+		$this->assertSame( '(curl error: 7) Couldn\'t connect to server', $context['error'] );
+	}
+
+	public function testErrorLogHasTheProblemMembersWithTheKeyRedacted() {
+		$bag = $this->newBag( FakeHttpClient::answering( FakeHttpClient::problem(
+			503, 'service_unavailable', 'Service unavailable', 'Storage is unavailable',
+			'/sessions/v1/' . self::KEY, [ 'retry-after' => '2' ]
+		) ) );
+
+		$bag->get( self::KEY );
+
+		$record = $this->logger->at( LogLevel::ERROR )[0];
+		$this->assertSame( [
+			'operation' => 'get',
+			'code' => 503,
+			'error' => 'unexpected status',
+			'problem_type' => 'https://www.mediawiki.org/wiki/Kask/errors/service_unavailable',
+			'problem_title' => 'Service unavailable',
+			'problem_detail' => 'Storage is unavailable',
+			'problem_instance' => '/sessions/v1/[key]',
+			'retry_after' => '2',
+		], $record['context'] );
+		foreach ( [ 'type', 'title', 'detail', 'instance' ] as $field ) {
+			$this->assertStringContainsString( "({$field}) {problem_{$field}}", $record['message'] );
+		}
+	}
+
+	public function testErrorLogReadsKaskApplicationJsonBodies() {
+		$response = FakeHttpClient::problem( 500, 'server_error', 'Internal server error',
+			'The server encountered an error with your request', '/sessions/v1/' . self::KEY );
+		$response['headers'] = $response[2] = [ 'content-type' => 'application/json' ];
+		$this->newBag( FakeHttpClient::answering( $response ) )->set( self::KEY, 'v' );
+
+		$this->assertSame(
+			'Internal server error',
+			$this->logger->at( LogLevel::ERROR )[0]['context']['problem_title']
+		);
+	}
+
+	public function testErrorLogNeverHoldsANonProblemBody() {
+		$this->newBag( FakeHttpClient::answering( FakeHttpClient::response(
+			502, '<html>proxy error for ' . self::KEY . '</html>', [ 'content-type' => 'text/html' ]
+		) ) )->get( self::KEY );
+
+		$this->assertCount( 1, $this->logger->records );
+		$this->assertStringNotContainsString( 'proxy error', $this->logger->text() );
+		$this->assertLogsHoldNo( self::KEY );
+	}
+
+	public function testFailedSetLogsNeitherKeyNorValue() {
+		$bag = $this->newBag( FakeHttpClient::answering( FakeHttpClient::problem(
+			413, 'payload_too_large', 'Payload too large', 'The request body is larger than the limit',
+			'/sessions/v1/' . self::KEY
+		) ) );
+
+		$this->assertFalse( $bag->set( self::KEY, self::SECRET_VALUE ) );
+		$this->assertSame( BagOStuff::ERR_UNEXPECTED, $bag->getLastError() );
+		$this->assertSame( 'set', $this->logger->at( LogLevel::ERROR )[0]['context']['operation'] );
+		$this->assertLogsHoldNo( self::KEY, self::SECRET_VALUE );
+	}
+
+	public static function provideWriteSuccessStatuses(): array {
+		return [ '200' => [ 200 ], '201' => [ 201 ], '204' => [ 204 ] ];
+	}
+
+	/**
+	 * @dataProvider provideWriteSuccessStatuses
+	 */
+	public function testSetSucceedsOnStatus( int $status ) {
+		$bag = $this->newBag( FakeHttpClient::answering( FakeHttpClient::response( $status ) ) );
+
+		$this->assertTrue( $bag->set( self::KEY, 'v' ) );
+		$this->assertSame( [], $this->logger->records );
+	}
+
+	public static function provideWriteFailureStatuses(): array {
+		return [
+			'no response' => [ 0 ], '202' => [ 202 ], '301' => [ 301 ], '400' => [ 400 ], '404' => [ 404 ],
+			'405' => [ 405 ], '413' => [ 413 ], '500' => [ 500 ], '503' => [ 503 ],
+		];
+	}
+
+	/**
+	 * @dataProvider provideWriteFailureStatuses
+	 */
+	public function testSetFailsOnStatus( int $status ) {
+		$bag = $this->newBag( FakeHttpClient::answering( FakeHttpClient::response( $status ) ) );
+
+		$this->assertFalse( $bag->set( self::KEY, 'v' ) );
+		$this->assertNotSame( BagOStuff::ERR_NONE, $bag->getLastError() );
+		$this->assertCount( 1, $this->logger->at( LogLevel::ERROR ) );
+	}
+
+	public static function provideDeleteSuccessStatuses(): array {
+		return [ '200' => [ 200 ], '204' => [ 204 ], '205' => [ 205 ], '404' => [ 404 ], '410' => [ 410 ] ];
+	}
+
+	/**
+	 * @dataProvider provideDeleteSuccessStatuses
+	 */
+	public function testDeleteSucceedsOnStatus( int $status ) {
+		$bag = $this->newBag( FakeHttpClient::answering( FakeHttpClient::response( $status ) ) );
+
+		$this->assertTrue( $bag->delete( self::KEY ) );
+		$this->assertSame( BagOStuff::ERR_NONE, $bag->getLastError() );
+	}
+
+	public static function provideDeleteFailureStatuses(): array {
+		return [ 'no response' => [ 0 ], '400' => [ 400 ], '500' => [ 500 ], '503' => [ 503 ] ];
+	}
+
+	/**
+	 * @dataProvider provideDeleteFailureStatuses
+	 */
+	public function testDeleteFailsOnStatus( int $status ) {
+		$bag = $this->newBag( FakeHttpClient::answering( FakeHttpClient::response( $status ) ) );
+
+		$this->assertFalse( $bag->delete( self::KEY ) );
+		$this->assertSame( 'delete', $this->logger->at( LogLevel::ERROR )[0]['context']['operation'] );
+	}
+
+	public function testSetReturnsFalseForAValueJsonCannotEncode() {
+		$client = $this->newServer();
+		$bag = $this->newBag( $client, [ 'serialization_type' => 'JSON' ] );
+
+		$this->assertFalse( $bag->set( self::KEY, "\xff\xfe not UTF-8" ) );
+		$this->assertSame( BagOStuff::ERR_UNEXPECTED, $bag->getLastError() );
+		$this->assertSame( [], $client->requests() );
+		$this->assertLogsHoldNo( self::KEY );
+	}
+
+	public function testGetMultiSendsOneConcurrentBatch() {
+		$client = $this->newServer();
+		$client->stored = [ 'k1' => 'PHP..i:1;', 'k3' => 'PHP..s:5:"three";' ];
+		$bag = $this->newBag( $client );
+
+		$values = $bag->getMulti( [ 'k1', 'k2', 'k3' ] );
+
+		$this->assertSame( [ 'k1' => 1, 'k3' => 'three' ], $values );
+		$this->assertCount( 1, $client->batches );
+		$this->assertSame(
+			[ self::BASE_URL . 'k1', self::BASE_URL . 'k2', self::BASE_URL . 'k3' ],
+			array_column( $client->batches[0], 'url' )
+		);
+		$this->assertSame( [ 'GET', 'GET', 'GET' ], array_column( $client->batches[0], 'method' ) );
+	}
+
+	public function testGetMultiAsksForARepeatedKeyOnce() {
+		$client = $this->newServer();
+		$this->newBag( $client )->getMulti( [ 'a', 'b', 'a' ] );
+
+		$this->assertCount( 2, $client->batches[0] );
+	}
+
+	public function testGetMultiWithoutKeysSendsNothing() {
+		$client = $this->newServer();
+
+		$this->assertSame( [], $this->newBag( $client )->getMulti( [] ) );
+		$this->assertSame( [], $client->batches );
+	}
+
+	public function testSetMultiSendsOneConcurrentBatch() {
+		$client = $this->newServer();
+		$bag = $this->newBag( $client, [ 'serialization_type' => 'JSON' ] );
+
+		$this->assertTrue( $bag->setMulti( [ 'k1' => 1, 'k2' => [ 'x' => 'y' ], 'k3' => 'three' ] ) );
+
+		$this->assertCount( 1, $client->batches );
+		$this->assertSame( [ 'POST', 'POST', 'POST' ], array_column( $client->batches[0], 'method' ) );
+		$bodies = [ 'k1' => 'JSON..1', 'k2' => 'JSON..{"x":"y"}', 'k3' => 'JSON.."three"' ];
+		$this->assertSame( array_values( $bodies ), array_column( $client->batches[0], 'body' ) );
+		$this->assertSame( $bodies, $client->stored );
+	}
+
+	public function testSetMultiFailsWhenAnyWriteFails() {
+		$client = new FakeHttpClient( static function ( array $request ) {
+			return FakeHttpClient::response( substr( $request['url'], -2 ) === 'k2' ? 500 : 201 );
+		} );
+		$bag = $this->newBag( $client );
+
+		$this->assertFalse( $bag->setMulti( [ 'k1' => 1, 'k2' => 2, 'k3' => 3 ] ) );
+		$this->assertCount( 3, $client->batches[0] );
+		$this->assertCount( 1, $this->logger->at( LogLevel::ERROR ) );
+	}
+
+	public function testDeleteMultiSendsOneConcurrentBatch() {
+		$client = $this->newServer();
+		$client->stored = [ 'k1' => 'PHP..i:1;', 'k2' => 'PHP..i:2;', 'k3' => 'PHP..i:3;' ];
+		$bag = $this->newBag( $client );
+
+		$this->assertTrue( $bag->deleteMulti( [ 'k1', 'k2' ] ) );
+
+		$this->assertCount( 1, $client->batches );
+		$this->assertSame( [ 'DELETE', 'DELETE' ], array_column( $client->batches[0], 'method' ) );
+		$this->assertSame( [ 'k3' => 'PHP..i:3;' ], $client->stored );
+	}
+
+	public function testDeleteMultiFailsWhenAnyDeleteFails() {
+		$client = new FakeHttpClient( static function ( array $request ) {
+			return FakeHttpClient::response( substr( $request['url'], -2 ) === 'k1' ? 0 : 204 );
+		} );
+		$bag = $this->newBag( $client );
+
+		$this->assertFalse( $bag->deleteMulti( [ 'k1', 'k2' ] ) );
+		$this->assertSame( BagOStuff::ERR_UNREACHABLE, $bag->getLastError() );
+	}
+
+	public function testAddDoesNotOverwriteAnExistingValue() {
+		$bag = $this->newBag( $this->newServer() );
+
+		$this->assertTrue( $bag->add( 'k', 'first' ) );
+		$this->assertFalse( $bag->add( 'k', 'second' ) );
+		$this->assertSame( 'first', $bag->get( 'k' ) );
+	}
+
+	public function testIncrAndDecrChangeAnExistingInteger() {
+		$bag = $this->newBag( $this->newServer() );
+
+		$this->assertFalse( $bag->incr( 'n' ) );
+		$bag->set( 'n', 5 );
+		$this->assertSame( 8, $bag->incr( 'n', 3 ) );
+		$this->assertSame( 0, $bag->decr( 'n', 10 ) );
+		$this->assertSame( 0, $bag->get( 'n' ) );
+	}
+
+	public function testIncrWithInitStartsAtInit() {
+		$bag = $this->newBag( $this->newServer() );
+
+		$this->assertSame( 10, $bag->incrWithInit( 'n', 0, 1, 10 ) );
+		$this->assertSame( 11, $bag->incrWithInit( 'n', 0, 1, 10 ) );
+	}
+
+	public function testMergeUpdatesTheValue() {
+		$bag = $this->newBag( $this->newServer() );
+		$bag->set( 'k', [ 'count' => 1 ] );
+
+		$merged = $bag->merge( 'k', static function ( $bag, $key, $current ) {
+			return [ 'count' => $current['count'] + 1 ];
+		} );
+
+		$this->assertTrue( $merged );
+		$this->assertSame( [ 'count' => 2 ], $bag->get( 'k' ) );
+		$this->assertFalse( $bag->get( 'k:lock' ) );
+	}
+
+	public function testMakeKeyIsTheSameAsRestBagOStuffs() {
+		$stock = new RESTBagOStuff( [ 'url' => self::BASE_URL, 'keyspace' => 'my_wiki' ] );
+		$bag = $this->newBag( $this->newServer(), [ 'keyspace' => 'my_wiki' ] );
+
+		$this->assertSame( 'my_wiki:MWSession:abc', $bag->makeKey( 'MWSession', 'abc' ) );
+		$this->assertSame( $stock->makeKey( 'a:b', 'c%d', 1 ), $bag->makeKey( 'a:b', 'c%d', 1 ) );
+		$this->assertSame( $stock->makeGlobalKey( 'x', 'y' ), $bag->makeGlobalKey( 'x', 'y' ) );
+	}
+
+	/**
+	 * The stock class, configured like Wikimedia's, and this one share a store through the fake
+	 * server: each reads what the other wrote.
+	 */
+	public function testValuesWrittenByRestBagOStuffAreReadAndViceVersa() {
+		$client = $this->newServer();
+		$options = [
+			'url' => self::BASE_URL,
+			'client' => $client,
+			'serialization_type' => 'PHP',
+			'hmac_key' => 's3cret',
+		];
+		$stock = new RESTBagOStuff( $options + [ 'httpParams' => [
+			'writeMethod' => 'POST',
+			'writeHeaders' => [ 'content-type' => 'application/octet-stream' ],
+		] ] );
+		$bag = $this->newCache( $options );
+
+		$stock->set( 'from-stock', [ 'a' => 1 ] );
+		$bag->set( 'from-kask', [ 'b' => 2 ] );
+
+		$this->assertSame( [ 'a' => 1 ], $bag->get( 'from-stock' ) );
+		$this->assertSame( [ 'b' => 2 ], $stock->get( 'from-kask' ) );
+		$this->assertSame( $client->stored['from-stock'], $client->requests()[0]['body'] );
+		$this->assertSame( $client->requests()[1]['method'], $client->requests()[0]['method'] );
+	}
+
+	public function testTimeoutsDefaultToRestBagOStuffs() {
+		$client = self::clientOf( $this->newCache( [ 'url' => self::BASE_URL ] ) );
+
+		$this->assertSame( 1.2, self::property( $client, 'connTimeout' ) );
+		$this->assertSame( 3.0, self::property( $client, 'reqTimeout' ) );
+	}
+
+	public function testTimeoutsCanBeConfigured() {
+		$client = self::clientOf(
+			$this->newCache( [ 'url' => self::BASE_URL, 'connTimeout' => 0.5, 'reqTimeout' => 1 ] )
+		);
+
+		$this->assertSame( 0.5, self::property( $client, 'connTimeout' ) );
+		$this->assertSame( 1, self::property( $client, 'reqTimeout' ) );
+	}
+
+	public function testTheLoggerIsNotGivenToTheHttpClient() {
+		$bag = $this->newCache( [ 'url' => self::BASE_URL, 'logger' => $this->logger ] );
+
+		$this->assertNotSame( $this->logger, self::property( self::clientOf( $bag ), 'logger' ) );
+	}
+
+	public function testALoggerSetAfterConstructionGetsTheFailures() {
+		$bag = $this->newCache( [
+			'url' => self::BASE_URL,
+			'client' => FakeHttpClient::answering( FakeHttpClient::response( 500 ) ),
+		] );
+		$bag->setLogger( $this->logger );
+
+		$bag->get( self::KEY );
+
+		$this->assertCount( 1, $this->logger->at( LogLevel::ERROR ) );
+	}
+
+	public function testConstructorRequiresAUrl() {
+		$this->expectException( InvalidArgumentException::class );
+
+		$this->newCache( [] );
+	}
+
+	public function testConstructorRejectsAnUnknownSerializationType() {
+		$this->expectException( InvalidArgumentException::class );
+
+		$this->newCache( [ 'url' => self::BASE_URL, 'serialization_type' => 'XML' ] );
+	}
+
+	public function testDurabilityIsDisk() {
+		$bag = $this->newBag( $this->newServer() );
+
+		$this->assertSame( BagOStuff::QOS_DURABILITY_DISK, $bag->getQoS( BagOStuff::ATTR_DURABILITY ) );
+	}
+}
