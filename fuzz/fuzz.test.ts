@@ -3,7 +3,7 @@ import { acquireCassandra } from '../test-support/cassandra/acquire.js';
 import { applySchemaWithCli, removeServerDirectory, type ServerProcess, startServer } from '../test-support/server-process.js';
 import { type FuzzResult, fuzzSeed, runSchemathesis } from './schemathesis.js';
 
-// Per operation and phase; with the stateful phase's sequences, about 1,800 requests a run.
+// Per operation and phase; with the stateful phase's sequences, about 1,200 requests a run.
 const examplesPerOperation = 100;
 const minimumRequests = 1000;
 const seed = fuzzSeed();
