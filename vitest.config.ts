@@ -45,8 +45,9 @@ const config = defineConfig({
         test: {
           name: 'server',
           include: ['server/test/**/*.test.ts'],
-          // Tests that need a live backend are selected by folder: cassandra/ and multi-dc/ have projects of their own.
-          exclude: ['server/test/cassandra/**', 'server/test/multi-dc/**'],
+          // Tests that need a live backend are selected by folder: cassandra/ and multi-dc/ have projects of their own,
+          // and adversarial/ one that runs alone.
+          exclude: ['server/test/cassandra/**', 'server/test/multi-dc/**', 'server/test/adversarial/**'],
           testTimeout: 30000,
         },
       },
@@ -72,6 +73,20 @@ const config = defineConfig({
           sequence: { groupOrder: 1 },
         },
       },
+      // Crash consistency (SIGKILL under writes) and slow or hostile clients against real servers. It runs after
+      // every other project, alone, so that its latency bounds measure the server rather than other tests.
+      {
+        test: {
+          name: 'adversarial',
+          include: ['server/test/adversarial/**/*.test.ts'],
+          testTimeout: 300000,
+          hookTimeout: 60000,
+          sequence: { groupOrder: 2 },
+        },
+      },
+      // Schemathesis generates requests from the OpenAPI document against real servers (fuzz/; KASK_FUZZ_SEED=random
+      // for a new seed: `npm run fuzz`).
+      { test: { name: 'fuzz', include: ['fuzz/**/*.test.ts'], testTimeout: 900000, hookTimeout: 60000 } },
       // The benchmark works (a one-second smoke run, expected statuses only); no test judges speed.
       { test: { name: 'bench', include: ['bench/test/**/*.test.ts'], testTimeout: 180000 } },
       contract('contract:embedded', 'contract-tests/harness/embedded.setup.ts', realServer),

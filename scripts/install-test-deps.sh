@@ -4,7 +4,8 @@
 #    LTS from Debian 13's, unpacked into a cache outside the repository;
 #  - OpenJDK 17 and Maven from Debian's packages when missing, then Cassandra's jars from Maven Central
 #    (cached outside the repository);
-#  - wrk from Debian's packages, for the benchmark's smoke test.
+#  - wrk from Debian's packages, for the benchmark's smoke test;
+#  - Schemathesis from PyPI, pinned and hash-checked, in a venv under ~/.cache/kask-ts (fuzz/install.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,3 +23,4 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 bash tools/cassandra/install.sh >/dev/null
 bash bench/install-wrk.sh
+bash fuzz/install.sh >/dev/null

@@ -4,6 +4,7 @@ import { parseOptions, UsageError, usage } from './options.js';
 import { profileRequestPath } from './profile.js';
 import { renderMarkdown, smokeProblems } from './report.js';
 import { runBenchmark } from './run.js';
+import { runSoak } from './soak.js';
 
 async function main(argv: string[]): Promise<number> {
   let options: ReturnType<typeof parseOptions>;
@@ -16,6 +17,10 @@ async function main(argv: string[]): Promise<number> {
   }
   if (options === 'help') {
     process.stdout.write(usage);
+    return 0;
+  }
+  if (options.soakMinutes !== undefined) {
+    process.stdout.write(await runSoak(options, options.soakMinutes));
     return 0;
   }
   if (options.profile) {

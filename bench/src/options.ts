@@ -27,6 +27,8 @@ export interface BenchOptions {
   readonly profile: boolean;
   /** A tiny run that checks the benchmark works (every run answered, only expected statuses). */
   readonly smoke: boolean;
+  /** Minutes of the mix on kask-ts embedded instead of the table, RSS and p99 each minute (bench/src/soak.ts). */
+  readonly soakMinutes: number | undefined;
 }
 
 export const usage = `Usage: npm run bench -- [options]
@@ -63,6 +65,8 @@ Options (environment variable in brackets):
                           the CPU per request by category side by side, and the top functions
   --smoke                 a tiny run (1 s runs, 8 connections, the mix, 200 keys) that fails unless every run
                           answered with only the expected statuses; never judges speed
+  --soak MINUTES          instead of the table: the mix on kask-ts embedded for MINUTES (first worker count,
+                          64 connections if listed, else the first), RSS and p99 each minute, and their slopes
   --help
 `;
 
@@ -109,6 +113,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
         json: { type: 'string' },
         profile: { type: 'boolean' },
         smoke: { type: 'boolean' },
+        soak: { type: 'string' },
         help: { type: 'boolean' },
       },
     }));
@@ -157,6 +162,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
     jsonPath: values.json as string | undefined,
     profile: values.profile === true,
     smoke,
+    soakMinutes: values.soak === undefined ? undefined : positive('--soak', values.soak as string),
   };
   for (const workload of options.workloads) {
     if (String(options.keys - 1).length > workload.keyBytes - 1) {

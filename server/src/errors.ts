@@ -15,7 +15,7 @@ export const retryAfterSeconds = 1;
  */
 const suppliedHeaderValues: Record<SuppliedHeader, string | number> = {
   'retry-after': retryAfterSeconds,
-  // 405 is answered on the session route only.
+  // The session route's; the operation routes give their own.
   allow: sessionMethods.join(', '),
 };
 
@@ -33,10 +33,19 @@ export function problemHeaders(name: ProblemName): Record<string, string | numbe
   return headers;
 }
 
-/** Writes the problem `name` as the reply: its status, headers and body. The only way errors are answered. */
-export function sendProblem(reply: FastifyReply, name: ProblemName, instance: string, detail?: string): FastifyReply {
+/**
+ * Writes the problem `name` as the reply: its status, headers and body. The only way errors are answered.
+ * `headers` replaces supplied values that depend on the route (a 405's Allow).
+ */
+export function sendProblem(
+  reply: FastifyReply,
+  name: ProblemName,
+  instance: string,
+  detail?: string,
+  headers?: Partial<Record<SuppliedHeader, string>>,
+): FastifyReply {
   return reply
     .code(problems[name].status)
-    .headers(problemHeaders(name))
+    .headers({ ...problemHeaders(name), ...headers })
     .send(problemBody(name, instance, detail));
 }

@@ -347,12 +347,13 @@ export interface components {
         Key: string;
         /**
          * @description `max-age=N`: the value expires N seconds after this write (N >= 1), clamped to the server's
-         *     `max_ttl`. Other directives are ignored.
+         *     `max_ttl`. Other directives are ignored; a header with none sets no TTL. The pattern: at most one
+         *     `max-age` directive (any case), whose value is a whole number of seconds of at least 1.
          * @example max-age=3600
          */
         CacheControl: string;
         /**
-         * @description `max-age=N`: the value now expires N seconds from this request (N >= 1), clamped to the server's `max_ttl`.
+         * @description `max-age=N`: the value now expires N seconds from this request (N >= 1), clamped to the server's `max_ttl`. Other directives are ignored; `max-age` must appear exactly once.
          * @example max-age=3600
          */
         CacheControlTtl: string;
@@ -422,7 +423,8 @@ export interface operations {
             header?: {
                 /**
                  * @description `max-age=N`: the value expires N seconds after this write (N >= 1), clamped to the server's
-                 *     `max_ttl`. Other directives are ignored.
+                 *     `max_ttl`. Other directives are ignored; a header with none sets no TTL. The pattern: at most one
+                 *     `max-age` directive (any case), whose value is a whole number of seconds of at least 1.
                  * @example max-age=3600
                  */
                 "Cache-Control"?: components["parameters"]["CacheControl"];
@@ -465,7 +467,8 @@ export interface operations {
             header?: {
                 /**
                  * @description `max-age=N`: the value expires N seconds after this write (N >= 1), clamped to the server's
-                 *     `max_ttl`. Other directives are ignored.
+                 *     `max_ttl`. Other directives are ignored; a header with none sets no TTL. The pattern: at most one
+                 *     `max-age` directive (any case), whose value is a whole number of seconds of at least 1.
                  * @example max-age=3600
                  */
                 "Cache-Control"?: components["parameters"]["CacheControl"];
@@ -549,7 +552,7 @@ export interface operations {
             query?: never;
             header: {
                 /**
-                 * @description `max-age=N`: the value now expires N seconds from this request (N >= 1), clamped to the server's `max_ttl`.
+                 * @description `max-age=N`: the value now expires N seconds from this request (N >= 1), clamped to the server's `max_ttl`. Other directives are ignored; `max-age` must appear exactly once.
                  * @example max-age=3600
                  */
                 "Cache-Control": components["parameters"]["CacheControlTtl"];

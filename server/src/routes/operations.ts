@@ -1,9 +1,10 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { BuildInfo } from '../build-info.js';
 import type { ServiceView } from '../cluster/service-view.js';
 import type { Config } from '../config.js';
 import { sendProblem } from '../errors.js';
 import { mediaTypes } from '../generated/contract.js';
+import { decodedPath } from './paths.js';
 
 interface OperationRouteDependencies {
   readonly config: Config;
@@ -55,4 +56,17 @@ export function registerOperationRoutes(
       return reply.code(200).type(mediaTypes.openapi).send(config.openapi_document);
     },
   });
+
+  // The document declares GET and HEAD only on these: any other method answers 405, as on the session route.
+  const methodNotAllowed = async (request: FastifyRequest, reply: FastifyReply) =>
+    sendProblem(reply, 'method_not_allowed', decodedPath(request.url), undefined, { allow: getAndHead.join(', ') });
+  for (const url of ['/readyz', '/metrics', '/openapi']) {
+    // Answered at onRequest: fastify refuses a QUERY without Content-Type (400) before any handler runs.
+    app.route({
+      method: app.supportedMethods.filter((method) => !getAndHead.includes(method)),
+      url,
+      onRequest: methodNotAllowed,
+      handler: methodNotAllowed,
+    });
+  }
 }
