@@ -1,6 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import { readFileSync } from 'node:fs';
-import { auth, Client, type ClientOptions, policies } from 'cassandra-driver';
+import { auth, Client, type ClientOptions, policies, types } from 'cassandra-driver';
 
 /** How to reach a Cassandra cluster: Kask's `cassandra.*` connection keys, in milliseconds and file paths. */
 export interface CassandraConnectionOptions {
@@ -48,6 +48,10 @@ function baseClientOptions(options: CassandraConnectionOptions): ClientOptions {
     policies: {
       reconnection: new policies.reconnection.ExponentialReconnectionPolicy(reconnectBaseDelayMs, reconnectMaxDelayMs, false),
     },
+    // One connection per local node carries 2048 queries at once, far more than a worker has in flight; a
+    // second one would only halve the batch each socket write carries (CassandraStorage sends a turn's queries together).
+    // Remote nodes are never queried (only local_dc serves), so they get no connection.
+    pooling: { coreConnectionsPerHost: { [types.distance.local]: 1, [types.distance.remote]: 0, [types.distance.ignored]: 0 } },
   };
 }
 
