@@ -23,7 +23,7 @@ export interface BenchOptions {
   /** Install wrk from Debian's packages when it is missing. */
   readonly installWrk: boolean;
   readonly jsonPath: string | undefined;
-  /** CPU-profile kask-ts on the embedded store and the HTTP ceiling under the mix instead of the table. */
+  /** CPU-profile kask-ts (embedded, Cassandra) and the HTTP ceiling under the mix instead of the table. */
   readonly profile: boolean;
   /** A tiny run that checks the benchmark works (every run answered, only expected statuses). */
   readonly smoke: boolean;
@@ -50,8 +50,8 @@ Options (environment variable in brackets):
   --wrk-threads N         wrk threads (one leaves a core to the server)     [KASK_BENCH_WRK_THREADS] (1)
   --url URL               also measure a Kask-compatible server at URL (its session route, e.g.
                           http://127.0.0.1:8080/v1/); repeatable            [KASK_BENCH_URL]
-  --cassandra MODE        auto, on or off: kask-ts on Cassandra, and cassandra-driver as its storage
-                          ceiling; auto = when a node answers               [KASK_BENCH_CASSANDRA]  (auto)
+  --cassandra MODE        auto, on or off: kask-ts on Cassandra, and its Cassandra store alone as the
+                          storage ceiling; auto = when a node answers       [KASK_BENCH_CASSANDRA]  (auto)
   --cassandra-host H:P    the node                                          (127.0.0.1:9042)
   --cassandra-dc DC       its data centre                                   (datacenter1)
   --no-fastify            skip the HTTP ceiling
@@ -59,9 +59,9 @@ Options (environment variable in brackets):
   --no-storage-ceilings   skip the storage ceilings
   --no-install            fail instead of installing wrk when it is missing
   --json FILE             also write every measurement as JSON
-  --profile               instead of the table: CPU-profile kask-ts on the embedded store and the HTTP
-                          ceiling under the mix (64 connections if listed, else the first; node
-                          --cpu-prof, start-up and warm-up left out) and print
+  --profile               instead of the table: CPU-profile kask-ts on the embedded store, on Cassandra (as
+                          --cassandra says) and the HTTP ceiling under the mix (64 connections if listed,
+                          else the first; node --cpu-prof, start-up and warm-up left out) and print
                           the CPU per request by category side by side, and the top functions
   --smoke                 a tiny run (1 s runs, 8 connections, the mix, 200 keys) that fails unless every run
                           answered with only the expected statuses; never judges speed

@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cassandraAnswers, ensureBenchSchema } from './cassandra.js';
 import type { BenchOptions } from './options.js';
 import { populate } from './populate.js';
 import { repoRoot } from './processes.js';
@@ -253,8 +254,24 @@ export async function profileRequestPath(options: BenchOptions): Promise<string>
   ensureWrk(options.installWrk);
   const connections = options.connections.includes(64) ? 64 : (options.connections[0] ?? 64);
   const configKeys = await serverConfigKeys();
-  const kask = await profileTarget((nodeOptions) => kaskTarget('embedded', configKeys, { nodeOptions }), options, connections);
-  const ceiling = await profileTarget((nodeOptions) => fastifyCeiling({ nodeOptions }), options, connections);
+  const runs: ProfiledRun[] = [];
+  if (options.embedded) {
+    runs.push(await profileTarget((nodeOptions) => kaskTarget('embedded', configKeys, { nodeOptions }), options, connections));
+  }
+  const cassandra =
+    options.cassandra === 'on' || (options.cassandra === 'auto' && (await cassandraAnswers(options.cassandraLocation)));
+  if (cassandra) {
+    await ensureBenchSchema(options.cassandraLocation);
+    const location = options.cassandraLocation;
+    runs.push(
+      await profileTarget(
+        (nodeOptions) => kaskTarget('cassandra', configKeys, { nodeOptions, cassandra: location }),
+        options,
+        connections,
+      ),
+    );
+  }
+  if (options.fastify) runs.push(await profileTarget((nodeOptions) => fastifyCeiling({ nodeOptions }), options, connections));
   const description = `\`mix\` at ${connections} connections for ${options.seconds} s (workers ${options.workers[0] ?? 1})`;
-  return renderProfile([kask, ceiling], description);
+  return renderProfile(runs, description);
 }

@@ -34,6 +34,8 @@ export interface Measurement {
   /** Responses by status (HTTP rows). */
   readonly statuses: Readonly<Record<string, number>>;
   readonly resources: ResourceUse | undefined;
+  /** CPU time of the server's processes (or the storage ceiling's process) per request, in microseconds. */
+  readonly cpuPerRequestUs: number | undefined;
   /** Cores used by the load generator, and by everything else on the machine (other work: noise). */
   readonly generatorCores: number | undefined;
   readonly otherCores: number | undefined;
@@ -70,9 +72,12 @@ function fromWrk(
   };
 }
 
-function fromStorage(result: StorageResult): Pick<Measurement, 'total' | 'perSecond' | 'latencyMs' | 'unexpected' | 'statuses'> {
+function fromStorage(
+  result: StorageResult,
+): Pick<Measurement, 'total' | 'perSecond' | 'latencyMs' | 'unexpected' | 'statuses' | 'cpuPerRequestUs'> {
   const ms = (us: number) => us / 1000;
   return {
+    cpuPerRequestUs: result.cpu_us / Math.max(result.operations, 1),
     total: result.operations,
     perSecond: result.operations / result.seconds,
     latencyMs: { p50: ms(result.latency_us.p50), p99: ms(result.latency_us.p99), p999: ms(result.latency_us.p999) },
@@ -84,7 +89,15 @@ function fromStorage(result: StorageResult): Pick<Measurement, 'total' | 'perSec
 function failed(
   base: Omit<
     Measurement,
-    'total' | 'perSecond' | 'latencyMs' | 'unexpected' | 'statuses' | 'resources' | 'generatorCores' | 'otherCores'
+    | 'total'
+    | 'perSecond'
+    | 'latencyMs'
+    | 'unexpected'
+    | 'statuses'
+    | 'resources'
+    | 'cpuPerRequestUs'
+    | 'generatorCores'
+    | 'otherCores'
   >,
   error: unknown,
 ): Measurement {
@@ -97,6 +110,7 @@ function failed(
     unexpected: {},
     statuses: {},
     resources: undefined,
+    cpuPerRequestUs: undefined,
     generatorCores: undefined,
     otherCores: undefined,
     failure: message.split('\n')[0] ?? message,
@@ -217,10 +231,12 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
               });
               const resources = watch?.stop();
               const otherCores = Math.max(0, machine.stop() - result.generatorCores - (resources?.cores ?? 0));
+              const measured = fromWrk(result, workload);
               measurements.push({
                 ...base,
-                ...fromWrk(result, workload),
+                ...measured,
                 resources,
+                cpuPerRequestUs: resources === undefined ? undefined : (resources.cores * 1e6) / measured.perSecond,
                 generatorCores: result.generatorCores,
                 otherCores,
               });
@@ -272,7 +288,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
 
 /** The storage ceiling's name in the table. */
 export function storageCeilingName(backend: Backend): string {
-  return backend === 'embedded' ? 'LMDB ceiling (kask-ts store, no HTTP)' : 'cassandra-driver ceiling (LOCAL_QUORUM, no HTTP)';
+  return backend === 'embedded' ? 'LMDB ceiling (kask-ts store, no HTTP)' : 'Cassandra ceiling (kask-ts store, no HTTP)';
 }
 
 function machineDescription(): string {

@@ -1,6 +1,7 @@
 // The storage ceiling: the workload's reads and writes straight against a backend, with the same concurrency
-// as the HTTP run and no HTTP. Embedded: kask-ts's own LMDB store (server/dist/storage/lmdb.js, what the server
-// runs). Cassandra: cassandra-driver prepared statements at Kask's consistency (LOCAL_QUORUM) on Kask's table.
+// as the HTTP run and no HTTP, through kask-ts's own storage (what the server runs): the LMDB store
+// (server/dist/storage/lmdb.js) or the Cassandra store (server/dist/storage/cassandra.js: the same statements,
+// consistency levels, driver settings and query coalescing as the server, so the ceiling is no easier than the mix).
 // Prints one line `STORAGE_RESULT {json}`. Run by bench/src/storage-run.ts; see --help there for the options.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +9,6 @@ import { join } from 'node:path';
 import { createHistogram } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import cassandra from 'cassandra-driver';
 import type { Storage } from '../../server/src/storage/storage.js';
 import { repoRoot } from './processes.js';
 import { sessionKey, sessionValue } from './workloads.js';
@@ -65,19 +65,38 @@ async function openEmbedded(): Promise<Backend> {
 }
 
 async function openCassandra(): Promise<Backend> {
-  const client = new cassandra.Client({
-    contactPoints: [`${values['cassandra-host']}:${values['cassandra-port']}`],
-    localDataCenter: values['cassandra-dc'],
+  const dist = (path: string) => pathToFileURL(join(repoRoot, 'server/dist', path)).href;
+  const { configFrom } = (await import(dist('config.js'))) as typeof import('../../server/src/config.js');
+  const { cassandraOptionsFrom } = (await import(dist('storage/open.js'))) as typeof import('../../server/src/storage/open.js');
+  const { openCassandraStorage } = (await import(
+    dist('storage/cassandra.js')
+  )) as typeof import('../../server/src/storage/cassandra.js');
+  // The same configuration as the benchmark's server (bench/src/targets.ts), with kask-ts's defaults for the rest.
+  const config = configFrom({
+    cassandra: {
+      hosts: [values['cassandra-host']],
+      port: Number(values['cassandra-port']),
+      keyspace: values.keyspace,
+      table: values.table,
+      local_dc: values['cassandra-dc'],
+    },
   });
-  await client.connect();
-  const table = `"${values.keyspace}"."${values.table}"`;
-  const localQuorum = { prepare: true, consistency: cassandra.types.consistencies.localQuorum };
-  const select = `SELECT value FROM ${table} WHERE key = ?`;
-  const insert = `INSERT INTO ${table} (key, value) VALUES (?,?) USING TTL ?`;
+  const storage = openCassandraStorage(cassandraOptionsFrom(config));
+  // It connects in the background: wait until it answers, as the server's /readyz does.
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      await storage.ping();
+      break;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
   return {
-    get: (key) => client.execute(select, [key], localQuorum),
-    set: (key, bytes) => client.execute(insert, [key, bytes, ttlSeconds], localQuorum),
-    close: () => client.shutdown(),
+    get: (key) => storage.get(key),
+    set: (key, bytes) => storage.set(key, bytes, ttlSeconds),
+    close: () => storage.close(),
   };
 }
 
@@ -104,8 +123,16 @@ async function drive(backend: Backend, durationMs: number, measure: boolean) {
     }
   };
   const startedAt = performance.now();
+  const cpuAtStart = process.cpuUsage();
   await Promise.all(Array.from({ length: concurrency }, loop));
-  return { seconds: (performance.now() - startedAt) / 1000, histogram, errors, firstError };
+  const cpu = process.cpuUsage(cpuAtStart);
+  return {
+    seconds: (performance.now() - startedAt) / 1000,
+    cpuMicroseconds: cpu.user + cpu.system,
+    histogram,
+    errors,
+    firstError,
+  };
 }
 
 async function populate(backend: Backend): Promise<void> {
@@ -118,11 +145,12 @@ const backend = values.backend === 'cassandra' ? await openCassandra() : await o
 try {
   await populate(backend);
   await drive(backend, Number(values['warmup-ms']), false);
-  const { seconds, histogram, errors, firstError } = await drive(backend, Number(values['duration-ms']), true);
+  const { seconds, cpuMicroseconds, histogram, errors, firstError } = await drive(backend, Number(values['duration-ms']), true);
   const microseconds = (percentile: number) => Math.round(histogram.percentile(percentile) / 1000);
   const result = {
     operations: histogram.count,
     seconds,
+    cpu_us: cpuMicroseconds,
     errors,
     firstError,
     latency_us: { p50: microseconds(50), p99: microseconds(99), p999: microseconds(99.9), max: Math.round(histogram.max / 1000) },

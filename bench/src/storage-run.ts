@@ -2,10 +2,12 @@ import { benchScriptArgs, spawnNode } from './processes.js';
 import type { Backend, CassandraLocation } from './targets.js';
 import type { Workload } from './workloads.js';
 
-/** What the storage ceiling measured: operations, seconds, failed operations and latencies in microseconds. */
+/** What the storage ceiling measured: operations, seconds, its CPU time, failed operations and latencies in microseconds. */
 export interface StorageResult {
   readonly operations: number;
   readonly seconds: number;
+  /** CPU time the storage ceiling's process used during the measured run. */
+  readonly cpu_us: number;
   readonly errors: number;
   readonly firstError?: string;
   readonly latency_us: { readonly p50: number; readonly p99: number; readonly p999: number; readonly max: number };

@@ -20,6 +20,7 @@ function row(fields: Partial<Measurement>): Measurement {
     unexpected: {},
     statuses: { '200': 9_900, '201': 100 },
     resources: { peakRssBytes: 80 * 2 ** 20, cores: 1 },
+    cpuPerRequestUs: 100,
     generatorCores: 0.8,
     otherCores: 0.1,
     ...fields,
@@ -40,6 +41,23 @@ describe('the report', () => {
       ]),
     );
     expect(text).toMatch(/\| kask-ts embedded \| 10,000 \|.*\| 0\.50× \| 0\.25× \|/);
+  });
+
+  it("shows each row's CPU per request: the server's processes, or the storage ceiling's process", () => {
+    const text = renderMarkdown(
+      reportOf([
+        row({ target: 'kask-ts cassandra', backend: 'cassandra', cpuPerRequestUs: 61.4 }),
+        row({
+          target: 'Cassandra ceiling',
+          kind: 'storage-ceiling',
+          backend: 'cassandra',
+          resources: undefined,
+          cpuPerRequestUs: 12.2,
+        }),
+      ]),
+    );
+    expect(text).toMatch(/\| kask-ts cassandra \|.*\| 1\.00 \/ 0\.80 \/ 0\.10 \| 61 \|/);
+    expect(text).toMatch(/\| Cassandra ceiling \|.*\| — \| 12 \|/);
   });
 
   it('flags a run full of 404s instead of presenting it as speed', () => {

@@ -157,15 +157,18 @@ describe('HTTP layer over a storage', () => {
     expect(down.json().type).toBe(problems.service_unavailable.type);
   });
 
-  it.each(['/readyz', '/metrics', '/openapi'])('%s answers any method but GET and HEAD with 405 and Allow: GET, HEAD', async (url) => {
-    const { fastify } = appOver(new FakeStorage());
-    for (const method of ['POST', 'DELETE', 'TRACE', 'QUERY'] as const) {
-      const response = await fastify.inject({ method, url });
-      expect(response.statusCode, method).toBe(405);
-      expect(response.headers.allow).toBe('GET, HEAD');
-      expect(response.json()).toMatchObject({ type: problems.method_not_allowed.type, instance: url });
-    }
-  });
+  it.each(['/readyz', '/metrics', '/openapi'])(
+    '%s answers any method but GET and HEAD with 405 and Allow: GET, HEAD',
+    async (url) => {
+      const { fastify } = appOver(new FakeStorage());
+      for (const method of ['POST', 'DELETE', 'TRACE', 'QUERY'] as const) {
+        const response = await fastify.inject({ method, url });
+        expect(response.statusCode, method).toBe(405);
+        expect(response.headers.allow).toBe('GET, HEAD');
+        expect(response.json()).toMatchObject({ type: problems.method_not_allowed.type, instance: url });
+      }
+    },
+  );
 
   it('/healthz answers 200 with build fields and the storage state, even when storage is down, for any method', async () => {
     const storage = new FakeStorage();

@@ -1,5 +1,5 @@
 import { lookup } from 'node:dns/promises';
-import { auth, Client, type ClientOptions, policies } from 'cassandra-driver';
+import { auth, Client, type ClientOptions, policies, types } from 'cassandra-driver';
 import { type CassandraTlsOptions, driverTlsOptions } from './cassandra-tls.js';
 
 export type { CassandraTlsOptions } from './cassandra-tls.js';
@@ -33,6 +33,10 @@ function baseClientOptions(options: CassandraConnectionOptions, sslOptions: Clie
     policies: {
       reconnection: new policies.reconnection.ExponentialReconnectionPolicy(reconnectBaseDelayMs, reconnectMaxDelayMs, false),
     },
+    // One connection per local node carries 2048 queries at once, far more than a worker has in flight; a
+    // second one would only halve the batch each socket write carries (CassandraStorage sends a turn's queries together).
+    // Remote nodes are never queried (only local_dc serves), so they get no connection.
+    pooling: { coreConnectionsPerHost: { [types.distance.local]: 1, [types.distance.remote]: 0, [types.distance.ignored]: 0 } },
   };
 }
 

@@ -1,3 +1,4 @@
+import { Socket } from 'node:net';
 import { Client, types } from 'cassandra-driver';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type CassandraStorage, openCassandraStorage } from '../../src/storage/cassandra.js';
@@ -108,6 +109,40 @@ describe('cassandra: Kask compatibility', () => {
       ]);
     } finally {
       execute.mockRestore();
+    }
+  });
+});
+
+describe('cassandra: cost per query', () => {
+  let storage: CassandraStorage;
+  beforeAll(async () => {
+    storage = await openReady(testOptions(target));
+  });
+  afterAll(async () => {
+    await storage?.close();
+  });
+
+  it('queries issued from separate callbacks in one turn of the event loop reach Cassandra in one socket write', async () => {
+    const key = uniqueKey('coalesced');
+    await storage.set(key, Buffer.from('v'), 60);
+    const queries = 40;
+    const write = vi.spyOn(Socket.prototype, 'write');
+    try {
+      // Like an HTTP server's requests: each query starts in a callback of its own, with Node's ticks run after each.
+      const reads = await new Promise<Promise<unknown>[]>((resolve) => {
+        const started: Promise<unknown>[] = [];
+        for (let i = 0; i < queries; i++) {
+          setTimeout(() => {
+            started.push(storage.get(key));
+            if (started.length === queries) resolve(started);
+          }, 0);
+        }
+      });
+      await Promise.all(reads);
+      const toCassandra = write.mock.contexts.filter((socket) => (socket as Socket).remotePort === target.endpoint.port);
+      expect(toCassandra.length).toBeLessThanOrEqual(2);
+    } finally {
+      write.mockRestore();
     }
   });
 });
