@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { defaultWorkers } from './cluster/default-workers.js';
 import { defaultLimits } from './generated/contract.js';
@@ -45,16 +45,26 @@ function string(description: string, defaultValue: string, check?: Check<string>
   };
 }
 
-function optionalString(description: string): Rule<string | undefined> {
+function optionalString(description: string, check?: Check<string>): Rule<string | undefined> {
   return {
     description,
     default: undefined,
     parse(value, key) {
       if (value === undefined || value === null) return undefined;
       if (typeof value !== 'string' || value === '') fail(key, 'must be a non-empty string');
+      check?.(value, key);
       return value;
     },
   };
+}
+
+/** A file the service reads at start-up (certificates, keys): unreadable is a configuration error naming the key, not a crash later. */
+function readableFile(path: string, key: string): void {
+  try {
+    accessSync(path, constants.R_OK);
+  } catch (error) {
+    fail(key, `cannot read ${path}: ${(error as Error).message}`);
+  }
 }
 
 function integer(description: string, defaultValue: number, min: number, max = Number.MAX_SAFE_INTEGER): Rule<number> {
@@ -151,6 +161,8 @@ function section<S extends Shape>(description: string, shape: S, check?: Check<P
 
 function baseUri(value: string, key: string): void {
   if (!/^\/?([A-Za-z0-9._~!$&'()*+,;=:@-]+\/?)*$/.test(value)) fail(key, 'must be a path of unreserved characters');
+  // NOTE: under / a key named healthz, readyz, metrics or openapi would be an operational route instead.
+  if (/^\/*$/.test(value)) fail(key, 'must not be /: the session route would take /healthz, /readyz, /metrics and /openapi');
 }
 
 const schema = section('kask-ts configuration', {
@@ -175,8 +187,8 @@ const schema = section('kask-ts configuration', {
   tls: section(
     'HTTPS for the service',
     {
-      cert: optionalString('PEM certificate chain file; with tls.key, turns on HTTPS'),
-      key: optionalString('PEM private key file; both or neither'),
+      cert: optionalString('PEM certificate chain file; with tls.key, turns on HTTPS', readableFile),
+      key: optionalString('PEM private key file; both or neither', readableFile),
     },
     bothOrNeither('cert', 'key'),
   ),
@@ -213,9 +225,9 @@ const schema = section('kask-ts configuration', {
     tls: section(
       'TLS to Cassandra; the certificate chain is always verified',
       {
-        ca: optionalString('PEM CA certificate file'),
-        cert: optionalString('PEM client certificate file'),
-        key: optionalString('PEM client key file'),
+        ca: optionalString('PEM CA certificate file', readableFile),
+        cert: optionalString('PEM client certificate file', readableFile),
+        key: optionalString('PEM client key file', readableFile),
         enable_host_verification: boolean(
           "Kask's key (v1.0.13): a node's certificate must also name the node, by the cassandra.hosts name that resolves to its address or by that address; false checks the chain only",
           true,

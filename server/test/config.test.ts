@@ -9,6 +9,13 @@ import { defaultLimits } from '../src/generated/contract.js';
 
 const kaskOpenApi = fileURLToPath(new URL('fixtures/kask-openapi.yaml', import.meta.url));
 
+// Where Kask's file names its certificates and keys: the configuration checks that each can be read.
+const kaskDirectory = mkdtempSync(join(tmpdir(), 'kask-etc-'));
+for (const name of ['cert.pem', 'key.pem', 'ca.pem', 'client.pem', 'client-key.pem']) {
+  writeFileSync(join(kaskDirectory, name), '-----BEGIN CERTIFICATE-----\n');
+}
+const pem = join(kaskDirectory, 'cert.pem');
+
 // Every key of Kask's configuration file, as the reference lists them (and enable_host_verification, v1.0.13).
 const kaskFile = `
 service_name: sessionstore
@@ -19,8 +26,8 @@ default_ttl: 86400
 log_level: warning
 openapi_spec: ${kaskOpenApi}
 tls:
-  cert: /etc/kask/cert.pem
-  key: /etc/kask/key.pem
+  cert: ${kaskDirectory}/cert.pem
+  key: ${kaskDirectory}/key.pem
 cassandra:
   hosts: [cassandra-1, cassandra-2]
   port: 9042
@@ -33,9 +40,9 @@ cassandra:
     username: kask
     password: secret
   tls:
-    ca: /etc/kask/ca.pem
-    cert: /etc/kask/client.pem
-    key: /etc/kask/client-key.pem
+    ca: ${kaskDirectory}/ca.pem
+    cert: ${kaskDirectory}/client.pem
+    key: ${kaskDirectory}/client-key.pem
     enable_host_verification: false
 `;
 
@@ -54,14 +61,14 @@ describe('configuration', () => {
       listen_address: '0.0.0.0',
       listen_port: 8081,
       log_level: 'warning',
-      tls: { cert: '/etc/kask/cert.pem', key: '/etc/kask/key.pem' },
+      tls: { cert: `${kaskDirectory}/cert.pem`, key: `${kaskDirectory}/key.pem` },
       storage: 'cassandra',
       cassandra: {
         hosts: ['cassandra-1', 'cassandra-2'],
         keyspace: 'sessions',
         local_dc: 'eqiad',
         authentication: { username: 'kask', password: 'secret' },
-        tls: { ca: '/etc/kask/ca.pem', enable_host_verification: false },
+        tls: { ca: `${kaskDirectory}/ca.pem`, enable_host_verification: false },
       },
     });
   });
@@ -145,7 +152,6 @@ describe('configuration', () => {
   it.each([
     ['sessions/v1', '/sessions/v1/'],
     ['/echoseen/v1', '/echoseen/v1/'],
-    ['/', '/'],
   ])('base_uri %s gets a leading and trailing slash: %s', (given, expected) => {
     expect(configFrom({ base_uri: given }).base_uri).toBe(expected);
   });
@@ -157,13 +163,16 @@ describe('configuration', () => {
     [{ listen_port: 70000 }, 'listen_port: must be an integer from 1 to 65535'],
     [{ listen_port: '8080' }, 'listen_port: must be an integer'],
     [{ log_level: 'verbose' }, 'log_level: must be one of debug, info, warning, error, fatal'],
-    [{ tls: { cert: '/c.pem' } }, 'tls: cert and key must be given together'],
+    [{ tls: { cert: pem } }, 'tls: cert and key must be given together'],
     [
       { cassandra: { authentication: { username: 'u' } } },
       'cassandra.authentication: username and password must be given together',
     ],
-    [{ cassandra: { tls: { cert: '/c', key: '/k' } } }, 'cassandra.tls: ca is required when cert and key are set'],
-    [{ cassandra: { tls: { ca: '/ca', key: '/k' } } }, 'cassandra.tls: cert and key must be given together'],
+    [{ cassandra: { tls: { cert: pem, key: pem } } }, 'cassandra.tls: ca is required when cert and key are set'],
+    [{ cassandra: { tls: { ca: pem, key: pem } } }, 'cassandra.tls: cert and key must be given together'],
+    [{ tls: { cert: '/nonexistent/c.pem', key: pem } }, 'tls.cert: cannot read /nonexistent/c.pem'],
+    [{ cassandra: { tls: { ca: '/nonexistent/ca.pem' } } }, 'cassandra.tls.ca: cannot read /nonexistent/ca.pem'],
+    [{ base_uri: '/' }, 'base_uri: must not be /'],
     [{ cassandra: { hosts: [] } }, 'cassandra.hosts: must be a non-empty list'],
     [{ storage: 'redis' }, 'storage: must be one of embedded, cassandra'],
     [{ max_value_bytes: 0 }, 'max_value_bytes: must be an integer from 1'],

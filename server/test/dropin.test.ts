@@ -3,14 +3,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { freePort, type ServerProcess, spawnCli, startServerIn } from '../../test-support/server-process.js';
 import { chartConfig, kaskWorkingDirectory, replayXAmples } from './support/kask-dropin.js';
 
-// The Cassandra block as the chart renders it; `storage: embedded` (our key) keeps it unused here. The same
-// file on a real Cassandra over TLS is in cassandra/cassandra-security.test.ts.
+// The Cassandra block as the chart renders it; `storage: embedded` (our key) keeps it unused here, and its CA
+// is a file in the working directory (the configuration checks that it can be read). The same file on a real
+// Cassandra over TLS is in cassandra/security.test.ts.
 const chartCassandra = `  hosts: [sessionstore1001-a.eqiad.wmnet, sessionstore1002-a.eqiad.wmnet]
   local_dc: eqiad
   keyspace: sessions
   table: values
   authentication: { username: sessions, password: secret }
-  tls: { ca: /etc/cassandra-certs/ca.crt, enable_host_verification: false }
+  tls: { ca: ca.crt, enable_host_verification: false }
 `;
 
 describe("Wikimedia's sessionstore configuration, as the chart renders it, on the embedded store", () => {

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +27,8 @@ ${cassandra}`;
 export function kaskWorkingDirectory(): string {
   const directory = mkdtempSync(join(tmpdir(), 'kask-dropin-'));
   copyFileSync(kaskOpenApi, join(directory, 'openapi.yaml'));
+  // A stand-in for the CA a Cassandra block names when the block is not used (storage: embedded).
+  writeFileSync(join(directory, 'ca.crt'), '-----BEGIN CERTIFICATE-----\n');
   return directory;
 }
 
