@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import cassandra from 'cassandra-driver';
-import { repoRoot } from './processes.js';
+import { repoRoot } from './paths.js';
 import type { CassandraLocation } from './targets.js';
 
 function clientFor(location: CassandraLocation): cassandra.Client {

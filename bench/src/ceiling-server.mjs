@@ -1,7 +1,7 @@
 // The HTTP ceiling: fastify answering the session route with the same bytes as kask-ts and doing nothing else
 // (no storage, no key parsing, no metrics, no logging). GET answers the workload's value; POST reads the body
 // and answers 201. `--workers N` serves from N processes sharing the port, as kask-ts's `workers` does.
-// Plain JavaScript, run without the TypeScript loader, so that its memory is fastify's alone.
+// Plain JavaScript with no build step, importing nothing of the bench, so that its memory is fastify's alone.
 // Usage: node bench/src/ceiling-server.mjs --port P --base-path /sessions/v1/ --value-bytes N [--workers N]
 import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';

@@ -2,14 +2,10 @@ import { parseArgs } from 'node:util';
 import type { CassandraLocation } from './targets.js';
 import { type Workload, workloadNamed, workloads } from './workloads.js';
 
-/** Everything a benchmark run is told: the one home of the defaults. */
-export interface BenchOptions {
+/** What the benchmark and the profiler (bench/profile) are both told: run lengths, keys, targets and wrk. */
+export interface RunOptions {
   readonly seconds: number;
   readonly warmupSeconds: number;
-  readonly connections: readonly number[];
-  readonly workloads: readonly Workload[];
-  /** Processes serving the port, for kask-ts and the HTTP ceiling alike. */
-  readonly workers: readonly number[];
   /** Keys stored before the runs; reads pick among them. */
   readonly keys: number;
   readonly wrkThreads: number;
@@ -18,57 +14,63 @@ export interface BenchOptions {
   /** `auto`: measured when a node answers at `cassandraLocation`. */
   readonly cassandra: 'auto' | 'on' | 'off';
   readonly cassandraLocation: CassandraLocation;
-  readonly storageCeilings: boolean;
-  readonly urls: readonly string[];
   /** Install wrk from Debian's packages when it is missing. */
   readonly installWrk: boolean;
+}
+
+/** Everything a benchmark run is told: the one home of the defaults. */
+export interface BenchOptions extends RunOptions {
+  readonly connections: readonly number[];
+  readonly workloads: readonly Workload[];
+  /** Processes serving the port, for kask-ts and the HTTP ceiling alike. */
+  readonly workers: readonly number[];
+  readonly storageCeilings: boolean;
+  readonly urls: readonly string[];
   readonly jsonPath: string | undefined;
-  /** CPU-profile kask-ts (embedded, Cassandra) and the HTTP ceiling under the mix instead of the table. */
-  readonly profile: boolean;
   /** A tiny run that checks the benchmark works (every run answered, only expected statuses). */
   readonly smoke: boolean;
   /** Minutes of the mix on kask-ts embedded instead of the table, RSS and p99 each minute (bench/src/soak.ts). */
   readonly soakMinutes: number | undefined;
 }
 
+/** The usage lines of the options in RunOptions. */
+export const runOptionsUsage = `  --duration SECONDS      length of each measured run                       [KASK_BENCH_DURATION]   (5)
+  --warmup SECONDS        warm-up of each server and storage run (0: none)  [KASK_BENCH_WARMUP]     (2)
+  --keys N                keys stored before the runs                       [KASK_BENCH_KEYS]       (10000)
+  --wrk-threads N         wrk threads (one leaves a core to the server)     [KASK_BENCH_WRK_THREADS] (1)
+  --cassandra MODE        auto, on or off: kask-ts on Cassandra (and its Cassandra store alone as the
+                          storage ceiling); auto = when a node answers      [KASK_BENCH_CASSANDRA]  (auto)
+  --cassandra-host H:P    the node                                          (127.0.0.1:9042)
+  --cassandra-dc DC       its data centre                                   (datacenter1)
+  --no-fastify            skip the HTTP ceiling
+  --no-embedded           skip kask-ts on the embedded store
+  --no-install            fail instead of installing wrk when it is missing
+  --help
+`;
+
 export const usage = `Usage: npm run bench -- [options]
 
 Drives servers on loopback with wrk and prints a markdown table: requests/s, latency percentiles, unexpected
 statuses and errors, server memory and CPU, and the ratio to an HTTP ceiling (a bare fastify route answering
 the same bytes) and to a storage ceiling (the same operations straight on the storage, no HTTP).
+\`npm run profile\` CPU-profiles the same targets instead (bench/profile).
 
 Options (environment variable in brackets):
-  --duration SECONDS      length of each measured run                       [KASK_BENCH_DURATION]   (5)
-  --warmup SECONDS        warm-up of each server and storage run (0: none)  [KASK_BENCH_WARMUP]     (2)
   --connections LIST      connection counts, e.g. 16,64,256                 [KASK_BENCH_CONNECTIONS] (16,64,256)
   --workloads LIST        ${workloads
     .map((w) => w.name)
     .join(', ')
     .padEnd(49)} [KASK_BENCH_WORKLOADS]  (all)
   --workers LIST          server processes, e.g. 1,2 (kask-ts's workers)    [KASK_BENCH_WORKERS]    (1)
-  --keys N                keys stored before the runs                       [KASK_BENCH_KEYS]       (10000)
-  --wrk-threads N         wrk threads (one leaves a core to the server)     [KASK_BENCH_WRK_THREADS] (1)
   --url URL               also measure a Kask-compatible server at URL (its session route, e.g.
                           http://127.0.0.1:8080/v1/); repeatable            [KASK_BENCH_URL]
-  --cassandra MODE        auto, on or off: kask-ts on Cassandra, and its Cassandra store alone as the
-                          storage ceiling; auto = when a node answers       [KASK_BENCH_CASSANDRA]  (auto)
-  --cassandra-host H:P    the node                                          (127.0.0.1:9042)
-  --cassandra-dc DC       its data centre                                   (datacenter1)
-  --no-fastify            skip the HTTP ceiling
-  --no-embedded           skip kask-ts on the embedded store
   --no-storage-ceilings   skip the storage ceilings
-  --no-install            fail instead of installing wrk when it is missing
   --json FILE             also write every measurement as JSON
-  --profile               instead of the table: CPU-profile kask-ts on the embedded store, on Cassandra (as
-                          --cassandra says) and the HTTP ceiling under the mix (64 connections if listed,
-                          else the first; node --cpu-prof, start-up and warm-up left out) and print
-                          the CPU per request by category side by side, and the top functions
   --smoke                 a tiny run (1 s runs, 8 connections, the mix, 200 keys) that fails unless every run
                           answered with only the expected statuses; never judges speed
   --soak MINUTES          instead of the table: the mix on kask-ts embedded for MINUTES (first worker count,
                           64 connections if listed, else the first), RSS and p99 each minute, and their slopes
-  --help
-`;
+${runOptionsUsage}`;
 
 /** A bad command line: the message says which option. */
 export class UsageError extends Error {}
@@ -81,70 +83,66 @@ function numberList(name: string, text: string): number[] {
   return list;
 }
 
-function positive(name: string, text: string, minimum = 1): number {
+/** `text` as a whole number of at least `minimum`, or a UsageError naming the option. */
+export function positive(name: string, text: string, minimum = 1): number {
   const value = Number(text);
   if (!Number.isInteger(value) || value < minimum)
     throw new UsageError(`${name}: expected a whole number of at least ${minimum}, got ${text}`);
   return value;
 }
 
-/** The options of `argv`, with the environment's KASK_BENCH_* variables as defaults. */
-export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): BenchOptions | 'help' {
-  let values: Record<string, string | boolean | string[] | undefined>;
+/** A command line parsed by parseArgs. */
+export type OptionValues = Record<string, string | boolean | string[] | undefined>;
+
+/** Parses `argv` with the RunOptions options and `options`, failing with a UsageError. */
+export function parseValues(
+  argv: readonly string[],
+  options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>,
+): OptionValues {
   try {
-    ({ values } = parseArgs({
+    return parseArgs({
       args: [...argv],
       options: {
         duration: { type: 'string' },
         warmup: { type: 'string' },
-        connections: { type: 'string' },
-        workloads: { type: 'string' },
-        workers: { type: 'string' },
         keys: { type: 'string' },
         'wrk-threads': { type: 'string' },
-        url: { type: 'string', multiple: true },
         cassandra: { type: 'string' },
         'cassandra-host': { type: 'string' },
         'cassandra-dc': { type: 'string' },
         'no-fastify': { type: 'boolean' },
         'no-embedded': { type: 'boolean' },
-        'no-storage-ceilings': { type: 'boolean' },
         'no-install': { type: 'boolean' },
-        json: { type: 'string' },
-        profile: { type: 'boolean' },
-        smoke: { type: 'boolean' },
-        soak: { type: 'string' },
         help: { type: 'boolean' },
+        ...options,
       },
-    }));
+    }).values;
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  if (values.help) return 'help';
-  const option = (name: string, variable: string, fallback: string): string =>
-    (values[name] as string | undefined) ?? env[variable] ?? fallback;
-  const smoke = values.smoke === true;
+}
 
-  const cassandra = option('cassandra', 'KASK_BENCH_CASSANDRA', smoke ? 'off' : 'auto');
+/** An option's value: the command line's, else the environment variable's, else `fallback`. */
+function optionReader(values: OptionValues, env: NodeJS.ProcessEnv) {
+  return (name: string, variable: string, fallback: string): string =>
+    (values[name] as string | undefined) ?? env[variable] ?? fallback;
+}
+
+/** The RunOptions of parsed `values`, with `defaults` where a run differs (the smoke run is shorter). */
+export function runOptionsFrom(
+  values: OptionValues,
+  env: NodeJS.ProcessEnv,
+  defaults: { readonly seconds: string; readonly warmupSeconds: string; readonly keys: string; readonly cassandra: string },
+): RunOptions {
+  const option = optionReader(values, env);
+  const cassandra = option('cassandra', 'KASK_BENCH_CASSANDRA', defaults.cassandra);
   if (cassandra !== 'auto' && cassandra !== 'on' && cassandra !== 'off')
     throw new UsageError(`--cassandra: auto, on or off, got ${cassandra}`);
   const [host = '127.0.0.1', port = '9042'] = ((values['cassandra-host'] as string | undefined) ?? '127.0.0.1:9042').split(':');
-
-  const options: BenchOptions = {
-    seconds: positive('--duration', option('duration', 'KASK_BENCH_DURATION', smoke ? '1' : '5')),
-    warmupSeconds: positive('--warmup', option('warmup', 'KASK_BENCH_WARMUP', smoke ? '1' : '2'), 0),
-    connections: numberList('--connections', option('connections', 'KASK_BENCH_CONNECTIONS', smoke ? '8' : '16,64,256')),
-    workloads: option('workloads', 'KASK_BENCH_WORKLOADS', smoke ? 'mix' : workloads.map((w) => w.name).join(','))
-      .split(',')
-      .map((name) => {
-        try {
-          return workloadNamed(name.trim());
-        } catch (error) {
-          throw new UsageError(`--workloads: ${(error as Error).message}`);
-        }
-      }),
-    workers: numberList('--workers', option('workers', 'KASK_BENCH_WORKERS', '1')),
-    keys: positive('--keys', option('keys', 'KASK_BENCH_KEYS', smoke ? '200' : '10000')),
+  return {
+    seconds: positive('--duration', option('duration', 'KASK_BENCH_DURATION', defaults.seconds)),
+    warmupSeconds: positive('--warmup', option('warmup', 'KASK_BENCH_WARMUP', defaults.warmupSeconds), 0),
+    keys: positive('--keys', option('keys', 'KASK_BENCH_KEYS', defaults.keys)),
     wrkThreads: positive('--wrk-threads', option('wrk-threads', 'KASK_BENCH_WRK_THREADS', '1')),
     fastify: values['no-fastify'] !== true,
     embedded: values['no-embedded'] !== true,
@@ -156,11 +154,47 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
       keyspace: 'kask_bench',
       table: 'values',
     },
+    installWrk: values['no-install'] !== true,
+  };
+}
+
+/** The options of `argv`, with the environment's KASK_BENCH_* variables as defaults. */
+export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): BenchOptions | 'help' {
+  const values = parseValues(argv, {
+    connections: { type: 'string' },
+    workloads: { type: 'string' },
+    workers: { type: 'string' },
+    url: { type: 'string', multiple: true },
+    'no-storage-ceilings': { type: 'boolean' },
+    json: { type: 'string' },
+    smoke: { type: 'boolean' },
+    soak: { type: 'string' },
+  });
+  if (values.help) return 'help';
+  const option = optionReader(values, env);
+  const smoke = values.smoke === true;
+  const options: BenchOptions = {
+    ...runOptionsFrom(
+      values,
+      env,
+      smoke
+        ? { seconds: '1', warmupSeconds: '1', keys: '200', cassandra: 'off' }
+        : { seconds: '5', warmupSeconds: '2', keys: '10000', cassandra: 'auto' },
+    ),
+    connections: numberList('--connections', option('connections', 'KASK_BENCH_CONNECTIONS', smoke ? '8' : '16,64,256')),
+    workloads: option('workloads', 'KASK_BENCH_WORKLOADS', smoke ? 'mix' : workloads.map((w) => w.name).join(','))
+      .split(',')
+      .map((name) => {
+        try {
+          return workloadNamed(name.trim());
+        } catch (error) {
+          throw new UsageError(`--workloads: ${(error as Error).message}`);
+        }
+      }),
+    workers: numberList('--workers', option('workers', 'KASK_BENCH_WORKERS', '1')),
     storageCeilings: values['no-storage-ceilings'] !== true,
     urls: (values.url as string[] | undefined) ?? (env.KASK_BENCH_URL ? env.KASK_BENCH_URL.split(',') : []),
-    installWrk: values['no-install'] !== true,
     jsonPath: values.json as string | undefined,
-    profile: values.profile === true,
     smoke,
     soakMinutes: values.soak === undefined ? undefined : positive('--soak', values.soak as string),
   };

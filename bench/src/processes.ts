@@ -1,16 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { answers200, type StartedProcess, startProcess, waitUntilReady } from '../../test-support/child-process.js';
+import { repoRoot } from './paths.js';
 
 export type { StartedProcess };
-
-/** The repository's root directory. */
-export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-
-/** `node` arguments that run one of the benchmark's own TypeScript files in a child process. */
-export function benchScriptArgs(file: string): string[] {
-  return ['--import', fileURLToPath(new URL('../register.mjs', import.meta.url)), fileURLToPath(new URL(file, import.meta.url))];
-}
 
 const outputLimit = 64 * 1024;
 

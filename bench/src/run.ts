@@ -4,15 +4,7 @@ import type { BenchOptions } from './options.js';
 import { populate } from './populate.js';
 import { type ResourceUse, watchMachine, watchResources } from './processes.js';
 import { runStorageCeiling, type StorageResult } from './storage-run.js';
-import {
-  type Backend,
-  fastifyCeiling,
-  type HttpTarget,
-  kaskTarget,
-  type RunningTarget,
-  serverConfigKeys,
-  urlTarget,
-} from './targets.js';
+import { type Backend, fastifyCeiling, type HttpTarget, kaskTarget, type RunningTarget, urlTarget } from './targets.js';
 import { expectedStatuses, type Workload } from './workloads.js';
 import { ensureWrk, runWrk, type WrkResult } from './wrk.js';
 
@@ -123,12 +115,11 @@ function kindOf(target: HttpTarget): Measurement['kind'] {
 
 /** The targets the options ask for; Cassandra ones only when a node answers (or when forced on). */
 export async function chooseTargets(options: BenchOptions, notes: string[]): Promise<{ http: HttpTarget[]; storage: Backend[] }> {
-  const configKeys = await serverConfigKeys();
   const http: HttpTarget[] = [];
   const storage: Backend[] = [];
   if (options.fastify) http.push(fastifyCeiling());
   if (options.embedded) {
-    http.push(kaskTarget('embedded', configKeys));
+    http.push(kaskTarget('embedded'));
     if (options.storageCeilings) storage.push('embedded');
   }
   let cassandra = options.cassandra === 'on';
@@ -145,7 +136,7 @@ export async function chooseTargets(options: BenchOptions, notes: string[]): Pro
   }
   if (cassandra) {
     await ensureBenchSchema(options.cassandraLocation);
-    http.push(kaskTarget('cassandra', configKeys, { cassandra: options.cassandraLocation }));
+    http.push(kaskTarget('cassandra', { cassandra: options.cassandraLocation }));
     if (options.storageCeilings) storage.push('cassandra');
   }
   for (const url of options.urls) http.push(urlTarget(url));

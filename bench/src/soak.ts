@@ -3,7 +3,7 @@
 import type { BenchOptions } from './options.js';
 import { populate } from './populate.js';
 import { watchResources } from './processes.js';
-import { kaskTarget, serverConfigKeys } from './targets.js';
+import { kaskTarget } from './targets.js';
 import { expectedStatuses, workloadNamed } from './workloads.js';
 import { ensureWrk, runWrk } from './wrk.js';
 
@@ -39,7 +39,7 @@ export async function runSoak(options: BenchOptions, minutes: number): Promise<s
   const workload = workloadNamed('mix');
   const connections = options.connections.includes(64) ? 64 : (options.connections[0] ?? 64);
   const workers = options.workers[0] ?? 1;
-  const target = await kaskTarget('embedded', await serverConfigKeys()).start(workload, workers);
+  const target = await kaskTarget('embedded').start(workload, workers);
   const rows: SoakMinute[] = [];
   try {
     await populate(target, workload, options.keys);

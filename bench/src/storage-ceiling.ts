@@ -10,7 +10,7 @@ import { createHistogram } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Storage } from '../../server/src/storage/storage.js';
-import { repoRoot } from './processes.js';
+import { repoRoot } from './paths.js';
 import { sessionKey, sessionValue } from './workloads.js';
 
 const { values } = parseArgs({

@@ -1,4 +1,5 @@
-import { benchScriptArgs, spawnNode } from './processes.js';
+import { benchCompiled } from './paths.js';
+import { spawnNode } from './processes.js';
 import type { Backend, CassandraLocation } from './targets.js';
 import type { Workload } from './workloads.js';
 
@@ -24,11 +25,11 @@ export interface StorageRun {
   readonly cassandra?: CassandraLocation;
 }
 
-/** Runs bench/src/storage-ceiling.ts in a process of its own and returns its result. */
+/** Runs bench/src/storage-ceiling.ts (compiled) in a process of its own and returns its result. */
 export async function runStorageCeiling(run: StorageRun): Promise<StorageResult> {
   const { workload, cassandra } = run;
   const started = spawnNode([
-    ...benchScriptArgs('storage-ceiling.ts'),
+    benchCompiled('src/storage-ceiling.ts'),
     ...['--backend', run.backend, '--keys', String(run.keys), '--concurrency', String(run.concurrency)],
     ...['--key-bytes', String(workload.keyBytes), '--value-bytes', String(workload.valueBytes)],
     ...['--reads', String(workload.reads), '--writes', String(workload.writes)],

@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { stringify } from 'yaml';
 import { freePort } from '../../test-support/free-port.js';
-import { repoRoot, type StartedProcess, spawnNode, waitUntilAnswering } from './processes.js';
+import { benchSource, repoRoot } from './paths.js';
+import { type StartedProcess, spawnNode, waitUntilAnswering } from './processes.js';
 import type { Workload } from './workloads.js';
 
 /** The storage a target serves from; its storage ceiling is measured with the same name. */
@@ -51,7 +51,7 @@ export function fastifyCeiling(options: { readonly nodeOptions?: readonly string
       const basePath = '/sessions/v1/';
       const started = spawnNode([
         ...(options.nodeOptions ?? []),
-        fileURLToPath(new URL('ceiling-server.mjs', import.meta.url)),
+        benchSource('src/ceiling-server.mjs'),
         ...['--port', String(port), '--base-path', basePath, '--value-bytes', String(workload.valueBytes)],
         ...['--workers', String(workers)],
       ]);
@@ -71,13 +71,6 @@ export interface CassandraLocation {
   readonly table: string;
 }
 
-/** Configuration keys the built server knows (read from server/dist/config.js), e.g. whether it has `workers`. */
-export async function serverConfigKeys(): Promise<ReadonlySet<string>> {
-  const url = pathToFileURL(join(repoRoot, 'server/dist/config.js')).href;
-  const { configSchema } = (await import(url)) as typeof import('../../server/src/config.js');
-  return new Set(Object.keys(configSchema.shape));
-}
-
 /** Options of kask-ts targets. */
 export interface KaskTargetOptions {
   /** `node` options for the server process, e.g. `--cpu-prof`. */
@@ -86,15 +79,12 @@ export interface KaskTargetOptions {
 }
 
 /** kask-ts (server/dist/cli.js) on `backend`, in a fresh temporary directory per start. */
-export function kaskTarget(backend: Backend, configKeys: ReadonlySet<string>, options: KaskTargetOptions = {}): HttpTarget {
+export function kaskTarget(backend: Backend, options: KaskTargetOptions = {}): HttpTarget {
   return {
     name: `kask-ts ${backend}`,
     role: 'server',
     backend,
     async start(_workload, workers) {
-      if (!configKeys.has('workers') && workers !== 1) {
-        throw new Error('this build of kask-ts has no `workers` setting: run with --workers 1');
-      }
       const directory = mkdtempSync(join(tmpdir(), 'kask-bench-'));
       const port = await freePort();
       const basePath = '/sessions/v1/';
@@ -104,7 +94,7 @@ export function kaskTarget(backend: Backend, configKeys: ReadonlySet<string>, op
         listen_port: port,
         base_uri: basePath,
         log_level: 'warning',
-        ...(configKeys.has('workers') ? { workers } : {}),
+        workers,
         ...(backend === 'embedded'
           ? { storage: 'embedded', embedded: { path: join(directory, 'data') } }
           : {

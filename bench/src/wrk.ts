@@ -1,10 +1,10 @@
 import { execFile, spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { benchSource } from './paths.js';
 import { watchResources } from './processes.js';
 import type { Workload } from './workloads.js';
 
-const script = fileURLToPath(new URL('session-load.lua', import.meta.url));
-const installer = fileURLToPath(new URL('../install-wrk.sh', import.meta.url));
+const script = benchSource('src/session-load.lua');
+const installer = benchSource('install-wrk.sh');
 
 /** What wrk measured in one run; latencies in microseconds, `statuses` counts responses by HTTP status. */
 export interface WrkResult {

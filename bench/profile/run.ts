@@ -1,0 +1,61 @@
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cassandraAnswers, ensureBenchSchema } from '../src/cassandra.js';
+import { populate } from '../src/populate.js';
+import { fastifyCeiling, type HttpTarget, kaskTarget } from '../src/targets.js';
+import { workloadNamed } from '../src/workloads.js';
+import { ensureWrk, runWrk, type WrkResult } from '../src/wrk.js';
+import type { ProfileOptions } from './options.js';
+import { type ProfiledRun, renderProfile } from './report.js';
+import { summarizeProfiles } from './summary.js';
+
+const monotonicMicroseconds = () => Number(process.hrtime.bigint() / 1000n);
+
+/** Runs `target` under `node --cpu-prof`, and summarises the samples of the measured run only. */
+async function profileTarget(
+  makeTarget: (nodeOptions: readonly string[]) => HttpTarget,
+  options: ProfileOptions,
+): Promise<ProfiledRun> {
+  const directory = mkdtempSync(join(tmpdir(), 'kask-bench-profile-'));
+  const target = makeTarget(['--cpu-prof', `--cpu-prof-dir=${directory}`]);
+  const workload = workloadNamed('mix');
+  const server = await target.start(workload, options.workers);
+  const run = { ...server, workload, keys: options.keys, connections: options.connections, threads: options.wrkThreads };
+  let result: WrkResult;
+  const window = { start: 0, end: 0 };
+  try {
+    await populate(server, workload, options.keys);
+    if (options.warmupSeconds > 0) await runWrk({ ...run, seconds: options.warmupSeconds });
+    window.start = monotonicMicroseconds();
+    result = await runWrk({ ...run, seconds: options.seconds });
+    window.end = monotonicMicroseconds();
+  } finally {
+    // The profile is written when the process exits (on SIGTERM).
+    await server.stop();
+  }
+  const files = readdirSync(directory)
+    .filter((name) => name.endsWith('.cpuprofile'))
+    .map((name) => join(directory, name));
+  if (files.length === 0) throw new Error(`${target.name} wrote no .cpuprofile in ${directory}`);
+  return { name: target.name, result, summary: summarizeProfiles(files, window) };
+}
+
+/**
+ * CPU-profiles kask-ts on the embedded store and on Cassandra under the mix (start-up, key loading and warm-up excluded),
+ * and the HTTP ceiling the same way, so that each cost shows per request next to fastify's.
+ */
+export async function profileRequestPath(options: ProfileOptions): Promise<string> {
+  ensureWrk(options.installWrk);
+  const runs: ProfiledRun[] = [];
+  if (options.embedded) runs.push(await profileTarget((nodeOptions) => kaskTarget('embedded', { nodeOptions }), options));
+  const location = options.cassandraLocation;
+  const cassandra = options.cassandra === 'on' || (options.cassandra === 'auto' && (await cassandraAnswers(location)));
+  if (cassandra) {
+    await ensureBenchSchema(location);
+    runs.push(await profileTarget((nodeOptions) => kaskTarget('cassandra', { nodeOptions, cassandra: location }), options));
+  }
+  if (options.fastify) runs.push(await profileTarget((nodeOptions) => fastifyCeiling({ nodeOptions }), options));
+  const description = `\`mix\` at ${options.connections} connections for ${options.seconds} s (workers ${options.workers})`;
+  return renderProfile(runs, description);
+}
