@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { parseProfileOptions } from '../profile/options.js';
+import { parseOptions, UsageError } from '../src/options.js';
+
+describe('the command lines', () => {
+  it('leave CPU profiling to npm run profile', () => {
+    expect(() => parseOptions(['--profile'], {})).toThrow(UsageError);
+  });
+
+  it("give the profiler the benchmark's run options, their KASK_BENCH_* variables included", () => {
+    const options = parseProfileOptions(['--duration', '3', '--cassandra', 'off', '--no-fastify', '--workers', '2'], {
+      KASK_BENCH_KEYS: '500',
+    });
+    expect(options).toMatchObject({
+      seconds: 3,
+      warmupSeconds: 2,
+      keys: 500,
+      cassandra: 'off',
+      fastify: false,
+      embedded: true,
+      connections: 64,
+      workers: 2,
+    });
+  });
+
+  it('profile at one connection count and one worker count', () => {
+    expect(() => parseProfileOptions(['--connections', '16,64'], {})).toThrow(/--connections/);
+    expect(() => parseProfileOptions(['--workers', '0'], {})).toThrow(/--workers/);
+    expect(() => parseProfileOptions(['--cassandra', 'maybe'], {})).toThrow(/--cassandra/);
+  });
+});
