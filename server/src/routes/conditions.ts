@@ -19,18 +19,57 @@ export type RequestedTtl =
   | { readonly ok: true; readonly seconds: number | undefined }
   | { readonly ok: false; readonly detail: string };
 
-const maxAgeDirective = /^max-age\s*=\s*(.*)$/i;
+/** One directive of a Cache-Control header: its name in lower case, and its argument unquoted, if it has one. */
+interface CacheDirective {
+  readonly name: string;
+  readonly argument: string | undefined;
+}
 
-/** Reads `max-age` from a Cache-Control header; other directives are ignored, a malformed max-age is refused. */
+// RFC 9110 section 5.6: the members of a list are separated by commas outside quoted strings, in which a
+// backslash escapes the next character. Matched one member at a time from where the previous one ended; an
+// unclosed quoted string is no member, so the match fails there.
+const listMember = /((?:[^,"]|"(?:[^"\\]|\\.)*")*)(,|$)/y;
+const quotedString = /^"((?:[^"\\]|\\.)*)"$/s;
+
+/**
+ * The directives of a Cache-Control header (RFC 9111 section 5.2: `token [ "=" ( token / quoted-string ) ]`,
+ * names case-insensitive); `undefined` when a quoted string is not closed, so no directive can be told apart.
+ */
+function cacheDirectives(header: string): CacheDirective[] | undefined {
+  const directives: CacheDirective[] = [];
+  listMember.lastIndex = 0;
+  for (;;) {
+    const match = listMember.exec(header);
+    if (match === null) return undefined;
+    const [, member = '', separator] = match;
+    const equals = member.indexOf('=');
+    const name = (equals === -1 ? member : member.slice(0, equals)).trim().toLowerCase();
+    const argument = equals === -1 ? undefined : member.slice(equals + 1).trim();
+    // Empty members are allowed and mean nothing (RFC 9110 section 5.6.1).
+    if (name !== '' || argument !== undefined) directives.push({ name, argument: argument && unquoted(argument) });
+    if (separator === '') return directives;
+  }
+}
+
+/** A quoted-string's content with its escapes removed; a token as it is. */
+function unquoted(argument: string): string {
+  const quoted = quotedString.exec(argument)?.[1];
+  return quoted === undefined ? argument : quoted.replace(/\\(.)/gs, '$1');
+}
+
+/**
+ * Reads `max-age` from a Cache-Control header; other directives are ignored, and so is anything inside a
+ * quoted string. A max-age that is not one whole number of seconds of at least 1 (as a token or, as RFC 9111
+ * section 5.2 asks recipients to accept, a quoted string) is refused, as is a quoted string left open.
+ */
 export function requestedTtl(header: string | undefined): RequestedTtl {
   if (header === undefined) return { ok: true, seconds: undefined };
-  const values = header
-    .split(',')
-    .map((directive) => maxAgeDirective.exec(directive.trim())?.[1])
-    .filter((value) => value !== undefined);
-  if (values.length === 0) return { ok: true, seconds: undefined };
-  const [value] = values;
-  if (values.length > 1 || value === undefined || !/^\d+$/.test(value) || Number(value) < 1) {
+  const directives = cacheDirectives(header);
+  if (directives === undefined) return { ok: false, detail: 'Cache-Control has a quoted string that is not closed' };
+  const maxAges = directives.filter((directive) => directive.name === 'max-age');
+  if (maxAges.length === 0) return { ok: true, seconds: undefined };
+  const value = maxAges[0]?.argument;
+  if (maxAges.length > 1 || value === undefined || !/^\d+$/.test(value) || Number(value) < 1) {
     return { ok: false, detail: 'Cache-Control max-age must appear once, as a whole number of seconds of at least 1' };
   }
   return { ok: true, seconds: Number(value) };
