@@ -7,11 +7,41 @@ export function etagOf(stored: StoredValue): string {
   return `"${stored.digest.toString('base64url')}"`;
 }
 
-/** Whether an `If-Match` header (`*`, or a list of ETags) accepts the current value. */
-export function ifMatchAccepts(header: string, current: StoredValue): boolean {
+/** The preconditions a request carries (RFC 9110 section 13.1), as its headers give them. */
+export interface Preconditions {
+  readonly ifMatch: string | undefined;
+  readonly ifNoneMatch: string | undefined;
+}
+
+/** Which precondition is false, named by its header. */
+export type FailedPrecondition = 'if-match' | 'if-none-match';
+
+/**
+ * The first precondition that is false for the current value (`undefined`: none is), in RFC 9110 section
+ * 13.2.2's order. If-Match (13.1.1) holds when there is a value and it names its ETag or `*`, by strong
+ * comparison; If-None-Match (13.1.2) fails when there is a value and it names its ETag or `*`, by weak
+ * comparison. NOTE: If-Unmodified-Since and If-Modified-Since are ignored, as 13.1.4 and 13.1.3 require of a
+ * resource without a modification date (values keep none), and so is If-Range (13.1.5: no Range support).
+ */
+export function failedPrecondition(
+  { ifMatch, ifNoneMatch }: Preconditions,
+  current: StoredValue | undefined,
+): FailedPrecondition | undefined {
+  if (ifMatch !== undefined && (current === undefined || !listsEtag(ifMatch, etagOf(current), 'strong'))) return 'if-match';
+  if (ifNoneMatch !== undefined && current !== undefined && listsEtag(ifNoneMatch, etagOf(current), 'weak')) {
+    return 'if-none-match';
+  }
+  return undefined;
+}
+
+/** Whether an If-Match or If-None-Match value (`*`, or a list of entity tags) names `etag`, a strong one. */
+function listsEtag(header: string, etag: string, comparison: 'strong' | 'weak'): boolean {
   if (header.trim() === '*') return true;
-  const etag = etagOf(current);
-  return header.split(',').some((candidate) => candidate.trim() === etag);
+  const weakEtag = `W/${etag}`;
+  return header.split(',').some((candidate) => {
+    const tag = candidate.trim();
+    return tag === etag || (comparison === 'weak' && tag === weakEtag);
+  });
 }
 
 /** The TTL a write asks for with `Cache-Control: max-age=N`, or why the header is unusable. */
