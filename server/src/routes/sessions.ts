@@ -55,7 +55,7 @@ const noRefusal = () => undefined;
 
 /**
  * The session route `{base_uri}{key}`: Kask's getSession, setSession and deleteSession, our createSession
- * (PUT), touchSession (PATCH) and compare-and-set (POST with If-Match), and 405 for every other method.
+ * (PUT) and touchSession (PATCH), each also conditional (If-Match, If-None-Match), and 405 for every other method.
  */
 export function registerSessionRoutes(app: FastifyInstance, { config, storage, metrics }: SessionRouteDependencies): void {
   const url = `${config.base_uri}*`;
