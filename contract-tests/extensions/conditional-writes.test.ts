@@ -272,6 +272,16 @@ describe('Cache-Control: per-write TTL, and PATCH to change it', () => {
     },
   );
 
+  it('PATCH with a body over the limit answers 413 and changes nothing', async () => {
+    const key = newKey('patch-too-large');
+    await send('POST', keyPath(key), { body: 'kept', headers: { 'cache-control': 'max-age=60' } });
+    const body = Buffer.alloc(Number(process.env.KASK_MAX_VALUE_BYTES ?? 1024 * 1024) + 1, 'k');
+    const response = await send('PATCH', keyPath(key), { body, headers: { 'cache-control': 'max-age=60' } });
+    expect(response.status).toBe(413);
+    expect(problemOf(response).type).toBe(kaskError('payload_too_large'));
+    expect((await send('GET', keyPath(key))).body.toString()).toBe('kept');
+  });
+
   it('PATCH of an absent key answers 404; without max-age or with a body, 400', async () => {
     const key = newKey('patch');
     expect((await send('PATCH', keyPath(key), { headers: { 'cache-control': 'max-age=60' } })).status).toBe(404);
