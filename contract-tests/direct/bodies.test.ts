@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { keyPath, newKey, send } from '../harness/http.js';
+import { kaskError, keyPath, newKey, problemOf, send } from '../harness/http.js';
 
 const maxValueBytes = Number(process.env.KASK_MAX_VALUE_BYTES ?? 1024 * 1024);
 
@@ -29,5 +29,16 @@ describe('bodies Prism’s proxy does not forward as sent, sent directly', () =>
     const response = await send('POST', keyPath(key), { body: chunks });
     expect(response.status).toBe(413);
     expect((await send('GET', keyPath(key))).status).toBe(404);
+  });
+
+  // GET and DELETE take no body, but a client may send one: it is refused unread like any other (and, sent
+  // directly, not through Prism's proxy, which would forward a GET without it).
+  it.each(['GET', 'DELETE'])('%s with a body over the limit answers 413 and changes nothing', async (method) => {
+    const key = newKey(`too-large-${method}`);
+    await send('POST', keyPath(key), { body: 'kept' });
+    const response = await send(method, keyPath(key), { body: Buffer.alloc(maxValueBytes + 1) });
+    expect(response.status).toBe(413);
+    expect(problemOf(response).type).toBe(kaskError('payload_too_large'));
+    expect((await send('GET', keyPath(key))).body.toString()).toBe('kept');
   });
 });

@@ -9,7 +9,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const short = shortTtlServer();
 
 describe('Cache-Control: per-write TTL, and PATCH to change it, over time', () => {
-  it('max-age sets the TTL of a POST or PUT; PATCH extends and shortens it without changing the value; max_ttl clamps', async () => {
+  it('max-age sets the TTL of a POST or PUT; PATCH extends and shortens it without changing the value, with If-Match only for the value it names; max_ttl clamps', async () => {
     const expiring = newKey('max-age-post');
     const expiringPut = newKey('max-age-put');
     const extended = newKey('patch-extend');
@@ -23,6 +23,15 @@ describe('Cache-Control: per-write TTL, and PATCH to change it, over time', () =
     expect((await send('PATCH', keyPath(extended), { headers: { 'cache-control': 'max-age=600' } })).status).toBe(204);
     expect((await send('PATCH', keyPath(shortened), { headers: oneSecond })).status).toBe(204);
     expect((await send('GET', keyPath(shortened))).body.toString()).toBe('shortened');
+    // PATCH with If-Match changes the TTL only of the value it names.
+    const matched = newKey('patch-if-match');
+    const stale = newKey('patch-if-match-stale');
+    await send('POST', keyPath(matched), { body: 'matched', headers: oneSecond });
+    await send('POST', keyPath(stale), { body: 'stale', headers: oneSecond });
+    const longer = { 'cache-control': 'max-age=600' };
+    const etag = String((await send('GET', keyPath(matched))).headers.etag);
+    expect((await send('PATCH', keyPath(matched), { headers: { ...longer, 'if-match': etag } })).status).toBe(204);
+    expect((await send('PATCH', keyPath(stale), { headers: { ...longer, 'if-match': etag } })).status).toBe(412);
     // The short-TTL server's max_ttl is its default_ttl: a longer max-age is clamped to it.
     const { target, seconds } = short;
     await send('POST', keyPath(clamped, target), { target, body: 'clamped', headers: { 'cache-control': 'max-age=86400' } });
@@ -31,6 +40,8 @@ describe('Cache-Control: per-write TTL, and PATCH to change it, over time', () =
     expect((await send('GET', keyPath(expiringPut))).status).toBe(404);
     expect((await send('GET', keyPath(shortened))).status).toBe(404);
     expect((await send('GET', keyPath(extended))).body.toString()).toBe('extended');
+    expect((await send('GET', keyPath(stale))).status).toBe(404);
+    expect((await send('GET', keyPath(matched))).body.toString()).toBe('matched');
     expect((await send('GET', keyPath(clamped, target), { target })).status).toBe(404);
   });
 });

@@ -129,6 +129,115 @@ describe('DELETE with If-Match: conditional delete', () => {
   }, 120000);
 });
 
+describe('If-Match and If-None-Match on every method (RFC 9110 section 13)', () => {
+  const stale = '"zzz"';
+  /** A key holding `value`, and the ETag a GET gives it. */
+  async function stored(label: string, value: string): Promise<{ key: string; etag: string }> {
+    const key = newKey(label);
+    await send('POST', keyPath(key), { body: value });
+    return { key, etag: String((await send('GET', keyPath(key))).headers.etag) };
+  }
+  const currentOf = async (key: string) => {
+    const response = await send('GET', keyPath(key));
+    return response.status === 200 ? response.body.toString() : response.status;
+  };
+
+  it.each([stale, '*'])('PUT with If-Match %s to an absent key answers 412 and stores nothing', async (ifMatch) => {
+    const key = newKey('put-if-match');
+    const response = await send('PUT', keyPath(key), { body: 'x', headers: { 'if-match': ifMatch } });
+    expect(response.status).toBe(412);
+    expect(problemOf(response).type).toBe(kaskError('precondition_failed'));
+    expect(await currentOf(key)).toBe(404);
+  });
+
+  it('PUT with If-Match to a key with a value answers 409, whatever the ETag (the conflict comes first), and changes nothing', async () => {
+    const { key, etag } = await stored('put-if-match-present', 'kept');
+    for (const ifMatch of [etag, stale, '*']) {
+      expect((await send('PUT', keyPath(key), { body: 'new', headers: { 'if-match': ifMatch } })).status).toBe(409);
+    }
+    expect(await currentOf(key)).toBe('kept');
+  });
+
+  it('PUT with If-None-Match stores under an absent key and answers 409 to a present one, as without it', async () => {
+    const key = newKey('put-if-none-match');
+    expect((await send('PUT', keyPath(key), { body: 'first', headers: { 'if-none-match': '*' } })).status).toBe(201);
+    expect((await send('PUT', keyPath(key), { body: 'second', headers: { 'if-none-match': '*' } })).status).toBe(409);
+    expect(await currentOf(key)).toBe('first');
+  });
+
+  it('PATCH with If-Match changes the TTL of the value it names (204), answers 412 for another and 404 for an absent key', async () => {
+    const ttl = { 'cache-control': 'max-age=100' };
+    const absent = newKey('patch-if-match-absent');
+    expect((await send('PATCH', keyPath(absent), { headers: { ...ttl, 'if-match': stale } })).status).toBe(404);
+    expect((await send('PATCH', keyPath(absent), { headers: { ...ttl, 'if-match': '*' } })).status).toBe(404);
+    const { key, etag } = await stored('patch-if-match', 'kept');
+    const refused = await send('PATCH', keyPath(key), { headers: { ...ttl, 'if-match': stale } });
+    expect(refused.status).toBe(412);
+    expect(problemOf(refused).type).toBe(kaskError('precondition_failed'));
+    expect((await send('PATCH', keyPath(key), { headers: { ...ttl, 'if-match': `${stale}, ${etag}` } })).status).toBe(204);
+    expect((await send('PATCH', keyPath(key), { headers: { ...ttl, 'if-match': '*' } })).status).toBe(204);
+    expect((await send('PATCH', keyPath(key), { headers: { ...ttl, 'if-match': `W/${etag}` } })).status).toBe(412);
+    expect(await currentOf(key)).toBe('kept');
+  });
+
+  it('PATCH with If-None-Match naming the value, or *, answers 412; naming another, 204', async () => {
+    const ttl = { 'cache-control': 'max-age=100' };
+    const { key, etag } = await stored('patch-if-none-match', 'kept');
+    expect((await send('PATCH', keyPath(key), { headers: { ...ttl, 'if-none-match': etag } })).status).toBe(412);
+    expect((await send('PATCH', keyPath(key), { headers: { ...ttl, 'if-none-match': '*' } })).status).toBe(412);
+    expect((await send('PATCH', keyPath(key), { headers: { ...ttl, 'if-none-match': stale } })).status).toBe(204);
+  });
+
+  it('GET with If-Match answers 412 unless it names the value', async () => {
+    const { key, etag } = await stored('get-if-match', 'kept');
+    expect((await send('GET', keyPath(key), { headers: { 'if-match': stale } })).status).toBe(412);
+    expect((await send('GET', keyPath(key), { headers: { 'if-match': etag } })).body.toString()).toBe('kept');
+    expect((await send('GET', keyPath(newKey('get-if-match-absent')), { headers: { 'if-match': '*' } })).status).toBe(404);
+  });
+
+  it('GET with If-None-Match naming the value (also weakly, or *) answers 304 with the ETag and no body; otherwise 200', async () => {
+    const { key, etag } = await stored('get-if-none-match', 'kept');
+    for (const ifNoneMatch of [etag, `W/${etag}`, `${stale}, ${etag}`, '*']) {
+      const response = await send('GET', keyPath(key), { headers: { 'if-none-match': ifNoneMatch } });
+      expect(response.status, ifNoneMatch).toBe(304);
+      expect(response.headers.etag).toBe(etag);
+      expect(response.body.length).toBe(0);
+    }
+    expect((await send('GET', keyPath(key), { headers: { 'if-none-match': stale } })).body.toString()).toBe('kept');
+    expect((await send('GET', keyPath(newKey('get-inm-absent')), { headers: { 'if-none-match': '*' } })).status).toBe(404);
+  });
+
+  it('POST with If-None-Match: * stores only under an absent key; with ETags, only over a value it does not name', async () => {
+    const key = newKey('post-if-none-match');
+    expect((await send('POST', keyPath(key), { body: 'first', headers: { 'if-none-match': '*' } })).status).toBe(201);
+    expect((await send('POST', keyPath(key), { body: 'second', headers: { 'if-none-match': '*' } })).status).toBe(412);
+    const etag = String((await send('GET', keyPath(key))).headers.etag);
+    expect((await send('POST', keyPath(key), { body: 'third', headers: { 'if-none-match': etag } })).status).toBe(412);
+    expect(await currentOf(key)).toBe('first');
+    expect((await send('POST', keyPath(key), { body: 'fourth', headers: { 'if-none-match': stale } })).status).toBe(201);
+    expect(await currentOf(key)).toBe('fourth');
+  });
+
+  it('DELETE with If-None-Match keeps a value it names (412) and deletes one it does not', async () => {
+    const { key, etag } = await stored('delete-if-none-match', 'kept');
+    expect((await send('DELETE', keyPath(key), { headers: { 'if-none-match': '*' } })).status).toBe(412);
+    expect((await send('DELETE', keyPath(key), { headers: { 'if-none-match': etag } })).status).toBe(412);
+    expect(await currentOf(key)).toBe('kept');
+    expect((await send('DELETE', keyPath(key), { headers: { 'if-none-match': stale } })).status).toBe(204);
+    expect(await currentOf(key)).toBe(404);
+    expect((await send('DELETE', keyPath(key), { headers: { 'if-none-match': '*' } })).status).toBe(204);
+  });
+
+  it('If-Unmodified-Since and If-Modified-Since are ignored: values have no modification date (RFC 9110 sections 13.1.3-4)', async () => {
+    const key = newKey('dates');
+    const epoch = 'Thu, 01 Jan 1970 00:00:00 GMT';
+    const future = 'Fri, 01 Jan 2100 00:00:00 GMT';
+    expect((await send('POST', keyPath(key), { body: 'x', headers: { 'if-unmodified-since': epoch } })).status).toBe(201);
+    expect((await send('GET', keyPath(key), { headers: { 'if-modified-since': future } })).status).toBe(200);
+    expect((await send('DELETE', keyPath(key), { headers: { 'if-unmodified-since': epoch } })).status).toBe(204);
+  });
+});
+
 describe('Cache-Control: per-write TTL, and PATCH to change it', () => {
   it.each(['max-age=abc', 'max-age=0', 'max-age=-5', 'max-age=1, max-age=2', 'max-age='])(
     'POST with Cache-Control %s answers 400 and stores nothing',
@@ -140,10 +249,16 @@ describe('Cache-Control: per-write TTL, and PATCH to change it', () => {
     },
   );
 
-  it('Cache-Control directives other than max-age are ignored', async () => {
-    const key = newKey('no-cache');
-    expect((await send('POST', keyPath(key), { body: 'x', headers: { 'cache-control': 'no-cache' } })).status).toBe(201);
-  });
+  it.each(['no-cache', 'private="a,max-age=9"', 'no-cache="x,max-age=1"', 'private="max-age=9"'])(
+    'Cache-Control directives other than max-age are ignored, and so is a max-age inside a quoted string: %s',
+    async (cacheControl) => {
+      const key = newKey('no-cache');
+      expect((await send('POST', keyPath(key), { body: 'x', headers: { 'cache-control': cacheControl } })).status).toBe(201);
+      expect(await send('PATCH', keyPath(key), { headers: { 'cache-control': `${cacheControl}, max-age=60` } })).toMatchObject({
+        status: 204,
+      });
+    },
+  );
 
   it.each([11, 40, 400])(
     'a max-age of %i digits is clamped (RFC 9111 section 1.2.2), never refused for its size: POST, PUT and PATCH succeed',
@@ -156,6 +271,16 @@ describe('Cache-Control: per-write TTL, and PATCH to change it', () => {
       expect((await send('GET', keyPath(key))).body.toString()).toBe('post');
     },
   );
+
+  it('PATCH with a body over the limit answers 413 and changes nothing', async () => {
+    const key = newKey('patch-too-large');
+    await send('POST', keyPath(key), { body: 'kept', headers: { 'cache-control': 'max-age=60' } });
+    const body = Buffer.alloc(Number(process.env.KASK_MAX_VALUE_BYTES ?? 1024 * 1024) + 1, 'k');
+    const response = await send('PATCH', keyPath(key), { body, headers: { 'cache-control': 'max-age=60' } });
+    expect(response.status).toBe(413);
+    expect(problemOf(response).type).toBe(kaskError('payload_too_large'));
+    expect((await send('GET', keyPath(key))).body.toString()).toBe('kept');
+  });
 
   it('PATCH of an absent key answers 404; without max-age or with a body, 400', async () => {
     const key = newKey('patch');

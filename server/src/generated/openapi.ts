@@ -18,6 +18,10 @@ export interface paths {
         /**
          * Read a session value
          * @description Answers the exact bytes last stored under the key, or 404 when the key is absent or expired.
+         *
+         *     Conditional (see `If-Match` and `If-None-Match`): 412 when `If-Match` does not name the value's ETag;
+         *     304 with the ETag and no body when `If-None-Match` names it (or is `*`). An absent key answers 404
+         *     whatever the conditions say.
          */
         get: operations["getSession"];
         /**
@@ -25,6 +29,10 @@ export interface paths {
          * @description An atomic set-if-absent (not in Kask): of several concurrent PUTs to one key exactly one gets 201;
          *     the others get 409 and change nothing. An expired value counts as absent. The TTL is the
          *     server's `default_ttl`, or `Cache-Control: max-age` seconds clamped to `max_ttl`.
+         *
+         *     A key with a value answers 409 whatever the conditions say (RFC 9110 section 13.2.1). So `If-Match`,
+         *     which holds only for a present value, makes a PUT to an absent key answer 412 and store nothing: a
+         *     PUT with `If-Match` never stores. `If-None-Match` always holds for an absent key: it changes nothing.
          */
         put: operations["createSession"];
         /**
@@ -36,7 +44,9 @@ export interface paths {
          *     A 201 means the value is durable (on Cassandra: written at LOCAL_QUORUM).
          *
          *     With `If-Match`, the write is a compare-and-set: it happens only if the current value still has
-         *     that ETag (from a GET), atomically; otherwise 412 and nothing changes.
+         *     that ETag (from a GET), atomically; otherwise 412 and nothing changes. With `If-None-Match: *` it
+         *     stores only if the key has no value (as PUT does, but 412 instead of 409); with ETags, only if the
+         *     current value has none of them.
          */
         post: operations["setSession"];
         /**
@@ -49,6 +59,7 @@ export interface paths {
          *     written with PUT or `If-Match` (a lock, a counter) should be deleted this way: on Cassandra those
          *     writes are lightweight transactions, ordered by Paxos ballots, while a plain DELETE carries its own
          *     timestamp, so a plain DELETE racing a PUT to the same key can shadow a PUT that was answered 201.
+         *     With `If-None-Match`, a value it names (or any, for `*`) is kept and the answer is 412.
          */
         delete: operations["deleteSession"];
         options?: never;
@@ -58,6 +69,10 @@ export interface paths {
          * @description Sets the time to live of the current value to `Cache-Control: max-age` seconds (clamped to
          *     `max_ttl`) without changing the value (not in Kask). Sends no body. Atomic: it never brings back
          *     a value deleted meanwhile, nor overwrites one written meanwhile.
+         *
+         *     With `If-Match`, the TTL changes only if the current value still has that ETag, atomically (on
+         *     Cassandra, one lightweight transaction); otherwise 412 and nothing changes. `If-None-Match` likewise
+         *     refuses (412) a value it names. An absent key answers 404 whatever the conditions say.
          */
         patch: operations["touchSession"];
         trace?: never;
@@ -285,7 +300,11 @@ export interface components {
                 "application/problem+json": components["schemas"]["MethodNotAllowedProblem"];
             };
         };
-        /** @description The body is larger than `max_value_bytes`; it was not read to its end and nothing was stored. */
+        /**
+         * @description The body is larger than `max_value_bytes`; it was not read to its end and nothing changed. A request
+         *     to the session route with such a body gets this answer whatever its method, also one that takes no
+         *     body (GET, PATCH, DELETE) and one the route does not allow.
+         */
         PayloadTooLarge: {
             headers: {
                 "X-Content-Type-Options": components["headers"]["NoSniff"];
@@ -305,7 +324,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["ConflictProblem"];
             };
         };
-        /** @description The `If-Match` ETag no longer matches the current value (or there is none); nothing changed. */
+        /** @description `If-Match` does not name the current value (or there is none), or `If-None-Match` names it; nothing changed. */
         PreconditionFailed: {
             headers: {
                 "X-Content-Type-Options": components["headers"]["NoSniff"];
@@ -347,21 +366,35 @@ export interface components {
         Key: string;
         /**
          * @description `max-age=N`: the value expires N seconds after this write (N >= 1), clamped to the server's
-         *     `max_ttl`. Other directives are ignored; a header with none sets no TTL. The pattern: at most one
-         *     `max-age` directive (any case), whose value is a whole number of seconds of at least 1.
+         *     `max_ttl`. Other directives are ignored; a header with none sets no TTL. Read as RFC 9111 section
+         *     5.2 says: directives are separated by commas outside quoted strings (a `max-age` inside one, as in
+         *     `private="a,max-age=9"`, is no directive), names are case-insensitive, and N may be quoted
+         *     (`max-age="60"`). The pattern: at most one `max-age` directive, whose value is a whole number of
+         *     seconds of at least 1, and every quoted string closed.
          * @example max-age=3600
          */
         CacheControl: string;
         /**
-         * @description `max-age=N`: the value now expires N seconds from this request (N >= 1), clamped to the server's `max_ttl`. Other directives are ignored; `max-age` must appear exactly once.
+         * @description `max-age=N`: the value now expires N seconds from this request (N >= 1), clamped to the server's `max_ttl`. Read as on POST (see its Cache-Control); `max-age` must appear exactly once.
          * @example max-age=3600
          */
         CacheControlTtl: string;
         /**
-         * @description The ETag of the value this write replaces or deletes (from a GET), or `*` for any current value.
+         * @description RFC 9110 section 13.1.1: the request is carried out only if the key has a value and this names its
+         *     ETag (from a GET; strong comparison, so `W/` tags never match), or is `*` (any value); otherwise 412
+         *     and nothing changes. A list of ETags, separated by commas, names any of them. The server evaluates
+         *     `If-Match`, then `If-None-Match`; it ignores `If-Unmodified-Since` and `If-Modified-Since`, as RFC
+         *     9110 sections 13.1.3-4 require of a resource that has no modification date, and `If-Range`.
          * @example "3q2-7wEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
          */
         IfMatch: string;
+        /**
+         * @description RFC 9110 section 13.1.2: the request is carried out only if the key has no value, or a value whose
+         *     ETag this does not name (weak comparison: `W/"x"` names `"x"`); `*` names any value. Otherwise GET
+         *     answers 304 and the other methods 412, and nothing changes.
+         * @example *
+         */
+        IfNoneMatch: string;
     };
     requestBodies: never;
     headers: {
@@ -387,7 +420,24 @@ export interface operations {
     getSession: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description RFC 9110 section 13.1.1: the request is carried out only if the key has a value and this names its
+                 *     ETag (from a GET; strong comparison, so `W/` tags never match), or is `*` (any value); otherwise 412
+                 *     and nothing changes. A list of ETags, separated by commas, names any of them. The server evaluates
+                 *     `If-Match`, then `If-None-Match`; it ignores `If-Unmodified-Since` and `If-Modified-Since`, as RFC
+                 *     9110 sections 13.1.3-4 require of a resource that has no modification date, and `If-Range`.
+                 * @example "3q2-7wEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description RFC 9110 section 13.1.2: the request is carried out only if the key has no value, or a value whose
+                 *     ETag this does not name (weak comparison: `W/"x"` names `"x"`); `*` names any value. Otherwise GET
+                 *     answers 304 and the other methods 412, and nothing changes.
+                 * @example *
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path: {
                 /**
                  * @description The session key: one percent-decoded path segment (MediaWiki sends `rawurlencode(key)`).
@@ -411,8 +461,18 @@ export interface operations {
                     "application/octet-stream": components["schemas"]["SessionValue"];
                 };
             };
+            /** @description `If-None-Match` names the value's ETag (or is `*`): the client's copy is current. No body. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
             500: components["responses"]["ServerError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -423,11 +483,30 @@ export interface operations {
             header?: {
                 /**
                  * @description `max-age=N`: the value expires N seconds after this write (N >= 1), clamped to the server's
-                 *     `max_ttl`. Other directives are ignored; a header with none sets no TTL. The pattern: at most one
-                 *     `max-age` directive (any case), whose value is a whole number of seconds of at least 1.
+                 *     `max_ttl`. Other directives are ignored; a header with none sets no TTL. Read as RFC 9111 section
+                 *     5.2 says: directives are separated by commas outside quoted strings (a `max-age` inside one, as in
+                 *     `private="a,max-age=9"`, is no directive), names are case-insensitive, and N may be quoted
+                 *     (`max-age="60"`). The pattern: at most one `max-age` directive, whose value is a whole number of
+                 *     seconds of at least 1, and every quoted string closed.
                  * @example max-age=3600
                  */
                 "Cache-Control"?: components["parameters"]["CacheControl"];
+                /**
+                 * @description RFC 9110 section 13.1.1: the request is carried out only if the key has a value and this names its
+                 *     ETag (from a GET; strong comparison, so `W/` tags never match), or is `*` (any value); otherwise 412
+                 *     and nothing changes. A list of ETags, separated by commas, names any of them. The server evaluates
+                 *     `If-Match`, then `If-None-Match`; it ignores `If-Unmodified-Since` and `If-Modified-Since`, as RFC
+                 *     9110 sections 13.1.3-4 require of a resource that has no modification date, and `If-Range`.
+                 * @example "3q2-7wEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description RFC 9110 section 13.1.2: the request is carried out only if the key has no value, or a value whose
+                 *     ETag this does not name (weak comparison: `W/"x"` names `"x"`); `*` names any value. Otherwise GET
+                 *     answers 304 and the other methods 412, and nothing changes.
+                 * @example *
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path: {
                 /**
@@ -456,6 +535,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             500: components["responses"]["ServerError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -467,16 +547,30 @@ export interface operations {
             header?: {
                 /**
                  * @description `max-age=N`: the value expires N seconds after this write (N >= 1), clamped to the server's
-                 *     `max_ttl`. Other directives are ignored; a header with none sets no TTL. The pattern: at most one
-                 *     `max-age` directive (any case), whose value is a whole number of seconds of at least 1.
+                 *     `max_ttl`. Other directives are ignored; a header with none sets no TTL. Read as RFC 9111 section
+                 *     5.2 says: directives are separated by commas outside quoted strings (a `max-age` inside one, as in
+                 *     `private="a,max-age=9"`, is no directive), names are case-insensitive, and N may be quoted
+                 *     (`max-age="60"`). The pattern: at most one `max-age` directive, whose value is a whole number of
+                 *     seconds of at least 1, and every quoted string closed.
                  * @example max-age=3600
                  */
                 "Cache-Control"?: components["parameters"]["CacheControl"];
                 /**
-                 * @description The ETag of the value this write replaces or deletes (from a GET), or `*` for any current value.
+                 * @description RFC 9110 section 13.1.1: the request is carried out only if the key has a value and this names its
+                 *     ETag (from a GET; strong comparison, so `W/` tags never match), or is `*` (any value); otherwise 412
+                 *     and nothing changes. A list of ETags, separated by commas, names any of them. The server evaluates
+                 *     `If-Match`, then `If-None-Match`; it ignores `If-Unmodified-Since` and `If-Modified-Since`, as RFC
+                 *     9110 sections 13.1.3-4 require of a resource that has no modification date, and `If-Range`.
                  * @example "3q2-7wEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description RFC 9110 section 13.1.2: the request is carried out only if the key has no value, or a value whose
+                 *     ETag this does not name (weak comparison: `W/"x"` names `"x"`); `*` names any value. Otherwise GET
+                 *     answers 304 and the other methods 412, and nothing changes.
+                 * @example *
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path: {
                 /**
@@ -515,10 +609,21 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description The ETag of the value this write replaces or deletes (from a GET), or `*` for any current value.
+                 * @description RFC 9110 section 13.1.1: the request is carried out only if the key has a value and this names its
+                 *     ETag (from a GET; strong comparison, so `W/` tags never match), or is `*` (any value); otherwise 412
+                 *     and nothing changes. A list of ETags, separated by commas, names any of them. The server evaluates
+                 *     `If-Match`, then `If-None-Match`; it ignores `If-Unmodified-Since` and `If-Modified-Since`, as RFC
+                 *     9110 sections 13.1.3-4 require of a resource that has no modification date, and `If-Range`.
                  * @example "3q2-7wEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description RFC 9110 section 13.1.2: the request is carried out only if the key has no value, or a value whose
+                 *     ETag this does not name (weak comparison: `W/"x"` names `"x"`); `*` names any value. Otherwise GET
+                 *     answers 304 and the other methods 412, and nothing changes.
+                 * @example *
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path: {
                 /**
@@ -543,6 +648,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
             412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
             500: components["responses"]["ServerError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -552,10 +658,26 @@ export interface operations {
             query?: never;
             header: {
                 /**
-                 * @description `max-age=N`: the value now expires N seconds from this request (N >= 1), clamped to the server's `max_ttl`. Other directives are ignored; `max-age` must appear exactly once.
+                 * @description `max-age=N`: the value now expires N seconds from this request (N >= 1), clamped to the server's `max_ttl`. Read as on POST (see its Cache-Control); `max-age` must appear exactly once.
                  * @example max-age=3600
                  */
                 "Cache-Control": components["parameters"]["CacheControlTtl"];
+                /**
+                 * @description RFC 9110 section 13.1.1: the request is carried out only if the key has a value and this names its
+                 *     ETag (from a GET; strong comparison, so `W/` tags never match), or is `*` (any value); otherwise 412
+                 *     and nothing changes. A list of ETags, separated by commas, names any of them. The server evaluates
+                 *     `If-Match`, then `If-None-Match`; it ignores `If-Unmodified-Since` and `If-Modified-Since`, as RFC
+                 *     9110 sections 13.1.3-4 require of a resource that has no modification date, and `If-Range`.
+                 * @example "3q2-7wEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description RFC 9110 section 13.1.2: the request is carried out only if the key has no value, or a value whose
+                 *     ETag this does not name (weak comparison: `W/"x"` names `"x"`); `*` names any value. Otherwise GET
+                 *     answers 304 and the other methods 412, and nothing changes.
+                 * @example *
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path: {
                 /**
@@ -579,6 +701,8 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
             500: components["responses"]["ServerError"];
             503: components["responses"]["ServiceUnavailable"];
         };

@@ -1,18 +1,20 @@
-import type {
-  FastifyInstance,
-  FastifyReply,
-  onRequestHookHandler,
-  onResponseHookHandler,
-  preHandlerHookHandler,
-  RouteShorthandOptions,
+import {
+  errorCodes,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type onRequestHookHandler,
+  type onResponseHookHandler,
+  type preHandlerHookHandler,
+  type RouteShorthandOptions,
 } from 'fastify';
 import type { Config } from '../config.js';
 import { type ProblemName, sendProblem } from '../errors.js';
 import { mediaTypes, sessionMethods } from '../generated/contract.js';
 import type { operations } from '../generated/openapi.js';
 import type { Metrics } from '../metrics.js';
-import type { Storage } from '../storage/storage.js';
-import { effectiveTtl, etagOf, ifMatchAccepts, requestedTtl } from './conditions.js';
+import { type Storage, StorageError, type StoredValue } from '../storage/storage.js';
+import { effectiveTtl, etagOf, failedPrecondition, type Preconditions, requestedTtl } from './conditions.js';
 import { decodedPath } from './paths.js';
 import { parseSessionKey } from './session-key.js';
 
@@ -36,9 +38,24 @@ interface SessionRouteDependencies {
   readonly metrics: Metrics;
 }
 
+/** The preconditions of a request on the session route (see failedPrecondition for those it ignores). */
+function preconditionsOf(request: FastifyRequest): Preconditions {
+  return { ifMatch: request.headers['if-match'], ifNoneMatch: request.headers['if-none-match'] };
+}
+
+function hasPreconditions(request: FastifyRequest): boolean {
+  return request.headers['if-match'] !== undefined || request.headers['if-none-match'] !== undefined;
+}
+
+/** A write with preconditions gives up (503) when the value changes under it this many times in a row. */
+const conditionalWriteAttempts = 5;
+
+/** POST and DELETE succeed whatever the current value: only their preconditions can refuse them. */
+const noRefusal = () => undefined;
+
 /**
  * The session route `{base_uri}{key}`: Kask's getSession, setSession and deleteSession, our createSession
- * (PUT), touchSession (PATCH) and compare-and-set (POST with If-Match), and 405 for every other method.
+ * (PUT) and touchSession (PATCH), each also conditional (If-Match, If-None-Match), and 405 for every other method.
  */
 export function registerSessionRoutes(app: FastifyInstance, { config, storage, metrics }: SessionRouteDependencies): void {
   const url = `${config.base_uri}*`;
@@ -78,6 +95,14 @@ export function registerSessionRoutes(app: FastifyInstance, { config, storage, m
     request.sessionKey = result.key;
     done();
   };
+  // fastify reads no body on GET, so it would never find one too large there: a body declared over the limit
+  // is refused unread on every method alike, as fastify refuses it on the others and as the early answer to
+  // `Expect: 100-continue` does.
+  const refuseDeclaredOversize: onRequestHookHandler = (request, _reply, done) => {
+    if (Number(request.headers['content-length']) > config.max_value_bytes)
+      return done(new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE());
+    done();
+  };
   /** A problem about the request's key, its `instance` the decoded path. */
   const answer = (reply: FastifyReply, problem: ProblemName, key: string, detail?: string) =>
     sendProblem(reply, problem, `${config.base_uri}${key}`, detail);
@@ -102,7 +127,7 @@ export function registerSessionRoutes(app: FastifyInstance, { config, storage, m
     request.ttlSeconds = effectiveTtl(config, requested.seconds);
     done();
   };
-  const keyed: RouteShorthandOptions = { onRequest: [ignoreContentType, parseKey], onResponse };
+  const keyed: RouteShorthandOptions = { onRequest: [ignoreContentType, parseKey, refuseDeclaredOversize], onResponse };
   const written: RouteShorthandOptions = { ...keyed, preHandler: checkWrite };
   const touched: RouteShorthandOptions = { ...keyed, preHandler: checkTouch };
 
@@ -110,59 +135,95 @@ export function registerSessionRoutes(app: FastifyInstance, { config, storage, m
     const key = request.sessionKey;
     const stored = await storage.get(key);
     if (stored === undefined) return answer(reply, 'not_found', key);
-    return reply
-      .headers({ 'content-type': mediaTypes.sessionValue, etag: etagOf(stored) })
-      .code(200)
-      .send(stored.value);
+    const failed = failedPrecondition(preconditionsOf(request), stored);
+    if (failed === 'if-match') return answer(reply, 'precondition_failed', key);
+    const etag = etagOf(stored);
+    // RFC 9110 section 13.1.2: a GET whose If-None-Match names the value answers 304, with its ETag.
+    if (failed === 'if-none-match') return reply.header('etag', etag).code(304).send();
+    return reply.headers({ 'content-type': mediaTypes.sessionValue, etag }).code(200).send(stored.value);
   });
 
   /**
-   * The value `If-Match` accepts, read now; undefined when there is none. The write that follows is
-   * conditional on exactly this value, so a change in between makes it fail rather than slip through.
+   * Runs a write that carries preconditions (RFC 9110 section 13.2): reads the current value; answers the
+   * method's own failure for it (`refusal`: it comes before the preconditions, section 13.2.1), or 412 when a
+   * precondition is false; otherwise runs `write`, which is conditional on the value read, so that a change in
+   * between makes the whole evaluation run again on the new value rather than slip through.
    */
-  async function matchedValue(key: string, ifMatch: string): Promise<Buffer | undefined> {
-    const current = await storage.get(key);
-    return current !== undefined && ifMatchAccepts(ifMatch, current) ? current.value : undefined;
+  async function writeIfPreconditionsHold(
+    request: FastifyRequest,
+    refusal: (current: StoredValue | undefined) => ProblemName | undefined,
+    write: (current: StoredValue | undefined) => Promise<boolean>,
+  ): Promise<ProblemName | undefined> {
+    const preconditions = preconditionsOf(request);
+    for (let attempt = 0; attempt < conditionalWriteAttempts; attempt++) {
+      const current = await storage.get(request.sessionKey);
+      const problem =
+        refusal(current) ?? (failedPrecondition(preconditions, current) === undefined ? undefined : 'precondition_failed');
+      if (problem !== undefined) return problem;
+      if (await write(current)) return undefined;
+    }
+    throw new StorageError('unavailable', `conditional write: the value kept changing for ${conditionalWriteAttempts} attempts`);
   }
 
   app.post<OperationRoute<'setSession'>>(url, written, async function setSession(request, reply) {
     const { sessionKey: key, ttlSeconds: ttl } = request;
     const value = request.body as Buffer;
-    const ifMatch = request.headers['if-match'];
-    if (ifMatch === undefined) {
+    if (!hasPreconditions(request)) {
       await storage.set(key, value, ttl);
       return reply.code(201).send();
     }
-    const expected = await matchedValue(key, ifMatch);
-    if (expected === undefined || !(await storage.compareAndSet(key, expected, value, ttl))) {
-      return answer(reply, 'precondition_failed', key);
-    }
+    const problem = await writeIfPreconditionsHold(request, noRefusal, (current) =>
+      current === undefined ? storage.add(key, value, ttl) : storage.compareAndSet(key, current.value, value, ttl),
+    );
+    if (problem !== undefined) return answer(reply, problem, key);
     return reply.code(201).send();
   });
 
   app.put<OperationRoute<'createSession'>>(url, written, async function createSession(request, reply) {
     const { sessionKey: key, ttlSeconds: ttl } = request;
-    if (!(await storage.add(key, request.body as Buffer, ttl))) return answer(reply, 'conflict', key);
+    const value = request.body as Buffer;
+    if (!hasPreconditions(request)) {
+      if (!(await storage.add(key, value, ttl))) return answer(reply, 'conflict', key);
+      return reply.code(201).send();
+    }
+    // PUT creates only: with a value present it answers 409 whatever the preconditions say (13.2.1), so
+    // If-Match, which needs a value, can only fail (412), and If-None-Match can only hold.
+    const problem = await writeIfPreconditionsHold(
+      request,
+      (current) => (current === undefined ? undefined : 'conflict'),
+      () => storage.add(key, value, ttl),
+    );
+    if (problem !== undefined) return answer(reply, problem, key);
     return reply.code(201).send();
   });
 
   app.patch<OperationRoute<'touchSession'>>(url, touched, async function touchSession(request, reply) {
     const { sessionKey: key, ttlSeconds: ttl } = request;
-    if (!(await storage.touch(key, ttl))) return answer(reply, 'not_found', key);
+    if (!hasPreconditions(request)) {
+      if (!(await storage.touch(key, ttl))) return answer(reply, 'not_found', key);
+      return reply.code(204).send();
+    }
+    // Rewriting the value read with the new TTL, conditional on it, is a touch conditional on that value.
+    const problem = await writeIfPreconditionsHold(
+      request,
+      (current) => (current === undefined ? 'not_found' : undefined),
+      async (current) => current !== undefined && (await storage.compareAndSet(key, current.value, current.value, ttl)),
+    );
+    if (problem !== undefined) return answer(reply, problem, key);
     return reply.code(204).send();
   });
 
   app.delete<OperationRoute<'deleteSession'>>(url, keyed, async function deleteSession(request, reply) {
     const key = request.sessionKey;
-    const ifMatch = request.headers['if-match'];
-    if (ifMatch === undefined) {
+    if (!hasPreconditions(request)) {
       await storage.delete(key);
       return reply.code(204).send();
     }
-    const expected = await matchedValue(key, ifMatch);
-    if (expected === undefined || !(await storage.compareAndDelete(key, expected))) {
-      return answer(reply, 'precondition_failed', key);
-    }
+    // No value to delete: the request is done as it is read.
+    const problem = await writeIfPreconditionsHold(request, noRefusal, async (current) =>
+      current === undefined ? true : storage.compareAndDelete(key, current.value),
+    );
+    if (problem !== undefined) return answer(reply, problem, key);
     return reply.code(204).send();
   });
 
