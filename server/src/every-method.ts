@@ -8,8 +8,10 @@ import type { FastifyInstance } from 'fastify';
 
 /** Makes every method Node parses routable: call before any route is declared, since routes read `supportedMethods`. */
 export function routeEveryMethod(app: FastifyInstance): void {
-  // Bodyless: no route reads the body of these, and fastify would refuse one without Content-Type (400).
+  // Bodyless: no route reads the body of these. QUERY too: fastify refuses a QUERY without Content-Type (400,
+  // RFC 10008 section 2) before its route can answer 405, or 200 on /healthz.
   for (const method of METHODS) if (!app.supportedMethods.includes(method)) app.addHttpMethod(method);
+  app.addHttpMethod('QUERY', { overrideExisting: true });
   answerConnect(app.server as Server);
 }
 

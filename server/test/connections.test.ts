@@ -51,7 +51,10 @@ describe('pipelined requests on one connection (RFC 9112 section 9.3.2)', () => 
     const port = await listen({});
     for (let i = 0; i < 20; i++) {
       const path = `/sessions/v1/logout-${i}`;
-      const answered = await onOneConnection(port, request('POST', path, { body: 'hello' }) + request('DELETE', path, { last: true }));
+      const answered = await onOneConnection(
+        port,
+        request('POST', path, { body: 'hello' }) + request('DELETE', path, { last: true }),
+      );
       expect(statuses(answered)).toEqual([201, 204]);
       expect(statuses(await onOneConnection(port, request('GET', path, { last: true })))).toEqual([404]);
     }
@@ -71,7 +74,10 @@ describe('pipelined requests on one connection (RFC 9112 section 9.3.2)', () => 
 describe('bytes that are not HTTP after valid requests on the same connection', () => {
   it('a body longer than its Content-Length: the POST is answered 201, then the rest 400, and the connection closes', async () => {
     const port = await listen({});
-    const answered = await onOneConnection(port, 'POST /sessions/v1/extra HTTP/1.1\r\nHost: test\r\nContent-Length: 3\r\n\r\nabcd\r\n\r\n');
+    const answered = await onOneConnection(
+      port,
+      'POST /sessions/v1/extra HTTP/1.1\r\nHost: test\r\nContent-Length: 3\r\n\r\nabcd\r\n\r\n',
+    );
     expect(statuses(answered)).toEqual([201, 400]);
     expect(answered[1]?.head).toMatch(/\r\nx-content-type-options: nosniff/i);
     const read = await onOneConnection(port, request('GET', '/sessions/v1/extra', { last: true }));
@@ -81,7 +87,10 @@ describe('bytes that are not HTTP after valid requests on the same connection', 
   it('bytes after a Connection: close request do not replace its answer', async () => {
     const port = await listen({});
     await onOneConnection(port, request('POST', '/sessions/v1/closing', { body: 'kept', last: true }));
-    const answered = await onOneConnection(port, `${request('GET', '/sessions/v1/closing', { last: true })}\x01 not http\r\n\r\n`);
+    const answered = await onOneConnection(
+      port,
+      `${request('GET', '/sessions/v1/closing', { last: true })}\x01 not http\r\n\r\n`,
+    );
     expect(answered.map((response) => [response.status, response.body])).toEqual([[200, 'kept']]);
   });
 
@@ -108,10 +117,13 @@ describe('every method on the session route', () => {
     expect(read.map((response) => response.body)).toEqual(['kept']);
   });
 
-  it.each(['PROPFIND', 'PURGE', 'QUERY', 'CONNECT'])('%s on /healthz answers 200, as every method does on Kask', async (method) => {
-    const port = await listen({});
-    expect(statuses(await onOneConnection(port, request(method, '/healthz', { last: true })))).toEqual([200]);
-  });
+  it.each(['PROPFIND', 'PURGE', 'QUERY', 'CONNECT'])(
+    '%s on /healthz answers 200, as every method does on Kask',
+    async (method) => {
+      const port = await listen({});
+      expect(statuses(await onOneConnection(port, request(method, '/healthz', { last: true })))).toEqual([200]);
+    },
+  );
 });
 
 describe('a request without Host', () => {
