@@ -70,12 +70,13 @@ export const oneRequestAtATime: onRequestHookHandler = (request, reply, done) =>
  */
 export function afterRequestsInFlight(socket: Socket, answer: () => void): void {
   const connection = connections.get(socket);
-  if (connection === undefined || !connection.busy) return answer();
-  if (connection.latest !== undefined && !connection.latest.complete) {
+  if (connection === undefined || !connection.busy) {
+    answer();
+  } else if (connection.latest !== undefined && !connection.latest.complete) {
     if ((connection.waiting?.length ?? 0) === 0) answer();
     else socket.destroy();
-    return;
+  } else {
+    connection.waiting ??= [];
+    connection.waiting.push(answer);
   }
-  connection.waiting ??= [];
-  connection.waiting.push(answer);
 }
