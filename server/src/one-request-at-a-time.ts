@@ -35,7 +35,7 @@ function release(this: ServerResponse): void {
   else next();
 }
 
-/** Hands the socket to `response`'s request, until that response closes. */
+/** Hands the socket to `response`'s request, until that response closes (`on`, not `once`: a response closes once, and `once` wraps each listener). */
 function start(response: ServerResponse, done: () => void): void {
   // NOTE: a response whose socket is already gone is never written and never emits 'close': its request
   // runs (Node would have run it too) and the next one may start with it.
@@ -44,7 +44,7 @@ function start(response: ServerResponse, done: () => void): void {
     release.call(response);
     return;
   }
-  response.once('close', release);
+  response.on('close', release);
   done();
 }
 
@@ -54,7 +54,7 @@ export const oneRequestAtATime: onRequestHookHandler = (request, reply, done) =>
   connection.latest = request.raw;
   if (!connection.busy) {
     connection.busy = true;
-    reply.raw.once('close', release);
+    reply.raw.on('close', release);
     return done();
   }
   connection.waiting ??= [];
