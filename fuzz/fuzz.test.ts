@@ -3,8 +3,9 @@ import { acquireCassandra } from '../test-support/cassandra/acquire.js';
 import { applySchemaWithCli, removeServerDirectory, type ServerProcess, startServer } from '../test-support/server-process.js';
 import { type FuzzResult, fuzzSeed, runSchemathesis } from './schemathesis.js';
 
-// Per operation and phase; with the stateful phase's sequences, about 1,200 requests a run.
-const examplesPerOperation = 100;
+// Per operation and phase. How many requests that makes depends on the answers (the stateful phase follows the
+// links of the responses it gets): 100 made 1,180 on the embedded store but 677 on Cassandra with one seed.
+const examplesPerOperation = 200;
 const minimumRequests = 1000;
 const seed = fuzzSeed();
 
@@ -33,7 +34,7 @@ function expectClean(result: FuzzResult): void {
   expect(result.errors, summary).toEqual([]);
   expect(result.serverErrors, summary).toBe(0);
   expect(result.exitCode, summary).toBe(0);
-  expect(result.requests).toBeGreaterThanOrEqual(minimumRequests);
+  expect(result.requests, summary).toBeGreaterThanOrEqual(minimumRequests);
 }
 
 describe('Schemathesis against the OpenAPI document, every check on', () => {
