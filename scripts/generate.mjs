@@ -78,7 +78,6 @@ function mediaTypeOf(operationId, status) {
 
 function contractModule() {
   const limits = spec['x-kask-limits'];
-  const methods = httpMethods.filter((m) => spec.paths[sessionPath][m] !== undefined).map((m) => m.toUpperCase());
   return `${header}
 /**
  * Every problem the server answers, by name: status, \`type\` URI, title, default detail, the headers the
@@ -93,11 +92,23 @@ export const mediaTypes = {
   openapi: ${JSON.stringify(mediaTypeOf('getOpenApi', '200'))},
 } as const;
 
-/** The methods of the session route, in the document's order (the \`Allow\` header of a 405). */
-export const sessionMethods = ${JSON.stringify(methods)} as const;
+/** The methods the document declares on each path, in its order (a route's \`Allow\` header). */
+export const pathMethods = ${JSON.stringify(
+    Object.fromEntries(
+      Object.entries(spec.paths).map(([path, item]) => [
+        path,
+        httpMethods.filter((m) => item[m] !== undefined).map((m) => m.toUpperCase()),
+      ]),
+    ),
+    null,
+    2,
+  )} as const;
 
 /** The session route as the document writes it; the server mounts it under its configured base_uri. */
 export const sessionPathTemplate = ${JSON.stringify(sessionPath)};
+
+/** The methods of the session route, in the document's order (the \`Allow\` header of a 405). */
+export const sessionMethods = pathMethods[sessionPathTemplate];
 
 /** Defaults of the configurable limits. */
 export const defaultLimits = {

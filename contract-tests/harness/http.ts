@@ -24,7 +24,11 @@ export interface RequestOptions {
   readonly checkContract?: boolean;
 }
 
-const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+// NOTE: an idle pooled socket is closed here after 2 s, well before servers close idle keep-alive connections
+// (5 s: kask-ts's default, and Prism's). Otherwise a request sent on a socket the server is closing at that
+// moment fails with "socket hang up": it happened to the first requests of a file that started more than 5 s
+// after the previous one, on a loaded machine.
+const agent = new Agent({ keepAlive: true, maxSockets: 64, timeout: 2000 });
 
 /** A key no other test uses. */
 export function newKey(label: string): string {

@@ -98,11 +98,38 @@ export const mediaTypes = {
   openapi: "application/x-yaml",
 } as const;
 
-/** The methods of the session route, in the document's order (the `Allow` header of a 405). */
-export const sessionMethods = ["GET","PUT","POST","DELETE","PATCH"] as const;
+/** The methods the document declares on each path, in its order (a route's `Allow` header). */
+export const pathMethods = {
+  "/sessions/v1/{key}": [
+    "GET",
+    "PUT",
+    "POST",
+    "DELETE",
+    "PATCH"
+  ],
+  "/healthz": [
+    "GET",
+    "HEAD"
+  ],
+  "/readyz": [
+    "GET",
+    "HEAD"
+  ],
+  "/metrics": [
+    "GET",
+    "HEAD"
+  ],
+  "/openapi": [
+    "GET",
+    "HEAD"
+  ]
+} as const;
 
 /** The session route as the document writes it; the server mounts it under its configured base_uri. */
 export const sessionPathTemplate = "/sessions/v1/{key}";
+
+/** The methods of the session route, in the document's order (the `Allow` header of a 405). */
+export const sessionMethods = pathMethods[sessionPathTemplate];
 
 /** Defaults of the configurable limits. */
 export const defaultLimits = {

@@ -1,9 +1,9 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import type { BuildInfo } from '../build-info.js';
 import type { ServiceView } from '../cluster/service-view.js';
 import type { Config } from '../config.js';
 import { sendProblem } from '../errors.js';
-import { mediaTypes } from '../generated/contract.js';
+import { mediaTypes, pathMethods, type sessionPathTemplate } from '../generated/contract.js';
 import { decodedPath } from './paths.js';
 
 interface OperationRouteDependencies {
@@ -14,9 +14,7 @@ interface OperationRouteDependencies {
   readonly metricsContentType: string;
 }
 
-// RFC 9110 section 9.3.2: HEAD answers as GET would, without the content; load balancers probe with HEAD.
-// Node's HTTP server sends the headers of a HEAD response and drops its body.
-const getAndHead = ['GET', 'HEAD'];
+type OperationPath = Exclude<keyof typeof pathMethods, typeof sessionPathTemplate | '/healthz'>;
 
 /** /healthz, /readyz, /metrics and /openapi. */
 export function registerOperationRoutes(
@@ -29,44 +27,37 @@ export function registerOperationRoutes(
     return reply.code(200).send({ ...build, storage: { backend, available } });
   });
 
-  app.route({
-    method: getAndHead,
-    url: '/readyz',
-    handler: async function getReadiness(request, reply) {
-      if (!(await service.storageAvailable())) return sendProblem(reply, 'service_unavailable', request.url);
-      return reply.code(200).send({ status: 'ready' });
-    },
-  });
-
-  app.route({
-    method: getAndHead,
-    url: '/metrics',
-    handler: async function getMetrics(_request, reply) {
-      return reply
-        .code(200)
-        .type(metricsContentType)
-        .send(await service.metricsText());
-    },
-  });
-
-  app.route({
-    method: getAndHead,
-    url: '/openapi',
-    handler: async function getOpenApi(_request, reply) {
-      return reply.code(200).type(mediaTypes.openapi).send(config.openapi_document);
-    },
-  });
-
-  // The document declares GET and HEAD only on these: any other method answers 405, as on the session route.
-  const methodNotAllowed = async (request: FastifyRequest, reply: FastifyReply) =>
-    sendProblem(reply, 'method_not_allowed', decodedPath(request.url), undefined, { allow: getAndHead.join(', ') });
-  for (const url of ['/readyz', '/metrics', '/openapi']) {
+  /**
+   * `url` answers the methods the document declares on it (GET, and HEAD as GET without the content: RFC 9110
+   * section 9.3.2; Node drops a HEAD response's body) and every other method 405 with their Allow.
+   */
+  function operation(url: OperationPath, handler: RouteHandlerMethod): void {
+    const declared: readonly string[] = pathMethods[url];
+    app.route({ method: [...declared], url, handler });
+    const methodNotAllowed = async (request: FastifyRequest, reply: FastifyReply) =>
+      sendProblem(reply, 'method_not_allowed', decodedPath(request.url), undefined, { allow: declared.join(', ') });
     // Answered at onRequest: fastify refuses a QUERY without Content-Type (400) before any handler runs.
     app.route({
-      method: app.supportedMethods.filter((method) => !getAndHead.includes(method)),
+      method: app.supportedMethods.filter((method) => !declared.includes(method)),
       url,
       onRequest: methodNotAllowed,
       handler: methodNotAllowed,
     });
   }
+
+  operation('/readyz', async function getReadiness(request, reply) {
+    if (!(await service.storageAvailable())) return sendProblem(reply, 'service_unavailable', request.url);
+    return reply.code(200).send({ status: 'ready' });
+  });
+
+  operation('/metrics', async function getMetrics(_request, reply) {
+    return reply
+      .code(200)
+      .type(metricsContentType)
+      .send(await service.metricsText());
+  });
+
+  operation('/openapi', async function getOpenApi(_request, reply) {
+    return reply.code(200).type(mediaTypes.openapi).send(config.openapi_document);
+  });
 }
