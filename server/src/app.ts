@@ -2,13 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Server, ServerOptions } from 'node:http';
 import type { ServerOptions as HttpsServerOptions } from 'node:https';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController, type onRequestHookHandler } from 'fastify';
 import type { BuildInfo } from './build-info.js';
 import { clusterServiceView, localServiceView } from './cluster/service-view.js';
 import type { Config } from './config.js';
 import { errorHandler } from './error-handler.js';
 import { sendProblem } from './errors.js';
+import { routeEveryMethod } from './every-method.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { oneRequestAtATime } from './one-request-at-a-time.js';
 import { answerClientError, rejectOversizedBeforeContinue } from './raw-responses.js';
 import { registerOperationRoutes } from './routes/operations.js';
 import { decodedPath, originForm } from './routes/paths.js';
@@ -48,6 +50,9 @@ function serverOptions(config: Config): { https: HttpsServerOptions } | { http: 
     // The longest key must fit in the request line percent-encoded (three characters a byte), or it would be
     // refused with 431 however short the rest of the request.
     maxHeaderSize: defaultMaxHeaderBytes + 3 * config.max_key_bytes,
+    // Node answers an HTTP/1.1 request without Host with a bare 400 before any route; requireHost answers
+    // it with a problem instead.
+    requireHostHeader: false,
   };
   const { cert, key } = config.tls;
   if (cert === undefined || key === undefined) return { http };
@@ -87,6 +92,10 @@ export function buildApp({ config, storage, build, logger, clustered }: AppDepen
 
   app.setErrorHandler(errorHandler(config, storage.backend));
 
+  app.addHook('onRequest', oneRequestAtATime);
+  app.addHook('onRequest', requireHost);
+  routeEveryMethod(app);
+
   app.setNotFoundHandler((request, reply) => sendProblem(reply, 'not_found', decodedPath(request.url)));
 
   registerSessionRoutes(app, { config, storage: instrumented, metrics });
@@ -99,6 +108,12 @@ export function buildApp({ config, storage, build, logger, clustered }: AppDepen
   });
   return { fastify: app, metrics };
 }
+
+/** RFC 9112 section 3.2: an HTTP/1.1 request without Host answers 400, as Node would, but as a problem. */
+const requireHost: onRequestHookHandler = (request, reply, done) => {
+  if (request.headers.host !== undefined || request.raw.httpVersion !== '1.1') return done();
+  sendProblem(reply, 'bad_request', decodedPath(request.url), 'An HTTP/1.1 request must have a Host header');
+};
 
 /** Request ids for requests without X-Request-ID: unique across processes and restarts, and cheap (no UUID per request). */
 function requestIds(): () => string {

@@ -4,6 +4,7 @@ import type { Config } from './config.js';
 import { payloadTooLargeDetail } from './error-handler.js';
 import { problemBody, problemHeaders } from './errors.js';
 import type { Metrics } from './metrics.js';
+import { afterRequestsInFlight } from './one-request-at-a-time.js';
 import { decodedPath, originForm } from './routes/paths.js';
 
 // Answers written by Node's server before fastify sees a request: to bytes that are not HTTP, and to a body
@@ -24,12 +25,18 @@ function clientErrorResponse(code: string | undefined): string {
   return `HTTP/1.1 400 Bad Request\r\n${head}\r\n${body}`;
 }
 
-/** fastify's clientErrorHandler: requests Node cannot parse never reach a route; they still get a problem, not fastify's JSON. */
+/**
+ * fastify's clientErrorHandler: requests Node cannot parse never reach a route; they still get a problem, not
+ * fastify's JSON. The answer follows the responses to the requests before the bad bytes, never replaces them.
+ */
 export function answerClientError(error: Error, socket: Socket): void {
   const code = (error as { code?: string }).code;
   if (code === 'ECONNRESET' || socket.destroyed) return;
-  if (socket.writable) socket.write(clientErrorResponse(code));
-  socket.destroy();
+  afterRequestsInFlight(socket, () => {
+    // A response before this one may have closed the connection (Connection: close): nothing more is sent.
+    if (socket.writable) socket.write(clientErrorResponse(code));
+    socket.destroy();
+  });
 }
 
 /**

@@ -1,0 +1,82 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { onRequestHookHandler } from 'fastify';
+
+// RFC 9112 section 9.3.2: pipelined requests on one connection are answered in order, and a client that
+// pipelines POST then DELETE of a key (a logout) expects the DELETE to act last. Node emits every pipelined
+// request at once and only orders their responses, so the handlers are queued here: one at a time per socket.
+
+interface Connection {
+  /** A request of this socket is between its onRequest and its response's 'close'. */
+  busy: boolean;
+  /** What waits for the request in flight: the next requests, or the answer to bytes that are not HTTP. Created when first needed. */
+  waiting: (() => void)[] | undefined;
+  /** The socket's latest request. */
+  latest: IncomingMessage | undefined;
+}
+
+const connections = new WeakMap<Socket, Connection>();
+
+function connectionOf(socket: Socket): Connection {
+  let connection = connections.get(socket);
+  if (connection === undefined) {
+    connection = { busy: false, waiting: undefined, latest: undefined };
+    connections.set(socket, connection);
+  }
+  return connection;
+}
+
+/** One function for every response (no closure per request): the socket's next waiter runs, or it goes idle. */
+function release(this: ServerResponse): void {
+  const connection = connections.get(this.req.socket);
+  if (connection === undefined) return;
+  const next = connection.waiting?.shift();
+  if (next === undefined) connection.busy = false;
+  else next();
+}
+
+/** Hands the socket to `response`'s request, until that response closes (`on`, not `once`: a response closes once, and `once` wraps each listener). */
+function start(response: ServerResponse, done: () => void): void {
+  // NOTE: a response whose socket is already gone is never written and never emits 'close': its request
+  // runs (Node would have run it too) and the next one may start with it.
+  if (response.req.socket.destroyed) {
+    done();
+    release.call(response);
+    return;
+  }
+  response.on('close', release);
+  done();
+}
+
+/** fastify's global onRequest hook: a request runs once every earlier request of its connection has been answered. */
+export const oneRequestAtATime: onRequestHookHandler = (request, reply, done) => {
+  const connection = connectionOf(request.raw.socket);
+  connection.latest = request.raw;
+  if (!connection.busy) {
+    connection.busy = true;
+    reply.raw.on('close', release);
+    return done();
+  }
+  connection.waiting ??= [];
+  connection.waiting.push(() => start(reply.raw, done));
+};
+
+/**
+ * Runs `answer` (which writes to the socket and destroys it) once every request of `socket` in flight has
+ * been answered, so that it never comes between or instead of their responses. When the socket's latest
+ * request is itself unfinished (the error or timeout is in its body), it can never be answered: `answer`
+ * runs at once if that request is the only one in flight, else the socket is destroyed, which is all a
+ * client can be told without answering out of order.
+ */
+export function afterRequestsInFlight(socket: Socket, answer: () => void): void {
+  const connection = connections.get(socket);
+  if (connection === undefined || !connection.busy) {
+    answer();
+  } else if (connection.latest !== undefined && !connection.latest.complete) {
+    if ((connection.waiting?.length ?? 0) === 0) answer();
+    else socket.destroy();
+  } else {
+    connection.waiting ??= [];
+    connection.waiting.push(answer);
+  }
+}

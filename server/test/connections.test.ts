@@ -1,0 +1,146 @@
+import { METHODS } from 'node:http';
+import { connect } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { sessionMethods } from '../src/generated/contract.js';
+import { listeningAppsClosedAfterEach } from './listening-app.js';
+
+const listen = listeningAppsClosedAfterEach();
+
+interface RawResponse {
+  readonly status: number;
+  readonly head: string;
+  readonly body: string;
+}
+
+/** Writes `bytes` on one connection and reads until the server closes it: every response, in order. */
+function onOneConnection(port: number, bytes: string): Promise<RawResponse[]> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(responsesIn(Buffer.concat(chunks).toString('latin1'))));
+    socket.write(bytes);
+  });
+}
+
+/** Splits what a connection received into its responses (each with Content-Length, or none and no body). */
+function responsesIn(received: string): RawResponse[] {
+  const responses: RawResponse[] = [];
+  let at = 0;
+  while (at < received.length) {
+    const headEnd = received.indexOf('\r\n\r\n', at);
+    const head = received.slice(at, headEnd);
+    const length = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? 0);
+    responses.push({ status: Number(head.split(' ')[1]), head, body: received.slice(headEnd + 4, headEnd + 4 + length) });
+    at = headEnd + 4 + length;
+  }
+  return responses;
+}
+
+const statuses = (responses: RawResponse[]) => responses.map((response) => response.status);
+
+/** A request's bytes; `last` asks the server to close the connection after answering it. */
+function request(method: string, path: string, { body = '', last = false } = {}): string {
+  const length = body === '' ? '' : `Content-Length: ${body.length}\r\n`;
+  return `${method} ${path} HTTP/1.1\r\nHost: test\r\n${length}${last ? 'Connection: close\r\n' : ''}\r\n${body}`;
+}
+
+describe('pipelined requests on one connection (RFC 9112 section 9.3.2)', () => {
+  it('a DELETE pipelined after a POST of the same key acts after it: the logout is not lost', async () => {
+    const port = await listen({});
+    for (let i = 0; i < 20; i++) {
+      const path = `/sessions/v1/logout-${i}`;
+      const answered = await onOneConnection(
+        port,
+        request('POST', path, { body: 'hello' }) + request('DELETE', path, { last: true }),
+      );
+      expect(statuses(answered)).toEqual([201, 204]);
+      expect(statuses(await onOneConnection(port, request('GET', path, { last: true })))).toEqual([404]);
+    }
+  });
+
+  it('a GET pipelined after a DELETE of the same key does not see the deleted value', async () => {
+    const port = await listen({});
+    for (let i = 0; i < 20; i++) {
+      const path = `/sessions/v1/deleted-${i}`;
+      await onOneConnection(port, request('POST', path, { body: 'hello', last: true }));
+      const answered = await onOneConnection(port, request('DELETE', path) + request('GET', path, { last: true }));
+      expect(statuses(answered)).toEqual([204, 404]);
+    }
+  });
+});
+
+describe('bytes that are not HTTP after valid requests on the same connection', () => {
+  it('a body longer than its Content-Length: the POST is answered 201, then the rest 400, and the connection closes', async () => {
+    const port = await listen({});
+    const answered = await onOneConnection(
+      port,
+      'POST /sessions/v1/extra HTTP/1.1\r\nHost: test\r\nContent-Length: 3\r\n\r\nabcd\r\n\r\n',
+    );
+    expect(statuses(answered)).toEqual([201, 400]);
+    expect(answered[1]?.head).toMatch(/\r\nx-content-type-options: nosniff/i);
+    const read = await onOneConnection(port, request('GET', '/sessions/v1/extra', { last: true }));
+    expect(read.map((response) => response.body)).toEqual(['abc']);
+  });
+
+  it('bytes after a Connection: close request do not replace its answer', async () => {
+    const port = await listen({});
+    await onOneConnection(port, request('POST', '/sessions/v1/closing', { body: 'kept', last: true }));
+    const answered = await onOneConnection(
+      port,
+      `${request('GET', '/sessions/v1/closing', { last: true })}\x01 not http\r\n\r\n`,
+    );
+    expect(answered.map((response) => [response.status, response.body])).toEqual([[200, 'kept']]);
+  });
+
+  it('bytes that are not HTTP after several pipelined requests are answered 400 after all of theirs', async () => {
+    const port = await listen({});
+    const pipelined = [1, 2, 3].map((i) => request('POST', `/sessions/v1/several-${i}`, { body: `v${i}` })).join('');
+    expect(statuses(await onOneConnection(port, `${pipelined}\x01 not http\r\n\r\n`))).toEqual([201, 201, 201, 400]);
+  });
+});
+
+describe('every method on the session route', () => {
+  // CONNECT reaches the server through its 'connect' event; every other one through the parser's request.
+  const others = METHODS.filter((method) => !(sessionMethods as readonly string[]).includes(method));
+
+  it.each(others)('%s on a session key answers 405 method_not_allowed with Allow, and changes nothing', async (method) => {
+    const port = await listen({});
+    await onOneConnection(port, request('POST', '/sessions/v1/m', { body: 'kept', last: true }));
+    const [answer, ...more] = await onOneConnection(port, request(method, '/sessions/v1/m', { last: true }));
+    expect(more).toEqual([]);
+    expect(answer?.status).toBe(405);
+    expect(answer?.head).toMatch(new RegExp(`\\r\\nallow: ${sessionMethods.join(', ')}\\r\\n`, 'i'));
+    if (method !== 'HEAD') expect(JSON.parse(answer?.body ?? '').type).toMatch(/method_not_allowed$/);
+    const read = await onOneConnection(port, request('GET', '/sessions/v1/m', { last: true }));
+    expect(read.map((response) => response.body)).toEqual(['kept']);
+  });
+
+  it.each(['PROPFIND', 'PURGE', 'QUERY', 'CONNECT'])(
+    '%s on /healthz answers 200, as every method does on Kask',
+    async (method) => {
+      const port = await listen({});
+      expect(statuses(await onOneConnection(port, request(method, '/healthz', { last: true })))).toEqual([200]);
+    },
+  );
+});
+
+describe('a request without Host', () => {
+  it('an HTTP/1.1 request without Host answers the bad_request problem saying Host is required', async () => {
+    const port = await listen({});
+    const [answer] = await onOneConnection(port, 'GET /sessions/v1/abs HTTP/1.1\r\nConnection: close\r\n\r\n');
+    expect(answer?.status).toBe(400);
+    expect(answer?.head).toMatch(/\r\nx-content-type-options: nosniff/i);
+    const problem = JSON.parse(answer?.body ?? '');
+    expect(problem.type).toMatch(/bad_request$/);
+    expect(problem.detail).toMatch(/Host/);
+    expect(problem.instance).toBe('/sessions/v1/abs');
+  });
+
+  it('an HTTP/1.0 request without Host is served (Host is HTTP/1.1)', async () => {
+    const port = await listen({});
+    const [answer] = await onOneConnection(port, 'GET /sessions/v1/old HTTP/1.0\r\n\r\n');
+    expect(answer?.status).toBe(404);
+  });
+});
