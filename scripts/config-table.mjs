@@ -13,19 +13,25 @@ const end = '<!-- end of the configuration table -->';
 const { configSchema } = await import(new URL('../server/dist/config.js', import.meta.url).href);
 
 /** A default as an operator writes it in YAML; a key whose default is derived says so in its meaning. */
-function formatDefault(value, description) {
+function formatDefault(value, description, required) {
+  if (required) return '(required)';
   if (value === undefined) return /default/i.test(description) ? '(see meaning)' : 'none';
   if (Array.isArray(value)) return `\`[${value.join(', ')}]\``;
   return `\`${value}\``;
 }
 
-/** One row per key, sections flattened to dotted names (`cassandra.tls.ca`). */
+function row(key, rule) {
+  const meaning = rule.description.replaceAll('|', '\\|');
+  return `| \`${key}\` | ${formatDefault(rule.default, rule.description, rule.required)} | ${meaning} |`;
+}
+
+/** One row per key, sections flattened to dotted names (`cassandra.tls.ca`), a mapping's entries as `namespaces.<name>.base_uri`. */
 function rows(shape, prefix) {
   return Object.entries(shape).flatMap(([name, rule]) => {
     const key = `${prefix}${name}`;
     if (rule.shape !== undefined) return rows(rule.shape, `${key}.`);
-    const meaning = rule.description.replaceAll('|', '\\|');
-    return [`| \`${key}\` | ${formatDefault(rule.default, rule.description)} | ${meaning} |`];
+    if (rule.entry !== undefined) return [row(key, rule), ...rows(rule.entry.shape, `${key}.<name>.`)];
+    return [row(key, rule)];
   });
 }
 

@@ -21,7 +21,8 @@ import type { Storage } from './storage/storage.js';
 /** What the app is built from; it opens nothing itself. */
 export interface AppDependencies {
   readonly config: Config;
-  readonly storage: Storage;
+  /** Every namespace's store, by name. */
+  readonly storage: ReadonlyMap<string, Storage>;
   readonly build: BuildInfo;
   readonly logger: FastifyBaseLogger;
   /** This process is one worker of several: /metrics, /healthz and /readyz report all of them, through the primary. */
@@ -49,7 +50,7 @@ function serverOptions(config: Config): { https: HttpsServerOptions } | { http: 
     connectionsCheckingInterval: connectionsCheckingIntervalMs,
     // The longest key must fit in the request line percent-encoded (three characters a byte), or it would be
     // refused with 431 however short the rest of the request.
-    maxHeaderSize: defaultMaxHeaderBytes + 3 * config.max_key_bytes,
+    maxHeaderSize: defaultMaxHeaderBytes + 3 * Math.max(...config.namespaces.map((namespace) => namespace.max_key_bytes)),
     // Node answers an HTTP/1.1 request without Host with a bare 400 before any route; requireHost answers
     // it with a problem instead.
     requireHostHeader: false,
@@ -59,11 +60,16 @@ function serverOptions(config: Config): { https: HttpsServerOptions } | { http: 
   return { https: { ...http, cert: readFileSync(cert), key: readFileSync(key) } };
 }
 
-/** Builds the HTTP service over `storage`; listening and shutdown are the caller's. */
+/** Builds the HTTP service over every namespace's store; listening and shutdown are the caller's. */
 export function buildApp({ config, storage, build, logger, clustered }: AppDependencies): App {
   const metrics = createMetrics(build);
   const service = (clustered ? clusterServiceView : localServiceView)(metrics.registry, storage);
-  const instrumented = instrumentStorage(storage, metrics);
+  const namespaces = config.namespaces.map((namespace) => {
+    const store = storage.get(namespace.name);
+    if (store === undefined) throw new Error(`no store for the namespace ${namespace.name}`);
+    return { namespace, storage: instrumentStorage(store, namespace.name, metrics) };
+  });
+  const backend = config.storage;
   const app = Fastify({
     ...serverOptions(config),
     loggerInstance: logger,
@@ -73,7 +79,8 @@ export function buildApp({ config, storage, build, logger, clustered }: AppDepen
     genReqId: requestIds(),
     exposeHeadRoutes: false,
     return503OnClosing: false,
-    bodyLimit: config.max_value_bytes,
+    // Each session route has its namespace's limit; this one is for every other route.
+    bodyLimit: Math.max(...config.namespaces.map((namespace) => namespace.max_value_bytes)),
     requestTimeout: config.request_timeout_ms,
     rewriteUrl: (request) => originForm(request.url ?? '/'),
     keepAliveTimeout: config.keep_alive_timeout_ms,
@@ -90,7 +97,7 @@ export function buildApp({ config, storage, build, logger, clustered }: AppDepen
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
-  app.setErrorHandler(errorHandler(config, storage.backend));
+  app.setErrorHandler(errorHandler(backend));
 
   app.addHook('onRequest', oneRequestAtATime);
   app.addHook('onRequest', requireHost);
@@ -98,10 +105,10 @@ export function buildApp({ config, storage, build, logger, clustered }: AppDepen
 
   app.setNotFoundHandler((request, reply) => sendProblem(reply, 'not_found', decodedPath(request.url)));
 
-  registerSessionRoutes(app, { config, storage: instrumented, metrics });
+  registerSessionRoutes(app, { namespaces, metrics });
   registerOperationRoutes(app, {
     config,
-    backend: storage.backend,
+    backend,
     build,
     service,
     metricsContentType: metrics.registry.contentType,

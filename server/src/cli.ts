@@ -1,27 +1,36 @@
 #!/usr/bin/env node
+import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { readBuildInfo } from './build-info.js';
 import { ConfigError, loadConfig } from './config.js';
 import { runService } from './main.js';
-import { applySchema, parseReplication, schemaCql } from './storage/cassandra-schema.js';
-import { cassandraOptionsFrom } from './storage/open.js';
+import { applyStatements, keyspaceCql, parseReplication, tableCql } from './storage/cassandra-schema.js';
+import { cassandraConnectionFrom } from './storage/open.js';
+import { locationOf, truncateNamespace } from './truncate.js';
 
 const usage = `Usage: kask-ts [--config FILE]
        kask-ts schema [--config FILE] --replication DC=N[,DC=N...] [--apply]
+       kask-ts truncate --namespace NAME --config FILE [--yes]
 
 A session store wire-compatible with Wikimedia's Kask.
 
 Commands:
   (none)         Serve sessions.
   schema         Print the CQL that creates the Cassandra keyspace (NetworkTopologyStrategy with the
-                 given replicas per data centre) and Kask's table named by the configuration; with
-                 --apply, run it against the configured cluster. The server never creates schema itself.
+                 given replicas per data centre) and the table of every namespace of the configuration
+                 (Kask's table without namespaces); with --apply, run it against the configured cluster.
+                 The server never creates schema itself.
+  truncate       Remove every value of one namespace: TRUNCATE of its Cassandra table (every node must
+                 be up), or the removal of every record of its embedded database. Asks for the
+                 namespace's name to confirm, unless --yes.
 
 Options:
   --config FILE        Kask's YAML configuration file (plus kask-ts keys; see README.md).
                        Without it: the embedded store in ./data on localhost:8081 under /sessions/v1/.
   --replication LIST   schema: replicas per data centre, e.g. dc1=3,dc2=3.
-  --apply              schema: create the keyspace and table (existing ones are left as they are).
+  --apply              schema: create the keyspace and tables (existing ones are left as they are).
+  --namespace NAME     truncate: the namespace to empty (\`default\` in a file without namespaces).
+  --yes                truncate: do not ask for confirmation.
   --help               Print this help.
   --version            Print the version.
 `;
@@ -30,6 +39,8 @@ const options = {
   config: { type: 'string' },
   replication: { type: 'string' },
   apply: { type: 'boolean' },
+  namespace: { type: 'string' },
+  yes: { type: 'boolean' },
   help: { type: 'boolean' },
   version: { type: 'boolean' },
 } as const;
@@ -40,12 +51,54 @@ async function schema(values: Values): Promise<number> {
   if (values.replication === undefined) throw new ConfigError('schema needs --replication, e.g. --replication dc1=3,dc2=3');
   const config = loadConfig(values.config);
   const replication = parseReplication(values.replication);
-  const target = { keyspace: config.cassandra.keyspace, table: config.cassandra.table, replication };
-  for (const statement of schemaCql(target)) process.stdout.write(`${statement};\n`);
+  const { keyspace } = config.cassandra;
+  const statements = [
+    keyspaceCql(keyspace, replication),
+    ...config.namespaces.map((namespace) => tableCql(keyspace, namespace.table)),
+  ];
+  for (const statement of statements) process.stdout.write(`${statement};\n`);
   if (values.apply) {
-    await applySchema(cassandraOptionsFrom(config), target);
+    await applyStatements(cassandraConnectionFrom(config), statements);
     process.stderr.write(`kask-ts: schema applied to ${config.cassandra.hosts.join(', ')}\n`);
   }
+  return 0;
+}
+
+/** Whoever runs the command types the namespace's name to confirm; anything else (or no input) declines. */
+async function confirmed(question: string, name: string): Promise<boolean> {
+  const prompt = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await Promise.race([
+      prompt.question(question),
+      new Promise<string>((resolve) => prompt.once('close', () => resolve(''))),
+    ]);
+    return answer.trim() === name;
+  } finally {
+    prompt.close();
+  }
+}
+
+async function truncate(values: Values): Promise<number> {
+  if (values.namespace === undefined || values.config === undefined) {
+    throw new ConfigError('truncate needs --namespace NAME and --config FILE');
+  }
+  const config = loadConfig(values.config);
+  const name = values.namespace;
+  const namespace = config.namespaces.find((candidate) => candidate.name === name);
+  if (namespace === undefined) {
+    const known = config.namespaces.map((candidate) => candidate.name).join(', ');
+    throw new ConfigError(`truncate: ${values.config} has no namespace ${name} (it has ${known})`);
+  }
+  const where = locationOf(config, namespace);
+  if (
+    !values.yes &&
+    !(await confirmed(`Remove every value of the namespace ${name}, in ${where}? Type ${name} to confirm: `, name))
+  ) {
+    process.stderr.write('kask-ts: not confirmed; nothing was removed\n');
+    return 1;
+  }
+  await truncateNamespace(config, namespace);
+  process.stderr.write(`kask-ts: namespace ${name} truncated (${where})\n`);
   return 0;
 }
 
@@ -67,12 +120,13 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const [command, ...rest] = positionals;
-  if (rest.length > 0 || (command !== undefined && command !== 'schema')) {
+  if (rest.length > 0 || (command !== undefined && command !== 'schema' && command !== 'truncate')) {
     process.stderr.write(`kask-ts: unknown command '${positionals.join(' ')}'\n\n${usage}`);
     return 2;
   }
   try {
     if (command === 'schema') return await schema(values);
+    if (command === 'truncate') return await truncate(values);
     await runService(loadConfig(values.config));
   } catch (error) {
     if (error instanceof ConfigError || error instanceof RangeError) {

@@ -81,6 +81,19 @@ function integer(description: string, defaultValue: number, min: number, max = N
   };
 }
 
+/** A key that must be given: `rule` parses it, and the documentation says it is required. */
+function required<T>(rule: Rule<T>): Rule<T> & { required: true } {
+  return {
+    description: rule.description,
+    default: rule.default,
+    required: true,
+    parse(value, key) {
+      if (value === undefined || value === null) fail(key, 'is required');
+      return rule.parse(value, key);
+    },
+  };
+}
+
 function optionalInteger(description: string, min: number, max = Number.MAX_SAFE_INTEGER): Rule<number | undefined> {
   const rule = integer(description, 0, min, max);
   return {
@@ -159,11 +172,66 @@ function section<S extends Shape>(description: string, shape: S, check?: Check<P
   };
 }
 
+/** A mapping of names chosen by the operator to sections of one shape (`namespaces.<name>.*`). */
+function mapOf<S extends Shape>(
+  description: string,
+  entry: Rule<Parsed<S>> & { shape: S },
+  checkName: Check<string>,
+): Rule<ReadonlyMap<string, Parsed<S>> | undefined> & { entry: typeof entry } {
+  return {
+    description,
+    entry,
+    default: undefined,
+    parse(value, key) {
+      if (value === undefined || value === null) return undefined;
+      if (typeof value !== 'object' || Array.isArray(value) || Object.keys(value).length === 0) {
+        fail(key, 'must be a mapping of at least one name');
+      }
+      const entries = Object.entries(value as Record<string, unknown>).map(([name, settings]) => {
+        checkName(name, `${key}.${name}`);
+        return [name, entry.parse(settings, `${key}.${name}`)] as const;
+      });
+      return new Map(entries);
+    },
+  };
+}
+
 function baseUri(value: string, key: string): void {
   if (!/^\/?([A-Za-z0-9._~!$&'()*+,;=:@-]+\/?)*$/.test(value)) fail(key, 'must be a path of unreserved characters');
   // NOTE: under / a key named healthz, readyz, metrics or openapi would be an operational route instead.
   if (/^\/*$/.test(value)) fail(key, 'must not be /: the session route would take /healthz, /readyz, /metrics and /openapi');
 }
+
+/** A leading and a trailing slash, as Kask adds them. */
+function normalisedBaseUri(value: string): string {
+  return `/${value.replace(/^\/+|\/+$/g, '')}/`;
+}
+
+// NOTE: a namespace's name is also its default Cassandra table name and LMDB sub-database name, and a metric
+// label: a lower-case identifier that CQL takes unquoted and LMDB as a database name.
+function namespaceName(value: string, key: string): void {
+  if (!/^[a-z][a-z0-9_]{0,47}$/.test(value)) {
+    fail(key, 'a namespace name must be a lower-case letter followed by up to 47 lower-case letters, digits or _');
+  }
+}
+
+const ttlSeconds = (description: string) => optionalInteger(description, 0, backendMaxTtlSeconds);
+
+const namespace = section('One namespace: a store of its own under its own base URI', {
+  base_uri: required(string('Path prefix of its session route; a leading and trailing / are added', '', baseUri)),
+  table: optionalString(
+    'Its Cassandra table in cassandra.keyspace, or its LMDB sub-database in embedded.path; default: the namespace name',
+    (value, key) => namespaceName(value, key),
+  ),
+  default_ttl: ttlSeconds('default_ttl for this namespace; default: the top-level default_ttl'),
+  max_ttl: ttlSeconds('max_ttl for this namespace; default: the top-level max_ttl when the file sets one, else its default_ttl'),
+  max_key_bytes: optionalInteger(
+    'max_key_bytes for this namespace; default: the top-level max_key_bytes',
+    1,
+    backendMaxKeyBytes.cassandra,
+  ),
+  max_value_bytes: optionalInteger('max_value_bytes for this namespace; default: the top-level max_value_bytes', 1),
+});
 
 const schema = section('kask-ts configuration', {
   service_name: string('`appname` in logs', 'kask'),
@@ -251,6 +319,11 @@ const schema = section('kask-ts configuration', {
     backendMaxKeyBytes.cassandra,
   ),
   max_value_bytes: integer('Largest value accepted, in bytes', defaultLimits.maxValueBytes, 1),
+  namespaces: mapOf(
+    "Namespaces by name: stores of their own, each under its own base_uri with its own TTLs, limits and table, sharing one connection to the backend; top-level default_ttl, max_ttl, max_key_bytes and max_value_bytes are their defaults. Default: one namespace, `default`, from Kask's top-level keys, stored where Kask stores it (cassandra.table; the embedded store's main database). Not with a top-level base_uri",
+    namespace,
+    namespaceName,
+  ),
   request_timeout_ms: integer(
     'Milliseconds a client has to send a whole request (checked every half second: then 408 and the connection closes)',
     30000,
@@ -266,37 +339,120 @@ export type Config = ReturnType<typeof configFrom>;
 /** A configuration file's keys as validated, before the values derived from them. */
 export type ParsedFile = Parsed<typeof schema.shape>;
 
+/** One namespace as the service runs it: its route, its limits and where its values are stored. */
+export interface NamespaceConfig {
+  /** Its name in metrics, /healthz and `kask-ts truncate`; `default` for Kask's single namespace. */
+  readonly name: string;
+  /** The path prefix of its session route, with a leading and a trailing slash. */
+  readonly base_uri: string;
+  /** Its Cassandra table in `cassandra.keyspace`, or its LMDB sub-database. */
+  readonly table: string;
+  /**
+   * Its LMDB sub-database; `undefined`: the main database, where Kask's single namespace is stored (so that
+   * a data file written before namespaces existed keeps its sessions).
+   */
+  readonly embedded_database: string | undefined;
+  readonly default_ttl: number;
+  /** The longest TTL a client may ask for; 0: the longest the backends store. */
+  readonly max_ttl: number;
+  readonly max_key_bytes: number;
+  readonly max_value_bytes: number;
+}
+
 /** Every key with its description and default, for documentation. */
 export const configSchema = schema;
 
 /** What runs without a configuration file: the embedded store on localhost:8081 under /sessions/v1/. */
 const developmentFile = { listen_port: 8081, base_uri: '/sessions/v1/' };
 
+/** The name of Kask's single namespace, which a file without `namespaces:` describes. */
+export const defaultNamespaceName = 'default';
+
+type StorageName = keyof typeof backendMaxKeyBytes;
+
+/** The namespaces a file describes: its `namespaces:`, or Kask's single one from its top-level keys. */
+function namespacesOf(parsed: ParsedFile, file: Record<string, unknown>, storage: StorageName): NamespaceConfig[] {
+  const topLevelMaxTtl = parsed.max_ttl ?? parsed.default_ttl;
+  if (parsed.namespaces === undefined) {
+    return [
+      {
+        name: defaultNamespaceName,
+        base_uri: normalisedBaseUri(parsed.base_uri),
+        table: parsed.cassandra.table,
+        embedded_database: undefined,
+        default_ttl: parsed.default_ttl,
+        max_ttl: topLevelMaxTtl,
+        max_key_bytes: withinBackend(parsed.max_key_bytes, 'max_key_bytes', storage),
+        max_value_bytes: parsed.max_value_bytes,
+      },
+    ];
+  }
+  if ('base_uri' in file) {
+    fail('base_uri', 'must not be given with namespaces: each namespace has its own base_uri');
+  }
+  const namespaces = [...parsed.namespaces].map(([name, settings]): NamespaceConfig => {
+    const key = `namespaces.${name}`;
+    const table = settings.table ?? name;
+    const defaultTtl = settings.default_ttl ?? parsed.default_ttl;
+    return {
+      name,
+      base_uri: normalisedBaseUri(settings.base_uri),
+      table,
+      embedded_database: table,
+      default_ttl: defaultTtl,
+      max_ttl: settings.max_ttl ?? parsed.max_ttl ?? defaultTtl,
+      max_key_bytes:
+        settings.max_key_bytes === undefined
+          ? withinBackend(parsed.max_key_bytes, 'max_key_bytes', storage)
+          : withinBackend(settings.max_key_bytes, `${key}.max_key_bytes`, storage),
+      max_value_bytes: settings.max_value_bytes ?? parsed.max_value_bytes,
+    };
+  });
+  for (const [i, one] of namespaces.entries()) {
+    for (const other of namespaces.slice(i + 1)) {
+      if (one.base_uri.startsWith(other.base_uri) || other.base_uri.startsWith(one.base_uri)) {
+        fail(
+          'namespaces',
+          `${one.name} (${one.base_uri}) and ${other.name} (${other.base_uri}) overlap: no base_uri may be a prefix of another`,
+        );
+      }
+      if (one.table === other.table) fail('namespaces', `${one.name} and ${other.name} must not share the table ${one.table}`);
+    }
+  }
+  return namespaces;
+}
+
+/** `maxKeyBytes`, when the backend can store keys that long. */
+function withinBackend(maxKeyBytes: number, key: string, storage: StorageName): number {
+  if (maxKeyBytes > backendMaxKeyBytes[storage]) {
+    fail(key, `must be at most ${backendMaxKeyBytes[storage]} on the ${storage} store (got ${maxKeyBytes})`);
+  }
+  return maxKeyBytes;
+}
+
 /** Validates a parsed configuration file (Kask's keys and ours); throws a ConfigError naming the key. */
 export function configFrom(file: unknown) {
   const parsed = schema.parse(file, '');
-  const hasCassandraBlock = typeof file === 'object' && file !== null && 'cassandra' in file;
-  const explicitStorage = typeof file === 'object' && file !== null && 'storage' in file;
-  const base = `/${parsed.base_uri.replace(/^\/+|\/+$/g, '')}/`.replace(/^\/\/$/, '/');
+  const given = file === null || typeof file !== 'object' ? {} : (file as Record<string, unknown>);
+  const storage = 'storage' in given ? parsed.storage : 'cassandra' in given ? ('cassandra' as const) : ('embedded' as const);
   if (parsed.headers_timeout_ms > parsed.request_timeout_ms) {
     fail('headers_timeout_ms', 'must not exceed request_timeout_ms');
   }
-  const storage = explicitStorage ? parsed.storage : hasCassandraBlock ? ('cassandra' as const) : ('embedded' as const);
-  if (parsed.max_key_bytes > backendMaxKeyBytes[storage]) {
-    fail('max_key_bytes', `must be at most ${backendMaxKeyBytes[storage]} on the ${storage} store (got ${parsed.max_key_bytes})`);
-  }
+  const namespaces = namespacesOf(parsed, given, storage);
   let document: string;
   try {
-    document = openApiDocument(parsed, base);
+    document = openApiDocument(parsed, namespaces);
   } catch (error) {
     fail('openapi_spec', (error as Error).message);
   }
   const workers =
     parsed.workers === undefined ? defaultWorkers() : { count: parsed.workers, reason: 'workers is set in the configuration' };
+  // The top-level session keys live on in the namespaces they describe, never read directly.
+  const { base_uri, default_ttl, max_ttl, max_key_bytes, max_value_bytes, namespaces: _declared, ...service } = parsed;
   return Object.freeze({
-    ...parsed,
-    max_ttl: parsed.max_ttl ?? parsed.default_ttl,
-    base_uri: base,
+    ...service,
+    /** Every namespace, in the file's order: at least one. */
+    namespaces: Object.freeze(namespaces.map((one) => Object.freeze(one))),
     workers: workers.count,
     /** Why `workers` is what it is, for the start-up log. */
     workers_reason: workers.reason,

@@ -1,13 +1,12 @@
 import { errorCodes, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { Config } from './config.js';
 import { sendProblem } from './errors.js';
 import { describeError } from './logging.js';
 import { decodedPath } from './routes/paths.js';
 import { StorageError } from './storage/storage.js';
 
-/** The detail of a 413: the configured limit, which a client cannot learn otherwise. */
-export function payloadTooLargeDetail(config: Config): string {
-  return `The value is larger than ${config.max_value_bytes} bytes`;
+/** The detail of a 413: the limit of the route's namespace, which a client cannot learn otherwise. */
+export function payloadTooLargeDetail(maxValueBytes: number): string {
+  return `The value is larger than ${maxValueBytes} bytes`;
 }
 
 /**
@@ -15,7 +14,7 @@ export function payloadTooLargeDetail(config: Config): string {
  * catalogue. Storage errors are 503 (unavailable) or 500 (fault); fastify's own errors are recognised by
  * the classes it exports, never by their messages (which quote the URL, and so the key).
  */
-export function errorHandler(config: Config, backend: string) {
+export function errorHandler(backend: string) {
   return (error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) => {
     const instance = decodedPath(request.url);
     if (error instanceof StorageError) {
@@ -30,7 +29,7 @@ export function errorHandler(config: Config, backend: string) {
     if (error instanceof errorCodes.FST_ERR_CTP_BODY_TOO_LARGE) {
       // The rest of an oversized body is not read: the connection is closed instead.
       reply.header('connection', 'close');
-      return sendProblem(reply, 'payload_too_large', instance, payloadTooLargeDetail(config));
+      return sendProblem(reply, 'payload_too_large', instance, payloadTooLargeDetail(request.routeOptions.bodyLimit));
     }
     const status = (error as FastifyError).statusCode;
     if (status !== undefined && status >= 400 && status < 500) {

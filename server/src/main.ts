@@ -6,7 +6,7 @@ import { readBuildInfo } from './build-info.js';
 import { runPrimary } from './cluster/primary.js';
 import type { Config } from './config.js';
 import { describeError, loggerOptions } from './logging.js';
-import { openStorage } from './storage/open.js';
+import { closeStores, openStorage } from './storage/open.js';
 
 // A shutdown that takes longer than this is stuck: in-flight requests get this long to finish.
 const shutdownDeadlineMs = 15000;
@@ -45,7 +45,7 @@ async function runServer(config: Config, logger: Logger, role: ServerRole): Prom
     clustered: role.clustered,
   });
   fastify.addHook('onClose', async () => {
-    await storage.close();
+    await closeStores(storage);
   });
   try {
     await fastify.listen({ host: config.listen_address, port: config.listen_port });
@@ -53,7 +53,8 @@ async function runServer(config: Config, logger: Logger, role: ServerRole): Prom
     await fastify.close();
     throw error;
   }
-  logger.info({ storage: config.storage, base_uri: config.base_uri }, 'serving sessions');
+  const namespaces = Object.fromEntries(config.namespaces.map((namespace) => [namespace.name, namespace.base_uri]));
+  logger.info({ storage: config.storage, namespaces }, 'serving sessions');
 
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals) => {

@@ -4,13 +4,13 @@ import type { BuildInfo } from './build-info.js';
 // Buckets reach past the storage query timeout (Kask's stop at 1 s while its queries may take 12 s).
 const durationBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30];
 
-/** The service's Prometheus metrics. Labels hold methods, codes, backends and operations: never a key. */
+/** The service's Prometheus metrics. Labels hold namespaces, methods, codes, backends and operations: never a key. */
 export interface Metrics {
   readonly registry: Registry;
-  readonly requests: Counter<'code' | 'method'>;
-  readonly requestDuration: Histogram<'code' | 'method'>;
-  readonly storageDuration: Histogram<'backend' | 'operation'>;
-  readonly storageErrors: Counter<'backend' | 'operation' | 'kind'>;
+  readonly requests: Counter<'namespace' | 'code' | 'method'>;
+  readonly requestDuration: Histogram<'namespace' | 'code' | 'method'>;
+  readonly storageDuration: Histogram<'namespace' | 'backend' | 'operation'>;
+  readonly storageErrors: Counter<'namespace' | 'backend' | 'operation' | 'kind'>;
 }
 
 /** Creates the metrics in a registry of their own, with Kask's names for the HTTP ones. */
@@ -29,28 +29,28 @@ export function createMetrics(build: BuildInfo): Metrics {
     registry,
     requests: new Counter({
       name: 'http_requests_total',
-      help: 'Session requests by status code and method',
-      labelNames: ['code', 'method'],
+      help: 'Session requests by namespace, status code and method',
+      labelNames: ['namespace', 'code', 'method'],
       registers: [registry],
     }),
     requestDuration: new Histogram({
       name: 'http_request_duration_seconds',
-      help: 'Session request latency by status code and method',
-      labelNames: ['code', 'method'],
+      help: 'Session request latency by namespace, status code and method',
+      labelNames: ['namespace', 'code', 'method'],
       buckets: durationBuckets,
       registers: [registry],
     }),
     storageDuration: new Histogram({
       name: 'kask_storage_operation_duration_seconds',
-      help: 'Storage operation latency by backend and operation, failures included',
-      labelNames: ['backend', 'operation'],
+      help: 'Storage operation latency by namespace, backend and operation, failures included',
+      labelNames: ['namespace', 'backend', 'operation'],
       buckets: durationBuckets,
       registers: [registry],
     }),
     storageErrors: new Counter({
       name: 'kask_storage_errors_total',
-      help: 'Failed storage operations by backend, operation and kind (unavailable or fault)',
-      labelNames: ['backend', 'operation', 'kind'],
+      help: 'Failed storage operations by namespace, backend, operation and kind (unavailable or fault)',
+      labelNames: ['namespace', 'backend', 'operation', 'kind'],
       registers: [registry],
     }),
   };

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ParsedFile } from './config.js';
+import type { NamespaceConfig, ParsedFile } from './config.js';
 import { sessionPathTemplate } from './generated/contract.js';
 import { renderGoTemplate, type TemplateData } from './go-template.js';
 
@@ -38,12 +38,22 @@ function kaskConfigFields(file: ParsedFile, baseUri: string): TemplateData {
   };
 }
 
+/** A JSON pointer to a path item, in a URI fragment (RFC 6901 sections 4 and 6). */
+function pathItemPointer(path: string): string {
+  return `#/paths/${encodeURIComponent(path.replaceAll('~', '~0').replaceAll('/', '~1')).replaceAll('%7E', '~')}`;
+}
+
 /**
  * The document served at /openapi: ours, or the `openapi_spec` file rendered as Kask renders it (a Go
- * template over Kask's configuration; a relative path is taken from the working directory, as Kask's
- * os.ReadFile does). In both, our session path moves under `base_uri`. Throws an Error saying what is wrong.
+ * template over Kask's configuration, whose `.BaseURI` is the first namespace's; a relative path is taken
+ * from the working directory, as Kask's os.ReadFile does). In both, our session path moves under the first
+ * namespace's `base_uri`, and every other namespace's path refers to it: one route, described once. Throws
+ * an Error saying what is wrong.
  */
-export function openApiDocument(file: ParsedFile, baseUri: string): string {
+export function openApiDocument(file: ParsedFile, namespaces: readonly NamespaceConfig[]): string {
+  const [first, ...others] = namespaces;
+  if (first === undefined) throw new Error('no namespace to describe');
+  const baseUri = first.base_uri;
   let text: string;
   if (file.openapi_spec === undefined) {
     text = readFileSync(builtInDocument, 'utf8');
@@ -60,5 +70,7 @@ export function openApiDocument(file: ParsedFile, baseUri: string): string {
       throw new Error(`${path} ${(error as Error).message}`);
     }
   }
-  return text.replace(`\n  ${sessionPathTemplate}:`, `\n  ${baseUri}{key}:`);
+  const sessionPath = `${baseUri}{key}`;
+  const references = others.map((other) => `\n  ${other.base_uri}{key}:\n    $ref: "${pathItemPointer(sessionPath)}"`);
+  return text.replace(`\n  ${sessionPathTemplate}:`, `${references.join('')}\n  ${sessionPath}:`);
 }

@@ -47,10 +47,11 @@ export function rejectOversizedBeforeContinue(server: Server, config: Config, me
   server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => {
     const declared = Number(request.headers['content-length']);
     const url = originForm(request.url ?? '/');
-    if (declared > config.max_value_bytes && url.startsWith(config.base_uri)) {
-      metrics.requests.inc({ code: '413', method: request.method ?? '' });
+    const namespace = config.namespaces.find((candidate) => url.startsWith(candidate.base_uri));
+    if (namespace !== undefined && declared > namespace.max_value_bytes) {
+      metrics.requests.inc({ namespace: namespace.name, code: '413', method: request.method ?? '' });
       response.writeHead(413, { ...problemHeaders('payload_too_large'), connection: 'close' });
-      response.end(problemBody('payload_too_large', decodedPath(url), payloadTooLargeDetail(config)));
+      response.end(problemBody('payload_too_large', decodedPath(url), payloadTooLargeDetail(namespace.max_value_bytes)));
       return;
     }
     response.writeContinue();

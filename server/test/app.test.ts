@@ -8,7 +8,7 @@ import { configFrom } from '../src/config.js';
 import { problems, sessionPathTemplate } from '../src/generated/contract.js';
 import { loggerOptions } from '../src/logging.js';
 import { type Storage, StorageError } from '../src/storage/storage.js';
-import { FakeStorage } from './fake-storage.js';
+import { FakeStorage, inDefaultNamespace } from './fake-storage.js';
 
 const build = { version: '1.2.3', build_date: '2026-01-01T00:00:00Z', build_host: 'test', node_version: process.version };
 const secretKey = 'enwiki:MWSession:s3cr3t-session-id';
@@ -30,7 +30,13 @@ function appOver(storage: Storage, file: Record<string, unknown> = {}): App {
       done();
     },
   });
-  app = buildApp({ config, storage, build, logger: pino(loggerOptions(config), stream), clustered: false });
+  app = buildApp({
+    config,
+    storage: inDefaultNamespace(storage),
+    build,
+    logger: pino(loggerOptions(config), stream),
+    clustered: false,
+  });
   return app;
 }
 
@@ -122,39 +128,49 @@ describe('HTTP layer over a storage', () => {
     expect(JSON.parse(logs.trim()).request_id).toMatch(/^[0-9a-f]{8}-[0-9a-z]+$/);
   });
 
-  it('counts session requests by code and method in http_requests_total', async () => {
+  it('counts session requests by namespace, code and method in http_requests_total', async () => {
     const { fastify } = appOver(new FakeStorage());
     await fastify.inject({ method: 'POST', url: path, payload: 'v' });
     await fastify.inject({ method: 'GET', url: path });
     await fastify.inject({ method: 'GET', url: '/sessions/v1/absent' });
     const metrics = (await fastify.inject({ method: 'GET', url: '/metrics' })).body;
-    expect(metrics).toContain('http_requests_total{code="201",method="POST"} 1');
-    expect(metrics).toContain('http_requests_total{code="200",method="GET"} 1');
-    expect(metrics).toContain('http_requests_total{code="404",method="GET"} 1');
-    expect(metrics).toMatch(/http_request_duration_seconds_bucket\{le="30",code="200",method="GET"\} 1/);
-    expect(metrics).toMatch(/kask_storage_operation_duration_seconds_count\{backend="embedded",operation="get"\} 2/);
+    expect(metrics).toContain('http_requests_total{namespace="default",code="201",method="POST"} 1');
+    expect(metrics).toContain('http_requests_total{namespace="default",code="200",method="GET"} 1');
+    expect(metrics).toContain('http_requests_total{namespace="default",code="404",method="GET"} 1');
+    expect(metrics).toMatch(/http_request_duration_seconds_bucket\{le="30",namespace="default",code="200",method="GET"\} 1/);
+    expect(metrics).toMatch(
+      /kask_storage_operation_duration_seconds_count\{namespace="default",backend="embedded",operation="get"\} 2/,
+    );
     expect(metrics).toContain('kask_build_info{version="1.2.3"');
     expect(metrics).not.toContain('MWSession');
   });
 
-  it('counts storage failures by backend, operation and kind', async () => {
+  it('counts storage failures by namespace, backend, operation and kind', async () => {
     const storage = new FakeStorage();
     storage.failure = new StorageError('unavailable', 'down');
     const { fastify } = appOver(storage);
     await fastify.inject({ method: 'DELETE', url: path });
     const metrics = (await fastify.inject({ method: 'GET', url: '/metrics' })).body;
-    expect(metrics).toContain('kask_storage_errors_total{backend="embedded",operation="delete",kind="unavailable"} 1');
-    expect(metrics).toContain('http_requests_total{code="503",method="DELETE"} 1');
+    expect(metrics).toContain(
+      'kask_storage_errors_total{namespace="default",backend="embedded",operation="delete",kind="unavailable"} 1',
+    );
+    expect(metrics).toContain('http_requests_total{namespace="default",code="503",method="DELETE"} 1');
   });
 
   it('/readyz answers 200 while the storage answers and 503 with a problem when it does not', async () => {
     const storage = new FakeStorage();
     const { fastify } = appOver(storage);
-    expect((await fastify.inject({ method: 'GET', url: '/readyz' })).json()).toEqual({ status: 'ready' });
+    expect((await fastify.inject({ method: 'GET', url: '/readyz' })).json()).toEqual({
+      status: 'ready',
+      namespaces: { default: true },
+    });
     storage.failure = new StorageError('unavailable', 'down');
     const down = await fastify.inject({ method: 'GET', url: '/readyz' });
     expect(down.statusCode).toBe(503);
-    expect(down.json().type).toBe(problems.service_unavailable.type);
+    expect(down.json()).toMatchObject({
+      type: problems.service_unavailable.type,
+      detail: 'The storage of namespace default is unavailable; retry later',
+    });
   });
 
   it.each(['/readyz', '/metrics', '/openapi'])(
@@ -177,7 +193,10 @@ describe('HTTP layer over a storage', () => {
     for (const method of ['GET', 'POST'] as const) {
       const response = await fastify.inject({ method, url: '/healthz' });
       expect(response.statusCode).toBe(200);
-      expect(response.json()).toEqual({ ...build, storage: { backend: 'embedded', available: false } });
+      expect(response.json()).toEqual({
+        ...build,
+        storage: { backend: 'embedded', available: false, namespaces: { default: false } },
+      });
     }
   });
 

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { configFrom } from '../src/config.js';
 import { effectiveTtl, requestedTtl } from '../src/routes/conditions.js';
 import { backendMaxTtlSeconds } from '../src/storage/limits.js';
 
@@ -75,10 +74,10 @@ describe('Cache-Control max-age', () => {
   it('a TTL larger than any is clamped to max_ttl (RFC 9111 section 1.2.2), and with max_ttl 0 to what every backend stores', () => {
     const huge = requestedTtl(`max-age=${'9'.repeat(400)}`);
     if (!huge.ok) throw new Error('refused');
-    expect(effectiveTtl(configFrom({ max_ttl: 3600 }), huge.seconds)).toBe(3600);
-    expect(effectiveTtl(configFrom({ max_ttl: 0 }), huge.seconds)).toBe(backendMaxTtlSeconds);
-    expect(effectiveTtl(configFrom({ max_ttl: 0 }), 99999999999)).toBe(backendMaxTtlSeconds);
-    expect(effectiveTtl(configFrom({ max_ttl: 0 }), 60)).toBe(60);
+    expect(effectiveTtl({ default_ttl: 60, max_ttl: 3600 }, huge.seconds)).toBe(3600);
+    expect(effectiveTtl({ default_ttl: 60, max_ttl: 0 }, huge.seconds)).toBe(backendMaxTtlSeconds);
+    expect(effectiveTtl({ default_ttl: 60, max_ttl: 0 }, 99999999999)).toBe(backendMaxTtlSeconds);
+    expect(effectiveTtl({ default_ttl: 60, max_ttl: 0 }, 60)).toBe(60);
   });
 });
 

@@ -57,7 +57,7 @@ describe('configuration', () => {
     const config = loadConfig(fileWith(kaskFile));
     expect(config).toMatchObject({
       service_name: 'sessionstore',
-      base_uri: '/sessions/v1/',
+      namespaces: [{ name: 'default', base_uri: '/sessions/v1/', table: 'values', embedded_database: undefined }],
       listen_address: '0.0.0.0',
       listen_port: 8081,
       log_level: 'warning',
@@ -89,10 +89,9 @@ describe('configuration', () => {
   it("keys missing from a file take Kask's defaults", () => {
     expect(configFrom({})).toMatchObject({
       service_name: 'kask',
-      base_uri: '/v1/',
+      namespaces: [{ name: 'default', base_uri: '/v1/', default_ttl: 86400, max_ttl: 86400 }],
       listen_address: 'localhost',
       listen_port: 8080,
-      default_ttl: 86400,
       log_level: 'info',
       storage: 'embedded',
       cassandra: {
@@ -112,8 +111,7 @@ describe('configuration', () => {
       embedded: { path: './data' },
       listen_address: 'localhost',
       listen_port: 8081,
-      base_uri: '/sessions/v1/',
-      default_ttl: 86400,
+      namespaces: [{ base_uri: '/sessions/v1/', default_ttl: 86400 }],
     });
   });
 
@@ -124,17 +122,17 @@ describe('configuration', () => {
   });
 
   it('the default limits are the OpenAPI document’s', () => {
-    expect(configFrom({})).toMatchObject({
+    expect(configFrom({}).namespaces[0]).toMatchObject({
       max_key_bytes: defaultLimits.maxKeyBytes,
       max_value_bytes: defaultLimits.maxValueBytes,
     });
   });
 
   it('max_key_bytes may be at most what the chosen backend stores: 1978 bytes on the embedded store, 65535 on Cassandra', () => {
-    expect(configFrom({ max_key_bytes: 1978 }).max_key_bytes).toBe(1978);
+    expect(configFrom({ max_key_bytes: 1978 }).namespaces[0]?.max_key_bytes).toBe(1978);
     expect(() => configFrom({ max_key_bytes: 1979 })).toThrow('max_key_bytes: must be at most 1978 on the embedded store');
     expect(() => configFrom({ storage: 'embedded', cassandra: {}, max_key_bytes: 1979 })).toThrow('at most 1978');
-    expect(configFrom({ cassandra: {}, max_key_bytes: 65535 }).max_key_bytes).toBe(65535);
+    expect(configFrom({ cassandra: {}, max_key_bytes: 65535 }).namespaces[0]?.max_key_bytes).toBe(65535);
     expect(() => configFrom({ cassandra: {}, max_key_bytes: 65536 })).toThrow(
       'max_key_bytes: must be an integer from 1 to 65535',
     );
@@ -142,7 +140,9 @@ describe('configuration', () => {
 
   it('default_ttl and max_ttl may be at most 20 years, the longest TTL Cassandra stores', () => {
     const twentyYears = 630720000;
-    expect(configFrom({ default_ttl: twentyYears, max_ttl: twentyYears })).toMatchObject({ default_ttl: twentyYears });
+    expect(configFrom({ default_ttl: twentyYears, max_ttl: twentyYears }).namespaces[0]).toMatchObject({
+      default_ttl: twentyYears,
+    });
     expect(() => configFrom({ default_ttl: twentyYears + 1 })).toThrow(
       `default_ttl: must be an integer from 0 to ${twentyYears}`,
     );
@@ -153,7 +153,7 @@ describe('configuration', () => {
     ['sessions/v1', '/sessions/v1/'],
     ['/echoseen/v1', '/echoseen/v1/'],
   ])('base_uri %s gets a leading and trailing slash: %s', (given, expected) => {
-    expect(configFrom({ base_uri: given }).base_uri).toBe(expected);
+    expect(configFrom({ base_uri: given }).namespaces[0]?.base_uri).toBe(expected);
   });
 
   it.each([

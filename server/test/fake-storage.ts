@@ -1,5 +1,10 @@
 import { digestOf, type Storage, type StorageError } from '../src/storage/storage.js';
 
+/** `storage` as the store of Kask's single namespace, as buildApp takes it for a file without `namespaces:`. */
+export function inDefaultNamespace(storage: Storage): ReadonlyMap<string, Storage> {
+  return new Map([['default', storage]]);
+}
+
 // NOTE: for unit tests of the HTTP layer only; every backend runs the real conformance suite (storage/).
 /** A storage that keeps values in a Map, or fails every call with `failure` when set. */
 export class FakeStorage implements Storage {

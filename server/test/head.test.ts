@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type App, buildApp } from '../src/app.js';
 import { configFrom } from '../src/config.js';
-import { openEmbeddedStorage } from '../src/storage/lmdb.js';
+import { closeStores, openStorage } from '../src/storage/open.js';
 
 const build = { version: '1.2.3', build_date: '2026-01-01T00:00:00Z', build_host: 'test', node_version: process.version };
 
@@ -25,9 +25,9 @@ describe('HEAD on the operational routes (RFC 9110 section 9.3.2), over real HTT
   beforeAll(async () => {
     directory = mkdtempSync(join(tmpdir(), 'kask-head-'));
     const config = configFrom({ base_uri: '/sessions/v1/', embedded: { path: directory } });
-    const storage = openEmbeddedStorage({ path: directory, purgeIntervalMs: undefined });
+    const storage = await openStorage(config, { maintain: false });
     app = buildApp({ config, storage, build, logger: pino({ level: 'silent' }), clustered: false });
-    app.fastify.addHook('onClose', () => storage.close());
+    app.fastify.addHook('onClose', () => closeStores(storage));
     await app.fastify.listen({ host: '127.0.0.1', port: 0 });
     port = (app.fastify.server.address() as AddressInfo).port;
   });

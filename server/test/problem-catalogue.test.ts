@@ -6,7 +6,7 @@ import { configFrom } from '../src/config.js';
 import { type ProblemName, problemHeaders } from '../src/errors.js';
 import { mediaTypes, problems } from '../src/generated/contract.js';
 import { StorageError } from '../src/storage/storage.js';
-import { FakeStorage } from './fake-storage.js';
+import { FakeStorage, inDefaultNamespace } from './fake-storage.js';
 
 const build = { version: '1.2.3', build_date: '2026-01-01T00:00:00Z', build_host: 'test', node_version: process.version };
 const existing = '/sessions/v1/existing';
@@ -36,7 +36,13 @@ async function answerTo({ request, storageFails }: Provocation) {
   storage.values.set('existing', { value: Buffer.from('stored'), ttl: 60 });
   storage.failure = storageFails;
   const config = configFrom({ base_uri: '/sessions/v1/', max_value_bytes: 16 });
-  const { fastify } = buildApp({ config, storage, build, logger: pino({ level: 'silent' }), clustered: false });
+  const { fastify } = buildApp({
+    config,
+    storage: inDefaultNamespace(storage),
+    build,
+    logger: pino({ level: 'silent' }),
+    clustered: false,
+  });
   try {
     return await fastify.inject(request);
   } finally {

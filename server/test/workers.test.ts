@@ -59,7 +59,7 @@ describe('workers', () => {
     for (let i = 0; i < 20; i++) await oneShot(`${server.baseUrl}absent-${i}`);
     for (let scrape = 0; scrape < 4; scrape++) {
       const text = await (await oneShot(`${server.origin}/metrics`)).text();
-      expect(text).toContain('http_requests_total{code="404",method="GET"} 20');
+      expect(text).toContain('http_requests_total{namespace="default",code="404",method="GET"} 20');
       expect(text.match(/^kask_build_info\{.*\} 1$/m)).not.toBeNull();
     }
   });

@@ -10,9 +10,12 @@ import type { Storage } from '../storage/storage.js';
 export interface ServiceView {
   /** Prometheus text, summed over every worker. */
   metricsText(): Promise<string>;
-  /** Whether the storage answers, in every worker. */
-  storageAvailable(): Promise<boolean>;
+  /** Whether each namespace's storage answers, in every worker, by namespace name. */
+  storageAvailability(): Promise<Availability>;
 }
+
+/** Whether each namespace's storage answers, by namespace name. */
+export type Availability = Readonly<Record<string, boolean>>;
 
 async function answers(storage: Storage): Promise<boolean> {
   try {
@@ -23,9 +26,15 @@ async function answers(storage: Storage): Promise<boolean> {
   }
 }
 
+async function availabilityOf(stores: ReadonlyMap<string, Storage>): Promise<Availability> {
+  const names = [...stores.keys()];
+  const available = await Promise.all([...stores.values()].map(answers));
+  return Object.fromEntries(names.map((name, i) => [name, available[i] === true]));
+}
+
 /** The view of a service that is this one process. */
-export function localServiceView(registry: Registry, storage: Storage): ServiceView {
-  return { metricsText: () => registry.metrics(), storageAvailable: () => answers(storage) };
+export function localServiceView(registry: Registry, stores: ReadonlyMap<string, Storage>): ServiceView {
+  return { metricsText: () => registry.metrics(), storageAvailability: () => availabilityOf(stores) };
 }
 
 const question = 'kask:question';
@@ -40,7 +49,7 @@ interface Message {
   readonly type: string;
   readonly id: number;
   readonly topic?: Topic;
-  readonly value?: string | boolean;
+  readonly value?: string | Availability;
   readonly error?: string;
 }
 
@@ -80,22 +89,24 @@ class PendingAnswers<T> {
 /** In the primary: answers the workers' questions about the whole service. */
 export function answerServiceQuestions(): void {
   const aggregator = new AggregatorRegistry();
-  const pongs = new Map<number, { expected: number; ready: boolean[]; done: (ready: boolean) => void }>();
+  const pongs = new Map<number, { expected: number; ready: Availability[]; done: (ready: Availability) => void }>();
   let nextPing = 0;
 
+  // A namespace is available when every worker found it so; no answer in time, or no worker: none is
+  // (an empty answer, which each worker reads as false for every namespace).
   const everyWorkerReady = () =>
-    new Promise<boolean>((resolve) => {
+    new Promise<Availability>((resolve) => {
       const workers = Object.values(cluster.workers ?? {}).filter((worker): worker is Worker => worker?.isConnected() === true);
       const id = nextPing++;
-      const timer = setTimeout(() => finish(false), answerDeadlineMs);
-      const finish = (ready: boolean) => {
+      const timer = setTimeout(() => finish({}), answerDeadlineMs);
+      const finish = (ready: Availability) => {
         clearTimeout(timer);
         pongs.delete(id);
         resolve(ready);
       };
       pongs.set(id, { expected: workers.length, ready: [], done: finish });
       for (const worker of workers) worker.send({ type: ping, id });
-      if (workers.length === 0) finish(false);
+      if (workers.length === 0) finish({});
     });
 
   cluster.on('message', (worker: Worker, message: unknown) => {
@@ -103,8 +114,8 @@ export function answerServiceQuestions(): void {
     if (message.type === pong) {
       const round = pongs.get(message.id);
       if (round === undefined) return;
-      round.ready.push(message.value === true);
-      if (round.ready.length === round.expected) round.done(round.ready.every(Boolean));
+      round.ready.push(typeof message.value === 'object' ? message.value : {});
+      if (round.ready.length === round.expected) round.done(everywhere(round.ready));
       return;
     }
     if (message.type !== question) return;
@@ -116,16 +127,22 @@ export function answerServiceQuestions(): void {
   });
 }
 
+/** Each namespace's availability in every one of `answers`: available only where all of them say so. */
+function everywhere(answers: readonly Availability[]): Availability {
+  const names = new Set(answers.flatMap((answer) => Object.keys(answer)));
+  return Object.fromEntries([...names].map((name) => [name, answers.every((answer) => answer[name] === true)]));
+}
+
 /** In a worker: the view of the whole service, asked of the primary; also answers the primary's pings. */
-export function clusterServiceView(registry: Registry, storage: Storage): ServiceView {
+export function clusterServiceView(registry: Registry, stores: ReadonlyMap<string, Storage>): ServiceView {
   AggregatorRegistry.setRegistries([registry]);
   // Constructing one installs prom-client's listener that answers the primary's metrics collection.
   new AggregatorRegistry();
-  const pending = new PendingAnswers<string | boolean>();
+  const pending = new PendingAnswers<string | Availability>();
   process.on('message', (message: unknown) => {
     if (!isMessage(message)) return;
     if (message.type === ping) {
-      answers(storage).then((ready) => process.send?.({ type: pong, id: message.id, value: ready }));
+      availabilityOf(stores).then((ready) => process.send?.({ type: pong, id: message.id, value: ready }));
     } else if (message.type === answer) {
       const value = message.value ?? new Error(`the service could not answer: ${message.error}`);
       pending.settle(message.id, value);
@@ -134,6 +151,9 @@ export function clusterServiceView(registry: Registry, storage: Storage): Servic
   const ask = (topic: Topic) => pending.ask((id) => process.send?.({ type: question, id, topic }));
   return {
     metricsText: async () => String(await ask('metrics')),
-    storageAvailable: async () => (await ask('ready').catch(() => false)) === true,
+    storageAvailability: async () => {
+      const answer = await ask('ready').catch(() => undefined);
+      return Object.fromEntries([...stores.keys()].map((name) => [name, typeof answer === 'object' && answer[name] === true]));
+    },
   };
 }

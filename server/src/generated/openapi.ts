@@ -86,7 +86,7 @@ export interface paths {
         };
         /**
          * Liveness and build information
-         * @description Answers 200 while the process runs (also when storage is down; see `/readyz`), with Kask's build fields and the storage state.
+         * @description Answers 200 while the process runs (also when storage is down; see `/readyz`), with Kask's build fields and the storage state, of every namespace and overall.
          */
         get: operations["getHealth"];
         put?: never;
@@ -110,7 +110,7 @@ export interface paths {
         };
         /**
          * Readiness
-         * @description Answers 200 when the storage answers in every worker process of the service, 503 otherwise; for load balancers and orchestrators.
+         * @description Answers 200 when every namespace's storage answers in every worker process of the service, 503 (naming the namespaces whose storage does not) otherwise; for load balancers and orchestrators.
          */
         get: operations["getReadiness"];
         put?: never;
@@ -134,7 +134,7 @@ export interface paths {
         };
         /**
          * Prometheus metrics
-         * @description Kask's metric names (`http_requests_total`, `http_request_duration_seconds`, `kask_build_info`) plus storage metrics. No label ever holds a key.
+         * @description Kask's metric names (`http_requests_total`, `http_request_duration_seconds`, `kask_build_info`) plus storage metrics; every request and storage metric has a `namespace` label (`default` on a server configured as Kask is). No label ever holds a key.
          */
         get: operations["getMetrics"];
         put?: never;
@@ -158,7 +158,7 @@ export interface paths {
         };
         /**
          * This document
-         * @description The document with the session route under the server's configured `base_uri`.
+         * @description The document with the session route under the first namespace's `base_uri`, and every other namespace's path referring to it.
          */
         get: operations["getOpenApi"];
         put?: never;
@@ -260,12 +260,19 @@ export interface components {
             storage: {
                 /** @enum {string} */
                 backend: "embedded" | "cassandra";
+                /** @description Every namespace's storage answers. */
                 available: boolean;
+                namespaces: components["schemas"]["NamespaceAvailability"];
             };
         };
         Readiness: {
             /** @constant */
             status: "ready";
+            namespaces: components["schemas"]["NamespaceAvailability"];
+        };
+        /** @description Whether each namespace's storage answers (in every worker process), by namespace name; `default` is the one namespace of a server configured as Kask is. */
+        NamespaceAvailability: {
+            [key: string]: boolean;
         };
     };
     responses: {

@@ -1,4 +1,4 @@
-import type { Config } from '../config.js';
+import type { NamespaceConfig } from '../config.js';
 import { backendMaxTtlSeconds } from '../storage/limits.js';
 import type { StoredValue } from '../storage/storage.js';
 
@@ -106,11 +106,14 @@ export function requestedTtl(header: string | undefined): RequestedTtl {
 }
 
 /**
- * The TTL a write gets: `default_ttl`, or the requested one clamped to `max_ttl` (0: to the longest TTL the
+ * The TTL a write gets in a namespace: its `default_ttl`, or the requested one clamped to `max_ttl` (0: to the longest TTL the
  * backends store). RFC 9111 section 1.2.2: a delta-seconds too large to represent means the largest one can,
  * so any number of digits is clamped rather than refused (it may even be Infinity here).
  */
-export function effectiveTtl(config: Config, requestedSeconds: number | undefined): number {
+export function effectiveTtl(
+  config: Pick<NamespaceConfig, 'default_ttl' | 'max_ttl'>,
+  requestedSeconds: number | undefined,
+): number {
   if (requestedSeconds === undefined) return config.default_ttl;
   return Math.min(requestedSeconds, config.max_ttl === 0 ? backendMaxTtlSeconds : config.max_ttl);
 }

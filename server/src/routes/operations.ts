@@ -23,8 +23,9 @@ export function registerOperationRoutes(
 ): void {
   // Kask answers /healthz whatever the method; monitoring may rely on it.
   app.all('/healthz', async function getHealth(_request, reply) {
-    const available = await service.storageAvailable();
-    return reply.code(200).send({ ...build, storage: { backend, available } });
+    const namespaces = await service.storageAvailability();
+    const available = Object.values(namespaces).every(Boolean);
+    return reply.code(200).send({ ...build, storage: { backend, available, namespaces } });
   });
 
   /**
@@ -46,8 +47,13 @@ export function registerOperationRoutes(
   }
 
   operation('/readyz', async function getReadiness(request, reply) {
-    if (!(await service.storageAvailable())) return sendProblem(reply, 'service_unavailable', request.url);
-    return reply.code(200).send({ status: 'ready' });
+    const namespaces = await service.storageAvailability();
+    const unavailable = Object.keys(namespaces).filter((name) => !namespaces[name]);
+    if (unavailable.length > 0) {
+      const detail = `The storage of ${unavailable.length === 1 ? 'namespace' : 'namespaces'} ${unavailable.join(', ')} is unavailable; retry later`;
+      return sendProblem(reply, 'service_unavailable', request.url, detail);
+    }
+    return reply.code(200).send({ status: 'ready', namespaces });
   });
 
   operation('/metrics', async function getMetrics(_request, reply) {

@@ -8,7 +8,7 @@ import {
   type preHandlerHookHandler,
   type RouteShorthandOptions,
 } from 'fastify';
-import type { Config } from '../config.js';
+import type { NamespaceConfig } from '../config.js';
 import { type ProblemName, sendProblem } from '../errors.js';
 import { mediaTypes, sessionMethods } from '../generated/contract.js';
 import type { operations } from '../generated/openapi.js';
@@ -25,6 +25,10 @@ declare module 'fastify' {
     /** The TTL a write or touch gets, read once from its Cache-Control by its preHandler hook. */
     ttlSeconds: number;
   }
+  interface FastifyContextConfig {
+    /** The namespace whose session route this is (hooks read it as `request.routeOptions.config.namespace`). */
+    namespace?: string;
+  }
 }
 
 /** Fastify's route typing for an operation of the OpenAPI document: only its declared statuses compile. */
@@ -33,8 +37,8 @@ interface OperationRoute<Op extends keyof operations> {
 }
 
 interface SessionRouteDependencies {
-  readonly config: Config;
-  readonly storage: Storage;
+  /** Every namespace, each with its (instrumented) store. */
+  readonly namespaces: readonly { readonly namespace: NamespaceConfig; readonly storage: Storage }[];
   readonly metrics: Metrics;
 }
 
@@ -53,21 +57,28 @@ const conditionalWriteAttempts = 5;
 /** POST and DELETE succeed whatever the current value: only their preconditions can refuse them. */
 const noRefusal = () => undefined;
 
-/**
- * The session route `{base_uri}{key}`: Kask's getSession, setSession and deleteSession, our createSession
- * (PUT) and touchSession (PATCH), each also conditional (If-Match, If-None-Match), and 405 for every other method.
- */
-export function registerSessionRoutes(app: FastifyInstance, { config, storage, metrics }: SessionRouteDependencies): void {
-  const url = `${config.base_uri}*`;
+/** The session route of every namespace, each over its own store. */
+export function registerSessionRoutes(app: FastifyInstance, { namespaces, metrics }: SessionRouteDependencies): void {
   app.decorateRequest('sessionKey', '');
   app.decorateRequest('ttlSeconds', 0);
+  for (const { namespace, storage } of namespaces) registerNamespaceRoutes(app, namespace, storage, metrics);
+}
+
+/**
+ * One namespace's session route `{base_uri}{key}`: Kask's getSession, setSession and deleteSession, our
+ * createSession (PUT) and touchSession (PATCH), each also conditional (If-Match, If-None-Match), and 405 for
+ * every other method; its key and value limits and TTLs are the namespace's.
+ */
+function registerNamespaceRoutes(app: FastifyInstance, config: NamespaceConfig, storage: Storage, metrics: Metrics): void {
+  const url = `${config.base_uri}*`;
+  const routeConfig = { namespace: config.name };
   // Label lookups hash their labels on every call: each (code, method)'s children are looked up once.
   const requestMetrics = new Map<string, { count: { inc(): void }; duration: { observe(seconds: number): void } }>();
   const requestMetricsOf = (statusCode: number, method: string) => {
     const id = `${statusCode} ${method}`;
     let children = requestMetrics.get(id);
     if (children === undefined) {
-      const labels = { code: String(statusCode), method };
+      const labels = { namespace: config.name, code: String(statusCode), method };
       children = { count: metrics.requests.labels(labels), duration: metrics.requestDuration.labels(labels) };
       requestMetrics.set(id, children);
     }
@@ -127,7 +138,12 @@ export function registerSessionRoutes(app: FastifyInstance, { config, storage, m
     request.ttlSeconds = effectiveTtl(config, requested.seconds);
     done();
   };
-  const keyed: RouteShorthandOptions = { onRequest: [ignoreContentType, parseKey, refuseDeclaredOversize], onResponse };
+  const keyed: RouteShorthandOptions = {
+    config: routeConfig,
+    bodyLimit: config.max_value_bytes,
+    onRequest: [ignoreContentType, parseKey, refuseDeclaredOversize],
+    onResponse,
+  };
   const written: RouteShorthandOptions = { ...keyed, preHandler: checkWrite };
   const touched: RouteShorthandOptions = { ...keyed, preHandler: checkTouch };
 
@@ -231,6 +247,8 @@ export function registerSessionRoutes(app: FastifyInstance, { config, storage, m
   app.route({
     method: otherMethods,
     url,
+    config: routeConfig,
+    bodyLimit: config.max_value_bytes,
     onRequest: ignoreContentType,
     onResponse,
     handler: async function methodNotAllowed(request, reply) {

@@ -55,6 +55,11 @@ export function tableCql(keyspace: string, table: string): string {
   return `CREATE TABLE IF NOT EXISTS ${qualifiedTableName(keyspace, table)} (key text PRIMARY KEY, value blob)`;
 }
 
+/** `TRUNCATE`: removes every row of the table, on every node (it fails unless every node is up). */
+export function truncateCql(keyspace: string, table: string): string {
+  return `TRUNCATE ${qualifiedTableName(keyspace, table)}`;
+}
+
 /** The statements that create the keyspace and the table, in order. */
 export function schemaCql(schema: SchemaOptions): readonly string[] {
   return [keyspaceCql(schema.keyspace, schema.replication), tableCql(schema.keyspace, schema.table)];
@@ -64,8 +69,12 @@ export function schemaCql(schema: SchemaOptions): readonly string[] {
  * Creates the keyspace and the table on the cluster (statements that exist already change nothing; an existing
  * keyspace keeps its replication: change that with ALTER KEYSPACE). Fails at once when Cassandra is down.
  */
-export async function applySchema(connection: CassandraConnectionOptions, schema: SchemaOptions): Promise<void> {
-  const statements = schemaCql(schema);
+export function applySchema(connection: CassandraConnectionOptions, schema: SchemaOptions): Promise<void> {
+  return applyStatements(connection, schemaCql(schema));
+}
+
+/** Runs schema statements on the cluster, in order. Fails at once when Cassandra is down. */
+export async function applyStatements(connection: CassandraConnectionOptions, statements: readonly string[]): Promise<void> {
   const client = await connectCassandra(connection);
   try {
     // The driver waits for schema agreement after each change, so the table exists on every node afterwards.

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type Client, errors, type QueryOptions, types } from 'cassandra-driver';
 import { type CassandraConnectionOptions, connectCassandra } from './cassandra-client.js';
 import { qualifiedTableName } from './cassandra-schema.js';
+import { closedByTheLast } from './shared.js';
 import { digestOf, type Storage, StorageError, type StoredValue } from './storage.js';
 
 /** Kask's `cassandra.*` keys: where the cluster is, and the keyspace and table that hold the sessions. */
@@ -77,96 +78,30 @@ function applied(result: types.ResultSet): boolean {
 const connectRetryBaseMs = 250;
 const connectRetryMaxMs = 5000;
 
-/** Kask's table on Cassandra; connects in the background and answers `unavailable` until it has connected. */
-class CassandraStorage implements Storage {
-  readonly backend = 'cassandra';
-  readonly #options: CassandraOptions;
-  readonly #statements: Readonly<Record<Operation, string>>;
-  readonly #queryOptions: Readonly<Record<Operation, QueryOptions>>;
+/**
+ * One driver client shared by every table's store: it connects in the background, answers `unavailable`
+ * until it has connected, and sends the queries of one turn of the event loop together, whatever their table.
+ */
+class CassandraConnection {
+  readonly #options: CassandraConnectionOptions;
   readonly #closing = new AbortController();
   readonly #connecting: Promise<void>;
   #client: Client | undefined;
   #lastConnectError: unknown;
   #waitingToSend: (() => void)[] = [];
 
-  constructor(options: CassandraOptions) {
+  constructor(options: CassandraConnectionOptions) {
     this.#options = options;
-    const table = qualifiedTableName(options.keyspace, options.table);
-    this.#statements = {
-      get: `SELECT value FROM ${table} WHERE key = ?`,
-      set: `INSERT INTO ${table} (key, value) VALUES (?,?) USING TTL ?`,
-      delete: `DELETE FROM ${table} WHERE key = ?`,
-      add: `INSERT INTO ${table} (key, value) VALUES (?,?) IF NOT EXISTS USING TTL ?`,
-      compareAndSet: `UPDATE ${table} USING TTL ? SET value = ? WHERE key = ? IF value = ?`,
-      compareAndDelete: `DELETE FROM ${table} WHERE key = ? IF value = ?`,
-      readSerial: `SELECT value FROM ${table} WHERE key = ?`,
-    };
-    // The plain statements may run twice with the same effect (writes carry the client's timestamp), so the
-    // driver may retry them on another node. A lightweight transaction run twice could report its own first
-    // run as a conflict, so it is never retried.
-    const optionsFor = (operation: Operation): QueryOptions => ({
-      prepare: true,
-      consistency: consistencyOf[operation],
-      serialConsistency: types.consistencies.localSerial,
-      isIdempotent: !lightweightTransactions.has(operation),
-    });
-    this.#queryOptions = Object.fromEntries(
-      Object.keys(consistencyOf).map((operation) => [operation, optionsFor(operation as Operation)]),
-    ) as Record<Operation, QueryOptions>;
     this.#connecting = this.#connectUntilClosed();
   }
 
-  async get(key: string): Promise<StoredValue | undefined> {
-    const result = await this.#execute('get', 'get', [key]);
-    const value: unknown = result.first()?.get('value');
-    // Kask's table has no column for a digest: it is computed on each read.
-    return Buffer.isBuffer(value) ? { value, digest: digestOf(value) } : undefined;
-  }
-
-  async set(key: string, value: Buffer, ttlSeconds: number): Promise<void> {
-    await this.#execute('set', 'set', [key, value, ttlSeconds]);
-  }
-
-  async delete(key: string): Promise<void> {
-    await this.#execute('delete', 'delete', [key]);
-  }
-
-  async add(key: string, value: Buffer, ttlSeconds: number): Promise<boolean> {
-    return applied(await this.#execute('add', 'add', [key, value, ttlSeconds]));
-  }
-
-  async compareAndSet(key: string, expected: Buffer, value: Buffer, ttlSeconds: number): Promise<boolean> {
-    return applied(await this.#execute('compareAndSet', 'compareAndSet', [ttlSeconds, value, key, expected]));
-  }
-
-  async compareAndDelete(key: string, expected: Buffer): Promise<boolean> {
-    return applied(await this.#execute('compareAndDelete', 'compareAndDelete', [key, expected]));
-  }
-
-  // Cassandra cannot change a TTL alone: the value is rewritten with the new TTL, on condition that it is
-  // still the value just read, so that a value deleted or replaced meanwhile is neither revived nor lost.
-  async touch(key: string, ttlSeconds: number): Promise<boolean> {
-    for (let attempt = 0; attempt < touchAttempts; attempt++) {
-      const current: unknown = (await this.#execute('touch', 'readSerial', [key])).first()?.get('value');
-      if (!Buffer.isBuffer(current)) return false;
-      if (applied(await this.#execute('touch', 'compareAndSet', [ttlSeconds, current, key, current]))) return true;
-    }
-    throw new StorageError('unavailable', `cassandra: touch failed: the value kept changing for ${touchAttempts} attempts`);
-  }
-
-  async ping(): Promise<void> {
-    await this.#execute('ping', 'get', [pingKey]);
-  }
-
-  async close(): Promise<void> {
-    this.#closing.abort();
-    await this.#connecting;
-    const client = this.#client;
-    this.#client = undefined;
-    await client?.shutdown();
-  }
-
-  async #execute(name: Operation | 'ping' | 'touch', operation: Operation, params: unknown[]): Promise<types.ResultSet> {
+  /** Runs `statement` with the queries of this turn; a driver error becomes a StorageError. */
+  async execute(
+    name: Operation | 'ping' | 'touch',
+    statement: string,
+    params: unknown[],
+    options: QueryOptions,
+  ): Promise<types.ResultSet> {
     const client = this.#client;
     if (client === undefined) {
       const lastError = this.#lastConnectError === undefined ? '' : ` (${describe(this.#lastConnectError)})`;
@@ -175,10 +110,18 @@ class CassandraStorage implements Storage {
     }
     await this.#nextSend();
     try {
-      return await client.execute(this.#statements[operation], params, this.#queryOptions[operation]);
+      return await client.execute(statement, params, options);
     } catch (error) {
       throw storageErrorFrom(name, error);
     }
+  }
+
+  async close(): Promise<void> {
+    this.#closing.abort();
+    await this.#connecting;
+    const client = this.#client;
+    this.#client = undefined;
+    await client?.shutdown();
   }
 
   // NOTE: the driver writes the requests queued before its process.nextTick in one write(2) (its WriteQueue).
@@ -224,9 +167,113 @@ class CassandraStorage implements Storage {
   }
 }
 
+/** Kask's table on Cassandra, over a connection it may share with the stores of other tables. */
+class CassandraStorage implements Storage {
+  readonly backend = 'cassandra';
+  readonly #connection: CassandraConnection;
+  readonly #release: () => Promise<void>;
+  readonly #statements: Readonly<Record<Operation, string>>;
+  readonly #queryOptions: Readonly<Record<Operation, QueryOptions>>;
+  #closed = false;
+
+  /** `release` closes the connection once every store that shares it is closed. */
+  constructor(connection: CassandraConnection, keyspace: string, tableName: string, release: () => Promise<void>) {
+    this.#connection = connection;
+    this.#release = release;
+    const table = qualifiedTableName(keyspace, tableName);
+    this.#statements = {
+      get: `SELECT value FROM ${table} WHERE key = ?`,
+      set: `INSERT INTO ${table} (key, value) VALUES (?,?) USING TTL ?`,
+      delete: `DELETE FROM ${table} WHERE key = ?`,
+      add: `INSERT INTO ${table} (key, value) VALUES (?,?) IF NOT EXISTS USING TTL ?`,
+      compareAndSet: `UPDATE ${table} USING TTL ? SET value = ? WHERE key = ? IF value = ?`,
+      compareAndDelete: `DELETE FROM ${table} WHERE key = ? IF value = ?`,
+      readSerial: `SELECT value FROM ${table} WHERE key = ?`,
+    };
+    // The plain statements may run twice with the same effect (writes carry the client's timestamp), so the
+    // driver may retry them on another node. A lightweight transaction run twice could report its own first
+    // run as a conflict, so it is never retried.
+    const optionsFor = (operation: Operation): QueryOptions => ({
+      prepare: true,
+      consistency: consistencyOf[operation],
+      serialConsistency: types.consistencies.localSerial,
+      isIdempotent: !lightweightTransactions.has(operation),
+    });
+    this.#queryOptions = Object.fromEntries(
+      Object.keys(consistencyOf).map((operation) => [operation, optionsFor(operation as Operation)]),
+    ) as Record<Operation, QueryOptions>;
+  }
+
+  async get(key: string): Promise<StoredValue | undefined> {
+    const result = await this.#execute('get', 'get', [key]);
+    const value: unknown = result.first()?.get('value');
+    // Kask's table has no column for a digest: it is computed on each read.
+    return Buffer.isBuffer(value) ? { value, digest: digestOf(value) } : undefined;
+  }
+
+  async set(key: string, value: Buffer, ttlSeconds: number): Promise<void> {
+    await this.#execute('set', 'set', [key, value, ttlSeconds]);
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.#execute('delete', 'delete', [key]);
+  }
+
+  async add(key: string, value: Buffer, ttlSeconds: number): Promise<boolean> {
+    return applied(await this.#execute('add', 'add', [key, value, ttlSeconds]));
+  }
+
+  async compareAndSet(key: string, expected: Buffer, value: Buffer, ttlSeconds: number): Promise<boolean> {
+    return applied(await this.#execute('compareAndSet', 'compareAndSet', [ttlSeconds, value, key, expected]));
+  }
+
+  async compareAndDelete(key: string, expected: Buffer): Promise<boolean> {
+    return applied(await this.#execute('compareAndDelete', 'compareAndDelete', [key, expected]));
+  }
+
+  // Cassandra cannot change a TTL alone: the value is rewritten with the new TTL, on condition that it is
+  // still the value just read, so that a value deleted or replaced meanwhile is neither revived nor lost.
+  async touch(key: string, ttlSeconds: number): Promise<boolean> {
+    for (let attempt = 0; attempt < touchAttempts; attempt++) {
+      const current: unknown = (await this.#execute('touch', 'readSerial', [key])).first()?.get('value');
+      if (!Buffer.isBuffer(current)) return false;
+      if (applied(await this.#execute('touch', 'compareAndSet', [ttlSeconds, current, key, current]))) return true;
+    }
+    throw new StorageError('unavailable', `cassandra: touch failed: the value kept changing for ${touchAttempts} attempts`);
+  }
+
+  async ping(): Promise<void> {
+    await this.#execute('ping', 'get', [pingKey]);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#release();
+  }
+
+  #execute(name: Operation | 'ping' | 'touch', operation: Operation, params: unknown[]): Promise<types.ResultSet> {
+    return this.#connection.execute(name, this.#statements[operation], params, this.#queryOptions[operation]);
+  }
+}
+
 /** Opens Kask's table on Cassandra. Never fails for an unreachable cluster: it connects in the background. */
 export function openCassandraStorage(options: CassandraOptions): CassandraStorage {
-  return new CassandraStorage(options);
+  return openCassandraTables(options, options.keyspace, [options.table])[0] as CassandraStorage;
+}
+
+/**
+ * Opens one store per table of `keyspace`, in the order given, over one connection (one driver client, so
+ * that every table's queries of a turn leave together), which closes with the last store.
+ */
+export function openCassandraTables(
+  connection: CassandraConnectionOptions,
+  keyspace: string,
+  tables: readonly string[],
+): CassandraStorage[] {
+  const shared = new CassandraConnection(connection);
+  const release = closedByTheLast(tables.length, () => shared.close());
+  return tables.map((table) => new CassandraStorage(shared, keyspace, table, release));
 }
 
 export type { CassandraStorage };

@@ -3,15 +3,19 @@ import { type Storage, StorageError } from './storage.js';
 
 type Operation = 'get' | 'set' | 'delete' | 'add' | 'compare_and_set' | 'compare_and_delete' | 'touch';
 
-/** Wraps `storage` so that every data operation is timed and every failure counted, by backend and operation. */
-export function instrumentStorage(storage: Storage, metrics: Pick<Metrics, 'storageDuration' | 'storageErrors'>): Storage {
+/** Wraps `namespace`'s `storage` so that every data operation is timed and every failure counted, by namespace, backend and operation. */
+export function instrumentStorage(
+  storage: Storage,
+  namespace: string,
+  metrics: Pick<Metrics, 'storageDuration' | 'storageErrors'>,
+): Storage {
   const backend = storage.backend;
   // Label lookups hash their labels on every call: each operation's histogram child is looked up once.
   const durations = new Map<Operation, ReturnType<Metrics['storageDuration']['labels']>>();
   const durationOf = (operation: Operation) => {
     let child = durations.get(operation);
     if (child === undefined) {
-      child = metrics.storageDuration.labels({ backend, operation });
+      child = metrics.storageDuration.labels({ namespace, backend, operation });
       durations.set(operation, child);
     }
     return child;
@@ -22,7 +26,7 @@ export function instrumentStorage(storage: Storage, metrics: Pick<Metrics, 'stor
       return await run();
     } catch (error) {
       const kind = error instanceof StorageError ? error.kind : 'fault';
-      metrics.storageErrors.inc({ backend, operation, kind });
+      metrics.storageErrors.inc({ namespace, backend, operation, kind });
       throw error;
     } finally {
       durationOf(operation).observe((performance.now() - started) / 1000);

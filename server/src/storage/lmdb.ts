@@ -1,4 +1,5 @@
-import { type Database, open } from 'lmdb';
+import { type Database, open, type RootDatabase } from 'lmdb';
+import { closedByTheLast } from './shared.js';
 import { digestOf, type Storage, StorageError, type StoredValue } from './storage.js';
 
 /** Where the embedded store keeps its files, and how often this process purges expired values. */
@@ -59,12 +60,15 @@ function isExpired(record: Buffer, now: number): boolean {
 class EmbeddedStorage implements Storage {
   readonly backend = 'embedded';
   readonly #db: Database<Buffer, Uint8Array>;
+  readonly #release: () => Promise<void>;
   readonly #purgeTimer: NodeJS.Timeout | undefined;
   #purging: Promise<unknown> | undefined;
   #closed = false;
 
-  constructor(db: Database<Buffer, Uint8Array>, purgeIntervalMs: number | undefined) {
+  /** `release` closes `db` and what it shares with other stores once they are all closed. */
+  constructor(db: Database<Buffer, Uint8Array>, purgeIntervalMs: number | undefined, release: () => Promise<void>) {
     this.#db = db;
+    this.#release = release;
     if (purgeIntervalMs === undefined) return;
     this.#purgeTimer = setInterval(() => {
       this.#purging ??= this.purgeExpired().finally(() => {
@@ -157,7 +161,16 @@ class EmbeddedStorage implements Storage {
     this.#closed = true;
     clearInterval(this.#purgeTimer);
     await this.#purging;
-    await this.#db.close();
+    await this.#release();
+  }
+
+  /** Removes every value (`kask-ts truncate`). */
+  async clear(): Promise<void> {
+    try {
+      await this.#db.clearAsync();
+    } catch (error) {
+      throw this.#failure('clear', error);
+    }
   }
 
   /**
@@ -203,23 +216,45 @@ class EmbeddedStorage implements Storage {
   }
 }
 
-/** Opens (creating if needed) the embedded store at `options.path`. */
-export function openEmbeddedStorage(options: EmbeddedOptions): EmbeddedStorage {
-  let db: Database<Buffer, Uint8Array>;
+const recordEncoding = { encoding: 'binary', keyEncoding: 'binary', compression: false } as const;
+
+/** Opens (creating if needed) the LMDB environment at `path`, room made for `databases` named databases. */
+function openEnvironment(path: string, databases: number): RootDatabase<Buffer, Uint8Array> {
   try {
     // overlappingSync (lmdb-js's default on Linux) resolves a write at commit and flushes it to disk later:
     // a power loss could then lose a value already answered 201. Without it a write resolves once flushed.
-    db = open<Buffer, Uint8Array>({
-      path: options.path,
-      encoding: 'binary',
-      keyEncoding: 'binary',
-      compression: false,
-      overlappingSync: false,
-    });
+    return open<Buffer, Uint8Array>({ path, ...recordEncoding, overlappingSync: false, maxDbs: databases });
   } catch (error) {
-    throw new StorageError('fault', `embedded store: cannot open ${options.path}`, { cause: error });
+    throw new StorageError('fault', `embedded store: cannot open ${path}`, { cause: error });
   }
-  return new EmbeddedStorage(db, options.purgeIntervalMs);
+}
+
+/** Opens (creating if needed) the embedded store in the main database of the LMDB environment at `options.path`. */
+export function openEmbeddedStorage(options: EmbeddedOptions): EmbeddedStorage {
+  return openEmbeddedDatabases(options, [undefined])[0] as EmbeddedStorage;
+}
+
+/**
+ * Opens one store per database of one LMDB environment at `options.path`, in the order given: a name is a
+ * named sub-database, `undefined` the main database. The environment closes with the last store; each store
+ * purges its own expired values.
+ */
+export function openEmbeddedDatabases(options: EmbeddedOptions, databases: readonly (string | undefined)[]): EmbeddedStorage[] {
+  const root = openEnvironment(options.path, databases.length);
+  const closeEnvironment = closedByTheLast(databases.length, () => root.close());
+  return databases.map((name) => {
+    if (name === undefined) return new EmbeddedStorage(root, options.purgeIntervalMs, closeEnvironment);
+    let db: Database<Buffer, Uint8Array>;
+    try {
+      db = root.openDB<Buffer, Uint8Array>({ name, ...recordEncoding });
+    } catch (error) {
+      throw new StorageError('fault', `embedded store: cannot open the database ${name} in ${options.path}`, { cause: error });
+    }
+    return new EmbeddedStorage(db, options.purgeIntervalMs, async () => {
+      await db.close();
+      await closeEnvironment();
+    });
+  });
 }
 
 export type { EmbeddedStorage };
