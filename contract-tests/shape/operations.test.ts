@@ -14,10 +14,12 @@ describe('operational routes', () => {
     });
   });
 
-  it('/readyz answers 200 {"status":"ready"} while the storage answers', async () => {
+  it('/readyz answers 200 {"status":"ready"} with every namespace available while the storage answers', async () => {
     const response = await send('GET', '/readyz');
     expect(response.status).toBe(200);
-    expect(JSON.parse(response.body.toString())).toEqual({ status: 'ready' });
+    const body = JSON.parse(response.body.toString());
+    expect(body.status).toBe('ready');
+    expect(Object.values(body.namespaces)).not.toContain(false);
   });
 
   it('/metrics answers 200 in the Prometheus text format', async () => {

@@ -199,3 +199,103 @@ describe('configuration', () => {
     expect(Object.isFrozen(config.cassandra)).toBe(true);
   });
 });
+
+describe('namespaces', () => {
+  const twoNamespaces = {
+    default_ttl: 3600,
+    max_value_bytes: 4096,
+    namespaces: {
+      sessions: { base_uri: 'sessions/v1' },
+      echoseen: { base_uri: '/echoseen/v1/', default_ttl: 31536000, max_key_bytes: 64, table: 'echo_seen' },
+    },
+  };
+
+  it('a file without namespaces has one, default, from the top-level keys, stored where Kask stores it', () => {
+    expect(configFrom({ base_uri: '/v1/', default_ttl: 60, max_key_bytes: 100, cassandra: { table: 't' } }).namespaces).toEqual([
+      {
+        name: 'default',
+        base_uri: '/v1/',
+        table: 't',
+        embedded_database: undefined,
+        default_ttl: 60,
+        max_ttl: 60,
+        max_key_bytes: 100,
+        max_value_bytes: defaultLimits.maxValueBytes,
+      },
+    ]);
+  });
+
+  it('each namespace takes the top-level TTLs and limits it does not set, a normalised base_uri, and its name as its table', () => {
+    expect(configFrom(twoNamespaces).namespaces).toEqual([
+      {
+        name: 'sessions',
+        base_uri: '/sessions/v1/',
+        table: 'sessions',
+        embedded_database: 'sessions',
+        default_ttl: 3600,
+        max_ttl: 3600,
+        max_key_bytes: defaultLimits.maxKeyBytes,
+        max_value_bytes: 4096,
+      },
+      {
+        name: 'echoseen',
+        base_uri: '/echoseen/v1/',
+        table: 'echo_seen',
+        embedded_database: 'echo_seen',
+        default_ttl: 31536000,
+        max_ttl: 31536000,
+        max_key_bytes: 64,
+        max_value_bytes: 4096,
+      },
+    ]);
+  });
+
+  it("a namespace's max_ttl is its own, else the top-level max_ttl the file sets, else its default_ttl", () => {
+    const namespaces = (file: Record<string, unknown>) =>
+      configFrom(file).namespaces.map((namespace) => [namespace.name, namespace.max_ttl]);
+    const declared = { a: { base_uri: '/a/', default_ttl: 10 }, b: { base_uri: '/b/', default_ttl: 10, max_ttl: 20 } };
+    expect(namespaces({ namespaces: declared })).toEqual([
+      ['a', 10],
+      ['b', 20],
+    ]);
+    expect(namespaces({ max_ttl: 0, namespaces: declared })).toEqual([
+      ['a', 0],
+      ['b', 20],
+    ]);
+  });
+
+  it.each([
+    [{ base_uri: '/v1/', namespaces: { a: { base_uri: '/a/' } } }, 'base_uri: must not be given with namespaces'],
+    [{ namespaces: {} }, 'namespaces: must be a mapping of at least one name'],
+    [{ namespaces: { a: {} } }, 'namespaces.a.base_uri: is required'],
+    [{ namespaces: { Sessions: { base_uri: '/s/' } } }, 'namespaces.Sessions: a namespace name must be a lower-case letter'],
+    [{ namespaces: { 'a-b': { base_uri: '/s/' } } }, 'namespaces.a-b: a namespace name must be'],
+    [{ namespaces: { a: { base_uri: '/a/', table: 'x"y' } } }, 'namespaces.a.table: a namespace name must be'],
+    [{ namespaces: { a: { base_uri: '/a/', colour: 'red' } } }, 'namespaces.a.colour: is not a known configuration key'],
+    [{ namespaces: { a: { base_uri: '/' } } }, 'namespaces.a.base_uri: must not be /'],
+    [{ namespaces: { a: { base_uri: '/a/', max_key_bytes: 1979 } } }, 'namespaces.a.max_key_bytes: must be at most 1978'],
+    [{ max_key_bytes: 1979, namespaces: { a: { base_uri: '/a/' } } }, 'max_key_bytes: must be at most 1978'],
+    [{ namespaces: { a: { base_uri: '/a/', default_ttl: -1 } } }, 'namespaces.a.default_ttl: must be an integer from 0'],
+    [
+      { namespaces: { a: { base_uri: '/a/', table: 'shared' }, b: { base_uri: '/b/', table: 'shared' } } },
+      'namespaces: a and b must not share the table shared',
+    ],
+  ])('%j is refused: "%s"', (file, message) => {
+    expect(() => configFrom(file)).toThrow(ConfigError);
+    expect(() => configFrom(file)).toThrow(message);
+  });
+
+  it.each([
+    ['/sessions/v1/', 'sessions/v1'],
+    ['/sessions/', '/sessions/v1/'],
+    ['/sessions/v1/', '/sessions/v1/anon/'],
+  ])('base URIs %s and %s overlap: a configuration error naming both namespaces', (first, second) => {
+    const file = { namespaces: { logged_in: { base_uri: first }, anonymous: { base_uri: second } } };
+    expect(() => configFrom(file)).toThrow(/namespaces: logged_in \(.*\) and anonymous \(.*\) overlap/);
+  });
+
+  it('base URIs that share only a beginning of a segment do not overlap', () => {
+    const file = { namespaces: { sessions: { base_uri: '/sessions/' }, sessions2: { base_uri: '/sessions2/' } } };
+    expect(configFrom(file).namespaces.map((namespace) => namespace.base_uri)).toEqual(['/sessions/', '/sessions2/']);
+  });
+});
