@@ -42,20 +42,23 @@ function everyProcessServing(output: string): boolean {
 }
 
 /**
- * Starts kask-ts with `config` (Kask's YAML keys; listen address, port and an embedded path in a fresh
- * directory are filled in unless given) and waits until it answers.
+ * Starts kask-ts with `config` (Kask's YAML keys; listen address, port, an embedded path in a fresh directory
+ * and, without namespaces, base_uri /sessions/v1/ are filled in unless given) and waits until it answers.
  */
 export async function startServer(config: Record<string, unknown> = {}): Promise<ServerProcess> {
   const directory = mkdtempSync(join(tmpdir(), 'kask-ts-'));
   const port = (config.listen_port as number | undefined) ?? (await freePort());
+  const namespaces = config.namespaces as Record<string, { base_uri: string }> | undefined;
   const full = {
     listen_address: '127.0.0.1',
     listen_port: port,
-    base_uri: '/sessions/v1/',
+    ...(namespaces === undefined ? { base_uri: '/sessions/v1/' } : {}),
     ...config,
     embedded: { path: join(directory, 'data'), ...(config.embedded as object | undefined) },
   };
-  return startServerIn(directory, stringify(full), port, full.base_uri);
+  // With namespaces, baseUrl is the first one's.
+  const baseUri = namespaces === undefined ? (full.base_uri as string) : (Object.values(namespaces)[0]?.base_uri ?? '/');
+  return startServerIn(directory, stringify(full), port, baseUri);
 }
 
 /**

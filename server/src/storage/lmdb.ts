@@ -79,6 +79,7 @@ class EmbeddedStorage implements Storage {
 
   async get(key: string): Promise<StoredValue | undefined> {
     let record: Buffer | undefined;
+    this.#ensureOpen('get');
     try {
       // getBinary copies each record into a new ArrayBuffer; the value and digest are copied out of lmdb's
       // reused read buffer into pooled buffers instead (1.5 instead of 2.4 µs for 2 KiB in a loop).
@@ -91,6 +92,7 @@ class EmbeddedStorage implements Storage {
   }
 
   async set(key: string, value: Buffer, ttlSeconds: number): Promise<void> {
+    this.#ensureOpen('set');
     try {
       await this.#db.put(keyBytes(key), recordOf(value, ttlSeconds));
     } catch (error) {
@@ -129,6 +131,7 @@ class EmbeddedStorage implements Storage {
     next: (live: StoredValue | undefined) => Buffer | null | undefined,
   ): Promise<boolean> {
     const bytes = keyBytes(key);
+    this.#ensureOpen(operation);
     try {
       return await this.#db.transaction(() => {
         const record = this.#db.getBinary(bytes);
@@ -145,6 +148,7 @@ class EmbeddedStorage implements Storage {
   }
 
   async delete(key: string): Promise<void> {
+    this.#ensureOpen('delete');
     try {
       await this.#db.remove(keyBytes(key));
     } catch (error) {
@@ -166,11 +170,18 @@ class EmbeddedStorage implements Storage {
 
   /** Removes every value (`kask-ts truncate`). */
   async clear(): Promise<void> {
+    this.#ensureOpen('clear');
     try {
       await this.#db.clearAsync();
     } catch (error) {
       throw this.#failure('clear', error);
     }
+  }
+
+  // NOTE: a named database whose environment another store closed hangs or fails asynchronously (lmdb-js:
+  // "The environment is already closed"), so a closed store refuses before touching LMDB.
+  #ensureOpen(operation: string): void {
+    if (this.#closed) throw this.#failure(operation, undefined);
   }
 
   /**

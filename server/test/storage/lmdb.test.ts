@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { open } from 'lmdb';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openEmbeddedStorage } from '../../src/storage/lmdb.js';
-import { digestOf, StorageError } from '../../src/storage/storage.js';
+import { openEmbeddedDatabases, openEmbeddedStorage } from '../../src/storage/lmdb.js';
+import { digestOf, type Storage, StorageError } from '../../src/storage/storage.js';
 import { describeStorageConformance, uniqueKey } from './conformance.js';
 
 const directories: string[] = [];
@@ -23,6 +23,58 @@ describeStorageConformance({
   name: 'embedded (LMDB)',
   open: async () => openEmbeddedStorage({ path: freshPath(), purgeIntervalMs: 60000 }),
   openUnreachable: undefined,
+});
+
+describeStorageConformance({
+  name: 'embedded (LMDB named database, a namespace)',
+  open: async () => openEmbeddedDatabases({ path: freshPath(), purgeIntervalMs: 60000 }, ['sessions'])[0] as Storage,
+  openUnreachable: undefined,
+});
+
+describe('embedded namespaces: named databases of one environment', () => {
+  it('a key in one database is never visible in another, nor in the main database', async () => {
+    const path = freshPath();
+    const [main, sessions, echoseen] = openEmbeddedDatabases({ path, purgeIntervalMs: 60000 }, [
+      undefined,
+      'sessions',
+      'echoseen',
+    ]);
+    if (main === undefined || sessions === undefined || echoseen === undefined) throw new Error('three stores expected');
+    await sessions.set('k', Buffer.from('session'), 3600);
+    expect(await echoseen.get('k')).toBeUndefined();
+    expect(await main.get('k')).toBeUndefined();
+    expect(await echoseen.add('k', Buffer.from('seen'), 3600)).toBe(true);
+    await echoseen.delete('k');
+    expect((await sessions.get('k'))?.value.toString()).toBe('session');
+    await Promise.all([main.close(), sessions.close(), echoseen.close()]);
+  });
+
+  it('each database purges its own expired values, and clear empties only its own', async () => {
+    const [sessions, echoseen] = openEmbeddedDatabases({ path: freshPath(), purgeIntervalMs: 60000 }, ['sessions', 'echoseen']);
+    if (sessions === undefined || echoseen === undefined) throw new Error('two stores expected');
+    await sessions.set('gone', Buffer.from('x'), 1);
+    await echoseen.set('gone', Buffer.from('x'), 1);
+    await echoseen.set('kept', Buffer.from('x'), 3600);
+    await sleep(1100);
+    expect(await sessions.purgeExpired()).toBe(1);
+    expect(await echoseen.purgeExpired()).toBe(1);
+    await sessions.set('kept', Buffer.from('x'), 3600);
+    await echoseen.clear();
+    expect(await echoseen.get('kept')).toBeUndefined();
+    expect((await sessions.get('kept'))?.value.toString()).toBe('x');
+    await Promise.all([sessions.close(), echoseen.close()]);
+  });
+
+  it('the environment stays open for the other databases until the last of them is closed', async () => {
+    const [sessions, echoseen] = openEmbeddedDatabases({ path: freshPath(), purgeIntervalMs: 60000 }, ['sessions', 'echoseen']);
+    if (sessions === undefined || echoseen === undefined) throw new Error('two stores expected');
+    await sessions.close();
+    await expect(sessions.ping()).rejects.toMatchObject({ kind: 'unavailable' });
+    await echoseen.set('still', Buffer.from('open'), 3600);
+    expect((await echoseen.get('still'))?.value.toString()).toBe('open');
+    await echoseen.close();
+    await expect(echoseen.get('still')).rejects.toBeInstanceOf(StorageError);
+  });
 });
 
 describe('embedded store', () => {

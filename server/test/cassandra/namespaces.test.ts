@@ -1,0 +1,124 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Client } from 'cassandra-driver';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { runCli, startServersStoppedAfterEach } from '../../../test-support/server-process.js';
+import { type CassandraStorage, openCassandraTables } from '../../src/storage/cassandra.js';
+import { connectCassandra } from '../../src/storage/cassandra-client.js';
+import { qualifiedTableName } from '../../src/storage/cassandra-schema.js';
+import { uniqueKey } from '../storage/conformance.js';
+import { untilReady } from './storage-helpers.js';
+import { cassandraTarget, testOptions } from './target.js';
+
+const target = cassandraTarget();
+const keyspace = target.keyspace;
+
+// Two namespaces in tables of their own (not their names: `table` is set), as an operator would split sessions.
+const namespaces = {
+  sessions: { base_uri: '/sessions/v1/', default_ttl: 3600, table: 'ns_sessions' },
+  echoseen: { base_uri: '/echoseen/v1/', default_ttl: 31536000, max_value_bytes: 8, table: 'ns_echoseen' },
+};
+const cassandra = {
+  hosts: [target.endpoint.host],
+  port: target.endpoint.port,
+  keyspace,
+  local_dc: target.endpoint.localDc,
+  ...(target.endpoint.username === undefined
+    ? {}
+    : { authentication: { username: target.endpoint.username, password: target.endpoint.password } }),
+};
+
+const directory = mkdtempSync(join(tmpdir(), 'kask-namespaces-'));
+const configPath = join(directory, 'config.yaml');
+writeFileSync(configPath, stringify({ cassandra, namespaces }));
+
+let cql: Client;
+beforeAll(async () => {
+  // As an operator creates them: `kask-ts schema --apply` creates every namespace's table.
+  await runCli(['schema', '--config', configPath, '--replication', `${target.endpoint.localDc}=1`, '--apply']);
+  cql = await connectCassandra(testOptions(target));
+});
+afterAll(async () => {
+  await cql?.shutdown();
+  rmSync(directory, { recursive: true, force: true });
+});
+
+async function rowOf(table: string, key: string): Promise<{ value: Buffer; ttl: number } | undefined> {
+  const result = await cql.execute(
+    `SELECT value, TTL(value) AS ttl FROM ${qualifiedTableName(keyspace, table)} WHERE key = ?`,
+    [key],
+    { prepare: true },
+  );
+  const row = result.first();
+  return row === null ? undefined : { value: row.get('value'), ttl: row.get('ttl') };
+}
+
+describe('cassandra: namespaces', () => {
+  it('kask-ts schema --apply creates the table of every namespace', async () => {
+    const result = await cql.execute('SELECT table_name FROM system_schema.tables WHERE keyspace_name = ?', [keyspace], {
+      prepare: true,
+    });
+    const tables = result.rows.map((row) => row.get('table_name'));
+    expect(tables).toEqual(expect.arrayContaining(['ns_sessions', 'ns_echoseen']));
+  });
+
+  it('stores of two tables over one connection keep keys apart, and the connection lasts until the last store closes', async () => {
+    const [sessions, echoseen] = openCassandraTables(testOptions(target), keyspace, ['ns_sessions', 'ns_echoseen']) as [
+      CassandraStorage,
+      CassandraStorage,
+    ];
+    try {
+      await untilReady(sessions, 30_000);
+      const key = uniqueKey('namespaces');
+      await sessions.set(key, Buffer.from('session'), 3600);
+      expect(await echoseen.get(key)).toBeUndefined();
+      expect(await echoseen.add(key, Buffer.from('seen'), 3600)).toBe(true);
+      await echoseen.delete(key);
+      expect((await sessions.get(key))?.value.toString()).toBe('session');
+      await sessions.close();
+      expect((await echoseen.get(key))?.value).toBeUndefined();
+      await echoseen.set(key, Buffer.from('seen'), 60);
+      expect((await echoseen.get(key))?.value.toString()).toBe('seen');
+    } finally {
+      await Promise.all([sessions.close(), echoseen.close()]);
+    }
+    await expect(echoseen.ping()).rejects.toMatchObject({ kind: 'unavailable' });
+  });
+
+  describe('a server with two namespaces', () => {
+    const start = startServersStoppedAfterEach();
+
+    it("writes each namespace's values to its own table with its own default_ttl and limits", async () => {
+      const server = await start({ cassandra, namespaces });
+      const key = uniqueKey('server');
+      const path = encodeURIComponent(key);
+      expect((await fetch(`${server.origin}/sessions/v1/${path}`, { method: 'POST', body: 'session value' })).status).toBe(201);
+      expect((await fetch(`${server.origin}/echoseen/v1/${path}`, { method: 'POST', body: '1700000' })).status).toBe(201);
+      expect((await fetch(`${server.origin}/echoseen/v1/${path}`, { method: 'POST', body: 'too large' })).status).toBe(413);
+      const session = await rowOf('ns_sessions', key);
+      const seen = await rowOf('ns_echoseen', key);
+      expect(session?.value.toString()).toBe('session value');
+      expect(session?.ttl).toBeGreaterThan(3590);
+      expect(session?.ttl).toBeLessThanOrEqual(3600);
+      expect(seen?.value.toString()).toBe('1700000');
+      expect(seen?.ttl).toBeGreaterThan(31535990);
+      await fetch(`${server.origin}/echoseen/v1/${path}`, { method: 'DELETE' });
+      expect(await (await fetch(`${server.origin}/sessions/v1/${path}`)).text()).toBe('session value');
+      const health = (await (await fetch(`${server.origin}/healthz`)).json()) as { storage: unknown };
+      expect(health.storage).toEqual({ backend: 'cassandra', available: true, namespaces: { sessions: true, echoseen: true } });
+    });
+
+    it('kask-ts truncate --namespace echoseen --yes empties its table only, while the server serves', async () => {
+      const server = await start({ cassandra, namespaces });
+      const key = uniqueKey('truncate');
+      const path = encodeURIComponent(key);
+      await fetch(`${server.origin}/sessions/v1/${path}`, { method: 'POST', body: 'kept' });
+      await fetch(`${server.origin}/echoseen/v1/${path}`, { method: 'POST', body: 'gone' });
+      await runCli(['truncate', '--namespace', 'echoseen', '--config', configPath, '--yes']);
+      expect((await fetch(`${server.origin}/echoseen/v1/${path}`)).status).toBe(404);
+      expect(await (await fetch(`${server.origin}/sessions/v1/${path}`)).text()).toBe('kept');
+    });
+  });
+});
