@@ -137,12 +137,19 @@ export async function runCli(args: readonly string[]): Promise<string> {
   return started.output();
 }
 
-/** Creates the keyspace and table of a `cassandra:` configuration block as an operator does: `kask-ts schema --apply`. */
-export async function applySchemaWithCli(cassandra: Record<string, unknown>, replication: string): Promise<void> {
+/**
+ * Creates the keyspace and tables of a `cassandra:` configuration block (with `namespaces`, when given: their
+ * tables) as an operator does: `kask-ts schema --apply`.
+ */
+export async function applySchemaWithCli(
+  cassandra: Record<string, unknown>,
+  replication: string,
+  namespaces?: Record<string, unknown>,
+): Promise<void> {
   const directory = mkdtempSync(join(tmpdir(), 'kask-ts-schema-'));
   try {
     const configPath = join(directory, 'config.yaml');
-    writeFileSync(configPath, stringify({ cassandra }));
+    writeFileSync(configPath, stringify(namespaces === undefined ? { cassandra } : { cassandra, namespaces }));
     await runCli(['schema', '--config', configPath, '--replication', replication, '--apply']);
   } finally {
     rmSync(directory, { recursive: true, force: true });

@@ -1,6 +1,7 @@
 import type { TestProject } from 'vitest/node';
 import { acquireCassandra } from '../../test-support/cassandra/acquire.js';
 import { applySchemaWithCli } from '../../test-support/server-process.js';
+import { contractNamespaces } from './namespaces.js';
 import { provideServers } from './provide-servers.js';
 
 /** The contract suite against kask-ts on Cassandra (the harness's choice of Cassandra), in a keyspace of its own. */
@@ -17,6 +18,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       ...(username === undefined ? {} : { authentication: { username, password } }),
     };
     await applySchemaWithCli(cassandraConfig, `${localDc}=1`);
+    await applySchemaWithCli(cassandraConfig, `${localDc}=1`, contractNamespaces);
     const stopServers = await provideServers(project, { storage: 'cassandra', cassandra: cassandraConfig });
     return async () => {
       try {

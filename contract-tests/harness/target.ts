@@ -17,7 +17,8 @@ export interface Target {
   readonly basePath: string;
 }
 
-function targetOf(baseUrl: string): Target {
+/** The target whose session route is `baseUrl`. */
+export function targetOf(baseUrl: string): Target {
   const url = new URL(baseUrl);
   return { baseUrl: url, basePath: url.pathname.endsWith('/') ? url.pathname : `${url.pathname}/` };
 }
