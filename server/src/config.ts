@@ -320,7 +320,7 @@ const schema = section('kask-ts configuration', {
   ),
   max_value_bytes: integer('Largest value accepted, in bytes', defaultLimits.maxValueBytes, 1),
   namespaces: mapOf(
-    "Namespaces by name: stores of their own, each under its own base_uri with its own TTLs, limits and table, sharing one connection to the backend; top-level default_ttl, max_ttl, max_key_bytes and max_value_bytes are their defaults. Default: one namespace, `default`, from Kask's top-level keys, stored where Kask stores it (cassandra.table; the embedded store's main database). Not with a top-level base_uri",
+    "Namespaces by name (a lower-case letter, then up to 47 lower-case letters, digits or _): stores of their own, each under its own base_uri with its own TTLs, limits and table, sharing one connection to the backend; top-level default_ttl, max_ttl, max_key_bytes and max_value_bytes are their defaults. Default: one namespace, `default`, from Kask's top-level keys, stored where Kask stores it (cassandra.table; the embedded store's main database). Not with a top-level base_uri (see Namespaces)",
     namespace,
     namespaceName,
   ),
