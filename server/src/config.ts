@@ -221,7 +221,7 @@ const namespace = section('One namespace: a store of its own under its own base 
   base_uri: required(string('Path prefix of its session route; a leading and trailing / are added', '', baseUri)),
   table: optionalString(
     'Its Cassandra table in cassandra.keyspace, or its LMDB sub-database in embedded.path; default: the namespace name',
-    (value, key) => namespaceName(value, key),
+    namespaceName,
   ),
   default_ttl: ttlSeconds('default_ttl for this namespace; default: the top-level default_ttl'),
   max_ttl: ttlSeconds('max_ttl for this namespace; default: the top-level max_ttl when the file sets one, else its default_ttl'),
@@ -372,7 +372,6 @@ type StorageName = keyof typeof backendMaxKeyBytes;
 
 /** The namespaces a file describes: its `namespaces:`, or Kask's single one from its top-level keys. */
 function namespacesOf(parsed: ParsedFile, file: Record<string, unknown>, storage: StorageName): NamespaceConfig[] {
-  const topLevelMaxTtl = parsed.max_ttl ?? parsed.default_ttl;
   if (parsed.namespaces === undefined) {
     return [
       {
@@ -381,7 +380,7 @@ function namespacesOf(parsed: ParsedFile, file: Record<string, unknown>, storage
         table: parsed.cassandra.table,
         embedded_database: undefined,
         default_ttl: parsed.default_ttl,
-        max_ttl: topLevelMaxTtl,
+        max_ttl: parsed.max_ttl ?? parsed.default_ttl,
         max_key_bytes: withinBackend(parsed.max_key_bytes, 'max_key_bytes', storage),
         max_value_bytes: parsed.max_value_bytes,
       },

@@ -40,7 +40,7 @@ function kaskConfigFields(file: ParsedFile, baseUri: string): TemplateData {
 
 /** A JSON pointer to a path item, in a URI fragment (RFC 6901 sections 4 and 6). */
 function pathItemPointer(path: string): string {
-  return `#/paths/${encodeURIComponent(path.replaceAll('~', '~0').replaceAll('/', '~1')).replaceAll('%7E', '~')}`;
+  return `#/paths/${encodeURIComponent(path.replaceAll('~', '~0').replaceAll('/', '~1'))}`;
 }
 
 /**

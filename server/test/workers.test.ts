@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { freePort, postAcrossSigterm, startServersStoppedAfterEach } from '../../test-support/server-process.js';
-import { openEmbeddedStorage } from '../src/storage/lmdb.js';
+import { openEmbeddedDatabases, openEmbeddedStorage } from '../src/storage/lmdb.js';
 
 const start = startServersStoppedAfterEach();
 
@@ -100,6 +100,25 @@ describe('workers', () => {
     const store = openEmbeddedStorage({ path: join(server.directory, 'data'), purgeIntervalMs: undefined });
     expect(await store.purgeExpired()).toBe(0);
     await store.close();
+  });
+
+  it("with namespaces, /readyz and /healthz report each namespace of every worker, and the primary purges every namespace's database", async () => {
+    const namespaces = { sessions: { base_uri: '/sessions/v1/' }, echoseen: { base_uri: '/echoseen/v1/', default_ttl: 1 } };
+    const server = await start({ workers: 2, namespaces, embedded: { purge_interval_ms: 200 } });
+    for (let i = 0; i < 4; i++) {
+      expect(JSON.parse(await (await oneShot(`${server.origin}/readyz`)).text())).toEqual({
+        status: 'ready',
+        namespaces: { sessions: true, echoseen: true },
+      });
+    }
+    const health = JSON.parse(await (await oneShot(`${server.origin}/healthz`)).text());
+    expect(health.storage).toEqual({ backend: 'embedded', available: true, namespaces: { sessions: true, echoseen: true } });
+    await oneShot(`${server.origin}/echoseen/v1/expiring`, { method: 'POST', body: 'soon gone' });
+    await sleep(2000);
+    await server.stop();
+    const [echoseen] = openEmbeddedDatabases({ path: join(server.directory, 'data'), purgeIntervalMs: undefined }, ['echoseen']);
+    expect(await echoseen?.purgeExpired()).toBe(0);
+    await echoseen?.close();
   });
 
   it('a service whose workers cannot start exits non-zero instead of respawning them forever', async () => {
