@@ -69,7 +69,6 @@ export function buildApp({ config, storage, build, logger, clustered }: AppDepen
     if (store === undefined) throw new Error(`no store for the namespace ${namespace.name}`);
     return { namespace, storage: instrumentStorage(store, namespace.name, metrics) };
   });
-  const backend = config.storage;
   const app = Fastify({
     ...serverOptions(config),
     loggerInstance: logger,
@@ -97,7 +96,7 @@ export function buildApp({ config, storage, build, logger, clustered }: AppDepen
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
-  app.setErrorHandler(errorHandler(backend));
+  app.setErrorHandler(errorHandler(config.storage));
 
   app.addHook('onRequest', oneRequestAtATime);
   app.addHook('onRequest', requireHost);
@@ -108,7 +107,7 @@ export function buildApp({ config, storage, build, logger, clustered }: AppDepen
   registerSessionRoutes(app, { namespaces, metrics });
   registerOperationRoutes(app, {
     config,
-    backend,
+    backend: config.storage,
     build,
     service,
     metricsContentType: metrics.registry.contentType,

@@ -64,6 +64,23 @@ describe('request targets', () => {
     expect(JSON.parse(answer.body).instance).toBe('/sessions/v1/big');
   });
 
+  it("with namespaces, Expect: 100-continue is refused early against the limit of the request's namespace, and counted in it", async () => {
+    const port = await listen({
+      max_value_bytes: 64,
+      namespaces: { sessions: { base_uri: '/sessions/v1/' }, echoseen: { base_uri: '/echoseen/v1/', max_value_bytes: 8 } },
+    });
+    const early = (path: string, bytes: number) =>
+      exchange(port, 'POST', path, { headers: { expect: '100-continue', 'content-length': String(bytes) } });
+    const echoseen = await early('/echoseen/v1/big', 9);
+    expect(echoseen.status).toBe(413);
+    expect(JSON.parse(echoseen.body).detail).toBe('The value is larger than 8 bytes');
+    const sessions = await early('/sessions/v1/big', 65);
+    expect(sessions.status).toBe(413);
+    expect(JSON.parse(sessions.body).detail).toBe('The value is larger than 64 bytes');
+    const metrics = (await exchange(port, 'GET', '/metrics')).body;
+    expect(metrics).toContain('http_requests_total{namespace="echoseen",code="413",method="POST"} 1');
+  });
+
   it('on the embedded store, a key of max_key_bytes 1978 is stored whatever its first byte, and one byte more answers 400', async () => {
     const port = await listen({ max_key_bytes: 1978 });
     for (const first of ['%01', '%1B', '%00', 'k']) {
