@@ -79,7 +79,7 @@ describe('cassandra over HTTP: outages (a node of its own on 127.0.0.7)', () => 
     }
     expect((await bounded(`${server.origin}/readyz`)).status).toBe(503);
     const health = (await (await bounded(`${server.origin}/healthz`)).json()) as { storage: unknown };
-    expect(health.storage).toEqual({ backend: 'cassandra', available: false });
+    expect(health.storage).toEqual({ backend: 'cassandra', available: false, namespaces: { default: false } });
 
     await startNode(node);
     await createSchema();
