@@ -235,12 +235,21 @@ const namespace = section('One namespace: a store of its own under its own base 
 
 const schema = section('kask-ts configuration', {
   service_name: string('`appname` in logs', 'kask'),
-  base_uri: string('Path prefix of the session route; a leading and trailing / are added', '/v1/', baseUri),
+  base_uri: string(
+    'Path prefix of the session route; a leading and trailing / are added. Not with namespaces, which have their own',
+    '/v1/',
+    baseUri,
+  ),
   listen_address: string('Address to listen on', 'localhost'),
   listen_port: integer('Port to listen on', 8080, 1, 65535),
-  default_ttl: integer('Seconds a value lives after each write; 0 = never expires', 86400, 0, backendMaxTtlSeconds),
+  default_ttl: integer(
+    'Seconds a value lives after each write; 0 = never expires. With namespaces, the default of each',
+    86400,
+    0,
+    backendMaxTtlSeconds,
+  ),
   max_ttl: optionalInteger(
-    'Longest TTL a client may ask for with Cache-Control: max-age; default: default_ttl; 0 = the longest the backends store (20 years)',
+    'Longest TTL a client may ask for with Cache-Control: max-age; default: default_ttl; 0 = the longest the backends store (20 years). With namespaces, the default of each',
     0,
     backendMaxTtlSeconds,
   ),
@@ -313,12 +322,16 @@ const schema = section('kask-ts configuration', {
     256,
   ),
   max_key_bytes: integer(
-    'Longest key accepted, in UTF-8 bytes; at most what the backend stores (1978 embedded, 65535 on Cassandra)',
+    'Longest key accepted, in UTF-8 bytes; at most what the backend stores (1978 embedded, 65535 on Cassandra). With namespaces, the default of each',
     defaultLimits.maxKeyBytes,
     1,
     backendMaxKeyBytes.cassandra,
   ),
-  max_value_bytes: integer('Largest value accepted, in bytes', defaultLimits.maxValueBytes, 1),
+  max_value_bytes: integer(
+    'Largest value accepted, in bytes. With namespaces, the default of each',
+    defaultLimits.maxValueBytes,
+    1,
+  ),
   namespaces: mapOf(
     "Namespaces by name (a lower-case letter, then up to 47 lower-case letters, digits or _): stores of their own, each under its own base_uri with its own TTLs, limits and table, sharing one connection to the backend; top-level default_ttl, max_ttl, max_key_bytes and max_value_bytes are their defaults. Default: one namespace, `default`, from Kask's top-level keys, stored where Kask stores it (cassandra.table; the embedded store's main database). Not with a top-level base_uri (see Namespaces)",
     namespace,
