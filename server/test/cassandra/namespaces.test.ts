@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from 'cassandra-driver';
@@ -55,6 +55,24 @@ async function rowOf(table: string, key: string): Promise<{ value: Buffer; ttl: 
   return row === null ? undefined : { value: row.get('value'), ttl: row.get('ttl') };
 }
 
+/** How many established TCP connections process `pid` holds to `port` (its sockets, found in /proc/net/tcp and tcp6). */
+function connectionsTo(pid: number, port: number): number {
+  const sockets = new Set(
+    readdirSync(`/proc/${pid}/fd`).flatMap((fd) => {
+      const link = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`, { encoding: 'utf8' }));
+      return link?.[1] === undefined ? [] : [link[1]];
+    }),
+  );
+  const remotePort = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  const established = '01';
+  return ['/proc/net/tcp', '/proc/net/tcp6']
+    .flatMap((table) => readFileSync(table, 'utf8').trim().split('\n').slice(1))
+    .map((line) => line.trim().split(/\s+/))
+    .filter(
+      ([, , remote, state, , , , , , inode]) => remote?.endsWith(remotePort) && state === established && sockets.has(inode ?? ''),
+    ).length;
+}
+
 describe('cassandra: namespaces', () => {
   it('kask-ts schema --apply creates the table of every namespace', async () => {
     const result = await cql.execute('SELECT table_name FROM system_schema.tables WHERE keyspace_name = ?', [keyspace], {
@@ -108,6 +126,15 @@ describe('cassandra: namespaces', () => {
       expect(await (await fetch(`${server.origin}/sessions/v1/${path}`)).text()).toBe('session value');
       const health = (await (await fetch(`${server.origin}/healthz`)).json()) as { storage: unknown };
       expect(health.storage).toEqual({ backend: 'cassandra', available: true, namespaces: { sessions: true, echoseen: true } });
+    });
+
+    it('every namespace shares one driver client: a server of two namespaces holds as many connections to Cassandra as one of Kask', async () => {
+      const kask = await start({ cassandra: { ...cassandra, table: 'ns_sessions' }, workers: 1 });
+      const namespaced = await start({ cassandra, namespaces, workers: 1 });
+      for (const server of [kask, namespaced]) expect((await fetch(`${server.origin}/readyz`)).status).toBe(200);
+      const kaskConnections = connectionsTo(kask.pid, target.endpoint.port);
+      expect(kaskConnections).toBeGreaterThan(0);
+      expect(connectionsTo(namespaced.pid, target.endpoint.port)).toBe(kaskConnections);
     });
 
     it('kask-ts truncate --namespace echoseen --yes empties its table only, while the server serves', async () => {
