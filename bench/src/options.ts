@@ -42,6 +42,7 @@ export const runOptionsUsage = `  --duration SECONDS      length of each measure
                           storage ceiling); auto = when a node answers      [KASK_BENCH_CASSANDRA]  (auto)
   --cassandra-host H:P    the node                                          (127.0.0.1:9042)
   --cassandra-dc DC       its data centre                                   (datacenter1)
+  --cassandra-keyspace KS the keyspace the benchmark fills (made when missing, one replica) (kask_bench)
   --no-fastify            skip the HTTP ceiling
   --no-embedded           skip kask-ts on the embedded store
   --no-install            fail instead of installing wrk when it is missing
@@ -110,6 +111,7 @@ export function parseValues(
         cassandra: { type: 'string' },
         'cassandra-host': { type: 'string' },
         'cassandra-dc': { type: 'string' },
+        'cassandra-keyspace': { type: 'string' },
         'no-fastify': { type: 'boolean' },
         'no-embedded': { type: 'boolean' },
         'no-install': { type: 'boolean' },
@@ -151,7 +153,7 @@ export function runOptionsFrom(
       host,
       port: positive('--cassandra-host port', port),
       dataCentre: (values['cassandra-dc'] as string | undefined) ?? 'datacenter1',
-      keyspace: 'kask_bench',
+      keyspace: (values['cassandra-keyspace'] as string | undefined) ?? 'kask_bench',
       table: 'values',
     },
     installWrk: values['no-install'] !== true,

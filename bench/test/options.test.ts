@@ -23,6 +23,17 @@ describe('the command lines', () => {
     });
   });
 
+  it('fill the keyspace they are given, kask_bench by default', () => {
+    const given = parseOptions(['--cassandra-keyspace', 'kask_cost_bench', '--cassandra-host', '127.0.0.2:9142'], {});
+    expect(given === 'help' ? undefined : given.cassandraLocation).toMatchObject({
+      host: '127.0.0.2',
+      port: 9142,
+      keyspace: 'kask_cost_bench',
+    });
+    const fallback = parseOptions([], {});
+    expect(fallback === 'help' ? undefined : fallback.cassandraLocation.keyspace).toBe('kask_bench');
+  });
+
   it('profile at one connection count and one worker count', () => {
     expect(() => parseProfileOptions(['--connections', '16,64'], {})).toThrow(/--connections/);
     expect(() => parseProfileOptions(['--workers', '0'], {})).toThrow(/--workers/);
