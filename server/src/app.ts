@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { Server, ServerOptions } from 'node:http';
 import type { ServerOptions as HttpsServerOptions } from 'node:https';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController, type onRequestHookHandler } from 'fastify';
+import { accessControl } from './auth/access-control.js';
 import type { BuildInfo } from './build-info.js';
 import { clusterServiceView, localServiceView } from './cluster/service-view.js';
 import type { Config } from './config.js';
@@ -17,6 +17,7 @@ import { decodedPath, originForm } from './routes/paths.js';
 import { registerSessionRoutes } from './routes/sessions.js';
 import { instrumentStorage } from './storage/instrumented.js';
 import type { Storage } from './storage/storage.js';
+import { hasTls, secureContextOptions } from './tls.js';
 
 /** What the app is built from; it opens nothing itself. */
 export interface AppDependencies {
@@ -54,9 +55,12 @@ function serverOptions(config: Config): { https: HttpsServerOptions } | { http: 
     // it with a problem instead.
     requireHostHeader: false,
   };
-  const { cert, key } = config.tls;
-  if (cert === undefined || key === undefined) return { http };
-  return { https: { ...http, cert: readFileSync(cert), key: readFileSync(key) } };
+  if (!hasTls(config.tls)) return { http };
+  // With a client CA, a client without a certificate it signed is refused at the handshake.
+  const verifyClients = config.tls.client_ca !== undefined;
+  return {
+    https: { ...http, ...secureContextOptions(config.tls), requestCert: verifyClients, rejectUnauthorized: verifyClients },
+  };
 }
 
 /** Builds the HTTP service over `storage`; listening and shutdown are the caller's. */
@@ -93,6 +97,9 @@ export function buildApp({ config, storage, build, logger, clustered }: AppDepen
   app.setErrorHandler(errorHandler(config, storage.backend));
 
   app.addHook('onRequest', oneRequestAtATime);
+  // Before every hook that answers: a client that may not use a route learns nothing from it.
+  const authorize = accessControl(config, metrics);
+  if (authorize !== undefined) app.addHook('onRequest', authorize);
   app.addHook('onRequest', requireHost);
   routeEveryMethod(app);
 

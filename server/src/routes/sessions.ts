@@ -127,7 +127,12 @@ export function registerSessionRoutes(app: FastifyInstance, { config, storage, m
     request.ttlSeconds = effectiveTtl(config, requested.seconds);
     done();
   };
-  const keyed: RouteShorthandOptions = { onRequest: [ignoreContentType, parseKey, refuseDeclaredOversize], onResponse };
+  const routeConfig = { namespace: 'default' };
+  const keyed: RouteShorthandOptions = {
+    config: routeConfig,
+    onRequest: [ignoreContentType, parseKey, refuseDeclaredOversize],
+    onResponse,
+  };
   const written: RouteShorthandOptions = { ...keyed, preHandler: checkWrite };
   const touched: RouteShorthandOptions = { ...keyed, preHandler: checkTouch };
 
@@ -231,6 +236,7 @@ export function registerSessionRoutes(app: FastifyInstance, { config, storage, m
   app.route({
     method: otherMethods,
     url,
+    config: routeConfig,
     onRequest: ignoreContentType,
     onResponse,
     handler: async function methodNotAllowed(request, reply) {
