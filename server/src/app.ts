@@ -88,7 +88,10 @@ export function buildApp({ config, storage, build, logger, clustered }: AppDepen
       sendProblem(reply, 'bad_request', decodedPath(request.url), 'The request URL is malformed');
     },
   }) as unknown as FastifyInstance;
-  rejectOversizedBeforeContinue(app.server as Server, config, metrics);
+  const authorize = accessControl(config, metrics);
+  // The early 413 is written before any hook runs, and would tell any client the limit: with clients listed,
+  // Node sends 100 Continue, and the session route's own check answers 413 after the access check.
+  if (authorize === undefined) rejectOversizedBeforeContinue(app.server as Server, config, metrics);
 
   // Values are opaque bytes whatever the Content-Type says, so no body is ever parsed.
   app.removeAllContentTypeParsers();
@@ -98,7 +101,6 @@ export function buildApp({ config, storage, build, logger, clustered }: AppDepen
 
   app.addHook('onRequest', oneRequestAtATime);
   // Before every hook that answers: a client that may not use a route learns nothing from it.
-  const authorize = accessControl(config, metrics);
   if (authorize !== undefined) app.addHook('onRequest', authorize);
   app.addHook('onRequest', requireHost);
   routeEveryMethod(app);

@@ -1,5 +1,6 @@
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:https';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CertificateFiles, createTestAuthority, type TestAuthority } from '../../../test-support/certificates.js';
@@ -203,6 +204,14 @@ export function accessControlScenarios(backend: () => Record<string, unknown>): 
       expect((await forwarded(proxyAddress, 'GET', key, 'Subject="CN=writer"')).status).toBe(404);
     });
 
+    it('a body declared over the limit with Expect: 100-continue answers 401 to an anonymous client, 413 to a listed one', async () => {
+      const head = (xfcc: string) =>
+        `POST /sessions/v1/${secretKey('large')} HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2000000\r\n${xfcc}\r\n`;
+      expect(await statusLine(server.port, proxyAddress, head(''))).toBe('HTTP/1.1 401 Unauthorized');
+      const listed = 'X-Forwarded-Client-Cert: Subject="CN=writer"\r\n';
+      expect(await statusLine(server.port, proxyAddress, head(listed))).toBe('HTTP/1.1 413 Payload Too Large');
+    });
+
     it('a malformed header from the proxy identifies nobody (401)', async () => {
       for (const header of ['Subject="CN=writer', 'Subject=CN=writer', 'URI=spiffe://wiki/reader,', '']) {
         expect((await forwarded(proxyAddress, 'GET', secretKey('malformed'), header)).status, header).toBe(401);
@@ -251,6 +260,23 @@ export function accessControlScenarios(backend: () => Record<string, unknown>): 
         await stopped(server);
       }
     });
+  });
+}
+
+/** Sends `head` from `localAddress` and resolves with the final status line answered (after any 100 Continue). */
+function statusLine(port: number, localAddress: string, head: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port, localAddress }, () => socket.write(head));
+    let text = '';
+    socket.on('data', (chunk: Buffer) => {
+      text += chunk.toString('latin1');
+      const final = /(?:^|\r\n\r\n)(HTTP\/1\.1 [2-5]\d\d [^\r]*)\r\n/.exec(text);
+      if (final !== null) {
+        socket.destroy();
+        resolve(final[1] as string);
+      }
+    });
+    socket.on('error', reject);
   });
 }
 
