@@ -54,9 +54,9 @@ export function accessControl(config: Config, metrics: Metrics): onRequestHookHa
   };
 
   return (request, reply, done) => {
-    const namespace = request.routeOptions.config.namespace;
-    const restricted =
-      namespace !== undefined ? clients !== undefined : metricsClients !== undefined && request.routeOptions.url === metricsRoute;
+    // routeOptions builds an object on every read: read once.
+    const { namespace, url } = request.routeOptions.config;
+    const restricted = namespace !== undefined ? clients !== undefined : metricsClients !== undefined && url === metricsRoute;
     if (!restricted) return done();
     const names = identifier.namesOf(request);
     if (names.length === 0) return deny(request, reply, 'not_authorized', anonymous, namespace ?? metricsRoute);

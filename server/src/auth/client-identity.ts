@@ -10,6 +10,9 @@ import { xfccClientNames } from './xfcc.js';
 
 const xfccHeader = 'x-forwarded-client-cert';
 
+/** Headers whose names are remembered: a proxy forwards the same few clients' again and again. */
+const rememberedHeaders = 1024;
+
 /** Node's subjectaltname: `DNS:a, URI:spiffe://b, IP Address:1.2.3.4`, a value with special characters JSON-quoted. */
 const subjectAltName = /(?:^|, )([A-Za-z ]+):("(?:[^"\\]|\\.)*"|[^,]*)/g;
 
@@ -39,6 +42,7 @@ export class ClientIdentifier {
   readonly #certificateNames = new WeakMap<Socket, readonly string[]>();
   // Warned once per connection: a client that forges the header on every request does not flood the log.
   readonly #warned = new WeakSet<Socket>();
+  readonly #forwardedNames = new Map<string, readonly string[] | undefined>();
 
   constructor(trustedProxies: readonly string[]) {
     this.#trustedProxies = new Set(trustedProxies.map(normalizedAddress));
@@ -52,7 +56,7 @@ export class ClientIdentifier {
       const from = normalizedAddress(socket.remoteAddress ?? '');
       if (this.#trustedProxies.has(from)) {
         // Several header lines are one list of elements (RFC 9110 section 5.3), of which the last counts.
-        const names = xfccClientNames([forwarded].flat().join(','));
+        const names = this.#forwardedClientNames([forwarded].flat().join(','));
         if (names === undefined) request.log.warn({ remote_address: from }, 'malformed X-Forwarded-Client-Cert: no identity');
         return names ?? [];
       }
@@ -62,6 +66,15 @@ export class ClientIdentifier {
       }
     }
     return this.#verifiedCertificateNames(socket);
+  }
+
+  #forwardedClientNames(header: string): readonly string[] | undefined {
+    if (this.#forwardedNames.has(header)) return this.#forwardedNames.get(header);
+    const names = xfccClientNames(header);
+    // A bounded memory, not an LRU: whoever fills it with distinct headers only costs a parse a request.
+    if (this.#forwardedNames.size >= rememberedHeaders) this.#forwardedNames.clear();
+    this.#forwardedNames.set(header, names);
+    return names;
   }
 
   #verifiedCertificateNames(socket: Socket): readonly string[] {

@@ -29,19 +29,18 @@ export function parseXfcc(header: string): XfccElement[] | undefined {
     if (header[at] === '"') {
       at++;
       for (;;) {
-        if (at >= header.length) return undefined;
-        const char = header[at] as string;
-        if (char === '"') break;
+        const quote = header.indexOf('"', at);
+        if (quote === -1) return undefined;
         // Only a quote is escaped; any other backslash is the value's own (a DN's escapes: `CN=a\,b`).
-        if (char === '\\' && header[at + 1] === '"') {
-          value += '"';
-          at += 2;
+        if (header[quote - 1] === '\\') {
+          value += `${header.slice(at, quote - 1)}"`;
+          at = quote + 1;
         } else {
-          value += char;
-          at++;
+          value += header.slice(at, quote);
+          at = quote + 1;
+          break;
         }
       }
-      at++;
     } else {
       const end = header.slice(at).search(/[,;]/);
       value = (end === -1 ? header.slice(at) : header.slice(at, at + end)).trim();
@@ -69,6 +68,38 @@ export function parseXfcc(header: string): XfccElement[] | undefined {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** The value of an attribute that starts at `from` in a distinguished name, unescaped, and where it ends; undefined when malformed. */
+function attributeValue(name: string, from: number): { text: string; end: number } | undefined {
+  const separator = name.slice(from).search(/[,+\\]/);
+  if (separator === -1) return { text: name.slice(from), end: name.length };
+  // No escapes (the usual case): the text up to the separator, as it is.
+  if (name[from + separator] !== '\\') return { text: name.slice(from, from + separator), end: from + separator };
+  const bytes: number[] = [];
+  let at = from;
+  const take = (index: number) => {
+    const char = String.fromCodePoint(name.codePointAt(index) as number);
+    bytes.push(...Buffer.from(char));
+    return char.length;
+  };
+  while (at < name.length && name[at] !== ',' && name[at] !== '+') {
+    if (name[at] !== '\\') {
+      at += take(at);
+    } else if (/^[0-9A-Fa-f]{2}$/.test(name.slice(at + 1, at + 3))) {
+      bytes.push(Number.parseInt(name.slice(at + 1, at + 3), 16));
+      at += 3;
+    } else if (at + 1 < name.length) {
+      at += 1 + take(at + 1);
+    } else {
+      return undefined;
+    }
+  }
+  try {
+    return { text: utf8.decode(Uint8Array.from(bytes)), end: at };
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The values of the attributes named `type` (CN, ...) in an RFC 4514 distinguished name as Envoy prints it
  * (`CN=client,OU=x,O=y`; `\` escapes a special character or two hex digits of UTF-8); undefined when malformed.
@@ -81,34 +112,13 @@ export function distinguishedNameValues(name: string, type: string): string[] | 
     if (equals === -1) return undefined;
     const attribute = name.slice(at, equals).trim();
     if (!/^[A-Za-z][A-Za-z0-9-]*$|^\d+(\.\d+)*$/.test(attribute)) return undefined;
-    at = equals + 1;
-    const bytes: number[] = [];
-    while (at < name.length && name[at] !== ',' && name[at] !== '+') {
-      if (name[at] !== '\\') {
-        const char = String.fromCodePoint(name.codePointAt(at) as number);
-        bytes.push(...Buffer.from(char));
-        at += char.length;
-      } else if (/^[0-9A-Fa-f]{2}$/.test(name.slice(at + 1, at + 3))) {
-        bytes.push(Number.parseInt(name.slice(at + 1, at + 3), 16));
-        at += 3;
-      } else if (at + 1 < name.length) {
-        const char = String.fromCodePoint(name.codePointAt(at + 1) as number);
-        bytes.push(...Buffer.from(char));
-        at += 1 + char.length;
-      } else {
-        return undefined;
-      }
-    }
-    let text: string;
-    try {
-      text = utf8.decode(Uint8Array.from(bytes));
-    } catch {
-      return undefined;
-    }
+    const value = attributeValue(name, equals + 1);
+    if (value === undefined) return undefined;
     // `#` starts a hex dump of the DER value, which names nobody.
+    const { text } = value;
     if (attribute.toUpperCase() === type.toUpperCase() && text !== '' && !text.startsWith('#')) values.push(text);
-    if (at >= name.length) return values;
-    at++;
+    if (value.end >= name.length) return values;
+    at = value.end + 1;
   }
 }
 
