@@ -40,7 +40,7 @@ export function accessControl(config: Config, metrics: Metrics): onRequestHookHa
     ]),
   );
   const metricsReaders = new Set(metricsClients);
-  const listed = new Set([...grants.keys(), ...metricsReaders]);
+  const known = new Set([...grants.keys(), ...metricsReaders]);
   const identifier = new ClientIdentifier(config.trusted_proxy ?? []);
   const permissions: Readonly<Record<string, Permission>> = sessionPermissions;
 
@@ -60,18 +60,16 @@ export function accessControl(config: Config, metrics: Metrics): onRequestHookHa
     if (!restricted) return done();
     const names = identifier.namesOf(request);
     if (names.length === 0) return deny(request, reply, 'not_authorized', anonymous, namespace ?? metricsRoute);
-    const client = names.find((name) => listed.has(name));
-    let allowed: boolean;
-    if (client === undefined) {
-      allowed = false;
-    } else if (namespace === undefined) {
-      allowed = metricsReaders.has(client);
-    } else {
+    // The client is the first of its names listed for what it asks: /metrics, or a namespace.
+    const client = names.find((name) => (namespace === undefined ? metricsReaders : grants).has(name));
+    let allowed = client !== undefined;
+    if (client !== undefined && namespace !== undefined) {
       const granted = grants.get(client)?.get(namespace);
       const needed = permissions[request.method];
       allowed = needed === undefined ? (granted?.size ?? 0) > 0 : granted?.has(needed) === true;
     }
     if (allowed) return done();
-    deny(request, reply, 'forbidden', client ?? unlisted, namespace ?? metricsRoute);
+    const label = client ?? names.find((name) => known.has(name)) ?? unlisted;
+    deny(request, reply, 'forbidden', label, namespace ?? metricsRoute);
   };
 }

@@ -116,6 +116,15 @@ export function accessControlScenarios(backend: () => Record<string, unknown>): 
       expect((await as(stranger, 'GET', 'x'.repeat(5000))).status).toBe(403);
     });
 
+    it('a certificate with several listed names is, for each request, the first listed for what it asks', async () => {
+      const both = pki.client({ commonName: 'prometheus', altNames: ['URI:spiffe://wiki/reader'] });
+      const key = secretKey('both');
+      expect((await as(writer, 'POST', key, 'value')).status).toBe(201);
+      expect((await as(both, 'GET', key)).status).toBe(200);
+      expect((await as(both, 'DELETE', key)).status).toBe(403);
+      expect((await exchange(`${server.origin}/metrics`, { ca: pki.caFile, client: both })).status).toBe(200);
+    });
+
     it('a method the route does not serve keeps its 405 for a client with some permission in the namespace', async () => {
       const answer = await as(reader, 'OPTIONS', secretKey('options'));
       expect(answer.status).toBe(405);
