@@ -56,7 +56,8 @@ export class ClientIdentifier {
       const from = normalizedAddress(socket.remoteAddress ?? '');
       if (this.#trustedProxies.has(from)) {
         // Several header lines are one list of elements (RFC 9110 section 5.3), of which the last counts.
-        const names = this.#forwardedClientNames([forwarded].flat().join(','));
+        // NOTE: not [forwarded].flat(): that costs a microsecond a request.
+        const names = this.#forwardedClientNames(typeof forwarded === 'string' ? forwarded : forwarded.join(','));
         if (names === undefined) request.log.warn({ remote_address: from }, 'malformed X-Forwarded-Client-Cert: no identity');
         return names ?? [];
       }
