@@ -76,6 +76,20 @@ function mediaTypeOf(operationId, status) {
   throw new Error(`no operation ${operationId}`);
 }
 
+/** The session route's methods and the permission each needs, from its operations' \`x-kask-permission\`. */
+function sessionPermissions() {
+  const pathItem = spec.paths[sessionPath];
+  return Object.fromEntries(
+    httpMethods
+      .filter((m) => pathItem[m] !== undefined)
+      .map((m) => {
+        const permission = pathItem[m]['x-kask-permission'];
+        if (permission === undefined) throw new Error(`${m} ${sessionPath} has no x-kask-permission`);
+        return [m.toUpperCase(), permission];
+      }),
+  );
+}
+
 function contractModule() {
   const limits = spec['x-kask-limits'];
   return `${header}
@@ -109,6 +123,9 @@ export const sessionPathTemplate = ${JSON.stringify(sessionPath)};
 
 /** The methods of the session route, in the document's order (the \`Allow\` header of a 405). */
 export const sessionMethods = pathMethods[sessionPathTemplate];
+
+/** The permission each method of the session route needs from a listed client (\`x-kask-permission\`). */
+export const sessionPermissions = ${JSON.stringify(sessionPermissions(), null, 2)} as const;
 
 /** Defaults of the configurable limits. */
 export const defaultLimits = {

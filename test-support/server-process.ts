@@ -58,27 +58,31 @@ export async function startServer(config: Record<string, unknown> = {}): Promise
   };
   // With namespaces, baseUrl is the first one's.
   const baseUri = namespaces === undefined ? (full.base_uri as string) : (Object.values(namespaces)[0]?.base_uri ?? '/');
-  return startServerIn(directory, stringify(full), port, baseUri);
+  const https = (config.tls as { cert?: string } | undefined)?.cert !== undefined;
+  return startServerIn(directory, stringify(full), port, baseUri, https ? 'https' : 'http');
 }
 
 /**
  * Starts the CLI on the configuration file `configText`, written as config.yaml in `directory`, which is also
- * the process's working directory (where relative paths in the file lead); `port` and `baseUri` are the file's.
+ * the process's working directory (where relative paths in the file lead); `port` and `baseUri` are the file's,
+ * and `scheme` https when it turns TLS on.
  */
 export async function startServerIn(
   directory: string,
   configText: string,
   port: number,
   baseUri: string,
+  scheme: 'http' | 'https' = 'http',
 ): Promise<ServerProcess> {
   const configPath = join(directory, 'config.yaml');
   writeFileSync(configPath, configText);
   const started = spawnCli(['--config', configPath], directory);
-  const origin = `http://127.0.0.1:${port}`;
+  const origin = `${scheme}://127.0.0.1:${port}`;
+  // fetch takes no CA nor client certificate: an HTTPS server is ready once its processes say they serve.
   await waitUntilReady(
     started,
     'kask-ts',
-    async () => (await answers200(`${origin}/healthz`)) && everyProcessServing(started.output()),
+    async () => (scheme === 'https' || (await answers200(`${origin}/healthz`))) && everyProcessServing(started.output()),
   );
   return { ...started, baseUrl: `${origin}${baseUri}`, origin, port, directory };
 }

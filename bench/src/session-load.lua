@@ -1,10 +1,11 @@
 -- wrk script: a mix of session reads (GET) and writes (POST) over a fixed set of keys, counted by status.
--- Arguments (after `--`): base_path key_bytes value_bytes key_count reads writes
+-- Arguments (after `--`): base_path key_bytes value_bytes key_count reads writes [header_name header_value]
 --   base_path   the session route's prefix, e.g. /sessions/v1/
 --   key_bytes   length of every key; key i is "k" followed by i zero-padded (bench/src/workloads.ts makes the same)
 --   value_bytes length of every value written
 --   key_count   keys 0 .. key_count-1 (the benchmark stored them all before the run, so reads hit)
 --   reads, writes  the mix: out of every reads+writes requests, `writes` are POSTs
+--   header_name, header_value  a header every request carries (a trusted proxy's X-Forwarded-Client-Cert)
 -- At the end it prints one line `WRK_RESULT {json}` with the totals, latency percentiles (µs) and statuses.
 
 local threads = {}
@@ -36,10 +37,14 @@ function init(args)
   math.randomseed(os.time() + 7919 * (thread_index or 0))
   -- Requests are formatted once: the load loop only picks one, so wrk spends its time on the wire.
   local value = value_of(value_bytes)
-  local post_headers = { ["Content-Type"] = "application/octet-stream" }
+  local headers, post_headers = {}, { ["Content-Type"] = "application/octet-stream" }
+  if args[7] then
+    headers[args[7]] = args[8]
+    post_headers[args[7]] = args[8]
+  end
   for i = 0, key_count - 1 do
     local path = base_path .. key_of(i, key_bytes)
-    if reads > 0 then gets[#gets + 1] = wrk.format("GET", path) end
+    if reads > 0 then gets[#gets + 1] = wrk.format("GET", path, headers) end
     if writes > 0 and #posts < 1024 then posts[#posts + 1] = wrk.format("POST", path, post_headers, value) end
   end
   -- With fewer than 1024 keys every key is written; with more, a random sample of them.

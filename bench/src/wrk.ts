@@ -49,6 +49,8 @@ export interface WrkRun {
   readonly connections: number;
   readonly threads: number;
   readonly seconds: number;
+  /** A header every request carries, as [name, value]. */
+  readonly header?: readonly [string, string];
 }
 
 // A request slower than this counts as a timeout error, not as a latency.
@@ -73,6 +75,7 @@ export function runWrk(run: WrkRun): Promise<WrkResult> {
     String(run.keys),
     String(workload.reads),
     String(workload.writes),
+    ...(run.header ?? []),
   ];
   const deadlineMs = (run.seconds + requestTimeoutSeconds + 30) * 1000;
   return new Promise((resolve, reject) => {

@@ -12,7 +12,9 @@ free_port() {
 }
 
 # wait_for_url URL PID [TRIES]: waits until URL answers 2xx, polling every 0.2 s, at most TRIES
-# times (default 150, i.e. 30 s). Fails early if process PID has exited.
+# times (default 150, i.e. 30 s). Fails early if process PID has exited. An https URL is verified
+# with the CA file KASK_CA_FILE, presenting the client certificate KASK_CLIENT_CERT (key:
+# KASK_CLIENT_KEY) when they are set.
 wait_for_url() {
 	local url=$1 pid=$2 tries=${3:-150} i
 	for (( i = 0; i < tries; i++ )); do
@@ -20,7 +22,11 @@ wait_for_url() {
 			echo "process $pid exited while waiting for $url" >&2
 			return 1
 		fi
-		if php -r 'exit( @file_get_contents( $argv[1], false, stream_context_create( [ "http" => [ "timeout" => 2 ] ] ) ) === false ? 1 : 0 );' "$url"; then
+		if php -r '
+			$ssl = array_filter( [ "cafile" => getenv( "KASK_CA_FILE" ), "local_cert" => getenv( "KASK_CLIENT_CERT" ),
+				"local_pk" => getenv( "KASK_CLIENT_KEY" ) ] );
+			$context = stream_context_create( [ "http" => [ "timeout" => 2 ], "ssl" => $ssl ] );
+			exit( @file_get_contents( $argv[1], false, $context ) === false ? 1 : 0 );' "$url"; then
 			return 0
 		fi
 		sleep 0.2
@@ -49,4 +55,23 @@ stop_process() {
 # (`npm test` collects them for its summary line).
 junit_args() {
 	[ -z "${KASK_TEST_RESULTS:-}" ] || echo "--log-junit $KASK_TEST_RESULTS/phpunit-$1.xml"
+}
+
+# make_test_pki DIR: with openssl, a CA (DIR/ca.pem), a certificate for 127.0.0.1 (DIR/server.pem,
+# DIR/server.key) and a client certificate named `mediawiki` (DIR/client.pem, DIR/client.key).
+make_test_pki() {
+	local dir=$1 name cn usage
+	local ec=( -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes )
+	openssl req -x509 "${ec[@]}" -days 1 -subj '/CN=KaskStore test CA' -keyout "$dir/ca.key" -out "$dir/ca.pem" 2>/dev/null
+	for name in server client; do
+		if [ "$name" = server ]; then
+			cn=127.0.0.1 usage='extendedKeyUsage=serverAuth
+subjectAltName=IP:127.0.0.1'
+		else
+			cn=mediawiki usage='extendedKeyUsage=clientAuth'
+		fi
+		openssl req -new "${ec[@]}" -subj "/CN=$cn" -keyout "$dir/$name.key" -out "$dir/$name.csr" 2>/dev/null
+		openssl x509 -req -in "$dir/$name.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial -days 1 \
+			-extfile <( echo "$usage" ) -out "$dir/$name.pem" 2>/dev/null
+	done
 }

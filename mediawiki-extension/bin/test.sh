@@ -13,6 +13,10 @@
 #      X-Request-Id in the server's log line);
 #   5. the end-to-end login on a throwaway wiki (bin/e2e-login.sh), with KaskBagOStuff, then
 #      KaskTsBagOStuff;
+# then, once, on the last version:
+#   6. the PHPUnit integration tests again against a kask-ts that requires a client certificate
+#      (tls.client_ca; certificates made by openssl) and lists the wiki's in `clients`, after
+#      checking that it refuses a client without one;
 # and stops the servers it started, also on failure.
 #
 # Assumes bin/install-deps.sh has run (PHP, PHPUnit 9.6, both MediaWikis) and the server is built
@@ -65,10 +69,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# start_kask_ts NAME CONFIG: starts kask-ts with the YAML CONFIG plus a free loopback port, logging
-# to $work_dir/NAME.log; sets started_url to its session route once /healthz answers.
+# start_kask_ts NAME CONFIG [SCHEME]: starts kask-ts with the YAML CONFIG plus a free loopback port,
+# logging to $work_dir/NAME.log; sets started_url to its session route once /healthz answers (over
+# SCHEME, http by default; https with the KASK_CA_FILE and client certificate of wait_for_url).
 start_kask_ts() {
-	local name=$1 config=$2 port
+	local name=$1 config=$2 scheme=${3:-http} port
 	port=$(free_port)
 	printf 'listen_address: 127.0.0.1\nlisten_port: %s\nbase_uri: /sessions/v1/\nworkers: 1\n%s\n' \
 		"$port" "$config" > "$work_dir/$name.yaml"
@@ -76,8 +81,8 @@ start_kask_ts() {
 	( cd "$repo_dir" && exec node server/dist/cli.js --config "$work_dir/$name.yaml" ) \
 		> "$work_dir/$name.log" 2>&1 &
 	server_pids+=( $! )
-	wait_for_url "http://127.0.0.1:$port/healthz" "$!"
-	started_url="http://127.0.0.1:$port/sessions/v1/"
+	wait_for_url "$scheme://127.0.0.1:$port/healthz" "$!"
+	started_url="$scheme://127.0.0.1:$port/sessions/v1/"
 }
 
 # Tests of what a MediaWiki version added are in a group named after it, and run from that version on.
@@ -133,5 +138,23 @@ for version in "${versions[@]}"; do
 		fi
 	fi
 done
+
+mkdir "$work_dir/pki"
+make_test_pki "$work_dir/pki"
+export KASK_CA_FILE=$work_dir/pki/ca.pem KASK_CLIENT_CERT=$work_dir/pki/client.pem KASK_CLIENT_KEY=$work_dir/pki/client.key
+start_kask_ts client-certificates "tls:
+  cert: $work_dir/pki/server.pem
+  key: $work_dir/pki/server.key
+  client_ca: $KASK_CA_FILE
+clients:
+  mediawiki: { default: [read, write, delete] }
+embedded:
+  path: $work_dir/data-client-certificates" https
+if KASK_CLIENT_CERT='' KASK_CLIENT_KEY='' wait_for_url "${started_url}anything" "${server_pids[-1]}" 1 2>/dev/null; then
+	echo "test.sh: the server answered a client without a certificate" >&2
+	exit 1
+fi
+echo "== KaskStore on MediaWiki ${versions[-1]}: integration tests against $started_url, with a client certificate"
+KASK_BASE_URL=$started_url phpunit_suite integration "${versions[-1]}"
 
 echo "== KaskStore: all tests passed on MediaWiki ${versions[*]}"

@@ -84,6 +84,8 @@ class KaskBagOStuff extends MediumSpecificBagOStuff {
 	 *   - connTimeout: Connection timeout in seconds (default 1.2)
 	 *   - reqTimeout: Request timeout in seconds (default 3.0)
 	 *   - caBundlePath: CA bundle for an https URL
+	 *   - clientCert, clientKey: PEM files of a TLS client certificate and its key, for a server
+	 *     that requires one (kask-ts's tls.client_ca); needs PHP's curl extension
 	 *   - proxy: HTTP proxy
 	 *   - telemetry: Request telemetry whose headers (X-Request-Id) every request carries
 	 *     (default on MediaWiki 1.43+: MediaWiki's)

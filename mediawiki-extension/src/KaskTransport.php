@@ -92,8 +92,9 @@ class KaskTransport implements LoggerAwareInterface {
 	/**
 	 * The HTTP client for the constructor, from a BagOStuff's parameters.
 	 *
-	 * @param array $params connTimeout, reqTimeout, caBundlePath, proxy and telemetry (a
-	 *  TelemetryHeadersInterface; default on MediaWiki 1.43+: MediaWiki's request telemetry)
+	 * @param array $params connTimeout, reqTimeout, caBundlePath, clientCert and clientKey (see
+	 *  ClientCertificateHttpClient), proxy and telemetry (a TelemetryHeadersInterface; default on
+	 *  MediaWiki 1.43+: MediaWiki's request telemetry)
 	 * @return MultiHttpClient
 	 */
 	public static function newClient( array $params ): MultiHttpClient {
@@ -101,7 +102,7 @@ class KaskTransport implements LoggerAwareInterface {
 			'connTimeout' => $params['connTimeout'] ?? self::DEFAULT_CONN_TIMEOUT,
 			'reqTimeout' => $params['reqTimeout'] ?? self::DEFAULT_REQ_TIMEOUT,
 		];
-		foreach ( [ 'caBundlePath', 'proxy', 'telemetry' ] as $option ) {
+		foreach ( [ 'caBundlePath', 'clientCert', 'clientKey', 'proxy', 'telemetry' ] as $option ) {
 			if ( isset( $params[$option] ) ) {
 				$clientParams[$option] = $params[$option];
 			}
@@ -110,7 +111,7 @@ class KaskTransport implements LoggerAwareInterface {
 		if ( !isset( $clientParams['telemetry'] ) && class_exists( Telemetry::class ) ) {
 			$clientParams['telemetry'] = Telemetry::getInstance();
 		}
-		return new MultiHttpClient( $clientParams );
+		return new ClientCertificateHttpClient( $clientParams );
 	}
 
 	/** @inheritDoc */

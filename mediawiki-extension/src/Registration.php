@@ -51,8 +51,15 @@ class Registration {
 			'reqTimeout' =>
 				$settings['wgKaskStoreReqTimeout'] ?? KaskTransport::DEFAULT_REQ_TIMEOUT,
 		];
-		if ( ( $settings['wgKaskStoreCaBundlePath'] ?? null ) !== null ) {
-			$params['caBundlePath'] = $settings['wgKaskStoreCaBundlePath'];
+		$optional = [
+			'wgKaskStoreCaBundlePath' => 'caBundlePath',
+			'wgKaskStoreClientCert' => 'clientCert',
+			'wgKaskStoreClientKey' => 'clientKey',
+		];
+		foreach ( $optional as $setting => $param ) {
+			if ( ( $settings[$setting] ?? null ) !== null ) {
+				$params[$param] = $settings[$setting];
+			}
 		}
 		return $params;
 	}

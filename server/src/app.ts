@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { Server, ServerOptions } from 'node:http';
 import type { ServerOptions as HttpsServerOptions } from 'node:https';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController, type onRequestHookHandler } from 'fastify';
+import { accessControl } from './auth/access-control.js';
 import type { BuildInfo } from './build-info.js';
 import { clusterServiceView, localServiceView } from './cluster/service-view.js';
 import type { Config } from './config.js';
@@ -17,6 +17,7 @@ import { decodedPath, originForm } from './routes/paths.js';
 import { registerSessionRoutes } from './routes/sessions.js';
 import { instrumentStorage } from './storage/instrumented.js';
 import type { Storage } from './storage/storage.js';
+import { hasTls, secureContextOptions } from './tls.js';
 
 /** What the app is built from; it opens nothing itself. */
 export interface AppDependencies {
@@ -55,9 +56,12 @@ function serverOptions(config: Config): { https: HttpsServerOptions } | { http: 
     // it with a problem instead.
     requireHostHeader: false,
   };
-  const { cert, key } = config.tls;
-  if (cert === undefined || key === undefined) return { http };
-  return { https: { ...http, cert: readFileSync(cert), key: readFileSync(key) } };
+  if (!hasTls(config.tls)) return { http };
+  // With a client CA, a client without a certificate it signed is refused at the handshake.
+  const verifyClients = config.tls.client_ca !== undefined;
+  return {
+    https: { ...http, ...secureContextOptions(config.tls), requestCert: verifyClients, rejectUnauthorized: verifyClients },
+  };
 }
 
 /** Builds the HTTP service over every namespace's store; listening and shutdown are the caller's. */
@@ -90,7 +94,10 @@ export function buildApp({ config, storage, build, logger, clustered }: AppDepen
       sendProblem(reply, 'bad_request', decodedPath(request.url), 'The request URL is malformed');
     },
   }) as unknown as FastifyInstance;
-  rejectOversizedBeforeContinue(app.server as Server, config, metrics);
+  const authorize = accessControl(config, metrics);
+  // The early 413 is written before any hook runs, and would tell any client the limit: with clients listed,
+  // Node sends 100 Continue, and the session route's own check answers 413 after the access check.
+  if (authorize === undefined) rejectOversizedBeforeContinue(app.server as Server, config, metrics);
 
   // Values are opaque bytes whatever the Content-Type says, so no body is ever parsed.
   app.removeAllContentTypeParsers();
@@ -99,6 +106,8 @@ export function buildApp({ config, storage, build, logger, clustered }: AppDepen
   app.setErrorHandler(errorHandler(config.storage));
 
   app.addHook('onRequest', oneRequestAtATime);
+  // Before every hook that answers: a client that may not use a route learns nothing from it.
+  if (authorize !== undefined) app.addHook('onRequest', authorize);
   app.addHook('onRequest', requireHost);
   routeEveryMethod(app);
 

@@ -1,4 +1,5 @@
 import { accessSync, constants, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { parse } from 'yaml';
 import { defaultWorkers } from './cluster/default-workers.js';
 import { defaultLimits } from './generated/contract.js';
@@ -127,7 +128,11 @@ function oneOf<const T extends string>(description: string, choices: readonly T[
   };
 }
 
-function stringList(description: string, defaultValue: readonly string[]): Rule<readonly string[]> {
+function stringList<D extends readonly string[] | undefined>(
+  description: string,
+  defaultValue: D,
+  check?: Check<string>,
+): Rule<readonly string[] | D> {
   return {
     description,
     default: defaultValue,
@@ -136,7 +141,48 @@ function stringList(description: string, defaultValue: readonly string[]): Rule<
       if (!Array.isArray(value) || value.length === 0 || !value.every((v) => typeof v === 'string' && v !== '')) {
         fail(key, 'must be a non-empty list of non-empty strings');
       }
+      for (const item of value) check?.(item, key);
       return Object.freeze([...value]);
+    },
+  };
+}
+
+function ipAddress(value: string, key: string): void {
+  if (isIP(value) === 0) fail(key, `must list IP addresses (got ${JSON.stringify(value)})`);
+}
+
+/** What a listed client may do in a namespace. */
+export const permissionNames = ['read', 'write', 'delete'] as const;
+export type Permission = (typeof permissionNames)[number];
+
+/** Client identity -> namespace name -> permissions; the namespace names are checked against the configured ones later. */
+export type ClientPermissions = Readonly<Record<string, Readonly<Record<string, readonly Permission[]>>>>;
+
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function clientPermissions(description: string): Rule<ClientPermissions | undefined> {
+  return {
+    description,
+    default: undefined,
+    parse(value, key) {
+      if (value === undefined || value === null) return undefined;
+      if (!isMapping(value) || Object.keys(value).length === 0) fail(key, 'must be a non-empty mapping of client identities');
+      const clients: Record<string, Readonly<Record<string, readonly Permission[]>>> = {};
+      for (const [identity, namespaces] of Object.entries(value)) {
+        if (!isMapping(namespaces)) fail(`${key}.${identity}`, 'must be a mapping of namespace names to permissions');
+        const granted: Record<string, readonly Permission[]> = {};
+        for (const [namespace, permissions] of Object.entries(namespaces)) {
+          const at = `${key}.${identity}.${namespace}`;
+          if (!Array.isArray(permissions) || !permissions.every((p) => permissionNames.includes(p))) {
+            fail(at, `must be a list of ${permissionNames.join(', ')} (got ${JSON.stringify(permissions)})`);
+          }
+          granted[namespace] = Object.freeze([...new Set(permissions as Permission[])]);
+        }
+        clients[identity] = Object.freeze(granted);
+      }
+      return Object.freeze(clients);
     },
   };
 }
@@ -266,8 +312,27 @@ const schema = section('kask-ts configuration', {
     {
       cert: optionalString('PEM certificate chain file; with tls.key, turns on HTTPS', readableFile),
       key: optionalString('PEM private key file; both or neither', readableFile),
+      client_ca: optionalString(
+        'PEM CA certificate file: every client must present a certificate it signed, checked at the TLS handshake; needs tls.cert and tls.key. The three files are read again on SIGHUP, without dropping connections',
+        readableFile,
+      ),
     },
-    bothOrNeither('cert', 'key'),
+    (value, key) => {
+      bothOrNeither<typeof value>('cert', 'key')(value, key);
+      if (value.client_ca !== undefined && value.cert === undefined) fail(key, 'client_ca needs cert and key');
+    },
+  ),
+  clients: clientPermissions(
+    "Client identity (a certificate's subject CN, or a DNS or URI subjectAltName) -> namespace name -> its permissions there: a list of read (GET), write (POST, PUT, PATCH), delete (DELETE). When set, a request to a namespace from no identity answers 401 and from an identity without the permission 403. Needs tls.client_ca or trusted_proxy",
+  ),
+  metrics_clients: stringList(
+    'Client identities allowed to read /metrics; when set, others get 401 or 403 there. Needs tls.client_ca or trusted_proxy. Other operational routes stay open',
+    undefined,
+  ),
+  trusted_proxy: stringList(
+    "IP addresses of local TLS-terminating proxies (Envoy) whose connections may name the client in X-Forwarded-Client-Cert (the header's last element: the proxy's own). From any other address the header is ignored and logged",
+    undefined,
+    ipAddress,
   ),
   storage: oneOf(
     'Storage backend; default: cassandra when a cassandra block is present, else embedded',
@@ -442,6 +507,21 @@ function withinBackend(maxKeyBytes: number, key: string, storage: StorageName): 
   return maxKeyBytes;
 }
 
+/** Clients can be identified, and are listed with permissions in namespaces that exist. */
+function checkClients(parsed: ParsedFile, namespaceNames: readonly string[]): void {
+  const listing = parsed.clients !== undefined ? 'clients' : parsed.metrics_clients !== undefined ? 'metrics_clients' : undefined;
+  if (listing !== undefined && parsed.tls.client_ca === undefined && parsed.trusted_proxy === undefined) {
+    fail(listing, 'needs tls.client_ca or trusted_proxy: without them no client is ever identified');
+  }
+  for (const [identity, namespaces] of Object.entries(parsed.clients ?? {})) {
+    for (const namespace of Object.keys(namespaces)) {
+      if (!namespaceNames.includes(namespace)) {
+        fail(`clients.${identity}.${namespace}`, `is not a configured namespace (they are: ${namespaceNames.join(', ')})`);
+      }
+    }
+  }
+}
+
 /** Validates a parsed configuration file (Kask's keys and ours); throws a ConfigError naming the key. */
 export function configFrom(file: unknown) {
   const parsed = schema.parse(file, '');
@@ -457,6 +537,10 @@ export function configFrom(file: unknown) {
   } catch (error) {
     fail('openapi_spec', (error as Error).message);
   }
+  checkClients(
+    parsed,
+    namespaces.map((namespace) => namespace.name),
+  );
   const workers =
     parsed.workers === undefined ? defaultWorkers() : { count: parsed.workers, reason: 'workers is set in the configuration' };
   // The top-level session keys live on in the namespaces they describe, never read directly.

@@ -1,4 +1,5 @@
 import cluster from 'node:cluster';
+import type { Server as HttpsServer } from 'node:https';
 import type { FastifyInstance } from 'fastify';
 import { type Logger, pino } from 'pino';
 import { buildApp } from './app.js';
@@ -7,6 +8,7 @@ import { runPrimary } from './cluster/primary.js';
 import type { Config } from './config.js';
 import { describeError, loggerOptions } from './logging.js';
 import { closeStores, openStorage } from './storage/open.js';
+import { hasTls, reloadTls } from './tls.js';
 
 // A shutdown that takes longer than this is stuck: in-flight requests get this long to finish.
 const shutdownDeadlineMs = 15000;
@@ -78,5 +80,7 @@ async function runServer(config: Config, logger: Logger, role: ServerRole): Prom
   };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
+  // Without TLS, SIGHUP ends the process as it always has (and as it ends Kask).
+  if (hasTls(config.tls)) process.on('SIGHUP', () => reloadTls(fastify.server as HttpsServer, config.tls, logger));
   return fastify;
 }

@@ -4,13 +4,14 @@ import type { BuildInfo } from './build-info.js';
 // Buckets reach past the storage query timeout (Kask's stop at 1 s while its queries may take 12 s).
 const durationBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30];
 
-/** The service's Prometheus metrics. Labels hold namespaces, methods, codes, backends and operations: never a key. */
+/** The service's Prometheus metrics. Labels hold namespaces, methods, codes, backends, operations and client identities: never a key. */
 export interface Metrics {
   readonly registry: Registry;
   readonly requests: Counter<'namespace' | 'code' | 'method'>;
   readonly requestDuration: Histogram<'namespace' | 'code' | 'method'>;
   readonly storageDuration: Histogram<'namespace' | 'backend' | 'operation'>;
   readonly storageErrors: Counter<'namespace' | 'backend' | 'operation' | 'kind'>;
+  readonly accessDenials: Counter<'client' | 'namespace' | 'code'>;
 }
 
 /** Creates the metrics in a registry of their own, with Kask's names for the HTTP ones. */
@@ -51,6 +52,12 @@ export function createMetrics(build: BuildInfo): Metrics {
       name: 'kask_storage_errors_total',
       help: 'Failed storage operations by namespace, backend, operation and kind (unavailable or fault)',
       labelNames: ['namespace', 'backend', 'operation', 'kind'],
+      registers: [registry],
+    }),
+    accessDenials: new Counter({
+      name: 'kask_access_denials_total',
+      help: 'Requests refused by client (its identity, anonymous or unlisted), namespace (or /metrics) and status code (401, 403)',
+      labelNames: ['client', 'namespace', 'code'],
       registers: [registry],
     }),
   };

@@ -193,6 +193,42 @@ describe('configuration', () => {
     expect(() => loadConfig('/nonexistent/kask.yaml')).toThrow('cannot read /nonexistent/kask.yaml');
   });
 
+  it('a file without the access keys lists no clients, trusts no proxy and asks no client certificate', () => {
+    const config = configFrom({ tls: { cert: pem, key: pem } });
+    expect(config.tls.client_ca).toBeUndefined();
+    expect([config.clients, config.metrics_clients, config.trusted_proxy]).toEqual([undefined, undefined, undefined]);
+  });
+
+  it('clients maps identities to namespaces to read, write and delete; tls.client_ca needs tls.cert and tls.key', () => {
+    const config = configFrom({
+      tls: { cert: pem, key: pem, client_ca: pem },
+      clients: { 'spiffe://wiki/mw': { default: ['read', 'write', 'delete', 'read'] } },
+      metrics_clients: ['prometheus'],
+      trusted_proxy: ['127.0.0.1', '::1'],
+    });
+    expect(config.clients).toEqual({ 'spiffe://wiki/mw': { default: ['read', 'write', 'delete'] } });
+    expect(() => configFrom({ tls: { client_ca: pem } })).toThrow(/tls: client_ca needs cert and key/);
+  });
+
+  it.each([
+    [{ clients: { mw: { default: ['read'] } } }, /clients: needs tls.client_ca or trusted_proxy/],
+    [{ metrics_clients: ['prometheus'] }, /metrics_clients: needs tls.client_ca or trusted_proxy/],
+    [
+      { trusted_proxy: ['127.0.0.1'], clients: { mw: { default: ['admin'] } } },
+      /clients.mw.default: must be a list of read, write, delete/,
+    ],
+    [
+      { trusted_proxy: ['127.0.0.1'], clients: { mw: { echoseen: ['read'] } } },
+      /clients.mw.echoseen: is not a configured namespace/,
+    ],
+    [{ trusted_proxy: ['127.0.0.1'], clients: { mw: ['read'] } }, /clients.mw: must be a mapping/],
+    [{ trusted_proxy: ['127.0.0.1'], clients: {} }, /clients: must be a non-empty mapping/],
+    [{ trusted_proxy: ['envoy.local'] }, /trusted_proxy: must list IP addresses/],
+  ])('%j is refused, naming the key', (file, message) => {
+    expect(() => configFrom(file)).toThrow(ConfigError);
+    expect(() => configFrom(file)).toThrow(message);
+  });
+
   it('the configuration is frozen', () => {
     const config = configFrom({});
     expect(Object.isFrozen(config)).toBe(true);

@@ -15,13 +15,23 @@ const existing = '/sessions/v1/existing';
 interface Provocation {
   readonly request: InjectOptions;
   readonly storageFails?: StorageError;
+  /** Configuration keys beyond the test's own. */
+  readonly config?: Record<string, unknown>;
 }
+
+// A server that lists its clients, identified here by the header its trusted proxy (inject's address) adds.
+const listingClients = { trusted_proxy: ['127.0.0.1'], clients: { reader: { default: ['read'] } } };
 
 // One request for each problem of the document. Being a Record over the generated catalogue's names, a problem
 // added to the document does not compile until it has a request here, and a name the document lacks does not
 // compile at all; the test below then shows that the server really answers each one.
 const provocations: Record<ProblemName, Provocation> = {
   bad_request: { request: { method: 'POST', url: existing, payload: '' } },
+  not_authorized: { request: { method: 'GET', url: existing }, config: listingClients },
+  forbidden: {
+    request: { method: 'POST', url: existing, payload: 'v', headers: { 'x-forwarded-client-cert': 'Subject="CN=reader"' } },
+    config: listingClients,
+  },
   not_found: { request: { method: 'GET', url: '/sessions/v1/absent' } },
   method_not_allowed: { request: { method: 'OPTIONS', url: existing } },
   payload_too_large: { request: { method: 'POST', url: existing, payload: 'more than sixteen bytes' } },
@@ -31,11 +41,11 @@ const provocations: Record<ProblemName, Provocation> = {
   service_unavailable: { request: { method: 'GET', url: existing }, storageFails: new StorageError('unavailable', 'down') },
 };
 
-async function answerTo({ request, storageFails }: Provocation) {
+async function answerTo({ request, storageFails, config: keys }: Provocation) {
   const storage = new FakeStorage();
   storage.values.set('existing', { value: Buffer.from('stored'), ttl: 60 });
   storage.failure = storageFails;
-  const config = configFrom({ base_uri: '/sessions/v1/', max_value_bytes: 16 });
+  const config = configFrom({ base_uri: '/sessions/v1/', max_value_bytes: 16, ...keys });
   const { fastify } = buildApp({
     config,
     storage: inDefaultNamespace(storage),

@@ -76,7 +76,7 @@ abstract class KaskBagOStuffIntegrationTestBase extends KaskServerTestCase {
 
 	protected function newBag( array $params = [] ): KaskBagOStuff {
 		$class = $this->bagClass();
-		return new $class( $params + [ 'url' => $this->baseUrl, 'logger' => $this->logger ] );
+		return new $class( $params + self::tlsParams() + [ 'url' => $this->baseUrl, 'logger' => $this->logger ] );
 	}
 
 	/**
@@ -114,6 +114,7 @@ abstract class KaskBagOStuffIntegrationTestBase extends KaskServerTestCase {
 	private function contend( string $task, string $key, int $repeat = 1 ): array {
 		$reports = ConcurrentWorkers::run( self::PROCESSES, [
 			'url' => $this->baseUrl,
+			'tls' => self::tlsParams(),
 			'class' => $this->bagClass(),
 			'task' => $task,
 			'key' => $key,
@@ -435,7 +436,7 @@ abstract class KaskBagOStuffIntegrationTestBase extends KaskServerTestCase {
 	 * @param string[] $methods
 	 */
 	public function testRequestsPerOperation( string $name, array $methods ) {
-		$client = new RecordingHttpClient( [] );
+		$client = new RecordingHttpClient( self::tlsParams() );
 		$bag = $this->newBag( [ 'client' => $client ] );
 
 		$this->assertSame(

@@ -6,13 +6,15 @@
 
 namespace MediaWiki\Extension\KaskStore\Tests;
 
-use MultiHttpClient;
+use MediaWiki\Extension\KaskStore\ClientCertificateHttpClient;
 use PHPUnit\Framework\TestCase;
 
 /**
  * Base of the tests that talk to a running Kask-compatible server, whose session route is given
  * by the KASK_BASE_URL environment variable (e.g. http://127.0.0.1:8081/sessions/v1/).
  * Without it the tests fail: bin/test.sh starts a server and sets it. Every test uses keys of its own, so runs never collide.
+ * For a server that requires a client certificate, KASK_CLIENT_CERT, KASK_CLIENT_KEY and KASK_CA_FILE
+ * name the client's certificate, its key and the CA of the server's (see tlsParams()).
  */
 abstract class KaskServerTestCase extends TestCase {
 	/** Largest request body kask-ts accepts by default (max_value_bytes) */
@@ -56,8 +58,24 @@ abstract class KaskServerTestCase extends TestCase {
 			$request['body'] = $body;
 			$request['headers'] = [ 'content-type' => 'application/octet-stream' ];
 		}
-		$response = ( new MultiHttpClient( [ 'connTimeout' => 2, 'reqTimeout' => 5 ] ) )->run( $request );
+		$client = new ClientCertificateHttpClient( self::tlsParams() + [ 'connTimeout' => 2, 'reqTimeout' => 5 ] );
+		$response = $client->run( $request );
 		return [ $response['code'], $response['body'], $response['headers'] ];
+	}
+
+	/**
+	 * @return string[] The HTTP client's TLS parameters from the environment (caBundlePath,
+	 *  clientCert, clientKey): none for a server without TLS
+	 */
+	protected static function tlsParams(): array {
+		$params = [
+			'caBundlePath' => getenv( 'KASK_CA_FILE' ),
+			'clientCert' => getenv( 'KASK_CLIENT_CERT' ),
+			'clientKey' => getenv( 'KASK_CLIENT_KEY' ),
+		];
+		return array_filter( $params, static function ( $value ) {
+			return is_string( $value ) && $value !== '';
+		} );
 	}
 
 	/**

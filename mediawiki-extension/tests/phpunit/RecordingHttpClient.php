@@ -6,13 +6,13 @@
 
 namespace MediaWiki\Extension\KaskStore\Tests;
 
-use MultiHttpClient;
+use MediaWiki\Extension\KaskStore\ClientCertificateHttpClient;
 
 /**
- * A MultiHttpClient that records each batch given to runMulti() (run() goes through runMulti()
+ * A MultiHttpClient (one that can present a client certificate) that records each batch given to runMulti() (run() goes through runMulti()
  * too) before sending it: what a BagOStuff puts on the wire, request by request.
  */
-class RecordingHttpClient extends MultiHttpClient {
+class RecordingHttpClient extends ClientCertificateHttpClient {
 	/** @var array[][] Each runMulti() call's list of requests, in order */
 	public $batches = [];
 

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { describeError } from '../logging.js';
 import { openMaintenance } from '../storage/open.js';
+import { hasTls } from '../tls.js';
 import { answerServiceQuestions } from './service-view.js';
 
 // Workers get this long to drain on SIGTERM before they are killed.
@@ -11,7 +12,8 @@ const drainDeadlineMs = 20000;
 /**
  * The primary of a clustered service: forks `config.workers` processes that share the listening port,
  * replaces one that dies, does the storage's maintenance once for all of them, answers the workers'
- * questions about the whole service (metrics, readiness), and on SIGTERM or SIGINT drains every worker before exiting.
+ * questions about the whole service (metrics, readiness), relays SIGHUP (reload the TLS certificates) to every
+ * worker, and on SIGTERM or SIGINT drains every worker before exiting.
  */
 export async function runPrimary(config: Config, logger: Logger): Promise<void> {
   answerServiceQuestions();
@@ -52,6 +54,12 @@ export async function runPrimary(config: Config, logger: Logger): Promise<void> 
   });
   process.on('SIGTERM', () => void stop(0));
   process.on('SIGINT', () => void stop(0));
+  // Each worker holds its own copy of the certificates: every one reloads them.
+  if (hasTls(config.tls)) {
+    process.on('SIGHUP', () => {
+      for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGHUP');
+    });
+  }
 
   const started = new Promise<void>((resolve) => {
     cluster.on('listening', (worker) => {

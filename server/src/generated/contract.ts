@@ -15,6 +15,27 @@ export const problems = {
     },
     "suppliedHeaders": []
   },
+  "not_authorized": {
+    "status": 401,
+    "type": "https://www.mediawiki.org/wiki/Kask/errors/not_authorized",
+    "title": "Not authorized",
+    "detail": "Unable to authorize request",
+    "headers": {
+      "www-authenticate": "MutualTLS",
+      "x-content-type-options": "nosniff"
+    },
+    "suppliedHeaders": []
+  },
+  "forbidden": {
+    "status": 403,
+    "type": "https://www.mediawiki.org/wiki/Kask/errors/forbidden",
+    "title": "Forbidden",
+    "detail": "The client does not have the permission this request needs",
+    "headers": {
+      "x-content-type-options": "nosniff"
+    },
+    "suppliedHeaders": []
+  },
   "not_found": {
     "status": 404,
     "type": "https://www.mediawiki.org/wiki/Kask/errors/not_found",
@@ -130,6 +151,15 @@ export const sessionPathTemplate = "/sessions/v1/{key}";
 
 /** The methods of the session route, in the document's order (the `Allow` header of a 405). */
 export const sessionMethods = pathMethods[sessionPathTemplate];
+
+/** The permission each method of the session route needs from a listed client (`x-kask-permission`). */
+export const sessionPermissions = {
+  "GET": "read",
+  "PUT": "write",
+  "POST": "write",
+  "DELETE": "delete",
+  "PATCH": "write"
+} as const;
 
 /** Defaults of the configurable limits. */
 export const defaultLimits = {

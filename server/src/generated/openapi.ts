@@ -196,6 +196,22 @@ export interface components {
             /** @default The request was incorrect or malformed */
             detail: unknown;
         } & components["schemas"]["Problem"];
+        NotAuthorizedProblem: {
+            /** @constant */
+            type?: "https://www.mediawiki.org/wiki/Kask/errors/not_authorized";
+            /** @constant */
+            title?: "Not authorized";
+            /** @default Unable to authorize request */
+            detail: unknown;
+        } & components["schemas"]["Problem"];
+        ForbiddenProblem: {
+            /** @constant */
+            type?: "https://www.mediawiki.org/wiki/Kask/errors/forbidden";
+            /** @constant */
+            title?: "Forbidden";
+            /** @default The client does not have the permission this request needs */
+            detail: unknown;
+        } & components["schemas"]["Problem"];
         NotFoundProblem: {
             /** @constant */
             type?: "https://www.mediawiki.org/wiki/Kask/errors/not_found";
@@ -284,6 +300,35 @@ export interface components {
             };
             content: {
                 "application/problem+json": components["schemas"]["BadRequestProblem"];
+            };
+        };
+        /**
+         * @description The server lists its clients (`clients`, or `metrics_clients` on /metrics) and could not identify this
+         *     one: it presented no TLS client certificate naming it, and no trusted proxy forwarded one. Answered
+         *     before anything about the key or the request is looked at.
+         */
+        NotAuthorized: {
+            headers: {
+                "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                "X-Content-Type-Options": components["headers"]["NoSniff"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["NotAuthorizedProblem"];
+            };
+        };
+        /**
+         * @description The client is identified but lacks the permission this method needs in this namespace (`read` for GET,
+         *     `write` for POST, PUT and PATCH, `delete` for DELETE), or is not listed in `metrics_clients` on /metrics.
+         *     Answered before anything about the key or the request is looked at.
+         */
+        Forbidden: {
+            headers: {
+                "X-Content-Type-Options": components["headers"]["NoSniff"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["ForbiddenProblem"];
             };
         };
         /** @description The key is absent or expired, or the path is not a single key. */
@@ -417,6 +462,13 @@ export interface components {
          * @example "3q2-7wEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
          */
         ETag: string;
+        /**
+         * @description RFC 9110 section 11.6.1 requires a challenge with every 401. Clients authenticate with a TLS client
+         *     certificate, which no HTTP authentication scheme carries: `MutualTLS` names that (after OpenAPI's
+         *     `mutualTLS` security scheme type) and takes no parameters. A client answers it by connecting again with
+         *     its certificate, or through the trusted proxy that forwards it.
+         */
+        WWWAuthenticate: "MutualTLS";
         /** @description Seconds after which a retry may succeed. */
         RetryAfter: number;
     };
@@ -477,6 +529,8 @@ export interface operations {
                 content?: never;
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["NotAuthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
@@ -540,6 +594,8 @@ export interface operations {
                 content?: never;
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["NotAuthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             412: components["responses"]["PreconditionFailed"];
@@ -604,6 +660,8 @@ export interface operations {
                 content?: never;
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["NotAuthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
@@ -653,6 +711,8 @@ export interface operations {
                 content?: never;
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["NotAuthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
@@ -707,6 +767,8 @@ export interface operations {
                 content?: never;
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["NotAuthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
@@ -816,6 +878,8 @@ export interface operations {
                     "text/plain": string;
                 };
             };
+            401: components["responses"]["NotAuthorized"];
+            403: components["responses"]["Forbidden"];
         };
     };
     headMetrics: {
@@ -829,6 +893,20 @@ export interface operations {
         responses: {
             /** @description The metrics would be served. */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The server restricts /metrics (`metrics_clients`) and the client was not identified; no content. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The server restricts /metrics (`metrics_clients`) and does not list the client; no content. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -23,3 +23,16 @@ export function testOptions(target: CassandraTestTarget, overrides: Partial<Cass
     ...overrides,
   };
 }
+
+/** The `cassandra:` block of a configuration file that serves `target`'s table. */
+export function configBlock(target: CassandraTestTarget): Record<string, unknown> {
+  const { host, port, localDc, username, password } = target.endpoint;
+  return {
+    hosts: [host],
+    port,
+    local_dc: localDc,
+    keyspace: target.keyspace,
+    table: target.table,
+    ...(username === undefined ? {} : { authentication: { username, password } }),
+  };
+}

@@ -7,6 +7,7 @@
 namespace MediaWiki\Extension\KaskStore\Tests\Integration;
 
 use BagOStuff;
+use MediaWiki\Extension\KaskStore\ClientCertificateHttpClient;
 use MediaWiki\Extension\KaskStore\KaskBagOStuff;
 use MediaWiki\Extension\KaskStore\Tests\KaskServerTestCase;
 use RESTBagOStuff;
@@ -42,6 +43,8 @@ class RestBagOStuffInteropTest extends KaskServerTestCase {
 			'keyspace' => 'my_wiki',
 		];
 		$stock = new RESTBagOStuff( $common + [
+			// RESTBagOStuff's own client cannot present a certificate
+			'client' => new ClientCertificateHttpClient( self::tlsParams() + [ 'reqTimeout' => 3 ] ),
 			'httpParams' => [
 				'readHeaders' => [],
 				'writeHeaders' => [ 'content-type' => 'application/octet-stream' ],
@@ -50,7 +53,7 @@ class RestBagOStuffInteropTest extends KaskServerTestCase {
 			],
 			'extendedErrorBodyFields' => [ 'type', 'title', 'detail', 'instance' ],
 		] );
-		$ours = new KaskBagOStuff( $common + [ 'logger' => $this->logger ] );
+		$ours = new KaskBagOStuff( $common + self::tlsParams() + [ 'logger' => $this->logger ] );
 		return [ $stock, $ours ];
 	}
 

@@ -18,7 +18,7 @@ class RegistrationTest extends TestCase {
 	private const GLOBALS = [
 		'wgObjectCaches', 'wgKaskStoreUrl', 'wgKaskStoreCacheName', 'wgKaskStoreSerializationType',
 		'wgKaskStoreHmacKey', 'wgKaskStoreConnTimeout', 'wgKaskStoreReqTimeout', 'wgKaskStoreCaBundlePath',
-		'wgKaskStoreExtendedApi',
+		'wgKaskStoreExtendedApi', 'wgKaskStoreClientCert', 'wgKaskStoreClientKey',
 	];
 
 	/** @var array Saved globals */
@@ -84,6 +84,19 @@ class RegistrationTest extends TestCase {
 			'connTimeout' => 1.2,
 			'reqTimeout' => 3.0,
 		], $GLOBALS['wgObjectCaches']['kask'] );
+	}
+
+	public function testTheTlsSettingsReachTheCacheParameters() {
+		$params = Registration::cacheParams( [
+			'wgKaskStoreUrl' => 'https://127.0.0.1:8081/sessions/v1/',
+			'wgKaskStoreCaBundlePath' => '/etc/kask/ca.pem',
+			'wgKaskStoreClientCert' => '/etc/mediawiki/kask-client.pem',
+			'wgKaskStoreClientKey' => '/etc/mediawiki/kask-client.key',
+		] );
+
+		$this->assertSame( '/etc/kask/ca.pem', $params['caBundlePath'] );
+		$this->assertSame( '/etc/mediawiki/kask-client.pem', $params['clientCert'] );
+		$this->assertSame( '/etc/mediawiki/kask-client.key', $params['clientKey'] );
 	}
 
 	public function testTheExtendedApiSettingPicksKaskTsBagOStuff() {
@@ -154,8 +167,10 @@ class RegistrationTest extends TestCase {
 		$this->assertSame(
 			KaskBagOStuff::class, $params['class'], 'Kask\'s API by default: a plain Kask keeps working'
 		);
-		$this->assertNull( $defaults['KaskStoreCaBundlePath'] );
-		$this->assertArrayNotHasKey( 'caBundlePath', $params );
+		foreach ( [ 'CaBundlePath' => 'caBundlePath', 'ClientCert' => 'clientCert', 'ClientKey' => 'clientKey' ] as $setting => $param ) {
+			$this->assertNull( $defaults["KaskStore$setting"] );
+			$this->assertArrayNotHasKey( $param, $params );
+		}
 		$this->assertSame( 'kask', $defaults['KaskStoreCacheName'] );
 	}
 

@@ -29,7 +29,7 @@ if ( !is_array( $job ) || !is_a( $job['class'] ?? '', KaskBagOStuff::class, true
 	exit( 2 );
 }
 $logger = new RecordingLogger();
-$bag = new $job['class']( [
+$bag = new $job['class']( ( $job['tls'] ?? [] ) + [
 	'url' => $job['url'],
 	'serialization_type' => 'JSON',
 	'reqTimeout' => 10,

@@ -1,0 +1,68 @@
+import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
+import type { Config, Permission } from '../config.js';
+import { sendProblem } from '../errors.js';
+import { sessionPermissions } from '../generated/contract.js';
+import type { Metrics } from '../metrics.js';
+import { decodedPath } from '../routes/paths.js';
+import { ClientIdentifier } from './client-identity.js';
+
+/** The metric label of a client that could not be identified. */
+const anonymous = 'anonymous';
+/** The metric label of an identified client that no key of the configuration lists (labels stay a bounded set). */
+const unlisted = 'unlisted';
+/** The namespace label of a denial on /metrics, which is in no namespace. */
+const metricsRoute = '/metrics';
+
+type Denial = 'not_authorized' | 'forbidden';
+
+/**
+ * The app's first hook that answers (after the one that orders pipelined requests): when the configuration
+ * lists clients, a request to a namespace, or to /metrics under `metrics_clients`, from no identity answers
+ * 401, and from an identity without the permission its method needs 403, before the key, the body or any
+ * limit is looked at. A method the route does not serve keeps its 405 for a client with some permission in
+ * the namespace; others learn nothing more from it than from any denied request. Undefined when nothing is
+ * restricted: no request pays for it.
+ */
+export function accessControl(config: Config, metrics: Metrics): onRequestHookHandler | undefined {
+  const { clients, metrics_clients: metricsClients } = config;
+  if (clients === undefined && metricsClients === undefined) return undefined;
+  const grants = new Map(
+    Object.entries(clients ?? {}).map(([client, namespaces]) => [
+      client,
+      new Map(Object.entries(namespaces).map(([namespace, permissions]) => [namespace, new Set<Permission>(permissions)])),
+    ]),
+  );
+  const metricsReaders = new Set(metricsClients);
+  const known = new Set([...grants.keys(), ...metricsReaders]);
+  const identifier = new ClientIdentifier(config.trusted_proxy ?? []);
+  const permissions: Readonly<Record<string, Permission>> = sessionPermissions;
+
+  const deny = (request: FastifyRequest, reply: FastifyReply, denial: Denial, client: string, namespace: string) => {
+    const code = denial === 'forbidden' ? 403 : 401;
+    metrics.accessDenials.inc({ client, namespace, code: String(code) });
+    // The client's certificate names say who an unlisted client is; the key stays out, as everywhere.
+    const names = client === unlisted ? { certificate_names: identifier.namesOf(request) } : {};
+    request.log.warn({ client, ...names, namespace, method: request.method, code }, 'request denied');
+    sendProblem(reply, denial, decodedPath(request.url));
+  };
+
+  return (request, reply, done) => {
+    // routeOptions builds an object on every read: read once.
+    const { namespace, url } = request.routeOptions.config;
+    const restricted = namespace !== undefined ? clients !== undefined : metricsClients !== undefined && url === metricsRoute;
+    if (!restricted) return done();
+    const names = identifier.namesOf(request);
+    if (names.length === 0) return deny(request, reply, 'not_authorized', anonymous, namespace ?? metricsRoute);
+    // The client is the first of its names listed for what it asks: /metrics, or a namespace.
+    const client = names.find((name) => (namespace === undefined ? metricsReaders : grants).has(name));
+    let allowed = client !== undefined;
+    if (client !== undefined && namespace !== undefined) {
+      const granted = grants.get(client)?.get(namespace);
+      const needed = permissions[request.method];
+      allowed = needed === undefined ? (granted?.size ?? 0) > 0 : granted?.has(needed) === true;
+    }
+    if (allowed) return done();
+    const label = client ?? names.find((name) => known.has(name)) ?? unlisted;
+    deny(request, reply, 'forbidden', label, namespace ?? metricsRoute);
+  };
+}

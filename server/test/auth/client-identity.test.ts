@@ -1,0 +1,46 @@
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { PeerCertificate } from 'node:tls';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createTestAuthority } from '../../../test-support/certificates.js';
+import { certificateNames, normalizedAddress } from '../../src/auth/client-identity.js';
+
+const pki = createTestAuthority();
+afterAll(() => pki.remove());
+
+/** What a TLS socket's getPeerCertificate() holds of `file`: its subject and Node's subjectaltname string. */
+function peerCertificate(file: string): PeerCertificate {
+  const certificate = new X509Certificate(readFileSync(file));
+  const subject = Object.fromEntries(certificate.subject.split('\n').map((line) => line.split('=', 2) as [string, string]));
+  return { subject, subjectaltname: certificate.subjectAltName } as unknown as PeerCertificate;
+}
+
+describe('a client certificate’s names', () => {
+  it('are its subject CN, then its DNS names, then its URI names; never its IP addresses or e-mail', () => {
+    const { cert } = pki.client({
+      commonName: 'mw-client',
+      altNames: ['URI:spiffe://wiki/mw', 'DNS:mw1.eqiad', 'IP:10.0.0.1', 'email:a@b.c', 'DNS:mw.svc'],
+    });
+    expect(certificateNames(peerCertificate(cert))).toEqual(['mw-client', 'mw1.eqiad', 'mw.svc', 'spiffe://wiki/mw']);
+  });
+
+  it('a certificate without a CN is named by its subjectAltNames alone', () => {
+    const { cert } = pki.client({ altNames: ['URI:spiffe://wiki/jobs'] });
+    expect(certificateNames(peerCertificate(cert))).toEqual(['spiffe://wiki/jobs']);
+  });
+
+  it('reads the JSON-quoted values Node writes for names with special characters', () => {
+    const certificate = {
+      subject: {},
+      subjectaltname: 'DNS:"a, b", URI:"spiffe://x/\\"q\\"", DNS:plain',
+    } as unknown as PeerCertificate;
+    expect(certificateNames(certificate)).toEqual(['a, b', 'plain', 'spiffe://x/"q"']);
+  });
+});
+
+describe('addresses', () => {
+  it('an IPv4 client of a dual-stack socket is its IPv4 address', () => {
+    expect(normalizedAddress('::ffff:127.0.0.2')).toBe('127.0.0.2');
+    expect(normalizedAddress('::1')).toBe('::1');
+  });
+});

@@ -1,0 +1,298 @@
+import { copyFileSync, writeFileSync } from 'node:fs';
+import { Agent } from 'node:https';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CertificateFiles, createTestAuthority, type TestAuthority } from '../../../test-support/certificates.js';
+import { removeServerDirectory, type ServerProcess, startServer } from '../../../test-support/server-process.js';
+import { problems } from '../../src/generated/contract.js';
+import { type ExchangeOptions, exchange, fingerprintOf } from './exchange.js';
+
+// Client authentication and authorization against a kask-ts server process, over the backend `backend()` adds
+// to the configuration file (nothing: the embedded store; a cassandra block: Cassandra). Each test file of a
+// backend runs these.
+
+/** The proxy of the trusted_proxy tests: an address of loopback the tests connect from. */
+const proxyAddress = '127.0.0.2';
+/** Another address of loopback, which no configuration trusts. */
+const elsewhere = '127.0.0.1';
+
+const clients = {
+  writer: { default: ['read', 'write', 'delete'] },
+  'spiffe://wiki/reader': { default: ['read'] },
+  'deleter.example': { default: ['delete'] },
+};
+
+/** A key only these tests use, distinctive enough to look for in the server's output. */
+function secretKey(name: string): string {
+  return `${name}-${Math.random().toString(36).slice(2)}-SECRET`;
+}
+
+/** Starts a server and waits until its storage answers (a Cassandra session can take a moment after listening). */
+async function started(config: Record<string, unknown>, tls: ExchangeOptions): Promise<ServerProcess> {
+  const server = await startServer({ workers: 1, ...config });
+  await until(async () => (await exchange(`${server.origin}/readyz`, tls)).status === 200);
+  return server;
+}
+
+async function stopped(server: ServerProcess | undefined): Promise<void> {
+  if (server === undefined) return;
+  await server.stop();
+  removeServerDirectory(server);
+}
+
+export function accessControlScenarios(backend: () => Record<string, unknown>): void {
+  let pki: TestAuthority;
+  let otherPki: TestAuthority;
+  let serverCert: CertificateFiles;
+  let writer: CertificateFiles;
+  let reader: CertificateFiles;
+  let deleter: CertificateFiles;
+  let stranger: CertificateFiles;
+  let prometheus: CertificateFiles;
+
+  beforeAll(() => {
+    pki = createTestAuthority();
+    otherPki = createTestAuthority('another CA');
+    serverCert = pki.server();
+    writer = pki.client({ commonName: 'writer' });
+    reader = pki.client({ commonName: 'reader-host', altNames: ['URI:spiffe://wiki/reader'] });
+    deleter = pki.client({ altNames: ['DNS:deleter.example'] });
+    stranger = pki.client({ commonName: 'stranger' });
+    prometheus = pki.client({ commonName: 'prometheus' });
+  });
+  afterAll(() => {
+    pki?.remove();
+    otherPki?.remove();
+  });
+
+  describe('client certificates (tls.client_ca and clients)', () => {
+    let server: ServerProcess;
+    beforeAll(async () => {
+      server = await started(
+        {
+          ...backend(),
+          tls: { cert: serverCert.cert, key: serverCert.key, client_ca: pki.caFile },
+          clients,
+          metrics_clients: ['prometheus'],
+        },
+        { ca: pki.caFile, client: writer },
+      );
+    });
+    afterAll(() => stopped(server));
+
+    const as = (client: CertificateFiles, method: string, key: string, body?: string) =>
+      exchange(`${server.baseUrl}${key}`, { method, body, ca: pki.caFile, client, headers: { 'cache-control': 'max-age=60' } });
+
+    it('a client with the permissions gets 201, 200, 204 and 204 for POST, GET, PATCH and DELETE', async () => {
+      const key = secretKey('allowed');
+      expect((await as(writer, 'POST', key, 'value')).status).toBe(201);
+      const read = await as(writer, 'GET', key);
+      expect([read.status, read.body]).toEqual([200, 'value']);
+      expect((await as(writer, 'PATCH', key)).status).toBe(204);
+      expect((await as(writer, 'DELETE', key)).status).toBe(204);
+    });
+
+    it('a client named by a URI subjectAltName may read and not write; one named by a DNS name may delete only', async () => {
+      const key = secretKey('partial');
+      expect((await as(writer, 'POST', key, 'value')).status).toBe(201);
+      expect((await as(reader, 'GET', key)).status).toBe(200);
+      for (const method of ['POST', 'PUT', 'PATCH']) {
+        const refused = await as(reader, method, key, method === 'PATCH' ? undefined : 'other');
+        expect(refused.status, method).toBe(403);
+        expect(JSON.parse(refused.body)).toMatchObject({ type: problems.forbidden.type, title: problems.forbidden.title });
+      }
+      expect((await as(reader, 'DELETE', key)).status).toBe(403);
+      expect((await as(deleter, 'GET', key)).status).toBe(403);
+      expect((await as(deleter, 'DELETE', key)).status).toBe(204);
+      expect((await as(writer, 'GET', key)).status).toBe(404);
+    });
+
+    it('a client whose certificate names no listed identity answers 403 to every method, before the key is looked at', async () => {
+      for (const method of ['GET', 'POST', 'DELETE', 'OPTIONS']) {
+        expect((await as(stranger, method, secretKey('stranger'), method === 'POST' ? 'v' : undefined)).status, method).toBe(403);
+      }
+      // An invalid key would be 400 to a client allowed there: a stranger learns nothing about keys or limits.
+      expect((await as(stranger, 'GET', 'x'.repeat(5000))).status).toBe(403);
+    });
+
+    it('a certificate with several listed names is, for each request, the first listed for what it asks', async () => {
+      const both = pki.client({ commonName: 'prometheus', altNames: ['URI:spiffe://wiki/reader'] });
+      const key = secretKey('both');
+      expect((await as(writer, 'POST', key, 'value')).status).toBe(201);
+      expect((await as(both, 'GET', key)).status).toBe(200);
+      expect((await as(both, 'DELETE', key)).status).toBe(403);
+      expect((await exchange(`${server.origin}/metrics`, { ca: pki.caFile, client: both })).status).toBe(200);
+    });
+
+    it('a method the route does not serve keeps its 405 for a client with some permission in the namespace', async () => {
+      const answer = await as(reader, 'OPTIONS', secretKey('options'));
+      expect(answer.status).toBe(405);
+      expect(answer.headers.allow).toBeDefined();
+    });
+
+    it('a client without a certificate, or with one another CA signed, is refused at the TLS handshake', async () => {
+      await expect(exchange(`${server.baseUrl}k`, { ca: pki.caFile })).rejects.toThrow();
+      const impostor = otherPki.client({ commonName: 'writer' });
+      await expect(exchange(`${server.baseUrl}k`, { ca: pki.caFile, client: impostor })).rejects.toThrow();
+    });
+
+    it('/metrics answers only metrics_clients (403 to others); /healthz stays open; denials are counted and logged without the key', async () => {
+      const key = secretKey('denied');
+      expect((await as(reader, 'POST', key, 'value')).status).toBe(403);
+      expect((await exchange(`${server.origin}/healthz`, { ca: pki.caFile, client: writer })).status).toBe(200);
+      const refused = await exchange(`${server.origin}/metrics`, { ca: pki.caFile, client: writer });
+      expect(refused.status).toBe(403);
+      const metrics = await exchange(`${server.origin}/metrics`, { ca: pki.caFile, client: prometheus });
+      expect(metrics.status).toBe(200);
+      expect(metrics.body).toMatch(
+        /kask_access_denials_total\{client="spiffe:\/\/wiki\/reader",namespace="default",code="403"\} [1-9]/,
+      );
+      expect(metrics.body).toMatch(/kask_access_denials_total\{client="writer",namespace="\/metrics",code="403"\} 1/);
+      await until(() => server.output().includes('"msg":"request denied"'));
+      expect(server.output()).not.toContain(key);
+    });
+  });
+
+  describe('a trusted TLS-terminating proxy (trusted_proxy, X-Forwarded-Client-Cert)', () => {
+    let server: ServerProcess;
+    beforeAll(async () => {
+      // Envoy's sidecar terminates TLS and forwards over plain HTTP on the same host.
+      server = await started({ ...backend(), trusted_proxy: [proxyAddress], clients }, {});
+    });
+    afterAll(() => stopped(server));
+
+    const forwarded = (from: string, method: string, key: string, xfcc?: string, body?: string) =>
+      exchange(`${server.baseUrl}${key}`, {
+        method,
+        body,
+        localAddress: from,
+        headers: xfcc === undefined ? {} : { 'x-forwarded-client-cert': xfcc },
+      });
+
+    it('a request from the proxy without the header answers 401 not_authorized, with a challenge (RFC 9110 section 11.6.1)', async () => {
+      const answer = await forwarded(proxyAddress, 'GET', secretKey('anonymous'));
+      expect(answer.status).toBe(401);
+      expect(answer.headers['www-authenticate']).toBe('MutualTLS');
+      expect(answer.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(JSON.parse(answer.body)).toMatchObject({
+        type: 'https://www.mediawiki.org/wiki/Kask/errors/not_authorized',
+        title: 'Not authorized',
+      });
+    });
+
+    it('the client the proxy names gets its permissions: 201, 200, 204 for the writer, 403 for a reader writing', async () => {
+      const key = secretKey('proxied');
+      const asWriter = 'By=spiffe://proxy;Hash=abc;Subject="CN=writer,O=Wikimedia"';
+      expect((await forwarded(proxyAddress, 'POST', key, asWriter, 'value')).status).toBe(201);
+      expect((await forwarded(proxyAddress, 'GET', key, asWriter)).status).toBe(200);
+      const asReader = 'Hash=abc;URI=spiffe://wiki/reader';
+      expect((await forwarded(proxyAddress, 'GET', key, asReader)).status).toBe(200);
+      expect((await forwarded(proxyAddress, 'POST', key, asReader, 'other')).status).toBe(403);
+      expect((await forwarded(proxyAddress, 'DELETE', key, asWriter)).status).toBe(204);
+    });
+
+    it('only the last element counts: the one the proxy added, not what its client sent it', async () => {
+      const key = secretKey('chain');
+      const forgedThenReal = 'Subject="CN=writer";URI=spiffe://forged,URI=spiffe://wiki/reader';
+      expect((await forwarded(proxyAddress, 'POST', key, forgedThenReal, 'v')).status).toBe(403);
+    });
+
+    it('a forged header from an address that is not a trusted proxy is ignored (401) and logged with the address only', async () => {
+      const key = secretKey('forged');
+      const answer = await forwarded(elsewhere, 'POST', key, 'Subject="CN=writer"', 'value');
+      expect(answer.status).toBe(401);
+      const warning = () =>
+        server
+          .output()
+          .split('\n')
+          .find((line) => line.includes('X-Forwarded-Client-Cert ignored'));
+      await until(() => warning() !== undefined);
+      expect(warning()).toContain(`"remote_address":"${elsewhere}"`);
+      expect(server.output()).not.toContain(key);
+      expect((await forwarded(proxyAddress, 'GET', key, 'Subject="CN=writer"')).status).toBe(404);
+    });
+
+    it('a body declared over the limit with Expect: 100-continue answers 401 to an anonymous client, 413 to a listed one', async () => {
+      const head = (xfcc: string) =>
+        `POST /sessions/v1/${secretKey('large')} HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2000000\r\n${xfcc}\r\n`;
+      expect(await statusLine(server.port, proxyAddress, head(''))).toBe('HTTP/1.1 401 Unauthorized');
+      const listed = 'X-Forwarded-Client-Cert: Subject="CN=writer"\r\n';
+      expect(await statusLine(server.port, proxyAddress, head(listed))).toBe('HTTP/1.1 413 Payload Too Large');
+    });
+
+    it('a malformed header from the proxy identifies nobody (401)', async () => {
+      for (const header of ['Subject="CN=writer', 'Subject=CN=writer', 'URI=spiffe://wiki/reader,', '']) {
+        expect((await forwarded(proxyAddress, 'GET', secretKey('malformed'), header)).status, header).toBe(401);
+      }
+    });
+  });
+
+  describe.each([1, 2])('SIGHUP with %i worker(s)', (workers) => {
+    it('a new connection after SIGHUP gets the new certificate, an open keep-alive connection keeps working, and a bad one is not loaded', async () => {
+      const first = pki.server();
+      const second = pki.server();
+      const cert = join(pki.directory, `live-${workers}.pem`);
+      const key = join(pki.directory, `live-${workers}.key`);
+      copyFileSync(first.cert, cert);
+      copyFileSync(first.key, key);
+      const server = await started(
+        { ...backend(), workers, tls: { cert, key, client_ca: pki.caFile }, clients },
+        { ca: pki.caFile, client: writer },
+      );
+      const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+      try {
+        const url = `${server.origin}/healthz`;
+        const options = { ca: pki.caFile, client: writer };
+        const before = await exchange(url, { ...options, agent });
+        expect(before.serverFingerprint).toBe(fingerprintOf(first.cert));
+
+        copyFileSync(second.cert, cert);
+        copyFileSync(second.key, key);
+        const reloads = () => server.output().split('"msg":"TLS certificates reloaded"').length - 1;
+        server.signal('SIGHUP');
+        await until(() => reloads() === workers);
+
+        for (let i = 0; i < 2 * workers; i++) {
+          expect((await exchange(url, options)).serverFingerprint).toBe(fingerprintOf(second.cert));
+        }
+        const kept = await exchange(url, { ...options, agent });
+        expect([kept.status, kept.reusedSocket, kept.serverFingerprint]).toEqual([200, true, fingerprintOf(first.cert)]);
+
+        writeFileSync(key, 'not a key');
+        server.signal('SIGHUP');
+        await until(() => server.output().split('TLS certificates not reloaded').length - 1 === workers);
+        expect((await exchange(url, options)).serverFingerprint).toBe(fingerprintOf(second.cert));
+        expect(server.hasExited()).toBe(false);
+      } finally {
+        agent.destroy();
+        await stopped(server);
+      }
+    });
+  });
+}
+
+/** Sends `head` from `localAddress` and resolves with the final status line answered (after any 100 Continue). */
+function statusLine(port: number, localAddress: string, head: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port, localAddress }, () => socket.write(head));
+    let text = '';
+    socket.on('data', (chunk: Buffer) => {
+      text += chunk.toString('latin1');
+      const final = /(?:^|\r\n\r\n)(HTTP\/1\.1 [2-5]\d\d [^\r]*)\r\n/.exec(text);
+      if (final !== null) {
+        socket.destroy();
+        resolve(final[1] as string);
+      }
+    });
+    socket.on('error', reject);
+  });
+}
+
+async function until(condition: () => boolean | Promise<boolean>, deadlineMs = 10_000): Promise<void> {
+  const deadline = Date.now() + deadlineMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('the condition did not hold in time');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
