@@ -41,7 +41,24 @@ async function stopped(server: ServerProcess | undefined): Promise<void> {
   removeServerDirectory(server);
 }
 
-export function accessControlScenarios(backend: () => Record<string, unknown>): void {
+/** Two namespaces, each with a client of its own: MediaWiki's sessions and Echo's seen-times. */
+const namespaces = {
+  sessions: { base_uri: '/sessions/v1/', table: 'auth_sessions' },
+  echoseen: { base_uri: '/echoseen/v1/', table: 'auth_echoseen', default_ttl: 31536000 },
+};
+const namespacedClients = {
+  mediawiki: { sessions: ['read', 'write', 'delete'], echoseen: ['read'] },
+  echo: { echoseen: ['read', 'write', 'delete'] },
+};
+
+/**
+ * `backend()` is the storage block of a configuration file; `createTables` makes the namespaces' tables
+ * where the backend needs them made beforehand.
+ */
+export function accessControlScenarios(
+  backend: () => Record<string, unknown>,
+  createTables: (configured: typeof namespaces) => Promise<void> = async () => {},
+): void {
   let pki: TestAuthority;
   let otherPki: TestAuthority;
   let serverCert: CertificateFiles;
@@ -225,6 +242,38 @@ export function accessControlScenarios(backend: () => Record<string, unknown>): 
       for (const header of ['Subject="CN=writer', 'Subject=CN=writer', 'URI=spiffe://wiki/reader,', '']) {
         expect((await forwarded(proxyAddress, 'GET', secretKey('malformed'), header)).status, header).toBe(401);
       }
+    });
+  });
+
+  describe('permissions per namespace: each client allowed only its own', () => {
+    let server: ServerProcess;
+    beforeAll(async () => {
+      await createTables(namespaces);
+      server = await started({ ...backend(), namespaces, trusted_proxy: [proxyAddress], clients: namespacedClients }, {});
+    });
+    afterAll(() => stopped(server));
+
+    const as = (client: string, method: string, path: string, body?: string) =>
+      exchange(`${server.origin}${path}`, {
+        method,
+        body,
+        localAddress: proxyAddress,
+        headers: { 'x-forwarded-client-cert': `Subject="CN=${client}"` },
+      });
+
+    it('a client writes where it may, reads where it may read, and is refused (403) in the namespace that is not its own', async () => {
+      const key = secretKey('namespaced');
+      expect((await as('mediawiki', 'POST', `/sessions/v1/${key}`, 'session')).status).toBe(201);
+      expect((await as('echo', 'GET', `/sessions/v1/${key}`)).status).toBe(403);
+      expect((await as('echo', 'DELETE', `/sessions/v1/${key}`)).status).toBe(403);
+      expect((await as('echo', 'POST', `/echoseen/v1/${key}`, 'seen')).status).toBe(201);
+      expect((await as('mediawiki', 'POST', `/echoseen/v1/${key}`, 'overwritten')).status).toBe(403);
+      const seen = await as('mediawiki', 'GET', `/echoseen/v1/${key}`);
+      const session = await as('mediawiki', 'GET', `/sessions/v1/${key}`);
+      expect([seen.status, seen.body, session.status, session.body]).toEqual([200, 'seen', 200, 'session']);
+      const metrics = await exchange(`${server.origin}/metrics`);
+      expect(metrics.body).toMatch(/kask_access_denials_total\{client="echo",namespace="sessions",code="403"\} 2/);
+      expect(metrics.body).toMatch(/kask_access_denials_total\{client="mediawiki",namespace="echoseen",code="403"\} 1/);
     });
   });
 
