@@ -16,20 +16,21 @@ describe('Cache-Control: per-write TTL, and PATCH to change it, over time', () =
     const shortened = newKey('patch-shorten');
     const clamped = newKey('clamped');
     const oneSecond = { 'cache-control': 'max-age=1' };
+    // NOTE: Cassandra keeps expiry in whole seconds, so a TTL of 1 s may end at once: a key that is read or
+    // patched before the wait below gets 2 s, so that it is surely still there.
+    const twoSeconds = { 'cache-control': 'max-age=2' };
     expect((await send('POST', keyPath(expiring), { body: 'a', headers: oneSecond })).status).toBe(201);
     expect((await send('PUT', keyPath(expiringPut), { body: 'b', headers: oneSecond })).status).toBe(201);
-    await send('POST', keyPath(extended), { body: 'extended', headers: oneSecond });
+    await send('POST', keyPath(extended), { body: 'extended', headers: twoSeconds });
     await send('POST', keyPath(shortened), { body: 'shortened' });
     expect((await send('PATCH', keyPath(extended), { headers: { 'cache-control': 'max-age=600' } })).status).toBe(204);
-    // NOTE: Cassandra keeps expiry in whole seconds, so a TTL of 1 s may end at once: the read that follows
-    // needs 2 s to be sure of its value (all of them are gone well before the wait below ends).
-    expect((await send('PATCH', keyPath(shortened), { headers: { 'cache-control': 'max-age=2' } })).status).toBe(204);
+    expect((await send('PATCH', keyPath(shortened), { headers: twoSeconds })).status).toBe(204);
     expect((await send('GET', keyPath(shortened))).body.toString()).toBe('shortened');
     // PATCH with If-Match changes the TTL only of the value it names.
     const matched = newKey('patch-if-match');
     const stale = newKey('patch-if-match-stale');
-    await send('POST', keyPath(matched), { body: 'matched', headers: oneSecond });
-    await send('POST', keyPath(stale), { body: 'stale', headers: oneSecond });
+    await send('POST', keyPath(matched), { body: 'matched', headers: twoSeconds });
+    await send('POST', keyPath(stale), { body: 'stale', headers: twoSeconds });
     const longer = { 'cache-control': 'max-age=600' };
     const etag = String((await send('GET', keyPath(matched))).headers.etag);
     expect((await send('PATCH', keyPath(matched), { headers: { ...longer, 'if-match': etag } })).status).toBe(204);
@@ -37,7 +38,7 @@ describe('Cache-Control: per-write TTL, and PATCH to change it, over time', () =
     // The short-TTL server's max_ttl is its default_ttl: a longer max-age is clamped to it.
     const { target, seconds } = short;
     await send('POST', keyPath(clamped, target), { target, body: 'clamped', headers: { 'cache-control': 'max-age=86400' } });
-    await sleep(Math.max(seconds, 1) * 1000 + 1500);
+    await sleep(Math.max(seconds, 2) * 1000 + 1500);
     expect((await send('GET', keyPath(expiring))).status).toBe(404);
     expect((await send('GET', keyPath(expiringPut))).status).toBe(404);
     expect((await send('GET', keyPath(shortened))).status).toBe(404);
