@@ -5,6 +5,7 @@ import { defaultWorkers } from './cluster/default-workers.js';
 import { defaultLimits } from './generated/contract.js';
 import { openApiDocument } from './openapi-document.js';
 import { backendMaxKeyBytes, backendMaxTtlSeconds } from './storage/limits.js';
+import { hasTls, secureContextOptions } from './tls.js';
 
 // The one description of the configuration: every key, its default and its validation. The keys and
 // their meaning are Kask's (so an operator can swap binaries with the same file), plus ours; the
@@ -536,6 +537,14 @@ export function configFrom(file: unknown) {
     document = openApiDocument(parsed, namespaces);
   } catch (error) {
     fail('openapi_spec', (error as Error).message);
+  }
+  if (hasTls(parsed.tls)) {
+    // The files are read again when the server starts and on SIGHUP; files that cannot serve are refused here.
+    try {
+      secureContextOptions(parsed.tls);
+    } catch (error) {
+      throw new ConfigError((error as Error).message);
+    }
   }
   checkClients(
     parsed,

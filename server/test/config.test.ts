@@ -1,20 +1,27 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createTestAuthority } from '../../test-support/certificates.js';
 import { defaultWorkers } from '../src/cluster/default-workers.js';
 import { ConfigError, configFrom, loadConfig } from '../src/config.js';
 import { defaultLimits } from '../src/generated/contract.js';
 
 const kaskOpenApi = fileURLToPath(new URL('fixtures/kask-openapi.yaml', import.meta.url));
 
-// Where Kask's file names its certificates and keys: the configuration checks that each can be read.
+// Where Kask's file names its certificates and keys: the configuration checks that each can be read, and that
+// the service's own make a TLS context.
+const pki = createTestAuthority();
+const { cert: serverCert, key: serverKey } = pki.server();
 const kaskDirectory = mkdtempSync(join(tmpdir(), 'kask-etc-'));
-for (const name of ['cert.pem', 'key.pem', 'ca.pem', 'client.pem', 'client-key.pem']) {
-  writeFileSync(join(kaskDirectory, name), '-----BEGIN CERTIFICATE-----\n');
+for (const [name, from] of Object.entries({ 'cert.pem': serverCert, 'key.pem': serverKey, 'ca.pem': pki.caFile })) {
+  copyFileSync(from, join(kaskDirectory, name));
 }
+for (const name of ['client.pem', 'client-key.pem']) writeFileSync(join(kaskDirectory, name), '-----BEGIN CERTIFICATE-----\n');
 const pem = join(kaskDirectory, 'cert.pem');
+const tlsFiles = { cert: serverCert, key: serverKey };
+afterAll(() => pki.remove());
 
 // Every key of Kask's configuration file, as the reference lists them (and enable_host_verification, v1.0.13).
 const kaskFile = `
@@ -168,7 +175,7 @@ describe('configuration', () => {
       { cassandra: { authentication: { username: 'u' } } },
       'cassandra.authentication: username and password must be given together',
     ],
-    [{ cassandra: { tls: { cert: pem, key: pem } } }, 'cassandra.tls: ca is required when cert and key are set'],
+    [{ cassandra: { tls: tlsFiles } }, 'cassandra.tls: ca is required when cert and key are set'],
     [{ cassandra: { tls: { ca: pem, key: pem } } }, 'cassandra.tls: cert and key must be given together'],
     [{ tls: { cert: '/nonexistent/c.pem', key: pem } }, 'tls.cert: cannot read /nonexistent/c.pem'],
     [{ cassandra: { tls: { ca: '/nonexistent/ca.pem' } } }, 'cassandra.tls.ca: cannot read /nonexistent/ca.pem'],
@@ -194,20 +201,34 @@ describe('configuration', () => {
   });
 
   it('a file without the access keys lists no clients, trusts no proxy and asks no client certificate', () => {
-    const config = configFrom({ tls: { cert: pem, key: pem } });
+    const config = configFrom({ tls: tlsFiles });
     expect(config.tls.client_ca).toBeUndefined();
     expect([config.clients, config.metrics_clients, config.trusted_proxy]).toEqual([undefined, undefined, undefined]);
   });
 
   it('clients maps identities to namespaces to read, write and delete; tls.client_ca needs tls.cert and tls.key', () => {
     const config = configFrom({
-      tls: { cert: pem, key: pem, client_ca: pem },
+      tls: { ...tlsFiles, client_ca: pki.caFile },
       clients: { 'spiffe://wiki/mw': { default: ['read', 'write', 'delete', 'read'] } },
       metrics_clients: ['prometheus'],
       trusted_proxy: ['127.0.0.1', '::1'],
     });
     expect(config.clients).toEqual({ 'spiffe://wiki/mw': { default: ['read', 'write', 'delete'] } });
     expect(() => configFrom({ tls: { client_ca: pem } })).toThrow(/tls: client_ca needs cert and key/);
+  });
+
+  it("TLS files that cannot serve are refused, naming the key: a client CA file without a CA certificate (it would refuse every client), a key that is not the certificate's", () => {
+    const empty = join(kaskDirectory, 'empty.pem');
+    writeFileSync(empty, '');
+    for (const clientCa of [empty, serverCert, serverKey]) {
+      expect(() => configFrom({ tls: { ...tlsFiles, client_ca: clientCa } }), clientCa).toThrow(
+        /tls.client_ca: .* must hold CA certificates/,
+      );
+    }
+    const otherKey = pki.server().key;
+    expect(() => configFrom({ tls: { cert: serverCert, key: otherKey } })).toThrow(
+      /tls.cert and tls.key do not make a TLS context/,
+    );
   });
 
   it.each([

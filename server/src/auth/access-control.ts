@@ -53,8 +53,9 @@ export function accessControl(config: Config, metrics: Metrics): onRequestHookHa
     if (!restricted) return done();
     const names = identifier.namesOf(request);
     if (names.length === 0) return deny(request, reply, 'not_authorized', anonymous, namespace ?? metricsRoute);
-    // The client is the first of its names listed for what it asks: /metrics, or a namespace.
-    const client = names.find((name) => (namespace === undefined ? metricsReaders : grants).has(name));
+    // The client is the first of its names listed for what it asks: /metrics, or the namespace; a certificate
+    // may name a client listed for another namespace first.
+    const client = names.find((name) => (namespace === undefined ? metricsReaders.has(name) : grants.get(name)?.has(namespace)));
     let allowed = client !== undefined;
     if (client !== undefined && namespace !== undefined) {
       const granted = grants.get(client)?.get(namespace);

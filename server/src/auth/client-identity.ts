@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import type { PeerCertificate, TLSSocket } from 'node:tls';
 import type { FastifyRequest } from 'fastify';
+import { clientNames } from './client-names.js';
 import { xfccClientNames } from './xfcc.js';
 
 // Who a request comes from: the names of the client certificate verified at the TLS handshake, or, on a
@@ -16,18 +17,15 @@ const rememberedHeaders = 1024;
 /** Node's subjectaltname: `DNS:a, URI:spiffe://b, IP Address:1.2.3.4`, a value with special characters JSON-quoted. */
 const subjectAltName = /(?:^|, )([A-Za-z ]+):("(?:[^"\\]|\\.)*"|[^,]*)/g;
 
-/** A verified certificate's names: its subject's CN, then its DNS and URI subjectAltNames. */
+/** A verified certificate's names: its subject's CN, then its DNS and URI subjectAltNames (see client-names.ts). */
 export function certificateNames(certificate: PeerCertificate): string[] {
   const commonName = certificate.subject?.CN as string | string[] | undefined;
-  const names = commonName === undefined ? [] : [commonName].flat();
   const alternatives = [...(certificate.subjectaltname ?? '').matchAll(subjectAltName)].map(([, type, value = '']) => ({
     type,
     value: value.startsWith('"') ? (JSON.parse(value) as string) : value,
   }));
-  for (const wanted of ['DNS', 'URI']) {
-    names.push(...alternatives.filter(({ type }) => type === wanted).map(({ value }) => value));
-  }
-  return names;
+  const ofType = (wanted: string) => alternatives.filter(({ type }) => type === wanted).map(({ value }) => value);
+  return clientNames([...(commonName === undefined ? [] : [commonName].flat()), ...ofType('DNS')], ofType('URI'));
 }
 
 /** An IPv4 client of a dual-stack socket is `::ffff:a.b.c.d`: the same address as `a.b.c.d`. */

@@ -1,3 +1,4 @@
+import { clientNames } from './client-names.js';
 // Envoy's X-Forwarded-Client-Cert header: what a TLS-terminating proxy says about the client certificate it
 // verified. The header is comma-separated elements, one per proxy that handled the request; each element is
 // `;`-separated key=value pairs (By, Hash, Cert, Chain, Subject, URI, DNS; keys case-insensitive); a value
@@ -131,13 +132,14 @@ export function distinguishedNameValues(name: string, type: string): string[] | 
 export function xfccClientNames(header: string): string[] | undefined {
   const last = parseXfcc(header)?.at(-1);
   if (last === undefined) return undefined;
-  const names: string[] = [];
+  const commonAndDnsNames: string[] = [];
   for (const [key, value] of last) {
     if (key !== 'subject') continue;
     const commonNames = distinguishedNameValues(value, 'CN');
     if (commonNames === undefined) return undefined;
-    names.push(...commonNames);
+    commonAndDnsNames.push(...commonNames);
   }
-  for (const wanted of ['dns', 'uri']) for (const [key, value] of last) if (key === wanted) names.push(value);
+  const ofKey = (wanted: string) => last.filter(([key]) => key === wanted).map(([, value]) => value);
+  const names = clientNames([...commonAndDnsNames, ...ofKey('dns')], ofKey('uri'));
   return names.length === 0 ? undefined : names;
 }

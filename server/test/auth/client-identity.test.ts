@@ -38,6 +38,15 @@ describe('a client certificate’s names', () => {
   });
 });
 
+describe('names that could pose as another kind', () => {
+  it('a URI-shaped CN or DNS name is no name, nor a URI name without a scheme: a requester who chose its CN cannot take a URI identity', () => {
+    const { cert } = pki.client({ commonName: 'urn:wiki:mw', altNames: ['URI:urn:wiki:other', 'URI:mediawiki'] });
+    expect(certificateNames(peerCertificate(cert))).toEqual(['urn:wiki:other']);
+    const certificate = { subject: { CN: 'mw' }, subjectaltname: 'DNS:spiffe://wiki/mw, URI:spiffe://wiki/jobs' };
+    expect(certificateNames(certificate as unknown as PeerCertificate)).toEqual(['mw', 'spiffe://wiki/jobs']);
+  });
+});
+
 describe('addresses', () => {
   it('an IPv4 client of a dual-stack socket is its IPv4 address', () => {
     expect(normalizedAddress('::ffff:127.0.0.2')).toBe('127.0.0.2');

@@ -47,7 +47,7 @@ const namespaces = {
   echoseen: { base_uri: '/echoseen/v1/', table: 'auth_echoseen', default_ttl: 31536000 },
 };
 const namespacedClients = {
-  mediawiki: { sessions: ['read', 'write', 'delete'], echoseen: ['read'] },
+  'spiffe://wiki/mediawiki': { sessions: ['read', 'write', 'delete'], echoseen: ['read'] },
   echo: { echoseen: ['read', 'write', 'delete'] },
 };
 
@@ -253,27 +253,40 @@ export function accessControlScenarios(
     });
     afterAll(() => stopped(server));
 
-    const as = (client: string, method: string, path: string, body?: string) =>
+    const mediawiki = 'URI=spiffe://wiki/mediawiki';
+    const echo = 'Subject="CN=echo"';
+    const as = (xfcc: string, method: string, path: string, body?: string) =>
       exchange(`${server.origin}${path}`, {
         method,
         body,
         localAddress: proxyAddress,
-        headers: { 'x-forwarded-client-cert': `Subject="CN=${client}"` },
+        headers: { 'x-forwarded-client-cert': xfcc },
       });
 
     it('a client writes where it may, reads where it may read, and is refused (403) in the namespace that is not its own', async () => {
       const key = secretKey('namespaced');
-      expect((await as('mediawiki', 'POST', `/sessions/v1/${key}`, 'session')).status).toBe(201);
-      expect((await as('echo', 'GET', `/sessions/v1/${key}`)).status).toBe(403);
-      expect((await as('echo', 'DELETE', `/sessions/v1/${key}`)).status).toBe(403);
-      expect((await as('echo', 'POST', `/echoseen/v1/${key}`, 'seen')).status).toBe(201);
-      expect((await as('mediawiki', 'POST', `/echoseen/v1/${key}`, 'overwritten')).status).toBe(403);
-      const seen = await as('mediawiki', 'GET', `/echoseen/v1/${key}`);
-      const session = await as('mediawiki', 'GET', `/sessions/v1/${key}`);
+      expect((await as(mediawiki, 'POST', `/sessions/v1/${key}`, 'session')).status).toBe(201);
+      expect((await as(echo, 'GET', `/sessions/v1/${key}`)).status).toBe(403);
+      expect((await as(echo, 'DELETE', `/sessions/v1/${key}`)).status).toBe(403);
+      expect((await as(echo, 'POST', `/echoseen/v1/${key}`, 'seen')).status).toBe(201);
+      expect((await as(mediawiki, 'POST', `/echoseen/v1/${key}`, 'overwritten')).status).toBe(403);
+      const seen = await as(mediawiki, 'GET', `/echoseen/v1/${key}`);
+      const session = await as(mediawiki, 'GET', `/sessions/v1/${key}`);
       expect([seen.status, seen.body, session.status, session.body]).toEqual([200, 'seen', 200, 'session']);
       const metrics = await exchange(`${server.origin}/metrics`);
       expect(metrics.body).toMatch(/kask_access_denials_total\{client="echo",namespace="sessions",code="403"\} 2/);
-      expect(metrics.body).toMatch(/kask_access_denials_total\{client="mediawiki",namespace="echoseen",code="403"\} 1/);
+      expect(metrics.body).toMatch(
+        /kask_access_denials_total\{client="spiffe:\/\/wiki\/mediawiki",namespace="echoseen",code="403"\} 1/,
+      );
+    });
+
+    it('a certificate naming two clients is, in each namespace, the one listed there; a CN shaped like a listed URI is nobody', async () => {
+      const both = 'Subject="CN=echo";URI=spiffe://wiki/mediawiki';
+      const key = secretKey('both');
+      expect((await as(both, 'POST', `/sessions/v1/${key}`, 'session')).status).toBe(201);
+      expect((await as(both, 'POST', `/echoseen/v1/${key}`, 'seen')).status).toBe(201);
+      const posing = 'Subject="CN=spiffe://wiki/mediawiki";URI=spiffe://wiki/other';
+      expect((await as(posing, 'GET', `/sessions/v1/${key}`)).status).toBe(403);
     });
   });
 

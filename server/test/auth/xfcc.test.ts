@@ -62,6 +62,11 @@ describe('X-Forwarded-Client-Cert', () => {
     expect(xfccClientNames('Subject="O=no common name"')).toBeUndefined();
   });
 
+  it('a URI-shaped CN or DNS name is no name, nor a URI without a scheme (client-names.ts)', () => {
+    expect(xfccClientNames('Subject="CN=spiffe://wiki/mw";URI=spiffe://wiki/other')).toEqual(['spiffe://wiki/other']);
+    expect(xfccClientNames('DNS=spiffe://wiki/mw;URI=mediawiki')).toBeUndefined();
+  });
+
   it('is case-insensitive in its keys', () => {
     expect(xfccClientNames('subject="cn=lower";uri=spiffe://u')).toEqual(['lower', 'spiffe://u']);
   });
