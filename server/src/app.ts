@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Server, ServerOptions } from 'node:http';
+import type { IncomingMessage, Server, ServerOptions } from 'node:http';
 import type { ServerOptions as HttpsServerOptions } from 'node:https';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController, type onRequestHookHandler } from 'fastify';
 import { accessControl } from './auth/access-control.js';
@@ -78,7 +78,8 @@ export function buildApp({ config, storage, build, logger, clustered }: AppDepen
     loggerInstance: logger,
     // Request logs would carry URLs, and URLs carry session keys.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
-    requestIdHeader: 'x-request-id',
+    // The client's X-Request-ID is read by requestIds, which bounds it.
+    requestIdHeader: false,
     genReqId: requestIds(),
     exposeHeadRoutes: false,
     return503OnClosing: false,
@@ -131,8 +132,16 @@ const requireHost: onRequestHookHandler = (request, reply, done) => {
 };
 
 /** Request ids for requests without X-Request-ID: unique across processes and restarts, and cheap (no UUID per request). */
-function requestIds(): () => string {
+function requestIds(): (request: IncomingMessage) => string {
   const prefix = randomUUID().slice(0, 8);
   let count = 0;
-  return () => `${prefix}-${(++count).toString(36)}`;
+  return (request) => {
+    const given = request.headers['x-request-id'];
+    // A client's id is logged with every line of its request: one too long to be an id (MediaWiki's are 24
+    // characters, UUIDs 36) would let any client write that much to the log per request.
+    if (typeof given === 'string' && given.length > 0 && given.length <= maxRequestIdLength) return given;
+    return `${prefix}-${(++count).toString(36)}`;
+  };
 }
+
+const maxRequestIdLength = 128;

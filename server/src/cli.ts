@@ -105,7 +105,15 @@ async function truncate(values: Values): Promise<number> {
 async function main(argv: string[]): Promise<number> {
   let parsed: { values: Values; positionals: string[] };
   try {
-    parsed = parseArgs({ args: argv, options, allowPositionals: true });
+    const { tokens, ...result } = parseArgs({ args: argv, options, allowPositionals: true, tokens: true });
+    parsed = result;
+    // parseArgs keeps the last of a repeated option: `truncate --namespace a --namespace b` would empty b.
+    const seen = new Set<string>();
+    for (const token of tokens) {
+      if (token.kind !== 'option') continue;
+      if (seen.has(token.name)) throw new Error(`--${token.name} is given more than once`);
+      seen.add(token.name);
+    }
   } catch (error) {
     process.stderr.write(`kask-ts: ${(error as Error).message}\n\n${usage}`);
     return 2;

@@ -120,12 +120,18 @@ describe('HTTP layer over a storage', () => {
     expect(logs.replace('s3cr3t in a message', '')).not.toContain('s3cr3t');
   });
 
-  it('a request without X-Request-ID is logged with a generated request_id', async () => {
+  it('a request without X-Request-ID, or with one too long to be an id, is logged with a generated request_id', async () => {
     const storage = new FakeStorage();
     storage.failure = new StorageError('fault', 'broken');
     const { fastify } = appOver(storage);
     await fastify.inject({ method: 'GET', url: path });
-    expect(JSON.parse(logs.trim()).request_id).toMatch(/^[0-9a-f]{8}-[0-9a-z]+$/);
+    await fastify.inject({ method: 'GET', url: path, headers: { 'x-request-id': 'x'.repeat(129) } });
+    const ids = logs
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line).request_id);
+    expect(ids).toHaveLength(2);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-z]+$/);
   });
 
   it('counts session requests by namespace, code and method in http_requests_total', async () => {

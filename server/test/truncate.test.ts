@@ -77,6 +77,14 @@ describe('kask-ts truncate', () => {
     expect(await namespacesHoldingTheKey(path)).toEqual(['echoseen']);
   });
 
+  it('an option given twice is refused (exit 2) and removes nothing: parseArgs alone would keep the last', async () => {
+    const path = await storeWithAKeyInEveryNamespace();
+    const run = truncate(['--namespace', 'sessions', '--namespace', 'echoseen', '--config', path, '--yes']);
+    expect(run.code).toBe(2);
+    expect(run.output).toContain('--namespace is given more than once');
+    expect(await namespacesHoldingTheKey(path)).toEqual(['sessions', 'echoseen']);
+  });
+
   it("empties the main database of a Kask file's one namespace, default", async () => {
     const kaskFile = { base_uri: '/sessions/v1/' };
     const path = await storeWithAKeyInEveryNamespace(kaskFile);
