@@ -383,7 +383,7 @@ const schema = section('kask-ts configuration', {
     ),
   }),
   workers: optionalInteger(
-    "Processes serving the port (node:cluster); 1 serves from this process alone. Default: the cores, within the cgroup's CPU and memory limits; the start-up log says how many and why. The primary replaces a worker that dies, purges expired values once for all, sums /metrics over every worker, and drains them all on SIGTERM",
+    "Processes serving the port (node:cluster); 1 serves from this process alone. Default: the cores, within the cgroup's CPU and memory limits; the start-up log says how many and why. The primary replaces a worker that dies (a replacement that cannot start is retried, from 0.5 s to every 30 s, while the others serve; at start-up the service stops instead), purges expired values once for all, sums /metrics over every worker, and drains them all on SIGTERM",
     1,
     256,
   ),

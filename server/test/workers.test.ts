@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { freePort, postAcrossSigterm, startServersStoppedAfterEach } from '../../test-support/server-process.js';
+import { configPathOf, freePort, postAcrossSigterm, startServersStoppedAfterEach } from '../../test-support/server-process.js';
 import { openEmbeddedDatabases, openEmbeddedStorage } from '../src/storage/lmdb.js';
 
 const start = startServersStoppedAfterEach();
@@ -119,6 +119,26 @@ describe('workers', () => {
     const [echoseen] = openEmbeddedDatabases({ path: join(server.directory, 'data'), purgeIntervalMs: undefined }, ['echoseen']);
     expect(await echoseen?.purgeExpired()).toBe(0);
     await echoseen?.close();
+  });
+
+  it('a replacement that cannot start leaves the other worker serving, and is tried again until it starts', async () => {
+    const server = await start({ workers: 2 });
+    const configPath = configPathOf(server);
+    const config = readFileSync(configPath, 'utf8');
+    writeFileSync(configPath, 'listen_port: [broken');
+    const [victim] = childPids(server.child.pid as number);
+    process.kill(victim as number, 'SIGKILL');
+    const deadline = Date.now() + 20000;
+    const retries = () => server.output().split('a replacement worker exited before it listened').length - 1;
+    while (retries() < 2 && Date.now() < deadline) await sleep(100);
+    expect(retries()).toBeGreaterThanOrEqual(2);
+    expect(server.hasExited()).toBe(false);
+    for (let i = 0; i < 6; i++) expect((await oneShot(`${server.origin}/healthz`)).status).toBe(200);
+    writeFileSync(configPath, config);
+    const serving = () => server.output().split('"msg":"serving sessions"').length - 1;
+    while (serving() < 3 && Date.now() < deadline + 10000) await sleep(100);
+    expect(serving()).toBe(3);
+    expect(childPids(server.child.pid as number)).toHaveLength(2);
   });
 
   it('a service whose workers cannot start exits non-zero instead of respawning them forever', async () => {

@@ -9,6 +9,10 @@ import { answerServiceQuestions } from './service-view.js';
 // Workers get this long to drain on SIGTERM before they are killed.
 const drainDeadlineMs = 20000;
 
+// A replacement worker that fails to start is tried again after this long, doubled each time up to the maximum.
+const minRetryDelayMs = 500;
+const maxRetryDelayMs = 30000;
+
 /**
  * The primary of a clustered service: forks `config.workers` processes that share the listening port,
  * replaces one that dies, does the storage's maintenance once for all of them, answers the workers'
@@ -40,17 +44,31 @@ export async function runPrimary(config: Config, logger: Logger): Promise<void> 
     process.exit(exitCode);
   };
 
+  let serving = false;
+  let retryDelayMs = minRetryDelayMs;
   cluster.on('exit', (worker, code, signal) => {
     const wasListening = listening.delete(worker.id);
     if (stopping) return;
-    if (!wasListening) {
-      // A worker that cannot start will not start on the next try either (port taken, storage refused).
+    if (wasListening) {
+      logger.error({ worker: worker.id, code, signal }, 'a worker exited; starting a replacement');
+      fork();
+      return;
+    }
+    if (!serving || listening.size === 0) {
+      // At start-up, a worker that cannot start will not start on the next try either (port taken, a
+      // configuration error): a supervisor sees the failure instead of a respawn loop.
       logger.fatal({ worker: worker.id, code, signal }, 'a worker exited before it listened; stopping the service');
       void stop(1);
       return;
     }
-    logger.error({ worker: worker.id, code, signal }, 'a worker exited; starting a replacement');
-    fork();
+    // A replacement that cannot start (a certificate file broken since start-up, say) must not take down the
+    // workers that still serve: it is tried again, less and less often, until it starts.
+    logger.error(
+      { worker: worker.id, code, signal, retry_in_ms: retryDelayMs },
+      'a replacement worker exited before it listened; trying again later',
+    );
+    setTimeout(() => stopping || fork(), retryDelayMs);
+    retryDelayMs = Math.min(2 * retryDelayMs, maxRetryDelayMs);
   });
   process.on('SIGTERM', () => void stop(0));
   process.on('SIGINT', () => void stop(0));
@@ -64,10 +82,12 @@ export async function runPrimary(config: Config, logger: Logger): Promise<void> 
   const started = new Promise<void>((resolve) => {
     cluster.on('listening', (worker) => {
       listening.add(worker.id);
+      retryDelayMs = minRetryDelayMs;
       if (listening.size === config.workers) resolve();
     });
   });
   for (let i = 0; i < config.workers; i++) fork();
   await started;
+  serving = true;
   logger.info({ workers: config.workers, storage: config.storage }, 'every worker is serving');
 }
