@@ -1,6 +1,7 @@
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parse } from 'yaml';
+import { anonymousClient, unlistedClient } from './auth/client-names.js';
 import { defaultWorkers } from './cluster/default-workers.js';
 import { defaultLimits } from './generated/contract.js';
 import { openApiDocument } from './openapi-document.js';
@@ -513,6 +514,15 @@ function checkClients(parsed: ParsedFile, namespaceNames: readonly string[]): vo
   const listing = parsed.clients !== undefined ? 'clients' : parsed.metrics_clients !== undefined ? 'metrics_clients' : undefined;
   if (listing !== undefined && parsed.tls.client_ca === undefined && parsed.trusted_proxy === undefined) {
     fail(listing, 'needs tls.client_ca or trusted_proxy: without them no client is ever identified');
+  }
+  for (const identity of [...Object.keys(parsed.clients ?? {}), ...(parsed.metrics_clients ?? [])]) {
+    // A denial's metric names the client by its identity, or by one of these words: an identity must not be one.
+    if (identity === '' || identity === anonymousClient || identity === unlistedClient) {
+      fail(
+        parsed.clients !== undefined && identity in parsed.clients ? 'clients' : 'metrics_clients',
+        `${JSON.stringify(identity)} cannot be a client's identity`,
+      );
+    }
   }
   for (const [identity, namespaces] of Object.entries(parsed.clients ?? {})) {
     for (const namespace of Object.keys(namespaces)) {

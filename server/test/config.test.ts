@@ -244,6 +244,9 @@ describe('configuration', () => {
     ],
     [{ trusted_proxy: ['127.0.0.1'], clients: { mw: ['read'] } }, /clients.mw: must be a mapping/],
     [{ trusted_proxy: ['127.0.0.1'], clients: {} }, /clients: must be a non-empty mapping/],
+    [{ trusted_proxy: ['127.0.0.1'], clients: { anonymous: { default: ['read'] } } }, /clients: "anonymous" cannot be/],
+    [{ trusted_proxy: ['127.0.0.1'], metrics_clients: ['unlisted'] }, /metrics_clients: "unlisted" cannot be/],
+    [{ trusted_proxy: ['127.0.0.1'], clients: { '': { default: ['read'] } } }, /clients: "" cannot be/],
     [{ trusted_proxy: ['envoy.local'] }, /trusted_proxy: must list IP addresses/],
   ])('%j is refused, naming the key', (file, message) => {
     expect(() => configFrom(file)).toThrow(ConfigError);

@@ -5,11 +5,8 @@ import { sessionPermissions } from '../generated/contract.js';
 import type { Metrics } from '../metrics.js';
 import { decodedPath } from '../routes/paths.js';
 import { ClientIdentifier } from './client-identity.js';
+import { anonymousClient as anonymous, unlistedClient as unlisted } from './client-names.js';
 
-/** The metric label of a client that could not be identified. */
-const anonymous = 'anonymous';
-/** The metric label of an identified client that no key of the configuration lists (labels stay a bounded set). */
-const unlisted = 'unlisted';
 /** The namespace label of a denial on /metrics, which is in no namespace. */
 const metricsRoute = '/metrics';
 

@@ -10,3 +10,7 @@ const uriScheme = /^[A-Za-z][A-Za-z0-9+.-]*:/;
 export function clientNames(commonAndDnsNames: readonly string[], uriNames: readonly string[]): string[] {
   return [...commonAndDnsNames.filter((name) => !uriScheme.test(name)), ...uriNames.filter((name) => uriScheme.test(name))];
 }
+
+/** The metric labels of a client that could not be identified and of one no key of the configuration lists. */
+export const anonymousClient = 'anonymous';
+export const unlistedClient = 'unlisted';
