@@ -132,6 +132,9 @@ export const defaultLimits = {
   maxKeyBytes: ${spec.components.parameters.Key.schema.maxLength},
   maxValueBytes: ${limits.max_value_bytes},
 } as const;
+
+/** What a namespace's name may be (it is also a metric label, a CQL table name and an LMDB database name). */
+export const namespaceNamePattern = new RegExp(${JSON.stringify(spec.components.schemas.NamespaceAvailability.propertyNames.pattern)});
 `;
 }
 

@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import { parse } from 'yaml';
 import { anonymousClient, unlistedClient } from './auth/client-names.js';
 import { defaultWorkers } from './cluster/default-workers.js';
-import { defaultLimits } from './generated/contract.js';
+import { defaultLimits, namespaceNamePattern } from './generated/contract.js';
 import { openApiDocument } from './openapi-document.js';
 import { backendMaxKeyBytes, backendMaxTtlSeconds } from './storage/limits.js';
 import { hasTls, secureContextOptions } from './tls.js';
@@ -205,7 +205,7 @@ function section<S extends Shape>(description: string, shape: S, check?: Check<P
     },
     parse(value, key) {
       if (value === null || value === undefined) value = {};
-      if (typeof value !== 'object' || Array.isArray(value)) fail(key, 'must be a mapping');
+      if (!isMapping(value)) fail(key, 'must be a mapping');
       const input = value as Record<string, unknown>;
       const prefix = key === '' ? '' : `${key}.`;
       for (const name of Object.keys(input)) {
@@ -232,10 +232,8 @@ function mapOf<S extends Shape>(
     default: undefined,
     parse(value, key) {
       if (value === undefined || value === null) return undefined;
-      if (typeof value !== 'object' || Array.isArray(value) || Object.keys(value).length === 0) {
-        fail(key, 'must be a mapping of at least one name');
-      }
-      const entries = Object.entries(value as Record<string, unknown>).map(([name, settings]) => {
+      if (!isMapping(value) || Object.keys(value).length === 0) fail(key, 'must be a mapping of at least one name');
+      const entries = Object.entries(value).map(([name, settings]) => {
         checkName(name, `${key}.${name}`);
         return [name, entry.parse(settings, `${key}.${name}`)] as const;
       });
@@ -256,10 +254,11 @@ function normalisedBaseUri(value: string): string {
 }
 
 // NOTE: a namespace's name is also its default Cassandra table name and LMDB sub-database name, and a metric
-// label: a lower-case identifier that CQL takes unquoted and LMDB as a database name.
-function namespaceName(value: string, key: string): void {
-  if (!/^[a-z][a-z0-9_]{0,47}$/.test(value)) {
-    fail(key, 'a namespace name must be a lower-case letter followed by up to 47 lower-case letters, digits or _');
+// label: a lower-case identifier that CQL takes unquoted and LMDB as a database name. The document says which
+// (NamespaceAvailability's property names); tables are held to the same.
+function identifier(value: string, key: string): void {
+  if (!namespaceNamePattern.test(value)) {
+    fail(key, `must be a lower-case letter followed by up to 47 lower-case letters, digits or _ (got ${JSON.stringify(value)})`);
   }
 }
 
@@ -269,7 +268,7 @@ const namespace = section('One namespace: a store of its own under its own base 
   base_uri: required(string('Path prefix of its session route; a leading and trailing / are added', '', baseUri)),
   table: optionalString(
     'Its Cassandra table in cassandra.keyspace, or its LMDB sub-database in embedded.path; default: the namespace name',
-    namespaceName,
+    identifier,
   ),
   default_ttl: ttlSeconds('default_ttl for this namespace; default: the top-level default_ttl'),
   max_ttl: ttlSeconds('max_ttl for this namespace; default: the top-level max_ttl when the file sets one, else its default_ttl'),
@@ -402,7 +401,7 @@ const schema = section('kask-ts configuration', {
   namespaces: mapOf(
     "Namespaces by name (a lower-case letter, then up to 47 lower-case letters, digits or _): stores of their own, each under its own base_uri with its own TTLs, limits and table, sharing one connection to the backend; top-level default_ttl, max_ttl, max_key_bytes and max_value_bytes are their defaults. Default: one namespace, `default`, from Kask's top-level keys, stored where Kask stores it (cassandra.table; the embedded store's main database). Not with a top-level base_uri (see Namespaces)",
     namespace,
-    namespaceName,
+    identifier,
   ),
   request_timeout_ms: integer(
     'Milliseconds a client has to send a whole request (checked every half second: then 408 and the connection closes)',

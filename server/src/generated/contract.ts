@@ -166,3 +166,6 @@ export const defaultLimits = {
   maxKeyBytes: 1024,
   maxValueBytes: 1048576,
 } as const;
+
+/** What a namespace's name may be (it is also a metric label, a CQL table name and an LMDB database name). */
+export const namespaceNamePattern = new RegExp("^[a-z][a-z0-9_]{0,47}$");
