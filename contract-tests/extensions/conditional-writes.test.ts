@@ -78,7 +78,10 @@ describe('ETag and If-Match: compare-and-set', () => {
       for (let attempt = 0; attempt < 500; attempt++) {
         const read = await send('GET', keyPath(key));
         if (read.body.toString().includes(token)) return;
-        const write = await send('POST', keyPath(key), { body: read.body.toString() + token, headers: { 'if-match': String(read.headers.etag) } });
+        const write = await send('POST', keyPath(key), {
+          body: read.body.toString() + token,
+          headers: { 'if-match': String(read.headers.etag) },
+        });
         if (outcomeOf(write, 412) === true) return;
       }
       throw new Error('an append never won its compare-and-set');

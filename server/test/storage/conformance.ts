@@ -202,7 +202,9 @@ export function describeStorageConformance({ name, open, openUnreachable }: Back
 
     it('of 20 concurrent adds to one key exactly one succeeds, and its value is stored', async () => {
       const key = uniqueKey('add-race');
-      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => whetherApplied(storage.add(key, Buffer.from(`writer ${i}`), 60))));
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => whetherApplied(storage.add(key, Buffer.from(`writer ${i}`), 60))),
+      );
       const stored = Number((await storage.get(key))?.value.toString().replace('writer ', ''));
       // The stored writer was told it won, or (a timed-out Paxos round) does not know; nobody else was told so.
       expect([true, 'unknown']).toContain(results[stored]);
@@ -231,7 +233,9 @@ export function describeStorageConformance({ name, open, openUnreachable }: Back
         for (let lost = 0; ; lost++) {
           const current = ((await storage.get(key)) as StoredValue).value.toString();
           if (current.includes(token)) return;
-          const outcome = await whetherApplied(storage.compareAndSet(key, Buffer.from(current), Buffer.from(current + token), 60));
+          const outcome = await whetherApplied(
+            storage.compareAndSet(key, Buffer.from(current), Buffer.from(current + token), 60),
+          );
           if (outcome === true) return;
           await sleep(Math.random() * 2 ** Math.min(lost, 8));
         }
