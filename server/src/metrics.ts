@@ -1,5 +1,6 @@
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { BuildInfo } from './build-info.js';
+import { LabelledCounter, LabelledHistogram } from './labelled-metrics.js';
 
 // Buckets reach past the storage query timeout (Kask's stop at 1 s while its queries may take 12 s).
 const durationBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30];
@@ -7,9 +8,9 @@ const durationBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0
 /** The service's Prometheus metrics. Labels hold namespaces, methods, codes, backends, operations and client identities: never a key. */
 export interface Metrics {
   readonly registry: Registry;
-  readonly requests: Counter<'namespace' | 'code' | 'method'>;
-  readonly requestDuration: Histogram<'namespace' | 'code' | 'method'>;
-  readonly storageDuration: Histogram<'namespace' | 'backend' | 'operation'>;
+  readonly requests: LabelledCounter<'namespace' | 'code' | 'method'>;
+  readonly requestDuration: LabelledHistogram<'namespace' | 'code' | 'method'>;
+  readonly storageDuration: LabelledHistogram<'namespace' | 'backend' | 'operation'>;
   readonly storageErrors: Counter<'namespace' | 'backend' | 'operation' | 'kind'>;
   readonly accessDenials: Counter<'client' | 'namespace' | 'code'>;
 }
@@ -28,25 +29,26 @@ export function createMetrics(build: BuildInfo): Metrics {
   }).set({ ...build }, 1);
   return {
     registry,
-    requests: new Counter({
+    // The three updated on every session request are this module's; the others are prom-client's.
+    requests: new LabelledCounter({
       name: 'http_requests_total',
       help: 'Session requests by namespace, status code and method',
       labelNames: ['namespace', 'code', 'method'],
-      registers: [registry],
+      registry,
     }),
-    requestDuration: new Histogram({
+    requestDuration: new LabelledHistogram({
       name: 'http_request_duration_seconds',
       help: 'Session request latency by namespace, status code and method',
       labelNames: ['namespace', 'code', 'method'],
       buckets: durationBuckets,
-      registers: [registry],
+      registry,
     }),
-    storageDuration: new Histogram({
+    storageDuration: new LabelledHistogram({
       name: 'kask_storage_operation_duration_seconds',
       help: 'Storage operation latency by namespace, backend and operation, failures included',
       labelNames: ['namespace', 'backend', 'operation'],
       buckets: durationBuckets,
-      registers: [registry],
+      registry,
     }),
     storageErrors: new Counter({
       name: 'kask_storage_errors_total',

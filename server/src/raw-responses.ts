@@ -49,7 +49,7 @@ export function rejectOversizedBeforeContinue(server: Server, config: Config, me
     const url = originForm(request.url ?? '/');
     const namespace = config.namespaces.find((candidate) => url.startsWith(candidate.base_uri));
     if (namespace !== undefined && declared > namespace.max_value_bytes) {
-      metrics.requests.inc({ namespace: namespace.name, code: '413', method: request.method ?? '' });
+      metrics.requests.labels({ namespace: namespace.name, code: '413', method: request.method ?? '' }).inc();
       response.writeHead(413, { ...problemHeaders('payload_too_large'), connection: 'close' });
       response.end(problemBody('payload_too_large', decodedPath(url), payloadTooLargeDetail(namespace.max_value_bytes)));
       return;

@@ -72,7 +72,7 @@ export function registerSessionRoutes(app: FastifyInstance, { namespaces, metric
 function registerNamespaceRoutes(app: FastifyInstance, config: NamespaceConfig, storage: Storage, metrics: Metrics): void {
   const url = `${config.base_uri}*`;
   const routeConfig = { namespace: config.name };
-  // Label lookups hash their labels on every call: each (code, method)'s children are looked up once.
+  // A child is found by serializing its labels: each (code, method)'s children are looked up once.
   const requestMetrics = new Map<string, { count: { inc(): void }; duration: { observe(seconds: number): void } }>();
   const requestMetricsOf = (statusCode: number, method: string) => {
     const id = `${statusCode} ${method}`;

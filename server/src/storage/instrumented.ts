@@ -1,3 +1,4 @@
+import type { HistogramChild } from '../labelled-metrics.js';
 import type { Metrics } from '../metrics.js';
 import { type Storage, StorageError } from './storage.js';
 
@@ -10,8 +11,8 @@ export function instrumentStorage(
   metrics: Pick<Metrics, 'storageDuration' | 'storageErrors'>,
 ): Storage {
   const backend = storage.backend;
-  // Label lookups hash their labels on every call: each operation's histogram child is looked up once.
-  const durations = new Map<Operation, ReturnType<Metrics['storageDuration']['labels']>>();
+  // A child is found by serializing its labels: each operation's is looked up once.
+  const durations = new Map<Operation, HistogramChild>();
   const durationOf = (operation: Operation) => {
     let child = durations.get(operation);
     if (child === undefined) {
