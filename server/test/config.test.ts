@@ -128,6 +128,14 @@ describe('configuration', () => {
     expect(() => configFrom({ workers: 0 })).toThrow('workers: must be an integer from 1 to 256');
   });
 
+  it('the default workers leave one core to a Cassandra node on this machine, and only then', () => {
+    const onThisMachine = configFrom({ cassandra: { hosts: ['10.64.0.1', '127.0.0.1'] } });
+    const expected = defaultWorkers({ localDatabase: '127.0.0.1' });
+    expect(onThisMachine).toMatchObject({ workers: expected.count, workers_reason: expected.reason });
+    expect(configFrom({ cassandra: { hosts: ['10.64.0.1'] } }).workers_reason).toBe(defaultWorkers().reason);
+    expect(configFrom({ cassandra: { hosts: ['127.0.0.1'] }, workers: 2 }).workers).toBe(2);
+  });
+
   it('the default limits are the OpenAPI document’s', () => {
     expect(configFrom({}).namespaces[0]).toMatchObject({
       max_key_bytes: defaultLimits.maxKeyBytes,

@@ -1,4 +1,5 @@
-import { availableParallelism } from 'node:os';
+import { isIP } from 'node:net';
+import { availableParallelism, hostname, networkInterfaces } from 'node:os';
 import { type CgroupLimits, readCgroupLimits } from './cgroup.js';
 
 const MiB = 2 ** 20;
@@ -22,8 +23,11 @@ function cpusText(cpus: number): string {
   return `${Number(cpus.toFixed(2))} CPUs`;
 }
 
-/** The processes `limits` allow on `cores` cores: whole CPUs of the quota, what the memory holds, at least 1. */
-export function workerCountFor(cores: number, limits: CgroupLimits): WorkerCount {
+/**
+ * The processes `limits` allow on `cores` cores: whole CPUs of the quota, what the memory holds, less one core
+ * for a database on this machine (`localDatabase` names it), at least 1.
+ */
+export function workerCountFor(cores: number, limits: CgroupLimits, localDatabase?: string): WorkerCount {
   const reasons = [`${cores} cores`];
   let count = cores;
   if (limits.cpus !== undefined) {
@@ -39,15 +43,43 @@ export function workerCountFor(cores: number, limits: CgroupLimits): WorkerCount
       `a memory limit of ${Math.round(memory / MiB)} MiB (${limits.memoryBytes.source}) at ${workerMemoryBytes / MiB} MiB a worker plus ${primaryMemoryBytes / MiB} MiB for the primary`,
     );
   }
+  // NOTE: a Cassandra node keeps most of a core busy at any query rate (README, "What a request costs on
+  // Cassandra"). Measured on 2 cores with the node and the load generator: 1 worker 4,060-4,874 req/s, 2 workers
+  // 1,970-3,899 (the second worker adds a process, a connection and half-size batches, and no core).
+  if (localDatabase !== undefined && count > 1) {
+    count -= 1;
+    reasons.push(`one core left to the Cassandra node on this machine (${localDatabase})`);
+  }
   count = Math.max(1, count);
   return { count, reason: `${count} from ${reasons.join(', ')}` };
 }
 
-/** The default `workers`: the cores within the limits of this process's cgroup (mounted at `cgroupRoot`). */
-export function defaultWorkers(
+/**
+ * Whether `host` (a cassandra.hosts entry) is this machine: `localhost`, its host name, a loopback address or
+ * one of its interfaces' addresses. Other names are not resolved: a name that is this machine counts as another.
+ */
+export function isThisMachine(host: string, interfaces = networkInterfaces(), machineName = hostname()): boolean {
+  const address = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (address === 'localhost' || address === machineName.toLowerCase() || address === '::1') return true;
+  if (isIP(address) === 4 && address.startsWith('127.')) return true;
+  return Object.values(interfaces).some((addresses) => addresses?.some((one) => one.address.toLowerCase() === address));
+}
+
+/** Where the limits come from, and what else runs here. */
+export interface WorkerSurroundings {
+  readonly cgroupRoot?: string;
+  readonly membershipFile?: string;
+  readonly cores?: number;
+  /** A database host on this machine (see isThisMachine), which needs a core of its own. */
+  readonly localDatabase?: string;
+}
+
+/** The default `workers`: the cores within the limits of this process's cgroup, less one for a database on this machine. */
+export function defaultWorkers({
   cgroupRoot = '/sys/fs/cgroup',
   membershipFile = '/proc/self/cgroup',
   cores = availableParallelism(),
-): WorkerCount {
-  return workerCountFor(cores, readCgroupLimits(cgroupRoot, membershipFile));
+  localDatabase,
+}: WorkerSurroundings = {}): WorkerCount {
+  return workerCountFor(cores, readCgroupLimits(cgroupRoot, membershipFile), localDatabase);
 }

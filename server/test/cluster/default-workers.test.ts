@@ -1,9 +1,16 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import type { NetworkInterfaceInfo } from 'node:os';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readCgroupLimits } from '../../src/cluster/cgroup.js';
-import { defaultWorkers, primaryMemoryBytes, workerMemoryBytes } from '../../src/cluster/default-workers.js';
+import {
+  defaultWorkers,
+  isThisMachine,
+  primaryMemoryBytes,
+  workerCountFor,
+  workerMemoryBytes,
+} from '../../src/cluster/default-workers.js';
 
 const MiB = 2 ** 20;
 
@@ -22,7 +29,7 @@ function machine(membership: string, files: Record<string, string>): { root: str
 }
 
 function workersOn(fake: { root: string; membershipFile: string }, cores: number) {
-  return defaultWorkers(fake.root, fake.membershipFile, cores);
+  return defaultWorkers({ cgroupRoot: fake.root, membershipFile: fake.membershipFile, cores });
 }
 
 // Wikimedia's sessionstore pod: 2.5 CPUs and 400 MiB, on a host with many more cores.
@@ -103,5 +110,51 @@ describe('the default number of workers', () => {
 
   it('no cgroup files at all: the cores', () => {
     expect(workersOn(machine('', {}), 4)).toMatchObject({ count: 4, reason: '4 from 4 cores' });
+  });
+
+  const noLimits = { cpus: undefined, memoryBytes: undefined };
+
+  it('a Cassandra node on this machine takes one core: 1 worker on 2 cores, 3 on 4, and the reason says so', () => {
+    expect(workerCountFor(2, noLimits, '127.0.0.1')).toEqual({
+      count: 1,
+      reason: '1 from 2 cores, one core left to the Cassandra node on this machine (127.0.0.1)',
+    });
+    expect(workerCountFor(4, noLimits, 'localhost').count).toBe(3);
+    expect(workerCountFor(2, noLimits).count).toBe(2);
+  });
+
+  it('after the cgroup limits, never below one', () => {
+    const limits = { cpus: { value: 2.5, source: 'cpu.max: 250000 100000' }, memoryBytes: undefined };
+    expect(workerCountFor(64, limits, '::1').count).toBe(1);
+    expect(workerCountFor(1, noLimits, '::1').count).toBe(1);
+  });
+});
+
+describe('a database host on this machine', () => {
+  const interfaces = {
+    eth0: [{ address: '10.64.0.12' }, { address: 'fe80::1' }],
+  } as unknown as NodeJS.Dict<NetworkInterfaceInfo[]>;
+  const local = (host: string) => isThisMachine(host, interfaces, 'sessionstore1001');
+
+  it('is localhost, its host name, a loopback address or an address of one of its interfaces', () => {
+    for (const host of [
+      'localhost',
+      'LOCALHOST',
+      'sessionstore1001',
+      '127.0.0.1',
+      '127.3.2.1',
+      '::1',
+      '[::1]',
+      '10.64.0.12',
+      'FE80::1',
+    ]) {
+      expect(local(host), host).toBe(true);
+    }
+  });
+
+  it('is not another address or another name (names are not resolved)', () => {
+    for (const host of ['10.64.0.13', '128.0.0.1', 'sessionstore1002', 'cassandra.example', '::2']) {
+      expect(local(host), host).toBe(false);
+    }
   });
 });
