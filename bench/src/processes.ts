@@ -17,7 +17,7 @@ export function waitUntilAnswering(url: string, started: StartedProcess, deadlin
 }
 
 /** `pid` and every process below it (a cluster's workers), read from /proc. */
-function processTree(pid: number): number[] {
+export function processTree(pid: number): number[] {
   const tree = [pid];
   for (let i = 0; i < tree.length; i++) {
     // A process or thread may exit between listing and reading (ENOENT): it has no children left to count,

@@ -63,13 +63,13 @@ export function renderMarkdown(report: BenchReport): string {
   for (const workload of options.workloads) lines.push(`- \`${workload.name}\`: ${workload.description}`);
   lines.push('');
   lines.push(
-    '| workload | conns | workers | target | req/s | p50 ms | p99 ms | p99.9 ms | unexpected statuses / errors | RSS peak MiB | CPU cores server / wrk / other | server CPU µs/req | × HTTP ceiling | × storage ceiling |',
-    '|---|---:|---:|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|',
+    '| workload | conns | workers | target | req/s | p50 ms | p99 ms | p99.9 ms | unexpected statuses / errors | RSS peak MiB | CPU cores server / wrk / other | server CPU µs/req | server instructions/req | × HTTP ceiling | × storage ceiling |',
+    '|---|---:|---:|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|',
   );
   for (const row of measurements) {
     const head = `| ${row.workload} | ${row.connections} | ${row.kind === 'storage-ceiling' ? '—' : row.workers} | ${row.target}`;
     if (row.failure !== undefined) {
-      lines.push(`${head} | failed: see the notes | | | | | | | | | |`);
+      lines.push(`${head} | failed: see the notes | | | | | | | | | | |`);
       continue;
     }
     const { http, storage } = ceilingsOf(row, measurements);
@@ -85,6 +85,7 @@ export function renderMarkdown(report: BenchReport): string {
         resources === undefined ? '—' : (resources.peakRssBytes / 2 ** 20).toFixed(0),
         cpuText(row),
         row.cpuPerRequestUs === undefined ? '—' : row.cpuPerRequestUs.toFixed(0),
+        row.instructionsPerRequest === undefined ? '—' : `${(row.instructionsPerRequest / 1000).toFixed(1)}k`,
         row.kind === 'server' ? ratio(http && row.perSecond / http.perSecond) : '—',
         row.kind === 'server' ? ratio(storage && row.perSecond / storage.perSecond) : '—',
         '',

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { cassandraAnswers, ensureBenchSchema } from './cassandra.js';
+import { countInstructions } from './instructions.js';
 import type { BenchOptions } from './options.js';
 import { populate } from './populate.js';
 import { type ResourceUse, watchMachine, watchResources } from './processes.js';
@@ -28,6 +29,8 @@ export interface Measurement {
   readonly resources: ResourceUse | undefined;
   /** CPU time of the server's processes (or the storage ceiling's process) per request, in microseconds. */
   readonly cpuPerRequestUs: number | undefined;
+  /** Instructions the server's processes retired per request, user and kernel (perf stat), where perf can count them. */
+  readonly instructionsPerRequest: number | undefined;
   /** Cores used by the load generator, and by everything else on the machine (other work: noise). */
   readonly generatorCores: number | undefined;
   readonly otherCores: number | undefined;
@@ -88,6 +91,7 @@ function failed(
     | 'statuses'
     | 'resources'
     | 'cpuPerRequestUs'
+    | 'instructionsPerRequest'
     | 'generatorCores'
     | 'otherCores'
   >,
@@ -103,6 +107,7 @@ function failed(
     statuses: {},
     resources: undefined,
     cpuPerRequestUs: undefined,
+    instructionsPerRequest: undefined,
     generatorCores: undefined,
     otherCores: undefined,
     failure: message.split('\n')[0] ?? message,
@@ -210,6 +215,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
             }
             log(`${workload.name} c=${connections} ${target.name}`);
             const watch = server.pid === undefined ? undefined : watchResources(server.pid);
+            const instructions = server.pid === undefined ? undefined : countInstructions(server.pid);
             const machine = watchMachine();
             try {
               const result = await runWrk({
@@ -221,6 +227,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
                 seconds: options.seconds,
               });
               const resources = watch?.stop();
+              const retired = await instructions?.stop();
               const otherCores = Math.max(0, machine.stop() - result.generatorCores - (resources?.cores ?? 0));
               const measured = fromWrk(result, workload);
               measurements.push({
@@ -228,11 +235,13 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
                 ...measured,
                 resources,
                 cpuPerRequestUs: resources === undefined ? undefined : (resources.cores * 1e6) / measured.perSecond,
+                instructionsPerRequest: retired === undefined ? undefined : retired / Math.max(measured.total, 1),
                 generatorCores: result.generatorCores,
                 otherCores,
               });
             } catch (error) {
               watch?.stop();
+              await instructions?.stop();
               measurements.push(failed(base, error));
             }
           }
@@ -260,6 +269,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
               measurements.push({
                 ...base,
                 ...fromStorage(result),
+                instructionsPerRequest: undefined,
                 resources: undefined,
                 generatorCores: undefined,
                 otherCores: undefined,

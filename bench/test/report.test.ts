@@ -21,6 +21,7 @@ function row(fields: Partial<Measurement>): Measurement {
     statuses: { '200': 9_900, '201': 100 },
     resources: { peakRssBytes: 80 * 2 ** 20, cores: 1 },
     cpuPerRequestUs: 100,
+    instructionsPerRequest: 123_456,
     generatorCores: 0.8,
     otherCores: 0.1,
     ...fields,
@@ -43,7 +44,7 @@ describe('the report', () => {
     expect(text).toMatch(/\| kask-ts embedded \| 10,000 \|.*\| 0\.50× \| 0\.25× \|/);
   });
 
-  it("shows each row's CPU per request: the server's processes, or the storage ceiling's process", () => {
+  it("shows each row's CPU and instructions per request: the server's processes, or the storage ceiling's process", () => {
     const text = renderMarkdown(
       reportOf([
         row({ target: 'kask-ts cassandra', backend: 'cassandra', cpuPerRequestUs: 61.4 }),
@@ -53,11 +54,12 @@ describe('the report', () => {
           backend: 'cassandra',
           resources: undefined,
           cpuPerRequestUs: 12.2,
+          instructionsPerRequest: undefined,
         }),
       ]),
     );
-    expect(text).toMatch(/\| kask-ts cassandra \|.*\| 1\.00 \/ 0\.80 \/ 0\.10 \| 61 \|/);
-    expect(text).toMatch(/\| Cassandra ceiling \|.*\| — \| 12 \|/);
+    expect(text).toMatch(/\| kask-ts cassandra \|.*\| 1\.00 \/ 0\.80 \/ 0\.10 \| 61 \| 123\.5k \|/);
+    expect(text).toMatch(/\| Cassandra ceiling \|.*\| — \| 12 \| — \|/);
   });
 
   it('flags a run full of 404s instead of presenting it as speed', () => {
