@@ -43,7 +43,8 @@ abstract class LabelledMetric<LabelName extends string, Child> {
     const id = JSON.stringify(this.labelNames.map((name) => labels[name]));
     let child = this.children.get(id);
     if (child === undefined) {
-      child = this.newChild({ ...labels });
+      // Only the declared labels: a stray property of the argument never becomes a label.
+      child = this.newChild(Object.fromEntries(this.labelNames.map((name) => [name, labels[name]])) as Record<LabelName, string>);
       this.children.set(id, child);
     }
     return child;
@@ -94,6 +95,8 @@ class Distribution<LabelName extends string> implements HistogramChild {
     this.counts = new Array<number>(bounds.length + 1).fill(0);
   }
   observe(value: number): void {
+    // One NaN would make the sum NaN for good, which Prometheus cannot even parse: it is not recorded.
+    if (!Number.isFinite(value)) return;
     let bucket = 0;
     while (bucket < this.bounds.length && value > (this.bounds[bucket] as number)) bucket++;
     (this.counts[bucket] as number)++;

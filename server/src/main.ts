@@ -20,12 +20,14 @@ const shutdownDeadlineMs = 15000;
 export async function runService(config: Config): Promise<void> {
   const logger = pino(loggerOptions(config));
   if (cluster.isPrimary) logger.info({ workers: config.workers, reason: config.workers_reason }, 'serving processes chosen');
-  if (config.workers === 1) {
-    await runServer(config, logger, { maintain: true, clustered: false });
-  } else if (cluster.isPrimary) {
-    await runPrimary(config, logger);
-  } else {
+  // A worker exists because its primary chose several; its own reading of the file (a default that depends
+  // on this machine, which may have changed since) must not turn it into a service of its own.
+  if (cluster.isWorker) {
     await runServer(config, logger.child({ worker: cluster.worker?.id }), { maintain: false, clustered: true });
+  } else if (config.workers === 1) {
+    await runServer(config, logger, { maintain: true, clustered: false });
+  } else {
+    await runPrimary(config, logger);
   }
 }
 

@@ -49,9 +49,13 @@ export function rejectOversizedBeforeContinue(server: Server, config: Config, me
     const url = originForm(request.url ?? '/');
     const namespace = config.namespaces.find((candidate) => url.startsWith(candidate.base_uri));
     if (namespace !== undefined && declared > namespace.max_value_bytes) {
-      metrics.requests.labels({ namespace: namespace.name, code: '413', method: request.method ?? '' }).inc();
+      const started = performance.now();
       response.writeHead(413, { ...problemHeaders('payload_too_large'), connection: 'close' });
       response.end(problemBody('payload_too_large', decodedPath(url), payloadTooLargeDetail(namespace.max_value_bytes)));
+      // Counted and timed as the session route counts and times its own answers.
+      const labels = { namespace: namespace.name, code: '413', method: request.method ?? '' };
+      metrics.requests.labels(labels).inc();
+      metrics.requestDuration.labels(labels).observe((performance.now() - started) / 1000);
       return;
     }
     response.writeContinue();

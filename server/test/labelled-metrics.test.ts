@@ -51,4 +51,17 @@ describe('labelled metrics', () => {
     expect(metric.labels({ namespace: 'a', code: '200' })).toBe(metric.labels({ code: '200', namespace: 'a' }));
     expect(metric.labels({ namespace: 'a', code: '200' })).not.toBe(metric.labels({ namespace: 'a', code: '404' }));
   });
+
+  it('print only the declared labels, and record no value that is not a finite number', async () => {
+    const registry = new Registry();
+    const histogram = new LabelledHistogram({ name: 'd', help: 'h', labelNames, buckets, registry });
+    const child = histogram.labels({ namespace: 'a', code: '200', key: 'secret' } as { namespace: string; code: string });
+    child.observe(Number.NaN);
+    child.observe(Number.POSITIVE_INFINITY);
+    child.observe(0.5);
+    const text = await registry.metrics();
+    expect(text).not.toContain('secret');
+    expect(text).toContain('d_sum{namespace="a",code="200"} 0.5');
+    expect(text).toContain('d_count{namespace="a",code="200"} 1');
+  });
 });

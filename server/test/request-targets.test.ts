@@ -79,6 +79,7 @@ describe('request targets', () => {
     expect(JSON.parse(sessions.body).detail).toBe('The value is larger than 64 bytes');
     const metrics = (await exchange(port, 'GET', '/metrics')).body;
     expect(metrics).toContain('http_requests_total{namespace="echoseen",code="413",method="POST"} 1');
+    expect(metrics).toContain('http_request_duration_seconds_count{namespace="echoseen",code="413",method="POST"} 1');
   });
 
   it('on the embedded store, a key of max_key_bytes 1978 is stored whatever its first byte, and one byte more answers 400', async () => {

@@ -1,4 +1,4 @@
-import { isIP } from 'node:net';
+import { BlockList, isIP } from 'node:net';
 import { availableParallelism, hostname, networkInterfaces } from 'node:os';
 import { type CgroupLimits, readCgroupLimits } from './cgroup.js';
 
@@ -24,12 +24,20 @@ function cpusText(cpus: number): string {
 }
 
 /**
- * The processes `limits` allow on `cores` cores: whole CPUs of the quota, what the memory holds, less one core
- * for a database on this machine (`localDatabase` names it), at least 1.
+ * The processes `limits` allow on `cores` cores: the cores less one for a database on this machine
+ * (`localDatabase` names it), within the whole CPUs of the quota and what the memory holds, at least 1.
  */
 export function workerCountFor(cores: number, limits: CgroupLimits, localDatabase?: string): WorkerCount {
-  const reasons = [`${cores} cores`];
+  const reasons = [`${cores} core${cores === 1 ? '' : 's'}`];
   let count = cores;
+  // NOTE: a Cassandra node keeps most of a core busy at any query rate (README, "What a request costs on
+  // Cassandra"); the core it takes is the machine's, not out of this process's quota. Measured on 2 cores
+  // with the node and the load generator (one npm run bench run, mix): 1 worker 4,060 req/s at 64 connections
+  // and 4,663 at 256, 2 workers 2,749 and 3,899.
+  if (localDatabase !== undefined && count > 1) {
+    count -= 1;
+    reasons.push(`less one for the Cassandra node on this machine (${localDatabase})`);
+  }
   if (limits.cpus !== undefined) {
     // A fraction of a CPU cannot run a process of its own: a third process on 2.5 CPUs would only be throttled.
     count = Math.min(count, Math.floor(limits.cpus.value));
@@ -43,26 +51,49 @@ export function workerCountFor(cores: number, limits: CgroupLimits, localDatabas
       `a memory limit of ${Math.round(memory / MiB)} MiB (${limits.memoryBytes.source}) at ${workerMemoryBytes / MiB} MiB a worker plus ${primaryMemoryBytes / MiB} MiB for the primary`,
     );
   }
-  // NOTE: a Cassandra node keeps most of a core busy at any query rate (README, "What a request costs on
-  // Cassandra"). Measured on 2 cores with the node and the load generator: 1 worker 4,060-4,874 req/s, 2 workers
-  // 1,970-3,899 (the second worker adds a process, a connection and half-size batches, and no core).
-  if (localDatabase !== undefined && count > 1) {
-    count -= 1;
-    reasons.push(`one core left to the Cassandra node on this machine (${localDatabase})`);
-  }
   count = Math.max(1, count);
   return { count, reason: `${count} from ${reasons.join(', ')}` };
 }
 
+/** The address of a cassandra.hosts entry as the driver reads it: without its port (`host:9042`, `[::1]:9042`) or brackets. */
+function addressOf(host: string): string {
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(host);
+  if (bracketed !== null) return bracketed[1] as string;
+  const withPort = /^([^:]+):\d+$/.exec(host);
+  return withPort === null ? host : (withPort[1] as string);
+}
+
+/** This machine's interface addresses, or none where they cannot be read (some sandboxes refuse). */
+function interfaceAddresses(): string[] {
+  try {
+    return Object.values(networkInterfaces()).flatMap((addresses) => (addresses ?? []).map((one) => one.address));
+  } catch {
+    return [];
+  }
+}
+
+// Loopback in every spelling: 127.0.0.0/8, ::1 (also 0:0:0:0:0:0:0:1) and IPv4-mapped ::ffff:127.x.
+const loopback = new BlockList();
+loopback.addSubnet('127.0.0.0', 8, 'ipv4');
+loopback.addAddress('::1', 'ipv6');
+
 /**
- * Whether `host` (a cassandra.hosts entry) is this machine: `localhost`, its host name, a loopback address or
- * one of its interfaces' addresses. Other names are not resolved: a name that is this machine counts as another.
+ * Whether `host` (a cassandra.hosts entry, with or without a port) is this machine: `localhost`, its host
+ * name, a loopback address or one of its interfaces' addresses. Other names are not resolved: a name that is
+ * this machine counts as another.
  */
-export function isThisMachine(host: string, interfaces = networkInterfaces(), machineName = hostname()): boolean {
-  const address = host.replace(/^\[|\]$/g, '').toLowerCase();
-  if (address === 'localhost' || address === machineName.toLowerCase() || address === '::1') return true;
-  if (isIP(address) === 4 && address.startsWith('127.')) return true;
-  return Object.values(interfaces).some((addresses) => addresses?.some((one) => one.address.toLowerCase() === address));
+export function isThisMachine(host: string, interfaces = interfaceAddresses(), machineName = hostname()): boolean {
+  const address = addressOf(host.trim()).toLowerCase();
+  if (address === 'localhost' || address === machineName.toLowerCase()) return true;
+  const family = isIP(address);
+  if (family === 0) return false;
+  return loopback.check(address, family === 4 ? 'ipv4' : 'ipv6') || interfaces.some((one) => one.toLowerCase() === address);
+}
+
+/** The first of `hosts` that is this machine (see isThisMachine), its interfaces read once. */
+export function localCassandraHost(hosts: readonly string[]): string | undefined {
+  const interfaces = interfaceAddresses();
+  return hosts.find((host) => isThisMachine(host, interfaces));
 }
 
 /** Where the limits come from, and what else runs here. */

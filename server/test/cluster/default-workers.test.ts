@@ -1,5 +1,4 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import type { NetworkInterfaceInfo } from 'node:os';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -114,47 +113,43 @@ describe('the default number of workers', () => {
 
   const noLimits = { cpus: undefined, memoryBytes: undefined };
 
-  it('a Cassandra node on this machine takes one core: 1 worker on 2 cores, 3 on 4, and the reason says so', () => {
+  it('a Cassandra node on this machine takes one of its cores: 1 worker on 2 cores, 3 on 4, and the reason says so', () => {
     expect(workerCountFor(2, noLimits, '127.0.0.1')).toEqual({
       count: 1,
-      reason: '1 from 2 cores, one core left to the Cassandra node on this machine (127.0.0.1)',
+      reason: '1 from 2 cores, less one for the Cassandra node on this machine (127.0.0.1)',
     });
     expect(workerCountFor(4, noLimits, 'localhost').count).toBe(3);
     expect(workerCountFor(2, noLimits).count).toBe(2);
+    expect(workerCountFor(1, noLimits, '::1')).toEqual({ count: 1, reason: '1 from 1 core' });
   });
 
-  it('after the cgroup limits, never below one', () => {
-    const limits = { cpus: { value: 2.5, source: 'cpu.max: 250000 100000' }, memoryBytes: undefined };
-    expect(workerCountFor(64, limits, '::1').count).toBe(1);
-    expect(workerCountFor(1, noLimits, '::1').count).toBe(1);
+  it("the node's core is one of the machine's, not out of this process's CPU quota or memory", () => {
+    const quota = { cpus: { value: 2.5, source: 'cpu.max: 250000 100000' }, memoryBytes: undefined };
+    expect(workerCountFor(8, quota, 'localhost').count).toBe(2);
+    const memory = { cpus: undefined, memoryBytes: { value: 400 * MiB, source: 'memory.max: 419430400' } };
+    expect(workerCountFor(8, memory, 'localhost').count).toBe(2);
+    expect(workerCountFor(2, quota, 'localhost').count).toBe(1);
   });
 });
 
 describe('a database host on this machine', () => {
-  const interfaces = {
-    eth0: [{ address: '10.64.0.12' }, { address: 'fe80::1' }],
-  } as unknown as NodeJS.Dict<NetworkInterfaceInfo[]>;
+  const interfaces = ['10.64.0.12', 'fe80::1'];
   const local = (host: string) => isThisMachine(host, interfaces, 'sessionstore1001');
 
-  it('is localhost, its host name, a loopback address or an address of one of its interfaces', () => {
-    for (const host of [
-      'localhost',
-      'LOCALHOST',
-      'sessionstore1001',
-      '127.0.0.1',
-      '127.3.2.1',
-      '::1',
-      '[::1]',
-      '10.64.0.12',
-      'FE80::1',
-    ]) {
-      expect(local(host), host).toBe(true);
-    }
+  it('is localhost, its host name, a loopback address in any spelling or an interface address, with or without a port', () => {
+    const hosts = ['localhost', 'LOCALHOST', 'sessionstore1001', '127.0.0.1', '127.3.2.1', '::1', '[::1]', '0:0:0:0:0:0:0:1'];
+    hosts.push('::ffff:127.0.0.1', '10.64.0.12', 'FE80::1', '127.0.0.1:9042', 'localhost:9042', '[::1]:9042', '10.64.0.12:9042');
+    for (const host of hosts) expect(local(host), host).toBe(true);
   });
 
   it('is not another address or another name (names are not resolved)', () => {
-    for (const host of ['10.64.0.13', '128.0.0.1', 'sessionstore1002', 'cassandra.example', '::2']) {
+    for (const host of ['10.64.0.13', '128.0.0.1', 'sessionstore1002', 'cassandra.example', '::2', '10.64.0.13:9042']) {
       expect(local(host), host).toBe(false);
     }
+  });
+
+  it('is never found when the interfaces cannot be read, except by loopback and name', () => {
+    expect(isThisMachine('10.64.0.12', [], 'sessionstore1001')).toBe(false);
+    expect(isThisMachine('127.0.0.1', [], 'sessionstore1001')).toBe(true);
   });
 });
