@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import type { Config, Permission } from '../config.js';
 import { sendProblem } from '../errors.js';
-import { sessionPermissions } from '../generated/contract.js';
+import { problems, sessionPermissions } from '../generated/contract.js';
 import type { Metrics } from '../metrics.js';
 import { decodedPath } from '../routes/paths.js';
 import { ClientIdentifier } from './client-identity.js';
@@ -35,7 +35,7 @@ export function accessControl(config: Config, metrics: Metrics): onRequestHookHa
   const permissions: Readonly<Record<string, Permission>> = sessionPermissions;
 
   const deny = (request: FastifyRequest, reply: FastifyReply, denial: Denial, client: string, namespace: string) => {
-    const code = denial === 'forbidden' ? 403 : 401;
+    const code = problems[denial].status;
     metrics.accessDenials.inc({ client, namespace, code: String(code) });
     // The client's certificate names say who an unlisted client is; the key stays out, as everywhere.
     const names = client === unlisted ? { certificate_names: identifier.namesOf(request) } : {};

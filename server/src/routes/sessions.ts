@@ -12,6 +12,7 @@ import type { NamespaceConfig } from '../config.js';
 import { type ProblemName, sendProblem } from '../errors.js';
 import { mediaTypes, sessionMethods } from '../generated/contract.js';
 import type { operations } from '../generated/openapi.js';
+import type { CounterChild, HistogramChild } from '../labelled-metrics.js';
 import type { Metrics } from '../metrics.js';
 import { type Storage, StorageError, type StoredValue } from '../storage/storage.js';
 import { effectiveTtl, etagOf, failedPrecondition, type Preconditions, requestedTtl } from './conditions.js';
@@ -73,7 +74,7 @@ function registerNamespaceRoutes(app: FastifyInstance, config: NamespaceConfig, 
   const url = `${config.base_uri}*`;
   const routeConfig = { namespace: config.name };
   // A child is found by serializing its labels: each (code, method)'s children are looked up once.
-  const requestMetrics = new Map<string, { count: { inc(): void }; duration: { observe(seconds: number): void } }>();
+  const requestMetrics = new Map<string, { count: CounterChild; duration: HistogramChild }>();
   const requestMetricsOf = (statusCode: number, method: string) => {
     const id = `${statusCode} ${method}`;
     let children = requestMetrics.get(id);
