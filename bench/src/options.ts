@@ -35,7 +35,7 @@ export interface BenchOptions extends RunOptions {
 
 /** The usage lines of the options in RunOptions. */
 export const runOptionsUsage = `  --duration SECONDS      length of each measured run                       [KASK_BENCH_DURATION]   (5)
-  --warmup SECONDS        warm-up of each server and storage run (0: none)  [KASK_BENCH_WARMUP]     (2)
+  --warmup SECONDS        warm-up per run, × workers for servers (0: none)  [KASK_BENCH_WARMUP]     (2)
   --keys N                keys stored before the runs                       [KASK_BENCH_KEYS]       (10000)
   --wrk-threads N         wrk threads (one leaves a core to the server)     [KASK_BENCH_WRK_THREADS] (1)
   --cassandra MODE        auto, on or off: kask-ts on Cassandra (and its Cassandra store alone as the

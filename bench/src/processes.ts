@@ -51,7 +51,7 @@ function residentBytes(pid: number): number {
 const ticksPerSecond = 100;
 
 /** CPU seconds `pid` has used, or `undefined` once it has exited. */
-function cpuSeconds(pid: number): number | undefined {
+export function cpuSeconds(pid: number): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
@@ -86,19 +86,39 @@ export function watchMachine(): { stop(): number } {
   };
 }
 
+/** Nanoseconds the main thread of `pid` has waited, runnable, for a core (/proc/<pid>/schedstat), or `undefined`. */
+function runQueueNanoseconds(pid: number): number | undefined {
+  try {
+    const waited = Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]);
+    return Number.isFinite(waited) ? waited : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** What a process tree used while it was watched: its peak resident memory and the cores it kept busy. */
 export interface ResourceUse {
   readonly peakRssBytes: number;
   /** CPU seconds per second of wall time (2 = two cores busy). */
   readonly cores: number;
+  /**
+   * The largest share of the wall time that a main thread of the tree spent runnable but waiting for a core
+   * (0.3: its event loop had work and no CPU for 30% of the run), where the kernel keeps schedstat.
+   */
+  readonly waitingForCpu: number | undefined;
 }
 
 /** Samples the RSS (summed over the tree) and CPU time of `pid` and its children until `stop()`. */
 export function watchResources(pid: number, intervalMs = 100): { stop(): ResourceUse } {
   const cpuAtStart = new Map<number, number>();
-  for (const member of processTree(pid)) cpuAtStart.set(member, cpuSeconds(member) ?? 0);
+  const waitAtStart = new Map<number, number | undefined>();
+  for (const member of processTree(pid)) {
+    cpuAtStart.set(member, cpuSeconds(member) ?? 0);
+    waitAtStart.set(member, runQueueNanoseconds(member));
+  }
   // The last reading of each process: one that has exited keeps what it had used.
   const cpuLast = new Map(cpuAtStart);
+  const waitLast = new Map(waitAtStart);
   const startedAt = performance.now();
   let peakRssBytes = 0;
   const sample = () => {
@@ -107,6 +127,8 @@ export function watchResources(pid: number, intervalMs = 100): { stop(): Resourc
       rss += residentBytes(member);
       const cpu = cpuSeconds(member);
       if (cpu !== undefined) cpuLast.set(member, cpu);
+      const waited = runQueueNanoseconds(member);
+      if (waited !== undefined && waitAtStart.has(member)) waitLast.set(member, waited);
     }
     peakRssBytes = Math.max(peakRssBytes, rss);
   };
@@ -116,9 +138,15 @@ export function watchResources(pid: number, intervalMs = 100): { stop(): Resourc
     stop() {
       clearInterval(timer);
       sample();
+      const seconds = (performance.now() - startedAt) / 1000;
       let used = 0;
       for (const [member, last] of cpuLast) used += last - (cpuAtStart.get(member) ?? 0);
-      return { peakRssBytes, cores: used / ((performance.now() - startedAt) / 1000) };
+      // Only processes read at the start and the end count: a worker that started during the run has no start.
+      const waits = [...waitLast].flatMap(([member, last]) => {
+        const first = waitAtStart.get(member);
+        return first === undefined || last === undefined ? [] : [(last - first) / 1e9 / seconds];
+      });
+      return { peakRssBytes, cores: used / seconds, waitingForCpu: waits.length === 0 ? undefined : Math.max(...waits) };
     },
   };
 }

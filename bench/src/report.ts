@@ -23,11 +23,67 @@ function unexpectedText(row: Measurement): string {
   return `⚠ ${parts.join(', ')}`;
 }
 
-/** Cores busy during the run: the server's, wrk's and everything else's (other work on the machine: noise). */
+const cores = (value: number | undefined) => (value === undefined ? '—' : value.toFixed(2));
+
+/** Cores busy during the run: the server's, wrk's, the Cassandra node's and everything else's (noise). */
 function cpuText(row: Measurement): string {
-  const cores = (value: number | undefined) => (value === undefined ? '—' : value.toFixed(2));
-  if (row.kind === 'storage-ceiling') return '—';
-  return `${cores(row.resources?.cores)} / ${cores(row.generatorCores)} / ${cores(row.otherCores)}`;
+  if (row.kind === 'storage-ceiling') return `— / — / ${cores(row.storageNodeCores)} / —`;
+  return `${cores(row.resources?.cores)} / ${cores(row.generatorCores)} / ${cores(row.storageNodeCores)} / ${cores(row.otherCores)}`;
+}
+
+/** µs of CPU per request of a process that kept `processCores` busy while the row served `perSecond`. */
+function perRequestUs(processCores: number | undefined, row: Measurement): number | undefined {
+  return processCores === undefined || row.perSecond <= 0 ? undefined : (processCores * 1e6) / row.perSecond;
+}
+
+// NOTE: every process of a run shares this machine's cores, so the CPU that one request costs them all together
+// bounds the rate: at S µs per request, N cores serve at most N × 10⁶ / S requests a second, however the work is
+// spread. A target that is far below its bound waits for something else (latency, a lock, a queue); one near it
+// is out of CPU, and only a cheaper request (or more cores) makes it faster.
+/** The CPU budget of each row that ran against the Cassandra node on this machine, in µs per request. */
+function cpuBudget(report: BenchReport): string[] {
+  const rows = report.measurements.filter(
+    (row) =>
+      row.failure === undefined &&
+      row.kind !== 'http-ceiling' &&
+      row.storageNodeCores !== undefined &&
+      row.backend !== 'embedded',
+  );
+  if (rows.length === 0) return [];
+  const us = (value: number | undefined) => (value === undefined ? '—' : value.toFixed(0));
+  const lines = [
+    '',
+    `CPU budget of the rows served by the Cassandra node on this machine, in µs of CPU per request (or storage ` +
+      `operation), all sharing its ${report.cores} cores; "waiting for a core": the share of the run that the server's ` +
+      'busiest main thread was runnable but had no core.',
+    '',
+    `| workload | conns | workers | target | req/s | server (ceiling: its process) | wrk | Cassandra node | sum | most req/s ${report.cores} cores allow at that sum | server waiting for a core |`,
+    '|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const row of rows) {
+    const server = row.cpuPerRequestUs;
+    const generator = perRequestUs(row.generatorCores, row);
+    const node = perRequestUs(row.storageNodeCores, row);
+    const parts = [server, node, ...(row.kind === 'storage-ceiling' ? [] : [generator])];
+    const sum = parts.every((part) => part !== undefined) ? parts.reduce((a, b) => (a ?? 0) + (b ?? 0), 0) : undefined;
+    const waiting = row.resources?.waitingForCpu;
+    lines.push(
+      [
+        `| ${row.workload} | ${row.connections} | ${row.kind === 'storage-ceiling' ? '—' : row.workers} | ${row.target}`,
+        integer.format(row.perSecond),
+        us(server),
+        row.kind === 'storage-ceiling' ? '—' : us(generator),
+        us(node),
+        sum === undefined ? '—' : integer.format(sum),
+        sum === undefined || sum <= 0 ? '—' : integer.format((report.cores * 1e6) / sum),
+        waiting === undefined ? '—' : `${(100 * waiting).toFixed(0)}%`,
+        '',
+      ]
+        .join(' | ')
+        .trimEnd(),
+    );
+  }
+  return lines;
 }
 
 // Runs during which other processes kept more than this busy are flagged as noisy.
@@ -63,7 +119,7 @@ export function renderMarkdown(report: BenchReport): string {
   for (const workload of options.workloads) lines.push(`- \`${workload.name}\`: ${workload.description}`);
   lines.push('');
   lines.push(
-    '| workload | conns | workers | target | req/s | p50 ms | p99 ms | p99.9 ms | unexpected statuses / errors | RSS peak MiB | CPU cores server / wrk / other | server CPU µs/req | server instructions/req | × HTTP ceiling | × storage ceiling |',
+    '| workload | conns | workers | target | req/s | p50 ms | p99 ms | p99.9 ms | unexpected statuses / errors | RSS peak MiB | CPU cores server / wrk / Cassandra node / other | server CPU µs/req | server instructions/req | × HTTP ceiling | × storage ceiling |',
     '|---|---:|---:|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|',
   );
   for (const row of measurements) {
@@ -94,6 +150,7 @@ export function renderMarkdown(report: BenchReport): string {
         .trimEnd(),
     );
   }
+  lines.push(...cpuBudget(report));
   const flagged = measurements.filter((row) => Object.keys(row.unexpected).length > 0);
   const notes = [...report.notes];
   if (flagged.length > 0) {

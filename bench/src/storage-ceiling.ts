@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Storage } from '../../server/src/storage/storage.js';
 import { repoRoot } from './paths.js';
+import { cpuSeconds } from './processes.js';
 import { sessionKey, sessionValue } from './workloads.js';
 
 const { values } = parseArgs({
@@ -30,6 +31,8 @@ const { values } = parseArgs({
     'cassandra-dc': { type: 'string', default: 'datacenter1' },
     keyspace: { type: 'string', default: 'kask_bench' },
     table: { type: 'string', default: 'values' },
+    // The storage's own process on this machine (a Cassandra node): its CPU time during the measured run.
+    'storage-pid': { type: 'string' },
   },
 });
 
@@ -122,13 +125,18 @@ async function drive(backend: Backend, durationMs: number, measure: boolean) {
       if (measure) histogram.record(process.hrtime.bigint() - started || 1n);
     }
   };
+  const storagePid = values['storage-pid'] === undefined ? undefined : Number(values['storage-pid']);
+  const storageCpuAtStart = storagePid === undefined ? undefined : cpuSeconds(storagePid);
   const startedAt = performance.now();
   const cpuAtStart = process.cpuUsage();
   await Promise.all(Array.from({ length: concurrency }, loop));
   const cpu = process.cpuUsage(cpuAtStart);
+  const storageCpuAtEnd = storagePid === undefined ? undefined : cpuSeconds(storagePid);
   return {
     seconds: (performance.now() - startedAt) / 1000,
     cpuMicroseconds: cpu.user + cpu.system,
+    storageCpuMicroseconds:
+      storageCpuAtStart === undefined || storageCpuAtEnd === undefined ? undefined : (storageCpuAtEnd - storageCpuAtStart) * 1e6,
     histogram,
     errors,
     firstError,
@@ -145,12 +153,17 @@ const backend = values.backend === 'cassandra' ? await openCassandra() : await o
 try {
   await populate(backend);
   await drive(backend, Number(values['warmup-ms']), false);
-  const { seconds, cpuMicroseconds, histogram, errors, firstError } = await drive(backend, Number(values['duration-ms']), true);
+  const { seconds, cpuMicroseconds, storageCpuMicroseconds, histogram, errors, firstError } = await drive(
+    backend,
+    Number(values['duration-ms']),
+    true,
+  );
   const microseconds = (percentile: number) => Math.round(histogram.percentile(percentile) / 1000);
   const result = {
     operations: histogram.count,
     seconds,
     cpu_us: cpuMicroseconds,
+    node_cpu_us: storageCpuMicroseconds,
     errors,
     firstError,
     latency_us: { p50: microseconds(50), p99: microseconds(99), p999: microseconds(99.9), max: Math.round(histogram.max / 1000) },

@@ -9,6 +9,8 @@ export interface StorageResult {
   readonly seconds: number;
   /** CPU time the storage ceiling's process used during the measured run. */
   readonly cpu_us: number;
+  /** CPU time of the storage's own process (a Cassandra node on this machine) during the measured run, when watched. */
+  readonly node_cpu_us?: number;
   readonly errors: number;
   readonly firstError?: string;
   readonly latency_us: { readonly p50: number; readonly p99: number; readonly p999: number; readonly max: number };
@@ -23,6 +25,8 @@ export interface StorageRun {
   readonly seconds: number;
   readonly warmupSeconds: number;
   readonly cassandra?: CassandraLocation;
+  /** The storage's process on this machine, whose CPU time the run reports. */
+  readonly storageNode?: number;
 }
 
 /** Runs bench/src/storage-ceiling.ts (compiled) in a process of its own and returns its result. */
@@ -40,6 +44,7 @@ export async function runStorageCeiling(run: StorageRun): Promise<StorageResult>
           ...['--cassandra-host', cassandra.host, '--cassandra-port', String(cassandra.port)],
           ...['--cassandra-dc', cassandra.dataCentre, '--keyspace', cassandra.keyspace, '--table', cassandra.table],
         ]),
+    ...(run.storageNode === undefined ? [] : ['--storage-pid', String(run.storageNode)]),
   ]);
   // Storing the keys, the warm-up and the run, with a generous margin for a slow node.
   const deadlineMs = (run.seconds + run.warmupSeconds + 120) * 1000;

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { freePort } from '../../test-support/free-port.js';
+import { isLoopback, pidListeningOn } from './listener-pid.js';
 import { benchSource, repoRoot } from './paths.js';
 import { type StartedProcess, spawnNode, waitUntilAnswering } from './processes.js';
 import type { Workload } from './workloads.js';
@@ -133,7 +134,10 @@ export function urlTarget(url: string): HttpTarget {
     role: 'server',
     backend: undefined,
     async start() {
-      return { origin: parsed.origin, basePath, pid: undefined, async stop() {} };
+      // A server on loopback is measured like kask-ts (CPU, memory, instructions), by the port it listens on.
+      const port = Number(parsed.port || (parsed.protocol === 'https:' ? 443 : 80));
+      const pid = isLoopback(parsed.hostname) ? pidListeningOn(port) : undefined;
+      return { origin: parsed.origin, basePath, pid, async stop() {} };
     },
   };
 }

@@ -19,17 +19,18 @@ function row(fields: Partial<Measurement>): Measurement {
     latencyMs: { p50: 1, p99: 5, p999: 9 },
     unexpected: {},
     statuses: { '200': 9_900, '201': 100 },
-    resources: { peakRssBytes: 80 * 2 ** 20, cores: 1 },
+    resources: { peakRssBytes: 80 * 2 ** 20, cores: 1, waitingForCpu: 0.25 },
     cpuPerRequestUs: 100,
     instructionsPerRequest: 123_456,
     generatorCores: 0.8,
+    storageNodeCores: undefined,
     otherCores: 0.1,
     ...fields,
   };
 }
 
 function reportOf(measurements: Measurement[]): BenchReport {
-  return { startedAt: 'now', machine: 'test', options, notes: [], measurements };
+  return { startedAt: 'now', machine: 'test', cores: 2, options, notes: [], measurements };
 }
 
 describe('the report', () => {
@@ -58,8 +59,40 @@ describe('the report', () => {
         }),
       ]),
     );
-    expect(text).toMatch(/\| kask-ts cassandra \|.*\| 1\.00 \/ 0\.80 \/ 0\.10 \| 61 \| 123\.5k \|/);
-    expect(text).toMatch(/\| Cassandra ceiling \|.*\| — \| 12 \| — \|/);
+    expect(text).toMatch(/\| kask-ts cassandra \|.*\| 1\.00 \/ 0\.80 \/ — \/ 0\.10 \| 61 \| 123\.5k \|/);
+    expect(text).toMatch(/\| Cassandra ceiling \|.*\| — \/ — \/ — \/ — \| 12 \| — \|/);
+  });
+
+  it("sums the CPU every process spent per request against a local Cassandra node, and the rate the machine's cores allow", () => {
+    const text = renderMarkdown(
+      reportOf([
+        // 4,000 req/s: server 1 core = 250 µs, wrk 0.8 = 200 µs, node 0.6 = 150 µs; 600 µs on 2 cores: 3,333 req/s.
+        row({ target: 'kask-ts cassandra', backend: 'cassandra', perSecond: 4_000, cpuPerRequestUs: 250, storageNodeCores: 0.6 }),
+        // 10,000 ops/s: its process 50 µs, the node 1.2 cores = 120 µs; 170 µs on 2 cores: 11,765 ops/s.
+        row({
+          target: 'Cassandra ceiling',
+          kind: 'storage-ceiling',
+          backend: 'cassandra',
+          perSecond: 10_000,
+          resources: undefined,
+          cpuPerRequestUs: 50,
+          storageNodeCores: 1.2,
+        }),
+        row({ target: 'kask-ts embedded', storageNodeCores: 0.05 }),
+        row({ target: 'fastify ceiling', kind: 'http-ceiling', backend: undefined, storageNodeCores: 0.05 }),
+      ]),
+    );
+    expect(text).toMatch(/\| kask-ts cassandra \|.*\| 1\.00 \/ 0\.80 \/ 0\.60 \/ 0\.10 \|/);
+    const budget = text.slice(text.indexOf('CPU budget'));
+    expect(budget).toMatch(/\| mix \| 64 \| 1 \| kask-ts cassandra \| 4,000 \| 250 \| 200 \| 150 \| 600 \| 3,333 \| 25% \|/);
+    expect(budget).toMatch(/\| mix \| 64 \| — \| Cassandra ceiling \| 10,000 \| 50 \| — \| 120 \| 170 \| 11,765 \| — \|/);
+    expect(budget).not.toContain('kask-ts embedded');
+    expect(budget).not.toContain('fastify ceiling');
+  });
+
+  it('has no CPU budget when no Cassandra node was measured on this machine', () => {
+    const text = renderMarkdown(reportOf([row({ target: 'kask-ts cassandra', backend: 'cassandra' })]));
+    expect(text).not.toContain('CPU budget');
   });
 
   it('flags a run full of 404s instead of presenting it as speed', () => {

@@ -1,0 +1,32 @@
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { isLoopback, listeningInodes, pidListeningOn } from '../src/listener-pid.js';
+
+describe('the process listening on a port', () => {
+  it('is found by the port of a socket listening on loopback, and is this process for its own server', async () => {
+    const server = createServer().listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const { port } = server.address() as { port: number };
+      expect(listeningInodes(port).size).toBe(1);
+      expect(pidListeningOn(port)).toBe(process.pid);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('is none once the socket is closed, and connected sockets on the port do not count', async () => {
+    const server = createServer((socket) => socket.end()).listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as { port: number };
+    server.close();
+    await once(server, 'close');
+    expect(pidListeningOn(port)).toBeUndefined();
+  });
+
+  it('is looked for only when the host is this machine', () => {
+    for (const host of ['localhost', '127.0.0.1', '127.1.2.3', '::1', '[::1]']) expect(isLoopback(host)).toBe(true);
+    for (const host of ['10.0.0.1', 'cassandra.example', '::ffff:10.0.0.1', '1127.0.0.1']) expect(isLoopback(host)).toBe(false);
+  });
+});
