@@ -25,6 +25,8 @@ export interface BenchOptions extends RunOptions {
   /** Processes serving the port, for kask-ts and the HTTP ceiling alike. */
   readonly workers: readonly number[];
   readonly storageCeilings: boolean;
+  /** Cores of their own for the server's processes, the others for wrk and a local Cassandra node (bench/src/cpu-layout.ts). */
+  readonly pin: boolean;
   readonly urls: readonly string[];
   readonly jsonPath: string | undefined;
   /** A tiny run that checks the benchmark works (every run answered, only expected statuses). */
@@ -66,6 +68,9 @@ Options (environment variable in brackets):
   --url URL               also measure a Kask-compatible server at URL (its session route, e.g.
                           http://127.0.0.1:8080/v1/); repeatable            [KASK_BENCH_URL]
   --no-storage-ceilings   skip the storage ceilings
+  --pin                   give the server's processes (and the storage ceiling's) cores of their own, and
+                          wrk and a local Cassandra node the others, as where Cassandra has hosts of
+                          its own; only where a core is left over                 [KASK_BENCH_PIN=1]
   --json FILE             also write every measurement as JSON
   --smoke                 a tiny run (1 s runs, 8 connections, the mix, 200 keys) that fails unless every run
                           answered with only the expected statuses; never judges speed
@@ -168,6 +173,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
     workers: { type: 'string' },
     url: { type: 'string', multiple: true },
     'no-storage-ceilings': { type: 'boolean' },
+    pin: { type: 'boolean' },
     json: { type: 'string' },
     smoke: { type: 'boolean' },
     soak: { type: 'string' },
@@ -195,6 +201,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
       }),
     workers: numberList('--workers', option('workers', 'KASK_BENCH_WORKERS', '1')),
     storageCeilings: values['no-storage-ceilings'] !== true,
+    pin: values.pin === true || env.KASK_BENCH_PIN === '1',
     urls: (values.url as string[] | undefined) ?? (env.KASK_BENCH_URL ? env.KASK_BENCH_URL.split(',') : []),
     jsonPath: values.json as string | undefined,
     smoke,

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { cassandraAnswers, ensureBenchSchema } from './cassandra.js';
+import { allowedCores, type CpuLayout, pinTree, separateLayout } from './cpu-layout.js';
 import { countInstructions } from './instructions.js';
 import { isLoopback, pidListeningOn } from './listener-pid.js';
 import type { BenchOptions } from './options.js';
@@ -174,12 +175,16 @@ async function startTargets(
   workload: Workload,
   workers: number,
   options: BenchOptions,
+  layout: CpuLayout | undefined,
 ): Promise<Map<HttpTarget, RunningTarget | Error>> {
   const running = new Map<HttpTarget, RunningTarget | Error>();
   for (const target of targets) {
     try {
       log(`starting ${target.name} (${workload.name}, workers ${workers})`);
-      const server = await target.start(workload, workers);
+      const started = await target.start(workload, workers);
+      // A server the benchmark did not start (--url) gets its own cores back when it is done with.
+      const unpin = layout === undefined || started.pid === undefined ? undefined : pinTree(started.pid, layout.server);
+      const server = unpin === undefined ? started : { ...started, stop: () => started.stop().finally(unpin) };
       running.set(target, server);
       const statuses = await populate(server, workload, options.keys);
       const stored = statuses['201'] ?? 0;
@@ -194,6 +199,7 @@ async function startTargets(
           keys: options.keys,
           connections,
           threads: options.wrkThreads,
+          cores: layout?.rest,
           // Each worker compiles its hot code on its own share of the load: two workers stay cold twice as long
           // (measured on Cassandra: 855 req/s in the first 4 s, 1.5-2.5k after 8 s).
           seconds: options.warmupSeconds * workers,
@@ -218,104 +224,125 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
   const storageNode = localStorageNode(options, notes);
   const measurements: Measurement[] = [];
   for (const workers of options.workers) {
-    for (const workload of options.workloads) {
-      const running = await startTargets(targets.http, workload, workers, options);
-      try {
-        for (const connections of options.connections) {
-          for (const target of targets.http) {
-            const base = {
-              workers,
-              workload: workload.name,
-              connections,
-              target: target.name,
-              kind: kindOf(target),
-              backend: target.backend,
-            };
-            const server = running.get(target);
-            if (server === undefined || server instanceof Error) {
-              measurements.push(failed(base, server ?? 'not started'));
-              continue;
-            }
-            log(`${workload.name} c=${connections} ${target.name}`);
-            const watch = server.pid === undefined ? undefined : watchResources(server.pid);
-            const instructions = server.pid === undefined ? undefined : countInstructions(server.pid);
-            const node = storageNode === undefined ? undefined : watchResources(storageNode);
-            const machine = watchMachine();
-            try {
-              const result = await runWrk({
-                ...server,
-                workload,
-                keys: options.keys,
+    const layout = options.pin ? cpuLayoutFor(workers, storageNode, notes) : undefined;
+    const unpinNode = layout === undefined || storageNode === undefined ? undefined : pinTree(storageNode, layout.rest);
+    try {
+      for (const workload of options.workloads) {
+        const running = await startTargets(targets.http, workload, workers, options, layout);
+        try {
+          for (const connections of options.connections) {
+            for (const target of targets.http) {
+              const base = {
+                workers,
+                workload: workload.name,
                 connections,
-                threads: options.wrkThreads,
-                seconds: options.seconds,
-              });
-              const resources = watch?.stop();
-              const storageNodeCores = node?.stop().cores;
-              const retired = await instructions?.stop();
-              const otherCores = Math.max(
-                0,
-                machine.stop() - result.generatorCores - (resources?.cores ?? 0) - (storageNodeCores ?? 0),
-              );
-              const measured = fromWrk(result, workload);
-              measurements.push({
-                ...base,
-                ...measured,
-                resources,
-                cpuPerRequestUs: resources === undefined ? undefined : (resources.cores * 1e6) / measured.perSecond,
-                instructionsPerRequest: retired === undefined ? undefined : retired / Math.max(measured.total, 1),
-                generatorCores: result.generatorCores,
-                storageNodeCores,
-                otherCores,
-              });
-            } catch (error) {
-              watch?.stop();
-              node?.stop();
-              await instructions?.stop();
-              measurements.push(failed(base, error));
+                target: target.name,
+                kind: kindOf(target),
+                backend: target.backend,
+              };
+              const server = running.get(target);
+              if (server === undefined || server instanceof Error) {
+                measurements.push(failed(base, server ?? 'not started'));
+                continue;
+              }
+              log(`${workload.name} c=${connections} ${target.name}`);
+              const watch = server.pid === undefined ? undefined : watchResources(server.pid);
+              const instructions = server.pid === undefined ? undefined : countInstructions(server.pid);
+              const node = storageNode === undefined ? undefined : watchResources(storageNode);
+              const machine = watchMachine();
+              try {
+                const result = await runWrk({
+                  ...server,
+                  workload,
+                  keys: options.keys,
+                  connections,
+                  threads: options.wrkThreads,
+                  cores: layout?.rest,
+                  seconds: options.seconds,
+                });
+                const resources = watch?.stop();
+                const storageNodeCores = node?.stop().cores;
+                const retired = await instructions?.stop();
+                const otherCores = Math.max(
+                  0,
+                  machine.stop() - result.generatorCores - (resources?.cores ?? 0) - (storageNodeCores ?? 0),
+                );
+                const measured = fromWrk(result, workload);
+                measurements.push({
+                  ...base,
+                  ...measured,
+                  resources,
+                  cpuPerRequestUs: resources === undefined ? undefined : (resources.cores * 1e6) / measured.perSecond,
+                  instructionsPerRequest: retired === undefined ? undefined : retired / Math.max(measured.total, 1),
+                  generatorCores: result.generatorCores,
+                  storageNodeCores,
+                  otherCores,
+                });
+              } catch (error) {
+                watch?.stop();
+                node?.stop();
+                await instructions?.stop();
+                measurements.push(failed(base, error));
+              }
             }
-          }
-          // The storage alone does not depend on the server's worker count: measured once.
-          for (const backend of workers === options.workers[0] ? targets.storage : []) {
-            const base = {
-              workers: 1,
-              workload: workload.name,
-              connections,
-              target: storageCeilingName(backend),
-              kind: 'storage-ceiling' as const,
-              backend,
-            };
-            log(`${workload.name} c=${connections} ${base.target}`);
-            try {
-              const result = await runStorageCeiling({
+            // The storage alone does not depend on the server's worker count: measured once.
+            for (const backend of workers === options.workers[0] ? targets.storage : []) {
+              const base = {
+                workers: 1,
+                workload: workload.name,
+                connections,
+                target: storageCeilingName(backend),
+                kind: 'storage-ceiling' as const,
                 backend,
-                workload,
-                keys: options.keys,
-                concurrency: connections,
-                seconds: options.seconds,
-                warmupSeconds: options.warmupSeconds,
-                cassandra: backend === 'cassandra' ? options.cassandraLocation : undefined,
-                storageNode: backend === 'cassandra' ? storageNode : undefined,
-              });
-              measurements.push({
-                ...base,
-                ...fromStorage(result),
-                instructionsPerRequest: undefined,
-                resources: undefined,
-                generatorCores: undefined,
-                otherCores: undefined,
-              });
-            } catch (error) {
-              measurements.push(failed(base, error));
+              };
+              log(`${workload.name} c=${connections} ${base.target}`);
+              try {
+                const result = await runStorageCeiling({
+                  backend,
+                  workload,
+                  keys: options.keys,
+                  concurrency: connections,
+                  seconds: options.seconds,
+                  warmupSeconds: options.warmupSeconds,
+                  cassandra: backend === 'cassandra' ? options.cassandraLocation : undefined,
+                  storageNode: backend === 'cassandra' ? storageNode : undefined,
+                  cores: layout?.server,
+                });
+                measurements.push({
+                  ...base,
+                  ...fromStorage(result),
+                  instructionsPerRequest: undefined,
+                  resources: undefined,
+                  generatorCores: undefined,
+                  otherCores: undefined,
+                });
+              } catch (error) {
+                measurements.push(failed(base, error));
+              }
             }
           }
+        } finally {
+          for (const server of running.values()) if (!(server instanceof Error)) await server.stop();
         }
-      } finally {
-        for (const server of running.values()) if (!(server instanceof Error)) await server.stop();
       }
+    } finally {
+      unpinNode?.();
     }
   }
   return { startedAt, machine: machineDescription(), cores: os.availableParallelism(), options, notes, measurements };
+}
+
+/** Where `workers` server processes run under --pin (noted for the report), or none when no core would be left. */
+function cpuLayoutFor(workers: number, storageNode: number | undefined, notes: string[]): CpuLayout | undefined {
+  const cores = allowedCores();
+  const layout = separateLayout(cores, workers);
+  const others = storageNode === undefined ? 'wrk' : 'wrk and the Cassandra node';
+  notes.push(
+    layout === undefined
+      ? `--pin: ${workers} server process(es) would leave none of the ${cores.length} cores to ${others}: every core is shared.`
+      : `--pin, ${workers} server process(es): the server's processes (or the storage ceiling's) on core(s) ${layout.server}, ${others} on ${layout.rest}.`,
+  );
+  return layout;
 }
 
 /** The storage ceiling's name in the table. */

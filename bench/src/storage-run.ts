@@ -1,3 +1,4 @@
+import { pinTree } from './cpu-layout.js';
 import { benchCompiled } from './paths.js';
 import { spawnNode } from './processes.js';
 import type { Backend, CassandraLocation } from './targets.js';
@@ -27,6 +28,8 @@ export interface StorageRun {
   readonly cassandra?: CassandraLocation;
   /** The storage's process on this machine, whose CPU time the run reports. */
   readonly storageNode?: number;
+  /** The cores the storage ceiling's process may run on (a taskset list), as a server's would. */
+  readonly cores?: string;
 }
 
 /** Runs bench/src/storage-ceiling.ts (compiled) in a process of its own and returns its result. */
@@ -46,6 +49,7 @@ export async function runStorageCeiling(run: StorageRun): Promise<StorageResult>
         ]),
     ...(run.storageNode === undefined ? [] : ['--storage-pid', String(run.storageNode)]),
   ]);
+  if (run.cores !== undefined) pinTree(started.pid, run.cores);
   // Storing the keys, the warm-up and the run, with a generous margin for a slow node.
   const deadlineMs = (run.seconds + run.warmupSeconds + 120) * 1000;
   const timer = setTimeout(() => void started.stop(1000), deadlineMs);

@@ -51,6 +51,8 @@ export interface WrkRun {
   readonly seconds: number;
   /** A header every request carries, as [name, value]. */
   readonly header?: readonly [string, string];
+  /** The cores wrk may run on (a taskset list); any when absent. */
+  readonly cores?: string;
 }
 
 // A request slower than this counts as a timeout error, not as a latency.
@@ -79,9 +81,11 @@ export function runWrk(run: WrkRun): Promise<WrkResult> {
   ];
   const deadlineMs = (run.seconds + requestTimeoutSeconds + 30) * 1000;
   return new Promise((resolve, reject) => {
+    // taskset runs wrk in its own process (exec), so the pid watched below is wrk's.
+    const [command, commandArgs] = run.cores === undefined ? ['wrk', args] : ['taskset', ['-c', run.cores, 'wrk', ...args]];
     const child = execFile(
-      'wrk',
-      args,
+      command,
+      commandArgs,
       { timeout: deadlineMs, killSignal: 'SIGKILL', maxBuffer: 1024 * 1024 },
       (error, stdout, stderr) => {
         const generatorCores = watch?.stop().cores ?? 0;

@@ -1,0 +1,81 @@
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { processTree } from './processes.js';
+
+// NOTE: on a small machine the server shares its cores with the load generator and a local Cassandra node,
+// whose threads preempt its event loop: on 2 cores, kask-ts served 1.9-2.0k req/s with the node free to run
+// anywhere and 3.8-5.3k with the node kept on the other core (same build, same node, one worker). Production
+// runs Cassandra on hosts of its own, so `--pin` gives the server's processes cores of their own and the rest
+// of the machine to everything else; the default shares every core, as the machine would.
+
+/** Which cores (taskset lists) the server's processes get, and which everything else gets. */
+export interface CpuLayout {
+  readonly server: string;
+  readonly rest: string;
+}
+
+/** The cores in a Linux CPU list (`0-3,6`). */
+export function coresIn(list: string): number[] {
+  return list
+    .trim()
+    .split(',')
+    .filter((part) => part !== '')
+    .flatMap((part) => {
+      const [first, last = first] = part.split('-').map(Number);
+      return Array.from({ length: (last as number) - (first as number) + 1 }, (_, index) => (first as number) + index);
+    });
+}
+
+/** The cores this process may run on (its affinity, within any cpuset). */
+export function allowedCores(): number[] {
+  const list = /^Cpus_allowed_list:\s*(.+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+  return list === undefined ? [] : coresIn(list);
+}
+
+/** The first `serverProcesses` cores for the server, the others for the rest; none when no core would be left. */
+export function separateLayout(cores: readonly number[], serverProcesses: number): CpuLayout | undefined {
+  if (cores.length <= serverProcesses) return undefined;
+  return { server: cores.slice(0, serverProcesses).join(','), rest: cores.slice(serverProcesses).join(',') };
+}
+
+/** Each thread's current affinity, as a list, of `pid` and of its children. */
+function affinities(pid: number): Map<number, string> {
+  const lists = new Map<number, string>();
+  for (const member of processTree(pid)) {
+    let tasks: string[];
+    try {
+      tasks = readdirSync(`/proc/${member}/task`);
+    } catch {
+      continue;
+    }
+    for (const task of tasks) {
+      try {
+        const list = /^Cpus_allowed_list:\s*(.+)$/m.exec(readFileSync(`/proc/${member}/task/${task}/status`, 'utf8'))?.[1];
+        if (list !== undefined) lists.set(Number(task), list);
+      } catch {
+        // The thread ended between listing and reading.
+      }
+    }
+  }
+  return lists;
+}
+
+function setAffinity(task: number, list: string): void {
+  try {
+    execFileSync('taskset', ['-p', '-c', list, String(task)], { stdio: 'ignore' });
+  } catch {
+    // The thread ended, or may not be moved by this user: it keeps running where it was allowed to.
+  }
+}
+
+/**
+ * Pins every thread of `pid` and of its children to `cores`; answers a function that puts each back where it
+ * was (threads started since inherit the pin and keep it, as their process would have given them its own).
+ */
+export function pinTree(pid: number, cores: string): () => void {
+  const before = affinities(pid);
+  for (const task of before.keys()) setAffinity(task, cores);
+  return () => {
+    for (const [task, list] of before) setAffinity(task, list);
+  };
+}

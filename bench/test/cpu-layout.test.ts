@@ -1,0 +1,53 @@
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { allowedCores, coresIn, pinTree, separateLayout } from '../src/cpu-layout.js';
+
+/** The affinity list of every thread of `pid`. */
+function threadAffinities(pid: number): string[] {
+  return readdirSync(`/proc/${pid}/task`).map(
+    (task) => /^Cpus_allowed_list:\s*(.+)$/m.exec(readFileSync(`/proc/${pid}/task/${task}/status`, 'utf8'))?.[1] ?? '?',
+  );
+}
+
+describe('the CPU layout of --pin', () => {
+  it('reads Linux CPU lists', () => {
+    expect(coresIn('0-1')).toEqual([0, 1]);
+    expect(coresIn('0-3,6,8-9\n')).toEqual([0, 1, 2, 3, 6, 8, 9]);
+    expect(coresIn('5')).toEqual([5]);
+    expect(allowedCores().length).toBeGreaterThan(0);
+  });
+
+  it("gives the server's processes the first cores and the rest the others, only when a core is left over", () => {
+    expect(separateLayout([0, 1], 1)).toEqual({ server: '0', rest: '1' });
+    expect(separateLayout([2, 3, 4, 5], 2)).toEqual({ server: '2,3', rest: '4,5' });
+    expect(separateLayout([0, 1], 2)).toBeUndefined();
+    expect(separateLayout([0], 1)).toBeUndefined();
+  });
+
+  it('pins every thread of a process and of its children, and puts each back', async () => {
+    const core = String(allowedCores()[0]);
+    // A parent whose child runs too: both have V8's threads, all of which must move.
+    const parent = spawn(
+      process.execPath,
+      [
+        '-e',
+        "require('node:child_process').spawn(process.execPath, ['-e', 'setTimeout(() => {}, 5000)'], { stdio: 'ignore' }); setTimeout(() => {}, 5000)",
+      ],
+      { stdio: 'ignore' },
+    );
+    try {
+      await sleep(500);
+      const pid = parent.pid as number;
+      const child = Number(readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ')[0]);
+      const before = [...threadAffinities(pid), ...threadAffinities(child)];
+      const unpin = pinTree(pid, core);
+      expect(new Set([...threadAffinities(pid), ...threadAffinities(child)])).toEqual(new Set([core]));
+      unpin();
+      expect([...threadAffinities(pid), ...threadAffinities(child)]).toEqual(before);
+    } finally {
+      parent.kill();
+    }
+  });
+});
