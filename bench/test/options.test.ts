@@ -34,6 +34,13 @@ describe('the command lines', () => {
     expect(fallback === 'help' ? undefined : fallback.cassandraLocation.keyspace).toBe('kask_bench');
   });
 
+  it('pin the server only when asked, by --pin or KASK_BENCH_PIN=1', () => {
+    const pinOf = (options: ReturnType<typeof parseOptions>) => (options === 'help' ? undefined : options.pin);
+    expect(pinOf(parseOptions([], {}))).toBe(false);
+    expect(pinOf(parseOptions(['--pin'], {}))).toBe(true);
+    expect(pinOf(parseOptions([], { KASK_BENCH_PIN: '1' }))).toBe(true);
+  });
+
   it('profile at one connection count and one worker count', () => {
     expect(() => parseProfileOptions(['--connections', '16,64'], {})).toThrow(/--connections/);
     expect(() => parseProfileOptions(['--workers', '0'], {})).toThrow(/--workers/);
