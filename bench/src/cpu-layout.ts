@@ -68,14 +68,31 @@ function setAffinity(task: number, list: string): void {
   }
 }
 
+// Affinities to put back, also when the benchmark is interrupted: a Cassandra node (started in a session of its
+// own) outlives the benchmark and would otherwise stay on the cores it was given.
+const pending = new Set<() => void>();
+const interruptions = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+function restoreAndDie(signal: NodeJS.Signals): void {
+  // The last restore removes this listener, so the signal then ends the process as it would have.
+  for (const restore of [...pending]) restore();
+  process.kill(process.pid, signal);
+}
+
 /**
  * Pins every thread of `pid` and of its children to `cores`; answers a function that puts each back where it
  * was (threads started since inherit the pin and keep it, as their process would have given them its own).
+ * An interrupted benchmark puts them back before it ends.
  */
 export function pinTree(pid: number, cores: string): () => void {
   const before = affinities(pid);
   for (const task of before.keys()) setAffinity(task, cores);
-  return () => {
+  const restore = () => {
+    if (!pending.delete(restore)) return;
     for (const [task, list] of before) setAffinity(task, list);
+    if (pending.size === 0) for (const name of interruptions) process.removeListener(name, restoreAndDie);
   };
+  if (pending.size === 0) for (const name of interruptions) process.on(name, restoreAndDie);
+  pending.add(restore);
+  return restore;
 }

@@ -1,8 +1,11 @@
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { allowedCores, coresIn, pinTree, separateLayout } from '../src/cpu-layout.js';
+import { benchCompiled } from '../src/paths.js';
 
 /** The affinity list of every thread of `pid`. */
 function threadAffinities(pid: number): string[] {
@@ -48,6 +51,32 @@ describe('the CPU layout of --pin', () => {
       expect([...threadAffinities(pid), ...threadAffinities(child)]).toEqual(before);
     } finally {
       parent.kill();
+    }
+  });
+
+  it('puts the affinities back when the benchmark is interrupted', async () => {
+    const cores = allowedCores();
+    if (cores.length < 2) expect.fail('this test needs 2 cores to tell a pin from no pin');
+    const sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 5000)'], { stdio: 'ignore' });
+    try {
+      await sleep(300);
+      const pid = sleeper.pid as number;
+      const before = threadAffinities(pid);
+      const module = pathToFileURL(benchCompiled('src/cpu-layout.ts')).href;
+      // A stand-in for the benchmark: it pins the sleeper, then is told to stop while the pin is on.
+      const interrupted = spawn(
+        process.execPath,
+        [
+          '-e',
+          `import(${JSON.stringify(module)}).then((layout) => { layout.pinTree(${pid}, '${cores[0]}'); process.kill(process.pid, 'SIGTERM'); setTimeout(() => {}, 5000); })`,
+        ],
+        { stdio: 'ignore' },
+      );
+      const [, signal] = await once(interrupted, 'exit');
+      expect(signal).toBe('SIGTERM');
+      expect(threadAffinities(pid)).toEqual(before);
+    } finally {
+      sleeper.kill();
     }
   });
 });
