@@ -38,9 +38,9 @@ export function separateLayout(cores: readonly number[], serverProcesses: number
   return { server: cores.slice(0, serverProcesses).join(','), rest: cores.slice(serverProcesses).join(',') };
 }
 
-/** Each thread's current affinity, as a list, of `pid` and of its children. */
-function affinities(pid: number): Map<number, string> {
-  const lists = new Map<number, string>();
+/** Each thread's current affinity, as a list, of `pid` and of its children, with the process it belongs to. */
+function affinities(pid: number): Map<number, { readonly process: number; readonly list: string }> {
+  const lists = new Map<number, { readonly process: number; readonly list: string }>();
   for (const member of processTree(pid)) {
     let tasks: string[];
     try {
@@ -51,7 +51,7 @@ function affinities(pid: number): Map<number, string> {
     for (const task of tasks) {
       try {
         const list = /^Cpus_allowed_list:\s*(.+)$/m.exec(readFileSync(`/proc/${member}/task/${task}/status`, 'utf8'))?.[1];
-        if (list !== undefined) lists.set(Number(task), list);
+        if (list !== undefined) lists.set(Number(task), { process: member, list });
       } catch {
         // The thread ended between listing and reading.
       }
@@ -59,6 +59,8 @@ function affinities(pid: number): Map<number, string> {
   }
   return lists;
 }
+
+const sameCores = (a: string, b: string) => coresIn(a).join(',') === coresIn(b).join(',');
 
 function setAffinity(task: number, list: string): void {
   try {
@@ -80,8 +82,10 @@ function restoreAndDie(signal: NodeJS.Signals): void {
 }
 
 /**
- * Pins every thread of `pid` and of its children to `cores`; answers a function that puts each back where it
- * was (threads started since inherit the pin and keep it, as their process would have given them its own).
+ * Pins every thread of `pid` and of its children to `cores`; answers a function that puts them back. Threads
+ * and processes started while pinned inherited the pin: they get their process's (or `pid`'s) own affinity
+ * back, as a Cassandra node starts threads under load (a memtable flush) and keeps them. Only threads still
+ * on `cores` are moved, so a thread whose id was reused or that someone else moved meanwhile is left alone.
  * An interrupted benchmark puts them back before it ends.
  */
 export function pinTree(pid: number, cores: string): () => void {
@@ -89,7 +93,10 @@ export function pinTree(pid: number, cores: string): () => void {
   for (const task of before.keys()) setAffinity(task, cores);
   const restore = () => {
     if (!pending.delete(restore)) return;
-    for (const [task, list] of before) setAffinity(task, list);
+    for (const [task, now] of affinities(pid)) {
+      const original = before.get(task) ?? before.get(now.process) ?? before.get(pid);
+      if (original !== undefined && sameCores(now.list, cores)) setAffinity(task, original.list);
+    }
     if (pending.size === 0) for (const name of interruptions) process.removeListener(name, restoreAndDie);
   };
   if (pending.size === 0) for (const name of interruptions) process.on(name, restoreAndDie);

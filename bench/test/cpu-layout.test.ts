@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { allowedCores, coresIn, pinTree, separateLayout } from '../src/cpu-layout.js';
 import { benchCompiled } from '../src/paths.js';
 
@@ -48,9 +48,35 @@ describe('the CPU layout of --pin', () => {
       const unpin = pinTree(pid, core);
       expect(new Set([...threadAffinities(pid), ...threadAffinities(child)])).toEqual(new Set([core]));
       unpin();
-      expect([...threadAffinities(pid), ...threadAffinities(child)]).toEqual(before);
+      expect(new Set([...threadAffinities(pid), ...threadAffinities(child)])).toEqual(new Set(before));
     } finally {
       parent.kill();
+    }
+  });
+
+  it('puts back the threads a process started while it was pinned, which inherited the pin', async () => {
+    const cores = allowedCores();
+    if (cores.length < 2) expect.fail('this test needs 2 cores to tell a pin from no pin');
+    // A process that starts a thread of its own once pinned, as a Cassandra node does under load.
+    const starter = spawn(
+      process.execPath,
+      [
+        '-e',
+        "setTimeout(() => new (require('node:worker_threads').Worker)('setTimeout(() => {}, 5000)', { eval: true }), 500); setTimeout(() => {}, 5000)",
+      ],
+      { stdio: 'ignore' },
+    );
+    try {
+      await sleep(300);
+      const pid = starter.pid as number;
+      const before = new Set(threadAffinities(pid));
+      const threads = readdirSync(`/proc/${pid}/task`).length;
+      const unpin = pinTree(pid, String(cores[0]));
+      await vi.waitFor(() => expect(readdirSync(`/proc/${pid}/task`).length).toBeGreaterThan(threads), { timeout: 3000 });
+      unpin();
+      expect(new Set(threadAffinities(pid))).toEqual(before);
+    } finally {
+      starter.kill();
     }
   });
 
@@ -74,7 +100,7 @@ describe('the CPU layout of --pin', () => {
       );
       const [, signal] = await once(interrupted, 'exit');
       expect(signal).toBe('SIGTERM');
-      expect(threadAffinities(pid)).toEqual(before);
+      expect(new Set(threadAffinities(pid))).toEqual(new Set(before));
     } finally {
       sleeper.kill();
     }
