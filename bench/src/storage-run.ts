@@ -49,12 +49,14 @@ export async function runStorageCeiling(run: StorageRun): Promise<StorageResult>
         ]),
     ...(run.storageNode === undefined ? [] : ['--storage-pid', String(run.storageNode)]),
   ]);
-  if (run.cores !== undefined) pinTree(started.pid, run.cores);
+  // Its pin ends with it; the restore only unregisters it (and the interruption handlers, with the last one).
+  const unpin = run.cores === undefined ? undefined : pinTree(started.pid, run.cores);
   // Storing the keys, the warm-up and the run, with a generous margin for a slow node.
   const deadlineMs = (run.seconds + run.warmupSeconds + 120) * 1000;
   const timer = setTimeout(() => void started.stop(1000), deadlineMs);
   const code = await new Promise<number | null>((resolve) => started.child.on('exit', (exitCode) => resolve(exitCode)));
   clearTimeout(timer);
+  unpin?.();
   const line = started
     .output()
     .split('\n')
