@@ -160,7 +160,7 @@ export async function chooseTargets(options: BenchOptions, notes: string[]): Pro
 function localStorageNode(options: BenchOptions, notes: string[]): number | undefined {
   const { host, port } = options.cassandraLocation;
   if (options.cassandra === 'off' || !isLoopback(host)) return undefined;
-  const pid = pidListeningOn(port);
+  const pid = pidListeningOn(host, port);
   notes.push(
     pid === undefined
       ? `No process listening on port ${port} could be read here: the Cassandra node's CPU is part of \`other\`.`

@@ -136,7 +136,7 @@ export function urlTarget(url: string): HttpTarget {
     async start() {
       // A server on loopback is measured like kask-ts (CPU, memory, instructions), by the port it listens on.
       const port = Number(parsed.port || (parsed.protocol === 'https:' ? 443 : 80));
-      const pid = isLoopback(parsed.hostname) ? pidListeningOn(port) : undefined;
+      const pid = isLoopback(parsed.hostname) ? pidListeningOn(parsed.hostname, port) : undefined;
       return { origin: parsed.origin, basePath, pid, async stop() {} };
     },
   };

@@ -9,8 +9,9 @@ describe('the process listening on a port', () => {
     await once(server, 'listening');
     try {
       const { port } = server.address() as { port: number };
-      expect(listeningInodes(port).size).toBe(1);
-      expect(pidListeningOn(port)).toBe(process.pid);
+      expect(listeningInodes('127.0.0.1', port).size).toBe(1);
+      expect(pidListeningOn('127.0.0.1', port)).toBe(process.pid);
+      expect(pidListeningOn('localhost', port)).toBe(process.pid);
     } finally {
       server.close();
     }
@@ -22,7 +23,19 @@ describe('the process listening on a port', () => {
     const { port } = server.address() as { port: number };
     server.close();
     await once(server, 'close');
-    expect(pidListeningOn(port)).toBeUndefined();
+    expect(pidListeningOn('127.0.0.1', port)).toBeUndefined();
+  });
+
+  it('is not one listening on the same port at another address', async () => {
+    const server = createServer().listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const { port } = server.address() as { port: number };
+      expect(pidListeningOn('127.0.0.2', port)).toBeUndefined();
+      expect(pidListeningOn('::1', port)).toBeUndefined();
+    } finally {
+      server.close();
+    }
   });
 
   it('is looked for only when the host is this machine', () => {
