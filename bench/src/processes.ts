@@ -86,14 +86,50 @@ export function watchMachine(): { stop(): number } {
   };
 }
 
-/** Nanoseconds the main thread of `pid` has waited, runnable, for a core (/proc/<pid>/schedstat), or `undefined`. */
-function runQueueNanoseconds(pid: number): number | undefined {
-  try {
-    const waited = Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]);
-    return Number.isFinite(waited) ? waited : undefined;
-  } catch {
-    return undefined;
+interface Schedstat {
+  /** Nanoseconds on a core, and runnable but waiting for one (/proc/<pid>/task/<tid>/schedstat). */
+  readonly ran: number;
+  readonly waited: number;
+}
+
+/** The schedstat of each thread (by tid) of each process (by pid) of `pid`'s tree, where the kernel keeps it. */
+function schedstats(pid: number): Map<number, Map<string, Schedstat>> {
+  const processes = new Map<number, Map<string, Schedstat>>();
+  for (const member of processTree(pid)) {
+    const threads = new Map<string, Schedstat>();
+    for (const task of readOrEmpty(() => readdirSync(`/proc/${member}/task`))) {
+      const [ran, waited] = readOrEmpty(() => readFileSync(`/proc/${member}/task/${task}/schedstat`, 'utf8').split(' ')).map(
+        Number,
+      );
+      if (Number.isFinite(ran) && Number.isFinite(waited)) threads.set(task, { ran: ran as number, waited: waited as number });
+    }
+    processes.set(member, threads);
   }
+  return processes;
+}
+
+/**
+ * The largest share of `seconds` that the busiest thread of a process (the one that ran longest between the two
+ * readings: Node.js's event loop, one of Go's threads) waited, runnable, for a core; threads and processes
+ * that started or ended in between have no figure.
+ */
+function busiestThreadWait(
+  before: Map<number, Map<string, Schedstat>>,
+  after: Map<number, Map<string, Schedstat>>,
+  seconds: number,
+): number | undefined {
+  const waits: number[] = [];
+  for (const [member, threads] of after) {
+    let busiest: { ran: number; waited: number } | undefined;
+    for (const [task, end] of threads) {
+      const start = before.get(member)?.get(task);
+      if (start === undefined) continue;
+      const ran = end.ran - start.ran;
+      if (busiest === undefined || ran > busiest.ran) busiest = { ran, waited: end.waited - start.waited };
+    }
+    if (busiest !== undefined) waits.push(busiest.waited / 1e9 / seconds);
+  }
+  return waits.length === 0 ? undefined : Math.max(...waits);
 }
 
 /** What a process tree used while it was watched: its peak resident memory and the cores it kept busy. */
@@ -102,8 +138,8 @@ export interface ResourceUse {
   /** CPU seconds per second of wall time (2 = two cores busy). */
   readonly cores: number;
   /**
-   * The largest share of the wall time that a main thread of the tree spent runnable but waiting for a core
-   * (0.3: its event loop had work and no CPU for 30% of the run), where the kernel keeps schedstat.
+   * The largest share of the wall time that the busiest thread of a process of the tree spent runnable but
+   * waiting for a core (0.3: its event loop had work and no CPU for 30% of the run), where the kernel keeps schedstat.
    */
   readonly waitingForCpu: number | undefined;
 }
@@ -111,14 +147,10 @@ export interface ResourceUse {
 /** Samples the RSS (summed over the tree) and CPU time of `pid` and its children until `stop()`. */
 export function watchResources(pid: number, intervalMs = 100): { stop(): ResourceUse } {
   const cpuAtStart = new Map<number, number>();
-  const waitAtStart = new Map<number, number | undefined>();
-  for (const member of processTree(pid)) {
-    cpuAtStart.set(member, cpuSeconds(member) ?? 0);
-    waitAtStart.set(member, runQueueNanoseconds(member));
-  }
+  for (const member of processTree(pid)) cpuAtStart.set(member, cpuSeconds(member) ?? 0);
+  const schedAtStart = schedstats(pid);
   // The last reading of each process: one that has exited keeps what it had used.
   const cpuLast = new Map(cpuAtStart);
-  const waitLast = new Map(waitAtStart);
   const startedAt = performance.now();
   let peakRssBytes = 0;
   const sample = () => {
@@ -127,8 +159,6 @@ export function watchResources(pid: number, intervalMs = 100): { stop(): Resourc
       rss += residentBytes(member);
       const cpu = cpuSeconds(member);
       if (cpu !== undefined) cpuLast.set(member, cpu);
-      const waited = runQueueNanoseconds(member);
-      if (waited !== undefined && waitAtStart.has(member)) waitLast.set(member, waited);
     }
     peakRssBytes = Math.max(peakRssBytes, rss);
   };
@@ -141,12 +171,7 @@ export function watchResources(pid: number, intervalMs = 100): { stop(): Resourc
       const seconds = (performance.now() - startedAt) / 1000;
       let used = 0;
       for (const [member, last] of cpuLast) used += last - (cpuAtStart.get(member) ?? 0);
-      // Only processes read at the start and the end count: a worker that started during the run has no start.
-      const waits = [...waitLast].flatMap(([member, last]) => {
-        const first = waitAtStart.get(member);
-        return first === undefined || last === undefined ? [] : [(last - first) / 1e9 / seconds];
-      });
-      return { peakRssBytes, cores: used / seconds, waitingForCpu: waits.length === 0 ? undefined : Math.max(...waits) };
+      return { peakRssBytes, cores: used / seconds, waitingForCpu: busiestThreadWait(schedAtStart, schedstats(pid), seconds) };
     },
   };
 }

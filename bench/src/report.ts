@@ -55,7 +55,7 @@ function cpuBudget(report: BenchReport): string[] {
     '',
     `CPU budget of the rows served by the Cassandra node on this machine, in µs of CPU per request (or storage ` +
       `operation), all sharing its ${report.cores} cores; "waiting for a core": the share of the run that the server's ` +
-      'busiest main thread was runnable but had no core.',
+      "busiest thread (the one that ran longest: Node.js's event loop, one of Go's threads) was runnable but had no core.",
     '',
     `| workload | conns | workers | target | req/s | server (ceiling: its process) | wrk | Cassandra node | sum | most req/s ${report.cores} cores allow at that sum | server waiting for a core |`,
     '|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|',
