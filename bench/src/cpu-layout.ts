@@ -3,8 +3,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { processTree } from './processes.js';
 
 // NOTE: on a small machine the server shares its cores with the load generator and a local Cassandra node,
-// whose threads preempt its event loop: on 2 cores, kask-ts served 1.9-2.0k req/s with the node free to run
-// anywhere and 3.8-5.3k with the node kept on the other core (same build, same node, one worker). Production
+// whose threads preempt its event loop (README.md, "Benchmark", has the figures: a third of the run waiting for
+// a core, and about three times the requests a second with the node kept on the other core). Production
 // runs Cassandra on hosts of its own, so `--pin` gives the server's processes cores of their own and the rest
 // of the machine to everything else; the default shares every core, as the machine would.
 
