@@ -156,10 +156,18 @@ export async function chooseTargets(options: BenchOptions, notes: string[]): Pro
   return { http, storage };
 }
 
-/** The process of the Cassandra node when it runs on this machine (so its CPU is a figure of its own), else none. */
-function localStorageNode(options: BenchOptions, notes: string[]): number | undefined {
+/**
+ * The process of the Cassandra node when targets use it and it runs on this machine (so its CPU is a figure of
+ * its own, and --pin moves it), else none: a node that did not answer is no part of the run.
+ */
+export function localStorageNode(
+  options: BenchOptions,
+  targets: { readonly http: readonly HttpTarget[]; readonly storage: readonly Backend[] },
+  notes: string[],
+): number | undefined {
   const { host, port } = options.cassandraLocation;
-  if (options.cassandra === 'off' || !isLoopback(host)) return undefined;
+  const used = targets.storage.includes('cassandra') || targets.http.some((target) => target.backend === 'cassandra');
+  if (!used || !isLoopback(host)) return undefined;
   const pid = pidListeningOn(host, port);
   notes.push(
     pid === undefined
@@ -221,7 +229,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
   const notes: string[] = [];
   const startedAt = new Date().toISOString();
   const targets = await chooseTargets(options, notes);
-  const storageNode = localStorageNode(options, notes);
+  const storageNode = localStorageNode(options, targets, notes);
   const measurements: Measurement[] = [];
   for (const workers of options.workers) {
     const layout = options.pin ? cpuLayoutFor(workers, storageNode, notes) : undefined;
