@@ -26,9 +26,14 @@ export function coresIn(list: string): number[] {
     });
 }
 
+/** The affinity (a CPU list) in a /proc status file: of a process, or of one of its threads. */
+function affinityIn(statusPath: string): string | undefined {
+  return /^Cpus_allowed_list:\s*(.+)$/m.exec(readFileSync(statusPath, 'utf8'))?.[1];
+}
+
 /** The cores this process may run on (its affinity, within any cpuset). */
 export function allowedCores(): number[] {
-  const list = /^Cpus_allowed_list:\s*(.+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+  const list = affinityIn('/proc/self/status');
   return list === undefined ? [] : coresIn(list);
 }
 
@@ -50,7 +55,7 @@ function affinities(pid: number): Map<number, { readonly process: number; readon
     }
     for (const task of tasks) {
       try {
-        const list = /^Cpus_allowed_list:\s*(.+)$/m.exec(readFileSync(`/proc/${member}/task/${task}/status`, 'utf8'))?.[1];
+        const list = affinityIn(`/proc/${member}/task/${task}/status`);
         if (list !== undefined) lists.set(Number(task), { process: member, list });
       } catch {
         // The thread ended between listing and reading.
