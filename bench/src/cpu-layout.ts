@@ -67,6 +67,15 @@ function affinities(pid: number): Map<number, { readonly process: number; readon
 
 const sameCores = (a: string, b: string) => coresIn(a).join(',') === coresIn(b).join(',');
 
+/** The affinity of `pid`'s main thread, or `undefined` once it has exited. */
+function affinityOf(pid: number): string | undefined {
+  try {
+    return affinityIn(`/proc/${pid}/task/${pid}/status`);
+  } catch {
+    return undefined;
+  }
+}
+
 function setAffinity(task: number, list: string): void {
   try {
     execFileSync('taskset', ['-p', '-c', list, String(task)], { stdio: 'ignore' });
@@ -96,6 +105,11 @@ function restoreAndDie(signal: NodeJS.Signals): void {
 export function pinTree(pid: number, cores: string): () => void {
   const before = affinities(pid);
   for (const task of before.keys()) setAffinity(task, cores);
+  const main = affinityOf(pid);
+  if (main === undefined || !sameCores(main, cores)) {
+    for (const [task, original] of before) setAffinity(task, original.list);
+    throw new Error(`taskset could not pin process ${pid} to core(s) ${cores} (is util-linux installed, may this user move it?)`);
+  }
   const restore = () => {
     if (!pending.delete(restore)) return;
     for (const [task, now] of affinities(pid)) {

@@ -190,6 +190,7 @@ async function startTargets(
     try {
       log(`starting ${target.name} (${workload.name}, workers ${workers})`);
       const started = await target.start(workload, workers);
+      running.set(target, started);
       // A server the benchmark did not start (--url) gets its own cores back when it is done with.
       const unpin = layout === undefined || started.pid === undefined ? undefined : pinTree(started.pid, layout.server);
       const server = unpin === undefined ? started : { ...started, stop: () => started.stop().finally(unpin) };
@@ -233,7 +234,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
   const measurements: Measurement[] = [];
   for (const workers of options.workers) {
     const layout = options.pin ? cpuLayoutFor(workers, storageNode, notes) : undefined;
-    const unpinNode = layout === undefined || storageNode === undefined ? undefined : pinTree(storageNode, layout.rest);
+    const unpinNode = layout === undefined || storageNode === undefined ? undefined : pinNode(storageNode, layout, notes);
     try {
       for (const workload of options.workloads) {
         const running = await startTargets(targets.http, workload, workers, options, layout);
@@ -338,6 +339,16 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
     }
   }
   return { startedAt, machine: machineDescription(), cores: os.availableParallelism(), options, notes, measurements };
+}
+
+/** Pins the Cassandra node to the cores the server does not use; a node that cannot be moved is noted, and shared. */
+function pinNode(node: number, layout: CpuLayout, notes: string[]): (() => void) | undefined {
+  try {
+    return pinTree(node, layout.rest);
+  } catch (error) {
+    notes.push(`--pin: the Cassandra node stayed on every core: ${(error as Error).message}.`);
+    return undefined;
+  }
 }
 
 /** Where `workers` server processes run under --pin (noted for the report), or none when no core would be left. */

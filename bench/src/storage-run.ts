@@ -50,7 +50,13 @@ export async function runStorageCeiling(run: StorageRun): Promise<StorageResult>
     ...(run.storageNode === undefined ? [] : ['--storage-pid', String(run.storageNode)]),
   ]);
   // Its pin ends with it; the restore only unregisters it (and the interruption handlers, with the last one).
-  const unpin = run.cores === undefined ? undefined : pinTree(started.pid, run.cores);
+  let unpin: (() => void) | undefined;
+  try {
+    unpin = run.cores === undefined ? undefined : pinTree(started.pid, run.cores);
+  } catch (error) {
+    await started.stop(1000);
+    throw error;
+  }
   // Storing the keys, the warm-up and the run, with a generous margin for a slow node.
   const deadlineMs = (run.seconds + run.warmupSeconds + 120) * 1000;
   const timer = setTimeout(() => void started.stop(1000), deadlineMs);

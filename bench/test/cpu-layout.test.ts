@@ -105,4 +105,20 @@ describe('the CPU layout of --pin', () => {
       sleeper.kill();
     }
   });
+
+  it('refuses a pin taskset cannot make, leaving the process as it was and no handler installed', async () => {
+    const sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 5000)'], { stdio: 'ignore' });
+    try {
+      await sleep(300);
+      const pid = sleeper.pid as number;
+      const before = threadAffinities(pid);
+      const handlers = process.listenerCount('SIGINT');
+      // No machine here has a core 4095: taskset fails for every thread.
+      expect(() => pinTree(pid, '4095')).toThrow(/could not pin process/);
+      expect(threadAffinities(pid)).toEqual(before);
+      expect(process.listenerCount('SIGINT')).toBe(handlers);
+    } finally {
+      sleeper.kill();
+    }
+  });
 });
