@@ -53,7 +53,8 @@ function cpuBudget(report: BenchReport): string[] {
   const us = (value: number | undefined) => (value === undefined ? '—' : value.toFixed(0));
   const lines = [
     '',
-    `CPU budget of the rows served by the Cassandra node on this machine, in µs of CPU per request (or storage ` +
+    `CPU budget of kask-ts on Cassandra, its storage ceiling and every --url server (assumed to use the same node), ` +
+      `with the Cassandra node on this machine, in µs of CPU per request (or storage ` +
       `operation), all sharing its ${report.cores} cores; "waiting for a core": the share of the run that the server's ` +
       "busiest thread (the one that ran longest: Node.js's event loop, one of Go's threads) was runnable but had no core.",
     '',

@@ -177,6 +177,17 @@ export function localStorageNode(
   return pid;
 }
 
+/** Runs wrk against `server` with the benchmark's keys and threads, on the cores --pin leaves to it. */
+function drive(
+  server: RunningTarget,
+  workload: Workload,
+  run: { readonly connections: number; readonly seconds: number },
+  options: BenchOptions,
+  layout: CpuLayout | undefined,
+): Promise<WrkResult> {
+  return runWrk({ ...server, ...run, workload, keys: options.keys, threads: options.wrkThreads, cores: layout?.rest });
+}
+
 /** Starts every target for `workload`, stores its keys and warms it up; a target that fails is reported, not fatal. */
 async function startTargets(
   targets: readonly HttpTarget[],
@@ -202,17 +213,9 @@ async function startTargets(
       }
       if (options.warmupSeconds > 0) {
         const connections = Math.min(64, Math.max(...options.connections));
-        await runWrk({
-          ...server,
-          workload,
-          keys: options.keys,
-          connections,
-          threads: options.wrkThreads,
-          cores: layout?.rest,
-          // Each worker compiles its hot code on its own share of the load: two workers stay cold twice as long
-          // (measured on Cassandra: 855 req/s in the first 4 s, 1.5-2.5k after 8 s).
-          seconds: options.warmupSeconds * workers,
-        });
+        // Each worker compiles its hot code on its own share of the load: two workers stay cold twice as long
+        // (measured on Cassandra: 855 req/s in the first 4 s, 1.5-2.5k after 8 s).
+        await drive(server, workload, { connections, seconds: options.warmupSeconds * workers }, options, layout);
       }
     } catch (error) {
       const server = running.get(target);
@@ -260,15 +263,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
               const node = storageNode === undefined ? undefined : watchResources(storageNode);
               const machine = watchMachine();
               try {
-                const result = await runWrk({
-                  ...server,
-                  workload,
-                  keys: options.keys,
-                  connections,
-                  threads: options.wrkThreads,
-                  cores: layout?.rest,
-                  seconds: options.seconds,
-                });
+                const result = await drive(server, workload, { connections, seconds: options.seconds }, options, layout);
                 const resources = watch?.stop();
                 const storageNodeCores = node?.stop().cores;
                 const retired = await instructions?.stop();

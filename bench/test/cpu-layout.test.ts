@@ -7,6 +7,9 @@ import { describe, expect, it, vi } from 'vitest';
 import { allowedCores, coresIn, pinTree, separateLayout } from '../src/cpu-layout.js';
 import { benchCompiled } from '../src/paths.js';
 
+/** A Node.js process running `code`, its output ignored. */
+const nodeRunning = (code: string) => spawn(process.execPath, ['-e', code], { stdio: 'ignore' });
+
 /** The affinity list of every thread of `pid`. */
 function threadAffinities(pid: number): string[] {
   return readdirSync(`/proc/${pid}/task`).map(
@@ -32,13 +35,8 @@ describe('the CPU layout of --pin', () => {
   it('pins every thread of a process and of its children, and puts each back', async () => {
     const core = String(allowedCores()[0]);
     // A parent whose child runs too: both have V8's threads, all of which must move.
-    const parent = spawn(
-      process.execPath,
-      [
-        '-e',
-        "require('node:child_process').spawn(process.execPath, ['-e', 'setTimeout(() => {}, 5000)'], { stdio: 'ignore' }); setTimeout(() => {}, 5000)",
-      ],
-      { stdio: 'ignore' },
+    const parent = nodeRunning(
+      "require('node:child_process').spawn(process.execPath, ['-e', 'setTimeout(() => {}, 5000)'], { stdio: 'ignore' }); setTimeout(() => {}, 5000)",
     );
     try {
       await sleep(500);
@@ -58,13 +56,8 @@ describe('the CPU layout of --pin', () => {
     const cores = allowedCores();
     if (cores.length < 2) expect.fail('this test needs 2 cores to tell a pin from no pin');
     // A process that starts a thread of its own once pinned, as a Cassandra node does under load.
-    const starter = spawn(
-      process.execPath,
-      [
-        '-e',
-        "setTimeout(() => new (require('node:worker_threads').Worker)('setTimeout(() => {}, 5000)', { eval: true }), 500); setTimeout(() => {}, 5000)",
-      ],
-      { stdio: 'ignore' },
+    const starter = nodeRunning(
+      "setTimeout(() => new (require('node:worker_threads').Worker)('setTimeout(() => {}, 5000)', { eval: true }), 500); setTimeout(() => {}, 5000)",
     );
     try {
       await sleep(300);
@@ -83,20 +76,15 @@ describe('the CPU layout of --pin', () => {
   it('puts the affinities back when the benchmark is interrupted', async () => {
     const cores = allowedCores();
     if (cores.length < 2) expect.fail('this test needs 2 cores to tell a pin from no pin');
-    const sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 5000)'], { stdio: 'ignore' });
+    const sleeper = nodeRunning('setTimeout(() => {}, 5000)');
     try {
       await sleep(300);
       const pid = sleeper.pid as number;
       const before = threadAffinities(pid);
       const module = pathToFileURL(benchCompiled('src/cpu-layout.ts')).href;
       // A stand-in for the benchmark: it pins the sleeper, then is told to stop while the pin is on.
-      const interrupted = spawn(
-        process.execPath,
-        [
-          '-e',
-          `import(${JSON.stringify(module)}).then((layout) => { layout.pinTree(${pid}, '${cores[0]}'); process.kill(process.pid, 'SIGTERM'); setTimeout(() => {}, 5000); })`,
-        ],
-        { stdio: 'ignore' },
+      const interrupted = nodeRunning(
+        `import(${JSON.stringify(module)}).then((layout) => { layout.pinTree(${pid}, '${cores[0]}'); process.kill(process.pid, 'SIGTERM'); setTimeout(() => {}, 5000); })`,
       );
       const [, signal] = await once(interrupted, 'exit');
       expect(signal).toBe('SIGTERM');
@@ -107,7 +95,7 @@ describe('the CPU layout of --pin', () => {
   });
 
   it('refuses a pin taskset cannot make, leaving the process as it was and no handler installed', async () => {
-    const sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 5000)'], { stdio: 'ignore' });
+    const sleeper = nodeRunning('setTimeout(() => {}, 5000)');
     try {
       await sleep(300);
       const pid = sleeper.pid as number;

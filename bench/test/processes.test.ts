@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -27,24 +27,33 @@ describe('watching a process', () => {
   });
 
   it('tells it for the thread that does the work when that is not the main thread (a Go server)', async () => {
-    // The main thread sleeps; a worker thread of the same process spins at the lowest priority, and only then
-    // do the busy loops start (before, they would starve the main thread's start-up instead).
-    const worker = `new (require('node:worker_threads').Worker)(${JSON.stringify(busyLoop[1])}, { eval: true }); setTimeout(() => {}, 4000)`;
-    const starved = spawn('nice', ['-n', '19', process.execPath, '-e', worker], { stdio: 'ignore' });
+    // The main thread sleeps while a worker thread spins; once the worker has run, it alone is moved to the
+    // lowest priority (a nice value belongs to a thread on Linux) and one busy loop per core starts beside it.
+    const spin = 'const end = Date.now() + 10000; while (Date.now() < end);';
+    const worker = `new (require('node:worker_threads').Worker)(${JSON.stringify(spin)}, { eval: true }); setTimeout(() => {}, 10000)`;
+    const process_ = spawn(process.execPath, ['-e', worker], { stdio: 'ignore' });
     const busy: ReturnType<typeof spawn>[] = [];
     try {
-      const pid = starved.pid as number;
-      // A thread other than the main one that has run for 0.2 s: the worker's loop.
+      const pid = process_.pid as number;
       const ranNs = (task: string) => Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
-      const spinning = () => readdirSync(`/proc/${pid}/task`).some((task) => task !== String(pid) && ranNs(task) > 2e8);
-      await vi.waitFor(() => expect(spinning()).toBe(true), { timeout: 3000 });
+      // A thread other than the main one that has run for 0.2 s: the worker's loop.
+      const spinner = () => readdirSync(`/proc/${pid}/task`).find((task) => task !== String(pid) && ranNs(task) > 2e8);
+      const tid = await vi.waitFor(
+        () => {
+          const found = spinner();
+          expect(found).toBeDefined();
+          return found as string;
+        },
+        { timeout: 10_000 },
+      );
+      execFileSync('renice', ['-n', '19', '-p', tid], { stdio: 'ignore' });
       busy.push(...Array.from({ length: availableParallelism() }, () => spawn(process.execPath, busyLoop, { stdio: 'ignore' })));
       await sleep(300);
       const watch = watchResources(pid);
       await sleep(1500);
       expect(watch.stop().waitingForCpu).toBeGreaterThan(0.5);
     } finally {
-      for (const child of [...busy, starved]) child.kill();
+      for (const child of [...busy, process_]) child.kill();
     }
   });
 
