@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { processTree } from './processes.js';
+import { processTree, readOrEmpty } from './processes.js';
 
 // NOTE: on a small machine the server shares its cores with the load generator and a local Cassandra node,
 // whose threads preempt its event loop (README.md, "Benchmark", has the figures: a third of the run waiting for
@@ -47,13 +47,7 @@ export function separateLayout(cores: readonly number[], serverProcesses: number
 function affinities(pid: number): Map<number, { readonly process: number; readonly list: string }> {
   const lists = new Map<number, { readonly process: number; readonly list: string }>();
   for (const member of processTree(pid)) {
-    let tasks: string[];
-    try {
-      tasks = readdirSync(`/proc/${member}/task`);
-    } catch {
-      continue;
-    }
-    for (const task of tasks) {
+    for (const task of readOrEmpty(() => readdirSync(`/proc/${member}/task`))) {
       try {
         const list = affinityIn(`/proc/${member}/task/${task}/status`);
         if (list !== undefined) lists.set(Number(task), { process: member, list });

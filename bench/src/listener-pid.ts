@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { endianness } from 'node:os';
+import { readOrEmpty } from './processes.js';
 
 // The benchmark measures processes it did not start (a Cassandra node, a server given by --url) by the TCP
 // port they listen on: /proc/net/tcp{,6} names the listening socket's inode, and /proc/<pid>/fd the process that
@@ -73,13 +74,7 @@ export function pidListeningOn(host: string, port: number): number | undefined {
     .map(Number)
     .sort((a, b) => a - b);
   for (const pid of pids) {
-    let descriptors: string[];
-    try {
-      descriptors = readdirSync(`/proc/${pid}/fd`);
-    } catch {
-      continue;
-    }
-    for (const descriptor of descriptors) {
+    for (const descriptor of readOrEmpty(() => readdirSync(`/proc/${pid}/fd`))) {
       try {
         const inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${descriptor}`))?.[1];
         if (inode !== undefined && inodes.has(inode)) return pid;

@@ -30,7 +30,8 @@ export function processTree(pid: number): number[] {
   return tree;
 }
 
-function readOrEmpty(read: () => string[]): string[] {
+/** What `read` lists, or nothing when what it reads is gone (a process, thread or descriptor that ended). */
+export function readOrEmpty(read: () => string[]): string[] {
   try {
     return read();
   } catch {

@@ -1,4 +1,4 @@
-import type { BenchReport, Measurement } from './run.js';
+import { type BenchReport, cpuPerRequestUs, type Measurement } from './run.js';
 import { workloadNamed } from './workloads.js';
 
 const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
@@ -31,11 +31,6 @@ function cpuText(row: Measurement): string {
   return `${cores(row.resources?.cores)} / ${cores(row.generatorCores)} / ${cores(row.storageNodeCores)} / ${cores(row.otherCores)}`;
 }
 
-/** µs of CPU per request of a process that kept `processCores` busy while the row served `perSecond`. */
-function perRequestUs(processCores: number | undefined, row: Measurement): number | undefined {
-  return processCores === undefined || row.perSecond <= 0 ? undefined : (processCores * 1e6) / row.perSecond;
-}
-
 // NOTE: every process of a run shares this machine's cores, so the CPU that one request costs them all together
 // bounds the rate: at S µs per request, N cores serve at most N × 10⁶ / S requests a second, however the work is
 // spread. A target that is far below its bound waits for something else (latency, a lock, a queue); one near it
@@ -63,10 +58,11 @@ function cpuBudget(report: BenchReport): string[] {
   ];
   for (const row of rows) {
     const server = row.cpuPerRequestUs;
-    const generator = perRequestUs(row.generatorCores, row);
-    const node = perRequestUs(row.storageNodeCores, row);
+    const generator = cpuPerRequestUs(row.generatorCores, row.perSecond);
+    const node = cpuPerRequestUs(row.storageNodeCores, row.perSecond);
     const parts = [server, node, ...(row.kind === 'storage-ceiling' ? [] : [generator])];
-    const sum = parts.every((part) => part !== undefined) ? parts.reduce((a, b) => (a ?? 0) + (b ?? 0), 0) : undefined;
+    const known = parts.filter((part) => part !== undefined);
+    const sum = known.length === parts.length ? known.reduce((a, b) => a + b, 0) : undefined;
     const waiting = row.resources?.waitingForCpu;
     lines.push(
       [

@@ -41,6 +41,11 @@ export interface Measurement {
   readonly failure?: string;
 }
 
+/** µs of CPU per request of a process that kept `cores` busy while `perSecond` requests were served. */
+export function cpuPerRequestUs(cores: number | undefined, perSecond: number): number | undefined {
+  return cores === undefined || perSecond <= 0 ? undefined : (cores * 1e6) / perSecond;
+}
+
 /** Everything one benchmark run measured, and how. */
 export interface BenchReport {
   readonly startedAt: string;
@@ -276,7 +281,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
                   ...base,
                   ...measured,
                   resources,
-                  cpuPerRequestUs: resources === undefined ? undefined : (resources.cores * 1e6) / measured.perSecond,
+                  cpuPerRequestUs: cpuPerRequestUs(resources?.cores, measured.perSecond),
                   instructionsPerRequest: retired === undefined ? undefined : retired / Math.max(measured.total, 1),
                   generatorCores: result.generatorCores,
                   storageNodeCores,
