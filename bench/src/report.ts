@@ -34,7 +34,9 @@ function cpuText(row: Measurement): string {
 // NOTE: every process of a run shares this machine's cores, so the CPU that one request costs them all together
 // bounds the rate: at S µs per request, N cores serve at most N × 10⁶ / S requests a second, however the work is
 // spread. A target that is far below its bound waits for something else (latency, a lock, a queue); one near it
-// is out of CPU, and only a cheaper request (or more cores) makes it faster.
+// is out of CPU, and only a cheaper request (or more cores) makes it faster. The bound on the rate bounds the
+// latency too (Little's law): C connections that each wait for their answer, served at most R a second, wait at
+// least C / R on average.
 /** The CPU budget of each row that ran against the Cassandra node on this machine, in µs per request. */
 function cpuBudget(report: BenchReport): string[] {
   const rows = report.measurements.filter(
@@ -53,8 +55,8 @@ function cpuBudget(report: BenchReport): string[] {
       `operation), all sharing its ${report.cores} cores; "waiting for a core": the share of the run that the server's ` +
       "busiest thread (the one that ran longest: Node.js's event loop, one of Go's threads) was runnable but had no core.",
     '',
-    `| workload | conns | workers | target | req/s | server (ceiling: its process) | wrk | Cassandra node | sum | most req/s ${report.cores} cores allow at that sum | server waiting for a core |`,
-    '|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|',
+    `| workload | conns | workers | target | req/s | server (ceiling: its process) | wrk | Cassandra node | sum | most req/s ${report.cores} cores allow at that sum | least mean latency at that rate, ms | server waiting for a core |`,
+    '|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const row of rows) {
     const server = row.cpuPerRequestUs;
@@ -64,6 +66,7 @@ function cpuBudget(report: BenchReport): string[] {
     const known = parts.filter((part) => part !== undefined);
     const sum = known.length === parts.length ? known.reduce((a, b) => a + b, 0) : undefined;
     const waiting = row.resources?.waitingForCpu;
+    const mostPerSecond = sum === undefined || sum <= 0 ? undefined : (report.cores * 1e6) / sum;
     lines.push(
       [
         `| ${row.workload} | ${row.connections} | ${row.kind === 'storage-ceiling' ? '—' : row.workers} | ${row.target}`,
@@ -72,7 +75,8 @@ function cpuBudget(report: BenchReport): string[] {
         row.kind === 'storage-ceiling' ? '—' : us(generator),
         us(node),
         sum === undefined ? '—' : integer.format(sum),
-        sum === undefined || sum <= 0 ? '—' : integer.format((report.cores * 1e6) / sum),
+        mostPerSecond === undefined ? '—' : integer.format(mostPerSecond),
+        mostPerSecond === undefined ? '—' : ((1000 * row.connections) / mostPerSecond).toFixed(1),
         waiting === undefined ? '—' : `${(100 * waiting).toFixed(0)}%`,
         '',
       ]

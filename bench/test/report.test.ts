@@ -63,12 +63,13 @@ describe('the report', () => {
     expect(text).toMatch(/\| Cassandra ceiling \|.*\| — \/ — \/ — \/ — \| 12 \| — \|/);
   });
 
-  it("sums the CPU every process spent per request against a local Cassandra node, and the rate the machine's cores allow", () => {
+  it("sums the CPU every process spent per request against a local Cassandra node, the rate the machine's cores allow and the latency that rate implies", () => {
     const text = renderMarkdown(
       reportOf([
-        // 4,000 req/s: server 1 core = 250 µs, wrk 0.8 = 200 µs, node 0.6 = 150 µs; 600 µs on 2 cores: 3,333 req/s.
+        // 4,000 req/s: server 1 core = 250 µs, wrk 0.8 = 200 µs, node 0.6 = 150 µs; 600 µs on 2 cores: 3,333 req/s,
+        // so 64 connections wait at least 64 / 3,333 s = 19.2 ms on average.
         row({ target: 'kask-ts cassandra', backend: 'cassandra', perSecond: 4_000, cpuPerRequestUs: 250, storageNodeCores: 0.6 }),
-        // 10,000 ops/s: its process 50 µs, the node 1.2 cores = 120 µs; 170 µs on 2 cores: 11,765 ops/s.
+        // 10,000 ops/s: its process 50 µs, the node 1.2 cores = 120 µs; 170 µs on 2 cores: 11,765 ops/s (5.4 ms).
         row({
           target: 'Cassandra ceiling',
           kind: 'storage-ceiling',
@@ -84,8 +85,10 @@ describe('the report', () => {
     );
     expect(text).toMatch(/\| kask-ts cassandra \|.*\| 1\.00 \/ 0\.80 \/ 0\.60 \/ 0\.10 \|/);
     const budget = text.slice(text.indexOf('CPU budget'));
-    expect(budget).toMatch(/\| mix \| 64 \| 1 \| kask-ts cassandra \| 4,000 \| 250 \| 200 \| 150 \| 600 \| 3,333 \| 25% \|/);
-    expect(budget).toMatch(/\| mix \| 64 \| — \| Cassandra ceiling \| 10,000 \| 50 \| — \| 120 \| 170 \| 11,765 \| — \|/);
+    expect(budget).toMatch(
+      /\| mix \| 64 \| 1 \| kask-ts cassandra \| 4,000 \| 250 \| 200 \| 150 \| 600 \| 3,333 \| 19\.2 \| 25% \|/,
+    );
+    expect(budget).toMatch(/\| mix \| 64 \| — \| Cassandra ceiling \| 10,000 \| 50 \| — \| 120 \| 170 \| 11,765 \| 5\.4 \| — \|/);
     expect(budget).not.toContain('kask-ts embedded');
     expect(budget).not.toContain('fastify ceiling');
   });
