@@ -2,7 +2,7 @@ import { accessSync, constants, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parse } from 'yaml';
 import { anonymousClient, unlistedClient } from './auth/client-names.js';
-import { defaultWorkers, localCassandraHost } from './cluster/default-workers.js';
+import { configuredWorkers, defaultWorkers, localCassandraHost } from './cluster/default-workers.js';
 import { defaultLimits, namespaceNamePattern } from './generated/contract.js';
 import { openApiDocument } from './openapi-document.js';
 import { backendMaxKeyBytes, backendMaxTtlSeconds } from './storage/limits.js';
@@ -383,7 +383,7 @@ const schema = section('kask-ts configuration', {
     ),
   }),
   workers: optionalInteger(
-    "Processes serving the port (node:cluster); 1 serves from this process alone. Default: the cores (less one when a cassandra.hosts entry is this machine), within the cgroup's CPU and memory limits; the start-up log says how many and why. The primary replaces a worker that dies (a replacement that cannot start is retried, from 0.5 s to every 30 s, while the others serve; at start-up the service stops instead), purges expired values once for all, sums /metrics over every worker, and drains them all on SIGTERM",
+    "Processes serving the port (node:cluster); 1 serves from this process alone. Default: the cores (less one when a cassandra.hosts entry is this machine), within the cgroup's CPU and memory limits; the start-up log says how many and why, and warns when a value set here is more than that. The primary replaces a worker that dies (a replacement that cannot start is retried, from 0.5 s to every 30 s, while the others serve; at start-up the service stops instead), purges expired values once for all, sums /metrics over every worker, and drains them all on SIGTERM",
     1,
     256,
   ),
@@ -559,10 +559,10 @@ export function configFrom(file: unknown) {
     parsed,
     namespaces.map((namespace) => namespace.name),
   );
-  const workers =
-    parsed.workers === undefined
-      ? defaultWorkers({ localDatabase: storage === 'cassandra' ? localCassandraHost(parsed.cassandra.hosts) : undefined })
-      : { count: parsed.workers, reason: 'workers is set in the configuration' };
+  const fitting = defaultWorkers({
+    localDatabase: storage === 'cassandra' ? localCassandraHost(parsed.cassandra.hosts) : undefined,
+  });
+  const workers = parsed.workers === undefined ? fitting : configuredWorkers(parsed.workers, fitting);
   // The top-level session keys live on in the namespaces they describe, never read directly.
   const { base_uri, default_ttl, max_ttl, max_key_bytes, max_value_bytes, namespaces: _declared, ...service } = parsed;
   return Object.freeze({
@@ -572,6 +572,8 @@ export function configFrom(file: unknown) {
     workers: workers.count,
     /** Why `workers` is what it is, for the start-up log. */
     workers_reason: workers.reason,
+    /** The processes this machine fits, when `workers` asks for more (a warning at start-up). */
+    workers_fitting: workers.fits,
     /** The document served at /openapi (see openapi-document.ts). */
     openapi_document: document,
     storage,

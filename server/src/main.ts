@@ -19,7 +19,16 @@ const shutdownDeadlineMs = 15000;
  */
 export async function runService(config: Config): Promise<void> {
   const logger = pino(loggerOptions(config));
-  if (cluster.isPrimary) logger.info({ workers: config.workers, reason: config.workers_reason }, 'serving processes chosen');
+  if (cluster.isPrimary) {
+    logger.info({ workers: config.workers, reason: config.workers_reason }, 'serving processes chosen');
+    const fitting = config.workers_fitting;
+    if (fitting !== undefined) {
+      logger.warn(
+        { workers: config.workers, fits: fitting.count, reason: fitting.reason },
+        'more serving processes than this machine fits',
+      );
+    }
+  }
   // A worker exists because its primary chose several; its own reading of the file (a default that depends
   // on this machine, which may have changed since) must not turn it into a service of its own.
   if (cluster.isWorker) {

@@ -136,6 +136,15 @@ describe('configuration', () => {
     expect(configFrom({ cassandra: { hosts: ['127.0.0.1'] }, workers: 2 }).workers).toBe(2);
   });
 
+  it('workers set above what this machine fits keep the count this machine fits, for a warning; at or below it, nothing', () => {
+    const fitting = defaultWorkers({ localDatabase: '127.0.0.1' });
+    const local = { cassandra: { hosts: ['127.0.0.1'] } };
+    expect(configFrom({ ...local, workers: fitting.count + 1 }).workers_fitting).toEqual(fitting);
+    expect(configFrom({ ...local, workers: fitting.count }).workers_fitting).toBeUndefined();
+    expect(configFrom({ workers: defaultWorkers().count + 1 }).workers_fitting).toEqual(defaultWorkers());
+    expect(configFrom({}).workers_fitting).toBeUndefined();
+  });
+
   it('the default limits are the OpenAPI document’s', () => {
     expect(configFrom({}).namespaces[0]).toMatchObject({
       max_key_bytes: defaultLimits.maxKeyBytes,

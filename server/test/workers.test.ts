@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configPathOf, freePort, postAcrossSigterm, startServersStoppedAfterEach } from '../../test-support/server-process.js';
+import { defaultWorkers } from '../src/cluster/default-workers.js';
 import { openEmbeddedDatabases, openEmbeddedStorage } from '../src/storage/lmdb.js';
 
 const start = startServersStoppedAfterEach();
@@ -41,6 +42,18 @@ describe('workers', () => {
     // worker that dies before it listens does); /healthz alone answers once the first one listens.
     expect(server.output()).toContain('"msg":"every worker is serving"');
     expect(childPids(server.child.pid as number)).toHaveLength(3);
+    // Three workers on a machine that fits fewer (2 cores, say) are warned about, with the count that fits and why.
+    const fitting = defaultWorkers();
+    const warnings = server
+      .output()
+      .split('\n')
+      .filter((line) => line.includes('"more serving processes than this machine fits"'))
+      .map((line) => JSON.parse(line));
+    expect(warnings).toEqual(
+      fitting.count < 3
+        ? [expect.objectContaining({ level: 'WARNING', workers: 3, fits: fitting.count, reason: fitting.reason })]
+        : [],
+    );
     const statuses = await Promise.all(
       Array.from({ length: 30 }, (_, i) => oneShot(`${server.baseUrl}k${i}`, { method: 'POST', body: 'v' })),
     );
