@@ -1,9 +1,9 @@
-import { mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { cassandraAnswers, ensureBenchSchema } from '../src/cassandra.js';
 import { populate } from '../src/populate.js';
 import { fastifyCeiling, type HttpTarget, kaskTarget } from '../src/targets.js';
+import { temporaryDirectory } from '../src/temporary-directory.js';
 import { workloadNamed } from '../src/workloads.js';
 import { ensureWrk, runWrk, type WrkResult } from '../src/wrk.js';
 import type { ProfileOptions } from './options.js';
@@ -17,8 +17,16 @@ async function profileTarget(
   makeTarget: (nodeOptions: readonly string[]) => HttpTarget,
   options: ProfileOptions,
 ): Promise<ProfiledRun> {
-  const directory = mkdtempSync(join(tmpdir(), 'kask-bench-profile-'));
-  const target = makeTarget(['--cpu-prof', `--cpu-prof-dir=${directory}`]);
+  const directory = temporaryDirectory('kask-bench-profile-');
+  try {
+    return await profileInto(directory.path, makeTarget(['--cpu-prof', `--cpu-prof-dir=${directory.path}`]), options);
+  } finally {
+    directory.remove();
+  }
+}
+
+/** Runs `target`, which writes its CPU profiles into `directory` when it stops, and summarises them. */
+async function profileInto(directory: string, target: HttpTarget, options: ProfileOptions): Promise<ProfiledRun> {
   const workload = workloadNamed('mix');
   const server = await target.start(workload, options.workers);
   const run = { ...server, workload, keys: options.keys, connections: options.connections, threads: options.wrkThreads };
@@ -37,7 +45,7 @@ async function profileTarget(
   const files = readdirSync(directory)
     .filter((name) => name.endsWith('.cpuprofile'))
     .map((name) => join(directory, name));
-  if (files.length === 0) throw new Error(`${target.name} wrote no .cpuprofile in ${directory}`);
+  if (files.length === 0) throw new Error(`${target.name} wrote no .cpuprofile`);
   return { name: target.name, result, summary: summarizeProfiles(files, window) };
 }
 

@@ -3,9 +3,8 @@
 // forwarding X-Forwarded-Client-Cert: wrk cannot present a client certificate), measured side by side in one
 // run: rounds alternate between the two servers, and each row is the median of its rounds.
 
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { createTestAuthority } from '../../test-support/certificates.js';
@@ -14,6 +13,7 @@ import { runCommand } from './command.js';
 import { type OptionValues, parseValues, positive } from './options.js';
 import { repoRoot } from './paths.js';
 import { type StartedProcess, spawnNode, watchResources } from './processes.js';
+import { temporaryDirectory } from './temporary-directory.js';
 import { expectedStatuses, sessionKey, sessionValue, workloadNamed } from './workloads.js';
 import { ensureWrk, runWrk, type WrkResult } from './wrk.js';
 
@@ -128,7 +128,8 @@ function unexpected(result: WrkResult): number {
 
 runCommand('bench:access', usage, parse, async (options) => {
   ensureWrk(true);
-  const directory = mkdtempSync(join(tmpdir(), 'kask-bench-access-'));
+  const temporary = temporaryDirectory('kask-bench-access-');
+  const directory = temporary.path;
   const pki = createTestAuthority('bench CA');
   const servers: Server[] = [];
   try {
@@ -200,6 +201,6 @@ runCommand('bench:access', usage, parse, async (options) => {
   } finally {
     await Promise.all(servers.map((server) => server.process.stop()));
     pki.remove();
-    rmSync(directory, { recursive: true, force: true });
+    temporary.remove();
   }
 });

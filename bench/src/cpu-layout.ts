@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { undoneOnInterruption } from './interruptions.js';
 import { processTree, readOrEmpty } from './processes.js';
 
 // NOTE: on a small machine the server shares its cores with the load generator and a local Cassandra node,
@@ -78,17 +79,6 @@ function setAffinity(task: number, list: string): void {
   }
 }
 
-// Affinities to put back, also when the benchmark is interrupted: a Cassandra node (started in a session of its
-// own) outlives the benchmark and would otherwise stay on the cores it was given.
-const pending = new Set<() => void>();
-const interruptions = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-
-function restoreAndDie(signal: NodeJS.Signals): void {
-  // The last restore removes this listener, so the signal then ends the process as it would have.
-  for (const restore of [...pending]) restore();
-  process.kill(process.pid, signal);
-}
-
 /**
  * Pins every thread of `pid` and of its children to `cores`; answers a function that puts them back. Threads
  * and processes started while pinned inherited the pin: they get their process's (or `pid`'s) own affinity
@@ -104,15 +94,10 @@ export function pinTree(pid: number, cores: string): () => void {
     for (const [task, original] of before) setAffinity(task, original.list);
     throw new Error(`taskset could not pin process ${pid} to core(s) ${cores} (is util-linux installed, may this user move it?)`);
   }
-  const restore = () => {
-    if (!pending.delete(restore)) return;
+  return undoneOnInterruption(() => {
     for (const [task, now] of affinities(pid)) {
       const original = before.get(task) ?? before.get(now.process) ?? before.get(pid);
       if (original !== undefined && sameCores(now.list, cores)) setAffinity(task, original.list);
     }
-    if (pending.size === 0) for (const name of interruptions) process.removeListener(name, restoreAndDie);
-  };
-  if (pending.size === 0) for (const name of interruptions) process.on(name, restoreAndDie);
-  pending.add(restore);
-  return restore;
+  });
 }

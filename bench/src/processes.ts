@@ -1,14 +1,28 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { answers200, type StartedProcess, startProcess, waitUntilReady } from '../../test-support/child-process.js';
+import { undoneOnInterruption } from './interruptions.js';
 import { repoRoot } from './paths.js';
 
 export type { StartedProcess };
 
 const outputLimit = 64 * 1024;
 
-/** Spawns `node nodeArgs...` in the repository with its output collected (the last 64 KiB). */
+/**
+ * Spawns `node nodeArgs...` in the repository with its output collected (the last 64 KiB). An interrupted
+ * benchmark stops it and every process below it (a cluster's workers) with SIGTERM, as `stop()` would.
+ */
 export function spawnNode(nodeArgs: string[], env: NodeJS.ProcessEnv = process.env): StartedProcess {
-  return startProcess(process.execPath, nodeArgs, { cwd: repoRoot, env, keptOutputChars: outputLimit });
+  const started = startProcess(process.execPath, nodeArgs, { cwd: repoRoot, env, keptOutputChars: outputLimit });
+  const forget = undoneOnInterruption(() => {
+    if (started.hasExited()) return;
+    for (const member of processTree(started.pid)) {
+      try {
+        process.kill(member, 'SIGTERM');
+      } catch {} // already gone
+    }
+  });
+  void started.exited.then(forget);
+  return started;
 }
 
 /** Waits until `url` answers 200, failing when the process exits or the deadline passes. */

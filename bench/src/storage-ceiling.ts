@@ -3,8 +3,6 @@
 // (server/dist/storage/lmdb.js) or the Cassandra store (server/dist/storage/cassandra.js: the same statements,
 // consistency levels, driver settings and query coalescing as the server, so the ceiling is no easier than the mix).
 // Prints one line `STORAGE_RESULT {json}`. Run by bench/src/storage-run.ts; see --help there for the options.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHistogram } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
@@ -12,6 +10,7 @@ import { parseArgs } from 'node:util';
 import type { Storage } from '../../server/src/storage/storage.js';
 import { repoRoot } from './paths.js';
 import { cpuSeconds } from './processes.js';
+import { temporaryDirectory } from './temporary-directory.js';
 import { sessionKey, sessionValue } from './workloads.js';
 
 const { values } = parseArgs({
@@ -52,17 +51,17 @@ interface Backend {
 }
 
 async function openEmbedded(): Promise<Backend> {
-  const directory = mkdtempSync(join(tmpdir(), 'kask-bench-lmdb-'));
+  const directory = temporaryDirectory('kask-bench-lmdb-');
   const url = pathToFileURL(join(repoRoot, 'server/dist/storage/lmdb.js')).href;
   const { openEmbeddedStorage } = (await import(url)) as typeof import('../../server/src/storage/lmdb.js');
   // An hour between purges: none happens during a run, as in a server whose values are all live.
-  const storage: Storage = openEmbeddedStorage({ path: directory, purgeIntervalMs: 3600_000 });
+  const storage: Storage = openEmbeddedStorage({ path: directory.path, purgeIntervalMs: 3600_000 });
   return {
     get: (key) => storage.get(key),
     set: (key, bytes) => storage.set(key, bytes, ttlSeconds),
     async close() {
       await storage.close();
-      rmSync(directory, { recursive: true, force: true });
+      directory.remove();
     },
   };
 }

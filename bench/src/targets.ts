@@ -1,11 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { freePort } from '../../test-support/free-port.js';
 import { isLoopback, pidListeningOn } from './listener-pid.js';
 import { benchSource, repoRoot } from './paths.js';
 import { type StartedProcess, spawnNode, waitUntilAnswering } from './processes.js';
+import { temporaryDirectory } from './temporary-directory.js';
 import type { Workload } from './workloads.js';
 
 /** The storage a target serves from; its storage ceiling is measured with the same name. */
@@ -34,10 +34,10 @@ export interface HttpTarget {
   start(workload: Workload, workers: number): Promise<RunningTarget>;
 }
 
-function stopper(started: StartedProcess, directory?: string): () => Promise<void> {
+function stopper(started: StartedProcess, directory?: { readonly remove: () => void }): () => Promise<void> {
   return async () => {
     await started.stop();
-    if (directory !== undefined) rmSync(directory, { recursive: true, force: true });
+    directory?.remove();
   };
 }
 
@@ -86,7 +86,7 @@ export function kaskTarget(backend: Backend, options: KaskTargetOptions = {}): H
     role: 'server',
     backend,
     async start(_workload, workers) {
-      const directory = mkdtempSync(join(tmpdir(), 'kask-bench-'));
+      const directory = temporaryDirectory('kask-bench-');
       const port = await freePort();
       const basePath = '/sessions/v1/';
       const cassandra = options.cassandra;
@@ -97,7 +97,7 @@ export function kaskTarget(backend: Backend, options: KaskTargetOptions = {}): H
         log_level: 'warning',
         workers,
         ...(backend === 'embedded'
-          ? { storage: 'embedded', embedded: { path: join(directory, 'data') } }
+          ? { storage: 'embedded', embedded: { path: join(directory.path, 'data') } }
           : {
               storage: 'cassandra',
               cassandra: {
@@ -109,14 +109,14 @@ export function kaskTarget(backend: Backend, options: KaskTargetOptions = {}): H
               },
             }),
       };
-      const configPath = join(directory, 'config.yaml');
+      const configPath = join(directory.path, 'config.yaml');
       writeFileSync(configPath, stringify(config));
       const started = spawnNode([...(options.nodeOptions ?? []), join(repoRoot, 'server/dist/cli.js'), '--config', configPath]);
       const origin = `http://127.0.0.1:${port}`;
       try {
         await waitUntilAnswering(`${origin}/readyz`, started);
       } catch (error) {
-        rmSync(directory, { recursive: true, force: true });
+        directory.remove();
         throw error;
       }
       return { origin, basePath, pid: started.pid, stop: stopper(started, directory) };

@@ -1,4 +1,5 @@
 import { execFile, spawnSync } from 'node:child_process';
+import { undoneOnInterruption } from './interruptions.js';
 import { benchSource } from './paths.js';
 import { watchResources } from './processes.js';
 import type { Workload } from './workloads.js';
@@ -88,6 +89,7 @@ export function runWrk(run: WrkRun): Promise<WrkResult> {
       commandArgs,
       { timeout: deadlineMs, killSignal: 'SIGKILL', maxBuffer: 1024 * 1024 },
       (error, stdout, stderr) => {
+        forget();
         const generatorCores = watch?.stop().cores ?? 0;
         if (error) {
           const why = error.killed ? `killed after ${deadlineMs} ms` : `exit ${error.code}`;
@@ -99,5 +101,7 @@ export function runWrk(run: WrkRun): Promise<WrkResult> {
       },
     );
     const watch = child.pid === undefined ? undefined : watchResources(child.pid);
+    // An interrupted benchmark stops its load at once, instead of leaving it to run out its duration.
+    const forget = undoneOnInterruption(() => child.kill('SIGKILL'));
   });
 }
