@@ -1,5 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import { auth, Client, type ClientOptions, policies, types } from 'cassandra-driver';
+import { LocalReplicaRouting } from './cassandra-routing.js';
 import { type CassandraTlsOptions, driverTlsOptions } from './cassandra-tls.js';
 
 export type { CassandraTlsOptions } from './cassandra-tls.js';
@@ -76,7 +77,7 @@ async function contactPointDataCentre(
   }
 }
 
-/** One attempt to open a connected client: DC-aware and token-aware, TLS verified, prompt reconnection. */
+/** One attempt to open a connected client: local data centre only, replica-aware, TLS verified, prompt reconnection. */
 export async function connectCassandra(options: CassandraConnectionOptions): Promise<Client> {
   const sslOptions = options.tls === undefined ? undefined : await driverTlsOptions(options.tls, options.hosts);
   const localDataCenter = options.localDc ?? (await contactPointDataCentre(options, sslOptions));
@@ -86,9 +87,7 @@ export async function connectCassandra(options: CassandraConnectionOptions): Pro
     localDataCenter,
     policies: {
       ...base.policies,
-      loadBalancing: new policies.loadBalancing.TokenAwarePolicy(
-        new policies.loadBalancing.DCAwareRoundRobinPolicy(localDataCenter),
-      ),
+      loadBalancing: new LocalReplicaRouting(localDataCenter),
     },
   });
   try {
