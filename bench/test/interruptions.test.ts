@@ -1,7 +1,9 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, readFileSync } from 'node:fs';
-import { expect, it, vi } from 'vitest';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, it, vi } from 'vitest';
 import { benchCompiled, repoRoot } from '../src/paths.js';
 import { processTree } from '../src/processes.js';
 
@@ -22,23 +24,54 @@ function alive(pid: number): boolean {
   }
 }
 
+const benchArguments = [
+  ...['--workloads', 'mix', '--connections', '8', '--keys', '200', '--duration', '60', '--warmup', '0'],
+  ...['--cassandra', 'off', '--no-storage-ceilings'],
+];
+
+// `npm run bench` runs its script with `sh -c`; the build steps before the benchmark (npm run build, tsc) answer at
+// once here, as rebuilding server/dist and bench/dist would change them under the other tests of this project.
+const noBuild = mkdtempSync(join(tmpdir(), 'kask-bench-test-bin-'));
+for (const step of ['npm', 'tsc']) {
+  writeFileSync(join(noBuild, step), '#!/bin/sh\nexit 0\n');
+  chmodSync(join(noBuild, step), 0o755);
+}
+afterAll(() => rmSync(noBuild, { recursive: true, force: true }));
+
+function benchScript(): ChildProcess {
+  const script = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: { bench: string } }).scripts
+    .bench;
+  return spawn('sh', ['-c', [script, ...benchArguments].join(' ')], {
+    cwd: repoRoot,
+    stdio: 'ignore',
+    env: { ...process.env, PATH: `${noBuild}:${process.env.PATH}` },
+  });
+}
+
 // Needs `npm run build` (server/dist), as the smoke test does.
-it.each(['SIGTERM', 'SIGINT'] as const)(
-  'a benchmark stopped by %s stops its servers and wrk and removes their directories before it ends',
-  async (signal) => {
-    const bench = spawn(
-      process.execPath,
-      [
-        benchCompiled('src/cli.ts'),
-        ...['--workloads', 'mix', '--connections', '8', '--keys', '200', '--duration', '60', '--warmup', '0'],
-        ...['--cassandra', 'off', '--no-storage-ceilings'],
-      ],
-      { cwd: repoRoot, stdio: 'ignore' },
-    );
+it.each([
+  [
+    'SIGTERM',
+    'the benchmark',
+    () => spawn(process.execPath, [benchCompiled('src/cli.ts'), ...benchArguments], { cwd: repoRoot, stdio: 'ignore' }),
+  ],
+  [
+    'SIGINT',
+    'the benchmark',
+    () => spawn(process.execPath, [benchCompiled('src/cli.ts'), ...benchArguments], { cwd: repoRoot, stdio: 'ignore' }),
+  ],
+  // npm passes a SIGTERM on to the shell of its script (`kill <npm's pid>`), which must pass it on to the benchmark.
+  ['SIGTERM', "npm run bench's shell", benchScript],
+] as const)(
+  'a benchmark stopped by %s to %s stops its servers and wrk and removes their directories before it ends',
+  async (signal, _receiver, start) => {
+    const bench = start();
     const pid = bench.pid as number;
+    let started: number[] = [];
+    let directory: string | undefined;
     try {
       // Every process the benchmark started, once wrk drives kask-ts, and kask-ts's directory (its configuration's).
-      const { started, directory } = await vi.waitFor(
+      const running = await vi.waitFor(
         () => {
           const tree = processTree(pid).slice(1);
           const lines = tree.map(commandLine);
@@ -47,10 +80,12 @@ it.each(['SIGTERM', 'SIGINT'] as const)(
           );
           const config = lines.flat().find((argument) => argument.endsWith('/config.yaml'));
           expect(config).toBeDefined();
-          return { started: tree, directory: (config as string).slice(0, -'/config.yaml'.length) };
+          return { tree, directory: (config as string).slice(0, -'/config.yaml'.length) };
         },
         { timeout: 60_000, interval: 100 },
       );
+      started = running.tree;
+      directory = running.directory;
       expect(existsSync(directory)).toBe(true);
       bench.kill(signal);
       const [, ended] = await once(bench, 'exit');
@@ -59,7 +94,9 @@ it.each(['SIGTERM', 'SIGINT'] as const)(
       await vi.waitFor(() => expect(started.filter(alive)).toEqual([]), { timeout: 20_000, interval: 100 });
       expect(existsSync(directory)).toBe(false);
     } finally {
-      bench.kill('SIGKILL');
+      // What a failed test left running, the benchmark first (it would start servers again).
+      for (const member of [pid, ...started].filter(alive)) process.kill(member, 'SIGKILL');
+      if (directory !== undefined) rmSync(directory, { recursive: true, force: true });
     }
   },
   120_000,
