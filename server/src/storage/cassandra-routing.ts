@@ -7,23 +7,32 @@ export interface KeyspaceReplication {
 }
 
 /**
- * Whether each of the `localNodes` nodes of `dataCentre` holds every key of a keyspace replicated as `replication`:
- * a single node, or 3 nodes at 3 replicas in that data centre. Unknown replication, transient replicas
- * (`3/1`) and strategies other than NetworkTopologyStrategy and SimpleStrategy answer false.
+ * Whether each node of `dataCentre` holds every key of a keyspace replicated as `replication`, on a cluster whose
+ * nodes are in `nodeDataCentres` (one entry a node, `undefined` where the driver does not know it): no more nodes
+ * than replicas, as a single node or 3 nodes at 3 replicas. NetworkTopologyStrategy places its replicas in each
+ * data centre, so the nodes of `dataCentre` count (and those of no known data centre, which may be among them);
+ * SimpleStrategy places them on the next nodes of the ring, whatever their data centre, so every node counts.
+ * Unknown replication, transient replicas (`3/1`) and other strategies answer false.
  */
 export function everyLocalNodeHoldsEveryKey(
   replication: KeyspaceReplication | undefined,
   dataCentre: string,
-  localNodes: number,
+  nodeDataCentres: readonly (string | undefined)[],
 ): boolean {
   if (replication === undefined) return false;
   const options = replication.strategyOptions ?? {};
-  const factor = /NetworkTopologyStrategy$/.test(replication.strategy)
-    ? Number(options[dataCentre])
-    : /SimpleStrategy$/.test(replication.strategy)
-      ? Number(options.replication_factor)
-      : Number.NaN;
-  return Number.isInteger(factor) && localNodes <= factor;
+  if (/NetworkTopologyStrategy$/.test(replication.strategy)) {
+    const nodes = nodeDataCentres.filter((nodeDataCentre) => nodeDataCentre === dataCentre || !nodeDataCentre).length;
+    return atMost(nodes, options[dataCentre]);
+  }
+  if (/SimpleStrategy$/.test(replication.strategy)) return atMost(nodeDataCentres.length, options.replication_factor);
+  return false;
+}
+
+/** Whether `nodes` is at most the replication factor `factor` (a whole number of replicas). */
+function atMost(nodes: number, factor: string | undefined): boolean {
+  const replicas = Number(factor);
+  return Number.isInteger(replicas) && nodes <= replicas;
 }
 
 // NOTE: token-aware routing sends a query to a replica of its key, one hop shorter than through another node. It
@@ -85,8 +94,11 @@ export class LocalReplicaRouting extends policies.loadBalancing.LoadBalancingPol
       | undefined;
     const known = this.#decisions.get(keyspace);
     if (known !== undefined && known.replication === replication && known.hosts === hosts) return known.roundRobin;
-    const localNodes = hosts.filter((host) => host.datacenter === this.#dataCentre).length;
-    const roundRobin = everyLocalNodeHoldsEveryKey(replication, this.#dataCentre, localNodes);
+    const roundRobin = everyLocalNodeHoldsEveryKey(
+      replication,
+      this.#dataCentre,
+      hosts.map((host) => host.datacenter),
+    );
     this.#decisions.set(keyspace, { replication, hosts, roundRobin });
     return roundRobin;
   }
