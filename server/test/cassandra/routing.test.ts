@@ -1,4 +1,4 @@
-import type { Client } from 'cassandra-driver';
+import type { Client, Host } from 'cassandra-driver';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { connectCassandra } from '../../src/storage/cassandra-client.js';
 import { qualifiedTableName } from '../../src/storage/cassandra-schema.js';
@@ -37,6 +37,35 @@ it('queries skip the token where every local node holds every key, and use it ag
     expect(await readLooksUpReplicas()).toBe(true);
   } finally {
     keyspaces[target.keyspace] = original;
+  }
+  expect(await readLooksUpReplicas()).toBe(false);
+});
+
+/** The driver's own list of the cluster's nodes, which its typings show read-only. */
+interface HostList {
+  set(address: string, host: Host): void;
+  remove(address: string): void;
+}
+
+// The driver replaces its list of hosts when a node joins or leaves the cluster.
+it('a second local node makes queries use the token again, and its leaving skips it again', async () => {
+  expect(await readLooksUpReplicas()).toBe(false);
+  const [node] = client.hosts.values();
+  const NodeOf = (node as Host).constructor as new (
+    address: string,
+    protocolVersion: number,
+    options: object,
+    metadata: object,
+  ) => Host;
+  const { options } = client as unknown as { options: object };
+  const joined = new NodeOf('127.0.0.2:9042', 4, options, client.metadata);
+  joined.datacenter = target.endpoint.localDc;
+  const hosts = client.hosts as unknown as HostList;
+  hosts.set(joined.address, joined);
+  try {
+    expect(await readLooksUpReplicas()).toBe(true);
+  } finally {
+    hosts.remove(joined.address);
   }
   expect(await readLooksUpReplicas()).toBe(false);
 });
