@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { undoneOnInterruption } from './interruptions.js';
 import { processTree } from './processes.js';
 
 // CPU time per request swings by a fifth between identical runs on a shared 2-core machine (other work,
@@ -15,8 +16,13 @@ export function countInstructions(pid: number): { stop(): Promise<number | undef
   perf.stderr.on('data', (chunk: Buffer) => {
     output += chunk.toString();
   });
+  // An interrupted benchmark ends perf at once, as it ends wrk, rather than leaving it to watch the servers' ending.
+  const forget = undoneOnInterruption(() => perf.kill('SIGKILL'));
   const exited = new Promise<void>((resolve) => {
-    perf.on('close', () => resolve());
+    perf.on('close', () => {
+      forget();
+      resolve();
+    });
     // perf is not installed, or may not watch these processes (kernel.perf_event_paranoid): no figure.
     perf.on('error', () => resolve());
   });

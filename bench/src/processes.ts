@@ -7,22 +7,45 @@ export type { StartedProcess };
 
 const outputLimit = 64 * 1024;
 
+// NOTE: an interrupted benchmark waits for what it stopped: a server writes into its directories as it exits (node
+// --cpu-prof writes its profile then, making the directory anew), so they are removed only after it has ended.
+const interruptedStopDeadlineMs = 20_000;
+
 /**
  * Spawns `node nodeArgs...` in the repository with its output collected (the last 64 KiB). An interrupted
- * benchmark stops it and every process below it (a cluster's workers) with SIGTERM, as `stop()` would.
+ * benchmark stops it and every process below it (a cluster's workers) with SIGTERM, as `stop()` would, and waits
+ * until they have ended (20 s at most).
  */
 export function spawnNode(nodeArgs: string[], env: NodeJS.ProcessEnv = process.env): StartedProcess {
   const started = startProcess(process.execPath, nodeArgs, { cwd: repoRoot, env, keptOutputChars: outputLimit });
   const forget = undoneOnInterruption(() => {
     if (started.hasExited()) return;
-    for (const member of processTree(started.pid)) {
+    const tree = processTree(started.pid);
+    for (const member of tree) {
       try {
         process.kill(member, 'SIGTERM');
       } catch {} // already gone
     }
+    waitUntilEnded(tree, interruptedStopDeadlineMs);
   });
   void started.exited.then(forget);
   return started;
+}
+
+/** Whether `pid` runs: a zombie (ended, not yet reaped by its parent) does not. */
+export function isRunning(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/** Blocks until none of `pids` runs, or for `deadlineMs` (a signal handler cannot wait for events). */
+function waitUntilEnded(pids: readonly number[], deadlineMs: number): void {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  const deadline = Date.now() + deadlineMs;
+  while (pids.some(isRunning) && Date.now() < deadline) Atomics.wait(pause, 0, 0, 50);
 }
 
 /** Waits until `url` answers 200, failing when the process exits or the deadline passes. */

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it, vi } from 'vitest';
 import { benchCompiled, repoRoot } from '../src/paths.js';
-import { processTree } from '../src/processes.js';
+import { isRunning, processTree } from '../src/processes.js';
 
 function commandLine(pid: number): string[] {
   try {
@@ -15,19 +15,16 @@ function commandLine(pid: number): string[] {
   }
 }
 
-/** Whether `pid` runs (a zombie, exited but not yet reaped, does not). */
-function alive(pid: number): boolean {
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
+const runArguments = ['--connections', '8', '--keys', '200', '--duration', '60', '--warmup', '0', '--cassandra', 'off'];
+const benchArguments = [...runArguments, '--workloads', 'mix', '--no-storage-ceilings'];
 
-const benchArguments = [
-  ...['--workloads', 'mix', '--connections', '8', '--keys', '200', '--duration', '60', '--warmup', '0'],
-  ...['--cassandra', 'off', '--no-storage-ceilings'],
-];
+/** The directories a server's command line names: its configuration's, where node --cpu-prof writes. */
+function directoriesOf(line: readonly string[]): string[] {
+  return line.flatMap((argument) => {
+    const directory = /^(?:--cpu-prof-dir=(.+)|(.+)\/config\.yaml)$/.exec(argument);
+    return directory === null ? [] : [(directory[1] ?? directory[2]) as string];
+  });
+}
 
 // `npm run bench` runs its script with `sh -c`; the build steps before the benchmark (npm run build, tsc) answer at
 // once here, as rebuilding server/dist and bench/dist would change them under the other tests of this project.
@@ -62,15 +59,24 @@ it.each([
   ],
   // npm passes a SIGTERM on to the shell of its script (`kill <npm's pid>`), which must pass it on to the benchmark.
   ['SIGTERM', "npm run bench's shell", benchScript],
+  [
+    'SIGTERM',
+    'npm run profile',
+    () =>
+      spawn(process.execPath, [benchCompiled('profile/cli.ts'), ...runArguments, '--no-fastify'], {
+        cwd: repoRoot,
+        stdio: 'ignore',
+      }),
+  ],
 ] as const)(
-  'a benchmark stopped by %s to %s stops its servers and wrk and removes their directories before it ends',
+  'a benchmark stopped by %s to %s stops its servers and wrk, and removes their directories, before it ends',
   async (signal, _receiver, start) => {
     const bench = start();
     const pid = bench.pid as number;
     let started: number[] = [];
-    let directory: string | undefined;
+    let directories: string[] = [];
     try {
-      // Every process the benchmark started, once wrk drives kask-ts, and kask-ts's directory (its configuration's).
+      // Every process the benchmark started, once wrk drives kask-ts, and kask-ts's directories.
       const running = await vi.waitFor(
         () => {
           const tree = processTree(pid).slice(1);
@@ -78,25 +84,24 @@ it.each([
           expect(lines.some((line) => line.some((argument) => argument.includes('127.0.0.1') && line[0]?.endsWith('wrk')))).toBe(
             true,
           );
-          const config = lines.flat().find((argument) => argument.endsWith('/config.yaml'));
-          expect(config).toBeDefined();
-          return { tree, directory: (config as string).slice(0, -'/config.yaml'.length) };
+          const named = lines.flatMap(directoriesOf);
+          expect(named).not.toEqual([]);
+          return { tree, directories: named };
         },
         { timeout: 60_000, interval: 100 },
       );
       started = running.tree;
-      directory = running.directory;
-      expect(existsSync(directory)).toBe(true);
+      directories = running.directories;
+      expect(directories.filter((directory) => existsSync(directory))).toEqual(directories);
       bench.kill(signal);
       const [, ended] = await once(bench, 'exit');
       expect(ended).toBe(signal);
-      // A server drains before it exits (up to 15 s for kask-ts); wrk is killed at once.
-      await vi.waitFor(() => expect(started.filter(alive)).toEqual([]), { timeout: 20_000, interval: 100 });
-      expect(existsSync(directory)).toBe(false);
+      expect(started.filter(isRunning)).toEqual([]);
+      expect(directories.filter((directory) => existsSync(directory))).toEqual([]);
     } finally {
       // What a failed test left running, the benchmark first (it would start servers again).
-      for (const member of [pid, ...started].filter(alive)) process.kill(member, 'SIGKILL');
-      if (directory !== undefined) rmSync(directory, { recursive: true, force: true });
+      for (const member of [pid, ...started].filter(isRunning)) process.kill(member, 'SIGKILL');
+      for (const directory of directories) rmSync(directory, { recursive: true, force: true });
     }
   },
   120_000,
