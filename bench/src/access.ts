@@ -10,6 +10,7 @@ import { stringify } from 'yaml';
 import { createTestAuthority } from '../../test-support/certificates.js';
 import { freePort } from '../../test-support/free-port.js';
 import { runCommand } from './command.js';
+import { undoneOnInterruption } from './interruptions.js';
 import { type OptionValues, parseValues, positive } from './options.js';
 import { repoRoot } from './paths.js';
 import { type StartedProcess, spawnNode, watchResources } from './processes.js';
@@ -131,6 +132,7 @@ runCommand('bench:access', usage, parse, async (options) => {
   const temporary = temporaryDirectory('kask-bench-access-');
   const directory = temporary.path;
   const pki = createTestAuthority('bench CA');
+  const removePki = undoneOnInterruption(() => pki.remove());
   const servers: Server[] = [];
   try {
     const { cert, key } = pki.server();
@@ -200,7 +202,7 @@ runCommand('bench:access', usage, parse, async (options) => {
     return rows.some((row) => row.unexpected > 0) ? 1 : 0;
   } finally {
     await Promise.all(servers.map((server) => server.process.stop()));
-    pki.remove();
+    removePki();
     temporary.remove();
   }
 });

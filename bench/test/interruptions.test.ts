@@ -2,8 +2,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, expect, it, vi } from 'vitest';
+import { parse } from 'yaml';
 import { benchCompiled, repoRoot } from '../src/paths.js';
 import { isRunning, processTree } from '../src/processes.js';
 
@@ -18,11 +19,14 @@ function commandLine(pid: number): string[] {
 const runArguments = ['--connections', '8', '--keys', '200', '--duration', '60', '--warmup', '0', '--cassandra', 'off'];
 const benchArguments = [...runArguments, '--workloads', 'mix', '--no-storage-ceilings'];
 
-/** The directories a server's command line names: its configuration's, where node --cpu-prof writes. */
+/** The directories a server's command line names (its configuration's, where node --cpu-prof writes) and its certificate's. */
 function directoriesOf(line: readonly string[]): string[] {
   return line.flatMap((argument) => {
-    const directory = /^(?:--cpu-prof-dir=(.+)|(.+)\/config\.yaml)$/.exec(argument);
-    return directory === null ? [] : [(directory[1] ?? directory[2]) as string];
+    const profiles = /^--cpu-prof-dir=(.+)$/.exec(argument);
+    if (profiles !== null) return [profiles[1] as string];
+    if (!argument.endsWith('.yaml')) return [];
+    const certificate = (parse(readFileSync(argument, 'utf8')) as { tls?: { cert: string } }).tls?.cert;
+    return [dirname(argument), ...(certificate === undefined ? [] : [dirname(certificate)])];
   });
 }
 
@@ -68,6 +72,19 @@ it.each([
         stdio: 'ignore',
       }),
   ],
+  [
+    'SIGINT',
+    'npm run bench:access',
+    () =>
+      spawn(
+        process.execPath,
+        [benchCompiled('src/access.ts'), '--duration', '60', '--rounds', '1', '--connections', '8', '--keys', '200'],
+        {
+          cwd: repoRoot,
+          stdio: 'ignore',
+        },
+      ),
+  ],
 ] as const)(
   'a benchmark stopped by %s to %s stops its servers and wrk, and removes their directories, before it ends',
   async (signal, _receiver, start) => {
@@ -84,7 +101,7 @@ it.each([
           expect(lines.some((line) => line.some((argument) => argument.includes('127.0.0.1') && line[0]?.endsWith('wrk')))).toBe(
             true,
           );
-          const named = lines.flatMap(directoriesOf);
+          const named = [...new Set(lines.flatMap(directoriesOf))];
           expect(named).not.toEqual([]);
           return { tree, directories: named };
         },
