@@ -5,8 +5,15 @@ const pending: (() => void)[] = [];
 const interruptions = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 function undoAllAndDie(signal: NodeJS.Signals): void {
-  // The newest first, as resources are released: a server stops before its directory is removed.
-  for (const undo of [...pending].reverse()) undo();
+  // The newest first, as resources are released: a server stops before its directory is removed. One that fails
+  // (a directory that cannot be removed) must not leave the others' servers running.
+  for (const undo of [...pending].reverse()) {
+    try {
+      undo();
+    } catch (error) {
+      process.stderr.write(`interrupted: could not undo: ${error instanceof Error ? error.message : String(error)}\n`);
+    }
+  }
   // The last undo removed this listener, so the signal now ends the process as it would have.
   process.kill(process.pid, signal);
 }

@@ -123,3 +123,24 @@ it.each([
   },
   120_000,
 );
+
+it('an interruption whose undoing fails in one place still undoes the others, then ends by its signal', async () => {
+  const directory = mkdtempSync(join(tmpdir(), 'kask-bench-test-undo-'));
+  try {
+    const marker = join(directory, 'undone');
+    const script = [
+      `import { undoneOnInterruption } from ${JSON.stringify(benchCompiled('src/interruptions.ts'))};`,
+      `import { writeFileSync } from 'node:fs';`,
+      `undoneOnInterruption(() => writeFileSync(${JSON.stringify(marker)}, ''));`,
+      `undoneOnInterruption(() => { throw new Error('cannot'); });`,
+      'setInterval(() => {}, 1000);',
+      "process.kill(process.pid, 'SIGTERM');",
+    ].join('\n');
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: 'ignore' });
+    const [, ended] = await once(child, 'exit');
+    expect(ended).toBe('SIGTERM');
+    expect(existsSync(marker)).toBe(true);
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
+});
