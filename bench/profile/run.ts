@@ -12,7 +12,10 @@ import { summarizeProfiles } from './summary.js';
 
 const monotonicMicroseconds = () => Number(process.hrtime.bigint() / 1000n);
 
-/** Runs `target` under `node --cpu-prof`, and summarises the samples of the measured run only. */
+/**
+ * Runs `target` under `node --cpu-prof`, and summarises the samples of the measured run only. The profiles stay
+ * where the report names them (to open in a profiler); a run that fails or is interrupted names none, and removes them.
+ */
 async function profileTarget(
   makeTarget: (nodeOptions: readonly string[]) => HttpTarget,
   options: ProfileOptions,
@@ -20,8 +23,9 @@ async function profileTarget(
   const directory = temporaryDirectory('kask-bench-profile-');
   try {
     return await profileInto(directory.path, makeTarget(['--cpu-prof', `--cpu-prof-dir=${directory.path}`]), options);
-  } finally {
+  } catch (error) {
     directory.remove();
+    throw error;
   }
 }
 
