@@ -13,8 +13,8 @@ const interruptedStopDeadlineMs = 20_000;
 
 /**
  * Spawns `node nodeArgs...` in the repository with its output collected (the last 64 KiB). An interrupted
- * benchmark stops it and every process below it (a cluster's workers) with SIGTERM, as `stop()` would, and waits
- * until they have ended (20 s at most).
+ * benchmark stops it and every process below it (a cluster's workers) as `stop()` would: SIGTERM, and SIGKILL to
+ * what still runs 20 s later; it ends after them.
  */
 export function spawnNode(nodeArgs: string[], env: NodeJS.ProcessEnv = process.env): StartedProcess {
   const started = startProcess(process.execPath, nodeArgs, { cwd: repoRoot, env, keptOutputChars: outputLimit });
@@ -27,6 +27,7 @@ export function spawnNode(nodeArgs: string[], env: NodeJS.ProcessEnv = process.e
       } catch {} // already gone
     }
     waitUntilEnded(tree, interruptedStopDeadlineMs);
+    for (const member of tree.filter(isRunning)) process.kill(member, 'SIGKILL');
   });
   void started.exited.then(forget);
   return started;

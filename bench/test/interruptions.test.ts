@@ -144,3 +144,25 @@ it('an interruption whose undoing fails in one place still undoes the others, th
     rmSync(directory, { recursive: true, force: true });
   }
 });
+
+it('an interrupted benchmark kills a server that does not end within 20 s of its SIGTERM before it ends', async () => {
+  const stubborn = "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000); process.stdout.write('ready');";
+  const script = [
+    `import { spawnNode } from ${JSON.stringify(benchCompiled('src/processes.ts'))};`,
+    `const server = spawnNode(['-e', ${JSON.stringify(stubborn)}]);`,
+    "server.child.stdout.once('data', () => { console.log(server.pid); process.kill(process.pid, 'SIGTERM'); });",
+  ].join('\n');
+  const bench = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'ignore'] });
+  let server: number | undefined;
+  bench.stdout.on('data', (chunk: Buffer) => {
+    server = Number(chunk.toString().trim());
+  });
+  try {
+    const [, ended] = await once(bench, 'exit');
+    expect(ended).toBe('SIGTERM');
+    expect(server).toBeGreaterThan(0);
+    expect(isRunning(server as number)).toBe(false);
+  } finally {
+    if (server !== undefined && isRunning(server)) process.kill(server, 'SIGKILL');
+  }
+}, 60_000);
