@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configPathOf, freePort, postAcrossSigterm, startServersStoppedAfterEach } from '../../test-support/server-process.js';
@@ -94,6 +94,33 @@ describe('workers', () => {
     expect(now).not.toContain(victim);
     for (let i = 0; i < 10; i++) expect((await oneShot(`${server.origin}/healthz`)).status).toBe(200);
     expect(server.output()).toContain('a worker exited; starting a replacement');
+  });
+
+  it('a connection handed to a worker that dies before it takes it is closed, not left hanging, and the service goes on', async () => {
+    const server = await start({ workers: 2 });
+    const workers = childPids(server.child.pid as number);
+    // Stopped workers cannot take a connection: the primary accepts it, hands it to one of them and waits.
+    for (const pid of workers) process.kill(pid, 'SIGSTOP');
+    const { hostname, port } = new URL(server.origin);
+    const client = connect(Number(port), hostname);
+    client.on('error', () => {}); // a reset is as good as a close here
+    const closed = new Promise((resolve) => client.on('close', resolve));
+    client.write(`GET /healthz HTTP/1.1\r\nHost: ${hostname}\r\n\r\n`);
+    await sleep(500);
+    for (const pid of workers) process.kill(pid, 'SIGKILL');
+    const hanging = sleep(10_000).then(() => 'still open 10 s after its worker died');
+    expect(await Promise.race([closed.then(() => 'closed'), hanging])).toBe('closed');
+    // Both replaced: the service answers again.
+    const deadline = Date.now() + 20_000;
+    let status = 0;
+    while (status !== 200 && Date.now() < deadline) {
+      status = await oneShot(`${server.origin}/healthz`).then(
+        (response) => response.status,
+        () => 0,
+      );
+      if (status !== 200) await sleep(200);
+    }
+    expect(status).toBe(200);
   });
 
   it('SIGTERM drains every worker: an in-flight request finishes, then all processes exit 0', async () => {

@@ -4,10 +4,15 @@ import type { Config } from '../config.js';
 import { describeError } from '../logging.js';
 import { openMaintenance } from '../storage/open.js';
 import { hasTls } from '../tls.js';
+import { closeOrphanedConnections } from './orphaned-connections.js';
 import { answerServiceQuestions } from './service-view.js';
 
 // Workers get this long to drain on SIGTERM before they are killed.
 const drainDeadlineMs = 20000;
+
+// A connection handed to a worker that died is closed after this long (see orphaned-connections.ts); a handover to a
+// living worker takes milliseconds.
+const orphanGraceMs = 2000;
 
 // A replacement worker that fails to start is tried again after this long, doubled each time up to the maximum.
 const minRetryDelayMs = 500;
@@ -47,6 +52,7 @@ export async function runPrimary(config: Config, logger: Logger): Promise<void> 
   let serving = false;
   let retryDelayMs = minRetryDelayMs;
   cluster.on('exit', (worker, code, signal) => {
+    closeOrphanedConnections(config.listen_port, orphanGraceMs);
     const wasListening = listening.delete(worker.id);
     if (stopping) return;
     if (wasListening) {
