@@ -1,4 +1,4 @@
-import { type Client, type ExecutionOptions, type Host, type metadata, policies, type types } from 'cassandra-driver';
+import { type Client, type ExecutionOptions, type Host, type HostMap, policies, type types } from 'cassandra-driver';
 
 /** What the driver knows of a keyspace's replication (its metadata has these fields; its typings omit the options). */
 export interface KeyspaceReplication {
@@ -50,7 +50,7 @@ export class LocalReplicaRouting extends policies.loadBalancing.LoadBalancingPol
   readonly #roundRobin: policies.loadBalancing.DCAwareRoundRobinPolicy;
   readonly #tokenAware: policies.loadBalancing.TokenAwarePolicy;
   #client: Client | undefined;
-  #hosts: { values(): readonly Host[] } | undefined;
+  #hosts: HostMap | undefined;
   // The driver replaces a keyspace's metadata object and its list of hosts when they change: a decision holds as
   // long as both are the objects it was made from.
   readonly #decisions = new Map<string, { replication: object | undefined; hosts: readonly Host[]; roundRobin: boolean }>();
@@ -89,9 +89,7 @@ export class LocalReplicaRouting extends policies.loadBalancing.LoadBalancingPol
 
   #roundRobinServes(keyspace: string): boolean {
     const hosts = this.#hosts?.values() ?? [];
-    const replication = (this.#client?.metadata as metadata.Metadata | undefined)?.keyspaces[keyspace] as
-      | KeyspaceReplication
-      | undefined;
+    const replication = this.#client?.metadata.keyspaces[keyspace] as KeyspaceReplication | undefined;
     const known = this.#decisions.get(keyspace);
     if (known !== undefined && known.replication === replication && known.hosts === hosts) return known.roundRobin;
     const roundRobin = everyLocalNodeHoldsEveryKey(
