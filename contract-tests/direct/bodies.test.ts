@@ -31,6 +31,17 @@ describe('bodies Prism’s proxy does not forward as sent, sent directly', () =>
     expect((await send('GET', keyPath(key))).status).toBe(404);
   });
 
+  it('an oversized value announced with Expect: 100-continue answers 413 without asking for the body (Prism would)', async () => {
+    const key = newKey('too-large-expect');
+    const response = await send('POST', keyPath(key), {
+      body: Buffer.alloc(maxValueBytes + 1),
+      headers: { expect: '100-continue' },
+    });
+    expect(response.continued).toBe(false);
+    expect(response.status).toBe(413);
+    expect((await send('GET', keyPath(key))).status).toBe(404);
+  });
+
   // GET and DELETE take no body, but a client may send one: it is refused unread like any other (and, sent
   // directly, not through Prism's proxy, which would forward a GET without it).
   it.each(['GET', 'DELETE'])('%s with a body over the limit answers 413 and changes nothing', async (method) => {

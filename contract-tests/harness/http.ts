@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Agent, request as httpRequest } from 'node:http';
+import { Agent, type ClientRequest, request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { expect } from 'vitest';
 import { contractViolations } from './openapi-validator.js';
@@ -10,6 +10,8 @@ export interface Response {
   readonly status: number;
   readonly headers: Record<string, string | string[] | undefined>;
   readonly body: Buffer;
+  /** For a request sent with `Expect: 100-continue`: whether the server asked for the body. */
+  readonly continued?: boolean;
 }
 
 export interface RequestOptions {
@@ -72,6 +74,10 @@ export function send(method: string, path: string, options: RequestOptions = {})
   const headers = { ...options.headers };
   // node:http sends no Content-Length for a GET, DELETE or OPTIONS body unless told.
   if (body !== undefined && !Array.isArray(body)) headers['content-length'] = String(Buffer.byteLength(body as Buffer | string));
+  // The body waits for the server's 100 Continue, as curl and MediaWiki's client wait: node:http would send it at
+  // once, and a body written after a final answer such as 413 (which closes the connection) fails with EPIPE.
+  const expectsContinue = headers.expect?.toLowerCase() === '100-continue';
+  let continued = false;
   return new Promise((resolve, reject) => {
     const request = httpRequest(
       { agent, host: target.baseUrl.hostname, port: target.baseUrl.port, method, path, headers },
@@ -79,7 +85,12 @@ export function send(method: string, path: string, options: RequestOptions = {})
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
         response.on('end', () => {
-          const received: Response = { status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks) };
+          const received: Response = {
+            status: response.statusCode ?? 0,
+            headers: response.headers,
+            body: Buffer.concat(chunks),
+            ...(expectsContinue ? { continued } : {}),
+          };
           try {
             resolve(options.checkContract === false ? received : check(method, path, received, target));
           } catch (error) {
@@ -90,13 +101,29 @@ export function send(method: string, path: string, options: RequestOptions = {})
       },
     );
     request.on('error', reject);
-    if (Array.isArray(body)) {
-      for (const chunk of body) request.write(chunk);
-      request.end();
+    if (expectsContinue) {
+      request.on('continue', () => {
+        continued = true;
+        sendBody(request, body);
+      });
+      // No body follows a final answer given instead of 100 Continue, so the connection cannot carry another request.
+      request.on('response', (response) => {
+        if (!continued) response.on('end', () => request.destroy());
+      });
+      request.flushHeaders();
     } else {
-      request.end(body);
+      sendBody(request, body);
     }
   });
+}
+
+function sendBody(request: ClientRequest, body: RequestOptions['body']): void {
+  if (Array.isArray(body)) {
+    for (const chunk of body) request.write(chunk);
+    request.end();
+  } else {
+    request.end(body as Buffer | string | undefined);
+  }
 }
 
 /** The path and query of a request target in origin or absolute form, as the document's paths are written. */
