@@ -24,6 +24,8 @@ function sessionValue(valueBytes) {
 }
 
 if (workers > 1 && cluster.isPrimary) {
+  // As kask-ts's primary does: the workers accept their connections themselves.
+  cluster.schedulingPolicy = cluster.SCHED_NONE;
   for (let i = 0; i < workers; i++) cluster.fork();
   process.on('SIGTERM', () => {
     for (const worker of Object.values(cluster.workers ?? {})) worker?.kill('SIGTERM');

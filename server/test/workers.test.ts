@@ -16,7 +16,7 @@ function childPids(pid: number): number[] {
   return text === '' ? [] : text.split(' ').map(Number);
 }
 
-/** Sends each request on a connection of its own (no agent), so that the cluster spreads them over the workers. */
+/** Sends each request on a connection of its own (no agent), taken by whichever worker accepts it first. */
 function oneShot(
   url: string,
   init: { method?: string; body?: string } = {},
@@ -33,6 +33,20 @@ function oneShot(
     sent.on('error', reject);
     sent.end(init.body);
   });
+}
+
+/**
+ * Runs `exchange` while every worker but `worker` is stopped (SIGSTOP), so that `worker` takes its connections: the
+ * workers accept from one shared socket, and a stopped process accepts nothing.
+ */
+async function throughWorker<T>(server: { child: { pid?: number } }, worker: number, exchange: () => Promise<T>): Promise<T> {
+  const others = childPids(server.child.pid as number).filter((pid) => pid !== worker);
+  for (const pid of others) process.kill(pid, 'SIGSTOP');
+  try {
+    return await exchange();
+  } finally {
+    for (const pid of others) process.kill(pid, 'SIGCONT');
+  }
 }
 
 describe('workers', () => {
@@ -60,20 +74,41 @@ describe('workers', () => {
     expect(statuses.map((r) => r.status)).toEqual(statuses.map(() => 201));
   });
 
-  it('a value written through one worker is read through the others (one store)', async () => {
+  it('a value written through one worker is read through the other (one store)', async () => {
     const server = await start({ workers: 2 });
-    await oneShot(`${server.baseUrl}shared`, { method: 'POST', body: 'one store' });
-    const reads = await Promise.all(Array.from({ length: 10 }, () => oneShot(`${server.baseUrl}shared`).then((r) => r.text())));
-    expect(new Set(reads)).toEqual(new Set(['one store']));
+    const [first, second] = childPids(server.child.pid as number) as [number, number];
+    await throughWorker(server, first, () => oneShot(`${server.baseUrl}shared`, { method: 'POST', body: 'one store' }));
+    const read = await throughWorker(server, second, () => oneShot(`${server.baseUrl}shared`).then((r) => r.text()));
+    expect(read).toBe('one store');
   });
 
   it('/metrics sums every worker: one scrape counts the requests all of them answered', async () => {
     const server = await start({ workers: 2 });
-    for (let i = 0; i < 20; i++) await oneShot(`${server.baseUrl}absent-${i}`);
+    for (const worker of childPids(server.child.pid as number)) {
+      await throughWorker(server, worker, async () => {
+        for (let i = 0; i < 10; i++) await oneShot(`${server.baseUrl}absent-${i}`);
+      });
+    }
     for (let scrape = 0; scrape < 4; scrape++) {
       const text = await (await oneShot(`${server.origin}/metrics`)).text();
       expect(text).toContain('http_requests_total{namespace="default",code="404",method="GET"} 20');
       expect(text.match(/^kask_build_info\{.*\} 1$/m)).not.toBeNull();
+    }
+  });
+
+  it('each worker accepts its own connections: new connections are answered while the primary is stopped', async () => {
+    const server = await start({ workers: 2 });
+    const primary = server.child.pid as number;
+    process.kill(primary, 'SIGSTOP');
+    try {
+      // With node:cluster's default the primary accepts every connection and hands it over: these would hang.
+      const answered = Promise.all(Array.from({ length: 10 }, (_, i) => oneShot(`${server.baseUrl}absent-${i}`)));
+      const hanging = sleep(10_000).then(() => 'unanswered after 10 s');
+      expect(await Promise.race([answered.then((responses) => responses.map((r) => r.status)), hanging])).toEqual(
+        Array.from({ length: 10 }, () => 404),
+      );
+    } finally {
+      process.kill(primary, 'SIGCONT');
     }
   });
 
@@ -96,10 +131,10 @@ describe('workers', () => {
     expect(server.output()).toContain('a worker exited; starting a replacement');
   });
 
-  it('a connection handed to a worker that dies before it takes it is closed, not left hanging, and the service goes on', async () => {
+  it('a connection made while every worker is stopped is not left hanging when they die, and the service goes on', async () => {
     const server = await start({ workers: 2 });
     const workers = childPids(server.child.pid as number);
-    // Stopped workers cannot take a connection: the primary accepts it, hands it to one of them and waits.
+    // Stopped workers cannot take a connection: it waits in the socket they share until they die.
     for (const pid of workers) process.kill(pid, 'SIGSTOP');
     const { hostname, port } = new URL(server.origin);
     const client = connect(Number(port), hostname);
