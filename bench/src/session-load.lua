@@ -1,11 +1,12 @@
 -- wrk script: a mix of session reads (GET) and writes (POST) over a fixed set of keys, counted by status.
--- Arguments (after `--`): base_path key_bytes value_bytes key_count reads writes [header_name header_value]
+-- Arguments (after `--`): base_path key_bytes value_bytes key_count reads writes [header_name header_value]...
 --   base_path   the session route's prefix, e.g. /sessions/v1/
 --   key_bytes   length of every key; key i is "k" followed by i zero-padded (bench/src/workloads.ts makes the same)
 --   value_bytes length of every value written
 --   key_count   keys 0 .. key_count-1 (the benchmark stored them all before the run, so reads hit)
 --   reads, writes  the mix: out of every reads+writes requests, `writes` are POSTs
---   header_name, header_value  a header every request carries (a trusted proxy's X-Forwarded-Client-Cert)
+--   header_name, header_value  a header every request carries (a trusted proxy's X-Forwarded-Client-Cert,
+--                              Connection: close); as many pairs as given
 -- At the end it prints one line `WRK_RESULT {json}` with the totals, latency percentiles (µs) and statuses.
 
 local threads = {}
@@ -38,9 +39,9 @@ function init(args)
   -- Requests are formatted once: the load loop only picks one, so wrk spends its time on the wire.
   local value = value_of(value_bytes)
   local headers, post_headers = {}, { ["Content-Type"] = "application/octet-stream" }
-  if args[7] then
-    headers[args[7]] = args[8]
-    post_headers[args[7]] = args[8]
+  for i = 7, #args - 1, 2 do
+    headers[args[i]] = args[i + 1]
+    post_headers[args[i]] = args[i + 1]
   end
   for i = 0, key_count - 1 do
     local path = base_path .. key_of(i, key_bytes)

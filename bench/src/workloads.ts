@@ -7,6 +7,8 @@ export interface Workload {
   /** Out of every `reads + writes` requests, `reads` are GETs and `writes` are POSTs. */
   readonly reads: number;
   readonly writes: number;
+  /** Every request on a connection of its own (`Connection: close`), instead of one kept-alive connection each. */
+  readonly connectionPerRequest: boolean;
 }
 
 // NOTE: the mixes and sizes are those of Wikimedia's load test of Kask (shared/reference/kask-wire.md):
@@ -19,6 +21,17 @@ export const workloads: readonly Workload[] = [
     valueBytes: 2048,
     reads: 100,
     writes: 1,
+    connectionPerRequest: false,
+  },
+  {
+    name: 'mix-connect',
+    description:
+      'the mix with every request on a new connection, as MediaWiki reaches the store without a pooling proxy (a PHP request opens its own)',
+    keyBytes: 32,
+    valueBytes: 2048,
+    reads: 100,
+    writes: 1,
+    connectionPerRequest: true,
   },
   {
     name: 'mix-small',
@@ -27,9 +40,26 @@ export const workloads: readonly Workload[] = [
     valueBytes: 16,
     reads: 100,
     writes: 1,
+    connectionPerRequest: false,
   },
-  { name: 'read', description: 'reads only, 32-byte keys, 2 KiB values', keyBytes: 32, valueBytes: 2048, reads: 1, writes: 0 },
-  { name: 'write', description: 'writes only, 32-byte keys, 2 KiB values', keyBytes: 32, valueBytes: 2048, reads: 0, writes: 1 },
+  {
+    name: 'read',
+    description: 'reads only, 32-byte keys, 2 KiB values',
+    keyBytes: 32,
+    valueBytes: 2048,
+    reads: 1,
+    writes: 0,
+    connectionPerRequest: false,
+  },
+  {
+    name: 'write',
+    description: 'writes only, 32-byte keys, 2 KiB values',
+    keyBytes: 32,
+    valueBytes: 2048,
+    reads: 0,
+    writes: 1,
+    connectionPerRequest: false,
+  },
 ];
 
 /** The workload called `name`; throws naming the known ones. */

@@ -79,6 +79,8 @@ export function runWrk(run: WrkRun): Promise<WrkResult> {
     String(workload.reads),
     String(workload.writes),
     ...(run.header ?? []),
+    // The server answers Connection: close by closing, and wrk then reconnects for the connection's next request.
+    ...(workload.connectionPerRequest ? ['Connection', 'close'] : []),
   ];
   const deadlineMs = (run.seconds + requestTimeoutSeconds + 30) * 1000;
   return new Promise((resolve, reject) => {
