@@ -3,6 +3,7 @@ import { request } from 'node:http';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { createTestAuthority } from '../../test-support/certificates.js';
 import { configPathOf, freePort, postAcrossSigterm, startServersStoppedAfterEach } from '../../test-support/server-process.js';
 import { defaultWorkers } from '../src/cluster/default-workers.js';
 import { openEmbeddedDatabases, openEmbeddedStorage } from '../src/storage/lmdb.js';
@@ -156,6 +157,28 @@ describe('workers', () => {
       if (status !== 200) await sleep(200);
     }
     expect(status).toBe(200);
+  });
+
+  it('SIGHUP while a replacement worker starts reloads it once it listens instead of ending it', async () => {
+    const pki = createTestAuthority();
+    try {
+      const server = await start({ workers: 2, tls: pki.server() });
+      const primary = server.child.pid as number;
+      const [victim, survivor] = childPids(primary) as [number, number];
+      process.kill(victim, 'SIGKILL');
+      // The replacement is forked at once and takes a good part of a second to listen: the SIGHUP finds it starting.
+      const deadline = Date.now() + 10_000;
+      const replacement = () => childPids(primary).find((pid) => pid !== victim && pid !== survivor);
+      while (replacement() === undefined && Date.now() < deadline) await sleep(10);
+      process.kill(primary, 'SIGHUP');
+      const reloads = () => server.output().split('"msg":"TLS certificates reloaded"').length - 1;
+      while (reloads() < 2 && Date.now() < deadline) await sleep(100);
+      expect(server.output()).not.toContain('"signal":"SIGHUP"');
+      expect(reloads()).toBe(2);
+      expect(childPids(primary)).toHaveLength(2);
+    } finally {
+      pki.remove();
+    }
   });
 
   it('SIGTERM drains every worker: an in-flight request finishes, then all processes exit 0', async () => {
