@@ -159,6 +159,36 @@ describe('workers', () => {
     expect(status).toBe(200);
   });
 
+  it('while a replacement worker starts, /readyz, /healthz and /metrics answer from the workers that serve', async () => {
+    const server = await start({ workers: 2 });
+    const primary = server.child.pid as number;
+    const [victim, survivor] = childPids(primary) as [number, number];
+    process.kill(victim, 'SIGKILL');
+    const deadline = Date.now() + 10_000;
+    let replacement: number | undefined;
+    while (replacement === undefined && Date.now() < deadline) {
+      replacement = childPids(primary).find((pid) => pid !== victim && pid !== survivor);
+      if (replacement === undefined) await sleep(10);
+    }
+    // Held before it listens, as a slow start (a Cassandra connection) would hold it.
+    process.kill(replacement as number, 'SIGSTOP');
+    try {
+      const ready = await oneShot(`${server.origin}/readyz`);
+      expect([ready.status, await ready.text()]).toEqual([
+        200,
+        JSON.stringify({ status: 'ready', namespaces: { default: true } }),
+      ]);
+      const health = JSON.parse(await (await oneShot(`${server.origin}/healthz`)).text());
+      expect(health.storage).toEqual({ backend: 'embedded', available: true, namespaces: { default: true } });
+      expect((await oneShot(`${server.baseUrl}absent`)).status).toBe(404);
+      const metrics = await oneShot(`${server.origin}/metrics`);
+      expect(metrics.status).toBe(200);
+      expect(await metrics.text()).toContain('http_requests_total{namespace="default",code="404",method="GET"} 1');
+    } finally {
+      process.kill(replacement as number, 'SIGCONT');
+    }
+  });
+
   it('SIGHUP while a replacement worker starts reloads it once it listens instead of ending it', async () => {
     const pki = createTestAuthority();
     try {
