@@ -189,6 +189,21 @@ describe('workers', () => {
     }
   });
 
+  it('a worker that dies while /readyz waits for it no longer holds the answer back', async () => {
+    const server = await start({ workers: 2 });
+    const [stuck] = childPids(server.child.pid as number) as [number, number];
+    // A stopped worker cannot answer the readiness ping: the answer waits for it (and would be 503 at the deadline).
+    process.kill(stuck, 'SIGSTOP');
+    const ready = oneShot(`${server.origin}/readyz`);
+    await sleep(500);
+    process.kill(stuck, 'SIGKILL');
+    const answer = await ready;
+    expect([answer.status, await answer.text()]).toEqual([
+      200,
+      JSON.stringify({ status: 'ready', namespaces: { default: true } }),
+    ]);
+  });
+
   it('SIGHUP while a replacement worker starts reloads it once it listens instead of ending it', async () => {
     const pki = createTestAuthority();
     try {

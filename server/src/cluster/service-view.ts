@@ -96,10 +96,15 @@ export function answerServiceQuestions(): void {
   // has no handler for the question yet, and waiting for it left every answer to the deadline while the others
   // served: 5 s, then /readyz 503 naming a storage that answers and /metrics 500.
   const serving = new Set<number>();
-  cluster.on('listening', (worker) => serving.add(worker.id));
-  cluster.on('exit', (worker) => serving.delete(worker.id));
-  const rounds = new Map<number, { expected: number; reports: Report[]; done: (reports?: Report[]) => void }>();
+  const rounds = new Map<number, { waiting: Set<number>; reports: Report[]; done: (reports?: Report[]) => void }>();
   let nextRound = 0;
+  cluster.on('listening', (worker) => serving.add(worker.id));
+  // A worker that dies is waited for no longer: the living ones answer (a hung worker killed, say).
+  cluster.on('exit', (worker) => {
+    serving.delete(worker.id);
+    for (const round of rounds.values())
+      if (round.waiting.delete(worker.id) && round.waiting.size === 0) round.done(round.reports);
+  });
 
   // Every serving worker's report on `topic`; none when one does not answer in time.
   const askEveryWorker = (topic: Topic) =>
@@ -114,7 +119,7 @@ export function answerServiceQuestions(): void {
         rounds.delete(id);
         resolve(reports);
       };
-      rounds.set(id, { expected: workers.length, reports: [], done: finish });
+      rounds.set(id, { waiting: new Set(workers.map((worker) => worker.id)), reports: [], done: finish });
       for (const worker of workers) worker.send({ type: ping, id, topic });
       if (workers.length === 0) finish([]);
     });
@@ -135,9 +140,9 @@ export function answerServiceQuestions(): void {
     if (!isMessage(message)) return;
     if (message.type === pong) {
       const round = rounds.get(message.id);
-      if (round === undefined) return;
+      if (round === undefined || !round.waiting.delete(worker.id)) return;
       round.reports.push((message.value ?? {}) as Report);
-      if (round.reports.length === round.expected) round.done(round.reports);
+      if (round.waiting.size === 0) round.done(round.reports);
       return;
     }
     if (message.type !== question) return;
