@@ -1,5 +1,6 @@
 import { errorCodes, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import { sendProblem } from './errors.js';
+import { lingerAfterResponse } from './lingering-close.js';
 import { describeError } from './logging.js';
 import { decodedPath } from './routes/paths.js';
 import { StorageError } from './storage/storage.js';
@@ -29,6 +30,7 @@ export function errorHandler(backend: string) {
     if (error instanceof errorCodes.FST_ERR_CTP_BODY_TOO_LARGE) {
       // The rest of an oversized body is not read: the connection is closed instead.
       reply.header('connection', 'close');
+      lingerAfterResponse(request.raw.socket);
       return sendProblem(reply, 'payload_too_large', instance, payloadTooLargeDetail(request.routeOptions.bodyLimit));
     }
     const status = (error as FastifyError).statusCode;

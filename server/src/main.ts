@@ -60,6 +60,9 @@ async function runServer(config: Config, logger: Logger, role: ServerRole): Prom
   fastify.addHook('onClose', async () => {
     await closeStores(storage);
   });
+  // Without TLS, SIGHUP ends the process as it always has (and as it ends Kask). Handled before listening: a
+  // worker's primary sends it on as soon as the worker listens.
+  if (hasTls(config.tls)) process.on('SIGHUP', () => reloadTls(fastify.server as HttpsServer, config.tls, logger));
   try {
     await fastify.listen({ host: config.listen_address, port: config.listen_port });
   } catch (error) {
@@ -91,7 +94,5 @@ async function runServer(config: Config, logger: Logger, role: ServerRole): Prom
   };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
-  // Without TLS, SIGHUP ends the process as it always has (and as it ends Kask).
-  if (hasTls(config.tls)) process.on('SIGHUP', () => reloadTls(fastify.server as HttpsServer, config.tls, logger));
   return fastify;
 }

@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import type { Config } from './config.js';
 import { payloadTooLargeDetail } from './error-handler.js';
 import { problemBody, problemHeaders } from './errors.js';
+import { lingerAfterResponse } from './lingering-close.js';
 import type { Metrics } from './metrics.js';
 import { afterRequestsInFlight } from './one-request-at-a-time.js';
 import { decodedPath, originForm } from './routes/paths.js';
@@ -51,6 +52,8 @@ export function rejectOversizedBeforeContinue(server: Server, config: Config, me
     if (namespace !== undefined && declared > namespace.max_value_bytes) {
       const started = performance.now();
       response.writeHead(413, { ...problemHeaders('payload_too_large'), connection: 'close' });
+      // A client may send the body without waiting for 100 Continue.
+      lingerAfterResponse(request.socket);
       response.end(problemBody('payload_too_large', decodedPath(url), payloadTooLargeDetail(namespace.max_value_bytes)));
       // Counted and timed as the session route counts and times its own answers.
       const labels = { namespace: namespace.name, code: '413', method: request.method ?? '' };

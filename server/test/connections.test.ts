@@ -101,6 +101,29 @@ describe('bytes that are not HTTP after valid requests on the same connection', 
   });
 });
 
+describe('a body over max_value_bytes sent whole', () => {
+  it.each([
+    ['without Expect: 100-continue', ''],
+    ['with Expect: 100-continue, not waiting for the answer to it', 'Expect: 100-continue\r\n'],
+  ])('%s: the client that writes it all before reading still reads the 413', async (_name, expect100) => {
+    const port = await listen({ max_value_bytes: 1000 });
+    const body = Buffer.alloc(8 * 1024 * 1024, 'v');
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1');
+      // Nothing is read until the whole body is written: a server that closes its side while the client still
+      // sends makes the kernel reset the connection, which throws away the 413 waiting to be read.
+      socket.pause();
+      const chunks: Buffer[] = [];
+      socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+      socket.on('error', reject);
+      socket.on('end', () => resolve(Buffer.concat(chunks).toString('latin1')));
+      socket.write(`POST /sessions/v1/large HTTP/1.1\r\nHost: test\r\n${expect100}Content-Length: ${body.length}\r\n\r\n`);
+      socket.write(body, () => socket.resume());
+    });
+    expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 413 Payload Too Large');
+  });
+});
+
 describe('every method on the session route', () => {
   // CONNECT reaches the server through its 'connect' event; every other one through the parser's request.
   const others = METHODS.filter((method) => !(sessionMethods as readonly string[]).includes(method));

@@ -3,6 +3,7 @@ import { request } from 'node:http';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { createTestAuthority } from '../../test-support/certificates.js';
 import { configPathOf, freePort, postAcrossSigterm, startServersStoppedAfterEach } from '../../test-support/server-process.js';
 import { defaultWorkers } from '../src/cluster/default-workers.js';
 import { openEmbeddedDatabases, openEmbeddedStorage } from '../src/storage/lmdb.js';
@@ -156,6 +157,73 @@ describe('workers', () => {
       if (status !== 200) await sleep(200);
     }
     expect(status).toBe(200);
+  });
+
+  it('while a replacement worker starts, /readyz, /healthz and /metrics answer from the workers that serve', async () => {
+    const server = await start({ workers: 2 });
+    const primary = server.child.pid as number;
+    const [victim, survivor] = childPids(primary) as [number, number];
+    process.kill(victim, 'SIGKILL');
+    const deadline = Date.now() + 10_000;
+    let replacement: number | undefined;
+    while (replacement === undefined && Date.now() < deadline) {
+      replacement = childPids(primary).find((pid) => pid !== victim && pid !== survivor);
+      if (replacement === undefined) await sleep(10);
+    }
+    // Held before it listens, as a slow start (a Cassandra connection) would hold it.
+    process.kill(replacement as number, 'SIGSTOP');
+    try {
+      const ready = await oneShot(`${server.origin}/readyz`);
+      expect([ready.status, await ready.text()]).toEqual([
+        200,
+        JSON.stringify({ status: 'ready', namespaces: { default: true } }),
+      ]);
+      const health = JSON.parse(await (await oneShot(`${server.origin}/healthz`)).text());
+      expect(health.storage).toEqual({ backend: 'embedded', available: true, namespaces: { default: true } });
+      expect((await oneShot(`${server.baseUrl}absent`)).status).toBe(404);
+      const metrics = await oneShot(`${server.origin}/metrics`);
+      expect(metrics.status).toBe(200);
+      expect(await metrics.text()).toContain('http_requests_total{namespace="default",code="404",method="GET"} 1');
+    } finally {
+      process.kill(replacement as number, 'SIGCONT');
+    }
+  });
+
+  it('a worker that dies while /readyz waits for it no longer holds the answer back', async () => {
+    const server = await start({ workers: 2 });
+    const [stuck] = childPids(server.child.pid as number) as [number, number];
+    // A stopped worker cannot answer the readiness ping: the answer waits for it (and would be 503 at the deadline).
+    process.kill(stuck, 'SIGSTOP');
+    const ready = oneShot(`${server.origin}/readyz`);
+    await sleep(500);
+    process.kill(stuck, 'SIGKILL');
+    const answer = await ready;
+    expect([answer.status, await answer.text()]).toEqual([
+      200,
+      JSON.stringify({ status: 'ready', namespaces: { default: true } }),
+    ]);
+  });
+
+  it('SIGHUP while a replacement worker starts reloads it once it listens instead of ending it', async () => {
+    const pki = createTestAuthority();
+    try {
+      const server = await start({ workers: 2, tls: pki.server() });
+      const primary = server.child.pid as number;
+      const [victim, survivor] = childPids(primary) as [number, number];
+      process.kill(victim, 'SIGKILL');
+      // The replacement is forked at once and takes a good part of a second to listen: the SIGHUP finds it starting.
+      const deadline = Date.now() + 10_000;
+      const replacement = () => childPids(primary).find((pid) => pid !== victim && pid !== survivor);
+      while (replacement() === undefined && Date.now() < deadline) await sleep(10);
+      process.kill(primary, 'SIGHUP');
+      const reloads = () => server.output().split('"msg":"TLS certificates reloaded"').length - 1;
+      while (reloads() < 2 && Date.now() < deadline) await sleep(100);
+      expect(server.output()).not.toContain('"signal":"SIGHUP"');
+      expect(reloads()).toBe(2);
+      expect(childPids(primary)).toHaveLength(2);
+    } finally {
+      pki.remove();
+    }
   });
 
   it('SIGTERM drains every worker: an in-flight request finishes, then all processes exit 0', async () => {

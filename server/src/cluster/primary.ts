@@ -21,9 +21,23 @@ const maxRetryDelayMs = 30000;
  */
 export async function runPrimary(config: Config, logger: Logger): Promise<void> {
   answerServiceQuestions();
+  const listening = new Set<number>();
+  // Each worker holds its own copy of the certificates: every one reloads them. SIGHUP ends a process that has
+  // no handler for it, which a worker installs only as it starts to listen: a worker still starting (at start-up,
+  // or a replacement) gets the signal once it listens instead, as it may have read the files before they changed.
+  // Handled before the storage opens, which can take seconds, for the same reason.
+  const reloadOnListening = new Set<number>();
+  if (hasTls(config.tls)) {
+    process.on('SIGHUP', () => {
+      for (const worker of Object.values(cluster.workers ?? {})) {
+        if (worker === undefined) continue;
+        if (listening.has(worker.id)) worker.process.kill('SIGHUP');
+        else reloadOnListening.add(worker.id);
+      }
+    });
+  }
   // The primary serves no requests; it holds the store only to maintain it, once for all workers.
   const maintenance = await openMaintenance(config);
-  const listening = new Set<number>();
   let stopping = false;
 
   // NOTE: the workers accept connections themselves from the one listening socket they share, instead of the
@@ -57,6 +71,7 @@ export async function runPrimary(config: Config, logger: Logger): Promise<void> 
   let retryDelayMs = minRetryDelayMs;
   cluster.on('exit', (worker, code, signal) => {
     const wasListening = listening.delete(worker.id);
+    reloadOnListening.delete(worker.id);
     if (stopping) return;
     if (wasListening) {
       logger.error({ worker: worker.id, code, signal }, 'a worker exited; starting a replacement');
@@ -81,16 +96,11 @@ export async function runPrimary(config: Config, logger: Logger): Promise<void> 
   });
   process.on('SIGTERM', () => void stop(0));
   process.on('SIGINT', () => void stop(0));
-  // Each worker holds its own copy of the certificates: every one reloads them.
-  if (hasTls(config.tls)) {
-    process.on('SIGHUP', () => {
-      for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGHUP');
-    });
-  }
 
   const started = new Promise<void>((resolve) => {
     cluster.on('listening', (worker) => {
       listening.add(worker.id);
+      if (reloadOnListening.delete(worker.id)) worker.process.kill('SIGHUP');
       retryDelayMs = minRetryDelayMs;
       if (listening.size === config.workers) resolve();
     });

@@ -1,11 +1,12 @@
 import cluster, { type Worker } from 'node:cluster';
-import { AggregatorRegistry, type Registry } from 'prom-client';
+import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue, type Registry } from 'prom-client';
 import type { Storage } from '../storage/storage.js';
 
 /**
  * What /metrics, /healthz and /readyz report: the state of the whole service. In one process that is the
  * process itself; with workers, the request lands on one worker, which asks the primary, which asks
- * every worker (metrics through prom-client's cluster protocol, readiness by pinging each one's storage).
+ * every worker that listens (its metrics, summed as prom-client's cluster aggregation sums them, and whether its
+ * storage answers).
  */
 export interface ServiceView {
   /** Prometheus text, summed over every worker. */
@@ -45,11 +46,14 @@ const answerDeadlineMs = 5000;
 
 type Topic = 'metrics' | 'ready';
 
+/** A worker's own part of an answer: its metrics, or its storage's availability. */
+type Report = MetricObjectWithValues<MetricValue<string>>[] | Availability;
+
 interface Message {
   readonly type: string;
   readonly id: number;
   readonly topic?: Topic;
-  readonly value?: string | Availability;
+  readonly value?: string | Availability | Report;
   readonly error?: string;
 }
 
@@ -88,38 +92,61 @@ class PendingAnswers<T> {
 
 /** In the primary: answers the workers' questions about the whole service. */
 export function answerServiceQuestions(): void {
-  const aggregator = new AggregatorRegistry();
-  const pongs = new Map<number, { expected: number; ready: Availability[]; done: (ready: Availability) => void }>();
-  let nextPing = 0;
+  // NOTE: only the workers that listen are asked. One still starting (at start-up, or replacing one that died)
+  // has no handler for the question yet, and waiting for it left every answer to the deadline while the others
+  // served: 5 s, then /readyz 503 naming a storage that answers and /metrics 500.
+  const serving = new Set<number>();
+  const rounds = new Map<number, { waiting: Set<number>; reports: Report[]; done: (reports?: Report[]) => void }>();
+  let nextRound = 0;
+  cluster.on('listening', (worker) => serving.add(worker.id));
+  // A worker that dies is waited for no longer: the living ones answer (a hung worker killed, say).
+  cluster.on('exit', (worker) => {
+    serving.delete(worker.id);
+    for (const round of rounds.values())
+      if (round.waiting.delete(worker.id) && round.waiting.size === 0) round.done(round.reports);
+  });
 
-  // A namespace is available when every worker found it so; no answer in time, or no worker: none is
-  // (an empty answer, which each worker reads as false for every namespace).
-  const everyWorkerReady = () =>
-    new Promise<Availability>((resolve) => {
-      const workers = Object.values(cluster.workers ?? {}).filter((worker): worker is Worker => worker?.isConnected() === true);
-      const id = nextPing++;
-      const timer = setTimeout(() => finish({}), answerDeadlineMs);
-      const finish = (ready: Availability) => {
+  // Every serving worker's report on `topic`; none when one does not answer in time.
+  const askEveryWorker = (topic: Topic) =>
+    new Promise<Report[] | undefined>((resolve) => {
+      const workers = Object.values(cluster.workers ?? {}).filter(
+        (worker): worker is Worker => worker !== undefined && serving.has(worker.id) && worker.isConnected(),
+      );
+      const id = nextRound++;
+      const timer = setTimeout(() => finish(undefined), answerDeadlineMs);
+      const finish = (reports?: Report[]) => {
         clearTimeout(timer);
-        pongs.delete(id);
-        resolve(ready);
+        rounds.delete(id);
+        resolve(reports);
       };
-      pongs.set(id, { expected: workers.length, ready: [], done: finish });
-      for (const worker of workers) worker.send({ type: ping, id });
-      if (workers.length === 0) finish({});
+      rounds.set(id, { waiting: new Set(workers.map((worker) => worker.id)), reports: [], done: finish });
+      for (const worker of workers) worker.send({ type: ping, id, topic });
+      if (workers.length === 0) finish([]);
     });
+
+  const metricsText = async () => {
+    const reports = await askEveryWorker('metrics');
+    if (reports === undefined) throw new Error('a worker did not report its metrics in time');
+    return AggregatorRegistry.aggregate(reports as MetricObjectWithValues<MetricValue<string>>[][]).metrics();
+  };
+  // A namespace is available when every worker found it so; no answer in time, or no worker: none is (an empty
+  // answer, which each worker reads as false for every namespace).
+  const everyWorkerReady = async () => {
+    const reports = await askEveryWorker('ready');
+    return reports === undefined ? {} : everywhere(reports as Availability[]);
+  };
 
   cluster.on('message', (worker: Worker, message: unknown) => {
     if (!isMessage(message)) return;
     if (message.type === pong) {
-      const round = pongs.get(message.id);
-      if (round === undefined) return;
-      round.ready.push(typeof message.value === 'object' ? message.value : {});
-      if (round.ready.length === round.expected) round.done(everywhere(round.ready));
+      const round = rounds.get(message.id);
+      if (round === undefined || !round.waiting.delete(worker.id)) return;
+      round.reports.push((message.value ?? {}) as Report);
+      if (round.waiting.size === 0) round.done(round.reports);
       return;
     }
     if (message.type !== question) return;
-    const work = message.topic === 'metrics' ? aggregator.clusterMetrics() : everyWorkerReady();
+    const work: Promise<string | Availability> = message.topic === 'metrics' ? metricsText() : everyWorkerReady();
     work.then(
       (value) => worker.send({ type: answer, id: message.id, value }),
       (error: Error) => worker.send({ type: answer, id: message.id, error: error.message }),
@@ -133,19 +160,17 @@ function everywhere(answers: readonly Availability[]): Availability {
   return Object.fromEntries([...names].map((name) => [name, answers.every((answer) => answer[name] === true)]));
 }
 
-/** In a worker: the view of the whole service, asked of the primary; also answers the primary's pings. */
+/** In a worker: the view of the whole service, asked of the primary; also reports to the primary's pings. */
 export function clusterServiceView(registry: Registry, stores: ReadonlyMap<string, Storage>): ServiceView {
-  AggregatorRegistry.setRegistries([registry]);
-  // Constructing one installs prom-client's listener that answers the primary's metrics collection.
-  new AggregatorRegistry();
   const pending = new PendingAnswers<string | Availability>();
   process.on('message', (message: unknown) => {
     if (!isMessage(message)) return;
     if (message.type === ping) {
-      availabilityOf(stores).then((ready) => process.send?.({ type: pong, id: message.id, value: ready }));
+      const report: Promise<Report> = message.topic === 'metrics' ? registry.getMetricsAsJSON() : availabilityOf(stores);
+      report.then((value) => process.send?.({ type: pong, id: message.id, value }));
     } else if (message.type === answer) {
       const value = message.value ?? new Error(`the service could not answer: ${message.error}`);
-      pending.settle(message.id, value);
+      pending.settle(message.id, value as string | Availability);
     }
   });
   const ask = (topic: Topic) => pending.ask((id) => process.send?.({ type: question, id, topic }));
