@@ -1,7 +1,7 @@
-import { METHODS } from 'node:http';
+import { METHODS, STATUS_CODES } from 'node:http';
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { sessionMethods } from '../src/generated/contract.js';
+import { problems, sessionMethods } from '../src/generated/contract.js';
 import { listeningAppsClosedAfterEach } from './listening-app.js';
 
 const listen = listeningAppsClosedAfterEach();
@@ -120,7 +120,9 @@ describe('a body over max_value_bytes sent whole', () => {
       socket.write(`POST /sessions/v1/large HTTP/1.1\r\nHost: test\r\n${expect100}Content-Length: ${body.length}\r\n\r\n`);
       socket.write(body, () => socket.resume());
     });
-    expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 413 Payload Too Large');
+    expect(answer.split('\r\n')[0]).toBe(
+      `HTTP/1.1 ${problems.payload_too_large.status} ${STATUS_CODES[problems.payload_too_large.status]}`,
+    );
   });
 });
 

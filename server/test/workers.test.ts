@@ -50,6 +50,19 @@ async function throughWorker<T>(server: { child: { pid?: number } }, worker: num
   }
 }
 
+/** Kills one of `primary`'s two workers and returns its replacement's pid as soon as it is forked (before it listens). */
+async function replaceOneWorker(primary: number): Promise<number> {
+  const [victim, survivor] = childPids(primary) as [number, number];
+  process.kill(victim, 'SIGKILL');
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const replacement = childPids(primary).find((pid) => pid !== victim && pid !== survivor);
+    if (replacement !== undefined) return replacement;
+    if (Date.now() > deadline) throw new Error('no replacement worker forked within 10 s');
+    await sleep(10);
+  }
+}
+
 describe('workers', () => {
   it('the primary runs the configured number of workers, and they share the port', async () => {
     const server = await start({ workers: 3 });
@@ -162,16 +175,9 @@ describe('workers', () => {
   it('while a replacement worker starts, /readyz, /healthz and /metrics answer from the workers that serve', async () => {
     const server = await start({ workers: 2 });
     const primary = server.child.pid as number;
-    const [victim, survivor] = childPids(primary) as [number, number];
-    process.kill(victim, 'SIGKILL');
-    const deadline = Date.now() + 10_000;
-    let replacement: number | undefined;
-    while (replacement === undefined && Date.now() < deadline) {
-      replacement = childPids(primary).find((pid) => pid !== victim && pid !== survivor);
-      if (replacement === undefined) await sleep(10);
-    }
+    const replacement = await replaceOneWorker(primary);
     // Held before it listens, as a slow start (a Cassandra connection) would hold it.
-    process.kill(replacement as number, 'SIGSTOP');
+    process.kill(replacement, 'SIGSTOP');
     try {
       const ready = await oneShot(`${server.origin}/readyz`);
       expect([ready.status, await ready.text()]).toEqual([
@@ -185,7 +191,7 @@ describe('workers', () => {
       expect(metrics.status).toBe(200);
       expect(await metrics.text()).toContain('http_requests_total{namespace="default",code="404",method="GET"} 1');
     } finally {
-      process.kill(replacement as number, 'SIGCONT');
+      process.kill(replacement, 'SIGCONT');
     }
   });
 
@@ -209,13 +215,10 @@ describe('workers', () => {
     try {
       const server = await start({ workers: 2, tls: pki.server() });
       const primary = server.child.pid as number;
-      const [victim, survivor] = childPids(primary) as [number, number];
-      process.kill(victim, 'SIGKILL');
-      // The replacement is forked at once and takes a good part of a second to listen: the SIGHUP finds it starting.
-      const deadline = Date.now() + 10_000;
-      const replacement = () => childPids(primary).find((pid) => pid !== victim && pid !== survivor);
-      while (replacement() === undefined && Date.now() < deadline) await sleep(10);
+      // The replacement takes a good part of a second to listen: the SIGHUP finds it starting.
+      await replaceOneWorker(primary);
       process.kill(primary, 'SIGHUP');
+      const deadline = Date.now() + 10_000;
       const reloads = () => server.output().split('"msg":"TLS certificates reloaded"').length - 1;
       while (reloads() < 2 && Date.now() < deadline) await sleep(100);
       expect(server.output()).not.toContain('"signal":"SIGHUP"');

@@ -20,8 +20,8 @@ const maxRetryDelayMs = 30000;
  * worker, and on SIGTERM or SIGINT drains every worker before exiting.
  */
 export async function runPrimary(config: Config, logger: Logger): Promise<void> {
-  answerServiceQuestions();
   const listening = new Set<number>();
+  answerServiceQuestions((worker) => listening.has(worker.id));
   // Each worker holds its own copy of the certificates: every one reloads them. SIGHUP ends a process that has
   // no handler for it, which a worker installs only as it starts to listen: a worker still starting (at start-up,
   // or a replacement) gets the signal once it listens instead, as it may have read the files before they changed.
@@ -44,9 +44,9 @@ export async function runPrimary(config: Config, logger: Logger): Promise<void> 
   // primary accepting each and handing it over (node:cluster's default round robin). A handover is one round trip
   // through the primary and through the receiving worker's event loop, one connection per worker at a time, so
   // under load new connections wait for loop turns of busy workers: with 2 workers on 2 cores, the 256 connections
-  // a client opens at once took over a second to reach them (wrk's p99 0.8-1.1 s against 67-97 ms, the same
+  // a client opens at once took over a second to reach them (wrk's p99 0.78-1.14 s against 67-97 ms, the same
   // rate), and a lone new connection waited 16-22 ms against 12-15 (p50). The kernel wakes whichever worker is
-  // waiting, so an idle one takes the next connection; measured split 115/145 to 83/177 of 256, CPU 49-51%. A
+  // waiting, so an idle one takes the next connection; measured split 115/145 to 83/177 of 256, CPU 48-52%. A
   // worker that dies also takes no connection with it that it had not accepted.
   cluster.schedulingPolicy = cluster.SCHED_NONE;
   const fork = (): Worker => cluster.fork();

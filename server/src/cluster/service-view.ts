@@ -53,7 +53,7 @@ interface Message {
   readonly type: string;
   readonly id: number;
   readonly topic?: Topic;
-  readonly value?: string | Availability | Report;
+  readonly value?: string | Report;
   readonly error?: string;
 }
 
@@ -90,18 +90,15 @@ class PendingAnswers<T> {
   }
 }
 
-/** In the primary: answers the workers' questions about the whole service. */
-export function answerServiceQuestions(): void {
+/** In the primary: answers the workers' questions about the whole service, asking the workers `isServing` says listen. */
+export function answerServiceQuestions(isServing: (worker: Worker) => boolean): void {
   // NOTE: only the workers that listen are asked. One still starting (at start-up, or replacing one that died)
   // has no handler for the question yet, and waiting for it left every answer to the deadline while the others
   // served: 5 s, then /readyz 503 naming a storage that answers and /metrics 500.
-  const serving = new Set<number>();
   const rounds = new Map<number, { waiting: Set<number>; reports: Report[]; done: (reports?: Report[]) => void }>();
   let nextRound = 0;
-  cluster.on('listening', (worker) => serving.add(worker.id));
   // A worker that dies is waited for no longer: the living ones answer (a hung worker killed, say).
   cluster.on('exit', (worker) => {
-    serving.delete(worker.id);
     for (const round of rounds.values())
       if (round.waiting.delete(worker.id) && round.waiting.size === 0) round.done(round.reports);
   });
@@ -110,7 +107,7 @@ export function answerServiceQuestions(): void {
   const askEveryWorker = (topic: Topic) =>
     new Promise<Report[] | undefined>((resolve) => {
       const workers = Object.values(cluster.workers ?? {}).filter(
-        (worker): worker is Worker => worker !== undefined && serving.has(worker.id) && worker.isConnected(),
+        (worker): worker is Worker => worker !== undefined && isServing(worker) && worker.isConnected(),
       );
       const id = nextRound++;
       const timer = setTimeout(() => finish(undefined), answerDeadlineMs);
