@@ -10,6 +10,12 @@ export function uniqueKey(label: string): string {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+// NOTE: Cassandra expires a value at a whole second, so a TTL of T keeps it at least T - 1 s: with 1 s, a value
+// written at the end of a second is gone for a read a millisecond later (seen in CI). With 2 it lives 1 s at
+// least, plenty for the reads right after the write, and is gone 2 s after it (the wait has a margin).
+const shortTtlSeconds = 2;
+const pastShortTtlMs = shortTtlSeconds * 1000 + 1200;
+
 /**
  * A conditional write's answer, or `unknown` when the backend was `unavailable` (the HTTP layer's 503): the
  * write may or may not have been applied, so the caller reads to find out.
@@ -185,10 +191,10 @@ export function describeStorageConformance({ name, open, openUnreachable }: Back
     it('set(key, value, ttl) expires after the deadline, and ttl 0 never expires', async () => {
       const expiring = uniqueKey('ttl');
       const forever = uniqueKey('ttl0');
-      await storage.set(expiring, Buffer.from('short'), 1);
+      await storage.set(expiring, Buffer.from('short'), shortTtlSeconds);
       await storage.set(forever, Buffer.from('forever'), 0);
       expect((await storage.get(expiring))?.value.toString()).toBe('short');
-      await sleep(2200);
+      await sleep(pastShortTtlMs);
       expect(await storage.get(expiring)).toBeUndefined();
       expect((await storage.get(forever))?.value.toString()).toBe('forever');
     });
@@ -315,13 +321,13 @@ export function describeStorageConformance({ name, open, openUnreachable }: Back
       const extended = uniqueKey('touch-extend');
       const shortened = uniqueKey('touch-shorten');
       const expired = uniqueKey('add-expired');
-      await storage.set(extended, Buffer.from('kept'), 1);
+      await storage.set(extended, Buffer.from('kept'), shortTtlSeconds);
       await storage.set(shortened, Buffer.from('going'), 600);
-      await storage.add(expired, Buffer.from('old'), 1);
+      await storage.add(expired, Buffer.from('old'), shortTtlSeconds);
       expect(await storage.touch(extended, 600)).toBe(true);
-      expect(await storage.touch(shortened, 1)).toBe(true);
+      expect(await storage.touch(shortened, shortTtlSeconds)).toBe(true);
       expect((await storage.get(shortened))?.value.toString()).toBe('going');
-      await sleep(2200);
+      await sleep(pastShortTtlMs);
       expect((await storage.get(extended))?.value.toString()).toBe('kept');
       expect(await storage.get(shortened)).toBeUndefined();
       expect(await storage.add(expired, Buffer.from('new'), 60)).toBe(true);
