@@ -55,13 +55,39 @@ function problemCatalogue() {
       type,
       title: schema.properties.title.const,
       detail: schema.properties.detail.default,
-      headers: Object.fromEntries(
-        headers.filter(([, spec]) => spec.schema?.const !== undefined).map(([h, spec]) => [h, spec.schema.const]),
-      ),
+      headers: constHeaders(response),
       suppliedHeaders: headers.filter(([, spec]) => spec.schema?.const === undefined).map(([header]) => header),
     };
   }
   return catalogue;
+}
+
+/** The headers of fixed value (lower-case name: value) a response declares. */
+function constHeaders(response) {
+  return Object.fromEntries(
+    Object.entries(response.headers ?? {})
+      .map(([name, spec]) => [name.toLowerCase(), resolve(spec).schema?.const])
+      .filter(([, value]) => value !== undefined),
+  );
+}
+
+/**
+ * The headers of fixed value that every response of a path's operations declares, other than problems (whose
+ * headers are the catalogue's); the responses of one path must agree, since its routes set them for every answer.
+ */
+function pathHeaders() {
+  return Object.fromEntries(
+    Object.entries(spec.paths).map(([path, item]) => {
+      const responses = httpMethods.flatMap((m) => Object.entries(item[m]?.responses ?? {}));
+      const answers = responses.filter(([, response]) => resolve(response).content?.[problemMediaType] === undefined);
+      const headers = answers.map(([status, response]) => [status, JSON.stringify(constHeaders(resolve(response)))]);
+      const disagreeing = headers.find(([, fixed]) => fixed !== headers[0][1]);
+      if (disagreeing !== undefined) {
+        throw new Error(`${path}: the ${disagreeing[0]} response fixes headers ${disagreeing[1]}, another ${headers[0][1]}`);
+      }
+      return [path, JSON.parse(headers[0]?.[1] ?? '{}')];
+    }),
+  );
 }
 
 /** The one media type of the body an operation answers with `status`. */
@@ -117,6 +143,9 @@ export const pathMethods = ${JSON.stringify(
     null,
     2,
   )} as const;
+
+/** The headers of fixed value that every answer of a path other than a problem carries (problems: see \`problems\`). */
+export const pathHeaders = ${JSON.stringify(pathHeaders(), null, 2)} as const;
 
 /** The session route as the document writes it; the server mounts it under its configured base_uri. */
 export const sessionPathTemplate = ${JSON.stringify(sessionPath)};

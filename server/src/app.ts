@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerOptions } from 'node:http';
 import type { ServerOptions as HttpsServerOptions } from 'node:https';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController, type onRequestHookHandler } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { accessControl } from './auth/access-control.js';
 import type { BuildInfo } from './build-info.js';
 import { clusterServiceView, localServiceView } from './cluster/service-view.js';
@@ -9,6 +9,8 @@ import type { Config } from './config.js';
 import { errorHandler } from './error-handler.js';
 import { sendProblem } from './errors.js';
 import { routeEveryMethod } from './every-method.js';
+import { ignoreUpgrades } from './ignored-upgrades.js';
+import { refuseMalformedRequests } from './malformed-requests.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { oneRequestAtATime } from './one-request-at-a-time.js';
 import { answerClientError, rejectOversizedBeforeContinue } from './raw-responses.js';
@@ -52,8 +54,8 @@ function serverOptions(config: Config): { https: HttpsServerOptions } | { http: 
     // The longest key must fit in the request line percent-encoded (three characters a byte), or it would be
     // refused with 431 however short the rest of the request.
     maxHeaderSize: defaultMaxHeaderBytes + 3 * Math.max(...config.namespaces.map((namespace) => namespace.max_key_bytes)),
-    // Node answers an HTTP/1.1 request without Host with a bare 400 before any route; requireHost answers
-    // it with a problem instead.
+    // Node answers an HTTP/1.1 request without Host with a bare 400 before any route; refuseMalformedRequests
+    // answers it with a problem instead.
     requireHostHeader: false,
   };
   if (!hasTls(config.tls)) return { http };
@@ -107,10 +109,13 @@ export function buildApp({ config, storage, build, logger, clustered }: AppDepen
   app.setErrorHandler(errorHandler(config.storage));
 
   app.addHook('onRequest', oneRequestAtATime);
-  // Before every hook that answers: a client that may not use a route learns nothing from it.
+  // A request that is not sound HTTP is refused before anything reads it, the access check included: it may
+  // have lost the very fields (a client identity) that check reads.
+  app.addHook('onRequest', refuseMalformedRequests);
+  // Before every hook that answers about a route: a client that may not use it learns nothing from it.
   if (authorize !== undefined) app.addHook('onRequest', authorize);
-  app.addHook('onRequest', requireHost);
   routeEveryMethod(app);
+  ignoreUpgrades(app.server as Server);
 
   app.setNotFoundHandler((request, reply) => sendProblem(reply, 'not_found', decodedPath(request.url)));
 
@@ -124,12 +129,6 @@ export function buildApp({ config, storage, build, logger, clustered }: AppDepen
   });
   return { fastify: app, metrics };
 }
-
-/** RFC 9112 section 3.2: an HTTP/1.1 request without Host answers 400, as Node would, but as a problem. */
-const requireHost: onRequestHookHandler = (request, reply, done) => {
-  if (request.headers.host !== undefined || request.raw.httpVersion !== '1.1') return done();
-  sendProblem(reply, 'bad_request', decodedPath(request.url), 'An HTTP/1.1 request must have a Host header');
-};
 
 /** Request ids for requests without X-Request-ID: unique across processes and restarts, and cheap (no UUID per request). */
 function requestIds(): (request: IncomingMessage) => string {

@@ -5,6 +5,9 @@ import type { onRequestHookHandler } from 'fastify';
 // RFC 9112 section 9.3.2: pipelined requests on one connection are answered in order, and a client that
 // pipelines POST then DELETE of a key (a logout) expects the DELETE to act last. Node emits every pipelined
 // request at once and only orders their responses, so the handlers are queued here: one at a time per socket.
+// RFC 9112 section 9.6: once a response closes its connection (Connection: close), no later request of that
+// connection runs, even one Node has already parsed (it parses on while the connection's framing says keep-alive,
+// as after an HTTP/1.0 request with Transfer-Encoding, or while it reads and drops the rest of a refused body).
 
 interface Connection {
   /** A request of this socket is between its onRequest and its response's 'close'. */
@@ -13,6 +16,8 @@ interface Connection {
   waiting: (() => void)[] | undefined;
   /** The socket's latest request. */
   latest: IncomingMessage | undefined;
+  /** A response has closed the connection: nothing more of it runs. */
+  closing: boolean;
 }
 
 const connections = new WeakMap<Socket, Connection>();
@@ -20,7 +25,7 @@ const connections = new WeakMap<Socket, Connection>();
 function connectionOf(socket: Socket): Connection {
   let connection = connections.get(socket);
   if (connection === undefined) {
-    connection = { busy: false, waiting: undefined, latest: undefined };
+    connection = { busy: false, waiting: undefined, latest: undefined, closing: false };
     connections.set(socket, connection);
   }
   return connection;
@@ -30,6 +35,11 @@ function connectionOf(socket: Socket): Connection {
 function release(this: ServerResponse): void {
   const connection = connections.get(this.req.socket);
   if (connection === undefined) return;
+  if (!this.shouldKeepAlive) {
+    connection.closing = true;
+    connection.waiting = undefined;
+    return;
+  }
   const next = connection.waiting?.shift();
   if (next === undefined) connection.busy = false;
   else next();
@@ -51,6 +61,8 @@ function start(response: ServerResponse, done: () => void): void {
 /** fastify's global onRequest hook: a request runs once every earlier request of its connection has been answered. */
 export const oneRequestAtATime: onRequestHookHandler = (request, reply, done) => {
   const connection = connectionOf(request.raw.socket);
+  // Never answered: the socket is closing, and this request came after the one whose response closes it.
+  if (connection.closing) return;
   connection.latest = request.raw;
   if (!connection.busy) {
     connection.busy = true;
@@ -79,4 +91,18 @@ export function afterRequestsInFlight(socket: Socket, answer: () => void): void 
     connection.waiting ??= [];
     connection.waiting.push(answer);
   }
+}
+
+/**
+ * Runs `resume` once every request of `socket` in flight has been answered, with the connection idle, so that the
+ * requests `resume` leads the socket to parse run in turn; never when a response closes the connection first.
+ */
+export function whenIdle(socket: Socket, resume: () => void): void {
+  const connection = connections.get(socket);
+  if (connection === undefined || !connection.busy) return resume();
+  connection.waiting ??= [];
+  connection.waiting.push(() => {
+    connection.busy = false;
+    resume();
+  });
 }

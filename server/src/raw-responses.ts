@@ -1,8 +1,9 @@
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Config } from './config.js';
 import { payloadTooLargeDetail } from './error-handler.js';
-import { problemBody, problemHeaders } from './errors.js';
+import { type ProblemName, problemBody, problemHeaders } from './errors.js';
+import { problems } from './generated/contract.js';
 import { lingerAfterResponse } from './lingering-close.js';
 import type { Metrics } from './metrics.js';
 import { afterRequestsInFlight } from './one-request-at-a-time.js';
@@ -11,19 +12,26 @@ import { decodedPath, originForm } from './routes/paths.js';
 // Answers written by Node's server before fastify sees a request: to bytes that are not HTTP, and to a body
 // declared too large before the client sends it.
 
-/** The raw response to a request Node could not parse: a problem, or Node's own answer to a timeout or oversized headers. */
-function clientErrorResponse(code: string | undefined): string {
-  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n';
-  if (code === 'HPE_HEADER_OVERFLOW') return 'HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n';
-  const body = problemBody('bad_request', '', 'The request is not valid HTTP/1.1');
+/** A problem as raw bytes, closing the connection; its `instance` is empty, as the request's URL was never read. */
+function rawProblem(name: ProblemName, detail?: string): string {
+  const body = problemBody(name, '', detail);
   const head = Object.entries({
-    ...problemHeaders('bad_request'),
+    ...problemHeaders(name),
     'content-length': Buffer.byteLength(body),
     connection: 'close',
   })
-    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .map(([field, value]) => `${field}: ${value}\r\n`)
     .join('');
-  return `HTTP/1.1 400 Bad Request\r\n${head}\r\n${body}`;
+  const status = problems[name].status;
+  return `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${head}\r\n${body}`;
+}
+
+/** The raw response to a request Node could not parse: a problem, or Node's own answer to a timeout. */
+function clientErrorResponse(code: string | undefined): string {
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n';
+  // Too many header fields (Node 24 counts them) or too many bytes of them.
+  if (code === 'HPE_HEADER_OVERFLOW') return rawProblem('request_header_fields_too_large');
+  return rawProblem('bad_request', 'The request is not valid HTTP/1.1');
 }
 
 /**

@@ -11,6 +11,7 @@ export const problems = {
     "title": "Bad request",
     "detail": "The request was incorrect or malformed",
     "headers": {
+      "cache-control": "no-store",
       "x-content-type-options": "nosniff"
     },
     "suppliedHeaders": []
@@ -32,6 +33,7 @@ export const problems = {
     "title": "Forbidden",
     "detail": "The client does not have the permission this request needs",
     "headers": {
+      "cache-control": "no-store",
       "x-content-type-options": "nosniff"
     },
     "suppliedHeaders": []
@@ -42,6 +44,7 @@ export const problems = {
     "title": "Not found",
     "detail": "The value you requested was not found",
     "headers": {
+      "cache-control": "no-store",
       "x-content-type-options": "nosniff"
     },
     "suppliedHeaders": []
@@ -64,6 +67,29 @@ export const problems = {
     "title": "Payload too large",
     "detail": "The value is larger than the server accepts",
     "headers": {
+      "cache-control": "no-store",
+      "x-content-type-options": "nosniff"
+    },
+    "suppliedHeaders": []
+  },
+  "request_header_fields_too_large": {
+    "status": 431,
+    "type": "https://www.mediawiki.org/wiki/Kask/errors/request_header_fields_too_large",
+    "title": "Request header fields too large",
+    "detail": "The request has more header fields, or longer ones, than the server accepts",
+    "headers": {
+      "cache-control": "no-store",
+      "x-content-type-options": "nosniff"
+    },
+    "suppliedHeaders": []
+  },
+  "not_implemented": {
+    "status": 501,
+    "type": "https://www.mediawiki.org/wiki/Kask/errors/not_implemented",
+    "title": "Not implemented",
+    "detail": "The request body's transfer coding is not supported; only chunked is",
+    "headers": {
+      "cache-control": "no-store",
       "x-content-type-options": "nosniff"
     },
     "suppliedHeaders": []
@@ -74,6 +100,7 @@ export const problems = {
     "title": "Conflict",
     "detail": "The key already has a value",
     "headers": {
+      "cache-control": "no-store",
       "x-content-type-options": "nosniff"
     },
     "suppliedHeaders": []
@@ -84,6 +111,7 @@ export const problems = {
     "title": "Precondition failed",
     "detail": "The value has changed or is absent",
     "headers": {
+      "cache-control": "no-store",
       "x-content-type-options": "nosniff"
     },
     "suppliedHeaders": []
@@ -94,6 +122,7 @@ export const problems = {
     "title": "Internal server error",
     "detail": "The server encountered an error with your request",
     "headers": {
+      "cache-control": "no-store",
       "x-content-type-options": "nosniff"
     },
     "suppliedHeaders": []
@@ -104,6 +133,7 @@ export const problems = {
     "title": "Service unavailable",
     "detail": "The storage is unavailable; retry later",
     "headers": {
+      "cache-control": "no-store",
       "x-content-type-options": "nosniff"
     },
     "suppliedHeaders": [
@@ -144,6 +174,25 @@ export const pathMethods = {
     "GET",
     "HEAD"
   ]
+} as const;
+
+/** The headers of fixed value that every answer of a path other than a problem carries (problems: see `problems`). */
+export const pathHeaders = {
+  "/sessions/v1/{key}": {
+    "cache-control": "no-store"
+  },
+  "/healthz": {
+    "cache-control": "no-store"
+  },
+  "/readyz": {
+    "cache-control": "no-store"
+  },
+  "/metrics": {
+    "cache-control": "no-store"
+  },
+  "/openapi": {
+    "cache-control": "no-cache"
+  }
 } as const;
 
 /** The session route as the document writes it; the server mounts it under its configured base_uri. */

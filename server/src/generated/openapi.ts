@@ -236,6 +236,22 @@ export interface components {
             /** @default The value is larger than the server accepts */
             detail: unknown;
         } & components["schemas"]["Problem"];
+        RequestHeaderFieldsTooLargeProblem: {
+            /** @constant */
+            type?: "https://www.mediawiki.org/wiki/Kask/errors/request_header_fields_too_large";
+            /** @constant */
+            title?: "Request header fields too large";
+            /** @default The request has more header fields, or longer ones, than the server accepts */
+            detail: unknown;
+        } & components["schemas"]["Problem"];
+        NotImplementedProblem: {
+            /** @constant */
+            type?: "https://www.mediawiki.org/wiki/Kask/errors/not_implemented";
+            /** @constant */
+            title?: "Not implemented";
+            /** @default The request body's transfer coding is not supported; only chunked is */
+            detail: unknown;
+        } & components["schemas"]["Problem"];
         ConflictProblem: {
             /** @constant */
             type?: "https://www.mediawiki.org/wiki/Kask/errors/conflict";
@@ -292,9 +308,10 @@ export interface components {
         };
     };
     responses: {
-        /** @description The request is malformed (empty body, query string, key too long or not UTF-8). */
+        /** @description The request is malformed (empty body, query string, key too long or not UTF-8; a missing, repeated or invalid Host). */
         BadRequest: {
             headers: {
+                "Cache-Control": components["headers"]["NoStore"];
                 "X-Content-Type-Options": components["headers"]["NoSniff"];
                 [name: string]: unknown;
             };
@@ -324,6 +341,7 @@ export interface components {
          */
         Forbidden: {
             headers: {
+                "Cache-Control": components["headers"]["NoStore"];
                 "X-Content-Type-Options": components["headers"]["NoSniff"];
                 [name: string]: unknown;
             };
@@ -334,6 +352,7 @@ export interface components {
         /** @description The key is absent or expired, or the path is not a single key. */
         NotFound: {
             headers: {
+                "Cache-Control": components["headers"]["NoStore"];
                 "X-Content-Type-Options": components["headers"]["NoSniff"];
                 [name: string]: unknown;
             };
@@ -359,6 +378,7 @@ export interface components {
          */
         PayloadTooLarge: {
             headers: {
+                "Cache-Control": components["headers"]["NoStore"];
                 "X-Content-Type-Options": components["headers"]["NoSniff"];
                 [name: string]: unknown;
             };
@@ -366,9 +386,41 @@ export interface components {
                 "application/problem+json": components["schemas"]["PayloadTooLargeProblem"];
             };
         };
+        /**
+         * @description The request has more than 100 header fields (Apache's `LimitRequestFields` and Envoy's
+         *     `max_headers_count`), or its header section is larger than 16 KiB beyond the longest key. It was
+         *     refused before any route saw it, nothing changed, and the connection closes: a field the server did
+         *     not keep (an `If-Match`, a client identity) could have changed what the request does.
+         */
+        RequestHeaderFieldsTooLarge: {
+            headers: {
+                "Cache-Control": components["headers"]["NoStore"];
+                "X-Content-Type-Options": components["headers"]["NoSniff"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["RequestHeaderFieldsTooLargeProblem"];
+            };
+        };
+        /**
+         * @description The body is sent with a transfer coding other than `chunked` alone (`gzip, chunked`, `deflate`,
+         *     `identity`, ...): RFC 9112 section 6.1, as Kask answers. Values are stored as the bytes sent, so a
+         *     coded body is never stored; nothing changed, and the connection closes.
+         */
+        NotImplemented: {
+            headers: {
+                "Cache-Control": components["headers"]["NoStore"];
+                "X-Content-Type-Options": components["headers"]["NoSniff"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["NotImplementedProblem"];
+            };
+        };
         /** @description PUT found a live value under the key; nothing changed. */
         Conflict: {
             headers: {
+                "Cache-Control": components["headers"]["NoStore"];
                 "X-Content-Type-Options": components["headers"]["NoSniff"];
                 [name: string]: unknown;
             };
@@ -379,6 +431,7 @@ export interface components {
         /** @description `If-Match` does not name the current value (or there is none), or `If-None-Match` names it; nothing changed. */
         PreconditionFailed: {
             headers: {
+                "Cache-Control": components["headers"]["NoStore"];
                 "X-Content-Type-Options": components["headers"]["NoSniff"];
                 [name: string]: unknown;
             };
@@ -389,6 +442,7 @@ export interface components {
         /** @description A fault in the server or its storage; nothing can be assumed about a write. */
         ServerError: {
             headers: {
+                "Cache-Control": components["headers"]["NoStore"];
                 "X-Content-Type-Options": components["headers"]["NoSniff"];
                 [name: string]: unknown;
             };
@@ -399,6 +453,7 @@ export interface components {
         /** @description The storage is unreachable, cannot reach the required consistency, or timed out. A write that got this answer may or may not have been applied; retry after `Retry-After` seconds. */
         ServiceUnavailable: {
             headers: {
+                "Cache-Control": components["headers"]["NoStore"];
                 "Retry-After": components["headers"]["RetryAfter"];
                 "X-Content-Type-Options": components["headers"]["NoSniff"];
                 [name: string]: unknown;
@@ -450,6 +505,14 @@ export interface components {
     };
     requestBodies: never;
     headers: {
+        /**
+         * @description Session values and keys are credentials, and every answer about them is live state: no cache between
+         *     client and server may store any of them (RFC 9111 section 5.2.2.5). Also on problems and on /healthz,
+         *     /readyz and /metrics, whose answers are the state of the moment.
+         */
+        NoStore: "no-store";
+        /** @description The document changes only with a deploy or a new configuration; a cache may keep it, but asks the server again before each use (RFC 9111 section 5.2.2.4). */
+        NoCache: "no-cache";
         /** @description Problems are never to be sniffed as another type. */
         NoSniff: "nosniff";
         /**
@@ -513,6 +576,7 @@ export interface operations {
             /** @description The stored value, byte for byte. */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["NoStore"];
                     ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
@@ -523,6 +587,7 @@ export interface operations {
             /** @description `If-None-Match` names the value's ETag (or is `*`): the client's copy is current. No body. */
             304: {
                 headers: {
+                    "Cache-Control": components["headers"]["NoStore"];
                     ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
@@ -534,7 +599,9 @@ export interface operations {
             404: components["responses"]["NotFound"];
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
             500: components["responses"]["ServerError"];
+            501: components["responses"]["NotImplemented"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -589,6 +656,7 @@ export interface operations {
             /** @description Created. The body is empty. */
             201: {
                 headers: {
+                    "Cache-Control": components["headers"]["NoStore"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -600,7 +668,9 @@ export interface operations {
             409: components["responses"]["Conflict"];
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
             500: components["responses"]["ServerError"];
+            501: components["responses"]["NotImplemented"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -655,6 +725,7 @@ export interface operations {
             /** @description Stored. The body is empty. */
             201: {
                 headers: {
+                    "Cache-Control": components["headers"]["NoStore"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -665,7 +736,9 @@ export interface operations {
             404: components["responses"]["NotFound"];
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
             500: components["responses"]["ServerError"];
+            501: components["responses"]["NotImplemented"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -706,6 +779,7 @@ export interface operations {
             /** @description Deleted, or was not there (without `If-Match`). */
             204: {
                 headers: {
+                    "Cache-Control": components["headers"]["NoStore"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -716,7 +790,9 @@ export interface operations {
             404: components["responses"]["NotFound"];
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
             500: components["responses"]["ServerError"];
+            501: components["responses"]["NotImplemented"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -762,6 +838,7 @@ export interface operations {
             /** @description The TTL was changed. */
             204: {
                 headers: {
+                    "Cache-Control": components["headers"]["NoStore"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -772,7 +849,9 @@ export interface operations {
             404: components["responses"]["NotFound"];
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
             500: components["responses"]["ServerError"];
+            501: components["responses"]["NotImplemented"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -788,12 +867,16 @@ export interface operations {
             /** @description The service is alive. */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["NoStore"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            501: components["responses"]["NotImplemented"];
         };
     };
     headHealth: {
@@ -808,6 +891,7 @@ export interface operations {
             /** @description The service is alive. */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["NoStore"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -826,12 +910,16 @@ export interface operations {
             /** @description Ready to serve sessions. */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["NoStore"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Readiness"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            501: components["responses"]["NotImplemented"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -847,6 +935,7 @@ export interface operations {
             /** @description Ready to serve sessions. */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["NoStore"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -854,6 +943,7 @@ export interface operations {
             /** @description Not ready; no content. */
             503: {
                 headers: {
+                    "Cache-Control": components["headers"]["NoStore"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -872,14 +962,18 @@ export interface operations {
             /** @description Metrics in the Prometheus text format. */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["NoStore"];
                     [name: string]: unknown;
                 };
                 content: {
                     "text/plain": string;
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["NotAuthorized"];
             403: components["responses"]["Forbidden"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            501: components["responses"]["NotImplemented"];
         };
     };
     headMetrics: {
@@ -894,6 +988,7 @@ export interface operations {
             /** @description The metrics would be served. */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["NoStore"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -901,6 +996,7 @@ export interface operations {
             /** @description The server restricts /metrics (`metrics_clients`) and the client was not identified; no content. */
             401: {
                 headers: {
+                    "Cache-Control": components["headers"]["NoStore"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -908,6 +1004,7 @@ export interface operations {
             /** @description The server restricts /metrics (`metrics_clients`) and does not list the client; no content. */
             403: {
                 headers: {
+                    "Cache-Control": components["headers"]["NoStore"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -926,12 +1023,16 @@ export interface operations {
             /** @description The OpenAPI document as YAML. */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["NoCache"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/x-yaml": string;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            501: components["responses"]["NotImplemented"];
         };
     };
     headOpenApi: {
@@ -946,6 +1047,7 @@ export interface operations {
             /** @description The document would be served. */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["NoCache"];
                     [name: string]: unknown;
                 };
                 content?: never;

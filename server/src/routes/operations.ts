@@ -3,7 +3,7 @@ import type { BuildInfo } from '../build-info.js';
 import type { ServiceView } from '../cluster/service-view.js';
 import type { Config } from '../config.js';
 import { sendProblem } from '../errors.js';
-import { mediaTypes, pathMethods, type sessionPathTemplate } from '../generated/contract.js';
+import { mediaTypes, pathHeaders, pathMethods, type sessionPathTemplate } from '../generated/contract.js';
 import { decodedPath } from './paths.js';
 
 interface OperationRouteDependencies {
@@ -25,7 +25,10 @@ export function registerOperationRoutes(
   app.all('/healthz', async function getHealth(_request, reply) {
     const namespaces = await service.storageAvailability();
     const available = Object.values(namespaces).every(Boolean);
-    return reply.code(200).send({ ...build, storage: { backend, available, namespaces } });
+    return reply
+      .code(200)
+      .headers(pathHeaders['/healthz'])
+      .send({ ...build, storage: { backend, available, namespaces } });
   });
 
   /**
@@ -34,7 +37,14 @@ export function registerOperationRoutes(
    */
   function operation(url: OperationPath, handler: RouteHandlerMethod): void {
     const declared: readonly string[] = pathMethods[url];
-    app.route({ method: [...declared], url, handler });
+    // Set first: a problem the handler answers replaces them with its own.
+    const headers = pathHeaders[url];
+    app.route({
+      method: [...declared],
+      url,
+      onRequest: async (_request, reply) => void reply.headers(headers),
+      handler,
+    });
     const methodNotAllowed = async (request: FastifyRequest, reply: FastifyReply) =>
       sendProblem(reply, 'method_not_allowed', decodedPath(request.url), undefined, { allow: declared.join(', ') });
     // Answered at onRequest: fastify refuses a QUERY without Content-Type (400) before any handler runs.

@@ -10,7 +10,7 @@ import {
 } from 'fastify';
 import type { NamespaceConfig } from '../config.js';
 import { type ProblemName, sendProblem } from '../errors.js';
-import { mediaTypes, sessionMethods } from '../generated/contract.js';
+import { mediaTypes, pathHeaders, sessionMethods, sessionPathTemplate } from '../generated/contract.js';
 import type { operations } from '../generated/openapi.js';
 import type { CounterChild, HistogramChild } from '../labelled-metrics.js';
 import type { Metrics } from '../metrics.js';
@@ -52,6 +52,8 @@ function hasPreconditions(request: FastifyRequest): boolean {
   return request.headers['if-match'] !== undefined || request.headers['if-none-match'] !== undefined;
 }
 
+const routeHeaders = pathHeaders[sessionPathTemplate];
+
 /** A write with preconditions gives up (503) when the value changes under it this many times in a row. */
 const conditionalWriteAttempts = 5;
 
@@ -89,6 +91,12 @@ function registerNamespaceRoutes(app: FastifyInstance, config: NamespaceConfig, 
     const observed = requestMetricsOf(reply.statusCode, request.method);
     observed.count.inc();
     observed.duration.observe(reply.elapsedTime / 1000);
+    done();
+  };
+  // Every answer of the route carries them (Cache-Control: no-store: session values are credentials, and no cache
+  // in between may keep them); problems carry the catalogue's.
+  const setRouteHeaders: onRequestHookHandler = (_request, reply, done) => {
+    reply.headers(routeHeaders);
     done();
   };
   const ignoreContentType: onRequestHookHandler = (request, _reply, done) => {
@@ -142,7 +150,7 @@ function registerNamespaceRoutes(app: FastifyInstance, config: NamespaceConfig, 
   const keyed: RouteShorthandOptions = {
     config: routeConfig,
     bodyLimit: config.max_value_bytes,
-    onRequest: [ignoreContentType, parseKey, refuseDeclaredOversize],
+    onRequest: [setRouteHeaders, ignoreContentType, parseKey, refuseDeclaredOversize],
     onResponse,
   };
   const written: RouteShorthandOptions = { ...keyed, preHandler: checkWrite };
