@@ -99,7 +99,10 @@ export function afterRequestsInFlight(socket: Socket, answer: () => void): void 
  */
 export function whenIdle(socket: Socket, resume: () => void): void {
   const connection = connections.get(socket);
-  if (connection === undefined || !connection.busy) return resume();
+  if (connection === undefined || !connection.busy) {
+    resume();
+    return;
+  }
   connection.waiting ??= [];
   connection.waiting.push(() => {
     connection.busy = false;

@@ -3,48 +3,9 @@ import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { problems, sessionMethods } from '../src/generated/contract.js';
 import { listeningAppsClosedAfterEach } from './listening-app.js';
+import { onOneConnection, request, statuses } from './raw-connection.js';
 
 const listen = listeningAppsClosedAfterEach();
-
-interface RawResponse {
-  readonly status: number;
-  readonly head: string;
-  readonly body: string;
-}
-
-/** Writes `bytes` on one connection and reads until the server closes it: every response, in order. */
-function onOneConnection(port: number, bytes: string): Promise<RawResponse[]> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    const chunks: Buffer[] = [];
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    socket.on('error', reject);
-    socket.on('close', () => resolve(responsesIn(Buffer.concat(chunks).toString('latin1'))));
-    socket.write(bytes);
-  });
-}
-
-/** Splits what a connection received into its responses (each with Content-Length, or none and no body). */
-function responsesIn(received: string): RawResponse[] {
-  const responses: RawResponse[] = [];
-  let at = 0;
-  while (at < received.length) {
-    const headEnd = received.indexOf('\r\n\r\n', at);
-    const head = received.slice(at, headEnd);
-    const length = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? 0);
-    responses.push({ status: Number(head.split(' ')[1]), head, body: received.slice(headEnd + 4, headEnd + 4 + length) });
-    at = headEnd + 4 + length;
-  }
-  return responses;
-}
-
-const statuses = (responses: RawResponse[]) => responses.map((response) => response.status);
-
-/** A request's bytes; `last` asks the server to close the connection after answering it. */
-function request(method: string, path: string, { body = '', last = false } = {}): string {
-  const length = body === '' ? '' : `Content-Length: ${body.length}\r\n`;
-  return `${method} ${path} HTTP/1.1\r\nHost: test\r\n${length}${last ? 'Connection: close\r\n' : ''}\r\n${body}`;
-}
 
 describe('pipelined requests on one connection (RFC 9112 section 9.3.2)', () => {
   it('a DELETE pipelined after a POST of the same key acts after it: the logout is not lost', async () => {

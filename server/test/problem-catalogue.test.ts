@@ -5,6 +5,7 @@ import { buildApp } from '../src/app.js';
 import { configFrom } from '../src/config.js';
 import { type ProblemName, problemHeaders } from '../src/errors.js';
 import { mediaTypes, problems } from '../src/generated/contract.js';
+import { maxHeaderFields } from '../src/malformed-requests.js';
 import { StorageError } from '../src/storage/storage.js';
 import { FakeStorage, inDefaultNamespace } from './fake-storage.js';
 
@@ -35,6 +36,16 @@ const provocations: Record<ProblemName, Provocation> = {
   not_found: { request: { method: 'GET', url: '/sessions/v1/absent' } },
   method_not_allowed: { request: { method: 'OPTIONS', url: existing } },
   payload_too_large: { request: { method: 'POST', url: existing, payload: 'more than sixteen bytes' } },
+  request_header_fields_too_large: {
+    request: {
+      method: 'GET',
+      url: existing,
+      headers: Object.fromEntries(Array.from({ length: maxHeaderFields }, (_, field) => [`x-field-${field}`, '1'])),
+    },
+  },
+  not_implemented: {
+    request: { method: 'POST', url: existing, payload: 'v', headers: { 'transfer-encoding': 'gzip, chunked' } },
+  },
   conflict: { request: { method: 'PUT', url: existing, payload: 'v' } },
   precondition_failed: { request: { method: 'POST', url: existing, payload: 'v', headers: { 'if-match': '"other"' } } },
   server_error: { request: { method: 'GET', url: existing }, storageFails: new StorageError('fault', 'bug') },
