@@ -39,7 +39,8 @@ use Psr\Log\LoggerInterface;
  * - always writes with POST and `Content-Type: application/octet-stream`;
  * - parses RFC 7807 error bodies and logs their `type`, `title`, `detail` and `instance`
  *   (with the key redacted), which RESTBagOStuff never manages;
- * - sends getMulti(), setMulti() and deleteMulti() as one concurrent batch of requests;
+ * - sends getMulti(), setMulti() and deleteMulti() concurrently, in windows of
+ *   `maxConnsPerHost` requests;
  * - counts a 410 on read as a miss and a 503 (storage unavailable) as ERR_UNREACHABLE.
  *
  * ### Backend requirements
@@ -83,6 +84,9 @@ class KaskBagOStuff extends MediumSpecificBagOStuff {
 	 *   - hmac_key: Key to sign values with HMAC-SHA256; '' (default) for unsigned values
 	 *   - connTimeout: Connection timeout in seconds (default 1.2)
 	 *   - reqTimeout: Request timeout in seconds (default 3.0)
+	 *   - maxConnsPerHost: Most concurrent connections to the server (default 50). The *Multi()
+	 *     methods send their requests in windows of this many, one after the other, so that
+	 *     each request's timeout counts from when it is sent; this holds with `client` too.
 	 *   - caBundlePath: CA bundle for an https URL
 	 *   - clientCert, clientKey: PEM files of a TLS client certificate and its key, for a server
 	 *     that requires one (kask-ts's tls.client_ca); needs PHP's curl extension
@@ -90,13 +94,16 @@ class KaskBagOStuff extends MediumSpecificBagOStuff {
 	 *   - telemetry: Request telemetry whose headers (X-Request-Id) every request carries
 	 *     (default on MediaWiki 1.43+: MediaWiki's)
 	 *   - client: A MultiHttpClient to use instead of creating one (the options above that
-	 *     configure the client are then ignored)
+	 *     configure the client, except maxConnsPerHost, are then ignored)
 	 *   RESTBagOStuff's `httpParams` and `extendedErrorBodyFields` are accepted and ignored:
 	 *   the write method, headers and logged error fields are fixed.
-	 * @throws InvalidArgumentException Without a URL, or for an unknown serialization type
+	 * @throws InvalidArgumentException Without a URL, for an unknown serialization type, or
+	 *  for a maxConnsPerHost under 1
 	 */
 	public function __construct( array $params ) {
 		$params['segmentationSize'] = $params['segmentationSize'] ?? INF;
+		$params['maxConnsPerHost'] =
+			$params['maxConnsPerHost'] ?? KaskTransport::DEFAULT_MAX_CONNS_PER_HOST;
 		if ( empty( $params['url'] ) || !is_string( $params['url'] ) ) {
 			throw new InvalidArgumentException( 'The url parameter is required' );
 		}
@@ -105,7 +112,8 @@ class KaskBagOStuff extends MediumSpecificBagOStuff {
 			$params['client'] ?? KaskTransport::newClient( $params ),
 			function ( int $error ): void {
 				$this->setLastError( $error );
-			}
+			},
+			$params['maxConnsPerHost']
 		);
 		// Calls setLogger(), which hands the logger to the transport too
 		parent::__construct( $params );

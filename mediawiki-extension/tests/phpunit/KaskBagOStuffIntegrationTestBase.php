@@ -32,6 +32,17 @@ abstract class KaskBagOStuffIntegrationTestBase extends KaskServerTestCase {
 	private const EXPIRY_WAIT = 6.0;
 
 	/**
+	 * Keys of a batch far larger than one window of connections (50). Sent as one batch of
+	 * cURL handles with a request timeout of LARGE_BATCH_REQ_TIMEOUT, the end of the queue timed
+	 * out (2 cores, kask-ts on its embedded store): setMulti() returned false, getMulti() about
+	 * 6,000 of the keys, changeTTLMulti() and deleteMulti() false.
+	 */
+	protected const LARGE_BATCH_KEYS = 10000;
+
+	/** Request timeout for LARGE_BATCH_KEYS, in seconds: each request takes a few milliseconds */
+	protected const LARGE_BATCH_REQ_TIMEOUT = 1.0;
+
+	/**
 	 * @return string The class under test
 	 */
 	abstract protected function bagClass(): string;
@@ -77,6 +88,18 @@ abstract class KaskBagOStuffIntegrationTestBase extends KaskServerTestCase {
 	protected function newBag( array $params = [] ): KaskBagOStuff {
 		$class = $this->bagClass();
 		return new $class( $params + self::tlsParams() + [ 'url' => $this->baseUrl, 'logger' => $this->logger ] );
+	}
+
+	/**
+	 * @param string $name Readable part of the keys
+	 * @return int[] Map of (key => value) of LARGE_BATCH_KEYS keys no other test uses
+	 */
+	protected function largeBatch( string $name ): array {
+		$values = [];
+		for ( $i = 0; $i < self::LARGE_BATCH_KEYS; $i++ ) {
+			$values[$this->uniqueKey( "$name$i" )] = $i;
+		}
+		return $values;
 	}
 
 	/**
@@ -355,6 +378,22 @@ abstract class KaskBagOStuffIntegrationTestBase extends KaskServerTestCase {
 		$this->assertTrue( $bag->deleteMulti( array_keys( $values ) ) );
 		$this->assertSame( [], $bag->getMulti( array_keys( $values ) ) );
 		$this->assertSame( [], $this->logger->records );
+	}
+
+	/**
+	 * Each request's timeout counts from when it is sent, however many keys wait after it.
+	 */
+	public function testMultiOperationsLargerThanOneWindowReachEveryKey() {
+		$bag = $this->newBag(
+			[ 'serialization_type' => 'JSON', 'reqTimeout' => self::LARGE_BATCH_REQ_TIMEOUT ]
+		);
+		$values = $this->largeBatch( 'large' );
+
+		$this->assertTrue( $bag->setMulti( $values ) );
+		$this->assertSame( $values, $bag->getMulti( array_keys( $values ) ) );
+		$this->assertTrue( $bag->deleteMulti( array_keys( $values ) ) );
+		$this->assertSame( [], $bag->getMulti( array_keys( $values ) ) );
+		$this->assertSame( [], $this->logger->records, $this->logger->text() );
 	}
 
 	public function testAddDoesNotReplaceAValueAndMergeDoes() {

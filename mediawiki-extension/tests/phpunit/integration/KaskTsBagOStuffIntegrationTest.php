@@ -64,6 +64,16 @@ class KaskTsBagOStuffIntegrationTest extends KaskBagOStuffIntegrationTestBase {
 		$this->assertCount( $succeeded, $merged );
 	}
 
+	public function testChangeTtlMultiLargerThanOneWindowReachesEveryKey() {
+		$bag = $this->newBag( [ 'reqTimeout' => self::LARGE_BATCH_REQ_TIMEOUT ] );
+		$values = $this->largeBatch( 'ttl' );
+		$this->assertTrue( $bag->setMulti( $values, 60 ) );
+
+		$this->assertTrue( $bag->changeTTLMulti( array_keys( $values ), 120 ) );
+		$this->assertSame( [], $this->logger->records, $this->logger->text() );
+		$this->assertTrue( $bag->deleteMulti( array_keys( $values ) ) );
+	}
+
 	public function testChangeTtlExtendsATtl() {
 		$bag = $this->newBag();
 		$key = $this->uniqueKey();
