@@ -22,9 +22,12 @@ use Psr\Log\LoggerInterface;
  * - Only get, set and delete (and their *Multi forms) are native. `add()`, `incr()`,
  *   `decr()`, `lock()`, `changeTTL()`, `merge()` and `cas()` are emulated with a read followed
  *   by a write, exactly as RESTBagOStuff does them, and are NOT atomic.
- * - Keys are sent as one `rawurlencode()`d path segment. A server that follows Kask's
- *   contract answers 404 for a key containing `/` and 400 for a key longer than its
- *   `max_key_bytes` (kask-ts: 1024 bytes); such keys cannot be stored.
+ * - Keys are sent as one `rawurlencode()`d path segment (`.` and `..` as `%2E` and
+ *   `%2E%2E`, which URL normalisation would otherwise remove). A server that follows Kask's
+ *   contract answers 404 for the empty key and any key containing `/`, and 400 for a key
+ *   longer than its `max_key_bytes` (kask-ts: 1024 bytes); such keys cannot be stored.
+ *   Against Kask itself, whose router (Go's ServeMux) redirects a decoded path with dot
+ *   segments, the keys `.` and `..` cannot be stored either.
  * - The server limits values (kask-ts: 1 MiB of envelope, answered with 413). A write that
  *   is refused returns false and is logged; nothing is split or compressed.
  * - Keys and values are credentials. This class never logs them (see KaskTransport).

@@ -15,9 +15,9 @@ use Psr\Log\LoggerInterface;
 use Psr\Log\NullLogger;
 
 /**
- * The session route of kask-ts or Kask, `{url}{rawurlencode(key)}`, over HTTP: GET, POST, PUT,
- * PATCH and DELETE, each sent for several keys concurrently, with the extra headers of kask-ts's
- * conditional and expiring requests.
+ * The session route of kask-ts or Kask, `{url}{key}` (see pathSegment()), over HTTP: GET, POST,
+ * PUT, PATCH and DELETE, each sent for several keys concurrently, with the extra headers of
+ * kask-ts's conditional and expiring requests.
  *
  * Several keys are sent in windows of at most maxConnsPerHost requests, one window after the
  * other, each request on a connection of its own, so that each request's timeout counts from
@@ -241,6 +241,24 @@ class KaskTransport implements LoggerAwareInterface {
 	}
 
 	/**
+	 * A key as the last path segment of its URL: rawurlencode()d, as RESTBagOStuff sends it,
+	 * except the keys `.` and `..`, whose dots are percent-encoded too.
+	 *
+	 * NOTE: RFC 3986 section 5.2.4: a client removes the dot segments `.` and `..` from a path
+	 * (libcurl does), so `{url}..` would reach `{url}`'s parent. The server decodes `%2E` back to
+	 * `.`; rawurlencode() encodes `/`, so no other key is a dot segment.
+	 *
+	 * @param string $key
+	 * @return string
+	 */
+	public static function pathSegment( string $key ): string {
+		$segment = rawurlencode( $key );
+		return ( $segment === '.' || $segment === '..' )
+			? str_replace( '.', '%2E', $segment )
+			: $segment;
+	}
+
+	/**
 	 * Whether a status of POST, PUT, PATCH or a conditional DELETE means the request took effect.
 	 *
 	 * @param int $code
@@ -289,7 +307,7 @@ class KaskTransport implements LoggerAwareInterface {
 			$keys[] = $key;
 			$request = [
 				'method' => $method,
-				'url' => $this->url . rawurlencode( (string)$key ),
+				'url' => $this->url . self::pathSegment( (string)$key ),
 				'headers' => $headers,
 			];
 			if ( $body !== null ) {

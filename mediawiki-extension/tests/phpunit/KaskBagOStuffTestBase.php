@@ -116,6 +116,50 @@ abstract class KaskBagOStuffTestBase extends TestCase {
 		$this->assertSame( self::BASE_URL . 'a%2Fb%20c%3Fd%23e%25f%2Bg', $client->requests()[0]['url'] );
 	}
 
+	public static function provideKeysWithDots(): array {
+		return [
+			'.' => [ '.', '%2E' ],
+			'..' => [ '..', '%2E%2E' ],
+			'three dots: not a dot segment' => [ '...', '...' ],
+			'a dot segment after a slash' => [ 'a/..', 'a%2F..' ],
+			'a dot segment before a slash' => [ '../a', '..%2Fa' ],
+			'dots within a key' => [ '.a.', '.a.' ],
+		];
+	}
+
+	/**
+	 * @dataProvider provideKeysWithDots
+	 */
+	public function testOnlyTheKeysDotAndDotDotHaveTheirDotsEncoded( string $key, string $segment ) {
+		$client = $this->newServer();
+		$this->newBag( $client )->get( $key );
+
+		$this->assertSame( self::BASE_URL . $segment, $client->requests()[0]['url'] );
+	}
+
+	public static function provideDotSegmentKeys(): array {
+		return [ '.' => [ '.' ], '..' => [ '..' ] ];
+	}
+
+	/**
+	 * The fake client removes dot segments from a URL, as libcurl does: unencoded, these keys
+	 * would reach the route's base or its parent.
+	 *
+	 * @dataProvider provideDotSegmentKeys
+	 */
+	public function testDotSegmentKeysRoundTrip( string $key ) {
+		$client = $this->newServer();
+		$bag = $this->newBag( $client );
+
+		$this->assertTrue( $bag->set( $key, 'v' ) );
+		$this->assertSame( [ $key ], array_keys( $client->stored ) );
+		$this->assertSame( 'v', $bag->get( $key ) );
+		$this->assertSame( [ $key => 'v' ], $bag->getMulti( [ $key ] ) );
+		$this->assertTrue( $bag->delete( $key ) );
+		$this->assertSame( [], $client->stored );
+		$this->assertSame( [], $this->logger->records, $this->logger->text() );
+	}
+
 	public function testUrlWithoutTrailingSlashGetsOne() {
 		$client = $this->newServer();
 		$this->newBag( $client, [ 'url' => 'http://kask.test:8081/sessions/v1' ] )->delete( 'k' );

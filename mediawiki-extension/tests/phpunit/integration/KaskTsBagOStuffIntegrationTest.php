@@ -24,9 +24,7 @@ use MediaWiki\Extension\KaskStore\Tests\WireScenarios;
 class KaskTsBagOStuffIntegrationTest extends KaskBagOStuffIntegrationTestBase {
 	protected function setUp(): void {
 		parent::setUp();
-		if ( getenv( 'KASKSTORE_EXTENDED_API' ) === '0' ) {
-			$this->markTestSkipped( 'KASKSTORE_EXTENDED_API=0: no kask-ts extensions' );
-		}
+		$this->skipUnlessKaskTs( 'no kask-ts extensions' );
 	}
 
 	protected function bagClass(): string {
