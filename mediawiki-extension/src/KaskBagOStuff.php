@@ -22,9 +22,12 @@ use Psr\Log\LoggerInterface;
  * - Only get, set and delete (and their *Multi forms) are native. `add()`, `incr()`,
  *   `decr()`, `lock()`, `changeTTL()`, `merge()` and `cas()` are emulated with a read followed
  *   by a write, exactly as RESTBagOStuff does them, and are NOT atomic.
- * - Keys are sent as one `rawurlencode()`d path segment. A server that follows Kask's
- *   contract answers 404 for a key containing `/` and 400 for a key longer than its
- *   `max_key_bytes` (kask-ts: 1024 bytes); such keys cannot be stored.
+ * - Keys are sent as one `rawurlencode()`d path segment (`.` and `..` as `%2E` and
+ *   `%2E%2E`, which URL normalisation would otherwise remove). A server that follows Kask's
+ *   contract answers 404 for the empty key and any key containing `/`, and 400 for a key
+ *   longer than its `max_key_bytes` (kask-ts: 1024 bytes); such keys cannot be stored.
+ *   Against Kask itself, whose router (Go's ServeMux) redirects a decoded path with dot
+ *   segments, the keys `.` and `..` cannot be stored either.
  * - The server limits values (kask-ts: 1 MiB of envelope, answered with 413). A write that
  *   is refused returns false and is logged; nothing is split or compressed.
  * - Keys and values are credentials. This class never logs them (see KaskTransport).
@@ -39,7 +42,8 @@ use Psr\Log\LoggerInterface;
  * - always writes with POST and `Content-Type: application/octet-stream`;
  * - parses RFC 7807 error bodies and logs their `type`, `title`, `detail` and `instance`
  *   (with the key redacted), which RESTBagOStuff never manages;
- * - sends getMulti(), setMulti() and deleteMulti() as one concurrent batch of requests;
+ * - sends getMulti(), setMulti() and deleteMulti() concurrently, in windows of
+ *   `maxConnsPerHost` requests;
  * - counts a 410 on read as a miss and a 503 (storage unavailable) as ERR_UNREACHABLE.
  *
  * ### Backend requirements
@@ -83,6 +87,9 @@ class KaskBagOStuff extends MediumSpecificBagOStuff {
 	 *   - hmac_key: Key to sign values with HMAC-SHA256; '' (default) for unsigned values
 	 *   - connTimeout: Connection timeout in seconds (default 1.2)
 	 *   - reqTimeout: Request timeout in seconds (default 3.0)
+	 *   - maxConnsPerHost: Most concurrent connections to the server (default 50). The *Multi()
+	 *     methods send their requests in windows of this many, one after the other, so that
+	 *     each request's timeout counts from when it is sent; this holds with `client` too.
 	 *   - caBundlePath: CA bundle for an https URL
 	 *   - clientCert, clientKey: PEM files of a TLS client certificate and its key, for a server
 	 *     that requires one (kask-ts's tls.client_ca); needs PHP's curl extension
@@ -90,13 +97,16 @@ class KaskBagOStuff extends MediumSpecificBagOStuff {
 	 *   - telemetry: Request telemetry whose headers (X-Request-Id) every request carries
 	 *     (default on MediaWiki 1.43+: MediaWiki's)
 	 *   - client: A MultiHttpClient to use instead of creating one (the options above that
-	 *     configure the client are then ignored)
+	 *     configure the client, except maxConnsPerHost, are then ignored)
 	 *   RESTBagOStuff's `httpParams` and `extendedErrorBodyFields` are accepted and ignored:
 	 *   the write method, headers and logged error fields are fixed.
-	 * @throws InvalidArgumentException Without a URL, or for an unknown serialization type
+	 * @throws InvalidArgumentException Without a URL, for an unknown serialization type, or
+	 *  for a maxConnsPerHost under 1
 	 */
 	public function __construct( array $params ) {
 		$params['segmentationSize'] = $params['segmentationSize'] ?? INF;
+		$params['maxConnsPerHost'] =
+			$params['maxConnsPerHost'] ?? KaskTransport::DEFAULT_MAX_CONNS_PER_HOST;
 		if ( empty( $params['url'] ) || !is_string( $params['url'] ) ) {
 			throw new InvalidArgumentException( 'The url parameter is required' );
 		}
@@ -105,7 +115,8 @@ class KaskBagOStuff extends MediumSpecificBagOStuff {
 			$params['client'] ?? KaskTransport::newClient( $params ),
 			function ( int $error ): void {
 				$this->setLastError( $error );
-			}
+			},
+			$params['maxConnsPerHost']
 		);
 		// Calls setLogger(), which hands the logger to the transport too
 		parent::__construct( $params );

@@ -7,6 +7,7 @@
 namespace MediaWiki\Extension\KaskStore;
 
 use BagOStuff;
+use InvalidArgumentException;
 use MediaWiki\Http\Telemetry;
 use MultiHttpClient;
 use Psr\Log\LoggerAwareInterface;
@@ -14,9 +15,15 @@ use Psr\Log\LoggerInterface;
 use Psr\Log\NullLogger;
 
 /**
- * The session route of kask-ts or Kask, `{url}{rawurlencode(key)}`, over HTTP: GET, POST, PUT,
- * PATCH and DELETE, each sent for several keys as one concurrent batch, with the extra headers
- * of kask-ts's conditional and expiring requests.
+ * The session route of kask-ts or Kask, `{url}{key}` (see pathSegment()), over HTTP: GET, POST,
+ * PUT, PATCH and DELETE, each sent for several keys concurrently, with the extra headers of
+ * kask-ts's conditional and expiring requests.
+ *
+ * Several keys are sent in windows of at most maxConnsPerHost requests, one window after the
+ * other, each request on a connection of its own, so that each request's timeout counts from
+ * when it is sent. Given all at once, MultiHttpClient would queue the requests beyond its
+ * connection limit inside cURL, whose timeout runs from when a request is queued: the end of a
+ * batch larger than one round of connections timed out without having been sent.
  *
  * It knows which statuses each method of the route answers: any other status, or no response, is
  * a failure, which it logs and reports to its caller as a BagOStuff error (ERR_UNREACHABLE for no
@@ -42,6 +49,9 @@ class KaskTransport implements LoggerAwareInterface {
 
 	/** Default request timeout in seconds, as RESTBagOStuff's */
 	public const DEFAULT_REQ_TIMEOUT = 3.0;
+
+	/** Default number of concurrent connections (and requests) to the server: MultiHttpClient's */
+	public const DEFAULT_MAX_CONNS_PER_HOST = 50;
 
 	/** Statuses that mean a write succeeded (as RESTBagOStuff) */
 	private const WRITE_OK_STATUSES = [ 200, 201, 204 ];
@@ -70,6 +80,9 @@ class KaskTransport implements LoggerAwareInterface {
 	/** @var MultiHttpClient */
 	private $client;
 
+	/** @var int Most requests sent at once */
+	private $maxConnsPerHost;
+
 	/** @var callable function ( int $error ): void, given a BagOStuff::ERR_* constant */
 	private $onError;
 
@@ -81,20 +94,28 @@ class KaskTransport implements LoggerAwareInterface {
 	 * @param MultiHttpClient $client
 	 * @param callable $onError function ( int $error ): void, called with a BagOStuff::ERR_*
 	 *  constant for each failed request
+	 * @param int $maxConnsPerHost Most requests to send at once, each on a connection of its own
+	 * @throws InvalidArgumentException When $maxConnsPerHost is less than 1
 	 */
-	public function __construct( string $url, MultiHttpClient $client, callable $onError ) {
+	public function __construct(
+		string $url, MultiHttpClient $client, callable $onError, int $maxConnsPerHost
+	) {
+		if ( $maxConnsPerHost < 1 ) {
+			throw new InvalidArgumentException( 'maxConnsPerHost must be 1 or more' );
+		}
 		$this->url = rtrim( $url, '/' ) . '/';
 		$this->client = $client;
 		$this->onError = $onError;
+		$this->maxConnsPerHost = $maxConnsPerHost;
 		$this->logger = new NullLogger();
 	}
 
 	/**
 	 * The HTTP client for the constructor, from a BagOStuff's parameters.
 	 *
-	 * @param array $params connTimeout, reqTimeout, caBundlePath, clientCert and clientKey (see
-	 *  ClientCertificateHttpClient), proxy and telemetry (a TelemetryHeadersInterface; default on
-	 *  MediaWiki 1.43+: MediaWiki's request telemetry)
+	 * @param array $params connTimeout, reqTimeout, maxConnsPerHost, caBundlePath, clientCert and
+	 *  clientKey (see ClientCertificateHttpClient), proxy and telemetry (a
+	 *  TelemetryHeadersInterface; default on MediaWiki 1.43+: MediaWiki's request telemetry)
 	 * @return MultiHttpClient
 	 */
 	public static function newClient( array $params ): MultiHttpClient {
@@ -102,7 +123,10 @@ class KaskTransport implements LoggerAwareInterface {
 			'connTimeout' => $params['connTimeout'] ?? self::DEFAULT_CONN_TIMEOUT,
 			'reqTimeout' => $params['reqTimeout'] ?? self::DEFAULT_REQ_TIMEOUT,
 		];
-		foreach ( [ 'caBundlePath', 'clientCert', 'clientKey', 'proxy', 'telemetry' ] as $option ) {
+		$options = [
+			'maxConnsPerHost', 'caBundlePath', 'clientCert', 'clientKey', 'proxy', 'telemetry'
+		];
+		foreach ( $options as $option ) {
 			if ( isset( $params[$option] ) ) {
 				$clientParams[$option] = $params[$option];
 			}
@@ -217,6 +241,24 @@ class KaskTransport implements LoggerAwareInterface {
 	}
 
 	/**
+	 * A key as the last path segment of its URL: rawurlencode()d, as RESTBagOStuff sends it,
+	 * except the keys `.` and `..`, whose dots are percent-encoded too.
+	 *
+	 * NOTE: RFC 3986 section 5.2.4: a client removes the dot segments `.` and `..` from a path
+	 * (libcurl does), so `{url}..` would reach `{url}`'s parent. The server decodes `%2E` back to
+	 * `.`; rawurlencode() encodes `/`, so no other key is a dot segment.
+	 *
+	 * @param string $key
+	 * @return string
+	 */
+	public static function pathSegment( string $key ): string {
+		$segment = rawurlencode( $key );
+		return ( $segment === '.' || $segment === '..' )
+			? str_replace( '.', '%2E', $segment )
+			: $segment;
+	}
+
+	/**
 	 * Whether a status of POST, PUT, PATCH or a conditional DELETE means the request took effect.
 	 *
 	 * @param int $code
@@ -248,7 +290,7 @@ class KaskTransport implements LoggerAwareInterface {
 	}
 
 	/**
-	 * Send one request per key, as one concurrent batch.
+	 * Send one request per key, concurrently, in windows of at most maxConnsPerHost requests.
 	 *
 	 * @param string $method
 	 * @param array $bodyByKey Map of (key => request body, or null for none)
@@ -265,7 +307,7 @@ class KaskTransport implements LoggerAwareInterface {
 			$keys[] = $key;
 			$request = [
 				'method' => $method,
-				'url' => $this->url . rawurlencode( (string)$key ),
+				'url' => $this->url . self::pathSegment( (string)$key ),
 				'headers' => $headers,
 			];
 			if ( $body !== null ) {
@@ -275,8 +317,12 @@ class KaskTransport implements LoggerAwareInterface {
 			$requests[] = $request;
 		}
 		$responses = [];
-		foreach ( $this->client->runMulti( $requests ) as $i => $request ) {
-			$responses[$keys[$i]] = $request['response'];
+		// A client given to the constructor may allow fewer connections: it gets the window's number
+		$options = [ 'maxConnsPerHost' => $this->maxConnsPerHost ];
+		foreach ( array_chunk( $requests, $this->maxConnsPerHost, true ) as $window ) {
+			foreach ( $this->client->runMulti( $window, $options ) as $i => $request ) {
+				$responses[$keys[$i]] = $request['response'];
+			}
 		}
 		// In the order of the keys, whatever order the client answered in
 		return array_replace( array_fill_keys( $keys, null ), $responses );

@@ -32,8 +32,9 @@ namespace MediaWiki\Extension\KaskStore;
  *   its `max_ttl`.
  * - `add()`, and so `lock()`, is one atomic `PUT` (201 created, 409 taken); `unlock()` one
  *   conditional `DELETE` (`If-Match: *`).
- * - `changeTTL()` is one `PATCH` (`changeTTLMulti()` one batch of them); an expiry in the past
- *   deletes the value (PATCH, then DELETE), and 0 rewrites the value by compare-and-set.
+ * - `changeTTL()` is one `PATCH` (`changeTTLMulti()` one per key, concurrently); an expiry in
+ *   the past deletes the value (PATCH, then DELETE), and 0 rewrites the value by
+ *   compare-and-set.
  * - `merge()`, `incrWithInit()`, `incr()` and `decr()` read the value with its `ETag` and write
  *   with `If-Match`: atomic compare-and-set, again when another writer got there first (412).
  *
@@ -161,7 +162,7 @@ class KaskTsBagOStuff extends KaskBagOStuff {
 			// One doChangeTTL() per key
 			return parent::doChangeTTLMulti( $keys, $exptime, $flags );
 		}
-		// One concurrent batch of PATCHes
+		// One PATCH per key, concurrently
 		return !in_array( false, $this->touch( $keys, $this->maxAge( $exptime ) ), true );
 	}
 

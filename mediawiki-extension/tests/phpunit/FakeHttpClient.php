@@ -6,6 +6,8 @@
 
 namespace MediaWiki\Extension\KaskStore\Tests;
 
+use MediaWiki\Utils\UrlUtils;
+
 /**
  * A MultiHttpClient that sends nothing: it records each batch given to runMulti() (run() goes
  * through runMulti() too) and answers every request with a handler. Without a handler it behaves
@@ -14,8 +16,15 @@ namespace MediaWiki\Extension\KaskStore\Tests;
  * Cache-Control, ETag on GET, If-Match on POST, Cache-Control: max-age on writes), unless
  * $extensions is false (then a plain Kask: 405 for PUT and PATCH, no ETag, headers ignored).
  * Time does not pass: the TTL each write asked for is recorded in $ttls.
+ *
+ * As libcurl, it removes the dot segments from a URL's path before sending it (what a handler
+ * or the in-memory server sees), and the in-memory server, as kask-ts, serves one key segment
+ * under BASE_PATH: an empty key, another path or a key holding `/` is answered 404.
  */
 class FakeHttpClient extends RecordingHttpClient {
+	/** The path of the in-memory server's session route */
+	private const BASE_PATH = '/sessions/v1/';
+
 	/** @var array<string,string> Map of (decoded key => stored bytes) of the in-memory server */
 	public $stored = [];
 
@@ -112,11 +121,25 @@ class FakeHttpClient extends RecordingHttpClient {
 	/** @inheritDoc */
 	protected function send( array $reqs, array $opts ): array {
 		foreach ( $reqs as $index => $req ) {
+			$req['url'] = self::withoutDotSegments( $req['url'] );
 			$reqs[$index]['response'] = $this->handler
 				? ( $this->handler )( $req )
 				: $this->serve( $req );
 		}
 		return $reqs;
+	}
+
+	/**
+	 * A URL as libcurl sends it: the dot segments (`.` and `..`) of its path removed, as
+	 * RFC 3986 section 5.2.4 says.
+	 *
+	 * @param string $url Without query or fragment, as KaskTransport makes them
+	 * @return string
+	 */
+	private static function withoutDotSegments( string $url ): string {
+		$path = (string)parse_url( $url, PHP_URL_PATH );
+		return substr( $url, 0, strlen( $url ) - strlen( $path ) ) .
+			( new UrlUtils() )->removeDotSegments( $path );
 	}
 
 	/**
@@ -155,10 +178,17 @@ class FakeHttpClient extends RecordingHttpClient {
 	 */
 	public function serve( array $req ): array {
 		$path = (string)parse_url( $req['url'], PHP_URL_PATH );
-		$segment = substr( $path, strrpos( $path, '/' ) + 1 );
-		$key = rawurldecode( $segment );
+		$key = rawurldecode( (string)substr( $path, strlen( self::BASE_PATH ) ) );
 		// Kask's problem instance is the decoded request path
 		$instance = rawurldecode( $path );
+		$notFound = self::problem(
+			404, 'not_found', 'Not found', 'The value you requested was not found', $instance
+		);
+		if (
+			strpos( $path, self::BASE_PATH ) !== 0 || $key === '' || strpos( $key, '/' ) !== false
+		) {
+			return $notFound;
+		}
 		$headers = $req['headers'] ?? [];
 		$exists = isset( $this->stored[$key] );
 		$maxAge = null;
@@ -170,9 +200,6 @@ class FakeHttpClient extends RecordingHttpClient {
 			}
 			$maxAge = (int)$m[1];
 		}
-		$notFound = self::problem(
-			404, 'not_found', 'Not found', 'The value you requested was not found', $instance
-		);
 		switch ( $this->extensions ? $req['method'] : "Kask {$req['method']}" ) {
 			case 'GET':
 			case 'Kask GET':

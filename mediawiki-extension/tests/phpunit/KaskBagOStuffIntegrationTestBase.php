@@ -32,6 +32,23 @@ abstract class KaskBagOStuffIntegrationTestBase extends KaskServerTestCase {
 	private const EXPIRY_WAIT = 6.0;
 
 	/**
+	 * Keys of a batch far larger than one window of connections (50). Sent as one batch of
+	 * cURL handles with a request timeout of LARGE_BATCH_REQ_TIMEOUT, the end of the queue timed
+	 * out (2 cores, kask-ts on its embedded store): setMulti() returned false, getMulti() about
+	 * 6,000 of the keys, changeTTLMulti() and deleteMulti() false.
+	 */
+	protected const LARGE_BATCH_KEYS = 10000;
+
+	/** Request timeout for LARGE_BATCH_KEYS, in seconds: each request takes a few milliseconds */
+	protected const LARGE_BATCH_REQ_TIMEOUT = 1.0;
+
+	/**
+	 * Why a test of keys whose decoded path has dot segments (or `//`) needs kask-ts: Kask's
+	 * router, Go's ServeMux, redirects such a path to its cleaned form
+	 */
+	private const KASK_REDIRECTS_DOT_SEGMENTS = 'Kask redirects a decoded path with dot segments';
+
+	/**
 	 * @return string The class under test
 	 */
 	abstract protected function bagClass(): string;
@@ -77,6 +94,18 @@ abstract class KaskBagOStuffIntegrationTestBase extends KaskServerTestCase {
 	protected function newBag( array $params = [] ): KaskBagOStuff {
 		$class = $this->bagClass();
 		return new $class( $params + self::tlsParams() + [ 'url' => $this->baseUrl, 'logger' => $this->logger ] );
+	}
+
+	/**
+	 * @param string $name Readable part of the keys
+	 * @return int[] Map of (key => value) of LARGE_BATCH_KEYS keys no other test uses
+	 */
+	protected function largeBatch( string $name ): array {
+		$values = [];
+		for ( $i = 0; $i < self::LARGE_BATCH_KEYS; $i++ ) {
+			$values[$this->uniqueKey( "$name$i" )] = $i;
+		}
+		return $values;
 	}
 
 	/**
@@ -255,13 +284,72 @@ abstract class KaskBagOStuffIntegrationTestBase extends KaskServerTestCase {
 		$this->assertFalse( $bag->get( $key ) );
 	}
 
-	public function testAKeyWithASlashCannotBeStored() {
-		// A documented caveat, as with Kask and RESTBagOStuff: an encoded "/" is answered 404
+	/**
+	 * A key is the percent-decoded last segment of the URL, so these reach the server as the
+	 * keys `.` and `..` only when their dots are percent-encoded: libcurl removes `.` and `..`
+	 * from a URL's path, which took them to the route's base and its parent (404).
+	 *
+	 * @dataProvider provideDotSegmentKeys
+	 */
+	public function testDotSegmentKeysRoundTrip( string $key ) {
+		$this->skipUnlessKaskTs( self::KASK_REDIRECTS_DOT_SEGMENTS );
 		$bag = $this->newBag();
-		$key = $this->uniqueKey( 'a/b' );
+		// These keys cannot be made unique: a value of this run's own
+		$value = bin2hex( random_bytes( 8 ) );
+
+		$this->assertTrue( $bag->set( $key, $value ) );
+		$this->assertSame( $value, $bag->get( $key ) );
+		$this->assertSame( [ $key => $value ], $bag->getMulti( [ $key ] ) );
+		$this->assertTrue( $bag->delete( $key ) );
+		[ $status, $body ] = $this->rawRequest( 'GET', $key );
+		$this->assertSame( 404, $status );
+		$this->assertSame(
+			parse_url( $this->baseUrl, PHP_URL_PATH ) . $key,
+			json_decode( $body, true )['instance'],
+			'the server saw the key itself on its own route'
+		);
+		$this->assertSame( [], $this->logger->records, $this->logger->text() );
+	}
+
+	public static function provideDotSegmentKeys(): array {
+		return [ '.' => [ '.' ], '..' => [ '..' ] ];
+	}
+
+	/**
+	 * @return array[] name => [ key, whether its decoded path has dot segments or `//` (Kask
+	 *  redirects it) ]
+	 */
+	public static function provideKeysTheServerRefuses(): array {
+		return [
+			'a slash' => [ 'a/b', false ],
+			'empty' => [ '', false ],
+			'a slash alone' => [ '/', true ],
+			'a slash, then a dot segment' => [ 'a/..', true ],
+			'a dot segment, then a slash' => [ '../a', true ],
+		];
+	}
+
+	/**
+	 * A documented caveat, as with Kask and RESTBagOStuff: the key is one path segment, and
+	 * kask-ts answers 404 for an empty one or one whose decoded key holds `/`; the key is never
+	 * split into segments, so no other key is touched.
+	 *
+	 * @dataProvider provideKeysTheServerRefuses
+	 */
+	public function testKeysTheServerRefusesCannotBeStored( string $key, bool $kaskRedirects ) {
+		if ( $kaskRedirects ) {
+			$this->skipUnlessKaskTs( self::KASK_REDIRECTS_DOT_SEGMENTS );
+		}
+		$bag = $this->newBag();
 
 		$this->assertFalse( $bag->set( $key, 'v' ) );
+		$this->assertSame( BagOStuff::ERR_UNEXPECTED, $bag->getLastError() );
+		$this->assertSame( 404, $this->logger->at( LogLevel::ERROR )[0]['context']['code'] );
+
+		$watchPoint = $bag->watchErrors();
 		$this->assertFalse( $bag->get( $key ) );
+		$this->assertTrue( $bag->delete( $key ), 'it is absent' );
+		$this->assertSame( BagOStuff::ERR_NONE, $bag->getLastError( $watchPoint ) );
 	}
 
 	/**
@@ -355,6 +443,22 @@ abstract class KaskBagOStuffIntegrationTestBase extends KaskServerTestCase {
 		$this->assertTrue( $bag->deleteMulti( array_keys( $values ) ) );
 		$this->assertSame( [], $bag->getMulti( array_keys( $values ) ) );
 		$this->assertSame( [], $this->logger->records );
+	}
+
+	/**
+	 * Each request's timeout counts from when it is sent, however many keys wait after it.
+	 */
+	public function testMultiOperationsLargerThanOneWindowReachEveryKey() {
+		$bag = $this->newBag(
+			[ 'serialization_type' => 'JSON', 'reqTimeout' => self::LARGE_BATCH_REQ_TIMEOUT ]
+		);
+		$values = $this->largeBatch( 'large' );
+
+		$this->assertTrue( $bag->setMulti( $values ) );
+		$this->assertSame( $values, $bag->getMulti( array_keys( $values ) ) );
+		$this->assertTrue( $bag->deleteMulti( array_keys( $values ) ) );
+		$this->assertSame( [], $bag->getMulti( array_keys( $values ) ) );
+		$this->assertSame( [], $this->logger->records, $this->logger->text() );
 	}
 
 	public function testAddDoesNotReplaceAValueAndMergeDoes() {

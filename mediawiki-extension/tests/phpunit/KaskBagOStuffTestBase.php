@@ -116,6 +116,50 @@ abstract class KaskBagOStuffTestBase extends TestCase {
 		$this->assertSame( self::BASE_URL . 'a%2Fb%20c%3Fd%23e%25f%2Bg', $client->requests()[0]['url'] );
 	}
 
+	public static function provideKeysWithDots(): array {
+		return [
+			'.' => [ '.', '%2E' ],
+			'..' => [ '..', '%2E%2E' ],
+			'three dots: not a dot segment' => [ '...', '...' ],
+			'a dot segment after a slash' => [ 'a/..', 'a%2F..' ],
+			'a dot segment before a slash' => [ '../a', '..%2Fa' ],
+			'dots within a key' => [ '.a.', '.a.' ],
+		];
+	}
+
+	/**
+	 * @dataProvider provideKeysWithDots
+	 */
+	public function testOnlyTheKeysDotAndDotDotHaveTheirDotsEncoded( string $key, string $segment ) {
+		$client = $this->newServer();
+		$this->newBag( $client )->get( $key );
+
+		$this->assertSame( self::BASE_URL . $segment, $client->requests()[0]['url'] );
+	}
+
+	public static function provideDotSegmentKeys(): array {
+		return [ '.' => [ '.' ], '..' => [ '..' ] ];
+	}
+
+	/**
+	 * The fake client removes dot segments from a URL, as libcurl does: unencoded, these keys
+	 * would reach the route's base or its parent.
+	 *
+	 * @dataProvider provideDotSegmentKeys
+	 */
+	public function testDotSegmentKeysRoundTrip( string $key ) {
+		$client = $this->newServer();
+		$bag = $this->newBag( $client );
+
+		$this->assertTrue( $bag->set( $key, 'v' ) );
+		$this->assertSame( [ $key ], array_keys( $client->stored ) );
+		$this->assertSame( 'v', $bag->get( $key ) );
+		$this->assertSame( [ $key => 'v' ], $bag->getMulti( [ $key ] ) );
+		$this->assertTrue( $bag->delete( $key ) );
+		$this->assertSame( [], $client->stored );
+		$this->assertSame( [], $this->logger->records, $this->logger->text() );
+	}
+
 	public function testUrlWithoutTrailingSlashGetsOne() {
 		$client = $this->newServer();
 		$this->newBag( $client, [ 'url' => 'http://kask.test:8081/sessions/v1' ] )->delete( 'k' );
@@ -482,6 +526,66 @@ abstract class KaskBagOStuffTestBase extends TestCase {
 		$this->assertSame( BagOStuff::ERR_UNREACHABLE, $bag->getLastError() );
 	}
 
+	/**
+	 * @return callable[][] Cases of testMultiOperationsSendWindowsOfMaxConnsPerHostRequests():
+	 *  name => [ function ( BagOStuff $bag, array $values ): bool, whether the operation
+	 *  succeeded for every key of $values, which the server holds ]
+	 */
+	public static function provideMultiOperations(): array {
+		return [
+			'getMulti' => [ static function ( BagOStuff $bag, array $values ): bool {
+				return $bag->getMulti( array_keys( $values ) ) === $values;
+			} ],
+			'setMulti' => [ static function ( BagOStuff $bag, array $values ): bool {
+				return $bag->setMulti( $values );
+			} ],
+			'deleteMulti' => [ static function ( BagOStuff $bag, array $values ): bool {
+				return $bag->deleteMulti( array_keys( $values ) );
+			} ],
+		];
+	}
+
+	/**
+	 * Each window's requests all go out at once, so their timeouts count from then.
+	 *
+	 * @dataProvider provideMultiOperations
+	 */
+	public function testMultiOperationsSendWindowsOfMaxConnsPerHostRequests( callable $operation ) {
+		$client = $this->newServer();
+		$bag = $this->newBag( $client, [ 'maxConnsPerHost' => 3 ] );
+		$values = [];
+		for ( $i = 1; $i <= 7; $i++ ) {
+			$values["k$i"] = $i;
+			$client->stored["k$i"] = "PHP..i:$i;";
+		}
+
+		$this->assertTrue( $operation( $bag, $values ) );
+
+		$this->assertSame( [ 3, 3, 1 ], array_map( 'count', $client->batches ) );
+		$this->assertSame(
+			array_fill( 0, 3, [ 'maxConnsPerHost' => 3 ] ), $client->batchOptions,
+			'a client that allows fewer connections opens as many as the window has requests'
+		);
+		$urls = array_map( static function ( string $key ): string {
+			return self::BASE_URL . $key;
+		}, array_keys( $values ) );
+		$this->assertSame( $urls, array_column( $client->requests(), 'url' ) );
+		$this->assertSame( [], $this->logger->records, $this->logger->text() );
+	}
+
+	public function testMultiOperationsReportFailuresInAnyWindow() {
+		$client = new FakeHttpClient( static function ( array $request ) {
+			return FakeHttpClient::response( substr( $request['url'], -2 ) === 'k5' ? 500 : 201 );
+		} );
+		$bag = $this->newBag( $client, [ 'maxConnsPerHost' => 2 ] );
+
+		$this->assertFalse(
+			$bag->setMulti( [ 'k1' => 1, 'k2' => 2, 'k3' => 3, 'k4' => 4, 'k5' => 5 ] )
+		);
+		$this->assertCount( 3, $client->batches );
+		$this->assertCount( 1, $this->logger->at( LogLevel::ERROR ) );
+	}
+
 	public function testAddDoesNotOverwriteAnExistingValue() {
 		$bag = $this->newBag( $this->newServer() );
 
@@ -561,6 +665,29 @@ abstract class KaskBagOStuffTestBase extends TestCase {
 
 		$this->assertSame( 1.2, self::property( $client, 'connTimeout' ) );
 		$this->assertSame( 3.0, self::property( $client, 'reqTimeout' ) );
+	}
+
+	public function testTheClientItCreatesOpensAsManyConnectionsAsMultiHttpClientByDefault() {
+		$client = self::clientOf( $this->newCache( [ 'url' => self::BASE_URL ] ) );
+
+		$this->assertSame(
+			self::property( new MultiHttpClient( [] ), 'maxConnsPerHost' ),
+			self::property( $client, 'maxConnsPerHost' )
+		);
+	}
+
+	public function testMaxConnsPerHostConfiguresTheClientItCreates() {
+		$client = self::clientOf(
+			$this->newCache( [ 'url' => self::BASE_URL, 'maxConnsPerHost' => 8 ] )
+		);
+
+		$this->assertSame( 8, self::property( $client, 'maxConnsPerHost' ) );
+	}
+
+	public function testConstructorRejectsMaxConnsPerHostBelowOne() {
+		$this->expectException( InvalidArgumentException::class );
+
+		$this->newCache( [ 'url' => self::BASE_URL, 'maxConnsPerHost' => 0 ] );
 	}
 
 	public function testTimeoutsCanBeConfigured() {

@@ -16,9 +16,13 @@ class RecordingHttpClient extends ClientCertificateHttpClient {
 	/** @var array[][] Each runMulti() call's list of requests, in order */
 	public $batches = [];
 
+	/** @var array[] Each runMulti() call's options, in order */
+	public $batchOptions = [];
+
 	/** @inheritDoc */
 	public function runMulti( array $reqs, array $opts = [] ) {
 		$this->batches[] = $reqs;
+		$this->batchOptions[] = $opts;
 		return $this->send( $reqs, $opts );
 	}
 
@@ -66,5 +70,6 @@ class RecordingHttpClient extends ClientCertificateHttpClient {
 	 */
 	public function clear(): void {
 		$this->batches = [];
+		$this->batchOptions = [];
 	}
 }

@@ -24,9 +24,7 @@ use MediaWiki\Extension\KaskStore\Tests\WireScenarios;
 class KaskTsBagOStuffIntegrationTest extends KaskBagOStuffIntegrationTestBase {
 	protected function setUp(): void {
 		parent::setUp();
-		if ( getenv( 'KASKSTORE_EXTENDED_API' ) === '0' ) {
-			$this->markTestSkipped( 'KASKSTORE_EXTENDED_API=0: no kask-ts extensions' );
-		}
+		$this->skipUnlessKaskTs( 'no kask-ts extensions' );
 	}
 
 	protected function bagClass(): string {
@@ -62,6 +60,16 @@ class KaskTsBagOStuffIntegrationTest extends KaskBagOStuffIntegrationTestBase {
 		// merge() may give up after its 10 attempts; every merge that succeeded is kept
 		$this->assertGreaterThan( 0, $succeeded );
 		$this->assertCount( $succeeded, $merged );
+	}
+
+	public function testChangeTtlMultiLargerThanOneWindowReachesEveryKey() {
+		$bag = $this->newBag( [ 'reqTimeout' => self::LARGE_BATCH_REQ_TIMEOUT ] );
+		$values = $this->largeBatch( 'ttl' );
+		$this->assertTrue( $bag->setMulti( $values, 60 ) );
+
+		$this->assertTrue( $bag->changeTTLMulti( array_keys( $values ), 120 ) );
+		$this->assertSame( [], $this->logger->records, $this->logger->text() );
+		$this->assertTrue( $bag->deleteMulti( array_keys( $values ) ) );
 	}
 
 	public function testChangeTtlExtendsATtl() {

@@ -59,6 +59,19 @@ class KaskTsBagOStuffTest extends KaskBagOStuffTestBase {
 	}
 
 	/**
+	 * @inheritDoc
+	 *
+	 * Also changeTTLMulti(), one PATCH per key.
+	 */
+	public static function provideMultiOperations(): array {
+		return parent::provideMultiOperations() + [
+			'changeTTLMulti' => [ static function ( BagOStuff $bag, array $values ): bool {
+				return $bag->changeTTLMulti( array_keys( $values ), 90 );
+			} ],
+		];
+	}
+
+	/**
 	 * @param FakeHttpClient $client
 	 * @param int $index
 	 * @return array The headers of the request sent at $index
