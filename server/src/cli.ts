@@ -146,6 +146,16 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
+// A reader that stops early (`kask-ts schema | head -1`) closes the pipe: the rest of the output is dropped, the
+// command still does its work (schema --apply still applies), and its exit status says how that went. Node ignores
+// SIGPIPE, so without this the write's EPIPE was an uncaught 'error' event and a stack trace. The server's log
+// goes to process.stdout too (main.ts): once its reader has gone, log lines are dropped and the server serves on.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
     if (code !== 0) process.exit(code);

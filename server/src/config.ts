@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import { parse } from 'yaml';
 import { anonymousClient, unlistedClient } from './auth/client-names.js';
 import { configuredWorkers, defaultWorkers, localCassandraHost } from './cluster/default-workers.js';
-import { defaultLimits, namespaceNamePattern } from './generated/contract.js';
+import { defaultLimits, namespaceNamePattern, pathMethods, sessionPathTemplate } from './generated/contract.js';
 import { openApiDocument } from './openapi-document.js';
 import { backendMaxKeyBytes, backendMaxTtlSeconds } from './storage/limits.js';
 import { hasTls, secureContextOptions } from './tls.js';
@@ -242,10 +242,16 @@ function mapOf<S extends Shape>(
   };
 }
 
+/** The operational routes of the document (/healthz, /readyz, /metrics, /openapi): no session route may be under one. */
+const operationalPaths = Object.keys(pathMethods).filter((path) => path !== sessionPathTemplate);
+
 function baseUri(value: string, key: string): void {
   if (!/^\/?([A-Za-z0-9._~!$&'()*+,;=:@-]+\/?)*$/.test(value)) fail(key, 'must be a path of unreserved characters');
   // NOTE: under / a key named healthz, readyz, metrics or openapi would be an operational route instead.
-  if (/^\/*$/.test(value)) fail(key, 'must not be /: the session route would take /healthz, /readyz, /metrics and /openapi');
+  if (/^\/*$/.test(value)) fail(key, `must not be /: the session route would take ${operationalPaths.join(', ')}`);
+  const normalised = normalisedBaseUri(value);
+  const taken = operationalPaths.find((path) => normalised.startsWith(`${path}/`));
+  if (taken !== undefined) fail(key, `must not be under ${taken}/: ${taken} is an operational route`);
 }
 
 /** A leading and a trailing slash, as Kask adds them. */
@@ -459,7 +465,10 @@ function namespacesOf(parsed: ParsedFile, file: Record<string, unknown>, storage
         table: parsed.cassandra.table,
         embedded_database: undefined,
         default_ttl: parsed.default_ttl,
-        max_ttl: parsed.max_ttl ?? parsed.default_ttl,
+        max_ttl: checkedMaxTtl(
+          { seconds: parsed.max_ttl ?? parsed.default_ttl, key: 'max_ttl' },
+          { seconds: parsed.default_ttl, key: 'default_ttl' },
+        ),
         max_key_bytes: withinBackend(parsed.max_key_bytes, 'max_key_bytes', storage),
         max_value_bytes: parsed.max_value_bytes,
       },
@@ -471,14 +480,21 @@ function namespacesOf(parsed: ParsedFile, file: Record<string, unknown>, storage
   const namespaces = [...parsed.namespaces].map(([name, settings]): NamespaceConfig => {
     const key = `namespaces.${name}`;
     const table = settings.table ?? name;
-    const defaultTtl = settings.default_ttl ?? parsed.default_ttl;
+    const defaultTtl = {
+      seconds: settings.default_ttl ?? parsed.default_ttl,
+      key: settings.default_ttl === undefined ? 'default_ttl' : `${key}.default_ttl`,
+    };
+    const maxTtl =
+      settings.max_ttl !== undefined
+        ? { seconds: settings.max_ttl, key: `${key}.max_ttl` }
+        : { seconds: parsed.max_ttl ?? defaultTtl.seconds, key: 'max_ttl' };
     return {
       name,
       base_uri: normalisedBaseUri(settings.base_uri),
       table,
       embedded_database: table,
-      default_ttl: defaultTtl,
-      max_ttl: settings.max_ttl ?? parsed.max_ttl ?? defaultTtl,
+      default_ttl: defaultTtl.seconds,
+      max_ttl: checkedMaxTtl(maxTtl, defaultTtl),
       max_key_bytes:
         settings.max_key_bytes === undefined
           ? withinBackend(parsed.max_key_bytes, 'max_key_bytes', storage)
@@ -498,6 +514,25 @@ function namespacesOf(parsed: ParsedFile, file: Record<string, unknown>, storage
     }
   }
   return namespaces;
+}
+
+/** A TTL in seconds and the key that set it. */
+interface TtlSetting {
+  readonly seconds: number;
+  readonly key: string;
+}
+
+/**
+ * The max_ttl, when it is no shorter than the default_ttl (0 is the longest in both: as long as the backend stores,
+ * and never expires): a write without Cache-Control must not outlive any a client may ask for.
+ */
+function checkedMaxTtl(max: TtlSetting, byDefault: TtlSetting): number {
+  const length = (ttl: TtlSetting) => (ttl.seconds === 0 ? Number.POSITIVE_INFINITY : ttl.seconds);
+  if (length(max) < length(byDefault)) {
+    const given = byDefault.seconds === 0 ? '0, never expiring' : String(byDefault.seconds);
+    fail(max.key, `must be at least ${byDefault.key} (${given}), or 0 (got ${max.seconds})`);
+  }
+  return max.seconds;
 }
 
 /** `maxKeyBytes`, when the backend can store keys that long. */

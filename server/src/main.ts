@@ -10,6 +10,11 @@ import { describeError, loggerOptions } from './logging.js';
 import { closeStores, openStorage } from './storage/open.js';
 import { hasTls, reloadTls } from './tls.js';
 
+// NOTE: pino's own destination (sonic-boom, asynchronous) flushes at exit and retries a failed write until it
+// succeeds: once the log's reader had gone (EPIPE), a SIGTERM never ended the process. process.stdout writes to a
+// pipe or file synchronously on Linux, and a reader's leaving is an 'error' that cli.ts drops.
+const logDestination = process.stdout;
+
 // A shutdown that takes longer than this is stuck: in-flight requests get this long to finish.
 const shutdownDeadlineMs = 15000;
 
@@ -18,7 +23,7 @@ const shutdownDeadlineMs = 15000;
  * `workers` processes sharing the port (each of which calls this again and serves).
  */
 export async function runService(config: Config): Promise<void> {
-  const logger = pino(loggerOptions(config));
+  const logger = pino(loggerOptions(config), logDestination);
   if (cluster.isPrimary) {
     logger.info({ workers: config.workers, reason: config.workers_reason }, 'serving processes chosen');
     const fitting = config.workers_fitting;

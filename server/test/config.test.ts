@@ -162,6 +162,13 @@ describe('configuration', () => {
     );
   });
 
+  it('max_ttl may equal default_ttl, or be 0 (as long as the backend stores) whatever default_ttl is', () => {
+    expect(configFrom({ default_ttl: 60, max_ttl: 60 }).namespaces[0]?.max_ttl).toBe(60);
+    expect(configFrom({ default_ttl: 0, max_ttl: 0 }).namespaces[0]?.max_ttl).toBe(0);
+    expect(configFrom({ default_ttl: 3600, max_ttl: 0 }).namespaces[0]?.max_ttl).toBe(0);
+    expect(configFrom({ base_uri: '/healthzz/' }).namespaces[0]?.base_uri).toBe('/healthzz/');
+  });
+
   it('default_ttl and max_ttl may be at most 20 years, the longest TTL Cassandra stores', () => {
     const twentyYears = 630720000;
     expect(configFrom({ default_ttl: twentyYears, max_ttl: twentyYears }).namespaces[0]).toMatchObject({
@@ -202,6 +209,24 @@ describe('configuration', () => {
     [{ max_value_bytes: 0 }, 'max_value_bytes: must be an integer from 1'],
     [{ headers_timeout_ms: 5000, request_timeout_ms: 1000 }, 'headers_timeout_ms: must not exceed request_timeout_ms'],
     [{ base_uri: '/a b/' }, 'base_uri: must be a path'],
+    [{ base_uri: '/healthz/' }, 'base_uri: must not be under /healthz/: /healthz is an operational route'],
+    [{ base_uri: 'metrics/v1' }, 'base_uri: must not be under /metrics/'],
+    [{ base_uri: '/readyz/sessions/' }, 'base_uri: must not be under /readyz/'],
+    [{ namespaces: { a: { base_uri: '/openapi/a/' } } }, 'namespaces.a.base_uri: must not be under /openapi/'],
+    [{ default_ttl: 3600, max_ttl: 60 }, 'max_ttl: must be at least default_ttl (3600), or 0 (got 60)'],
+    [{ default_ttl: 0, max_ttl: 60 }, 'max_ttl: must be at least default_ttl (0, never expiring), or 0 (got 60)'],
+    [
+      { namespaces: { a: { base_uri: '/a/', default_ttl: 600, max_ttl: 300 } } },
+      'namespaces.a.max_ttl: must be at least namespaces.a.default_ttl (600), or 0 (got 300)',
+    ],
+    [
+      { max_ttl: 300, namespaces: { a: { base_uri: '/a/', default_ttl: 600 } } },
+      'max_ttl: must be at least namespaces.a.default_ttl (600), or 0 (got 300)',
+    ],
+    [
+      { default_ttl: 600, namespaces: { a: { base_uri: '/a/', max_ttl: 300 } } },
+      'namespaces.a.max_ttl: must be at least default_ttl (600), or 0 (got 300)',
+    ],
     [{ embedded: 'here' }, 'embedded: must be a mapping'],
   ])('%j is refused: "%s"', (file, message) => {
     expect(() => configFrom(file)).toThrow(ConfigError);

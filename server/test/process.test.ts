@@ -42,6 +42,14 @@ describe('the kask-ts process', () => {
     );
   });
 
+  it('schema whose reader has gone (| head -1) exits 0 without a stack trace', async () => {
+    const cli = spawnCli(['schema', '--replication', 'dc1=3']);
+    // The read end closes before the CLI writes: its writes fail with EPIPE.
+    cli.child.stdout?.destroy();
+    expect(await cli.exited).toBe(0);
+    expect(cli.output()).toBe('');
+  });
+
   it('schema without --replication exits 2 and says what is missing', async () => {
     const cli = spawnCli(['schema']);
     expect(await cli.exited).toBe(2);
@@ -95,6 +103,14 @@ describe('the kask-ts process', () => {
     expect(await postAcrossSigterm(server, 'in-flight')).toBe(201);
     expect(await server.stop()).toBe(0);
     expect(server.output()).toContain('shutting down');
+  });
+
+  it.each([1, 2])('SIGTERM ends a server of %i process(es) whose log reader has gone, with exit 0', async (workers) => {
+    const server = await start({ workers });
+    server.child.stdout?.destroy();
+    // Log lines after the reader has gone: a forged client certificate header is warned about.
+    await fetch(`${server.origin}/healthz`, { headers: { 'x-forwarded-client-cert': 'Subject="CN=forged"' } });
+    expect(await server.stop()).toBe(0);
   });
 
   it('the log of a whole contract-like session holds no key and no value', async () => {
