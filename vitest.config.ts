@@ -14,8 +14,8 @@ import { defineConfig } from 'vitest/config';
 //   extension-expiry/  the per-write TTL over time: a kask-ts server and a second one with a short default_ttl
 //   namespaces/ a kask-ts server with two namespaces of different TTLs and limits: isolation, limits and TTLs each
 //   php-client/ the KaskStore PHP client's integration suite (PHPUnit) against the target
-//   mock/       the Prism mock's own promises: every example reachable with Prefer, contract-breaking
-//               requests refused, and what it cannot check
+//   mock/       the mock's own promises: every example reachable with Prefer, contract-breaking requests
+//               refused, request targets answered as the server answers them, a clean stop, and what it cannot check
 const includedFolders = new Set<string>();
 function contract(name: string, globalSetup: string, folders: string[]) {
   for (const folder of folders) includedFolders.add(folder);

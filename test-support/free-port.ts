@@ -1,4 +1,4 @@
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 
 /** A TCP port that was free a moment ago on 127.0.0.1. */
 export function freePort(): Promise<number> {
@@ -11,5 +11,17 @@ export function freePort(): Promise<number> {
         typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port')),
       );
     });
+  });
+}
+
+/** Whether something accepts TCP connections on `port` of 127.0.0.1 now. */
+export function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.on('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.on('error', () => resolve(false));
   });
 }

@@ -142,7 +142,11 @@ export function sendRaw(
   method: string,
   rawPath: Buffer | string,
   headers = '',
-  { body = '', target = defaultTarget }: { body?: string; target?: Target } = {},
+  {
+    body = '',
+    target = defaultTarget,
+    checkContract = true,
+  }: { body?: string } & Pick<RequestOptions, 'target' | 'checkContract'> = {},
 ): Promise<Response> {
   return new Promise((resolve, reject) => {
     const socket = connect(Number(target.baseUrl.port), target.baseUrl.hostname);
@@ -162,8 +166,9 @@ export function sendRaw(
       let body: Buffer = raw.subarray(split + 4);
       if (responseHeaders['transfer-encoding'] === 'chunked') body = dechunk(body);
       try {
+        const received = { status, headers: responseHeaders, body };
         const path = originFormOf(Buffer.from(rawPath).toString('latin1'));
-        resolve(check(method, path, { status, headers: responseHeaders, body }, target));
+        resolve(checkContract ? check(method, path, received, target) : received);
       } catch (error) {
         reject(error);
       }

@@ -1,7 +1,6 @@
-import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { type StartedProcess, startProcess, waitUntilReady } from '../../test-support/child-process.js';
-import { freePort } from '../../test-support/free-port.js';
+import { accepts, freePort } from '../../test-support/free-port.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const prismCli = fileURLToPath(new URL('../../node_modules/@stoplight/prism-cli/dist/index.js', import.meta.url));
@@ -12,24 +11,24 @@ const keptOutputChars = 64 * 1024;
 /** What Prism does with the document: answer from its examples, or forward to a server and check its answers. */
 export type PrismMode = { readonly mode: 'mock' } | { readonly mode: 'proxy'; readonly upstream: string };
 
-/** A Prism process (`@stoplight/prism-cli`) serving openapi/openapi.yaml on 127.0.0.1. */
+/** Prism (`@stoplight/prism-cli`; as a mock, behind the mock's front) serving openapi/openapi.yaml on 127.0.0.1. */
 export interface PrismProcess {
   readonly origin: string;
   /** SIGTERM to every process it started, then waits for the exit (SIGKILL after a deadline). */
   stop(): Promise<void>;
 }
 
+// In a process group of its own, so that stop() reaches every process under npm and sh too; the mock logs every
+// request, so only the end of the output is kept (for the error message of a failed start).
+const options = { cwd: root, group: true, keptOutputChars };
+
+/** `npm run mock` on `port`, started exactly as a developer starts it, so that this is what gets tested. */
+export function startMock(port: number): StartedProcess {
+  return startProcess('npm', ['run', '--silent', 'mock'], { ...options, env: { ...process.env, KASK_MOCK_PORT: String(port) } });
+}
+
 function spawnPrism(mode: PrismMode, port: number): StartedProcess {
-  // In a process group of its own, so that stop() reaches Prism under npm and sh too; the mock logs every
-  // request, so only the end of the output is kept (for the error message of a failed start).
-  const options = { cwd: root, group: true, keptOutputChars };
-  // The mock is started exactly as a developer starts it, so that `npm run mock` is what gets tested.
-  if (mode.mode === 'mock') {
-    return startProcess('npm', ['run', '--silent', 'mock'], {
-      ...options,
-      env: { ...process.env, KASK_MOCK_PORT: String(port) },
-    });
-  }
+  if (mode.mode === 'mock') return startMock(port);
   const args = ['proxy', specPath, mode.upstream, '--host', '127.0.0.1', '--port', String(port), '--errors'];
   // NOTE: the proxy must forward requests the document calls invalid (an empty POST, an empty key...) so
   // that the server's answers to them are checked too; by default Prism answers those itself with a 422.
@@ -37,17 +36,6 @@ function spawnPrism(mode: PrismMode, port: number): StartedProcess {
   // Logging every request (with its body) at the default level more than doubles the run's time.
   args.push('--verboseLevel', 'warn');
   return startProcess(process.execPath, [prismCli, ...args], options);
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.on('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.on('error', () => resolve(false));
-  });
 }
 
 /** Starts Prism in `mode` on a free port and waits until it accepts connections. */

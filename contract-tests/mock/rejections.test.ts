@@ -37,11 +37,4 @@ describe('requests that break the document, refused by the mock', () => {
     );
     expect((await send('GET', keyPath('k'.repeat(1024)))).status).toBe(200);
   });
-
-  it('a path with an extra segment answers 404 with a detail naming the path', async () => {
-    const path = `${keyPath(newKey('path'))}/extra`;
-    const response = await send('GET', path, { checkContract: false });
-    expect(response.status).toBe(404);
-    expect(prismDetail(response.body)).toContain(`The route ${path} hasn't been found`);
-  });
 });

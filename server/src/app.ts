@@ -15,7 +15,7 @@ import { createMetrics, type Metrics } from './metrics.js';
 import { oneRequestAtATime } from './one-request-at-a-time.js';
 import { answerClientError, rejectOversizedBeforeContinue } from './raw-responses.js';
 import { registerOperationRoutes } from './routes/operations.js';
-import { decodedPath, originForm } from './routes/paths.js';
+import { decodedPath, malformedPathDetail, originForm } from './routes/paths.js';
 import { registerSessionRoutes } from './routes/sessions.js';
 import { instrumentStorage } from './storage/instrumented.js';
 import type { Storage } from './storage/storage.js';
@@ -94,7 +94,7 @@ export function buildApp({ config, storage, build, logger, clustered }: AppDepen
     frameworkErrors(error, request, reply) {
       // A URL the router cannot decode; its message quotes the URL, so it is neither logged nor sent.
       reply.log.debug({ error_class: error.name }, 'request rejected by the router');
-      sendProblem(reply, 'bad_request', decodedPath(request.url), 'The request URL is malformed');
+      sendProblem(reply, 'bad_request', decodedPath(request.url), malformedPathDetail);
     },
   }) as unknown as FastifyInstance;
   const authorize = accessControl(config, metrics);

@@ -1,3 +1,6 @@
+/** The detail of the 400 that answers a request whose path does not percent-decode (the router refuses it). */
+export const malformedPathDetail = 'The request URL is malformed';
+
 /** The request path without its query, percent-decoded where it decodes: a problem's `instance`, as Kask writes it. */
 export function decodedPath(url: string): string {
   const query = url.indexOf('?');

@@ -1,0 +1,50 @@
+import { type RequestListener, request, type ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream';
+import { mediaTypes, problems } from '../server/src/generated/contract.ts';
+import { type Refusal, routeRequest } from './request-targets.ts';
+
+// Headers of one connection rather than of the request; `Expect: 100-continue` was answered by the front.
+const hopByHop = new Set(['connection', 'keep-alive', 'expect']);
+
+/** Raw headers (name, value, name, value...) without those of one connection. */
+function endToEnd(rawHeaders: readonly string[]): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i] as string;
+    if (!hopByHop.has(name.toLowerCase())) kept.push(name, rawHeaders[i + 1] as string);
+  }
+  return kept;
+}
+
+/** Answers the server's problem; the log line names the method and the problem, never the path (it holds the key). */
+function refuse(method: string, response: ServerResponse, { problem: name, detail, instance }: Refusal): void {
+  const problem = problems[name];
+  const problemDetail = detail ?? problem.detail;
+  console.log(`[MOCK] ${method} answered ${problem.status} as the server answers its request target: ${problemDetail}`);
+  response.writeHead(problem.status, { 'content-type': mediaTypes.problem, ...problem.headers });
+  response.end(JSON.stringify({ type: problem.type, title: problem.title, detail: problemDetail, instance }));
+}
+
+/**
+ * The mock's front: refuses what the server refuses for its request target alone, and forwards every other
+ * request to Prism on `prismPort` of 127.0.0.1, with the target the server would read, headers and body as
+ * they came, and relays Prism's answer.
+ */
+export function front(prismPort: number): RequestListener {
+  return (incoming, outgoing) => {
+    const method = incoming.method ?? 'GET';
+    const routing = routeRequest(method, incoming.url ?? '/');
+    if (!('forward' in routing)) return refuse(method, outgoing, routing);
+    const toPrism = request(
+      // A connection per request: a reused one could be closing on Prism's side (keep-alive timeout) as it is sent.
+      { host: '127.0.0.1', port: prismPort, method, path: routing.forward, headers: endToEnd(incoming.rawHeaders), agent: false },
+      (answer) => {
+        outgoing.writeHead(answer.statusCode ?? 502, endToEnd(answer.rawHeaders));
+        pipeline(answer, outgoing, () => {});
+      },
+    );
+    // Prism gone, or the client: the other side's connection is closed too.
+    toPrism.on('error', () => outgoing.destroy());
+    pipeline(incoming, toPrism, () => {});
+  };
+}
