@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { readBuildInfo } from './build-info.js';
 import { ConfigError, loadConfig } from './config.js';
 import { runService } from './main.js';
+import { runtimeFault } from './runtime.js';
 import { applyStatements, keyspaceCql, parseReplication, tableCql } from './storage/cassandra-schema.js';
 import { cassandraConnectionFrom } from './storage/open.js';
 import { locationOf, truncateNamespace } from './truncate.js';
@@ -154,6 +155,12 @@ for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code !== 'EPIPE') throw error;
   });
+}
+
+const fault = runtimeFault(process.version);
+if (fault !== undefined) {
+  process.stderr.write(`kask-ts: ${fault}\n`);
+  process.exit(1);
 }
 
 main(process.argv.slice(2)).then(
