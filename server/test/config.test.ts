@@ -248,6 +248,30 @@ describe('configuration', () => {
     );
   });
 
+  it('client identities are compared as DNS names are, without regard to case (a URI’s path excepted): the file’s are lower-cased once, at load', () => {
+    const config = configFrom({
+      trusted_proxy: ['127.0.0.1'],
+      clients: { 'MediaWiki.SVC': { default: ['read'] }, 'SPIFFE://Wiki/MediaWiki': { default: ['write'] } },
+      metrics_clients: ['Prometheus', 'spiffe://Wiki/Prometheus', 'spiffe://wiki/prometheus'],
+    });
+    expect(config.clients).toEqual({ 'mediawiki.svc': { default: ['read'] }, 'spiffe://wiki/MediaWiki': { default: ['write'] } });
+    expect(config.metrics_clients).toEqual(['prometheus', 'spiffe://wiki/Prometheus', 'spiffe://wiki/prometheus']);
+  });
+
+  it.each([
+    [{ clients: { mw: { default: ['read'] }, MW: { default: ['write'] } } }, /clients: "mw" and "MW" are one client/],
+    [
+      { clients: { 'spiffe://wiki/mw': { default: ['read'] }, 'SPIFFE://WIKI/mw': { default: ['read'] } } },
+      /clients: "spiffe:\/\/wiki\/mw" and "SPIFFE:\/\/WIKI\/mw" are one client/,
+    ],
+    [{ metrics_clients: ['Prometheus', 'prometheus'] }, /metrics_clients: "Prometheus" and "prometheus" are one client/],
+    [{ clients: { Anonymous: { default: ['read'] } } }, /clients: "anonymous" cannot be/],
+  ])('%j, two names for one client, or a reserved one in another case, is refused', (file, message) => {
+    const refused = () => configFrom({ trusted_proxy: ['127.0.0.1'], ...file });
+    expect(refused).toThrow(ConfigError);
+    expect(refused).toThrow(message);
+  });
+
   it.each([
     [{ clients: { mw: { default: ['read'] } } }, /clients: needs tls.client_ca or trusted_proxy/],
     [{ metrics_clients: ['prometheus'] }, /metrics_clients: needs tls.client_ca or trusted_proxy/],
