@@ -350,7 +350,7 @@ const schema = section('kask-ts configuration', {
       cert: optionalString('PEM certificate chain file; with tls.key, turns on HTTPS', readableFile),
       key: optionalString('PEM private key file; both or neither', readableFile),
       client_ca: optionalString(
-        'PEM CA certificate file: every client must present a certificate it signed, checked at the TLS handshake; needs tls.cert and tls.key. The three files are read again on SIGHUP, without dropping connections',
+        'PEM CA certificate file: every client must present a certificate it signed, checked at the TLS handshake; needs tls.cert and tls.key. An intermediate CA needs its root CA in the file too (a file without it is refused: Node.js trusts only a chain that ends at a root it holds). The three files are read again on SIGHUP, without dropping connections',
         readableFile,
       ),
     },

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -246,6 +246,29 @@ describe('configuration', () => {
     expect(() => configFrom({ tls: { cert: serverCert, key: otherKey } })).toThrow(
       /tls.cert and tls.key do not make a TLS context/,
     );
+  });
+
+  it('a client CA file holding an intermediate CA without its root is refused, naming the CA and what to do; with its root it serves', () => {
+    const intermediate = pki.intermediate('kask-ts test intermediate');
+    const below = intermediate.intermediate('kask-ts test issuing CA');
+    const bundle = (name: string, ...files: string[]) => {
+      const path = join(kaskDirectory, name);
+      writeFileSync(path, files.map((file) => readFileSync(file, 'latin1')).join(''));
+      return path;
+    };
+    for (const clientCa of [
+      intermediate.caFile,
+      bundle('issuing-and-intermediate.pem', below.caFile, intermediate.caFile),
+      bundle('root-and-issuing.pem', pki.caFile, below.caFile),
+    ]) {
+      const refused = () => configFrom({ tls: { ...tlsFiles, client_ca: clientCa } });
+      expect(refused, clientCa).toThrow(ConfigError);
+      expect(refused, clientCa).toThrow(
+        /^tls.client_ca: .* holds the intermediate CA "CN=kask-ts test (intermediate|issuing CA)", whose root CA is not in the file: every client certificate it signed would be refused\. Add the root CA/,
+      );
+    }
+    const chain = bundle('chain.pem', below.caFile, intermediate.caFile, pki.caFile);
+    expect(configFrom({ tls: { ...tlsFiles, client_ca: chain } }).tls.client_ca).toBe(chain);
   });
 
   it('client identities are compared as DNS names are, without regard to case (a URI’s path excepted): the file’s are lower-cased once, at load', () => {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CertificateFiles, createTestAuthority, type TestAuthority } from '../../../test-support/certificates.js';
 import { removeServerDirectory, type ServerProcess, startServer } from '../../../test-support/server-process.js';
+import { until } from '../../../test-support/until.js';
 import { problems } from '../../src/generated/contract.js';
 import { type ExchangeOptions, exchange, fingerprintOf } from './exchange.js';
 
@@ -367,12 +368,4 @@ function statusLine(port: number, localAddress: string, head: string): Promise<s
     });
     socket.on('error', reject);
   });
-}
-
-async function until(condition: () => boolean | Promise<boolean>, deadlineMs = 10_000): Promise<void> {
-  const deadline = Date.now() + deadlineMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('the condition did not hold in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
