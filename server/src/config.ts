@@ -366,7 +366,7 @@ const schema = section('kask-ts configuration', {
     'Client identities allowed to read /metrics (compared as in clients); when set, others get 401 or 403 there. Needs tls.client_ca or trusted_proxy. Other operational routes stay open',
   ),
   trusted_proxy: stringList(
-    "IP addresses of local TLS-terminating proxies (Envoy) whose connections may name the client in X-Forwarded-Client-Cert (the header's last element: the proxy's own). From any other address the header is ignored and logged",
+    "IP addresses of local TLS-terminating proxies (Envoy) whose connections may name the client in X-Forwarded-Client-Cert (the header's last element: the proxy's own). From any other address the header is ignored and logged (once a minute per address)",
     undefined,
     ipAddress,
   ),

@@ -138,4 +138,36 @@ describe('client certificates at the TLS handshake (tls.client_ca)', () => {
     expect(server.output()).toContain('whose root CA is not in the file');
     expect((await exchange(`${server.origin}/healthz`, { ca: pki.caFile, client })).status).toBe(200);
   });
+
+  it('refused handshakes are logged with the reason and the address, at most once a minute per address and process, and counted by reason over every worker', async () => {
+    const server = await start({ workers: 2, tls: tls(pki.caFile) });
+    const url = `${server.origin}/healthz`;
+    const impostor = otherPki.client({ commonName: 'impostor' });
+    const attempts = 5;
+    for (let i = 0; i < attempts; i++) {
+      await expect(exchange(url, { ca: pki.caFile, localAddress: '127.0.0.3' })).rejects.toThrow();
+      await expect(exchange(url, { ca: pki.caFile, client: impostor, localAddress: '127.0.0.4' })).rejects.toThrow();
+    }
+    // Summed over both workers, which each served some of the attempts.
+    const prometheus = pki.client({ commonName: 'prometheus' });
+    const metrics = async () => (await exchange(`${server.origin}/metrics`, { ca: pki.caFile, client: prometheus })).body;
+    const counted = (reason: string) => `kask_tls_handshake_failures_total{reason="${reason}"} ${attempts}`;
+    await until(async () => (await metrics()).includes(counted('ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE')));
+    await until(async () => (await metrics()).includes(counted('UNABLE_TO_VERIFY_LEAF_SIGNATURE')));
+    const lines = (address: string) =>
+      server
+        .output()
+        .split('\n')
+        .filter((line) => line.includes('"msg":"TLS handshake failed"') && line.includes(`"remote_address":"${address}"`))
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+    await until(() => lines('127.0.0.3').length > 0 && lines('127.0.0.4').length > 0);
+    for (const [address, reason] of [
+      ['127.0.0.3', 'ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE'],
+      ['127.0.0.4', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'],
+    ] as const) {
+      expect(lines(address).length, address).toBeLessThanOrEqual(2);
+      for (const line of lines(address)) expect(line).toMatchObject({ level: 'WARNING', reason });
+    }
+    expect(server.output()).not.toContain('PRIVATE KEY');
+  });
 });

@@ -257,6 +257,22 @@ export function accessControlScenarios(
       expect((await forwarded(proxyAddress, 'GET', key, 'URI=Spiffe://Wiki/reader')).status).toBe(200);
     });
 
+    it('denials, and headers from untrusted addresses, are logged at most once a minute per client or address, with the address', async () => {
+      const flooder = '127.0.0.5';
+      const answers = [];
+      for (let i = 0; i < 5; i++)
+        answers.push((await forwarded(flooder, 'GET', secretKey('flood'), 'Subject="CN=writer"')).status);
+      expect(answers).toEqual([401, 401, 401, 401, 401]);
+      const linesFrom = (message: string) =>
+        server
+          .output()
+          .split('\n')
+          .filter((line) => line.includes(`"msg":"${message}"`) && line.includes(`"remote_address":"${flooder}"`));
+      await until(() => linesFrom('request denied').length > 0);
+      expect(linesFrom('request denied')).toHaveLength(1);
+      expect(linesFrom('X-Forwarded-Client-Cert ignored: the connection is not from a trusted_proxy')).toHaveLength(1);
+    });
+
     it('a malformed header from the proxy identifies nobody (401)', async () => {
       for (const header of ['Subject="CN=writer', 'Subject=CN=writer', 'URI=spiffe://wiki/reader,', '']) {
         expect((await forwarded(proxyAddress, 'GET', secretKey('malformed'), header)).status, header).toBe(401);
