@@ -26,6 +26,8 @@ export interface TestAuthority {
   server(name?: string): CertificateFiles;
   /** A client certificate. */
   client(names: LeafNames, name?: string): CertificateFiles;
+  /** An intermediate CA this one signs, named `name`, sharing its directory. */
+  intermediate(name: string): TestAuthority;
   /** Removes the directory. */
   remove(): void;
 }
@@ -44,12 +46,14 @@ export function createTestAuthority(name = 'kask-ts test CA'): TestAuthority {
   const caKey = join(directory, 'ca.key');
   openssl(['req', '-x509', ...newKey, '-days', '2', '-subj', `/CN=${name}`, '-keyout', caKey, '-out', caFile]);
   let count = 0;
-  const leaf = (names: LeafNames, usage: string, fileName: string | undefined): CertificateFiles => {
-    const base = join(directory, fileName ?? `leaf-${++count}`);
-    const subject = names.commonName === undefined ? '/O=kask-ts tests' : `/CN=${names.commonName}`;
+  return authority(directory, caFile, caKey, () => ++count);
+}
+
+/** The CA of `caFile` and `caKey`, which writes what it signs in `directory`, numbered by `next` unless named. */
+function authority(directory: string, caFile: string, caKey: string, next: () => number): TestAuthority {
+  const sign = (subject: string, extensions: readonly string[], fileName: string | undefined): CertificateFiles => {
+    const base = join(directory, fileName ?? `leaf-${next()}`);
     openssl(['req', '-new', ...newKey, '-subj', subject, '-keyout', `${base}.key`, '-out', `${base}.csr`]);
-    const extensions = [`extendedKeyUsage=${usage}`];
-    if (names.altNames !== undefined && names.altNames.length > 0) extensions.push(`subjectAltName=${names.altNames.join(',')}`);
     writeFileSync(`${base}.ext`, `${extensions.join('\n')}\n`);
     openssl([
       'x509',
@@ -70,11 +74,22 @@ export function createTestAuthority(name = 'kask-ts test CA'): TestAuthority {
     ]);
     return { cert: `${base}.pem`, key: `${base}.key` };
   };
+  const leaf = (names: LeafNames, usage: string, fileName: string | undefined): CertificateFiles => {
+    const subject = names.commonName === undefined ? '/O=kask-ts tests' : `/CN=${names.commonName}`;
+    const extensions = [`extendedKeyUsage=${usage}`];
+    if (names.altNames !== undefined && names.altNames.length > 0) extensions.push(`subjectAltName=${names.altNames.join(',')}`);
+    return sign(subject, extensions, fileName);
+  };
   return {
     directory,
     caFile,
     server: (fileName) => leaf({ commonName: '127.0.0.1', altNames: ['IP:127.0.0.1'] }, 'serverAuth', fileName),
     client: (names, fileName) => leaf(names, 'clientAuth', fileName),
+    intermediate: (name) => {
+      const ca = ['basicConstraints=critical,CA:TRUE', 'keyUsage=critical,keyCertSign,cRLSign'];
+      const { cert, key } = sign(`/CN=${name}`, ca, `ca-${next()}`);
+      return authority(directory, cert, key, next);
+    },
     remove: () => rmSync(directory, { recursive: true, force: true }),
   };
 }

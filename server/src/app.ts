@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerOptions } from 'node:http';
-import type { ServerOptions as HttpsServerOptions } from 'node:https';
+import type { Server as HttpsServer, ServerOptions as HttpsServerOptions } from 'node:https';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { accessControl } from './auth/access-control.js';
+import { reportFailedHandshakes } from './auth/failed-handshakes.js';
 import type { BuildInfo } from './build-info.js';
 import { clusterServiceView, localServiceView } from './cluster/service-view.js';
 import type { Config } from './config.js';
@@ -97,6 +98,7 @@ export function buildApp({ config, storage, build, logger, clustered }: AppDepen
       sendProblem(reply, 'bad_request', decodedPath(request.url), malformedPathDetail);
     },
   }) as unknown as FastifyInstance;
+  if (hasTls(config.tls)) reportFailedHandshakes(app.server as HttpsServer, metrics, logger);
   const authorize = accessControl(config, metrics);
   // The early 413 is written before any hook runs, and would tell any client the limit: with clients listed,
   // Node sends 100 Continue, and the session route's own check answers 413 after the access check.

@@ -1,7 +1,7 @@
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parse } from 'yaml';
-import { anonymousClient, unlistedClient } from './auth/client-names.js';
+import { anonymousClient, comparedName, unlistedClient } from './auth/client-names.js';
 import { configuredWorkers, defaultWorkers, localCassandraHost } from './cluster/default-workers.js';
 import { defaultLimits, namespaceNamePattern, pathMethods, sessionPathTemplate } from './generated/contract.js';
 import { openApiDocument } from './openapi-document.js';
@@ -164,6 +164,41 @@ function isMapping(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * Each of `identities` -> the form it is compared in (client-names.ts: lower-cased where DNS and URIs ignore
+ * case); two that are one client are refused, naming `key`.
+ */
+function comparedIdentities(identities: readonly string[], key: string): ReadonlyMap<string, string> {
+  const compared = new Map<string, string>();
+  const givenAs = new Map<string, string>();
+  for (const identity of identities) {
+    const name = comparedName(identity);
+    const same = givenAs.get(name);
+    if (same !== undefined) {
+      fail(
+        key,
+        `${JSON.stringify(same)} and ${JSON.stringify(identity)} are one client: the case of a CN or DNS name, or of a URI's scheme or host, makes no difference`,
+      );
+    }
+    compared.set(identity, name);
+    givenAs.set(name, identity);
+  }
+  return compared;
+}
+
+/** A list of client identities, in the form they are compared in; two that are one client are refused. */
+function identityList(description: string): Rule<readonly string[] | undefined> {
+  const list = stringList(description, undefined);
+  return {
+    description,
+    default: undefined,
+    parse(value, key) {
+      const identities = list.parse(value, key);
+      return identities === undefined ? undefined : Object.freeze([...comparedIdentities(identities, key).values()]);
+    },
+  };
+}
+
 function clientPermissions(description: string): Rule<ClientPermissions | undefined> {
   return {
     description,
@@ -172,17 +207,18 @@ function clientPermissions(description: string): Rule<ClientPermissions | undefi
       if (value === undefined || value === null) return undefined;
       if (!isMapping(value) || Object.keys(value).length === 0) fail(key, 'must be a non-empty mapping of client identities');
       const clients: Record<string, Readonly<Record<string, readonly Permission[]>>> = {};
-      for (const [identity, namespaces] of Object.entries(value)) {
-        if (!isMapping(namespaces)) fail(`${key}.${identity}`, 'must be a mapping of namespace names to permissions');
+      const identities = comparedIdentities(Object.keys(value), key);
+      for (const [given, namespaces] of Object.entries(value)) {
+        if (!isMapping(namespaces)) fail(`${key}.${given}`, 'must be a mapping of namespace names to permissions');
         const granted: Record<string, readonly Permission[]> = {};
         for (const [namespace, permissions] of Object.entries(namespaces)) {
-          const at = `${key}.${identity}.${namespace}`;
+          const at = `${key}.${given}.${namespace}`;
           if (!Array.isArray(permissions) || !permissions.every((p) => permissionNames.includes(p))) {
             fail(at, `must be a list of ${permissionNames.join(', ')} (got ${JSON.stringify(permissions)})`);
           }
           granted[namespace] = Object.freeze([...new Set(permissions as Permission[])]);
         }
-        clients[identity] = Object.freeze(granted);
+        clients[identities.get(given) as string] = Object.freeze(granted);
       }
       return Object.freeze(clients);
     },
@@ -320,7 +356,7 @@ const schema = section('kask-ts configuration', {
       cert: optionalString('PEM certificate chain file; with tls.key, turns on HTTPS', readableFile),
       key: optionalString('PEM private key file; both or neither', readableFile),
       client_ca: optionalString(
-        'PEM CA certificate file: every client must present a certificate it signed, checked at the TLS handshake; needs tls.cert and tls.key. The three files are read again on SIGHUP, without dropping connections',
+        'PEM CA certificate file: every client must present a certificate it signed, checked at the TLS handshake; needs tls.cert and tls.key. An intermediate CA needs its root CA in the file too (a file without it is refused: Node.js trusts only a chain that ends at a root it holds). The three files are read again on SIGHUP, without dropping connections',
         readableFile,
       ),
     },
@@ -330,14 +366,13 @@ const schema = section('kask-ts configuration', {
     },
   ),
   clients: clientPermissions(
-    "Client identity (a certificate's subject CN, or a DNS or URI subjectAltName) -> namespace name -> its permissions there: a list of read (GET), write (POST, PUT, PATCH), delete (DELETE). When set, a request to a namespace from no identity answers 401 and from an identity without the permission 403. Needs tls.client_ca or trusted_proxy",
+    "Client identity (a certificate's subject CN, or a DNS or URI subjectAltName; compared without regard to case, except a URI's path, query and fragment) -> namespace name -> its permissions there: a list of read (GET), write (POST, PUT, PATCH), delete (DELETE). When set, a request to a namespace from no identity answers 401 and from an identity without the permission 403. Needs tls.client_ca or trusted_proxy",
   ),
-  metrics_clients: stringList(
-    'Client identities allowed to read /metrics; when set, others get 401 or 403 there. Needs tls.client_ca or trusted_proxy. Other operational routes stay open',
-    undefined,
+  metrics_clients: identityList(
+    'Client identities allowed to read /metrics (compared as in clients); when set, others get 401 or 403 there. Needs tls.client_ca or trusted_proxy. Other operational routes stay open',
   ),
   trusted_proxy: stringList(
-    "IP addresses of local TLS-terminating proxies (Envoy) whose connections may name the client in X-Forwarded-Client-Cert (the header's last element: the proxy's own). From any other address the header is ignored and logged",
+    "IP addresses of local TLS-terminating proxies (Envoy) whose connections may name the client in X-Forwarded-Client-Cert (the header's last element: the proxy's own). From any other address the header is ignored and logged (once a minute per address)",
     undefined,
     ipAddress,
   ),

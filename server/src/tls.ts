@@ -29,21 +29,42 @@ export function secureContextOptions(tls: TlsFiles & { cert: string; key: string
 
 const pemCertificate = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g;
 
-/** tls.client_ca's certificates, when it holds only CA certificates, and at least one. */
+/**
+ * tls.client_ca's certificates, when it holds only CA certificates, at least one, and each either a root (self-
+ * signed) or an intermediate signed through the file's CAs by one of its roots.
+ */
 function clientCaCertificates(path: string): Buffer {
   const pem = readFileSync(path);
-  const certificates = pem.toString('latin1').match(pemCertificate) ?? [];
-  const isCa = (text: string) => {
+  const texts = pem.toString('latin1').match(pemCertificate) ?? [];
+  const certificates = texts.flatMap((text) => {
     try {
-      return new X509Certificate(text).ca;
+      return [new X509Certificate(text)];
     } catch {
-      return false;
+      return [];
     }
-  };
-  if (certificates.length === 0 || !certificates.every(isCa)) {
+  });
+  if (texts.length === 0 || certificates.length < texts.length || !certificates.every((certificate) => certificate.ca)) {
     throw new Error(`tls.client_ca: ${path} must hold CA certificates (PEM), and only those`);
   }
+  // NOTE: OpenSSL trusts a chain only when it ends at a root it holds, unless X509_V_FLAG_PARTIAL_CHAIN is set;
+  // Node.js sets it with allowPartialTrustChain, which tls.Server (so https) does not pass on to the context it
+  // makes (lib/internal/tls/wrap.js, Server.prototype.setSecureContext, Node 24). An intermediate without its
+  // root would refuse, at the handshake, every client certificate it signed (UNABLE_TO_GET_ISSUER_CERT).
+  const unrooted = certificates.find((certificate) => !endsAtRoot(certificate, certificates, new Set()));
+  if (unrooted !== undefined) {
+    throw new Error(
+      `tls.client_ca: ${path} holds the intermediate CA "${unrooted.subject.replaceAll('\n', ', ')}", whose root CA is not in the file: every client certificate it signed would be refused. Add the root CA that signed it (and any CA between them) to the file, or remove it`,
+    );
+  }
   return pem;
+}
+
+/** Whether `certificate` is a root, or was signed by one of `certificates` that ends at one (`seen` are not). */
+function endsAtRoot(certificate: X509Certificate, certificates: readonly X509Certificate[], seen: Set<X509Certificate>): boolean {
+  const signed = (by: X509Certificate) => certificate.checkIssued(by) && certificate.verify(by.publicKey);
+  if (signed(certificate)) return true;
+  seen.add(certificate);
+  return certificates.some((issuer) => !seen.has(issuer) && signed(issuer) && endsAtRoot(issuer, certificates, seen));
 }
 
 /** Whether the configuration turns on HTTPS. */

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -271,6 +271,53 @@ describe('configuration', () => {
     expect(() => configFrom({ tls: { cert: serverCert, key: otherKey } })).toThrow(
       /tls.cert and tls.key do not make a TLS context/,
     );
+  });
+
+  it('a client CA file holding an intermediate CA without its root is refused, naming the CA and what to do; with its root it serves', () => {
+    const intermediate = pki.intermediate('kask-ts test intermediate');
+    const below = intermediate.intermediate('kask-ts test issuing CA');
+    const bundle = (name: string, ...files: string[]) => {
+      const path = join(kaskDirectory, name);
+      writeFileSync(path, files.map((file) => readFileSync(file, 'latin1')).join(''));
+      return path;
+    };
+    for (const clientCa of [
+      intermediate.caFile,
+      bundle('issuing-and-intermediate.pem', below.caFile, intermediate.caFile),
+      bundle('root-and-issuing.pem', pki.caFile, below.caFile),
+    ]) {
+      const refused = () => configFrom({ tls: { ...tlsFiles, client_ca: clientCa } });
+      expect(refused, clientCa).toThrow(ConfigError);
+      expect(refused, clientCa).toThrow(
+        /^tls.client_ca: .* holds the intermediate CA "CN=kask-ts test (intermediate|issuing CA)", whose root CA is not in the file: every client certificate it signed would be refused\. Add the root CA/,
+      );
+    }
+    const chain = bundle('chain.pem', below.caFile, intermediate.caFile, pki.caFile);
+    expect(configFrom({ tls: { ...tlsFiles, client_ca: chain } }).tls.client_ca).toBe(chain);
+  });
+
+  it('client identities are compared as DNS names are, without regard to case (a URI’s path excepted): the file’s are lower-cased once, at load', () => {
+    const config = configFrom({
+      trusted_proxy: ['127.0.0.1'],
+      clients: { 'MediaWiki.SVC': { default: ['read'] }, 'SPIFFE://Wiki/MediaWiki': { default: ['write'] } },
+      metrics_clients: ['Prometheus', 'spiffe://Wiki/Prometheus', 'spiffe://wiki/prometheus'],
+    });
+    expect(config.clients).toEqual({ 'mediawiki.svc': { default: ['read'] }, 'spiffe://wiki/MediaWiki': { default: ['write'] } });
+    expect(config.metrics_clients).toEqual(['prometheus', 'spiffe://wiki/Prometheus', 'spiffe://wiki/prometheus']);
+  });
+
+  it.each([
+    [{ clients: { mw: { default: ['read'] }, MW: { default: ['write'] } } }, /clients: "mw" and "MW" are one client/],
+    [
+      { clients: { 'spiffe://wiki/mw': { default: ['read'] }, 'SPIFFE://WIKI/mw': { default: ['read'] } } },
+      /clients: "spiffe:\/\/wiki\/mw" and "SPIFFE:\/\/WIKI\/mw" are one client/,
+    ],
+    [{ metrics_clients: ['Prometheus', 'prometheus'] }, /metrics_clients: "Prometheus" and "prometheus" are one client/],
+    [{ clients: { Anonymous: { default: ['read'] } } }, /clients: "anonymous" cannot be/],
+  ])('%j, two names for one client, or a reserved one in another case, is refused', (file, message) => {
+    const refused = () => configFrom({ trusted_proxy: ['127.0.0.1'], ...file });
+    expect(refused).toThrow(ConfigError);
+    expect(refused).toThrow(message);
   });
 
   it.each([

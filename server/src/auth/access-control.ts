@@ -2,9 +2,10 @@ import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify
 import type { Config, Permission } from '../config.js';
 import { sendProblem } from '../errors.js';
 import { problems, sessionPermissions } from '../generated/contract.js';
+import { LogThrottle, suppressedField } from '../log-throttle.js';
 import type { Metrics } from '../metrics.js';
 import { decodedPath } from '../routes/paths.js';
-import { ClientIdentifier } from './client-identity.js';
+import { ClientIdentifier, normalizedAddress } from './client-identity.js';
 import { anonymousClient as anonymous, unlistedClient as unlisted } from './client-names.js';
 
 /** The namespace label of a denial on /metrics, which is in no namespace. */
@@ -31,15 +32,33 @@ export function accessControl(config: Config, metrics: Metrics): onRequestHookHa
   );
   const metricsReaders = new Set(metricsClients);
   const known = new Set([...grants.keys(), ...metricsReaders]);
-  const identifier = new ClientIdentifier(config.trusted_proxy ?? []);
+  // Denials and ignored headers are logged at most once an interval per client (per address, for one unnamed).
+  const throttle = new LogThrottle();
+  const identifier = new ClientIdentifier(config.trusted_proxy ?? [], throttle);
   const permissions: Readonly<Record<string, Permission>> = sessionPermissions;
 
-  const deny = (request: FastifyRequest, reply: FastifyReply, denial: Denial, client: string, namespace: string) => {
+  const deny = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    denial: Denial,
+    client: string,
+    names: readonly string[],
+    namespace: string,
+  ) => {
     const code = problems[denial].status;
     metrics.accessDenials.inc({ client, namespace, code: String(code) });
-    // The client's certificate names say who an unlisted client is; the key stays out, as everywhere.
-    const names = client === unlisted ? { certificate_names: identifier.namesOf(request) } : {};
-    request.log.warn({ client, ...names, namespace, method: request.method, code }, 'request denied');
+    const address = normalizedAddress(request.raw.socket.remoteAddress ?? '');
+    // Lines are throttled per client: a listed one by its name, an unlisted one by its first, one without by its address.
+    let source = client;
+    if (client === anonymous) source = address;
+    else if (client === unlisted) source = names[0] as string;
+    const suppressed = throttle.admit(`denied ${source}`);
+    if (suppressed !== undefined) {
+      // The client's certificate names say who an unlisted client is; the key stays out, as everywhere.
+      const certificateNames = client === unlisted ? { certificate_names: names } : {};
+      const fields = { client, ...certificateNames, namespace, method: request.method, code, remote_address: address };
+      request.log.warn({ ...fields, ...suppressedField(suppressed) }, 'request denied');
+    }
     sendProblem(reply, denial, decodedPath(request.url));
   };
 
@@ -49,7 +68,7 @@ export function accessControl(config: Config, metrics: Metrics): onRequestHookHa
     const restricted = namespace !== undefined ? clients !== undefined : metricsClients !== undefined && url === metricsRoute;
     if (!restricted) return done();
     const names = identifier.namesOf(request);
-    if (names.length === 0) return deny(request, reply, 'not_authorized', anonymous, namespace ?? metricsRoute);
+    if (names.length === 0) return deny(request, reply, 'not_authorized', anonymous, names, namespace ?? metricsRoute);
     // The client is the first of its names listed for what it asks: /metrics, or the namespace; a certificate
     // may name a client listed for another namespace first.
     const client = names.find((name) => (namespace === undefined ? metricsReaders.has(name) : grants.get(name)?.has(namespace)));
@@ -61,6 +80,6 @@ export function accessControl(config: Config, metrics: Metrics): onRequestHookHa
     }
     if (allowed) return done();
     const label = client ?? names.find((name) => known.has(name)) ?? unlisted;
-    deny(request, reply, 'forbidden', label, namespace ?? metricsRoute);
+    deny(request, reply, 'forbidden', label, names, namespace ?? metricsRoute);
   };
 }

@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import type { PeerCertificate, TLSSocket } from 'node:tls';
 import type { FastifyRequest } from 'fastify';
+import { type LogThrottle, suppressedField } from '../log-throttle.js';
 import { clientNames } from './client-names.js';
 import { xfccClientNames } from './xfcc.js';
 
@@ -33,17 +34,20 @@ export function normalizedAddress(address: string): string {
   return address.startsWith('::ffff:') && address.includes('.') ? address.slice('::ffff:'.length) : address;
 }
 
-/** Reads the client's names from requests, by the rules above; logs the header where it is ignored. */
+/**
+ * Reads the client's names from requests, by the rules above; logs the header where it is ignored or names
+ * nobody, through `throttle` (by address: a client that sends it on every request does not flood the log).
+ */
 export class ClientIdentifier {
   readonly #trustedProxies: ReadonlySet<string>;
+  readonly #throttle: LogThrottle;
   // A connection's certificate does not change: its names are read once.
   readonly #certificateNames = new WeakMap<Socket, readonly string[]>();
-  // Warned once per connection: a client that forges the header on every request does not flood the log.
-  readonly #warned = new WeakSet<Socket>();
   readonly #forwardedNames = new Map<string, readonly string[] | undefined>();
 
-  constructor(trustedProxies: readonly string[]) {
+  constructor(trustedProxies: readonly string[], throttle: LogThrottle) {
     this.#trustedProxies = new Set(trustedProxies.map(normalizedAddress));
+    this.#throttle = throttle;
   }
 
   /** The client's names, most specific first; empty when it has none. */
@@ -56,15 +60,17 @@ export class ClientIdentifier {
         // Several header lines are one list of elements (RFC 9110 section 5.3), of which the last counts.
         // NOTE: not [forwarded].flat(): that costs a microsecond a request.
         const names = this.#forwardedClientNames(typeof forwarded === 'string' ? forwarded : forwarded.join(','));
-        if (names === undefined) request.log.warn({ remote_address: from }, 'malformed X-Forwarded-Client-Cert: no identity');
+        if (names === undefined) this.#warn(request, from, 'malformed X-Forwarded-Client-Cert: no identity');
         return names ?? [];
       }
-      if (!this.#warned.has(socket)) {
-        this.#warned.add(socket);
-        request.log.warn({ remote_address: from }, 'X-Forwarded-Client-Cert ignored: the connection is not from a trusted_proxy');
-      }
+      this.#warn(request, from, 'X-Forwarded-Client-Cert ignored: the connection is not from a trusted_proxy');
     }
     return this.#verifiedCertificateNames(socket);
+  }
+
+  #warn(request: FastifyRequest, from: string, message: string): void {
+    const suppressed = this.#throttle.admit(`${message} ${from}`);
+    if (suppressed !== undefined) request.log.warn({ remote_address: from, ...suppressedField(suppressed) }, message);
   }
 
   #forwardedClientNames(header: string): readonly string[] | undefined {

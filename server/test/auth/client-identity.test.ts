@@ -38,6 +38,29 @@ describe('a client certificate’s names', () => {
   });
 });
 
+describe('the case of names', () => {
+  it('a CN and DNS names are lower-cased, as DNS compares them: MediaWiki.SVC is mediawiki.svc', () => {
+    const { cert } = pki.client({ commonName: 'MW-Client', altNames: ['DNS:MediaWiki.SVC', 'DNS:mw1.EQIAD'] });
+    expect(certificateNames(peerCertificate(cert))).toEqual(['mw-client', 'mediawiki.svc', 'mw1.eqiad']);
+  });
+
+  it('a URI name has its scheme and host lower-cased, and keeps the case of the rest (a SPIFFE ID’s path is case-sensitive)', () => {
+    const { cert } = pki.client({
+      altNames: ['URI:SPIFFE://Wiki.Example/MediaWiki', 'URI:HTTPS://User@Host.Example:8443/A?B', 'URI:URN:Wiki:MW'],
+    });
+    expect(certificateNames(peerCertificate(cert))).toEqual([
+      'spiffe://wiki.example/MediaWiki',
+      'https://User@host.example:8443/A?B',
+      'urn:Wiki:MW',
+    ]);
+  });
+
+  it('only ASCII letters are folded, as in DNS (RFC 4343): other letters are left as they are', () => {
+    const certificate = { subject: { CN: 'Ärzte.Example' }, subjectaltname: 'DNS:İ.example' };
+    expect(certificateNames(certificate as unknown as PeerCertificate)).toEqual(['Ärzte.example', 'İ.example']);
+  });
+});
+
 describe('names that could pose as another kind', () => {
   it('a URI-shaped CN or DNS name is no name, nor a URI name without a scheme: a requester who chose its CN cannot take a URI identity', () => {
     const { cert } = pki.client({ commonName: 'urn:wiki:mw', altNames: ['URI:urn:wiki:other', 'URI:mediawiki'] });

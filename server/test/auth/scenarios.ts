@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CertificateFiles, createTestAuthority, type TestAuthority } from '../../../test-support/certificates.js';
 import { removeServerDirectory, type ServerProcess, startServer } from '../../../test-support/server-process.js';
+import { until } from '../../../test-support/until.js';
 import { problems } from '../../src/generated/contract.js';
 import { type ExchangeOptions, exchange, fingerprintOf } from './exchange.js';
 
@@ -21,6 +22,7 @@ const clients = {
   writer: { default: ['read', 'write', 'delete'] },
   'spiffe://wiki/reader': { default: ['read'] },
   'deleter.example': { default: ['delete'] },
+  'Auditor.Example': { default: ['read'] },
 };
 
 /** A key only these tests use, distinctive enough to look for in the server's output. */
@@ -142,6 +144,16 @@ export function accessControlScenarios(
       expect((await exchange(`${server.origin}/metrics`, { ca: pki.caFile, client: both })).status).toBe(200);
     });
 
+    it('names are compared as DNS compares them: a certificate naming AUDITOR.example, or SPIFFE://WIKI/reader, is the client listed as Auditor.Example, or spiffe://wiki/reader', async () => {
+      const key = secretKey('case');
+      expect((await as(writer, 'POST', key, 'value')).status).toBe(201);
+      const auditor = pki.client({ commonName: 'AUDITOR.example' });
+      const reader = pki.client({ altNames: ['DNS:auditor.EXAMPLE', 'URI:SPIFFE://WIKI/reader'] });
+      for (const client of [auditor, reader]) expect((await as(client, 'GET', key)).status).toBe(200);
+      // A URI's path is compared as it is.
+      expect((await as(pki.client({ altNames: ['URI:spiffe://wiki/READER'] }), 'GET', key)).status).toBe(403);
+    });
+
     it('a method the route does not serve keeps its 405 for a client with some permission in the namespace', async () => {
       const answer = await as(reader, 'OPTIONS', secretKey('options'));
       expect(answer.status).toBe(405);
@@ -236,6 +248,29 @@ export function accessControlScenarios(
       expect(await statusLine(server.port, proxyAddress, head(''))).toBe('HTTP/1.1 401 Unauthorized');
       const listed = 'X-Forwarded-Client-Cert: Subject="CN=writer"\r\n';
       expect(await statusLine(server.port, proxyAddress, head(listed))).toBe('HTTP/1.1 413 Payload Too Large');
+    });
+
+    it('names the proxy forwards are compared as DNS compares them, as a certificate’s are', async () => {
+      const key = secretKey('proxied-case');
+      expect((await forwarded(proxyAddress, 'POST', key, 'Subject="CN=WRITER"', 'value')).status).toBe(201);
+      expect((await forwarded(proxyAddress, 'GET', key, 'DNS=auditor.EXAMPLE')).status).toBe(200);
+      expect((await forwarded(proxyAddress, 'GET', key, 'URI=Spiffe://Wiki/reader')).status).toBe(200);
+    });
+
+    it('denials, and headers from untrusted addresses, are logged at most once a minute per client or address, with the address', async () => {
+      const flooder = '127.0.0.5';
+      const answers = [];
+      for (let i = 0; i < 5; i++)
+        answers.push((await forwarded(flooder, 'GET', secretKey('flood'), 'Subject="CN=writer"')).status);
+      expect(answers).toEqual([401, 401, 401, 401, 401]);
+      const linesFrom = (message: string) =>
+        server
+          .output()
+          .split('\n')
+          .filter((line) => line.includes(`"msg":"${message}"`) && line.includes(`"remote_address":"${flooder}"`));
+      await until(() => linesFrom('request denied').length > 0);
+      expect(linesFrom('request denied')).toHaveLength(1);
+      expect(linesFrom('X-Forwarded-Client-Cert ignored: the connection is not from a trusted_proxy')).toHaveLength(1);
     });
 
     it('a malformed header from the proxy identifies nobody (401)', async () => {
@@ -349,12 +384,4 @@ function statusLine(port: number, localAddress: string, head: string): Promise<s
     });
     socket.on('error', reject);
   });
-}
-
-async function until(condition: () => boolean | Promise<boolean>, deadlineMs = 10_000): Promise<void> {
-  const deadline = Date.now() + deadlineMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('the condition did not hold in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }

@@ -70,6 +70,14 @@ describe('X-Forwarded-Client-Cert', () => {
   it('is case-insensitive in its keys', () => {
     expect(xfccClientNames('subject="cn=lower";uri=spiffe://u')).toEqual(['lower', 'spiffe://u']);
   });
+
+  it('gives names as a certificate does: CN and DNS names lower-cased, a URI’s scheme and host only', () => {
+    expect(xfccClientNames('Subject="CN=MediaWiki.SVC";DNS=MW1.Eqiad;URI=SPIFFE://Wiki/MediaWiki')).toEqual([
+      'mediawiki.svc',
+      'mw1.eqiad',
+      'spiffe://wiki/MediaWiki',
+    ]);
+  });
 });
 
 describe('distinguished names as Envoy prints them (RFC 4514)', () => {
