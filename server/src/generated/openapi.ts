@@ -134,7 +134,7 @@ export interface paths {
         };
         /**
          * Prometheus metrics
-         * @description Kask's metric names (`http_requests_total`, `http_request_duration_seconds`, `kask_build_info`) plus storage metrics; every request and storage metric has a `namespace` label (`default` on a server configured as Kask is). No label ever holds a key.
+         * @description Kask's metric names (`http_requests_total`, `http_request_duration_seconds`, `kask_build_info`) plus storage metrics, access denials (`kask_access_denials_total`) and refused TLS handshakes by reason (`kask_tls_handshake_failures_total`); every request and storage metric has a `namespace` label (`default` on a server configured as Kask is). No label ever holds a key.
          */
         get: operations["getMetrics"];
         put?: never;
