@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runtimeFault } from '../src/runtime.js';
 
@@ -14,5 +15,17 @@ describe('the runtime check', () => {
     expect(runtimeFault(version, '>=24.18.1')).toMatch(
       new RegExp(`^Node.js ${version} cannot run kask-ts, which needs Node.js >=24.18.1`),
     );
+  });
+});
+
+describe('the runtime pins', () => {
+  const root = new URL('../../', import.meta.url);
+  const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8'));
+
+  it('.nvmrc, the bundled node-linux-* packages and the Node the tests run on are one version, within engines', () => {
+    const pinned = readFileSync(new URL('.nvmrc', root), 'utf8').trim();
+    expect(Object.values(pkg.optionalDependencies)).toEqual([pinned, pinned]);
+    expect(process.version).toBe(`v${pinned}`);
+    expect(runtimeFault(`v${pinned}`, pkg.engines.node)).toBeUndefined();
   });
 });
