@@ -31,11 +31,21 @@ function connectionOf(socket: Socket): Connection {
   return connection;
 }
 
+/**
+ * Whether `response` closes its connection. NOTE: `shouldKeepAlive` says only what the request asked for; a
+ * response the server gives a `Connection: close` field itself (a 400 for its Host, 413, 431, 501, an HTTP/1.0
+ * request with Transfer-Encoding) leaves it true, and Node marks such a response `_last`, after which it closes
+ * the socket: the requests queued behind it ran all the same (a pipelined DELETE deleted, unanswered).
+ */
+function closesConnection(response: ServerResponse): boolean {
+  return !response.shouldKeepAlive || (response as ServerResponse & { _last?: boolean })._last === true;
+}
+
 /** One function for every response (no closure per request): the socket's next waiter runs, or it goes idle. */
 function release(this: ServerResponse): void {
   const connection = connections.get(this.req.socket);
   if (connection === undefined) return;
-  if (!this.shouldKeepAlive) {
+  if (closesConnection(this)) {
     connection.closing = true;
     connection.waiting = undefined;
     return;

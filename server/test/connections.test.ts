@@ -130,3 +130,30 @@ describe('a request without Host', () => {
     expect(answer?.status).toBe(404);
   });
 });
+
+describe('no request runs after a response that the server chose to close its connection with (RFC 9112 section 9.6)', () => {
+  const deleteKept = request('DELETE', '/sessions/v1/kept');
+  it.each([
+    ['a 400 for an invalid Host', 'GET /healthz HTTP/1.1\r\nHost: a b\r\n\r\n'],
+    ['a 400 for a missing Host', 'GET /healthz HTTP/1.1\r\n\r\n'],
+    ['a 431', `GET /healthz HTTP/1.1\r\nHost: test\r\n${'X-Filler: 1\r\n'.repeat(120)}\r\n`],
+    ['a 501', 'POST /sessions/v1/other HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: gzip, chunked\r\n\r\n1\r\nv\r\n0\r\n\r\n'],
+    ['a 413', `POST /sessions/v1/other HTTP/1.1\r\nHost: test\r\nContent-Length: 1001\r\n\r\n${'v'.repeat(1001)}`],
+    [
+      'a 201 to an HTTP/1.0 request with Transfer-Encoding and keep-alive',
+      'POST /sessions/v1/other HTTP/1.0\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n1\r\nv\r\n0\r\n\r\n',
+    ],
+  ])('%s: a DELETE pipelined behind it deletes nothing', async (_name, first) => {
+    const port = await listen({ max_value_bytes: 1000 });
+    await onOneConnection(port, request('POST', '/sessions/v1/kept', { body: 'kept', last: true }));
+    const answered = await onOneConnection(port, first + deleteKept);
+    expect(answered).toHaveLength(1);
+    expect(answered[0]?.head).toMatch(/\r\nconnection: close/i);
+    // A write on another connection is committed after any delete the server had started before it.
+    expect(statuses(await onOneConnection(port, request('POST', '/sessions/v1/after', { body: 'v', last: true })))).toEqual([
+      201,
+    ]);
+    const read = await onOneConnection(port, request('GET', '/sessions/v1/kept', { last: true }));
+    expect(read.map((response) => [response.status, response.body])).toEqual([[200, 'kept']]);
+  });
+});
