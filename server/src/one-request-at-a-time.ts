@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { onRequestHookHandler } from 'fastify';
 
@@ -14,8 +14,8 @@ interface Connection {
   busy: boolean;
   /** What waits for the request in flight: the next requests, or the answer to bytes that are not HTTP. Created when first needed. */
   waiting: (() => void)[] | undefined;
-  /** The socket's latest request. */
-  latest: IncomingMessage | undefined;
+  /** The response to the socket's latest request. */
+  latest: ServerResponse | undefined;
   /** A response has closed the connection: nothing more of it runs. */
   closing: boolean;
 }
@@ -73,7 +73,7 @@ export const oneRequestAtATime: onRequestHookHandler = (request, reply, done) =>
   const connection = connectionOf(request.raw.socket);
   // Never answered: the socket is closing, and this request came after the one whose response closes it.
   if (connection.closing) return;
-  connection.latest = request.raw;
+  connection.latest = reply.raw;
   if (!connection.busy) {
     connection.busy = true;
     reply.raw.on('close', release);
@@ -85,16 +85,19 @@ export const oneRequestAtATime: onRequestHookHandler = (request, reply, done) =>
 
 /**
  * Runs `answer` (which writes to the socket and destroys it) once every request of `socket` in flight has
- * been answered, so that it never comes between or instead of their responses. When the socket's latest
- * request is itself unfinished (the error or timeout is in its body), it can never be answered: `answer`
- * runs at once if that request is the only one in flight, else the socket is destroyed, which is all a
- * client can be told without answering out of order.
+ * been answered, so that it never comes between or instead of their responses, and never after one that
+ * closes the connection. When the socket's latest request is itself unfinished (the error or timeout is in
+ * its body) and not being answered yet, it can never be answered: `answer` runs at once if that request is
+ * the only one in flight, else the socket is destroyed, which is all a client can be told without answering
+ * out of order.
  */
 export function afterRequestsInFlight(socket: Socket, answer: () => void): void {
   const connection = connections.get(socket);
   if (connection === undefined || !connection.busy) {
     answer();
-  } else if (connection.latest !== undefined && !connection.latest.complete) {
+  } else if (connection.closing) {
+    // NOTE: a response has closed the connection, and Node ends the socket after it.
+  } else if (connection.latest !== undefined && !connection.latest.req.complete && !connection.latest.headersSent) {
     if ((connection.waiting?.length ?? 0) === 0) answer();
     else socket.destroy();
   } else {

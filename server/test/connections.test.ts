@@ -157,3 +157,18 @@ describe('no request runs after a response that the server chose to close its co
     expect(read.map((response) => [response.status, response.body])).toEqual([[200, 'kept']]);
   });
 });
+
+describe('bytes that are not HTTP in the body of a request answered already', () => {
+  it.each([
+    ['Transfer-Encoding: identity (501, then the parser refuses the coding)', 'Transfer-Encoding: identity\r\n\r\nabc'],
+    ['Transfer-Encoding: gzip (501)', 'Transfer-Encoding: gzip\r\n\r\nabc'],
+    ['Transfer-Encoding: gzip, chunked with a malformed chunk (501)', 'Transfer-Encoding: gzip, chunked\r\n\r\nzz\r\nabc\r\n'],
+    ['two Host fields, with a malformed chunk (400)', 'Host: b\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n'],
+    ['121 fields, with a malformed chunk (431)', `${'X-Filler: 1\r\n'.repeat(120)}Transfer-Encoding: chunked\r\n\r\nzz\r\n`],
+  ])('%s: that answer closes the connection and nothing follows it', async (_name, rest) => {
+    const port = await listen({});
+    const answered = await onOneConnection(port, `POST /sessions/v1/coded HTTP/1.1\r\nHost: test\r\n${rest}`);
+    expect(answered).toHaveLength(1);
+    expect(answered[0]?.head).toMatch(/\r\nconnection: close/i);
+  });
+});
