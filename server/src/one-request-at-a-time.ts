@@ -93,10 +93,10 @@ export const oneRequestAtATime: onRequestHookHandler = (request, reply, done) =>
  */
 export function afterRequestsInFlight(socket: Socket, answer: () => void): void {
   const connection = connections.get(socket);
-  if (connection === undefined || !connection.busy) {
-    answer();
-  } else if (connection.closing) {
+  if (connection?.closing) {
     // NOTE: a response has closed the connection, and Node ends the socket after it.
+  } else if (connection === undefined || !connection.busy) {
+    answer();
   } else if (connection.latest !== undefined && !connection.latest.req.complete && !connection.latest.headersSent) {
     if ((connection.waiting?.length ?? 0) === 0) answer();
     else socket.destroy();
@@ -104,6 +104,14 @@ export function afterRequestsInFlight(socket: Socket, answer: () => void): void 
     connection.waiting ??= [];
     connection.waiting.push(answer);
   }
+}
+
+/**
+ * For a response written outside this queue that closes the connection (the 413 before 100 Continue): the
+ * requests parsed before it still run in turn, none parsed after it.
+ */
+export function refuseLaterRequests(socket: Socket): void {
+  connectionOf(socket).closing = true;
 }
 
 /**

@@ -140,6 +140,10 @@ describe('no request runs after a response that the server chose to close its co
     ['a 501', 'POST /sessions/v1/other HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: gzip, chunked\r\n\r\n1\r\nv\r\n0\r\n\r\n'],
     ['a 413', `POST /sessions/v1/other HTTP/1.1\r\nHost: test\r\nContent-Length: 1001\r\n\r\n${'v'.repeat(1001)}`],
     [
+      'a 413 before 100 Continue, the body sent all the same',
+      `POST /sessions/v1/other HTTP/1.1\r\nHost: test\r\nExpect: 100-continue\r\nContent-Length: 1001\r\n\r\n${'v'.repeat(1001)}`,
+    ],
+    [
       'a 201 to an HTTP/1.0 request with Transfer-Encoding and keep-alive',
       'POST /sessions/v1/other HTTP/1.0\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n1\r\nv\r\n0\r\n\r\n',
     ],
