@@ -94,7 +94,13 @@ export function buildApp({ config, storage, build, logger, clustered }: AppDepen
     frameworkErrors(error, request, reply) {
       // A URL the router cannot decode; its message quotes the URL, so it is neither logged nor sent.
       reply.log.debug({ error_class: error.name }, 'request rejected by the router');
-      sendProblem(reply, 'bad_request', decodedPath(request.url), malformedPathDetail);
+      // NOTE: fastify answers it without running any hook: it still waits for the requests before it, is
+      // refused as malformed first, and closes the connection as any other request would.
+      oneRequestAtATime.call(app, request, reply, () =>
+        refuseMalformedRequests.call(app, request, reply, () =>
+          sendProblem(reply, 'bad_request', decodedPath(request.url), malformedPathDetail),
+        ),
+      );
     },
   }) as unknown as FastifyInstance;
   const authorize = accessControl(config, metrics);
