@@ -103,6 +103,11 @@ export function buildApp({ config, storage, build, logger, clustered }: AppDepen
       );
     },
   }) as unknown as FastifyInstance;
+  // NOTE: RFC 9112 section 9.6: a client that closes its side once it has sent its requests (`printf | nc -N`)
+  // still wants their answers. Node's server, unless told otherwise by this (undocumented, long-standing)
+  // property, aborts the requests in flight at the client's FIN and ends the connection: a POST was stored and
+  // its 201 never sent. With it, the connection closes after the answer to the last request.
+  (app.server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   const authorize = accessControl(config, metrics);
   // The early 413 is written before any hook runs, and would tell any client the limit: with clients listed,
   // Node sends 100 Continue, and the session route's own check answers 413 after the access check.

@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { problems, sessionMethods } from '../src/generated/contract.js';
 import { listeningAppsClosedAfterEach } from './listening-app.js';
-import { onOneConnection, request, statuses } from './raw-connection.js';
+import { halfClosedAfter, onOneConnection, request, statuses } from './raw-connection.js';
 
 const listen = listeningAppsClosedAfterEach();
 
@@ -174,5 +174,30 @@ describe('bytes that are not HTTP in the body of a request answered already', ()
     const answered = await onOneConnection(port, `POST /sessions/v1/coded HTTP/1.1\r\nHost: test\r\n${rest}`);
     expect(answered).toHaveLength(1);
     expect(answered[0]?.head).toMatch(/\r\nconnection: close/i);
+  });
+});
+
+describe('a client that closes its side of the connection once it has sent its requests (a half-close)', () => {
+  // RFC 9112 section 9.6: a half-closed connection does not delimit a request, nor say that the client no longer
+  // wants the response.
+  it('still reads the answer to its write', async () => {
+    const port = await listen({});
+    const answered = await halfClosedAfter(port, request('POST', '/sessions/v1/half', { body: 'v' }));
+    expect(statuses(answered)).toEqual([201]);
+  });
+
+  it('still reads the answers to every request it pipelined, in order, and the connection then closes', async () => {
+    const port = await listen({});
+    const path = '/sessions/v1/half-pipelined';
+    const answered = await halfClosedAfter(
+      port,
+      request('POST', path, { body: 'v' }) + request('GET', path) + request('DELETE', path) + request('GET', path),
+    );
+    expect(answered.map((response) => [response.status, response.body])).toEqual([
+      [201, ''],
+      [200, 'v'],
+      [204, ''],
+      [404, expect.any(String)],
+    ]);
   });
 });

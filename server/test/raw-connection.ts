@@ -25,6 +25,21 @@ export function onOneConnection(port: number, bytes: string, tlsCa?: Buffer): Pr
   });
 }
 
+/**
+ * Writes `bytes` on one connection and closes it for writing at once (a half-close, as `printf ... | nc -N`
+ * does), then reads until the server closes it: every response, in order.
+ */
+export function halfClosedAfter(port: number, bytes: string): Promise<RawResponse[]> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(responsesIn(Buffer.concat(chunks).toString('latin1'))));
+    socket.end(bytes, 'latin1');
+  });
+}
+
 /** Splits what a connection received into its responses (each with Content-Length, or none and no body). */
 export function responsesIn(received: string): RawResponse[] {
   const responses: RawResponse[] = [];
