@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestAuthority } from '../../test-support/certificates.js';
 import { listeningAppsClosedAfterEach } from './listening-app.js';
-import { onOneConnection, request, statuses } from './raw-connection.js';
+import { halfClosedAfter, onOneConnection, request, statuses } from './raw-connection.js';
 
 const listen = listeningAppsClosedAfterEach();
 
@@ -39,6 +39,17 @@ describe.each([
     const answered = await onOneConnection(port, bytes);
     expect(statuses(answered)).toEqual([200, 204, 404]);
     expect(answered[0]?.body).toBe('first');
+  });
+
+  it('behind a request in flight, from a client that half-closes once it has sent them: all three are answered', async () => {
+    const port = await listen({});
+    const bytes =
+      request('POST', '/sessions/v1/half', { body: 'first' }) +
+      upgrading('GET', '/sessions/v1/half', upgrade) +
+      request('DELETE', '/sessions/v1/half');
+    const answered = await halfClosedAfter(port, bytes);
+    expect(statuses(answered)).toEqual([201, 200, 204]);
+    expect(answered[1]?.body).toBe('first');
   });
 });
 
