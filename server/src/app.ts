@@ -62,7 +62,15 @@ function serverOptions(config: Config): { https: HttpsServerOptions } | { http: 
   // With a client CA, a client without a certificate it signed is refused at the handshake.
   const verifyClients = config.tls.client_ca !== undefined;
   return {
-    https: { ...http, ...secureContextOptions(config.tls), requestCert: verifyClients, rejectUnauthorized: verifyClients },
+    https: {
+      ...http,
+      ...secureContextOptions(config.tls),
+      requestCert: verifyClients,
+      rejectUnauthorized: verifyClients,
+      // As node:http's own server sets for its sockets: a client's half-close must not end the server's side of
+      // the connection before its answers are written (see httpAllowHalfOpen below). node:https does not.
+      allowHalfOpen: true,
+    },
   };
 }
 

@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { METHODS, STATUS_CODES } from 'node:http';
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { createTestAuthority } from '../../test-support/certificates.js';
 import { problems, sessionMethods } from '../src/generated/contract.js';
 import { listeningAppsClosedAfterEach } from './listening-app.js';
 import { halfClosedAfter, onOneConnection, request, statuses } from './raw-connection.js';
@@ -199,5 +201,21 @@ describe('a client that closes its side of the connection once it has sent its r
       [204, ''],
       [404, expect.any(String)],
     ]);
+  });
+
+  it('over TLS, still reads the answers to its requests', async () => {
+    const authority = createTestAuthority();
+    try {
+      const port = await listen({ tls: authority.server() });
+      const path = '/sessions/v1/half-tls';
+      const bytes = request('POST', path, { body: 'v' }) + request('GET', path);
+      const answered = await halfClosedAfter(port, bytes, readFileSync(authority.caFile));
+      expect(answered.map((response) => [response.status, response.body])).toEqual([
+        [201, ''],
+        [200, 'v'],
+      ]);
+    } finally {
+      authority.remove();
+    }
   });
 });

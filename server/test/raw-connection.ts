@@ -26,12 +26,15 @@ export function onOneConnection(port: number, bytes: string, tlsCa?: Buffer): Pr
 }
 
 /**
- * Writes `bytes` on one connection and closes it for writing at once (a half-close, as `printf ... | nc -N`
- * does), then reads until the server closes it: every response, in order.
+ * Writes `bytes` on one connection (TLS, trusting `tlsCa`, when given) and closes it for writing at once (a
+ * half-close, as `printf ... | nc -N` does), then reads until the server closes it: every response, in order.
  */
-export function halfClosedAfter(port: number, bytes: string): Promise<RawResponse[]> {
+export function halfClosedAfter(port: number, bytes: string, tlsCa?: Buffer): Promise<RawResponse[]> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+    const socket =
+      tlsCa === undefined
+        ? connect({ port, host: '127.0.0.1', allowHalfOpen: true })
+        : connectTls({ port, host: '127.0.0.1', ca: tlsCa });
     const chunks: Buffer[] = [];
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));
     socket.on('error', reject);
