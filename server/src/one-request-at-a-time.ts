@@ -16,6 +16,8 @@ interface Connection {
   waiting: (() => void)[] | undefined;
   /** The response to the socket's latest request. */
   latest: ServerResponse | undefined;
+  /** What starts the latest request, while it waits in `waiting`. */
+  latestStart: (() => void) | undefined;
   /** A response has closed the connection: nothing more of it runs. */
   closing: boolean;
 }
@@ -25,7 +27,7 @@ const connections = new WeakMap<Socket, Connection>();
 function connectionOf(socket: Socket): Connection {
   let connection = connections.get(socket);
   if (connection === undefined) {
-    connection = { busy: false, waiting: undefined, latest: undefined, closing: false };
+    connection = { busy: false, waiting: undefined, latest: undefined, latestStart: undefined, closing: false };
     connections.set(socket, connection);
   }
   return connection;
@@ -74,13 +76,15 @@ export const oneRequestAtATime: onRequestHookHandler = (request, reply, done) =>
   // Never answered: the socket is closing, and this request came after the one whose response closes it.
   if (connection.closing) return;
   connection.latest = reply.raw;
+  connection.latestStart = undefined;
   if (!connection.busy) {
     connection.busy = true;
     reply.raw.on('close', release);
     return done();
   }
+  connection.latestStart = () => start(reply.raw, done);
   connection.waiting ??= [];
-  connection.waiting.push(() => start(reply.raw, done));
+  connection.waiting.push(connection.latestStart);
 };
 
 /**
@@ -88,8 +92,7 @@ export const oneRequestAtATime: onRequestHookHandler = (request, reply, done) =>
  * been answered, so that it never comes between or instead of their responses, and never after one that
  * closes the connection. When the socket's latest request is itself unfinished (the error or timeout is in
  * its body) and not being answered yet, it can never be answered: `answer` runs at once if that request is
- * the only one in flight, else the socket is destroyed, which is all a client can be told without answering
- * out of order.
+ * the only one in flight, or in its place once the requests before it are answered if it waits for them.
  */
 export function afterRequestsInFlight(socket: Socket, answer: () => void): void {
   const connection = connections.get(socket);
@@ -98,7 +101,11 @@ export function afterRequestsInFlight(socket: Socket, answer: () => void): void 
   } else if (connection === undefined || !connection.busy) {
     answer();
   } else if (connection.latest !== undefined && !connection.latest.req.complete && !connection.latest.headersSent) {
-    if ((connection.waiting?.length ?? 0) === 0) answer();
+    const waiting = connection.waiting ?? [];
+    // NOTE: the socket was destroyed here, and with it the answers to the requests before (a POST stored,
+    // its 201 never sent). Nothing is parsed after an unfinished request, so it is the last to wait.
+    if (waiting.length === 0) answer();
+    else if (waiting[waiting.length - 1] === connection.latestStart) waiting[waiting.length - 1] = answer;
     else socket.destroy();
   } else {
     connection.waiting ??= [];

@@ -62,6 +62,15 @@ describe('bytes that are not HTTP after valid requests on the same connection', 
     const pipelined = [1, 2, 3].map((i) => request('POST', `/sessions/v1/several-${i}`, { body: `v${i}` })).join('');
     expect(statuses(await onOneConnection(port, `${pipelined}\x01 not http\r\n\r\n`))).toEqual([201, 201, 201, 400]);
   });
+
+  it.each([
+    ['a malformed chunk', 'Transfer-Encoding: chunked\r\n\r\nzz\r\n'],
+    ['a coding the parser refuses (gzip alone)', 'Transfer-Encoding: gzip\r\n\r\nabc'],
+  ])('a request with %s behind a write in flight: the write is answered, then the 400', async (_name, rest) => {
+    const port = await listen({});
+    const bytes = `${request('POST', '/sessions/v1/before', { body: 'v' })}POST /sessions/v1/broken HTTP/1.1\r\nHost: test\r\n${rest}`;
+    expect(statuses(await onOneConnection(port, bytes))).toEqual([201, 400]);
+  });
 });
 
 describe('a body over max_value_bytes sent whole', () => {
