@@ -63,7 +63,15 @@ function serverOptions(config: Config): { https: HttpsServerOptions } | { http: 
   // With a client CA, a client without a certificate it signed is refused at the handshake.
   const verifyClients = config.tls.client_ca !== undefined;
   return {
-    https: { ...http, ...secureContextOptions(config.tls), requestCert: verifyClients, rejectUnauthorized: verifyClients },
+    https: {
+      ...http,
+      ...secureContextOptions(config.tls),
+      requestCert: verifyClients,
+      rejectUnauthorized: verifyClients,
+      // As node:http's own server sets for its sockets: a client's half-close must not end the server's side of
+      // the connection before its answers are written (see httpAllowHalfOpen below). node:https does not.
+      allowHalfOpen: true,
+    },
   };
 }
 
@@ -95,10 +103,21 @@ export function buildApp({ config, storage, build, logger, clustered }: AppDepen
     frameworkErrors(error, request, reply) {
       // A URL the router cannot decode; its message quotes the URL, so it is neither logged nor sent.
       reply.log.debug({ error_class: error.name }, 'request rejected by the router');
-      sendProblem(reply, 'bad_request', decodedPath(request.url), malformedPathDetail);
+      // NOTE: fastify answers it without running any hook: it still waits for the requests before it, is
+      // refused as malformed first, and closes the connection as any other request would.
+      oneRequestAtATime.call(app, request, reply, () =>
+        refuseMalformedRequests.call(app, request, reply, () =>
+          sendProblem(reply, 'bad_request', decodedPath(request.url), malformedPathDetail),
+        ),
+      );
     },
   }) as unknown as FastifyInstance;
   if (hasTls(config.tls)) reportFailedHandshakes(app.server as HttpsServer, metrics, logger);
+  // NOTE: RFC 9112 section 9.6: a client that closes its side once it has sent its requests (`printf | nc -N`)
+  // still wants their answers. Node's server, unless told otherwise by this (undocumented, long-standing)
+  // property, aborts the requests in flight at the client's FIN and ends the connection: a POST was stored and
+  // its 201 never sent. With it, the connection closes after the answer to the last request.
+  (app.server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   const authorize = accessControl(config, metrics);
   // The early 413 is written before any hook runs, and would tell any client the limit: with clients listed,
   // Node sends 100 Continue, and the session route's own check answers 413 after the access check.

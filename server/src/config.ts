@@ -285,6 +285,11 @@ function baseUri(value: string, key: string): void {
   if (!/^\/?([A-Za-z0-9._~!$&'()*+,;=:@-]+\/?)*$/.test(value)) fail(key, 'must be a path of unreserved characters');
   // NOTE: under / a key named healthz, readyz, metrics or openapi would be an operational route instead.
   if (/^\/*$/.test(value)) fail(key, `must not be /: the session route would take ${operationalPaths.join(', ')}`);
+  // NOTE: a client removes dot segments from a URL's path (RFC 3986 section 5.2.4; cURL, browsers), so a base URI
+  // with one is never reached, and /./healthz/ passed the check below while clients send /healthz/.
+  if (value.split('/').some((segment) => segment === '.' || segment === '..')) {
+    fail(key, 'must not have a . or .. segment: clients remove them from the URLs they send');
+  }
   const normalised = normalisedBaseUri(value);
   const taken = operationalPaths.find((path) => normalised.startsWith(`${path}/`));
   if (taken !== undefined) fail(key, `must not be under ${taken}/: ${taken} is an operational route`);

@@ -37,10 +37,25 @@ function withoutUpgrade(request: IncomingMessage): Buffer {
 /** Serves requests that ask for an upgrade as HTTP/1.1 requests, and the requests pipelined behind them. */
 export function ignoreUpgrades(server: Server): void {
   server.on('upgrade', (request: IncomingMessage, socket: Socket, rest: Buffer) => {
+    // NOTE: Node has taken its own listeners off the socket, 'error' included: a client resetting the connection
+    // while this request waited for those before it was an unhandled 'error' that ended the process.
+    const dropOnError = () => socket.destroy();
+    socket.on('error', dropOnError);
     whenIdle(socket, () => {
-      socket.unshift(Buffer.concat([withoutUpgrade(request), rest]));
+      socket.off('error', dropOnError);
+      if (socket.destroyed) return;
+      const bytes = Buffer.concat([withoutUpgrade(request), rest]);
+      // NOTE: a client that half-closed once it had sent everything ended the socket's readable side while the
+      // requests before this one were answered: a stream takes nothing back after its end (unshift failed, and
+      // the socket was destroyed unanswered). The new parser is then handed the bytes and the end itself.
+      const ended = socket.readableEnded;
+      if (!ended) socket.unshift(bytes);
       // An HTTPS server parses the TLS connection it has made of the socket ('secureConnection').
       server.emit(socket instanceof TLSSocket ? 'secureConnection' : 'connection', socket);
+      if (ended) {
+        socket.emit('data', bytes);
+        socket.emit('end');
+      }
     });
   });
 }

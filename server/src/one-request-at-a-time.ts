@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { onRequestHookHandler } from 'fastify';
 
@@ -14,8 +14,10 @@ interface Connection {
   busy: boolean;
   /** What waits for the request in flight: the next requests, or the answer to bytes that are not HTTP. Created when first needed. */
   waiting: (() => void)[] | undefined;
-  /** The socket's latest request. */
-  latest: IncomingMessage | undefined;
+  /** The response to the socket's latest request. */
+  latest: ServerResponse | undefined;
+  /** What starts the latest request, while it waits in `waiting`. */
+  latestStart: (() => void) | undefined;
   /** A response has closed the connection: nothing more of it runs. */
   closing: boolean;
 }
@@ -25,17 +27,27 @@ const connections = new WeakMap<Socket, Connection>();
 function connectionOf(socket: Socket): Connection {
   let connection = connections.get(socket);
   if (connection === undefined) {
-    connection = { busy: false, waiting: undefined, latest: undefined, closing: false };
+    connection = { busy: false, waiting: undefined, latest: undefined, latestStart: undefined, closing: false };
     connections.set(socket, connection);
   }
   return connection;
+}
+
+/**
+ * Whether `response` closes its connection. NOTE: `shouldKeepAlive` says only what the request asked for; a
+ * response the server gives a `Connection: close` field itself (a 400 for its Host, 413, 431, 501, an HTTP/1.0
+ * request with Transfer-Encoding) leaves it true, and Node marks such a response `_last`, after which it closes
+ * the socket: the requests queued behind it ran all the same (a pipelined DELETE deleted, unanswered).
+ */
+function closesConnection(response: ServerResponse): boolean {
+  return !response.shouldKeepAlive || (response as ServerResponse & { _last?: boolean })._last === true;
 }
 
 /** One function for every response (no closure per request): the socket's next waiter runs, or it goes idle. */
 function release(this: ServerResponse): void {
   const connection = connections.get(this.req.socket);
   if (connection === undefined) return;
-  if (!this.shouldKeepAlive) {
+  if (closesConnection(this)) {
     connection.closing = true;
     connection.waiting = undefined;
     return;
@@ -63,34 +75,50 @@ export const oneRequestAtATime: onRequestHookHandler = (request, reply, done) =>
   const connection = connectionOf(request.raw.socket);
   // Never answered: the socket is closing, and this request came after the one whose response closes it.
   if (connection.closing) return;
-  connection.latest = request.raw;
+  connection.latest = reply.raw;
+  connection.latestStart = undefined;
   if (!connection.busy) {
     connection.busy = true;
     reply.raw.on('close', release);
     return done();
   }
+  connection.latestStart = () => start(reply.raw, done);
   connection.waiting ??= [];
-  connection.waiting.push(() => start(reply.raw, done));
+  connection.waiting.push(connection.latestStart);
 };
 
 /**
  * Runs `answer` (which writes to the socket and destroys it) once every request of `socket` in flight has
- * been answered, so that it never comes between or instead of their responses. When the socket's latest
- * request is itself unfinished (the error or timeout is in its body), it can never be answered: `answer`
- * runs at once if that request is the only one in flight, else the socket is destroyed, which is all a
- * client can be told without answering out of order.
+ * been answered, so that it never comes between or instead of their responses, and never after one that
+ * closes the connection. When the socket's latest request is itself unfinished (the error or timeout is in
+ * its body) and not being answered yet, it can never be answered: `answer` runs at once if that request is
+ * the only one in flight, or in its place once the requests before it are answered if it waits for them.
  */
 export function afterRequestsInFlight(socket: Socket, answer: () => void): void {
   const connection = connections.get(socket);
-  if (connection === undefined || !connection.busy) {
+  if (connection?.closing) {
+    // NOTE: a response has closed the connection, and Node ends the socket after it.
+  } else if (connection === undefined || !connection.busy) {
     answer();
-  } else if (connection.latest !== undefined && !connection.latest.complete) {
-    if ((connection.waiting?.length ?? 0) === 0) answer();
+  } else if (connection.latest !== undefined && !connection.latest.req.complete && !connection.latest.headersSent) {
+    const waiting = connection.waiting ?? [];
+    // NOTE: the socket was destroyed here, and with it the answers to the requests before (a POST stored,
+    // its 201 never sent). Nothing is parsed after an unfinished request, so it is the last to wait.
+    if (waiting.length === 0) answer();
+    else if (waiting[waiting.length - 1] === connection.latestStart) waiting[waiting.length - 1] = answer;
     else socket.destroy();
   } else {
     connection.waiting ??= [];
     connection.waiting.push(answer);
   }
+}
+
+/**
+ * For a response written outside this queue that closes the connection (the 413 before 100 Continue): the
+ * requests parsed before it still run in turn, none parsed after it.
+ */
+export function refuseLaterRequests(socket: Socket): void {
+  connectionOf(socket).closing = true;
 }
 
 /**

@@ -6,7 +6,7 @@ import { type ProblemName, problemBody, problemHeaders } from './errors.js';
 import { problems } from './generated/contract.js';
 import { lingerAfterResponse } from './lingering-close.js';
 import type { Metrics } from './metrics.js';
-import { afterRequestsInFlight } from './one-request-at-a-time.js';
+import { afterRequestsInFlight, refuseLaterRequests } from './one-request-at-a-time.js';
 import { decodedPath, originForm } from './routes/paths.js';
 
 // Answers written by Node's server before fastify sees a request: to bytes that are not HTTP, and to a body
@@ -59,10 +59,17 @@ export function rejectOversizedBeforeContinue(server: Server, config: Config, me
     const namespace = config.namespaces.find((candidate) => url.startsWith(candidate.base_uri));
     if (namespace !== undefined && declared > namespace.max_value_bytes) {
       const started = performance.now();
-      response.writeHead(413, { ...problemHeaders('payload_too_large'), connection: 'close' });
-      // A client may send the body without waiting for 100 Continue.
+      const body = problemBody('payload_too_large', decodedPath(url), payloadTooLargeDetail(namespace.max_value_bytes));
+      response.writeHead(413, {
+        ...problemHeaders('payload_too_large'),
+        'content-length': Buffer.byteLength(body),
+        connection: 'close',
+      });
+      // A client may send the body without waiting for 100 Continue, and requests after it, which Node still
+      // parses: none of them runs.
       lingerAfterResponse(request.socket);
-      response.end(problemBody('payload_too_large', decodedPath(url), payloadTooLargeDetail(namespace.max_value_bytes)));
+      refuseLaterRequests(request.socket);
+      response.end(body);
       // Counted and timed as the session route counts and times its own answers.
       const labels = { namespace: namespace.name, code: '413', method: request.method ?? '' };
       metrics.requests.labels(labels).inc();

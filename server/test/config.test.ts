@@ -213,6 +213,9 @@ describe('configuration', () => {
     [{ base_uri: 'metrics/v1' }, 'base_uri: must not be under /metrics/'],
     [{ base_uri: '/readyz/sessions/' }, 'base_uri: must not be under /readyz/'],
     [{ namespaces: { a: { base_uri: '/openapi/a/' } } }, 'namespaces.a.base_uri: must not be under /openapi/'],
+    [{ base_uri: '/./healthz/' }, 'base_uri: must not have a . or .. segment'],
+    [{ base_uri: 'sessions/../v1' }, 'base_uri: must not have a . or .. segment'],
+    [{ namespaces: { a: { base_uri: '/a/./' } } }, 'namespaces.a.base_uri: must not have a . or .. segment'],
     [{ default_ttl: 3600, max_ttl: 60 }, 'max_ttl: must be at least default_ttl (3600), or 0 (got 60)'],
     [{ default_ttl: 0, max_ttl: 60 }, 'max_ttl: must be at least default_ttl (0, never expiring), or 0 (got 60)'],
     [

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestAuthority } from '../../test-support/certificates.js';
 import { listeningAppsClosedAfterEach } from './listening-app.js';
-import { onOneConnection, request, statuses } from './raw-connection.js';
+import { halfClosedAfter, onOneConnection, request, statuses } from './raw-connection.js';
 
 const listen = listeningAppsClosedAfterEach();
 
@@ -40,6 +41,17 @@ describe.each([
     expect(statuses(answered)).toEqual([200, 204, 404]);
     expect(answered[0]?.body).toBe('first');
   });
+
+  it('behind a request in flight, from a client that half-closes once it has sent them: all three are answered', async () => {
+    const port = await listen({});
+    const bytes =
+      request('POST', '/sessions/v1/half', { body: 'first' }) +
+      upgrading('GET', '/sessions/v1/half', upgrade) +
+      request('DELETE', '/sessions/v1/half');
+    const answered = await halfClosedAfter(port, bytes);
+    expect(statuses(answered)).toEqual([201, 200, 204]);
+    expect(answered[1]?.body).toBe('first');
+  });
 });
 
 describe('an ignored upgrade over TLS', () => {
@@ -52,5 +64,26 @@ describe('an ignored upgrade over TLS', () => {
     const answered = await onOneConnection(port, bytes, readFileSync(authority.caFile));
     expect(statuses(answered)).toEqual([201, 200]);
     expect(answered[1]?.body).toBe('secret');
+  });
+});
+
+describe('a client that resets its connection while its upgrade waits for the requests before it', () => {
+  it('does not bring the server down: it goes on answering', async () => {
+    const port = await listen({});
+    const bytes = request('POST', '/sessions/v1/reset', { body: 'v' }) + upgrading('GET', '/sessions/v1/reset', websocket);
+    await Promise.all(
+      Array.from(
+        { length: 50 },
+        () =>
+          new Promise<void>((resolve) => {
+            const socket = connect(port, '127.0.0.1');
+            socket.on('error', () => {});
+            socket.on('close', () => resolve());
+            // Written whole, then reset at once (RST): the POST is still being stored.
+            socket.write(bytes, () => socket.resetAndDestroy());
+          }),
+      ),
+    );
+    expect(statuses(await onOneConnection(port, request('GET', '/healthz', { last: true })))).toEqual([200]);
   });
 });

@@ -154,3 +154,40 @@ describe('Host (RFC 9112 section 3.2)', () => {
     ]);
   });
 });
+
+describe('a request whose path does not decode (the router refuses it before any hook)', () => {
+  it('is refused as malformed first: more than 100 fields answer 431', async () => {
+    const port = await listen({});
+    const bytes = `GET /sessions/v1/%zz HTTP/1.1\r\nHost: test\r\n${fillerFields(maxHeaderFields)}\r\n${request('GET', '/healthz')}`;
+    const answered = await onOneConnection(port, bytes);
+    expect(statuses(answered)).toEqual([431]);
+  });
+
+  it.each([
+    ['two Host fields', 'Host: a\r\nHost: b\r\n'],
+    ['an invalid Host', 'Host: a b\r\n'],
+  ])('with %s answers 400 about Host and closes', async (_name, host) => {
+    const port = await listen({});
+    const answered = await onOneConnection(port, `GET /sessions/v1/%zz HTTP/1.1\r\n${host}\r\n${request('GET', '/healthz')}`);
+    expect(statuses(answered)).toEqual([400]);
+    expect(JSON.parse(answered[0]?.body ?? '').detail).toMatch(/Host/);
+  });
+
+  it('with Transfer-Encoding: gzip, chunked answers 501 and closes', async () => {
+    const port = await listen({});
+    const bytes = `POST /sessions/v1/%zz HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: gzip, chunked\r\n\r\n1\r\nv\r\n0\r\n\r\n${request('GET', '/healthz')}`;
+    expect(statuses(await onOneConnection(port, bytes))).toEqual([501]);
+  });
+
+  it('in HTTP/1.0 with Transfer-Encoding and keep-alive is answered, then the connection closes: a DELETE behind it deletes nothing', async () => {
+    const port = await listen({});
+    await stored(port, '/sessions/v1/kept', 'kept');
+    const bytes = `POST /sessions/v1/%zz HTTP/1.0\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n1\r\nv\r\n0\r\n\r\n${request('DELETE', '/sessions/v1/kept')}`;
+    const answered = await onOneConnection(port, bytes);
+    expect(statuses(answered)).toEqual([400]);
+    expect(answered[0]?.head).toMatch(/\r\nconnection: close/i);
+    // A write on another connection is committed after any delete the server had started before it.
+    await stored(port, '/sessions/v1/after', 'v');
+    expect(await valueAt(port, '/sessions/v1/kept')).toBe('kept');
+  });
+});

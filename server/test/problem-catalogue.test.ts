@@ -88,6 +88,8 @@ describe('the problem catalogue', () => {
         if (header !== 'content-type') expect(response.headers[header], header).toBe(String(value));
       }
       expect(response.json()).toMatchObject({ type: problem.type, title: problem.title });
+      // A problem names the key it is about, a credential: no cache in between may keep it.
+      expect(response.headers['cache-control']).toBe('no-store');
     },
   );
 

@@ -1,7 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { answers200, startProcess, waitUntilReady } from '../../test-support/child-process.js';
+import { accepts } from '../../test-support/free-port.js';
 import {
   configPathOf,
   freePort,
@@ -11,6 +14,7 @@ import {
 } from '../../test-support/server-process.js';
 
 const start = startServersStoppedAfterEach();
+const repositoryRoot = fileURLToPath(new URL('../..', import.meta.url));
 
 describe('the kask-ts process', () => {
   it('--help prints the usage and exits 0', async () => {
@@ -111,6 +115,32 @@ describe('the kask-ts process', () => {
     // Log lines after the reader has gone: a forged client certificate header is warned about.
     await fetch(`${server.origin}/healthz`, { headers: { 'x-forwarded-client-cert': 'Subject="CN=forged"' } });
     expect(await server.stop()).toBe(0);
+  });
+
+  it('SIGTERM to the pid of `npm start` stops the server it started', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'kask-npm-start-'));
+    const port = await freePort();
+    const config = join(directory, 'config.yaml');
+    writeFileSync(
+      config,
+      `listen_address: 127.0.0.1\nlisten_port: ${port}\nworkers: 1\nembedded:\n  path: ${join(directory, 'data')}\n`,
+    );
+    // In a group of its own, signalled as a whole only to clean up after a failure; --ignore-scripts skips the
+    // prestart build, which the suite has done.
+    const npm = startProcess('npm', ['start', '--silent', '--ignore-scripts', '--', '--config', config], {
+      cwd: repositoryRoot,
+      group: true,
+    });
+    try {
+      await waitUntilReady(npm, 'npm start', () => answers200(`http://127.0.0.1:${port}/healthz`));
+      // As an operator stops it: `kill <pid>`, to npm alone.
+      process.kill(npm.pid, 'SIGTERM');
+      await npm.exited;
+      await expect.poll(() => accepts(port), { timeout: 10000 }).toBe(false);
+    } finally {
+      npm.signal('SIGKILL');
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 
   it('the log of a whole contract-like session holds no key and no value', async () => {

@@ -25,6 +25,24 @@ export function onOneConnection(port: number, bytes: string, tlsCa?: Buffer): Pr
   });
 }
 
+/**
+ * Writes `bytes` on one connection (TLS, trusting `tlsCa`, when given) and closes it for writing at once (a
+ * half-close, as `printf ... | nc -N` does), then reads until the server closes it: every response, in order.
+ */
+export function halfClosedAfter(port: number, bytes: string, tlsCa?: Buffer): Promise<RawResponse[]> {
+  return new Promise((resolve, reject) => {
+    const socket =
+      tlsCa === undefined
+        ? connect({ port, host: '127.0.0.1', allowHalfOpen: true })
+        : connectTls({ port, host: '127.0.0.1', ca: tlsCa });
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(responsesIn(Buffer.concat(chunks).toString('latin1'))));
+    socket.end(bytes, 'latin1');
+  });
+}
+
 /** Splits what a connection received into its responses (each with Content-Length, or none and no body). */
 export function responsesIn(received: string): RawResponse[] {
   const responses: RawResponse[] = [];

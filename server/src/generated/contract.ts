@@ -22,6 +22,7 @@ export const problems = {
     "title": "Not authorized",
     "detail": "Unable to authorize request",
     "headers": {
+      "cache-control": "no-store",
       "www-authenticate": "MutualTLS",
       "x-content-type-options": "nosniff"
     },
@@ -55,6 +56,7 @@ export const problems = {
     "title": "Method not allowed",
     "detail": "The method is not supported for this resource",
     "headers": {
+      "cache-control": "no-store",
       "x-content-type-options": "nosniff"
     },
     "suppliedHeaders": [

@@ -326,6 +326,7 @@ export interface components {
          */
         NotAuthorized: {
             headers: {
+                "Cache-Control": components["headers"]["NoStore"];
                 "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
                 "X-Content-Type-Options": components["headers"]["NoSniff"];
                 [name: string]: unknown;
@@ -364,6 +365,7 @@ export interface components {
         MethodNotAllowed: {
             headers: {
                 Allow: components["headers"]["Allow"];
+                "Cache-Control": components["headers"]["NoStore"];
                 "X-Content-Type-Options": components["headers"]["NoSniff"];
                 [name: string]: unknown;
             };
