@@ -7,6 +7,7 @@ import { afterEach } from 'vitest';
 import { stringify } from 'yaml';
 import { answers200, type StartedProcess, startProcess, waitUntilReady } from './child-process.js';
 import { freePort } from './free-port.js';
+import { until } from './until.js';
 
 export { freePort };
 
@@ -85,6 +86,21 @@ export async function startServerIn(
     async () => (scheme === 'https' || (await answers200(`${origin}/healthz`))) && everyProcessServing(started.output()),
   );
   return { ...started, baseUrl: `${origin}${baseUri}`, origin, port, directory };
+}
+
+/**
+ * Waits until the server's /readyz answers 200, every namespace's storage answering: a server on Cassandra listens
+ * (and answers 503) before its session is up, so a test's first request must not race it.
+ */
+export function untilStorageAnswers(server: { readonly origin: string }, deadlineMs = 30_000): Promise<void> {
+  return until(
+    () =>
+      fetch(`${server.origin}/readyz`, { signal: AbortSignal.timeout(5_000) }).then(
+        (response) => response.status === 200,
+        () => false,
+      ),
+    deadlineMs,
+  );
 }
 
 /** Removes a server's directory once it has stopped. */

@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { removeServerDirectory, startServer } from '../../test-support/server-process.js';
+import { removeServerDirectory, startServer, untilStorageAnswers } from '../../test-support/server-process.js';
 import { contractNamespaces, namespaceTargets } from './namespaces.js';
 
 // Cassandra keeps expiry times in whole seconds, so a value lives between ttl - 1 and ttl seconds there:
@@ -17,6 +17,8 @@ export async function provideServers(project: TestProject, config: Record<string
     startServer({ ...config, default_ttl: shortTtlSeconds }),
     startServer({ ...config, namespaces: contractNamespaces }),
   ]);
+  // On Cassandra a server listens before its session is up: the suite starts once every one is ready.
+  await Promise.all(servers.map((server) => untilStorageAnswers(server)));
   const [main, shortTtl, namespaced] = servers;
   project.provide('kaskBaseUrl', main.baseUrl);
   project.provide('kaskShortTtlBaseUrl', shortTtl.baseUrl);

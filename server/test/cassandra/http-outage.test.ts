@@ -1,7 +1,12 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalNode, nodeDirectory, startNode, stopNode } from '../../../test-support/cassandra/local-node.js';
-import { removeServerDirectory, type ServerProcess, startServer } from '../../../test-support/server-process.js';
+import {
+  removeServerDirectory,
+  type ServerProcess,
+  startServer,
+  untilStorageAnswers,
+} from '../../../test-support/server-process.js';
 import { problems } from '../../src/generated/contract.js';
 import { applySchema } from '../../src/storage/cassandra-schema.js';
 import { sleep } from './storage-helpers.js';
@@ -43,15 +48,6 @@ function bounded(url: string, init: RequestInit = {}): Promise<Response> {
   return fetch(url, { ...init, signal: AbortSignal.timeout(requestDeadlineMs) });
 }
 
-/** Waits until /readyz says every worker's storage answers again (on its own: nothing restarts the server). */
-async function untilServiceReady(server: ServerProcess): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while ((await bounded(`${server.origin}/readyz`)).status !== 200) {
-    if (Date.now() > deadline) throw new Error('/readyz did not turn 200 within 60 s of Cassandra answering');
-    await sleep(250);
-  }
-}
-
 describe('cassandra over HTTP: outages (a node of its own on 127.0.0.7)', () => {
   let server: ServerProcess | undefined;
 
@@ -83,7 +79,7 @@ describe('cassandra over HTTP: outages (a node of its own on 127.0.0.7)', () => 
 
     await startNode(node);
     await createSchema();
-    await untilServiceReady(server);
+    await untilStorageAnswers(server, 60_000);
     expect((await bounded(key, { method: 'POST', body: 'after the outage' })).status).toBe(201);
     expect(await (await bounded(key)).text()).toBe('after the outage');
   }, 240_000);
@@ -120,7 +116,7 @@ describe('cassandra over HTTP: outages (a node of its own on 127.0.0.7)', () => 
       `[http outage] ${acknowledged.length} writes acknowledged (${beforeKill} before kill -9), statuses ${JSON.stringify(Object.fromEntries(statuses))}`,
     );
     expect(running.child.exitCode).toBeNull();
-    await untilServiceReady(running);
+    await untilStorageAnswers(running, 60_000);
     expect([...statuses.keys()].sort()).toEqual([201, 503]);
     expect(acknowledged.length).toBeGreaterThanOrEqual(afterRestart + 50);
     const unreadable: string[] = [];

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Client } from 'cassandra-driver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { runCli, startServersStoppedAfterEach } from '../../../test-support/server-process.js';
+import { runCli, startServersStoppedAfterEach, untilStorageAnswers } from '../../../test-support/server-process.js';
 import { type CassandraStorage, openCassandraTables } from '../../src/storage/cassandra.js';
 import { connectCassandra } from '../../src/storage/cassandra-client.js';
 import { qualifiedTableName } from '../../src/storage/cassandra-schema.js';
@@ -73,15 +73,6 @@ function connectionsTo(pid: number, port: number): number {
     ).length;
 }
 
-/** Waits until the server's storage answers: it listens before its Cassandra session is up. */
-async function untilReadyz(origin: string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while ((await fetch(`${origin}/readyz`)).status !== 200) {
-    if (Date.now() > deadline) throw new Error(`${origin}/readyz did not answer 200 within 30 s`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
 function settled([kask, namespaced]: number[]): boolean {
   return kask !== undefined && kask > 0 && kask === namespaced;
 }
@@ -123,7 +114,7 @@ describe('cassandra: namespaces', () => {
 
     it("writes each namespace's values to its own table with its own default_ttl and limits", async () => {
       const server = await start({ cassandra, namespaces });
-      await untilReadyz(server.origin);
+      await untilStorageAnswers(server);
       const key = uniqueKey('server');
       const path = encodeURIComponent(key);
       expect((await fetch(`${server.origin}/sessions/v1/${path}`, { method: 'POST', body: 'session value' })).status).toBe(201);
@@ -145,7 +136,7 @@ describe('cassandra: namespaces', () => {
     it('every namespace shares one driver client: a server of two namespaces holds as many connections to Cassandra as one of Kask', async () => {
       const kask = await start({ cassandra: { ...cassandra, table: 'ns_sessions' }, workers: 1 });
       const namespaced = await start({ cassandra, namespaces, workers: 1 });
-      for (const server of [kask, namespaced]) await untilReadyz(server.origin);
+      for (const server of [kask, namespaced]) await untilStorageAnswers(server);
       // NOTE: the driver opens its pool beside the control connection, so a server may still be connecting when
       // it first reads ready: the counts are compared until they settle (two clients would never match).
       const counts = () => [connectionsTo(kask.pid, target.endpoint.port), connectionsTo(namespaced.pid, target.endpoint.port)];
@@ -158,7 +149,7 @@ describe('cassandra: namespaces', () => {
 
     it('kask-ts truncate --namespace echoseen --yes empties its table only, while the server serves', async () => {
       const server = await start({ cassandra, namespaces });
-      await untilReadyz(server.origin);
+      await untilStorageAnswers(server);
       const key = uniqueKey('truncate');
       const path = encodeURIComponent(key);
       await fetch(`${server.origin}/sessions/v1/${path}`, { method: 'POST', body: 'kept' });
