@@ -1,0 +1,67 @@
+<?php
+/**
+ * @license Apache-2.0
+ * @file
+ */
+
+namespace KaskTs\PhpSession\Tests;
+
+/**
+ * A kask-ts server of the repository (`node server/dist/cli.js`, built by `npm run build`) on
+ * 127.0.0.1 and a free port, with its embedded store in a temporary directory; it can be stopped
+ * and started again on the same port and store, as in an outage.
+ */
+final class KaskServer {
+	private Process $process;
+
+	private string $dir;
+
+	public string $baseUrl;
+
+	private string $origin;
+
+	public function __construct() {
+		$this->dir = sys_get_temp_dir() . '/kask-php-session-' . bin2hex( random_bytes( 6 ) );
+		mkdir( $this->dir );
+		$port = Process::freePort();
+		$this->origin = "http://127.0.0.1:$port";
+		$this->baseUrl = "$this->origin/sessions/v1/";
+		file_put_contents( "$this->dir/config.yaml", "listen_address: 127.0.0.1\nlisten_port: $port\n"
+			. "base_uri: /sessions/v1/\nworkers: 1\nlog_level: warning\nmax_ttl: 0\n"
+			. "storage: embedded\nembedded:\n  path: $this->dir/data\n" );
+		$repo = dirname( __DIR__, 2 );
+		$this->process = new Process( [ 'node', "$repo/server/dist/cli.js", '--config', "$this->dir/config.yaml" ],
+			[], "$this->dir/server.log", "$this->origin/healthz" );
+		$this->process->start();
+	}
+
+	public function start(): void {
+		$this->process->start();
+	}
+
+	public function stop(): void {
+		$this->process->stop();
+	}
+
+	/** Stops the server and removes its store */
+	public function remove(): void {
+		$this->process->stop();
+		exec( 'rm -rf ' . escapeshellarg( $this->dir ) );
+	}
+
+	/**
+	 * @return array<string,int> Requests answered on the session route so far, by method
+	 *   (http_requests_total, every status)
+	 */
+	public function requestsByMethod(): array {
+		$counts = [];
+		$metrics = file_get_contents( "$this->origin/metrics" );
+		preg_match_all( '/^http_requests_total\{([^}]*)\} (\d+)/m', $metrics, $matches, PREG_SET_ORDER );
+		foreach ( $matches as [ , $labels, $count ] ) {
+			if ( preg_match( '/method="(\w+)"/', $labels, $method ) ) {
+				$counts[$method[1]] = ( $counts[$method[1]] ?? 0 ) + (int)$count;
+			}
+		}
+		return $counts;
+	}
+}
