@@ -262,7 +262,7 @@ class KaskSessionHandler implements
 					. ( $toWrite === null ? 'and its data cannot be merged' : "for lock_wait seconds" ) );
 				return false;
 			}
-			$this->data = $current->body;
+			// the next POST is conditional on the data just read; the merge stays against the data first read
 			$this->stored = true;
 			$this->etag = $current->etag();
 		}
