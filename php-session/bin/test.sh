@@ -5,7 +5,9 @@
 #   2. the PHPUnit integration tests: each class starts kask-ts (server/dist/cli.js) on 127.0.0.1
 #      with an embedded store in a temporary directory, and PHP's built-in web server with workers
 #      (tests/www), and stops them by pid;
-#   3. the concurrency figures of every locking mode (bin/concurrency.php).
+#   3. the concurrency figures of every locking mode (bin/concurrency.php), and the latency and
+#      connections of one GET per PHP request with and without kept connections, over HTTP and TLS
+#      (bin/connections.php).
 # Needs bin/install-deps.sh (PHP, php-curl, PHPUnit) and `npm run build` at the repository root; a
 # missing prerequisite fails with the command that installs it.
 set -euo pipefail
@@ -46,3 +48,6 @@ done
 
 echo "== php-session: 20 requests at once on one session, per locking mode"
 php bin/concurrency.php
+
+echo "== php-session: kept connections, per request (bin/connections.php)"
+php bin/connections.php

@@ -9,7 +9,8 @@ namespace KaskTs\PhpSession\Tests;
 /**
  * A kask-ts server of the repository (`node server/dist/cli.js`, built by `npm run build`) on
  * 127.0.0.1 and a free port, with its embedded store in a temporary directory; it can be stopped
- * and started again on the same port and store, as in an outage.
+ * and started again on the same port and store, as in an outage. With TLS, its certificate is
+ * made by openssl (make_test_pki of mediawiki-extension/bin/lib.sh); `caFile` names its CA.
  */
 final class KaskServer {
 	private Process $process;
@@ -20,18 +21,29 @@ final class KaskServer {
 
 	private string $origin;
 
-	public function __construct() {
+	public ?string $caFile = null;
+
+	/**
+	 * @param bool $tls Whether to serve HTTPS
+	 */
+	public function __construct( bool $tls = false ) {
 		$this->dir = sys_get_temp_dir() . '/kask-php-session-' . bin2hex( random_bytes( 6 ) );
 		mkdir( $this->dir );
 		$port = Process::freePort();
-		$this->origin = "http://127.0.0.1:$port";
-		$this->baseUrl = "$this->origin/sessions/v1/";
-		file_put_contents( "$this->dir/config.yaml", "listen_address: 127.0.0.1\nlisten_port: $port\n"
-			. "base_uri: /sessions/v1/\nworkers: 1\nlog_level: warning\nmax_ttl: 0\n"
-			. "storage: embedded\nembedded:\n  path: $this->dir/data\n" );
 		$repo = dirname( __DIR__, 2 );
+		$config = "listen_address: 127.0.0.1\nlisten_port: $port\nbase_uri: /sessions/v1/\nworkers: 1\n"
+			. "log_level: warning\nmax_ttl: 0\nstorage: embedded\nembedded:\n  path: $this->dir/data\n";
+		if ( $tls ) {
+			exec( 'bash -c ' . escapeshellarg( "source $repo/mediawiki-extension/bin/lib.sh && make_test_pki $this->dir" ),
+				$output, $status );
+			$config .= "tls:\n  cert: $this->dir/server.pem\n  key: $this->dir/server.key\n";
+			$this->caFile = "$this->dir/ca.pem";
+		}
+		file_put_contents( "$this->dir/config.yaml", $config );
+		$this->origin = ( $tls ? 'https' : 'http' ) . "://127.0.0.1:$port";
+		$this->baseUrl = "$this->origin/sessions/v1/";
 		$this->process = new Process( [ 'node', "$repo/server/dist/cli.js", '--config', "$this->dir/config.yaml" ],
-			[], "$this->dir/server.log", "$this->origin/healthz" );
+			[], "$this->dir/server.log", "$this->origin/healthz", [ 'cafile' => $this->caFile ] );
 		$this->process->start();
 	}
 
@@ -55,7 +67,8 @@ final class KaskServer {
 	 */
 	public function requestsByMethod(): array {
 		$counts = [];
-		$metrics = file_get_contents( "$this->origin/metrics" );
+		$metrics = file_get_contents( "$this->origin/metrics", false,
+			stream_context_create( [ 'ssl' => [ 'cafile' => $this->caFile ] ] ) );
 		preg_match_all( '/^http_requests_total\{([^}]*)\} (\d+)/m', $metrics, $matches, PREG_SET_ORDER );
 		foreach ( $matches as [ , $labels, $count ] ) {
 			if ( preg_match( '/method="(\w+)"/', $labels, $method ) ) {

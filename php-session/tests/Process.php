@@ -23,12 +23,14 @@ final class Process {
 	 * @param array<string,string> $env Added to this process's environment
 	 * @param string $log File for the output
 	 * @param string $readyUrl Answers 2xx once the server serves
+	 * @param array<string,mixed> $ssl Stream context `ssl` options to reach $readyUrl
 	 */
 	public function __construct(
 		private array $command,
 		private array $env,
 		string $log,
-		private string $readyUrl
+		private string $readyUrl,
+		private array $ssl = []
 	) {
 		$this->log = $log;
 	}
@@ -46,7 +48,7 @@ final class Process {
 		$this->process = proc_open( $this->command, [ 0 => [ 'file', '/dev/null', 'r' ],
 			1 => [ 'file', $this->log, 'a' ], 2 => [ 'file', $this->log, 'a' ] ], $pipes, null,
 			$this->env + getenv() );
-		$context = stream_context_create( [ 'http' => [ 'timeout' => 1 ] ] );
+		$context = stream_context_create( [ 'http' => [ 'timeout' => 1 ], 'ssl' => $this->ssl ] );
 		for ( $deadline = microtime( true ) + 30; microtime( true ) < $deadline; usleep( 100000 ) ) {
 			if ( !proc_get_status( $this->process )['running'] ) {
 				break;
