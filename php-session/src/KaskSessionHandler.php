@@ -12,14 +12,16 @@ use SessionUpdateTimestampHandlerInterface;
 use Throwable;
 
 /**
- * PHP sessions in kask-ts (or Kask, with `locking=none`): each session one value at
+ * PHP sessions in kask-ts (or Kask, with `locking=none`; Kask has no PATCH, so an unchanged
+ * session is written whole there): each session one value at
  * `{base_url}{prefix}{session id}`, living `ttl` seconds after its last request.
  *
  * Caveats first:
  * - A store that cannot be read fails session_start() (read() returns false): PHP then neither
  *   starts an empty session nor writes one over the real session at the end of the request.
  * - Locking modes, for requests of one session that run at once (see the README for their cost):
- *   - `lock` (default): a request holds the session's lock (SessionLock) from read() to close(),
+ *   - `lock` (default): a request holds the session's lock (SessionLock) from read() to its
+ *     write() or updateTimestamp() (or close(), when it writes nothing),
  *     so requests of one session run one after the other and none loses another's changes.
  *   - `optimistic`: no lock; a write is conditional on the ETag read (If-Match). When another
  *     request wrote in between (412), the data is read again and this request's changes to
@@ -95,10 +97,7 @@ class KaskSessionHandler implements
 	public function close(): bool {
 		$this->id = null;
 		$this->failedId = null;
-		return $this->attempt( 'close', function (): bool {
-			$this->lock?->release();
-			return true;
-		} );
+		return $this->releaseLock();
 	}
 
 	/** @inheritDoc */
@@ -117,12 +116,13 @@ class KaskSessionHandler implements
 
 	/** @inheritDoc */
 	public function write( string $id, string $data ): bool {
-		return $this->attempt( 'write', function () use ( $id, $data ): bool {
+		$written = $this->attempt( 'write', function () use ( $id, $data ): bool {
 			if ( $this->id !== $id ) {
 				$this->load( $id );
 			}
 			return $this->store( $id, $data );
 		} );
+		return $this->releaseLock() && $written;
 	}
 
 	/** @inheritDoc */
@@ -169,18 +169,19 @@ class KaskSessionHandler implements
 
 	/** @inheritDoc */
 	public function updateTimestamp( string $id, string $data ): bool {
-		return $this->attempt( 'updateTimestamp', function () use ( $id, $data ): bool {
+		$updated = $this->attempt( 'updateTimestamp', function () use ( $id, $data ): bool {
 			if ( $this->id === $id && !$this->stored && $data === '' ) {
 				return true;
 			}
 			$response = $this->http->request( 'PATCH', $this->key( $id ), $this->ttlHeader() );
-			if ( $response->status === 404 ) {
-				// expired or destroyed meanwhile: written again whole
-				$this->stored = false;
+			if ( $response->status === 404 || $response->status === 405 ) {
+				// 404: expired or destroyed meanwhile; 405: a server without PATCH (Kask). Written whole.
+				$this->stored = $response->status === 405;
 				return $this->store( $id, $data );
 			}
 			return $this->expect( 'PATCH', $response, 204 );
 		} );
+		return $this->releaseLock() && $updated;
 	}
 
 	/**
@@ -255,8 +256,7 @@ class KaskSessionHandler implements
 				( $this->log )( 'kask-ts session: not written: another request deleted the session meanwhile' );
 				return false;
 			}
-			$toWrite = SessionData::merge( $this->data, $data, $current->body,
-				(string)ini_get( 'session.serialize_handler' ) );
+			$toWrite = SessionData::merge( $this->data, $data, $current->body, $this->options->serializeHandler );
 			if ( $toWrite === null || microtime( true ) >= $deadline ) {
 				( $this->log )( 'kask-ts session: not written: another request changed the session meanwhile, '
 					. ( $toWrite === null ? 'and its data cannot be merged' : "for lock_wait seconds" ) );
@@ -323,6 +323,17 @@ class KaskSessionHandler implements
 			$this->report( $name, $e );
 			return false;
 		}
+	}
+
+	/**
+	 * Releases the lock held, if any: at the end of the request's writing, for PHP (which calls
+	 * close() next) and for frameworks that never call close() (Laravel).
+	 */
+	private function releaseLock(): bool {
+		return $this->attempt( 'releasing the lock', function (): bool {
+			$this->lock?->release();
+			return true;
+		} );
 	}
 
 	private function report( string $operation, Throwable $e ): void {

@@ -25,6 +25,8 @@ use InvalidArgumentException;
  * - `lock_wait` (10 s): seconds a request waits for a session's lock before failing to start.
  * - `max_waiters` (20): requests that may wait at once for one session's lock; more fail at once.
  * - `persistent` (true): keep connections open across requests of one PHP process.
+ * - `serialize_handler` (default `session.serialize_handler`): the format of the data, `php` or
+ *   `php_serialize`, for `optimistic` merges (Laravel's is `php_serialize`).
  */
 final class Options {
 	/** Values of `locking` */
@@ -45,6 +47,7 @@ final class Options {
 		'lock_wait' => 10.0,
 		'max_waiters' => 20,
 		'persistent' => true,
+		'serialize_handler' => null,
 	];
 
 	/** @var string Base URL, ending with '/' */
@@ -73,6 +76,8 @@ final class Options {
 	public int $maxWaiters;
 
 	public bool $persistent;
+
+	public string $serializeHandler;
 
 	/**
 	 * @param array<string,mixed> $options Names as in the class doc
@@ -105,6 +110,7 @@ final class Options {
 		$self->lockWait = self::positive( 'lock_wait', $o['lock_wait'] );
 		$self->maxWaiters = (int)self::positive( 'max_waiters', $o['max_waiters'] );
 		$self->persistent = filter_var( $o['persistent'], FILTER_VALIDATE_BOOLEAN );
+		$self->serializeHandler = (string)( $o['serialize_handler'] ?? ini_get( 'session.serialize_handler' ) );
 		return $self;
 	}
 

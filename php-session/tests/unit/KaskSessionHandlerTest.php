@@ -125,6 +125,17 @@ class KaskSessionHandlerTest extends TestCase {
 		$this->assertStringContainsString( 'raise lock_ttl', $this->log[0] );
 	}
 
+	public function testWriteReleasesTheLockForFrameworksThatNeverClose(): void {
+		$handler = $this->handler();
+		$handler->read( self::ID );
+
+		$this->assertTrue( $handler->write( self::ID, 'a|i:1;' ) );
+		$this->assertSame( [ self::ID => 'a|i:1;' ], $this->values );
+		$this->assertTrue( $handler->close() );
+		$this->assertSame( 'DELETE ' . self::ID . ':lock', $this->http->sent()[4] );
+		$this->assertCount( 5, $this->http->requests, 'close() sent nothing more' );
+	}
+
 	public function testTheLockWaitIsBoundedByTime(): void {
 		$this->values[self::ID . ':lock'] = 'held';
 		$handler = $this->handler( [ 'lock_wait' => 0.3 ] );
@@ -194,6 +205,17 @@ class KaskSessionHandlerTest extends TestCase {
 		$this->assertSame( 'a|i:1;', $this->values[self::ID] );
 	}
 
+	public function testUpdateTimestampWritesWholeOnAServerWithoutPatch(): void {
+		$this->values[self::ID] = 'a|i:1;';
+		$handler = $this->handler( [ 'locking' => 'none' ], static function ( $method ) {
+			return $method === 'PATCH' ? new Response( 405, [], '' ) : null;
+		} );
+		$handler->read( self::ID );
+
+		$this->assertTrue( $handler->updateTimestamp( self::ID, 'a|i:1;' ) );
+		$this->assertSame( [ 'GET ' . self::ID, 'PATCH ' . self::ID, 'POST ' . self::ID ], $this->http->sent() );
+	}
+
 	public function testWritePostsWithTheTtl(): void {
 		$handler = $this->handler( [ 'locking' => 'none' ] );
 		$handler->read( self::ID );
@@ -233,6 +255,16 @@ class KaskSessionHandlerTest extends TestCase {
 		$this->assertSame( 'a|i:1;theirs|i:2;mine|i:3;', $this->values[self::ID] );
 		$this->assertSame( [ 'GET ' . self::ID, 'POST ' . self::ID, 'GET ' . self::ID, 'POST ' . self::ID ],
 			$this->http->sent() );
+	}
+
+	public function testOptimisticWriteMergesTheFormatOfSerializeHandler(): void {
+		$this->values[self::ID] = serialize( [ 'a' => 1 ] );
+		$handler = $this->handler( [ 'locking' => 'optimistic', 'serialize_handler' => 'php_serialize' ] );
+		$handler->read( self::ID );
+		$this->values[self::ID] = serialize( [ 'a' => 1, 'theirs' => 2 ] );
+
+		$this->assertTrue( $handler->write( self::ID, serialize( [ 'a' => 1, 'mine' => 3 ] ) ) );
+		$this->assertSame( [ 'a' => 1, 'theirs' => 2, 'mine' => 3 ], unserialize( $this->values[self::ID] ) );
 	}
 
 	public function testOptimisticWriteDoesNotBringBackADeletedSession(): void {

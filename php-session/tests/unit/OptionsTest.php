@@ -24,6 +24,7 @@ class OptionsTest extends TestCase {
 		$this->assertSame( 45, $options->lockTtl );
 		$this->assertSame( 'lock', $options->locking );
 		$this->assertTrue( $options->persistent );
+		$this->assertSame( ini_get( 'session.serialize_handler' ), $options->serializeHandler );
 	}
 
 	public function testWithoutMaxExecutionTimeTheLockLives30Seconds(): void {
