@@ -36,7 +36,7 @@ foreach ( [ false, true ] as $tls ) {
 		foreach ( [ '0', '1' ] as $persistent ) {
 			$query = http_build_query( [ 'persistent' => $persistent, 'ca_file' => $kask->caFile ] );
 			$web = new PhpWebServer( "$kask->baseUrl?$query", [], 1 );
-			$url = str_replace( 'session.php', 'latency.php', $web->url );
+			$url = $web->scriptUrl( 'latency.php' );
 			$times = [];
 			$connections = [];
 			try {

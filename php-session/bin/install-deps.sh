@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs what the php-session package's tests need, from Debian 12 (bookworm) packages: PHP's CLI
 # (its built-in web server, with workers, and the pcntl and posix functions the tests fork and stop
-# servers with), php-curl (the tests' browser) and PHPUnit 9.6. Idempotent; as root or with sudo.
+# servers with), php-curl (the tests' browser), PHPUnit 9.6, and Symfony HttpFoundation 5.4 and
+# Laravel's session store 8.83 for the framework smoke tests. Idempotent; as root or with sudo.
 set -euo pipefail
 
-packages=( php-cli php-curl phpunit )
+packages=( php-cli php-curl phpunit php-symfony-http-foundation php-illuminate-session )
 
 missing=()
 for package in "${packages[@]}"; do

@@ -4,11 +4,11 @@
 #   1. the PHPUnit unit tests (an in-memory store; a forked server for connections);
 #   2. the PHPUnit integration tests: each class starts kask-ts (server/dist/cli.js) on 127.0.0.1
 #      with an embedded store in a temporary directory, and PHP's built-in web server with workers
-#      (tests/www), and stops them by pid;
+#      (tests/www: plain PHP sessions, Symfony HttpFoundation's and Laravel's), and stops them by pid;
 #   3. the concurrency figures of every locking mode (bin/concurrency.php), and the latency and
 #      connections of one GET per PHP request with and without kept connections, over HTTP and TLS
 #      (bin/connections.php).
-# Needs bin/install-deps.sh (PHP, php-curl, PHPUnit) and `npm run build` at the repository root; a
+# Needs bin/install-deps.sh (PHP, php-curl, PHPUnit, Symfony HttpFoundation, Laravel's session) and `npm run build` at the repository root; a
 # missing prerequisite fails with the command that installs it.
 set -euo pipefail
 
@@ -26,6 +26,10 @@ command -v phpunit >/dev/null || missing 'phpunit not found' "bash php-session/b
 for extension in curl pcntl posix; do
 	php -r "exit( extension_loaded( '$extension' ) ? 0 : 1 );" ||
 		missing "PHP's $extension extension is not loaded" "bash php-session/bin/install-deps.sh"
+done
+for package in php-symfony-http-foundation php-illuminate-session; do
+	dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' ||
+		missing "$package is not installed" "bash php-session/bin/install-deps.sh"
 done
 command -v node >/dev/null || missing 'node not found' 'npm ci'
 [ -f "$repo_dir/server/dist/cli.js" ] || missing 'server/dist/cli.js not found' 'npm run build'

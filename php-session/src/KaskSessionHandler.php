@@ -18,7 +18,8 @@ use Throwable;
  *
  * Caveats first:
  * - A store that cannot be read fails session_start() (read() returns false): PHP then neither
- *   starts an empty session nor writes one over the real session at the end of the request.
+ *   starts an empty session nor writes one over the real session at the end of the request. A
+ *   framework that takes false for an empty session (Laravel) has its write() of that id refused.
  * - Locking modes, for requests of one session that run at once (see the README for their cost):
  *   - `lock` (default): a request holds the session's lock (SessionLock) from read() to its
  *     write() or updateTimestamp() (or close(), when it writes nothing),
@@ -71,7 +72,10 @@ class KaskSessionHandler implements
 	/** The ETag of the value read, when it had one */
 	private ?string $etag = null;
 
-	/** The id validateId() could not read: the read() that follows fails too, without waiting again */
+	/**
+	 * The id validateId() or read() could not read: the read() that follows fails too, without
+	 * waiting again, and no write() replaces the session with what the caller took for empty
+	 */
 	private ?string $failedId = null;
 
 	/**
@@ -108,14 +112,23 @@ class KaskSessionHandler implements
 		if ( $this->id === $id ) {
 			return $this->data;
 		}
-		return $this->attempt( 'read', function () use ( $id ): string {
+		$data = $this->attempt( 'read', function () use ( $id ): string {
 			$this->load( $id );
 			return $this->data;
 		} );
+		if ( $data === false ) {
+			$this->failedId = $id;
+		}
+		return $data;
 	}
 
 	/** @inheritDoc */
 	public function write( string $id, string $data ): bool {
+		if ( $this->failedId === $id ) {
+			// NOTE: Laravel takes a failed read for an empty session, and writes it at the end
+			( $this->log )( 'kask-ts session: not written: it could not be read' );
+			return false;
+		}
 		$written = $this->attempt( 'write', function () use ( $id, $data ): bool {
 			if ( $this->id !== $id ) {
 				$this->load( $id );

@@ -16,7 +16,10 @@ final class PhpWebServer {
 
 	private string $log;
 
+	/** The URL of session.php */
 	public string $url;
+
+	private string $origin;
 
 	/**
 	 * @param string $savePath session.save_path
@@ -25,7 +28,8 @@ final class PhpWebServer {
 	 */
 	public function __construct( string $savePath, array $ini = [], int $workers = 20 ) {
 		$port = Process::freePort();
-		$this->url = "http://127.0.0.1:$port/session.php";
+		$this->origin = "http://127.0.0.1:$port";
+		$this->url = $this->scriptUrl( 'session.php' );
 		$command = [ PHP_BINARY, '-S', "127.0.0.1:$port", '-t', __DIR__ . '/www' ];
 		$ini += [
 			'auto_prepend_file' => dirname( __DIR__ ) . '/register.php',
@@ -41,6 +45,11 @@ final class PhpWebServer {
 		$this->process = new Process( $command, [ 'PHP_CLI_SERVER_WORKERS' => (string)$workers ], $this->log,
 			"$this->url?ping" );
 		$this->process->start();
+	}
+
+	/** The URL of a script of tests/www */
+	public function scriptUrl( string $script ): string {
+		return "$this->origin/$script";
 	}
 
 	/** The server's output so far (its access lines and PHP's error log) */

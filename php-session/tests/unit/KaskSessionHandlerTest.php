@@ -95,6 +95,17 @@ class KaskSessionHandlerTest extends TestCase {
 		$this->assertStringNotContainsString( self::ID, implode( "\n", $this->log ) );
 	}
 
+	public function testAfterAFailedReadNoWriteReplacesTheSession(): void {
+		$this->values[self::ID] = 'a|i:1;';
+		$handler = $this->handler( [ 'locking' => 'none' ], static function ( $method ) {
+			return $method === 'GET' ? new Response( 503, [], '' ) : null;
+		} );
+		$handler->read( self::ID );
+
+		$this->assertFalse( $handler->write( self::ID, '_token|s:1:"t";' ) );
+		$this->assertSame( [ self::ID => 'a|i:1;' ], $this->values );
+	}
+
 	public function testReadTakesTheLockThenReads(): void {
 		$this->values[self::ID] = 'a|i:1;';
 		$handler = $this->handler();
