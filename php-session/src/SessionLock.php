@@ -10,8 +10,9 @@ namespace KaskTs\PhpSession;
  * The lock of one session at a time, held in the store itself: the key `{session key}:lock`,
  * created with PUT (create-only: 201 for one request, 409 for the others) holding a random token,
  * with a TTL of `lock_ttl` so that a process that dies holding it blocks the session no longer,
- * and released by a DELETE with If-Match naming that value, so that a request whose lock expired
- * never deletes the lock another request took since.
+ * and released by a DELETE with If-Match naming that value (the ETag of the PUT's answer, or of a
+ * GET from a server that gives none there), so that a request whose lock expired never deletes the
+ * lock another request took since.
  *
  * A request that finds the lock taken waits for it, polling with a growing delay (2 ms to 50 ms),
  * for at most `lock_wait` seconds. At most `max_waiters` requests wait at once for one session: a
