@@ -126,6 +126,22 @@ class KaskSessionHandlerTest extends TestCase {
 		$this->assertSame( [], $this->values );
 	}
 
+	public function testALockWhoseCreationGaveItsEtagIsReleasedWithoutAGet(): void {
+		$handler = $this->handler( [], function ( $method, $key, $headers, $body ) {
+			if ( $method !== 'PUT' ) {
+				return null;
+			}
+			$this->values[$key] = $body;
+			return new Response( 201, [ 'etag' => '"' . md5( $body ) . '"' ], '' );
+		} );
+		$handler->read( self::ID );
+
+		$this->assertTrue( $handler->close() );
+		$this->assertSame( [ 'PUT ' . self::ID . ':lock', 'GET ' . self::ID, 'DELETE ' . self::ID . ':lock' ],
+			$this->http->sent() );
+		$this->assertSame( [], $this->values );
+	}
+
 	public function testCloseLeavesALockThatAnotherRequestTookAfterOursExpired(): void {
 		$handler = $this->handler();
 		$handler->read( self::ID );
