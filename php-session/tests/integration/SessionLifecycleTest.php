@@ -59,6 +59,23 @@ class SessionLifecycleTest extends WebServerTestCase {
 		$this->assertSame( [ 'a', 'b' ], $browser->keys() );
 	}
 
+	public function testRegeneratingTheIdMovesTheSessionWithoutWaitingForALock(): void {
+		$browser = new Browser( $this->webServer( 'lock_wait=5', [ 'session.use_strict_mode' => '1' ] )->url );
+		$browser->get( 'add=a' );
+		$old = $browser->sessionId;
+
+		$start = microtime( true );
+		$answer = $browser->get( 'regenerate' );
+
+		$this->assertLessThan( 1.0, microtime( true ) - $start, 'no lock wait' );
+		$this->assertTrue( $answer['setCookie'] );
+		$this->assertNotSame( $old, $browser->sessionId );
+		$this->assertSame( 404, self::store()->request( 'GET', $old )->status );
+		$this->assertSame( [ 'a' ], $browser->keys() );
+		$this->assertSame( 404, self::store()->request( 'GET', "$old:lock" )->status );
+		$this->assertSame( 404, self::store()->request( 'GET', "$browser->sessionId:lock" )->status );
+	}
+
 	public function testLazyWriteSendsNoWriteForAnUnchangedSession(): void {
 		$browser = new Browser( $this->webServer( '', [ 'session.lazy_write' => '1' ] )->url );
 		$browser->get( 'add=a' );
