@@ -13,6 +13,9 @@ namespace KaskTs\PhpSession\Tests;
  * made by openssl (make_test_pki of mediawiki-extension/bin/lib.sh); `caFile` names its CA.
  */
 final class KaskServer {
+	/** Milliseconds the server keeps an idle connection */
+	public const KEEP_ALIVE_MS = 1000;
+
 	private Process $process;
 
 	private string $dir;
@@ -31,8 +34,10 @@ final class KaskServer {
 		mkdir( $this->dir );
 		$port = Process::freePort();
 		$repo = dirname( __DIR__, 2 );
+		// keep_alive_timeout_ms: idle connections closed soon, so that tests see kept ones replaced
 		$config = "listen_address: 127.0.0.1\nlisten_port: $port\nbase_uri: /sessions/v1/\nworkers: 1\n"
-			. "log_level: warning\nmax_ttl: 0\nstorage: embedded\nembedded:\n  path: $this->dir/data\n";
+			. "log_level: warning\nmax_ttl: 0\nkeep_alive_timeout_ms: " . self::KEEP_ALIVE_MS . "\n"
+			. "storage: embedded\nembedded:\n  path: $this->dir/data\n";
 		if ( $tls ) {
 			exec( 'bash -c ' . escapeshellarg( "source $repo/mediawiki-extension/bin/lib.sh && make_test_pki $this->dir" ),
 				$output, $status );
