@@ -2,8 +2,8 @@
 /**
  * Prints what a kept (persistent) connection saves: 40 PHP requests one after the other, each
  * making one GET of the store through a new HttpClient, on one PHP worker, over HTTP and over TLS,
- * with `persistent` on and off: the GET's milliseconds (median, 90th percentile) and the
- * connections opened (a TLS handshake each).
+ * (with a client certificate) with `persistent` on and off: the GET's milliseconds (median, 90th
+ * percentile) and the connections opened (a TLS handshake each).
  *
  * Usage: php bin/connections.php (from the package's directory; node, openssl and
  * server/dist/cli.js needed)
@@ -34,7 +34,8 @@ foreach ( [ false, true ] as $tls ) {
 	$kask = new KaskServer( $tls );
 	try {
 		foreach ( [ '0', '1' ] as $persistent ) {
-			$query = http_build_query( [ 'persistent' => $persistent, 'ca_file' => $kask->caFile ] );
+			$query = http_build_query( [ 'persistent' => $persistent, 'ca_file' => $kask->caFile,
+				'client_cert' => $kask->clientCert, 'client_key' => $kask->clientKey ] );
 			$web = new PhpWebServer( "$kask->baseUrl?$query", [], 1 );
 			$url = $web->scriptUrl( 'latency.php' );
 			$times = [];

@@ -218,7 +218,7 @@ class HttpClient {
 		$line = '';
 		while ( !str_ends_with( $line, "\n" ) ) {
 			$this->setTimeout( $stream, $deadline );
-			$part = fgets( $stream, 8192 );
+			$part = @fgets( $stream, 8192 );
 			if ( $part === false ) {
 				$this->check( $stream, 'reading' );
 				if ( $line === '' ) {
@@ -242,7 +242,7 @@ class HttpClient {
 		$bytes = '';
 		while ( strlen( $bytes ) < $length ) {
 			$this->setTimeout( $stream, $deadline );
-			$part = fread( $stream, $length - strlen( $bytes ) );
+			$part = @fread( $stream, $length - strlen( $bytes ) );
 			if ( $part === false || $part === '' ) {
 				$this->check( $stream, 'reading' );
 				throw new StoreUnavailable( 'the answer was cut short' );

@@ -9,8 +9,9 @@ namespace KaskTs\PhpSession\Tests;
 /**
  * A kask-ts server of the repository (`node server/dist/cli.js`, built by `npm run build`) on
  * 127.0.0.1 and a free port, with its embedded store in a temporary directory; it can be stopped
- * and started again on the same port and store, as in an outage. With TLS, its certificate is
- * made by openssl (make_test_pki of mediawiki-extension/bin/lib.sh); `caFile` names its CA.
+ * and started again on the same port and store, as in an outage. With TLS, its certificate and a
+ * client's are made by openssl (make_test_pki of mediawiki-extension/bin/lib.sh), and it requires
+ * a client certificate (tls.client_ca).
  */
 final class KaskServer {
 	/** Milliseconds the server keeps an idle connection */
@@ -25,6 +26,11 @@ final class KaskServer {
 	private string $origin;
 
 	public ?string $caFile = null;
+
+	/** With TLS: the client certificate every request must present, and its key */
+	public ?string $clientCert = null;
+
+	public ?string $clientKey = null;
 
 	/**
 	 * @param bool $tls Whether to serve HTTPS
@@ -41,15 +47,22 @@ final class KaskServer {
 		if ( $tls ) {
 			exec( 'bash -c ' . escapeshellarg( "source $repo/mediawiki-extension/bin/lib.sh && make_test_pki $this->dir" ),
 				$output, $status );
-			$config .= "tls:\n  cert: $this->dir/server.pem\n  key: $this->dir/server.key\n";
+			$config .= "tls:\n  cert: $this->dir/server.pem\n  key: $this->dir/server.key\n  client_ca: $this->dir/ca.pem\n";
 			$this->caFile = "$this->dir/ca.pem";
+			$this->clientCert = "$this->dir/client.pem";
+			$this->clientKey = "$this->dir/client.key";
 		}
 		file_put_contents( "$this->dir/config.yaml", $config );
 		$this->origin = ( $tls ? 'https' : 'http' ) . "://127.0.0.1:$port";
 		$this->baseUrl = "$this->origin/sessions/v1/";
 		$this->process = new Process( [ 'node', "$repo/server/dist/cli.js", '--config', "$this->dir/config.yaml" ],
-			[], "$this->dir/server.log", "$this->origin/healthz", [ 'cafile' => $this->caFile ] );
+			[], "$this->dir/server.log", "$this->origin/healthz", $this->tlsContext() );
 		$this->process->start();
+	}
+
+	/** @return array<string,string|null> Stream context `ssl` options of a client it accepts */
+	private function tlsContext(): array {
+		return [ 'cafile' => $this->caFile, 'local_cert' => $this->clientCert, 'local_pk' => $this->clientKey ];
 	}
 
 	public function start(): void {
@@ -72,8 +85,7 @@ final class KaskServer {
 	 */
 	public function requestsByMethod(): array {
 		$counts = [];
-		$metrics = file_get_contents( "$this->origin/metrics", false,
-			stream_context_create( [ 'ssl' => [ 'cafile' => $this->caFile ] ] ) );
+		$metrics = file_get_contents( "$this->origin/metrics", false, stream_context_create( [ 'ssl' => $this->tlsContext() ] ) );
 		preg_match_all( '/^http_requests_total\{([^}]*)\} (\d+)/m', $metrics, $matches, PREG_SET_ORDER );
 		foreach ( $matches as [ , $labels, $count ] ) {
 			if ( preg_match( '/method="(\w+)"/', $labels, $method ) ) {

@@ -13,7 +13,8 @@ use KaskTs\PhpSession\Tests\KaskServer;
 use PHPUnit\Framework\TestCase;
 
 /**
- * Connections to a real kask-ts: kept ones outliving the server's keep-alive timeout, and TLS.
+ * Connections to a real kask-ts: kept ones outliving the server's keep-alive timeout, and TLS with
+ * a client certificate.
  *
  * @covers \KaskTs\PhpSession\HttpClient
  */
@@ -35,18 +36,42 @@ class ConnectionTest extends TestCase {
 		}
 	}
 
-	public function testTlsVerifiesTheServerWithTheCaFile(): void {
+	public static function provideRefusedTlsClients(): array {
+		return [
+			'no CA file: the server is not trusted' => [ [ 'ca_file' => null ] ],
+			'no client certificate' => [ [ 'client_cert' => null, 'client_key' => null ] ],
+		];
+	}
+
+	public function testTlsWithTheCaFileAndAClientCertificateIsServed(): void {
 		$kask = new KaskServer( true );
 		try {
-			$trusting = new HttpClient( Options::fromArray( [ 'base_url' => $kask->baseUrl, 'ca_file' => $kask->caFile,
-				'persistent' => false ] ) );
-			$this->assertSame( 404, $trusting->request( 'GET', 'absent' )->status );
-
-			$this->expectException( StoreUnavailable::class );
-			( new HttpClient( Options::fromArray( [ 'base_url' => $kask->baseUrl, 'persistent' => false ] ) ) )
-				->request( 'GET', 'absent' );
+			$this->assertSame( 404, $this->tlsClient( $kask, [] )->request( 'GET', 'absent' )->status );
 		} finally {
 			$kask->remove();
 		}
+	}
+
+	/**
+	 * @dataProvider provideRefusedTlsClients
+	 */
+	public function testTlsRefusesWhatTheOptionsDoNotVouchFor( array $without ): void {
+		$kask = new KaskServer( true );
+		try {
+			$this->expectException( StoreUnavailable::class );
+			$this->tlsClient( $kask, $without )->request( 'GET', 'absent' );
+		} finally {
+			$kask->remove();
+		}
+	}
+
+	/**
+	 * @param KaskServer $kask
+	 * @param array<string,null> $without Options left out
+	 * @return HttpClient
+	 */
+	private function tlsClient( KaskServer $kask, array $without ): HttpClient {
+		return new HttpClient( Options::fromArray( $without + [ 'base_url' => $kask->baseUrl, 'ca_file' => $kask->caFile,
+			'client_cert' => $kask->clientCert, 'client_key' => $kask->clientKey, 'persistent' => false ] ) );
 	}
 }

@@ -172,7 +172,7 @@ class KaskSessionHandlerTest extends TestCase {
 		$elapsed = microtime( true ) - $start;
 
 		$this->assertGreaterThanOrEqual( 0.3, $elapsed );
-		$this->assertLessThan( 0.5, $elapsed );
+		$this->assertLessThan( 1.0, $elapsed, 'not lock_wait plus a poll or two' );
 		$this->assertNotContains( 'GET ' . self::ID, $this->http->sent() );
 		$this->assertArrayNotHasKey( self::ID . ':wait:0', $this->values, 'the waiter slot was given back' );
 	}
@@ -186,7 +186,7 @@ class KaskSessionHandlerTest extends TestCase {
 		$start = microtime( true );
 		$this->assertFalse( $handler->read( self::ID ) );
 
-		$this->assertLessThan( 0.1, microtime( true ) - $start );
+		$this->assertLessThan( 0.5, microtime( true ) - $start, 'no wait at all (lock_wait is 5 s)' );
 		$this->assertStringContainsString( 'max_waiters', $this->log[0] );
 	}
 
