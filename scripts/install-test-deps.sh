@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what `npm test` needs beyond npm packages; every step is idempotent and quick when done:
 #  - PHP, PHPUnit and MediaWiki 1.39 from Debian 12's packages (as root, or with sudo), and MediaWiki 1.43
-#    LTS from Debian 13's, unpacked into a cache outside the repository;
+#    LTS from Debian 13's, unpacked into a cache outside the repository; php-curl for php-session's tests;
 #  - OpenJDK 17 and Maven from Debian's packages when missing, then Cassandra's jars from Maven Central
 #    (cached outside the repository);
 #  - wrk from Debian's packages, for the benchmark's smoke test;
@@ -10,6 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash mediawiki-extension/bin/install-deps.sh
+bash php-session/bin/install-deps.sh
 
 missing=()
 [ -x /usr/lib/jvm/java-17-openjdk-amd64/bin/java ] || missing+=(openjdk-17-jre-headless)

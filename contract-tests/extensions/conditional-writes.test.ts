@@ -109,6 +109,17 @@ describe('DELETE with If-Match: conditional delete', () => {
     expect((await send('GET', keyPath(key))).status).toBe(404);
   });
 
+  it('POST and PUT answer the ETag a GET gives: a lock taken with PUT is released with DELETE If-Match, unread', async () => {
+    const key = newKey('etag-of-write');
+    const put = await send('PUT', keyPath(key), { body: 'lock token' });
+    expect(put.headers.etag).toBe((await send('GET', keyPath(key))).headers.etag);
+    const post = await send('POST', keyPath(key), { body: 'value', headers: { 'if-match': String(put.headers.etag) } });
+    expect(post.status).toBe(201);
+    expect(post.headers.etag).toBe((await send('GET', keyPath(key))).headers.etag);
+    expect(post.headers.etag).not.toBe(put.headers.etag);
+    expect((await send('DELETE', keyPath(key), { headers: { 'if-match': String(post.headers.etag) } })).status).toBe(204);
+  });
+
   it('DELETE with If-Match: * removes any live value, and answers 412 for an absent key', async () => {
     const key = newKey('cad-any');
     expect((await send('DELETE', keyPath(key), { headers: { 'if-match': '*' } })).status).toBe(412);

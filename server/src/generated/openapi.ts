@@ -655,10 +655,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Created. The body is empty. */
+            /**
+             * @description Created. The body is empty; the ETag is the stored value's, as a GET would give it, so that a
+             *     client can delete its own value with `If-Match` without reading it first (a lock's release).
+             */
             201: {
                 headers: {
                     "Cache-Control": components["headers"]["NoStore"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -724,10 +728,11 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Stored. The body is empty. */
+            /** @description Stored. The body is empty; the ETag is the stored value's, as a GET would give it (not in Kask). */
             201: {
                 headers: {
                     "Cache-Control": components["headers"]["NoStore"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;

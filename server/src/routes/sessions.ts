@@ -14,7 +14,7 @@ import { mediaTypes, pathHeaders, sessionMethods, sessionPathTemplate } from '..
 import type { operations } from '../generated/openapi.js';
 import type { CounterChild, HistogramChild } from '../labelled-metrics.js';
 import type { Metrics } from '../metrics.js';
-import { type Storage, StorageError, type StoredValue } from '../storage/storage.js';
+import { digestOf, type Storage, StorageError, type StoredValue } from '../storage/storage.js';
 import { effectiveTtl, etagOf, failedPrecondition, type Preconditions, requestedTtl } from './conditions.js';
 import { decodedPath } from './paths.js';
 import { parseSessionKey } from './session-key.js';
@@ -123,6 +123,12 @@ function registerNamespaceRoutes(app: FastifyInstance, config: NamespaceConfig, 
       return done(new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE());
     done();
   };
+  /** The 201 of a write of `value`, with the ETag a GET of it gives: a client can release its lock without a GET. */
+  const created = (reply: FastifyReply, value: Buffer) =>
+    reply
+      .header('etag', etagOf({ value, digest: digestOf(value) }))
+      .code(201)
+      .send();
   /** A problem about the request's key, its `instance` the decoded path. */
   const answer = (reply: FastifyReply, problem: ProblemName, key: string, detail?: string) =>
     sendProblem(reply, problem, `${config.base_uri}${key}`, detail);
@@ -195,13 +201,13 @@ function registerNamespaceRoutes(app: FastifyInstance, config: NamespaceConfig, 
     const value = request.body as Buffer;
     if (!hasPreconditions(request)) {
       await storage.set(key, value, ttl);
-      return reply.code(201).send();
+      return created(reply, value);
     }
     const problem = await writeIfPreconditionsHold(request, noRefusal, (current) =>
       current === undefined ? storage.add(key, value, ttl) : storage.compareAndSet(key, current.value, value, ttl),
     );
     if (problem !== undefined) return answer(reply, problem, key);
-    return reply.code(201).send();
+    return created(reply, value);
   });
 
   app.put<OperationRoute<'createSession'>>(url, written, async function createSession(request, reply) {
@@ -209,7 +215,7 @@ function registerNamespaceRoutes(app: FastifyInstance, config: NamespaceConfig, 
     const value = request.body as Buffer;
     if (!hasPreconditions(request)) {
       if (!(await storage.add(key, value, ttl))) return answer(reply, 'conflict', key);
-      return reply.code(201).send();
+      return created(reply, value);
     }
     // PUT creates only: with a value present it answers 409 whatever the preconditions say (13.2.1), so
     // If-Match, which needs a value, can only fail (412), and If-None-Match can only hold.
@@ -219,7 +225,7 @@ function registerNamespaceRoutes(app: FastifyInstance, config: NamespaceConfig, 
       () => storage.add(key, value, ttl),
     );
     if (problem !== undefined) return answer(reply, problem, key);
-    return reply.code(201).send();
+    return created(reply, value);
   });
 
   app.patch<OperationRoute<'touchSession'>>(url, touched, async function touchSession(request, reply) {

@@ -1,0 +1,322 @@
+<?php
+/**
+ * @license Apache-2.0
+ * @file
+ */
+
+namespace KaskTs\PhpSession\Tests\Unit;
+
+use KaskTs\PhpSession\KaskSessionHandler;
+use KaskTs\PhpSession\Options;
+use KaskTs\PhpSession\Response;
+use KaskTs\PhpSession\StoreUnavailable;
+use KaskTs\PhpSession\Tests\FakeHttpClient;
+use PHPUnit\Framework\TestCase;
+
+/**
+ * The handler's requests, against an in-memory store that answers as kask-ts does.
+ *
+ * @covers \KaskTs\PhpSession\KaskSessionHandler
+ * @covers \KaskTs\PhpSession\SessionLock
+ */
+class KaskSessionHandlerTest extends TestCase {
+	private const ID = 'sid0123456789abcdef';
+
+	/** @var array<string,string> Values by key */
+	private array $values = [];
+
+	/** @var string[] Log lines */
+	private array $log = [];
+
+	private FakeHttpClient $http;
+
+	/**
+	 * @param array<string,mixed> $options
+	 * @param callable|null $answer Answers instead of the in-memory store when it returns a Response
+	 * @return KaskSessionHandler
+	 */
+	private function handler( array $options = [], ?callable $answer = null ): KaskSessionHandler {
+		$options = Options::fromArray( $options + [ 'base_url' => 'http://127.0.0.1:1/s/', 'ttl' => 600,
+			'lock_ttl' => 30 ] );
+		$this->http = new FakeHttpClient( $options, function ( $method, $key, $headers, $body ) use ( $answer ) {
+			return ( $answer ? $answer( $method, $key, $headers, $body ) : null )
+				?? $this->storeAnswer( $method, $key, $headers, $body );
+		} );
+		return new KaskSessionHandler( $options, function ( string $line ): void {
+			$this->log[] = $line;
+		}, $this->http );
+	}
+
+	/** What kask-ts answers, over $this->values: ETag, create-only PUT, If-Match and If-None-Match */
+	private function storeAnswer( string $method, string $key, array $headers, string $body ): Response {
+		$current = $this->values[$key] ?? null;
+		$etag = $current === null ? null : '"' . md5( $current ) . '"';
+		$ifMatch = $headers['If-Match'] ?? null;
+		if ( ( $ifMatch !== null && $ifMatch !== $etag )
+			|| ( ( $headers['If-None-Match'] ?? null ) === '*' && $current !== null )
+		) {
+			return new Response( 412, [], '' );
+		}
+		switch ( $method ) {
+			case 'GET':
+				return $current === null ? new Response( 404, [], '' ) : new Response( 200, [ 'etag' => $etag ], $current );
+			case 'PUT':
+				if ( $current !== null ) {
+					return new Response( 409, [], '' );
+				}
+				// fall through
+			case 'POST':
+				$this->values[$key] = $body;
+				return new Response( 201, [], '' );
+			case 'PATCH':
+				return new Response( $current === null ? 404 : 204, [], '' );
+			default:
+				unset( $this->values[$key] );
+				return new Response( 204, [], '' );
+		}
+	}
+
+	public function testReadReturnsFalseWhenTheStoreFails(): void {
+		$handler = $this->handler( [ 'locking' => 'none' ], static function ( $method ) {
+			return $method === 'GET' ? new Response( 503, [], '{"title":"Service Unavailable"}' ) : null;
+		} );
+
+		$this->assertFalse( $handler->read( self::ID ) );
+		$this->assertSame( [ 'kask-ts session: read failed: KaskTs\PhpSession\StoreUnavailable: '
+			. 'GET: status 503: Service Unavailable' ], $this->log );
+	}
+
+	public function testReadReturnsFalseWithoutAConnection(): void {
+		$handler = $this->handler( [], static function () {
+			throw new StoreUnavailable( 'cannot connect' );
+		} );
+
+		$this->assertFalse( $handler->read( self::ID ) );
+		$this->assertStringNotContainsString( self::ID, implode( "\n", $this->log ) );
+	}
+
+	public function testAfterAFailedReadNoWriteReplacesTheSession(): void {
+		$this->values[self::ID] = 'a|i:1;';
+		$handler = $this->handler( [ 'locking' => 'none' ], static function ( $method ) {
+			return $method === 'GET' ? new Response( 503, [], '' ) : null;
+		} );
+		$handler->read( self::ID );
+
+		$this->assertFalse( $handler->write( self::ID, '_token|s:1:"t";' ) );
+		$this->assertSame( [ self::ID => 'a|i:1;' ], $this->values );
+	}
+
+	public function testReadTakesTheLockThenReads(): void {
+		$this->values[self::ID] = 'a|i:1;';
+		$handler = $this->handler();
+
+		$this->assertSame( 'a|i:1;', $handler->read( self::ID ) );
+		$this->assertSame( [ 'PUT ' . self::ID . ':lock', 'GET ' . self::ID ], $this->http->sent() );
+		$this->assertSame( [ 'Cache-Control' => 'max-age=30' ], $this->http->requests[0][1] );
+	}
+
+	public function testCloseReleasesTheLockWithIfMatch(): void {
+		$handler = $this->handler();
+		$handler->read( self::ID );
+
+		$this->assertTrue( $handler->close() );
+		$this->assertSame( [ 'GET ' . self::ID . ':lock', 'DELETE ' . self::ID . ':lock' ],
+			array_slice( $this->http->sent(), 2 ) );
+		$this->assertArrayHasKey( 'If-Match', $this->http->requests[3][1] );
+		$this->assertSame( [], $this->values );
+	}
+
+	public function testALockWhoseCreationGaveItsEtagIsReleasedWithoutAGet(): void {
+		$handler = $this->handler( [], function ( $method, $key, $headers, $body ) {
+			if ( $method !== 'PUT' ) {
+				return null;
+			}
+			$this->values[$key] = $body;
+			return new Response( 201, [ 'etag' => '"' . md5( $body ) . '"' ], '' );
+		} );
+		$handler->read( self::ID );
+
+		$this->assertTrue( $handler->close() );
+		$this->assertSame( [ 'PUT ' . self::ID . ':lock', 'GET ' . self::ID, 'DELETE ' . self::ID . ':lock' ],
+			$this->http->sent() );
+		$this->assertSame( [], $this->values );
+	}
+
+	public function testCloseLeavesALockThatAnotherRequestTookAfterOursExpired(): void {
+		$handler = $this->handler();
+		$handler->read( self::ID );
+		$this->values[self::ID . ':lock'] = 'another request';
+
+		$this->assertFalse( $handler->close() );
+		$this->assertSame( 'another request', $this->values[self::ID . ':lock'] );
+		$this->assertStringContainsString( 'raise lock_ttl', $this->log[0] );
+	}
+
+	public function testWriteReleasesTheLockForFrameworksThatNeverClose(): void {
+		$handler = $this->handler();
+		$handler->read( self::ID );
+
+		$this->assertTrue( $handler->write( self::ID, 'a|i:1;' ) );
+		$this->assertSame( [ self::ID => 'a|i:1;' ], $this->values );
+		$this->assertTrue( $handler->close() );
+		$this->assertSame( 'DELETE ' . self::ID . ':lock', $this->http->sent()[4] );
+		$this->assertCount( 5, $this->http->requests, 'close() sent nothing more' );
+	}
+
+	public function testTheLockWaitIsBoundedByTime(): void {
+		$this->values[self::ID . ':lock'] = 'held';
+		$handler = $this->handler( [ 'lock_wait' => 0.3 ] );
+
+		$start = microtime( true );
+		$this->assertFalse( $handler->read( self::ID ) );
+		$elapsed = microtime( true ) - $start;
+
+		$this->assertGreaterThanOrEqual( 0.3, $elapsed );
+		$this->assertLessThan( 1.0, $elapsed, 'not lock_wait plus a poll or two' );
+		$this->assertNotContains( 'GET ' . self::ID, $this->http->sent() );
+		$this->assertArrayNotHasKey( self::ID . ':wait:0', $this->values, 'the waiter slot was given back' );
+	}
+
+	public function testWaitersBeyondMaxWaitersFailAtOnce(): void {
+		$this->values[self::ID . ':lock'] = 'held';
+		$this->values[self::ID . ':wait:0'] = '1';
+		$this->values[self::ID . ':wait:1'] = '1';
+		$handler = $this->handler( [ 'lock_wait' => 5, 'max_waiters' => 2 ] );
+
+		$start = microtime( true );
+		$this->assertFalse( $handler->read( self::ID ) );
+
+		$this->assertLessThan( 0.5, microtime( true ) - $start, 'no wait at all (lock_wait is 5 s)' );
+		$this->assertStringContainsString( 'max_waiters', $this->log[0] );
+	}
+
+	public function testValidateIdReadsOnceForTheFollowingRead(): void {
+		$this->values[self::ID] = 'a|i:1;';
+		$handler = $this->handler( [ 'locking' => 'none' ] );
+
+		$this->assertTrue( $handler->validateId( self::ID ) );
+		$this->assertSame( 'a|i:1;', $handler->read( self::ID ) );
+		$this->assertSame( [ 'GET ' . self::ID ], $this->http->sent() );
+	}
+
+	public function testValidateIdRefusesAnUnknownId(): void {
+		$this->assertFalse( $this->handler( [ 'locking' => 'none' ] )->validateId( self::ID ) );
+	}
+
+	public function testValidateIdKeepsTheIdWhenTheStoreFailsAndReadFailsWithoutAnotherRequest(): void {
+		$handler = $this->handler( [ 'locking' => 'none' ], static function () {
+			return new Response( 503, [], '' );
+		} );
+
+		$this->assertTrue( $handler->validateId( self::ID ) );
+		$this->assertFalse( $handler->read( self::ID ) );
+		$this->assertCount( 1, $this->http->requests );
+	}
+
+	public function testUpdateTimestampPatchesTheTtl(): void {
+		$this->values[self::ID] = 'a|i:1;';
+		$handler = $this->handler( [ 'locking' => 'none' ] );
+		$handler->read( self::ID );
+
+		$this->assertTrue( $handler->updateTimestamp( self::ID, 'a|i:1;' ) );
+		$this->assertSame( [ 'PATCH ' . self::ID, [ 'Cache-Control' => 'max-age=600' ], '' ], $this->http->requests[1] );
+	}
+
+	public function testUpdateTimestampWritesASessionThatExpiredMeanwhile(): void {
+		$this->values[self::ID] = 'a|i:1;';
+		$handler = $this->handler( [ 'locking' => 'none' ] );
+		$handler->read( self::ID );
+		unset( $this->values[self::ID] );
+
+		$this->assertTrue( $handler->updateTimestamp( self::ID, 'a|i:1;' ) );
+		$this->assertSame( 'a|i:1;', $this->values[self::ID] );
+	}
+
+	public function testUpdateTimestampWritesWholeOnAServerWithoutPatch(): void {
+		$this->values[self::ID] = 'a|i:1;';
+		$handler = $this->handler( [ 'locking' => 'none' ], static function ( $method ) {
+			return $method === 'PATCH' ? new Response( 405, [], '' ) : null;
+		} );
+		$handler->read( self::ID );
+
+		$this->assertTrue( $handler->updateTimestamp( self::ID, 'a|i:1;' ) );
+		$this->assertSame( [ 'GET ' . self::ID, 'PATCH ' . self::ID, 'POST ' . self::ID ], $this->http->sent() );
+	}
+
+	public function testWritePostsWithTheTtl(): void {
+		$handler = $this->handler( [ 'locking' => 'none' ] );
+		$handler->read( self::ID );
+
+		$this->assertTrue( $handler->write( self::ID, 'a|i:2;' ) );
+		$this->assertSame( [ 'POST ' . self::ID, [ 'Cache-Control' => 'max-age=600' ], 'a|i:2;' ],
+			$this->http->requests[1] );
+	}
+
+	public function testWritingNothingDeletesAStoredSession(): void {
+		$this->values[self::ID] = 'a|i:1;';
+		$handler = $this->handler( [ 'locking' => 'none' ] );
+		$handler->read( self::ID );
+
+		$this->assertTrue( $handler->write( self::ID, '' ) );
+		$this->assertSame( [ 'GET ' . self::ID, 'DELETE ' . self::ID ], $this->http->sent() );
+	}
+
+	public function testAnEmptyNewSessionSendsNoRequest(): void {
+		$handler = $this->handler();
+		$id = $handler->create_sid();
+
+		$this->assertSame( '', $handler->read( $id ) );
+		$this->assertTrue( $handler->updateTimestamp( $id, '' ) );
+		$this->assertTrue( $handler->write( $id, '' ) );
+		$this->assertSame( [], $this->http->requests );
+		$this->assertMatchesRegularExpression( '/^[0-9a-f]{32}$/', $id );
+	}
+
+	public function testOptimisticWriteMergesAfterAConflict(): void {
+		$this->values[self::ID] = 'a|i:1;';
+		$handler = $this->handler( [ 'locking' => 'optimistic' ] );
+		$handler->read( self::ID );
+		$this->values[self::ID] = 'a|i:1;theirs|i:2;';
+
+		$this->assertTrue( $handler->write( self::ID, 'a|i:1;mine|i:3;' ) );
+		$this->assertSame( 'a|i:1;theirs|i:2;mine|i:3;', $this->values[self::ID] );
+		$this->assertSame( [ 'GET ' . self::ID, 'POST ' . self::ID, 'GET ' . self::ID, 'POST ' . self::ID ],
+			$this->http->sent() );
+	}
+
+	public function testOptimisticWriteMergesTheFormatOfSerializeHandler(): void {
+		$this->values[self::ID] = serialize( [ 'a' => 1 ] );
+		$handler = $this->handler( [ 'locking' => 'optimistic', 'serialize_handler' => 'php_serialize' ] );
+		$handler->read( self::ID );
+		$this->values[self::ID] = serialize( [ 'a' => 1, 'theirs' => 2 ] );
+
+		$this->assertTrue( $handler->write( self::ID, serialize( [ 'a' => 1, 'mine' => 3 ] ) ) );
+		$this->assertSame( [ 'a' => 1, 'theirs' => 2, 'mine' => 3 ], unserialize( $this->values[self::ID] ) );
+	}
+
+	public function testOptimisticWriteDoesNotBringBackADeletedSession(): void {
+		$this->values[self::ID] = 'a|i:1;';
+		$handler = $this->handler( [ 'locking' => 'optimistic' ] );
+		$handler->read( self::ID );
+		unset( $this->values[self::ID] );
+
+		$this->assertFalse( $handler->write( self::ID, 'a|i:2;' ) );
+		$this->assertArrayNotHasKey( self::ID, $this->values );
+	}
+
+	public function testNoLockModeSendsNoLockRequest(): void {
+		$handler = $this->handler( [ 'locking' => 'none' ] );
+		$handler->read( self::ID );
+		$handler->write( self::ID, 'a|i:1;' );
+		$handler->close();
+
+		$this->assertSame( [ 'GET ' . self::ID, 'POST ' . self::ID ], $this->http->sent() );
+	}
+
+	public function testDestroyDeletes(): void {
+		$this->values[self::ID] = 'a|i:1;';
+
+		$this->assertTrue( $this->handler( [ 'locking' => 'none' ] )->destroy( self::ID ) );
+		$this->assertSame( [], $this->values );
+	}
+}
