@@ -187,6 +187,11 @@ class KaskSessionHandler implements
 				return true;
 			}
 			$response = $this->http->request( 'PATCH', $this->key( $id ), $this->ttlHeader() );
+			if ( $response->status === 404 && $this->options->locking === 'optimistic' && $this->stored ) {
+				// NOTE: expired, or deleted by another request (a log-out), which must not be undone
+				( $this->log )( 'kask-ts session: not written: another request deleted the session meanwhile' );
+				return false;
+			}
 			if ( $response->status === 404 || $response->status === 405 ) {
 				// 404: expired or destroyed meanwhile; 405: a server without PATCH (Kask). Written whole.
 				$this->stored = $response->status === 405;

@@ -304,6 +304,17 @@ class KaskSessionHandlerTest extends TestCase {
 		$this->assertArrayNotHasKey( self::ID, $this->values );
 	}
 
+	public function testOptimisticTimestampUpdateDoesNotBringBackADeletedSession(): void {
+		$this->values[self::ID] = 'user|s:5:"alice";';
+		$handler = $this->handler( [ 'locking' => 'optimistic' ] );
+		$handler->read( self::ID );
+		// another request logs out meanwhile; this one changed nothing
+		unset( $this->values[self::ID] );
+
+		$this->assertFalse( $handler->updateTimestamp( self::ID, 'user|s:5:"alice";' ) );
+		$this->assertArrayNotHasKey( self::ID, $this->values );
+	}
+
 	public function testNoLockModeSendsNoLockRequest(): void {
 		$handler = $this->handler( [ 'locking' => 'none' ] );
 		$handler->read( self::ID );
