@@ -51,6 +51,9 @@ class KaskSessionHandler implements
 	SessionUpdateTimestampHandlerInterface,
 	SessionIdInterface
 {
+	/** The session ids PHP makes (session.sid_bits_per_character 4, 5 or 6; at most 256 characters) */
+	private const VALID_ID = '/^[a-zA-Z0-9,-]{1,256}$/D';
+
 	private Options $options;
 
 	private HttpClient $http;
@@ -169,6 +172,11 @@ class KaskSessionHandler implements
 
 	/** @inheritDoc */
 	public function validateId( string $id ): bool {
+		if ( !preg_match( self::VALID_ID, $id ) ) {
+			// NOTE: PHP passes on ids with '/', '%', ':' or NUL from the cookie; the server would refuse them,
+			// and session_start() would fail on every request of that client instead of making a new id
+			return false;
+		}
 		try {
 			$this->load( $id );
 			return $this->stored;

@@ -203,6 +203,36 @@ class KaskSessionHandlerTest extends TestCase {
 		$this->assertFalse( $this->handler( [ 'locking' => 'none' ] )->validateId( self::ID ) );
 	}
 
+	public static function provideMalformedIds(): array {
+		return [
+			'path' => [ '../../x' ],
+			'encoded slash' => [ 'a%2Fb' ],
+			'NUL' => [ "a\0b" ],
+			'colon, as in the lock key' => [ self::ID . ':lock' ],
+			'longer than PHP allows' => [ str_repeat( 'a', 257 ) ],
+			'1 MB' => [ str_repeat( 'a', 1 << 20 ) ],
+			'empty' => [ '' ],
+		];
+	}
+
+	/**
+	 * A cookie PHP's session ids are never made of (PHP passes on all but a few characters) is
+	 * refused without a request, so that PHP makes a new id, rather than kept for a read that the
+	 * server refuses (a 404 for a path, 431 for a long one): session_start() would fail on every
+	 * request of that client.
+	 *
+	 * @dataProvider provideMalformedIds
+	 */
+	public function testValidateIdRefusesAMalformedIdWithoutARequest( string $id ): void {
+		$handler = $this->handler( [], static function () {
+			return new Response( 404, [], '' );
+		} );
+
+		$this->assertFalse( $handler->validateId( $id ) );
+		$this->assertSame( [], $this->http->requests );
+		$this->assertSame( [], $this->log );
+	}
+
 	public function testValidateIdKeepsTheIdWhenTheStoreFailsAndReadFailsWithoutAnotherRequest(): void {
 		$handler = $this->handler( [ 'locking' => 'none' ], static function () {
 			return new Response( 503, [], '' );
