@@ -174,10 +174,21 @@ class HttpClient {
 		$o = $this->options;
 		$ssl = array_filter( [ 'cafile' => $o->caFile, 'local_cert' => $o->clientCert, 'local_pk' => $o->clientKey ] );
 		$flags = STREAM_CLIENT_CONNECT | ( $o->persistent ? STREAM_CLIENT_PERSISTENT : 0 );
-		$stream = @stream_socket_client( $this->remote, $errno, $error, $o->connectTimeout, $flags,
-			stream_context_create( [ 'ssl' => $ssl + [ 'verify_peer' => true, 'verify_peer_name' => true ] ] ) );
+		// NOTE: a TLS failure (CA, certificate, key) leaves $error empty: its reason is in the first warning
+		$warnings = [];
+		set_error_handler( static function ( int $level, string $message ) use ( &$warnings ): bool {
+			$warnings[] = preg_replace( '/^stream_socket_client\(\): |\s+/', ' ', $message );
+			return true;
+		} );
+		try {
+			$stream = stream_socket_client( $this->remote, $errno, $error, $o->connectTimeout, $flags,
+				stream_context_create( [ 'ssl' => $ssl + [ 'verify_peer' => true, 'verify_peer_name' => true ] ] ) );
+		} finally {
+			restore_error_handler();
+		}
 		if ( !$stream ) {
-			throw new StoreUnavailable( "cannot connect: $error ($errno)" );
+			$reason = $error !== '' ? "$error ($errno)" : trim( $warnings[0] ?? "error $errno" );
+			throw new StoreUnavailable( "cannot connect: $reason" );
 		}
 		return $stream;
 	}

@@ -119,6 +119,19 @@ class HttpClientTest extends TestCase {
 		$this->assertSame( '2', $this->client( true )->request( 'GET', 'k' )->body, 'a new connection' );
 	}
 
+	public function testATlsFailureSaysWhy(): void {
+		$this->startServer();
+		// NOTE: a readable file that is no certificate: refused after the TCP connection, before the handshake
+		$client = new HttpClient( Options::fromArray( [ 'base_url' => str_replace( 'http:', 'https:', $this->baseUrl ),
+			'client_cert' => __FILE__, 'client_key' => __FILE__, 'persistent' => false ] ) );
+		try {
+			$client->request( 'GET', 'k' );
+			$this->fail( 'connected' );
+		} catch ( StoreUnavailable $e ) {
+			$this->assertStringContainsString( 'local cert', $e->getMessage() );
+		}
+	}
+
 	public function testTheKeyIsOnePathSegmentAndNeverInAnError(): void {
 		$client = new HttpClient( Options::fromArray( [ 'base_url' => 'http://127.0.0.1:1/s/' ] ) );
 		try {
