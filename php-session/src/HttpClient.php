@@ -86,15 +86,15 @@ class HttpClient {
 
 	/** The local address of the connection (`127.0.0.1:port`), or null without one: tells connections apart */
 	public function localAddress(): ?string {
-		return $this->stream === null ? null : ( stream_socket_get_name( $this->stream, false ) ?: null );
+		return $this->stream === null || !is_resource( $this->stream ) ? null : ( stream_socket_get_name( $this->stream, false ) ?: null );
 	}
 
 	/** Closes the connection (a persistent one too) */
 	public function close(): void {
-		if ( $this->stream !== null ) {
+		if ( $this->stream !== null && is_resource( $this->stream ) ) {
 			@fclose( $this->stream );
-			$this->stream = null;
 		}
+		$this->stream = null;
 		$this->inFlight = false;
 	}
 
@@ -153,7 +153,8 @@ class HttpClient {
 	 * @return resource
 	 */
 	private function connection() {
-		if ( $this->stream === null ) {
+		// NOTE: a persistent stream is shared by every client of the process: another may have closed it
+		if ( $this->stream === null || !is_resource( $this->stream ) ) {
 			$this->stream = $this->connect();
 		}
 		$read = [ $this->stream ];

@@ -89,6 +89,18 @@ class HttpClientTest extends TestCase {
 		$this->assertSame( '1', $this->client( true )->request( 'GET', 'k' )->body );
 	}
 
+	public function testAClientWhoseSharedConnectionAnotherClosedConnectsAgain(): void {
+		$this->startServer();
+		$first = $this->client( true );
+		$second = $this->client( true );
+		$first->request( 'GET', 'k' );
+		$second->request( 'GET', 'k' );
+		// e.g. after a timeout or a Connection: close met by another handler of the process
+		$first->close();
+
+		$this->assertSame( '2', $second->request( 'GET', 'k' )->body );
+	}
+
 	public function testWithoutPersistenceEachClientConnects(): void {
 		$this->startServer();
 		$first = $this->client( false );
