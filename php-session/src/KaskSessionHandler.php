@@ -81,6 +81,9 @@ class KaskSessionHandler implements
 	 */
 	private ?string $failedId = null;
 
+	/** Whether the end of the request releases a lock still held */
+	private bool $shutdownRegistered = false;
+
 	/**
 	 * @param Options $options
 	 * @param callable(string):void|null $log Gets a line per failure (default: error_log())
@@ -221,6 +224,7 @@ class KaskSessionHandler implements
 		$this->id = null;
 		$key = $this->key( $id );
 		if ( $this->lock !== null && !$this->lock->holds( $key ) ) {
+			$this->releaseLockAtShutdown();
 			$this->lock->acquire( $key );
 		}
 		$response = $this->http->request( 'GET', $key );
@@ -359,6 +363,26 @@ class KaskSessionHandler implements
 		return $this->attempt( 'releasing the lock', function (): bool {
 			$this->lock?->release();
 			return true;
+		} );
+	}
+
+	/**
+	 * Makes the end of the request release a lock still held: Laravel never calls close(), so a
+	 * request that ends without saving its session (exit, dd(), a fatal error) would keep the
+	 * session locked for lock_ttl seconds. PHP writes the session in a shutdown function that
+	 * session_set_save_handler()'s own shutdown function appends at the end of the queue: this one
+	 * is registered when a lock is first taken (later than session_set_save_handler()), and
+	 * appends the release in its turn, so that it comes after PHP's write.
+	 */
+	private function releaseLockAtShutdown(): void {
+		if ( $this->shutdownRegistered ) {
+			return;
+		}
+		$this->shutdownRegistered = true;
+		register_shutdown_function( function (): void {
+			register_shutdown_function( function (): void {
+				$this->releaseLock();
+			} );
 		} );
 	}
 

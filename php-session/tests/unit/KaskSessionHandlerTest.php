@@ -163,6 +163,65 @@ class KaskSessionHandlerTest extends TestCase {
 		$this->assertCount( 5, $this->http->requests, 'close() sent nothing more' );
 	}
 
+	public static function provideEndsOfRequest(): array {
+		return [
+			'exit' => [ 'exit;' ],
+			'fatal error' => [ 'undefined_function();' ],
+			'end of the script' => [ '' ],
+		];
+	}
+
+	/**
+	 * Laravel calls read() and write() but never close(): a request that ends without saving its
+	 * session (exit, dd(), a fatal error) left the lock for lock_ttl seconds, and the session's
+	 * next requests each waited lock_wait seconds, then failed.
+	 *
+	 * @dataProvider provideEndsOfRequest
+	 */
+	public function testTheEndOfARequestReleasesALockNeitherWriteNorCloseReleased( string $end ): void {
+		$script = 'require ' . var_export( dirname( __DIR__ ) . '/bootstrap.php', true ) . ';
+			use KaskTs\PhpSession\{KaskSessionHandler, Options, Response};
+			$options = Options::fromArray( [ "base_url" => "http://127.0.0.1:1/s/", "ttl" => 600, "lock_ttl" => 30 ] );
+			$http = new KaskTs\PhpSession\Tests\FakeHttpClient( $options, static function ( $method, $key ) {
+				fwrite( STDOUT, "$method $key\n" );
+				return new Response( [ "PUT" => 201, "GET" => 404, "DELETE" => 204 ][$method], [ "etag" => "\"e\"" ], "" );
+			} );
+			$handler = new KaskSessionHandler( $options, null, $http );
+			$handler->read( "' . self::ID . '" );
+			' . $end;
+		$this->assertSame( [ 'PUT ' . self::ID . ':lock', 'GET ' . self::ID, 'DELETE ' . self::ID . ':lock' ],
+			$this->runPhp( $script ) );
+	}
+
+	public function testPhpWritesTheSessionAtTheEndOfTheRequestBeforeTheLockIsReleased(): void {
+		$script = 'require ' . var_export( dirname( __DIR__ ) . '/bootstrap.php', true ) . ';
+			use KaskTs\PhpSession\{KaskSessionHandler, Options, Response};
+			$options = Options::fromArray( [ "base_url" => "http://127.0.0.1:1/s/", "ttl" => 600, "lock_ttl" => 30 ] );
+			$http = new KaskTs\PhpSession\Tests\FakeHttpClient( $options, static function ( $method, $key ) {
+				fwrite( STDOUT, "$method $key\n" );
+				return new Response( [ "PUT" => 201, "GET" => 200, "POST" => 201, "DELETE" => 204 ][$method],
+					[ "etag" => "\"e\"" ], "a|i:1;" );
+			} );
+			session_set_save_handler( new KaskSessionHandler( $options, null, $http ), true );
+			session_id( "' . self::ID . '" );
+			session_start();
+			$_SESSION["b"] = 2;
+			exit;';
+
+		$this->assertSame( [ 'PUT ' . self::ID . ':lock', 'GET ' . self::ID, 'POST ' . self::ID,
+			'DELETE ' . self::ID . ':lock' ], $this->runPhp( $script ) );
+	}
+
+	/**
+	 * @param string $script
+	 * @return string[] Its output lines
+	 */
+	private function runPhp( string $script ): array {
+		exec( PHP_BINARY . ' -d display_errors=0 -d log_errors=0 -d session.use_cookies=0 -r '
+			. escapeshellarg( $script ), $output );
+		return $output;
+	}
+
 	public function testTheLockWaitIsBoundedByTime(): void {
 		$this->values[self::ID . ':lock'] = 'held';
 		$handler = $this->handler( [ 'lock_wait' => 0.3 ] );
