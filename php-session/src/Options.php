@@ -91,7 +91,10 @@ final class Options {
 		$o = $options + self::DEFAULTS;
 		$self = new self();
 		$self->baseUrl = self::baseUrl( $o['base_url'] );
-		$self->prefix = (string)$o['prefix'];
+		if ( !is_string( $o['prefix'] ) ) {
+			throw new InvalidArgumentException( 'prefix must be a string' );
+		}
+		$self->prefix = $o['prefix'];
 		$self->connectTimeout = self::positive( 'connect_timeout', $o['connect_timeout'] );
 		$self->timeout = self::positive( 'timeout', $o['timeout'] );
 		$self->caFile = self::optionalFile( 'ca_file', $o['ca_file'] );
@@ -100,17 +103,24 @@ final class Options {
 		if ( ( $self->clientCert === null ) !== ( $self->clientKey === null ) ) {
 			throw new InvalidArgumentException( 'client_cert and client_key go together' );
 		}
-		$self->ttl = (int)self::positive( 'ttl', $o['ttl'] ?? ini_get( 'session.gc_maxlifetime' ) );
+		$self->ttl = self::positiveInt( 'ttl', $o['ttl'] ?? ini_get( 'session.gc_maxlifetime' ) );
 		if ( !in_array( $o['locking'], self::LOCKING_MODES, true ) ) {
 			throw new InvalidArgumentException( 'locking must be one of ' . implode( ', ', self::LOCKING_MODES ) );
 		}
 		$self->locking = $o['locking'];
 		$maxExecutionTime = (int)ini_get( 'max_execution_time' );
-		$self->lockTtl = (int)self::positive( 'lock_ttl', $o['lock_ttl'] ?? ( $maxExecutionTime ?: 30 ) );
+		$self->lockTtl = self::positiveInt( 'lock_ttl', $o['lock_ttl'] ?? ( $maxExecutionTime ?: 30 ) );
 		$self->lockWait = self::positive( 'lock_wait', $o['lock_wait'] );
-		$self->maxWaiters = (int)self::positive( 'max_waiters', $o['max_waiters'] );
-		$self->persistent = filter_var( $o['persistent'], FILTER_VALIDATE_BOOLEAN );
+		$self->maxWaiters = self::positiveInt( 'max_waiters', $o['max_waiters'] );
+		$persistent = filter_var( $o['persistent'], FILTER_VALIDATE_BOOLEAN, FILTER_NULL_ON_FAILURE );
+		if ( $persistent === null ) {
+			throw new InvalidArgumentException( 'persistent must be true or false' );
+		}
+		$self->persistent = $persistent;
 		$self->serializeHandler = (string)( $o['serialize_handler'] ?? ini_get( 'session.serialize_handler' ) );
+		if ( $self->locking === 'optimistic' && !in_array( $self->serializeHandler, [ 'php', 'php_serialize' ], true ) ) {
+			throw new InvalidArgumentException( 'serialize_handler must be php or php_serialize for locking=optimistic' );
+		}
 		return $self;
 	}
 
@@ -154,6 +164,18 @@ final class Options {
 			throw new InvalidArgumentException( "$name must be a positive number" );
 		}
 		return (float)$value;
+	}
+
+	/**
+	 * @param string $name
+	 * @param mixed $value
+	 * @return int
+	 */
+	private static function positiveInt( string $name, $value ): int {
+		if ( !is_numeric( $value ) || $value < 1 || (float)$value !== floor( (float)$value ) ) {
+			throw new InvalidArgumentException( "$name must be a whole number, at least 1" );
+		}
+		return (int)$value;
 	}
 
 	/**

@@ -51,6 +51,15 @@ class OptionsTest extends TestCase {
 			'zero timeout' => [ [ 'base_url' => 'http://h/', 'timeout' => 0 ], 'timeout' ],
 			'missing CA file' => [ [ 'base_url' => 'https://h/', 'ca_file' => '/nonexistent' ], 'ca_file' ],
 			'certificate without key' => [ [ 'base_url' => 'https://h/', 'client_cert' => __FILE__ ], 'client_key' ],
+			// NOTE: each was cast to 0: a ValueError per lock wait, a max-age=0 lock or session
+			'fractional max_waiters' => [ [ 'base_url' => 'http://h/', 'max_waiters' => 0.5 ], 'max_waiters' ],
+			'fractional lock_ttl' => [ [ 'base_url' => 'http://h/', 'lock_ttl' => '0.5' ], 'lock_ttl' ],
+			'fractional ttl' => [ [ 'base_url' => 'http://h/', 'ttl' => 0.2 ], 'ttl' ],
+			'persistent neither true nor false' => [ [ 'base_url' => 'http://h/', 'persistent' => 'maybe' ],
+				'persistent' ],
+			'prefix not a string' => [ [ 'base_url' => 'http://h/', 'prefix' => [ 'x' ] ], 'prefix' ],
+			'optimistic merges with a format they cannot read' => [ [ 'base_url' => 'http://h/',
+				'locking' => 'optimistic', 'serialize_handler' => 'php_binary' ], 'serialize_handler' ],
 		];
 	}
 
