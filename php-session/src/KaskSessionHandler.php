@@ -141,7 +141,7 @@ class KaskSessionHandler implements
 			}
 			return $this->store( $id, $data );
 		} );
-		return $this->releaseLock() && $written;
+		return $this->endSaving() && $written;
 	}
 
 	/** @inheritDoc */
@@ -210,7 +210,7 @@ class KaskSessionHandler implements
 			}
 			return $this->expect( 'PATCH', $response, 204 );
 		} );
-		return $this->releaseLock() && $updated;
+		return $this->endSaving() && $updated;
 	}
 
 	/**
@@ -353,6 +353,19 @@ class KaskSessionHandler implements
 			$this->report( $name, $e );
 			return false;
 		}
+	}
+
+	/**
+	 * The end of write() or updateTimestamp(): the lock is released, and the data read forgotten, so
+	 * that a framework that never calls close() (Laravel) and reads the session again (a worker
+	 * serving several requests with one handler) reads it from the store, under the lock.
+	 */
+	private function endSaving(): bool {
+		if ( $this->stored || $this->lock?->held() ) {
+			// NOTE: a new session that is still empty stays known: it was never stored nor locked
+			$this->id = null;
+		}
+		return $this->releaseLock();
 	}
 
 	/**

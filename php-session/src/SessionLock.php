@@ -47,6 +47,11 @@ final class SessionLock {
 		$this->options = $options;
 	}
 
+	/** Whether a lock is held */
+	public function held(): bool {
+		return $this->key !== null;
+	}
+
 	/** Whether the lock held is that of the session at $sessionKey */
 	public function holds( string $sessionKey ): bool {
 		return $this->key === self::lockKey( $sessionKey );

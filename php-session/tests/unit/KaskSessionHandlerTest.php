@@ -222,6 +222,32 @@ class KaskSessionHandlerTest extends TestCase {
 		return $output;
 	}
 
+	public static function provideEndsOfSaving(): array {
+		return [
+			'write' => [ 'write' ],
+			'updateTimestamp' => [ 'updateTimestamp' ],
+		];
+	}
+
+	/**
+	 * A framework that never calls close() (Laravel), in a worker that serves several requests
+	 * with one handler, reads the session again after saving it: that read takes the lock again
+	 * and sees what other requests wrote since, rather than the copy of the previous request.
+	 *
+	 * @dataProvider provideEndsOfSaving
+	 */
+	public function testAReadAfterTheSessionWasSavedReadsTheStoreUnderTheLock( string $save ): void {
+		$this->values[self::ID] = 'a|i:1;';
+		$handler = $this->handler();
+		$handler->read( self::ID );
+		$handler->$save( self::ID, 'a|i:1;' );
+		$this->values[self::ID] = 'a|i:1;b|i:2;';
+		$this->http->requests = [];
+
+		$this->assertSame( 'a|i:1;b|i:2;', $handler->read( self::ID ) );
+		$this->assertSame( [ 'PUT ' . self::ID . ':lock', 'GET ' . self::ID ], $this->http->sent() );
+	}
+
 	public function testTheLockWaitIsBoundedByTime(): void {
 		$this->values[self::ID . ':lock'] = 'held';
 		$handler = $this->handler( [ 'lock_wait' => 0.3 ] );
