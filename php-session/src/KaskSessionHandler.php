@@ -130,6 +130,7 @@ class KaskSessionHandler implements
 
 	/** @inheritDoc */
 	public function write( string $id, string $data ): bool {
+		$data = $this->withoutEmptyEncoding( $data );
 		if ( $this->failedId === $id ) {
 			// NOTE: Laravel takes a failed read for an empty session, and writes it at the end
 			( $this->log )( 'kask-ts session: not written: it could not be read' );
@@ -193,6 +194,7 @@ class KaskSessionHandler implements
 
 	/** @inheritDoc */
 	public function updateTimestamp( string $id, string $data ): bool {
+		$data = $this->withoutEmptyEncoding( $data );
 		$updated = $this->attempt( 'updateTimestamp', function () use ( $id, $data ): bool {
 			if ( $this->id === $id && !$this->stored && $data === '' ) {
 				return true;
@@ -311,6 +313,15 @@ class KaskSessionHandler implements
 			return [ 'If-None-Match' => '*' ];
 		}
 		return $this->etag === null ? [] : [ 'If-Match' => $this->etag ];
+	}
+
+	/**
+	 * '' for an empty session in any format: PHP encodes an empty $_SESSION as `a:0:{}` with
+	 * session.serialize_handler php_serialize, which would store a session for every request
+	 * without a session cookie.
+	 */
+	private function withoutEmptyEncoding( string $data ): string {
+		return $data === 'a:0:{}' && $this->options->serializeHandler === 'php_serialize' ? '' : $data;
 	}
 
 	/** @return array<string,string> */

@@ -66,7 +66,8 @@ final class SessionData {
 	 */
 	public static function encode( array $vars, string $handler ): string {
 		if ( $handler === 'php_serialize' ) {
-			return $vars ? serialize( $vars ) : '';
+			// NOTE: `a:0:{}` for none, as PHP's session_encode()
+			return serialize( $vars );
 		}
 		$data = '';
 		foreach ( $vars as $name => $value ) {

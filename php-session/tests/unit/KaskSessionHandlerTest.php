@@ -387,6 +387,34 @@ class KaskSessionHandlerTest extends TestCase {
 		$this->assertMatchesRegularExpression( '/^[0-9a-f]{32}$/', $id );
 	}
 
+	public static function provideLockingModes(): array {
+		return [ 'lock' => [ 'lock' ], 'optimistic' => [ 'optimistic' ], 'none' => [ 'none' ] ];
+	}
+
+	/**
+	 * With session.serialize_handler php_serialize, PHP encodes an empty $_SESSION as `a:0:{}`, not
+	 * '': every request without a session cookie stored a new session.
+	 *
+	 * @dataProvider provideLockingModes
+	 */
+	public function testAnEmptyNewPhpSerializeSessionSendsNoRequest( string $locking ): void {
+		$handler = $this->handler( [ 'serialize_handler' => 'php_serialize', 'locking' => $locking ] );
+		$id = $handler->create_sid();
+		$handler->read( $id );
+
+		$this->assertTrue( $handler->write( $id, 'a:0:{}' ) );
+		$this->assertSame( [], $this->http->requests );
+	}
+
+	public function testEmptyingAPhpSerializeSessionDeletesIt(): void {
+		$this->values[self::ID] = serialize( [ 'a' => 1 ] );
+		$handler = $this->handler( [ 'serialize_handler' => 'php_serialize' ] );
+		$handler->read( self::ID );
+
+		$this->assertTrue( $handler->write( self::ID, 'a:0:{}' ) );
+		$this->assertArrayNotHasKey( self::ID, $this->values );
+	}
+
 	public function testOptimisticWriteMergesAfterAConflict(): void {
 		$this->values[self::ID] = 'a|i:1;';
 		$handler = $this->handler( [ 'locking' => 'optimistic' ] );

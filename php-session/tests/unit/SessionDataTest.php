@@ -34,6 +34,13 @@ class SessionDataTest extends TestCase {
 		);
 	}
 
+	public function testMergeTakesPhpSerializesEmptySessionForEmpty(): void {
+		// NOTE: what session_encode() gives for an empty $_SESSION with php_serialize
+		$this->assertSame( serialize( [ 'theirs' => 2, 'mine' => 1 ] ),
+			SessionData::merge( 'a:0:{}', serialize( [ 'mine' => 1 ] ), serialize( [ 'theirs' => 2 ] ), 'php_serialize' ) );
+		$this->assertSame( [], SessionData::decode( 'a:0:{}', 'php_serialize' ) );
+	}
+
 	public function testDecodeReadsPhpsFormat(): void {
 		// PHP's own encoding, in a process of its own: PHPUnit has sent output (headers) already
 		$encoded = shell_exec( escapeshellarg( PHP_BINARY ) . ' -d session.save_path=' . escapeshellarg( sys_get_temp_dir() )
