@@ -91,8 +91,9 @@ final class Options {
 		$o = $options + self::DEFAULTS;
 		$self = new self();
 		$self->baseUrl = self::baseUrl( $o['base_url'] );
-		if ( !is_string( $o['prefix'] ) ) {
-			throw new InvalidArgumentException( 'prefix must be a string' );
+		if ( !is_string( $o['prefix'] ) || str_contains( $o['prefix'], '/' ) ) {
+			// NOTE: kask-ts decodes %2F in a key before routing: a key with '/' is never found
+			throw new InvalidArgumentException( "prefix must be a string without '/'" );
 		}
 		$self->prefix = $o['prefix'];
 		$self->connectTimeout = self::positive( 'connect_timeout', $o['connect_timeout'] );
