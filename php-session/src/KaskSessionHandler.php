@@ -134,6 +134,9 @@ class KaskSessionHandler implements
 		if ( $this->failedId === $id ) {
 			// NOTE: Laravel takes a failed read for an empty session, and writes it at the end
 			( $this->log )( 'kask-ts session: not written: it could not be read' );
+			// NOTE: the end of that request (Laravel calls no close()): a later read asks the store again
+			$this->failedId = null;
+			$this->releaseLock();
 			return false;
 		}
 		$written = $this->attempt( 'write', function () use ( $id, $data ): bool {

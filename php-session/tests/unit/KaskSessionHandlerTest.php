@@ -106,6 +106,23 @@ class KaskSessionHandlerTest extends TestCase {
 		$this->assertSame( [ self::ID => 'a|i:1;' ], $this->values );
 	}
 
+	/**
+	 * Laravel never calls close(): in a worker that serves several requests with one handler, a
+	 * read that failed once made every later read of that session fail without asking the store.
+	 */
+	public function testAReadAfterARefusedWriteAsksTheStoreAgain(): void {
+		$this->values[self::ID] = 'a|i:1;';
+		$down = true;
+		$handler = $this->handler( [ 'locking' => 'none' ], static function ( $method ) use ( &$down ) {
+			return $down ? new Response( 503, [], '' ) : null;
+		} );
+		$handler->read( self::ID );
+		$handler->write( self::ID, '_token|s:1:"t";' );
+		$down = false;
+
+		$this->assertSame( 'a|i:1;', $handler->read( self::ID ) );
+	}
+
 	public function testReadTakesTheLockThenReads(): void {
 		$this->values[self::ID] = 'a|i:1;';
 		$handler = $this->handler();
