@@ -120,7 +120,17 @@ final class SessionLock {
 	 * @throws StoreUnavailable
 	 */
 	private function tryLock( string $key, string $token ): bool {
-		$response = $this->create( $key, $token, $this->options->lockTtl );
+		try {
+			$response = $this->create( $key, $token, $this->options->lockTtl );
+		} catch ( StoreUnavailable $e ) {
+			// The PUT may have been stored before its answer was lost (a timeout, a 503): the lock is
+			// then ours, and release() finds it by its token and removes it, instead of leaving it
+			// to expire while every request of the session waits lock_wait for it and fails.
+			$this->key = $key;
+			$this->token = $token;
+			$this->etag = null;
+			throw $e;
+		}
 		if ( $response === null ) {
 			return false;
 		}

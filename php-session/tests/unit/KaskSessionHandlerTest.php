@@ -159,7 +159,24 @@ class KaskSessionHandlerTest extends TestCase {
 		$this->assertSame( [], $this->values );
 	}
 
-	public function testCloseLeavesALockThatAnotherRequestTookAfterOursExpired(): void {
+	public function testALockStoredWhoseAnswerWasLostIsReleasedByItsToken(): void {
+		$handler = $this->handler( [], function ( $method, $key, $headers, $body ) {
+			if ( $method !== 'PUT' ) {
+				return null;
+			}
+			// Stored, then the answer never came.
+			$this->values[$key] = $body;
+			throw new StoreUnavailable( 'timed out' );
+		} );
+
+		$this->assertFalse( $handler->read( self::ID ) );
+		$handler->close();
+		$this->assertSame( [ 'PUT ' . self::ID . ':lock', 'GET ' . self::ID . ':lock',
+			'DELETE ' . self::ID . ':lock' ], $this->http->sent() );
+		$this->assertSame( [], $this->values, 'no lock left for the next requests to wait for' );
+	}
+
+		public function testCloseLeavesALockThatAnotherRequestTookAfterOursExpired(): void {
 		$handler = $this->handler();
 		$handler->read( self::ID );
 		$this->values[self::ID . ':lock'] = 'another request';
