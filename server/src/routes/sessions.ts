@@ -126,7 +126,7 @@ function registerNamespaceRoutes(app: FastifyInstance, config: NamespaceConfig, 
   /** The 201 of a write of `value`, with the ETag a GET of it gives: a client can release its lock without a GET. */
   const created = (reply: FastifyReply, value: Buffer) =>
     reply
-      .header('etag', etagOf({ value, digest: digestOf(value) }))
+      .header('etag', etagOf({ digest: digestOf(value) }))
       .code(201)
       .send();
   /** A problem about the request's key, its `instance` the decoded path. */
