@@ -26,4 +26,4 @@ export const sessionMethods = httpMethods.filter(
 );
 
 /** Methods the document does not declare on the session route, among those a client might try. */
-export const undeclaredSessionMethods = ['PUT', 'PATCH', 'HEAD', 'OPTIONS'].filter((method) => !sessionMethods.includes(method));
+export const undeclaredSessionMethods = ['PUT', 'PATCH', 'OPTIONS'].filter((method) => !sessionMethods.includes(method));

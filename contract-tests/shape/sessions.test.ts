@@ -33,6 +33,15 @@ describe('the session route', () => {
     expect(response.body.length).toBeGreaterThan(0);
   });
 
+  it('HEAD of a written key answers 200 with an ETag and no body', async () => {
+    const key = newKey('head');
+    await send('POST', keyPath(key), { body: 'JSON..{"a":1}', headers: { 'content-type': 'application/octet-stream' } });
+    const response = await send('HEAD', keyPath(key));
+    expect(response.status).toBe(200);
+    expect(response.headers.etag).toBeDefined();
+    expect(response.body.length).toBe(0);
+  });
+
   it('DELETE answers 204 with an empty body', async () => {
     const response = await send('DELETE', keyPath(newKey('delete')));
     expect(response.status).toBe(204);

@@ -53,7 +53,19 @@ describe('HTTP layer over a storage', () => {
       headers: { 'content-type': 'text/plain' },
     });
     expect(response.statusCode).toBe(201);
-    expect(storage.values.get(secretKey)).toEqual({ value: Buffer.from(secretValue), ttl: 42 });
+    expect(storage.values.get(secretKey)).toMatchObject({ value: Buffer.from(secretValue), ttl: 42 });
+  });
+
+  it('GET answers the whole seconds a value has left in Kask-TTL, and none for a value that never expires', async () => {
+    const { fastify } = appOver(new FakeStorage(), { default_ttl: 0, max_ttl: 0 });
+    const write = (cacheControl: Record<string, string>) =>
+      fastify.inject({ method: 'POST', url: path, payload: secretValue, headers: cacheControl });
+    expect((await write({ 'cache-control': 'max-age=120' })).statusCode).toBe(201);
+    expect((await fastify.inject({ method: 'GET', url: path })).headers['kask-ttl']).toBe('120');
+    expect((await write({})).statusCode).toBe(201);
+    const forever = await fastify.inject({ method: 'GET', url: path });
+    expect(forever.statusCode).toBe(200);
+    expect(forever.headers).not.toHaveProperty('kask-ttl');
   });
 
   it.each([

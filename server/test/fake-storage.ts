@@ -5,11 +5,21 @@ export function inDefaultNamespace(storage: Storage): ReadonlyMap<string, Storag
   return new Map([['default', storage]]);
 }
 
+interface Entry {
+  readonly value: Buffer;
+  readonly ttl: number;
+  readonly expiresAt: number | undefined;
+}
+
+function entryOf(value: Buffer, ttl: number): Entry {
+  return { value, ttl, expiresAt: ttl === 0 ? undefined : Date.now() + ttl * 1000 };
+}
+
 // NOTE: for unit tests of the HTTP layer only; every backend runs the real conformance suite (storage/).
 /** A storage that keeps values in a Map, or fails every call with `failure` when set. */
 export class FakeStorage implements Storage {
   readonly backend = 'embedded';
-  readonly values = new Map<string, { value: Buffer; ttl: number }>();
+  readonly values = new Map<string, Entry>();
   failure: StorageError | Error | undefined;
 
   #check(): void {
@@ -18,11 +28,12 @@ export class FakeStorage implements Storage {
   async get(key: string) {
     this.#check();
     const stored = this.values.get(key);
-    return stored === undefined ? undefined : { value: stored.value, digest: digestOf(stored.value) };
+    if (stored === undefined) return undefined;
+    return { value: stored.value, digest: digestOf(stored.value), expiresAt: stored.expiresAt };
   }
   async set(key: string, value: Buffer, ttl: number) {
     this.#check();
-    this.values.set(key, { value, ttl });
+    this.values.set(key, entryOf(value, ttl));
   }
   async delete(key: string) {
     this.#check();
@@ -31,13 +42,13 @@ export class FakeStorage implements Storage {
   async add(key: string, value: Buffer, ttl: number) {
     this.#check();
     if (this.values.has(key)) return false;
-    this.values.set(key, { value, ttl });
+    this.values.set(key, entryOf(value, ttl));
     return true;
   }
   async compareAndSet(key: string, expected: Buffer, value: Buffer, ttl: number) {
     this.#check();
     if (!this.values.get(key)?.value.equals(expected)) return false;
-    this.values.set(key, { value, ttl });
+    this.values.set(key, entryOf(value, ttl));
     return true;
   }
   async compareAndDelete(key: string, expected: Buffer) {
@@ -48,7 +59,7 @@ export class FakeStorage implements Storage {
     this.#check();
     const current = this.values.get(key);
     if (current === undefined) return false;
-    this.values.set(key, { ...current, ttl });
+    this.values.set(key, entryOf(current.value, ttl));
     return true;
   }
   async ping() {

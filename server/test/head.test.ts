@@ -17,7 +17,7 @@ interface Answer {
   readonly body: Buffer;
 }
 
-describe('HEAD on the operational routes (RFC 9110 section 9.3.2), over real HTTP', () => {
+describe('HEAD on every route (RFC 9110 section 9.3.2), over real HTTP', () => {
   let directory: string;
   let app: App;
   let port: number;
@@ -36,9 +36,9 @@ describe('HEAD on the operational routes (RFC 9110 section 9.3.2), over real HTT
     rmSync(directory, { recursive: true, force: true });
   });
 
-  function send(method: string, path: string): Promise<Answer> {
+  function send(method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<Answer> {
     return new Promise((resolve, reject) => {
-      const outgoing = request({ host: '127.0.0.1', port, method, path }, (response) => {
+      const outgoing = request({ host: '127.0.0.1', port, method, path, headers }, (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
         response.on('end', () =>
@@ -46,7 +46,7 @@ describe('HEAD on the operational routes (RFC 9110 section 9.3.2), over real HTT
         );
       });
       outgoing.on('error', reject);
-      outgoing.end();
+      outgoing.end(body);
     });
   }
 
@@ -60,10 +60,34 @@ describe('HEAD on the operational routes (RFC 9110 section 9.3.2), over real HTT
     expect(head.body.length).toBe(0);
   });
 
-  it('HEAD on the session route keeps answering 405 with Allow', async () => {
-    const head = await send('HEAD', '/sessions/v1/some-key');
-    expect(head.status).toBe(405);
-    expect(head.headers.allow).toBeDefined();
+  /** The headers GET and HEAD must agree on: all but those of the moment. */
+  const comparable = ({ headers }: Answer) => {
+    const { date, 'keep-alive': _keepAlive, connection, ...rest } = headers;
+    return rest;
+  };
+
+  it.each([
+    ['a stored value', {}, 200],
+    ['a value If-None-Match names', { 'if-none-match': '*' }, 304],
+    ['a value If-Match does not name', { 'if-match': '"other"' }, 412],
+  ])('HEAD of %s answers as GET: status, ETag, Kask-TTL and Content-Length, with no body', async (_case, headers, status) => {
+    const key = `/sessions/v1/head-${status}`;
+    expect((await send('POST', key, { 'cache-control': 'max-age=600' }, 'a value of 21 bytes..')).status).toBe(201);
+    const get = await send('GET', key, headers);
+    const head = await send('HEAD', key, headers);
+    expect(get.status).toBe(status);
+    expect(head.status).toBe(status);
+    expect(comparable(head)).toEqual(comparable(get));
+    if (status !== 412) expect(Number(head.headers['kask-ttl'])).toBe(600);
+    if (status === 200) expect(head.headers['content-length']).toBe('21');
+    expect(head.body.length).toBe(0);
+  });
+
+  it('HEAD of an absent key answers 404 with the problem headers GET has, and no body', async () => {
+    const get = await send('GET', '/sessions/v1/head-absent');
+    const head = await send('HEAD', '/sessions/v1/head-absent');
+    expect(head.status).toBe(404);
+    expect(comparable(head)).toEqual(comparable(get));
     expect(head.body.length).toBe(0);
   });
 });

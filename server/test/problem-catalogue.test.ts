@@ -54,7 +54,7 @@ const provocations: Record<ProblemName, Provocation> = {
 
 async function answerTo({ request, storageFails, config: keys }: Provocation) {
   const storage = new FakeStorage();
-  storage.values.set('existing', { value: Buffer.from('stored'), ttl: 60 });
+  storage.values.set('existing', { value: Buffer.from('stored'), ttl: 60, expiresAt: Date.now() + 60_000 });
   storage.failure = storageFails;
   const config = configFrom({ base_uri: '/sessions/v1/', max_value_bytes: 16, ...keys });
   const { fastify } = buildApp({

@@ -158,6 +158,7 @@ export const pathMethods = {
     "PUT",
     "POST",
     "DELETE",
+    "HEAD",
     "PATCH"
   ],
   "/healthz": [
@@ -209,6 +210,7 @@ export const sessionPermissions = {
   "PUT": "write",
   "POST": "write",
   "DELETE": "delete",
+  "HEAD": "read",
   "PATCH": "write"
 } as const;
 

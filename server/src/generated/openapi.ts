@@ -17,7 +17,8 @@ export interface paths {
         };
         /**
          * Read a session value
-         * @description Answers the exact bytes last stored under the key, or 404 when the key is absent or expired.
+         * @description Answers the exact bytes last stored under the key, or 404 when the key is absent or expired; with the
+         *     value, its ETag and the seconds it has left (`Kask-TTL`, not in Kask).
          *
          *     Conditional (see `If-Match` and `If-None-Match`): 412 when `If-Match` does not name the value's ETag;
          *     304 with the ETag and no body when `If-None-Match` names it (or is `*`). An absent key answers 404
@@ -63,7 +64,14 @@ export interface paths {
          */
         delete: operations["deleteSession"];
         options?: never;
-        head?: never;
+        /**
+         * Read a session value's headers
+         * @description Answers as GET would, with its status and headers and no content (RFC 9110 section 9.3.2; not in
+         *     Kask): whether the key has a live value, its ETag, the seconds it has left (`Kask-TTL`) and the
+         *     `Content-Length` of the value, without transferring it. Conditional as GET is; a problem has its
+         *     headers only.
+         */
+        head: operations["headSession"];
         /**
          * Change the TTL of a stored value
          * @description Sets the time to live of the current value to `Cache-Control: max-age` seconds (clamped to
@@ -308,6 +316,16 @@ export interface components {
         };
     };
     responses: {
+        /** @description `If-None-Match` names the value's ETag (or is `*`): the client's copy is current. No body. */
+        NotModified: {
+            headers: {
+                "Cache-Control": components["headers"]["NoStore"];
+                ETag: components["headers"]["ETag"];
+                "Kask-TTL": components["headers"]["KaskTTL"];
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
         /** @description The request is malformed (empty body, query string, key too long or not UTF-8; a missing, repeated or invalid Host). */
         BadRequest: {
             headers: {
@@ -336,9 +354,9 @@ export interface components {
             };
         };
         /**
-         * @description The client is identified but lacks the permission this method needs in this namespace (`read` for GET,
-         *     `write` for POST, PUT and PATCH, `delete` for DELETE), or is not listed in `metrics_clients` on /metrics.
-         *     Answered before anything about the key or the request is looked at.
+         * @description The client is identified but lacks the permission this method needs in this namespace (`read` for GET
+         *     and HEAD, `write` for POST, PUT and PATCH, `delete` for DELETE), or is not listed in `metrics_clients`
+         *     on /metrics. Answered before anything about the key or the request is looked at.
          */
         Forbidden: {
             headers: {
@@ -528,6 +546,13 @@ export interface components {
          */
         ETag: string;
         /**
+         * @description The whole seconds the value has left before it expires, rounded up (so at least 1), as the store
+         *     counts them at this read; absent when the value never expires (stored with a TTL of 0). Not in Kask;
+         *     a client can renew the value with PATCH before it expires. Named without `X-` (RFC 6648).
+         * @example 3600
+         */
+        KaskTTL: number;
+        /**
          * @description RFC 9110 section 11.6.1 requires a challenge with every 401. Clients authenticate with a TLS client
          *     certificate, which no HTTP authentication scheme carries: `MutualTLS` names that (after OpenAPI's
          *     `mutualTLS` security scheme type) and takes no parameters. A client answers it by connecting again with
@@ -580,21 +605,14 @@ export interface operations {
                 headers: {
                     "Cache-Control": components["headers"]["NoStore"];
                     ETag: components["headers"]["ETag"];
+                    "Kask-TTL": components["headers"]["KaskTTL"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/octet-stream": components["schemas"]["SessionValue"];
                 };
             };
-            /** @description `If-None-Match` names the value's ETag (or is `*`): the client's copy is current. No body. */
-            304: {
-                headers: {
-                    "Cache-Control": components["headers"]["NoStore"];
-                    ETag: components["headers"]["ETag"];
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
+            304: components["responses"]["NotModified"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["NotAuthorized"];
             403: components["responses"]["Forbidden"];
@@ -791,6 +809,63 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["NotAuthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            500: components["responses"]["ServerError"];
+            501: components["responses"]["NotImplemented"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    headSession: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description RFC 9110 section 13.1.1: the request is carried out only if the key has a value and this names its
+                 *     ETag (from a GET; strong comparison, so `W/` tags never match), or is `*` (any value); otherwise 412
+                 *     and nothing changes. A list of ETags, separated by commas, names any of them. The server evaluates
+                 *     `If-Match`, then `If-None-Match`; it ignores `If-Unmodified-Since` and `If-Modified-Since`, as RFC
+                 *     9110 sections 13.1.3-4 require of a resource that has no modification date, and `If-Range`.
+                 * @example "3q2-7wEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description RFC 9110 section 13.1.2: the request is carried out only if the key has no value, or a value whose
+                 *     ETag this does not name (weak comparison: `W/"x"` names `"x"`); `*` names any value. Otherwise GET
+                 *     answers 304 and the other methods 412, and nothing changes.
+                 * @example *
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /**
+                 * @description The session key: one percent-decoded path segment (MediaWiki sends `rawurlencode(key)`).
+                 *     At most `max_key_bytes` bytes of UTF-8 once decoded (by default the `maxLength` below, which counts
+                 *     characters: a key of multi-byte characters reaches the limit sooner). An encoded `/`, an extra
+                 *     segment or a trailing slash answers 404; a query string answers 400, a bare `?` is no query.
+                 */
+                key: components["parameters"]["Key"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The headers GET's 200 has (`Content-Length` the value's); no content. */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["NoStore"];
+                    ETag: components["headers"]["ETag"];
+                    "Kask-TTL": components["headers"]["KaskTTL"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            304: components["responses"]["NotModified"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["NotAuthorized"];
             403: components["responses"]["Forbidden"];

@@ -3,7 +3,7 @@ import { backendMaxTtlSeconds } from '../storage/limits.js';
 import type { StoredValue } from '../storage/storage.js';
 
 /** The strong ETag of a stored value: its digest, so that any change of the value changes it. */
-export function etagOf(stored: StoredValue): string {
+export function etagOf(stored: Pick<StoredValue, 'digest'>): string {
   return `"${stored.digest.toString('base64url')}"`;
 }
 

@@ -57,6 +57,17 @@ const routeHeaders = pathHeaders[sessionPathTemplate];
 /** A write with preconditions gives up (503) when the value changes under it this many times in a row. */
 const conditionalWriteAttempts = 5;
 
+/** The header that tells a reader the seconds a value has left (`KaskTTL` in the document). */
+const ttlHeader = 'kask-ttl';
+
+/**
+ * The whole seconds until `expiresAt` (ms since the epoch), rounded up: at least 1, since the value was live
+ * when read.
+ */
+function secondsLeft(expiresAt: number): number {
+  return Math.max(1, Math.ceil((expiresAt - Date.now()) / 1000));
+}
+
 /** POST and DELETE succeed whatever the current value: only their preconditions can refuse them. */
 const noRefusal = () => undefined;
 
@@ -69,8 +80,8 @@ export function registerSessionRoutes(app: FastifyInstance, { namespaces, metric
 
 /**
  * One namespace's session route `{base_uri}{key}`: Kask's getSession, setSession and deleteSession, our
- * createSession (PUT) and touchSession (PATCH), each also conditional (If-Match, If-None-Match), and 405 for
- * every other method; its key and value limits and TTLs are the namespace's.
+ * headSession, createSession (PUT) and touchSession (PATCH), each also conditional (If-Match, If-None-Match),
+ * and 405 for every other method; its key and value limits and TTLs are the namespace's.
  */
 function registerNamespaceRoutes(app: FastifyInstance, config: NamespaceConfig, storage: Storage, metrics: Metrics): void {
   const url = `${config.base_uri}*`;
@@ -126,7 +137,7 @@ function registerNamespaceRoutes(app: FastifyInstance, config: NamespaceConfig, 
   /** The 201 of a write of `value`, with the ETag a GET of it gives: a client can release its lock without a GET. */
   const created = (reply: FastifyReply, value: Buffer) =>
     reply
-      .header('etag', etagOf({ value, digest: digestOf(value) }))
+      .header('etag', etagOf({ digest: digestOf(value) }))
       .code(201)
       .send();
   /** A problem about the request's key, its `instance` the decoded path. */
@@ -162,16 +173,23 @@ function registerNamespaceRoutes(app: FastifyInstance, config: NamespaceConfig, 
   const written: RouteShorthandOptions = { ...keyed, preHandler: checkWrite };
   const touched: RouteShorthandOptions = { ...keyed, preHandler: checkTouch };
 
-  app.get<OperationRoute<'getSession'>>(url, keyed, async function getSession(request, reply) {
-    const key = request.sessionKey;
-    const stored = await storage.get(key);
-    if (stored === undefined) return answer(reply, 'not_found', key);
-    const failed = failedPrecondition(preconditionsOf(request), stored);
-    if (failed === 'if-match') return answer(reply, 'precondition_failed', key);
-    const etag = etagOf(stored);
-    // RFC 9110 section 13.1.2: a GET whose If-None-Match names the value answers 304, with its ETag.
-    if (failed === 'if-none-match') return reply.header('etag', etag).code(304).send();
-    return reply.headers({ 'content-type': mediaTypes.sessionValue, etag }).code(200).send(stored.value);
+  // HEAD answers as GET, with the same headers (Content-Length too) and no content: Node sends no body to HEAD.
+  app.route<OperationRoute<'getSession' | 'headSession'>>({
+    ...keyed,
+    method: ['GET', 'HEAD'],
+    url,
+    handler: async function getSession(request, reply) {
+      const key = request.sessionKey;
+      const stored = await storage.get(key);
+      if (stored === undefined) return answer(reply, 'not_found', key);
+      const failed = failedPrecondition(preconditionsOf(request), stored);
+      if (failed === 'if-match') return answer(reply, 'precondition_failed', key);
+      if (stored.expiresAt !== undefined) reply.header(ttlHeader, secondsLeft(stored.expiresAt));
+      const etag = etagOf(stored);
+      // RFC 9110 section 13.1.2: a GET whose If-None-Match names the value answers 304, with its ETag.
+      if (failed === 'if-none-match') return reply.header('etag', etag).code(304).send();
+      return reply.headers({ 'content-type': mediaTypes.sessionValue, etag }).code(200).send(stored.value);
+    },
   });
 
   /**

@@ -182,7 +182,8 @@ class CassandraStorage implements Storage {
     this.#release = release;
     const table = qualifiedTableName(keyspace, tableName);
     this.#statements = {
-      get: `SELECT value FROM ${table} WHERE key = ?`,
+      // TTL(value): the whole seconds the value has left, null when it has none; read in the same query.
+      get: `SELECT value, TTL(value) AS ttl_seconds FROM ${table} WHERE key = ?`,
       set: `INSERT INTO ${table} (key, value) VALUES (?,?) USING TTL ?`,
       delete: `DELETE FROM ${table} WHERE key = ?`,
       add: `INSERT INTO ${table} (key, value) VALUES (?,?) IF NOT EXISTS USING TTL ?`,
@@ -205,10 +206,16 @@ class CassandraStorage implements Storage {
   }
 
   async get(key: string): Promise<StoredValue | undefined> {
-    const result = await this.#execute('get', 'get', [key]);
-    const value: unknown = result.first()?.get('value');
+    const row = (await this.#execute('get', 'get', [key])).first();
+    const value: unknown = row?.get('value');
+    if (!Buffer.isBuffer(value)) return undefined;
+    const ttlSeconds: unknown = row?.get('ttl_seconds');
     // Kask's table has no column for a digest: it is computed on each read.
-    return Buffer.isBuffer(value) ? { value, digest: digestOf(value) } : undefined;
+    return {
+      value,
+      digest: digestOf(value),
+      expiresAt: typeof ttlSeconds === 'number' ? Date.now() + ttlSeconds * 1000 : undefined,
+    };
   }
 
   async set(key: string, value: Buffer, ttlSeconds: number): Promise<void> {

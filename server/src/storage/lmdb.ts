@@ -28,8 +28,18 @@ function recordOf(value: Buffer, ttlSeconds: number, digest = digestOf(value)): 
   return record;
 }
 
+/** The expiry a record holds, as a StoredValue gives it. */
+function expiresAtOf(record: Buffer): number | undefined {
+  const expiry = expiryOf(record);
+  return expiry === 0 ? undefined : expiry;
+}
+
 function storedValueOf(record: Buffer): StoredValue {
-  return { value: record.subarray(headerBytes), digest: record.subarray(expiryBytes, headerBytes) };
+  return {
+    value: record.subarray(headerBytes),
+    digest: record.subarray(expiryBytes, headerBytes),
+    expiresAt: expiresAtOf(record),
+  };
 }
 
 /** A stored value copied out of a buffer that the next read reuses. */
@@ -38,7 +48,7 @@ function copiedStoredValueOf(record: Buffer): StoredValue {
   record.copy(value, 0, headerBytes, record.length);
   const digest = Buffer.allocUnsafe(digestBytes);
   record.copy(digest, 0, expiryBytes, headerBytes);
-  return { value, digest };
+  return { value, digest, expiresAt: expiresAtOf(record) };
 }
 
 // NOTE: keys are stored as their UTF-8 bytes (lmdb-js's 'binary' key encoding). Its default, 'ordered-binary',

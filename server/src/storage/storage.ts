@@ -7,7 +7,7 @@ import { hash } from 'node:crypto';
 export interface Storage {
   /** The backend's name, used in metrics and /healthz (`embedded`, `cassandra`). */
   readonly backend: string;
-  /** The live value of `key` with its digest, or `undefined` when it is absent or expired. */
+  /** The live value of `key` with its digest and expiry, or `undefined` when it is absent or expired. */
   get(key: string): Promise<StoredValue | undefined>;
   /** Stores `value` under `key`; it expires after `ttlSeconds` (0 = never). Resolves once durable. */
   set(key: string, value: Buffer, ttlSeconds: number): Promise<void>;
@@ -27,10 +27,14 @@ export interface Storage {
   close(): Promise<void>;
 }
 
-/** A stored value and its SHA-256 digest, which stands for the value in comparisons (the HTTP layer's ETag). */
+/**
+ * A stored value, its SHA-256 digest, which stands for the value in comparisons (the HTTP layer's ETag), and
+ * when it expires (milliseconds since the epoch; `undefined`: never), read with it in the same lookup.
+ */
 export interface StoredValue {
   readonly value: Buffer;
   readonly digest: Buffer;
+  readonly expiresAt: number | undefined;
 }
 
 /** The SHA-256 digest of a value, as every backend computes it. */

@@ -112,10 +112,11 @@ export function accessControlScenarios(
       expect((await as(writer, 'DELETE', key)).status).toBe(204);
     });
 
-    it('a client named by a URI subjectAltName may read and not write; one named by a DNS name may delete only', async () => {
+    it('a client named by a URI subjectAltName may read (GET, HEAD) and not write; one named by a DNS name may delete only', async () => {
       const key = secretKey('partial');
       expect((await as(writer, 'POST', key, 'value')).status).toBe(201);
       expect((await as(reader, 'GET', key)).status).toBe(200);
+      expect((await as(reader, 'HEAD', key)).status).toBe(200);
       for (const method of ['POST', 'PUT', 'PATCH']) {
         const refused = await as(reader, method, key, method === 'PATCH' ? undefined : 'other');
         expect(refused.status, method).toBe(403);
@@ -123,6 +124,7 @@ export function accessControlScenarios(
       }
       expect((await as(reader, 'DELETE', key)).status).toBe(403);
       expect((await as(deleter, 'GET', key)).status).toBe(403);
+      expect((await as(deleter, 'HEAD', key)).status).toBe(403);
       expect((await as(deleter, 'DELETE', key)).status).toBe(204);
       expect((await as(writer, 'GET', key)).status).toBe(404);
     });

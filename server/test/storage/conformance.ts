@@ -99,6 +99,32 @@ export function describeStorageConformance({ name, open, openUnreachable }: Back
       expect((await storage.get(key))?.digest).toEqual(digestOf(value));
     });
 
+    it('get answers when the value expires, as every write and touch set it, and none for ttl 0', async () => {
+      const key = uniqueKey('expires-at');
+      // Whole seconds from now until the value read expires (Cassandra counts a TTL in whole seconds).
+      const secondsLeft = async () => {
+        const expiresAt = (await storage.get(key))?.expiresAt;
+        return expiresAt === undefined ? undefined : Math.ceil((expiresAt - Date.now()) / 1000);
+      };
+      const expectSecondsLeft = async (ttlSeconds: number) => {
+        const left = await secondsLeft();
+        expect(left).toBeGreaterThanOrEqual(ttlSeconds - 2);
+        expect(left).toBeLessThanOrEqual(ttlSeconds);
+      };
+      await storage.set(key, Buffer.from('a'), 600);
+      await expectSecondsLeft(600);
+      expect(await storage.touch(key, 1200)).toBe(true);
+      await expectSecondsLeft(1200);
+      expect(await storage.compareAndSet(key, Buffer.from('a'), Buffer.from('b'), 300)).toBe(true);
+      await expectSecondsLeft(300);
+      await storage.set(key, Buffer.from('c'), 0);
+      expect((await storage.get(key))?.value.toString()).toBe('c');
+      expect(await secondsLeft()).toBeUndefined();
+      await storage.delete(key);
+      expect(await storage.add(key, Buffer.from('d'), 900)).toBe(true);
+      await expectSecondsLeft(900);
+    });
+
     it('a value and digest read stay intact while other keys are read and written', async () => {
       const [first, second] = [uniqueKey('kept-1'), uniqueKey('kept-2')];
       await storage.set(first, Buffer.from('first value'), 60);
