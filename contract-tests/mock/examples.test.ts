@@ -91,6 +91,29 @@ describe('the examples of the document, reached with Prefer', () => {
   );
 });
 
+describe('HEAD on the mock, as a client checks a key', () => {
+  const path = keyPath('my_wiki:MWSession:abc');
+
+  it('HEAD answers the 200 of GET without its content, with the Content-Length of the value', async () => {
+    const got = await send('GET', path);
+    const head = await send('HEAD', path);
+    expect(head.status).toBe(200);
+    expect(head.body.length).toBe(0);
+    expect(head.headers.etag).toBe(got.headers.etag);
+    expect(head.headers['kask-ttl']).toBe(got.headers['kask-ttl']);
+    expect(head.headers['content-length']).toBe(String(got.body.length));
+  });
+
+  it.each([304, 404, 412, 413, 503])('HEAD with Prefer: code=%d answers that status, not a 500', async (status) => {
+    const got = await send('GET', path, { headers: { prefer: `code=${status}` } });
+    const head = await send('HEAD', path, { headers: { prefer: `code=${status}` } });
+    expect(head.status).toBe(status);
+    expect(head.body.length).toBe(0);
+    expect(head.headers['content-type']).toBe(got.headers['content-type']);
+    expect(head.headers['content-length']).toBe(got.headers['content-length']);
+  });
+});
+
 describe('the session values of the document', () => {
   const sessionExamples = spec.components as { examples: Record<string, { value: string }> };
 
