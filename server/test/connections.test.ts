@@ -123,25 +123,6 @@ describe('every method on the session route', () => {
   );
 });
 
-describe('a request without Host', () => {
-  it('an HTTP/1.1 request without Host answers the bad_request problem saying Host is required', async () => {
-    const port = await listen({});
-    const [answer] = await onOneConnection(port, 'GET /sessions/v1/abs HTTP/1.1\r\nConnection: close\r\n\r\n');
-    expect(answer?.status).toBe(400);
-    expect(answer?.head).toMatch(/\r\nx-content-type-options: nosniff/i);
-    const problem = JSON.parse(answer?.body ?? '');
-    expect(problem.type).toMatch(/bad_request$/);
-    expect(problem.detail).toMatch(/Host/);
-    expect(problem.instance).toBe('/sessions/v1/abs');
-  });
-
-  it('an HTTP/1.0 request without Host is served (Host is HTTP/1.1)', async () => {
-    const port = await listen({});
-    const [answer] = await onOneConnection(port, 'GET /sessions/v1/old HTTP/1.0\r\n\r\n');
-    expect(answer?.status).toBe(404);
-  });
-});
-
 describe('no request runs after a response that the server chose to close its connection with (RFC 9112 section 9.6)', () => {
   const deleteKept = request('DELETE', '/sessions/v1/kept');
   it.each([
