@@ -90,6 +90,27 @@ function pathHeaders() {
   );
 }
 
+/** Each header component's field name (lower case), from the responses that refer to it; one name per component. */
+function headerNames() {
+  const names = {};
+  const responses = [
+    ...Object.values(spec.paths).flatMap((item) => httpMethods.flatMap((m) => Object.values(item[m]?.responses ?? {}))),
+    ...Object.values(spec.components.responses),
+  ];
+  for (const response of responses) {
+    for (const [field, header] of Object.entries(response.headers ?? {})) {
+      if (header.$ref === undefined) continue;
+      const component = header.$ref.slice(header.$ref.lastIndexOf('/') + 1);
+      const name = field.toLowerCase();
+      if (names[component] !== undefined && names[component] !== name) {
+        throw new Error(`header ${component} is named both ${names[component]} and ${name}`);
+      }
+      names[component] = name;
+    }
+  }
+  return names;
+}
+
 /** The one media type of the body an operation answers with `status`. */
 function mediaTypeOf(operationId, status) {
   for (const pathItem of Object.values(spec.paths)) {
@@ -161,6 +182,12 @@ export const defaultLimits = {
   maxKeyBytes: ${spec.components.parameters.Key.schema.maxLength},
   maxValueBytes: ${limits.max_value_bytes},
 } as const;
+
+/** More header fields than this answer 431, whatever Node's own limit (not configurable). */
+export const maxHeaderFields = ${limits.max_header_fields};
+
+/** The field name of each header component, as the document's responses name it (\`KaskTTL\` -> \`kask-ttl\`). */
+export const headerNames = ${JSON.stringify(headerNames(), null, 2)} as const;
 
 /** What a namespace's name may be (it is also a metric label, a CQL table name and an LMDB database name). */
 export const namespaceNamePattern = new RegExp(${JSON.stringify(spec.components.schemas.NamespaceAvailability.propertyNames.pattern)});

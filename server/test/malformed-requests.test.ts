@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { problems } from '../src/generated/contract.js';
-import { maxHeaderFields } from '../src/malformed-requests.js';
+import { maxHeaderFields, problems } from '../src/generated/contract.js';
 import { listeningAppsClosedAfterEach } from './listening-app.js';
 import { onOneConnection, request, statuses } from './raw-connection.js';
 

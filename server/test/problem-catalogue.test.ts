@@ -4,8 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { configFrom } from '../src/config.js';
 import { type ProblemName, problemHeaders } from '../src/errors.js';
-import { mediaTypes, problems } from '../src/generated/contract.js';
-import { maxHeaderFields } from '../src/malformed-requests.js';
+import { maxHeaderFields, mediaTypes, problems } from '../src/generated/contract.js';
 import { StorageError } from '../src/storage/storage.js';
 import { FakeStorage, inDefaultNamespace } from './fake-storage.js';
 

@@ -220,5 +220,20 @@ export const defaultLimits = {
   maxValueBytes: 1048576,
 } as const;
 
+/** More header fields than this answer 431, whatever Node's own limit (not configurable). */
+export const maxHeaderFields = 100;
+
+/** The field name of each header component, as the document's responses name it (`KaskTTL` -> `kask-ttl`). */
+export const headerNames = {
+  "NoStore": "cache-control",
+  "ETag": "etag",
+  "KaskTTL": "kask-ttl",
+  "NoCache": "cache-control",
+  "NoSniff": "x-content-type-options",
+  "WWWAuthenticate": "www-authenticate",
+  "Allow": "allow",
+  "RetryAfter": "retry-after"
+} as const;
+
 /** What a namespace's name may be (it is also a metric label, a CQL table name and an LMDB database name). */
 export const namespaceNamePattern = new RegExp("^[a-z][a-z0-9_]{0,47}$");

@@ -10,7 +10,7 @@ import {
 } from 'fastify';
 import type { NamespaceConfig } from '../config.js';
 import { type ProblemName, sendProblem } from '../errors.js';
-import { mediaTypes, pathHeaders, sessionMethods, sessionPathTemplate } from '../generated/contract.js';
+import { headerNames, mediaTypes, pathHeaders, sessionMethods, sessionPathTemplate } from '../generated/contract.js';
 import type { operations } from '../generated/openapi.js';
 import type { CounterChild, HistogramChild } from '../labelled-metrics.js';
 import type { Metrics } from '../metrics.js';
@@ -57,8 +57,8 @@ const routeHeaders = pathHeaders[sessionPathTemplate];
 /** A write with preconditions gives up (503) when the value changes under it this many times in a row. */
 const conditionalWriteAttempts = 5;
 
-/** The header that tells a reader the seconds a value has left (`KaskTTL` in the document). */
-const ttlHeader = 'kask-ttl';
+/** The header that tells a reader the seconds a value has left. */
+const ttlHeader = headerNames.KaskTTL;
 
 /**
  * The whole seconds until `expiresAt` (ms since the epoch), rounded up: at least 1, since the value was live
