@@ -1,5 +1,5 @@
 import { sessionMethods, sessionPathTemplate } from '../server/src/generated/contract.ts';
-import { decodedPath, malformedPathDetail, originForm } from '../server/src/routes/paths.ts';
+import { decodedPath, malformedPathDetail, originForm } from '../server/src/http/paths.ts';
 import { parseSessionKey } from '../server/src/routes/session-key.ts';
 
 /** A request the server refuses for its target alone: the problem it answers, as its `problems` name it. */

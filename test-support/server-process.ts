@@ -22,9 +22,17 @@ export interface ServerProcess extends StartedProcess {
 }
 
 /** Spawns the CLI with `args` in `cwd`, collecting its output; for tests of start-up behaviour and of its commands. */
-export function spawnCli(args: readonly string[], cwd?: string): StartedProcess {
+export function spawnCli(args: readonly string[], cwd?: string, env?: NodeJS.ProcessEnv): StartedProcess {
   if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` first`);
-  return startProcess(process.execPath, [cli, ...args], cwd === undefined ? {} : { cwd });
+  return startProcess(process.execPath, [cli, ...args], {
+    ...(cwd === undefined ? {} : { cwd }),
+    ...(env === undefined ? {} : { env }),
+  });
+}
+
+/** How a test server's process is started: its environment (the test's own by default). */
+export interface ServerStart {
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -46,7 +54,7 @@ function everyProcessServing(output: string): boolean {
  * Starts kask-ts with `config` (Kask's YAML keys; listen address, port, an embedded path in a fresh directory
  * and, without namespaces, base_uri /sessions/v1/ are filled in unless given) and waits until it answers.
  */
-export async function startServer(config: Record<string, unknown> = {}): Promise<ServerProcess> {
+export async function startServer(config: Record<string, unknown> = {}, start: ServerStart = {}): Promise<ServerProcess> {
   const directory = mkdtempSync(join(tmpdir(), 'kask-ts-'));
   const port = (config.listen_port as number | undefined) ?? (await freePort());
   const namespaces = config.namespaces as Record<string, { base_uri: string }> | undefined;
@@ -60,7 +68,7 @@ export async function startServer(config: Record<string, unknown> = {}): Promise
   // With namespaces, baseUrl is the first one's.
   const baseUri = namespaces === undefined ? (full.base_uri as string) : (Object.values(namespaces)[0]?.base_uri ?? '/');
   const https = (config.tls as { cert?: string } | undefined)?.cert !== undefined;
-  return startServerIn(directory, stringify(full), port, baseUri, https ? 'https' : 'http');
+  return startServerIn(directory, stringify(full), port, baseUri, https ? 'https' : 'http', start);
 }
 
 /**
@@ -74,10 +82,11 @@ export async function startServerIn(
   port: number,
   baseUri: string,
   scheme: 'http' | 'https' = 'http',
+  start: ServerStart = {},
 ): Promise<ServerProcess> {
   const configPath = join(directory, 'config.yaml');
   writeFileSync(configPath, configText);
-  const started = spawnCli(['--config', configPath], directory);
+  const started = spawnCli(['--config', configPath], directory, start.env);
   const origin = `${scheme}://127.0.0.1:${port}`;
   // fetch takes no CA nor client certificate: an HTTPS server is ready once its processes say they serve.
   await waitUntilReady(
@@ -134,7 +143,10 @@ export function postAcrossSigterm(server: ServerProcess, key: string): Promise<n
 }
 
 /** For a test file: a `start` that starts a server, each stopped (and its directory removed) after its test. */
-export function startServersStoppedAfterEach(): (config?: Record<string, unknown>) => Promise<ServerProcess> {
+export function startServersStoppedAfterEach(): (
+  config?: Record<string, unknown>,
+  start?: ServerStart,
+) => Promise<ServerProcess> {
   const started: ServerProcess[] = [];
   afterEach(async () => {
     for (const server of started.splice(0)) {
@@ -142,8 +154,8 @@ export function startServersStoppedAfterEach(): (config?: Record<string, unknown
       removeServerDirectory(server);
     }
   });
-  return async (config = {}) => {
-    const server = await startServer(config);
+  return async (config = {}, start = {}) => {
+    const server = await startServer(config, start);
     started.push(server);
     return server;
   };

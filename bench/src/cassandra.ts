@@ -27,8 +27,8 @@ export async function cassandraAnswers(location: CassandraLocation): Promise<boo
 
 /** Creates the benchmark's keyspace (one replica in the local data centre) and Kask's table, with kask-ts's schema module. */
 export async function ensureBenchSchema(location: CassandraLocation): Promise<void> {
-  const url = pathToFileURL(join(repoRoot, 'server/dist/storage/cassandra-schema.js')).href;
-  const { schemaCql } = (await import(url)) as typeof import('../../server/src/storage/cassandra-schema.js');
+  const url = pathToFileURL(join(repoRoot, 'server/dist/storage/cassandra/schema.js')).href;
+  const { schemaCql } = (await import(url)) as typeof import('../../server/src/storage/cassandra/schema.js');
   const client = clientFor(location);
   try {
     const statements = schemaCql({

@@ -1,6 +1,6 @@
 // The storage ceiling: the workload's reads and writes straight against a backend, with the same concurrency
 // as the HTTP run and no HTTP, through kask-ts's own storage (what the server runs): the LMDB store
-// (server/dist/storage/lmdb.js) or the Cassandra store (server/dist/storage/cassandra.js: the same statements,
+// (server/dist/storage/lmdb/lmdb.js) or the Cassandra store (server/dist/storage/cassandra/cassandra.js: the same statements,
 // consistency levels, driver settings and query coalescing as the server, so the ceiling is no easier than the mix).
 // Prints one line `STORAGE_RESULT {json}`. Run by bench/src/storage-run.ts; see --help there for the options.
 import { join } from 'node:path';
@@ -52,8 +52,8 @@ interface Backend {
 
 async function openEmbedded(): Promise<Backend> {
   const directory = temporaryDirectory('kask-bench-lmdb-');
-  const url = pathToFileURL(join(repoRoot, 'server/dist/storage/lmdb.js')).href;
-  const { openEmbeddedStorage } = (await import(url)) as typeof import('../../server/src/storage/lmdb.js');
+  const url = pathToFileURL(join(repoRoot, 'server/dist/storage/lmdb/lmdb.js')).href;
+  const { openEmbeddedStorage } = (await import(url)) as typeof import('../../server/src/storage/lmdb/lmdb.js');
   // An hour between purges: none happens during a run, as in a server whose values are all live.
   const storage: Storage = openEmbeddedStorage({ path: directory.path, purgeIntervalMs: 3600_000 });
   return {
@@ -71,8 +71,8 @@ async function openCassandra(): Promise<Backend> {
   const { configFrom } = (await import(dist('config.js'))) as typeof import('../../server/src/config.js');
   const { cassandraOptionsFrom } = (await import(dist('storage/open.js'))) as typeof import('../../server/src/storage/open.js');
   const { openCassandraStorage } = (await import(
-    dist('storage/cassandra.js')
-  )) as typeof import('../../server/src/storage/cassandra.js');
+    dist('storage/cassandra/cassandra.js')
+  )) as typeof import('../../server/src/storage/cassandra/cassandra.js');
   // The same configuration as the benchmark's server (bench/src/targets.ts), with kask-ts's defaults for the rest.
   const config = configFrom({
     cassandra: {

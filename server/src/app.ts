@@ -7,20 +7,20 @@ import { reportFailedHandshakes } from './auth/failed-handshakes.js';
 import type { BuildInfo } from './build-info.js';
 import { clusterServiceView, localServiceView } from './cluster/service-view.js';
 import type { Config } from './config.js';
-import { errorHandler } from './error-handler.js';
-import { sendProblem } from './errors.js';
-import { routeEveryMethod } from './every-method.js';
-import { ignoreUpgrades } from './ignored-upgrades.js';
-import { refuseMalformedRequests } from './malformed-requests.js';
-import { createMetrics, type Metrics } from './metrics.js';
-import { oneRequestAtATime } from './one-request-at-a-time.js';
-import { answerClientError, rejectOversizedBeforeContinue } from './raw-responses.js';
+import { errorHandler } from './http/error-handler.js';
+import { routeEveryMethod } from './http/every-method.js';
+import { ignoreUpgrades } from './http/ignored-upgrades.js';
+import { refuseMalformedRequests } from './http/malformed-requests.js';
+import { oneRequestAtATime } from './http/one-request-at-a-time.js';
+import { decodedPath, malformedPathDetail, originForm } from './http/paths.js';
+import { sendProblem } from './http/problems.js';
+import { answerClientError, rejectOversizedBeforeContinue } from './http/raw-responses.js';
+import { hasTls, secureContextOptions } from './http/tls.js';
+import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { registerOperationRoutes } from './routes/operations.js';
-import { decodedPath, malformedPathDetail, originForm } from './routes/paths.js';
 import { registerSessionRoutes } from './routes/sessions.js';
 import { instrumentStorage } from './storage/instrumented.js';
 import type { Storage } from './storage/storage.js';
-import { hasTls, secureContextOptions } from './tls.js';
 
 /** What the app is built from; it opens nothing itself. */
 export interface AppDependencies {

@@ -5,7 +5,7 @@ import { readBuildInfo } from './build-info.js';
 import { ConfigError, loadConfig } from './config.js';
 import { runService } from './main.js';
 import { runtimeFault } from './runtime.js';
-import { applyStatements, keyspaceCql, parseReplication, tableCql } from './storage/cassandra-schema.js';
+import { applyStatements, keyspaceCql, parseReplication, tableCql } from './storage/cassandra/schema.js';
 import { cassandraConnectionFrom } from './storage/open.js';
 import { locationOf, truncateNamespace } from './truncate.js';
 

@@ -3,10 +3,10 @@ import { isIP } from 'node:net';
 import { parse } from 'yaml';
 import { anonymousClient, comparedName, unlistedClient } from './auth/client-names.js';
 import { configuredWorkers, defaultWorkers, localCassandraHost } from './cluster/default-workers.js';
+import { openApiDocument } from './document/openapi-document.js';
 import { defaultLimits, namespaceNamePattern, pathMethods, sessionPathTemplate } from './generated/contract.js';
-import { openApiDocument } from './openapi-document.js';
+import { hasTls, secureContextOptions } from './http/tls.js';
 import { backendMaxKeyBytes, backendMaxTtlSeconds } from './storage/limits.js';
-import { hasTls, secureContextOptions } from './tls.js';
 
 // The one description of the configuration: every key, its default and its validation. The keys and
 // their meaning are Kask's (so an operator can swap binaries with the same file), plus ours; the

@@ -6,9 +6,9 @@ import { buildApp } from './app.js';
 import { readBuildInfo } from './build-info.js';
 import { runPrimary } from './cluster/primary.js';
 import type { Config } from './config.js';
-import { describeError, loggerOptions } from './logging.js';
+import { hasTls, reloadTls } from './http/tls.js';
+import { describeError, loggerOptions } from './logging/logging.js';
 import { closeStores, openStorage } from './storage/open.js';
-import { hasTls, reloadTls } from './tls.js';
 
 // NOTE: pino's own destination (sonic-boom, asynchronous) flushes at exit and retries a failed write until it
 // succeeds: once the log's reader had gone (EPIPE), a SIGTERM never ended the process. process.stdout writes to a

@@ -1,6 +1,6 @@
 import type { Config, NamespaceConfig } from './config.js';
-import { applyStatements, truncateCql } from './storage/cassandra-schema.js';
-import { openEmbeddedDatabases } from './storage/lmdb.js';
+import { applyStatements, truncateCql } from './storage/cassandra/schema.js';
+import { openEmbeddedDatabases } from './storage/lmdb/lmdb.js';
 import { cassandraConnectionFrom } from './storage/open.js';
 
 /** Where a namespace's values are, as an operator names it (for the confirmation question). */

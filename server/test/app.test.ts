@@ -6,9 +6,9 @@ import { parse } from 'yaml';
 import { type App, buildApp } from '../src/app.js';
 import { configFrom } from '../src/config.js';
 import { problems, sessionPathTemplate } from '../src/generated/contract.js';
-import { loggerOptions } from '../src/logging.js';
+import { loggerOptions } from '../src/logging/logging.js';
 import { type Storage, StorageError } from '../src/storage/storage.js';
-import { FakeStorage, inDefaultNamespace } from './fake-storage.js';
+import { FakeStorage, inDefaultNamespace } from './support/fake-storage.js';
 
 const build = { version: '1.2.3', build_date: '2026-01-01T00:00:00Z', build_host: 'test', node_version: process.version };
 const secretKey = 'enwiki:MWSession:s3cr3t-session-id';

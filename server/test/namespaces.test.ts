@@ -6,10 +6,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type App, buildApp } from '../src/app.js';
 import { configFrom } from '../src/config.js';
 import { problems } from '../src/generated/contract.js';
-import { openEmbeddedStorage } from '../src/storage/lmdb.js';
+import { openEmbeddedStorage } from '../src/storage/lmdb/lmdb.js';
 import { closeStores, openStorage } from '../src/storage/open.js';
 import { StorageError } from '../src/storage/storage.js';
-import { FakeStorage } from './fake-storage.js';
+import { FakeStorage } from './support/fake-storage.js';
 
 const build = { version: '1.2.3', build_date: '2026-01-01T00:00:00Z', build_host: 'test', node_version: process.version };
 

@@ -1,10 +1,10 @@
 import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import type { Config, Permission } from '../config.js';
-import { sendProblem } from '../errors.js';
 import { problems, sessionPermissions } from '../generated/contract.js';
-import { LogThrottle, suppressedField } from '../log-throttle.js';
-import type { Metrics } from '../metrics.js';
-import { decodedPath } from '../routes/paths.js';
+import { decodedPath } from '../http/paths.js';
+import { sendProblem } from '../http/problems.js';
+import { LogThrottle, suppressedField } from '../logging/log-throttle.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { ClientIdentifier, normalizedAddress } from './client-identity.js';
 import { anonymousClient as anonymous, unlistedClient as unlisted } from './client-names.js';
 

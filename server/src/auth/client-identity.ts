@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import type { PeerCertificate, TLSSocket } from 'node:tls';
 import type { FastifyRequest } from 'fastify';
-import { type LogThrottle, suppressedField } from '../log-throttle.js';
+import { type LogThrottle, suppressedField } from '../logging/log-throttle.js';
 import { clientNames } from './client-names.js';
 import { xfccClientNames } from './xfcc.js';
 

@@ -2,8 +2,8 @@ import type { Server } from 'node:https';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { FastifyBaseLogger } from 'fastify';
-import { LogThrottle, suppressedField } from '../log-throttle.js';
-import type { Metrics } from '../metrics.js';
+import { LogThrottle, suppressedField } from '../logging/log-throttle.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { normalizedAddress } from './client-identity.js';
 
 // A client refused at the TLS handshake (no certificate, one from another CA, an expired one) never reaches a

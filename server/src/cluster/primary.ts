@@ -1,9 +1,9 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import { describeError } from '../logging.js';
+import { hasTls } from '../http/tls.js';
+import { describeError } from '../logging/logging.js';
 import { openMaintenance } from '../storage/open.js';
-import { hasTls } from '../tls.js';
 import { answerServiceQuestions } from './service-view.js';
 
 // Workers get this long to drain on SIGTERM before they are killed.

@@ -2,9 +2,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod 
 import type { BuildInfo } from '../build-info.js';
 import type { ServiceView } from '../cluster/service-view.js';
 import type { Config } from '../config.js';
-import { sendProblem } from '../errors.js';
 import { mediaTypes, pathHeaders, pathMethods, type sessionPathTemplate } from '../generated/contract.js';
-import { decodedPath } from './paths.js';
+import { decodedPath } from '../http/paths.js';
+import { sendProblem } from '../http/problems.js';
 
 interface OperationRouteDependencies {
   readonly config: Config;

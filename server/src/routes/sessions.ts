@@ -9,14 +9,14 @@ import {
   type RouteShorthandOptions,
 } from 'fastify';
 import type { NamespaceConfig } from '../config.js';
-import { type ProblemName, sendProblem } from '../errors.js';
 import { headerNames, mediaTypes, pathHeaders, sessionMethods, sessionPathTemplate } from '../generated/contract.js';
 import type { operations } from '../generated/openapi.js';
-import type { CounterChild, HistogramChild } from '../labelled-metrics.js';
-import type { Metrics } from '../metrics.js';
+import { decodedPath } from '../http/paths.js';
+import { type ProblemName, sendProblem } from '../http/problems.js';
+import type { CounterChild, HistogramChild } from '../metrics/labelled-metrics.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { digestOf, type Storage, StorageError, type StoredValue } from '../storage/storage.js';
 import { effectiveTtl, etagOf, failedPrecondition, type Preconditions, requestedTtl } from './conditions.js';
-import { decodedPath } from './paths.js';
 import { parseSessionKey } from './session-key.js';
 
 declare module 'fastify' {

@@ -1,5 +1,5 @@
-import type { HistogramChild } from '../labelled-metrics.js';
-import type { Metrics } from '../metrics.js';
+import type { HistogramChild } from '../metrics/labelled-metrics.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { type Storage, StorageError } from './storage.js';
 
 type Operation = 'get' | 'set' | 'delete' | 'add' | 'compare_and_set' | 'compare_and_delete' | 'touch';

@@ -1,6 +1,6 @@
 import type { Config } from '../config.js';
-import { type CassandraConnectionOptions, type CassandraOptions, openCassandraTables } from './cassandra.js';
-import { openEmbeddedDatabases } from './lmdb.js';
+import { type CassandraConnectionOptions, type CassandraOptions, openCassandraTables } from './cassandra/cassandra.js';
+import { openEmbeddedDatabases } from './lmdb/lmdb.js';
 import type { Storage } from './storage.js';
 
 /** Every namespace's store by name, in the configuration's order. */

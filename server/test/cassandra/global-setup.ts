@@ -1,6 +1,6 @@
 import type { TestProject } from 'vitest/node';
 import { acquireCassandra, type CassandraEndpoint } from '../../../test-support/cassandra/acquire.js';
-import { applySchema } from '../../src/storage/cassandra-schema.js';
+import { applySchema } from '../../src/storage/cassandra/schema.js';
 
 /** What the tests get: a Cassandra, and a keyspace and table of Kask's schema created on it. */
 export interface CassandraTestTarget {

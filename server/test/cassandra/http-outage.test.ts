@@ -8,7 +8,7 @@ import {
   untilStorageAnswers,
 } from '../../../test-support/server-process.js';
 import { problems } from '../../src/generated/contract.js';
-import { applySchema } from '../../src/storage/cassandra-schema.js';
+import { applySchema } from '../../src/storage/cassandra/schema.js';
 import { sleep } from './storage-helpers.js';
 
 // The service over HTTP through a Cassandra outage, on a node of its own (127.0.0.7) that can be killed.

@@ -1,8 +1,8 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalNode, nodeDirectory, runningPid, startNode, stopNode } from '../../../test-support/cassandra/local-node.js';
-import { type CassandraStorage, openCassandraStorage } from '../../src/storage/cassandra.js';
-import { applySchema } from '../../src/storage/cassandra-schema.js';
+import { type CassandraStorage, openCassandraStorage } from '../../src/storage/cassandra/cassandra.js';
+import { applySchema } from '../../src/storage/cassandra/schema.js';
 import { StorageError } from '../../src/storage/storage.js';
 import { uniqueKey } from '../storage/conformance.js';
 import { sleep, storageErrorOf, untilReady } from './storage-helpers.js';

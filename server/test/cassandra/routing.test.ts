@@ -1,7 +1,7 @@
 import type { Client, Host } from 'cassandra-driver';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
-import { connectCassandra } from '../../src/storage/cassandra-client.js';
-import { qualifiedTableName } from '../../src/storage/cassandra-schema.js';
+import { connectCassandra } from '../../src/storage/cassandra/client.js';
+import { qualifiedTableName } from '../../src/storage/cassandra/schema.js';
 import { cassandraTarget, testOptions } from './target.js';
 
 const target = cassandraTarget();

@@ -1,4 +1,4 @@
-import { type CassandraOptions, type CassandraStorage, openCassandraStorage } from '../../src/storage/cassandra.js';
+import { type CassandraOptions, type CassandraStorage, openCassandraStorage } from '../../src/storage/cassandra/cassandra.js';
 import { type Storage, StorageError } from '../../src/storage/storage.js';
 
 /** Resolves after `ms` milliseconds. */

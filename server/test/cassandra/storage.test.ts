@@ -1,9 +1,9 @@
 import { Socket } from 'node:net';
 import { Client, types } from 'cassandra-driver';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type CassandraStorage, openCassandraStorage } from '../../src/storage/cassandra.js';
-import { connectCassandra } from '../../src/storage/cassandra-client.js';
-import { applySchema, qualifiedTableName } from '../../src/storage/cassandra-schema.js';
+import { type CassandraStorage, openCassandraStorage } from '../../src/storage/cassandra/cassandra.js';
+import { connectCassandra } from '../../src/storage/cassandra/client.js';
+import { applySchema, qualifiedTableName } from '../../src/storage/cassandra/schema.js';
 import { describeStorageConformance, uniqueKey } from '../storage/conformance.js';
 import { openReady } from './storage-helpers.js';
 import { cassandraTarget, testOptions } from './target.js';

@@ -1,5 +1,5 @@
 import { inject } from 'vitest';
-import type { CassandraOptions } from '../../src/storage/cassandra.js';
+import type { CassandraOptions } from '../../src/storage/cassandra/cassandra.js';
 import type { CassandraTestTarget } from './global-setup.js';
 
 /** The Cassandra and test table that global-setup.ts provides; only in test files run with it. */

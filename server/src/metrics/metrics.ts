@@ -1,0 +1,73 @@
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import type { BuildInfo } from '../build-info.js';
+import { LabelledCounter, LabelledHistogram } from './labelled-metrics.js';
+
+// Buckets reach past the storage query timeout (Kask's stop at 1 s while its queries may take 12 s).
+const durationBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30];
+
+/** The service's Prometheus metrics. Labels hold namespaces, methods, codes, backends, operations, client identities and TLS error codes: never a key. */
+export interface Metrics {
+  readonly registry: Registry;
+  readonly requests: LabelledCounter<'namespace' | 'code' | 'method'>;
+  readonly requestDuration: LabelledHistogram<'namespace' | 'code' | 'method'>;
+  readonly storageDuration: LabelledHistogram<'namespace' | 'backend' | 'operation'>;
+  readonly storageErrors: Counter<'namespace' | 'backend' | 'operation' | 'kind'>;
+  readonly accessDenials: Counter<'client' | 'namespace' | 'code'>;
+  readonly tlsHandshakeFailures: Counter<'reason'>;
+}
+
+/** Creates the metrics in a registry of their own, with Kask's names for the HTTP ones. */
+export function createMetrics(build: BuildInfo): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  new Gauge({
+    name: 'kask_build_info',
+    help: 'Build information; always 1',
+    // Every worker reports the same build: summing them would count workers, not builds.
+    aggregator: 'first',
+    labelNames: ['version', 'build_date', 'build_host', 'node_version'],
+    registers: [registry],
+  }).set({ ...build }, 1);
+  return {
+    registry,
+    // The three updated on every session request are this module's; the others are prom-client's.
+    requests: new LabelledCounter({
+      name: 'http_requests_total',
+      help: 'Session requests by namespace, status code and method',
+      labelNames: ['namespace', 'code', 'method'],
+      registry,
+    }),
+    requestDuration: new LabelledHistogram({
+      name: 'http_request_duration_seconds',
+      help: 'Session request latency by namespace, status code and method',
+      labelNames: ['namespace', 'code', 'method'],
+      buckets: durationBuckets,
+      registry,
+    }),
+    storageDuration: new LabelledHistogram({
+      name: 'kask_storage_operation_duration_seconds',
+      help: 'Storage operation latency by namespace, backend and operation, failures included',
+      labelNames: ['namespace', 'backend', 'operation'],
+      buckets: durationBuckets,
+      registry,
+    }),
+    storageErrors: new Counter({
+      name: 'kask_storage_errors_total',
+      help: 'Failed storage operations by namespace, backend, operation and kind (unavailable or fault)',
+      labelNames: ['namespace', 'backend', 'operation', 'kind'],
+      registers: [registry],
+    }),
+    accessDenials: new Counter({
+      name: 'kask_access_denials_total',
+      help: 'Requests refused by client (its identity, anonymous or unlisted), namespace (or /metrics) and status code (401, 403)',
+      labelNames: ['client', 'namespace', 'code'],
+      registers: [registry],
+    }),
+    tlsHandshakeFailures: new Counter({
+      name: 'kask_tls_handshake_failures_total',
+      help: "TLS handshakes that failed, by reason: the client certificate's verification error (UNABLE_TO_VERIFY_LEAF_SIGNATURE, CERT_HAS_EXPIRED, ...), else OpenSSL's or Node.js's error code (ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE, ERR_TLS_HANDSHAKE_TIMEOUT, ECONNRESET when the client closed the connection first, ...)",
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+  };
+}

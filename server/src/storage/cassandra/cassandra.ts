@@ -1,0 +1,286 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type Client, errors, type QueryOptions, types } from 'cassandra-driver';
+import { closedByTheLast } from '../shared.js';
+import { digestOf, type Storage, StorageError, type StoredValue } from '../storage.js';
+import { type CassandraConnectionOptions, connectCassandra } from './client.js';
+import { qualifiedTableName } from './schema.js';
+
+/** Kask's `cassandra.*` keys: where the cluster is, and the keyspace and table that hold the sessions. */
+export interface CassandraOptions extends CassandraConnectionOptions {
+  readonly keyspace: string;
+  readonly table: string;
+}
+
+export type { CassandraConnectionOptions, CassandraTlsOptions } from './client.js';
+
+// NOTE: the consistency levels are Kask's design (kask-wire.md; Kask's storage.go): reads and writes need a
+// quorum in the local data centre only, so each data centre keeps serving sessions when it is cut off from
+// the others; a delete (a logout) needs a quorum in every data centre, so that no data centre can keep
+// serving a session that was ended in another. A delete that cannot reach every data centre fails (503).
+// The conditional writes (add, compareAndSet, touch) are lightweight transactions: Paxos among the local
+// data centre's replicas (LOCAL_SERIAL), committed at LOCAL_QUORUM like any other write; a conditional
+// delete (compareAndDelete) is one too, committed at EACH_QUORUM like any other delete.
+const consistencyOf = {
+  get: types.consistencies.localQuorum,
+  set: types.consistencies.localQuorum,
+  delete: types.consistencies.eachQuorum,
+  add: types.consistencies.localQuorum,
+  compareAndSet: types.consistencies.localQuorum,
+  compareAndDelete: types.consistencies.eachQuorum,
+  readSerial: types.consistencies.localSerial,
+} as const;
+
+type Operation = keyof typeof consistencyOf;
+
+const lightweightTransactions: ReadonlySet<Operation> = new Set(['add', 'compareAndSet', 'compareAndDelete']);
+
+// Readiness reads this key like a session GET: it shows that the table exists and that a local quorum answers.
+const pingKey = 'kask-ts:ping';
+
+// Failures that go away by themselves (a node down, overloaded or slow): 503 and retry, never 500.
+const transientResponseCodes: ReadonlySet<number> = new Set([
+  types.responseErrorCodes.unavailableException,
+  types.responseErrorCodes.overloaded,
+  types.responseErrorCodes.isBootstrapping,
+  types.responseErrorCodes.readTimeout,
+  types.responseErrorCodes.writeTimeout,
+]);
+
+function isTransient(error: unknown): boolean {
+  if (error instanceof errors.ResponseError) return transientResponseCodes.has(error.code);
+  return (
+    error instanceof errors.NoHostAvailableError ||
+    error instanceof errors.OperationTimedOutError ||
+    error instanceof errors.BusyConnectionError
+  );
+}
+
+/** The driver's error class and message: never a bound value, so never a key. */
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.constructor.name}: ${error.message}` : String(error);
+}
+
+/** Maps a driver error to the one storage error: `unavailable` when it is transient, `fault` otherwise. */
+export function storageErrorFrom(operation: Operation | 'ping' | 'touch', error: unknown): StorageError {
+  const kind = isTransient(error) ? 'unavailable' : 'fault';
+  return new StorageError(kind, `cassandra: ${operation} failed: ${describe(error)}`, { cause: error });
+}
+
+// A touch that loses its compare-and-set this many times in a row to other writers gives up (503).
+const touchAttempts = 5;
+
+/** Whether a lightweight transaction was applied (its `[applied]` column). */
+function applied(result: types.ResultSet): boolean {
+  return result.first()?.get('[applied]') === true;
+}
+
+// Between attempts to reach a cluster that was down at start-up; the driver reconnects by itself afterwards.
+const connectRetryBaseMs = 250;
+const connectRetryMaxMs = 5000;
+
+/**
+ * One driver client shared by every table's store: it connects in the background, answers `unavailable`
+ * until it has connected, and sends the queries of one turn of the event loop together, whatever their table.
+ */
+class CassandraConnection {
+  readonly #options: CassandraConnectionOptions;
+  readonly #closing = new AbortController();
+  readonly #connecting: Promise<void>;
+  #client: Client | undefined;
+  #lastConnectError: unknown;
+  #waitingToSend: (() => void)[] = [];
+
+  constructor(options: CassandraConnectionOptions) {
+    this.#options = options;
+    this.#connecting = this.#connectUntilClosed();
+  }
+
+  /** Runs `statement` with the queries of this turn; a driver error becomes a StorageError. */
+  async execute(
+    name: Operation | 'ping' | 'touch',
+    statement: string,
+    params: unknown[],
+    options: QueryOptions,
+  ): Promise<types.ResultSet> {
+    const client = this.#client;
+    if (client === undefined) {
+      const lastError = this.#lastConnectError === undefined ? '' : ` (${describe(this.#lastConnectError)})`;
+      const reason = this.#closing.signal.aborted ? 'closed' : `not connected yet${lastError}`;
+      throw new StorageError('unavailable', `cassandra: ${name} failed: ${reason}`, { cause: this.#lastConnectError });
+    }
+    await this.#nextSend();
+    try {
+      return await client.execute(statement, params, options);
+    } catch (error) {
+      throw storageErrorFrom(name, error);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closing.abort();
+    await this.#connecting;
+    const client = this.#client;
+    this.#client = undefined;
+    await client?.shutdown();
+  }
+
+  // NOTE: the driver writes the requests queued before its process.nextTick in one write(2) (its WriteQueue).
+  // An HTTP server issues each request's query from that request's own socket callback, after which Node runs
+  // the ticks: every query was its own write(2), and Cassandra read, decoded and flushed each one alone. That
+  // cost Cassandra three to four times the CPU per query of a client whose queries arrive together (measured:
+  // server write(2) per query 1.005 -> 0.04, Cassandra syscalls per request 0.95 -> 0.41-0.73). Holding every
+  // query until the check phase of the same turn of the event loop (setImmediate, after all the sockets that
+  // were readable have been read) sends them together, for a delay of less than one turn.
+  /** Resolves in the check phase of this turn of the event loop, together with every query issued before it. */
+  #nextSend(): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.#waitingToSend.length === 0) setImmediate(this.#sendWaiting);
+      this.#waitingToSend.push(resolve);
+    });
+  }
+
+  readonly #sendWaiting = (): void => {
+    const waiting = this.#waitingToSend;
+    this.#waitingToSend = [];
+    for (const resolve of waiting) resolve();
+  };
+
+  /** Tries to connect until it succeeds or the store is closed, waiting longer after each failure. */
+  async #connectUntilClosed(): Promise<void> {
+    const signal = this.#closing.signal;
+    for (let attempt = 0; !signal.aborted; attempt++) {
+      try {
+        const client = await connectCassandra(this.#options);
+        if (signal.aborted) {
+          await client.shutdown();
+          return;
+        }
+        this.#client = client;
+        this.#lastConnectError = undefined;
+        return;
+      } catch (error) {
+        this.#lastConnectError = error;
+      }
+      const delayMs = Math.min(connectRetryMaxMs, connectRetryBaseMs * 2 ** attempt) * (0.5 + Math.random() / 2);
+      await sleep(delayMs, undefined, { signal }).catch(() => undefined);
+    }
+  }
+}
+
+/** Kask's table on Cassandra, over a connection it may share with the stores of other tables. */
+class CassandraStorage implements Storage {
+  readonly backend = 'cassandra';
+  readonly #connection: CassandraConnection;
+  readonly #release: () => Promise<void>;
+  readonly #statements: Readonly<Record<Operation, string>>;
+  readonly #queryOptions: Readonly<Record<Operation, QueryOptions>>;
+  #closed = false;
+
+  /** `release` closes the connection once every store that shares it is closed. */
+  constructor(connection: CassandraConnection, keyspace: string, tableName: string, release: () => Promise<void>) {
+    this.#connection = connection;
+    this.#release = release;
+    const table = qualifiedTableName(keyspace, tableName);
+    this.#statements = {
+      // TTL(value): the whole seconds the value has left, null when it has none; read in the same query.
+      get: `SELECT value, TTL(value) AS ttl_seconds FROM ${table} WHERE key = ?`,
+      set: `INSERT INTO ${table} (key, value) VALUES (?,?) USING TTL ?`,
+      delete: `DELETE FROM ${table} WHERE key = ?`,
+      add: `INSERT INTO ${table} (key, value) VALUES (?,?) IF NOT EXISTS USING TTL ?`,
+      compareAndSet: `UPDATE ${table} USING TTL ? SET value = ? WHERE key = ? IF value = ?`,
+      compareAndDelete: `DELETE FROM ${table} WHERE key = ? IF value = ?`,
+      readSerial: `SELECT value FROM ${table} WHERE key = ?`,
+    };
+    // The plain statements may run twice with the same effect (writes carry the client's timestamp), so the
+    // driver may retry them on another node. A lightweight transaction run twice could report its own first
+    // run as a conflict, so it is never retried.
+    const optionsFor = (operation: Operation): QueryOptions => ({
+      prepare: true,
+      consistency: consistencyOf[operation],
+      serialConsistency: types.consistencies.localSerial,
+      isIdempotent: !lightweightTransactions.has(operation),
+    });
+    this.#queryOptions = Object.fromEntries(
+      Object.keys(consistencyOf).map((operation) => [operation, optionsFor(operation as Operation)]),
+    ) as Record<Operation, QueryOptions>;
+  }
+
+  async get(key: string): Promise<StoredValue | undefined> {
+    const row = (await this.#execute('get', 'get', [key])).first();
+    const value: unknown = row?.get('value');
+    if (!Buffer.isBuffer(value)) return undefined;
+    const ttlSeconds: unknown = row?.get('ttl_seconds');
+    // Kask's table has no column for a digest: it is computed on each read.
+    return {
+      value,
+      digest: digestOf(value),
+      expiresAt: typeof ttlSeconds === 'number' ? Date.now() + ttlSeconds * 1000 : undefined,
+    };
+  }
+
+  async set(key: string, value: Buffer, ttlSeconds: number): Promise<void> {
+    await this.#execute('set', 'set', [key, value, ttlSeconds]);
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.#execute('delete', 'delete', [key]);
+  }
+
+  async add(key: string, value: Buffer, ttlSeconds: number): Promise<boolean> {
+    return applied(await this.#execute('add', 'add', [key, value, ttlSeconds]));
+  }
+
+  async compareAndSet(key: string, expected: Buffer, value: Buffer, ttlSeconds: number): Promise<boolean> {
+    return applied(await this.#execute('compareAndSet', 'compareAndSet', [ttlSeconds, value, key, expected]));
+  }
+
+  async compareAndDelete(key: string, expected: Buffer): Promise<boolean> {
+    return applied(await this.#execute('compareAndDelete', 'compareAndDelete', [key, expected]));
+  }
+
+  // Cassandra cannot change a TTL alone: the value is rewritten with the new TTL, on condition that it is
+  // still the value just read, so that a value deleted or replaced meanwhile is neither revived nor lost.
+  async touch(key: string, ttlSeconds: number): Promise<boolean> {
+    for (let attempt = 0; attempt < touchAttempts; attempt++) {
+      const current: unknown = (await this.#execute('touch', 'readSerial', [key])).first()?.get('value');
+      if (!Buffer.isBuffer(current)) return false;
+      if (applied(await this.#execute('touch', 'compareAndSet', [ttlSeconds, current, key, current]))) return true;
+    }
+    throw new StorageError('unavailable', `cassandra: touch failed: the value kept changing for ${touchAttempts} attempts`);
+  }
+
+  async ping(): Promise<void> {
+    await this.#execute('ping', 'get', [pingKey]);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#release();
+  }
+
+  #execute(name: Operation | 'ping' | 'touch', operation: Operation, params: unknown[]): Promise<types.ResultSet> {
+    return this.#connection.execute(name, this.#statements[operation], params, this.#queryOptions[operation]);
+  }
+}
+
+/** Opens Kask's table on Cassandra. Never fails for an unreachable cluster: it connects in the background. */
+export function openCassandraStorage(options: CassandraOptions): CassandraStorage {
+  return openCassandraTables(options, options.keyspace, [options.table])[0] as CassandraStorage;
+}
+
+/**
+ * Opens one store per table of `keyspace`, in the order given, over one connection (one driver client, so
+ * that every table's queries of a turn leave together), which closes with the last store.
+ */
+export function openCassandraTables(
+  connection: CassandraConnectionOptions,
+  keyspace: string,
+  tables: readonly string[],
+): CassandraStorage[] {
+  const shared = new CassandraConnection(connection);
+  const release = closedByTheLast(tables.length, () => shared.close());
+  return tables.map((table) => new CassandraStorage(shared, keyspace, table, release));
+}
+
+export type { CassandraStorage };
