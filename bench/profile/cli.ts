@@ -1,4 +1,4 @@
-// `npm run profile`: see options.ts for the options, README.md ("Benchmark") for what the figures mean.
+// `npm run profile`: see options.ts for the options, docs/benchmarks.md for what the figures mean.
 import { runCommand } from '../src/command.js';
 import { parseProfileOptions, usage } from './options.js';
 import { profileRequestPath } from './run.js';

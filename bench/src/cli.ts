@@ -1,4 +1,4 @@
-// `npm run bench`: see options.ts for the options, README.md ("Benchmark") for what the figures mean.
+// `npm run bench`: see options.ts for the options, docs/benchmarks.md for what the figures mean.
 import { writeFileSync } from 'node:fs';
 import { runCommand } from './command.js';
 import { parseOptions, usage } from './options.js';

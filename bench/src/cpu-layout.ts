@@ -4,7 +4,7 @@ import { undoneOnInterruption } from './interruptions.js';
 import { processTree, readOrEmpty } from './processes.js';
 
 // NOTE: on a small machine the server shares its cores with the load generator and a local Cassandra node,
-// whose threads preempt its event loop (README.md, "Benchmark", has the figures: a third of the run waiting for
+// whose threads preempt its event loop (docs/benchmarks.md has the figures: a third of the run waiting for
 // a core, and about three times the requests a second with the node kept on the other core). Production
 // runs Cassandra on hosts of its own, so `--pin` gives the server's processes cores of their own and the rest
 // of the machine to everything else; the default shares every core, as the machine would.

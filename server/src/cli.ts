@@ -26,7 +26,7 @@ Commands:
                  namespace's name to confirm, unless --yes.
 
 Options:
-  --config FILE        Kask's YAML configuration file (plus kask-ts keys; see README.md).
+  --config FILE        Kask's YAML configuration file (plus kask-ts keys; see docs/operators/configuration.md).
                        Without it: the embedded store in ./data on localhost:8081 under /sessions/v1/.
   --replication LIST   schema: replicas per data centre, e.g. dc1=3,dc2=3.
   --apply              schema: create the keyspace and tables (existing ones are left as they are).

@@ -32,8 +32,8 @@ function cpusText(cpus: number): string {
 export function workerCountFor(cores: number, limits: CgroupLimits, localDatabase?: string): WorkerCount {
   const reasons = [`${cores} core${cores === 1 ? '' : 's'}`];
   let count = cores;
-  // NOTE: a Cassandra node keeps most of a core busy at any query rate (README, "What a request costs on
-  // Cassandra"); the core it takes is the machine's, not out of this process's quota. Measured on 2 cores
+  // NOTE: a Cassandra node keeps most of a core busy at any query rate (docs/operators/cassandra.md, "What a
+  // request costs on Cassandra"); the core it takes is the machine's, not out of this process's quota. Measured on 2 cores
   // with the node and the load generator (one npm run bench run, mix): 1 worker 4,060 req/s at 64 connections
   // and 4,663 at 256, 2 workers 2,749 and 3,899.
   if (localDatabase !== undefined && count > 1) {
