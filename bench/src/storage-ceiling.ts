@@ -68,8 +68,10 @@ async function openEmbedded(): Promise<Backend> {
 
 async function openCassandra(): Promise<Backend> {
   const dist = (path: string) => pathToFileURL(join(repoRoot, 'server/dist', path)).href;
-  const { configFrom } = (await import(dist('config.js'))) as typeof import('../../server/src/config.js');
-  const { cassandraOptionsFrom } = (await import(dist('storage/open.js'))) as typeof import('../../server/src/storage/open.js');
+  const { configFrom } = (await import(dist('config/load.js'))) as typeof import('../../server/src/config/load.js');
+  const { kaskTableOf } = (await import(
+    dist('storage/cassandra/backend.js')
+  )) as typeof import('../../server/src/storage/cassandra/backend.js');
   const { openCassandraStorage } = (await import(
     dist('storage/cassandra/cassandra.js')
   )) as typeof import('../../server/src/storage/cassandra/cassandra.js');
@@ -83,7 +85,7 @@ async function openCassandra(): Promise<Backend> {
       local_dc: values['cassandra-dc'],
     },
   });
-  const storage = openCassandraStorage(cassandraOptionsFrom(config));
+  const storage = openCassandraStorage(kaskTableOf(config.cassandra));
   // It connects in the background: wait until it answers, as the server's /readyz does.
   const deadline = Date.now() + 30_000;
   for (;;) {

@@ -6,7 +6,7 @@ import { accessControl } from './auth/access-control.js';
 import { reportFailedHandshakes } from './auth/failed-handshakes.js';
 import type { BuildInfo } from './build-info.js';
 import { clusterServiceView, localServiceView } from './cluster/service-view.js';
-import type { Config } from './config.js';
+import type { Config } from './config/load.js';
 import { errorHandler } from './http/error-handler.js';
 import { routeEveryMethod } from './http/every-method.js';
 import { ignoreUpgrades } from './http/ignored-upgrades.js';
@@ -19,12 +19,12 @@ import { hasTls, secureContextOptions } from './http/tls.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { registerOperationRoutes } from './routes/operations.js';
 import { registerSessionRoutes } from './routes/sessions.js';
+import type { ServiceStart } from './start-up.js';
 import { instrumentStorage } from './storage/instrumented.js';
 import type { Storage } from './storage/storage.js';
 
-/** What the app is built from; it opens nothing itself. */
-export interface AppDependencies {
-  readonly config: Config;
+/** What the app is built from (the configuration and what start-up made of it, then the rest); it opens nothing itself. */
+export interface AppDependencies extends ServiceStart {
   /** Every namespace's store, by name. */
   readonly storage: ReadonlyMap<string, Storage>;
   readonly build: BuildInfo;
@@ -76,7 +76,7 @@ function serverOptions(config: Config): { https: HttpsServerOptions } | { http: 
 }
 
 /** Builds the HTTP service over every namespace's store; listening and shutdown are the caller's. */
-export function buildApp({ config, storage, build, logger, clustered }: AppDependencies): App {
+export function buildApp({ config, document, storage, build, logger, clustered }: AppDependencies): App {
   const metrics = createMetrics(build);
   const service = (clustered ? clusterServiceView : localServiceView)(metrics.registry, storage);
   const namespaces = config.namespaces.map((namespace) => {
@@ -121,7 +121,7 @@ export function buildApp({ config, storage, build, logger, clustered }: AppDepen
   const authorize = accessControl(config, metrics);
   // The early 413 is written before any hook runs, and would tell any client the limit: with clients listed,
   // Node sends 100 Continue, and the session route's own check answers 413 after the access check.
-  if (authorize === undefined) rejectOversizedBeforeContinue(app.server as Server, config, metrics);
+  if (authorize === undefined) rejectOversizedBeforeContinue(app.server as Server, config.namespaces, metrics);
 
   // Values are opaque bytes whatever the Content-Type says, so no body is ever parsed.
   app.removeAllContentTypeParsers();
@@ -142,7 +142,7 @@ export function buildApp({ config, storage, build, logger, clustered }: AppDepen
 
   registerSessionRoutes(app, { namespaces, metrics });
   registerOperationRoutes(app, {
-    config,
+    document,
     backend: config.storage,
     build,
     service,

@@ -2,12 +2,14 @@
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { readBuildInfo } from './build-info.js';
-import { ConfigError, loadConfig } from './config.js';
+import { loadConfig } from './config/load.js';
 import { runService } from './main.js';
 import { runtimeFault } from './runtime.js';
-import { applyStatements, keyspaceCql, parseReplication, tableCql } from './storage/cassandra/schema.js';
-import { cassandraConnectionFrom } from './storage/open.js';
-import { locationOf, truncateNamespace } from './truncate.js';
+import { prepareService } from './start-up.js';
+import { connectionOf, schemaStatements } from './storage/cassandra/backend.js';
+import { applyStatements, parseReplication } from './storage/cassandra/schema.js';
+import { configuredBackend } from './storage/registry.js';
+import { ConfigError } from './validation/rules.js';
 
 const usage = `Usage: kask-ts [--config FILE]
        kask-ts schema [--config FILE] --replication DC=N[,DC=N...] [--apply]
@@ -51,15 +53,17 @@ type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositi
 async function schema(values: Values): Promise<number> {
   if (values.replication === undefined) throw new ConfigError('schema needs --replication, e.g. --replication dc1=3,dc2=3');
   const config = loadConfig(values.config);
-  const replication = parseReplication(values.replication);
-  const { keyspace } = config.cassandra;
-  const statements = [
-    keyspaceCql(keyspace, replication),
-    ...config.namespaces.map((namespace) => tableCql(keyspace, namespace.table)),
-  ];
+  let statements: string[];
+  try {
+    statements = schemaStatements(config.cassandra, config.namespaces, parseReplication(values.replication));
+  } catch (error) {
+    // --replication that names no data centre, or not a whole number of replicas: the command line is wrong.
+    if (error instanceof RangeError) throw new ConfigError(error.message);
+    throw error;
+  }
   for (const statement of statements) process.stdout.write(`${statement};\n`);
   if (values.apply) {
-    await applyStatements(cassandraConnectionFrom(config), statements);
+    await applyStatements(connectionOf(config.cassandra), statements);
     process.stderr.write(`kask-ts: schema applied to ${config.cassandra.hosts.join(', ')}\n`);
   }
   return 0;
@@ -90,7 +94,8 @@ async function truncate(values: Values): Promise<number> {
     const known = config.namespaces.map((candidate) => candidate.name).join(', ');
     throw new ConfigError(`truncate: ${values.config} has no namespace ${name} (it has ${known})`);
   }
-  const where = locationOf(config, namespace);
+  const backend = configuredBackend(config);
+  const where = backend.describe(namespace);
   if (
     !values.yes &&
     !(await confirmed(`Remove every value of the namespace ${name}, in ${where}? Type ${name} to confirm: `, name))
@@ -98,7 +103,7 @@ async function truncate(values: Values): Promise<number> {
     process.stderr.write('kask-ts: not confirmed; nothing was removed\n');
     return 1;
   }
-  await truncateNamespace(config, namespace);
+  await backend.truncate(namespace);
   process.stderr.write(`kask-ts: namespace ${name} truncated (${where})\n`);
   return 0;
 }
@@ -136,9 +141,9 @@ async function main(argv: string[]): Promise<number> {
   try {
     if (command === 'schema') return await schema(values);
     if (command === 'truncate') return await truncate(values);
-    await runService(loadConfig(values.config));
+    await runService(prepareService(loadConfig(values.config)));
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof RangeError) {
+    if (error instanceof ConfigError) {
       process.stderr.write(`kask-ts: configuration error: ${error.message}\n`);
       return 2;
     }

@@ -5,9 +5,10 @@ import { type Logger, pino } from 'pino';
 import { buildApp } from './app.js';
 import { readBuildInfo } from './build-info.js';
 import { runPrimary } from './cluster/primary.js';
-import type { Config } from './config.js';
+import { servingProcesses } from './cluster/serving-processes.js';
 import { hasTls, reloadTls } from './http/tls.js';
 import { describeError, loggerOptions } from './logging/logging.js';
+import type { ServiceStart } from './start-up.js';
 import { closeStores, openStorage } from './storage/open.js';
 
 // NOTE: pino's own destination (sonic-boom, asynchronous) flushes at exit and retries a failed write until it
@@ -19,30 +20,27 @@ const logDestination = process.stdout;
 const shutdownDeadlineMs = 15000;
 
 /**
- * Starts the service as configured: in this process alone (`workers: 1`), or as the primary of
- * `workers` processes sharing the port (each of which calls this again and serves).
+ * Starts the service as configured: in this process alone (one serving process), or as the primary of several
+ * processes sharing the port (each of which calls this again and serves).
  */
-export async function runService(config: Config): Promise<void> {
-  const logger = pino(loggerOptions(config), logDestination);
-  if (cluster.isPrimary) {
-    logger.info({ workers: config.workers, reason: config.workers_reason }, 'serving processes chosen');
-    const fitting = config.workers_fitting;
-    if (fitting !== undefined) {
-      logger.warn(
-        { workers: config.workers, fits: fitting.count, reason: fitting.reason },
-        'more serving processes than this machine fits',
-      );
-    }
-  }
+export async function runService(start: ServiceStart): Promise<void> {
+  const logger = pino(loggerOptions(start.config), logDestination);
   // A worker exists because its primary chose several; its own reading of the file (a default that depends
   // on this machine, which may have changed since) must not turn it into a service of its own.
   if (cluster.isWorker) {
-    await runServer(config, logger.child({ worker: cluster.worker?.id }), { maintain: false, clustered: true });
-  } else if (config.workers === 1) {
-    await runServer(config, logger, { maintain: true, clustered: false });
-  } else {
-    await runPrimary(config, logger);
+    await runServer(start, logger.child({ worker: cluster.worker?.id }), { maintain: false, clustered: true });
+    return;
   }
+  const workers = servingProcesses(start.config);
+  logger.info({ workers: workers.count, reason: workers.reason }, 'serving processes chosen');
+  if (workers.fits !== undefined) {
+    logger.warn(
+      { workers: workers.count, fits: workers.fits.count, reason: workers.fits.reason },
+      'more serving processes than this machine fits',
+    );
+  }
+  if (workers.count === 1) await runServer(start, logger, { maintain: true, clustered: false });
+  else await runPrimary(start.config, workers.count, logger);
 }
 
 interface ServerRole {
@@ -53,10 +51,11 @@ interface ServerRole {
 }
 
 /** Opens the storage, listens, and shuts down gracefully on SIGTERM and SIGINT. */
-async function runServer(config: Config, logger: Logger, role: ServerRole): Promise<FastifyInstance> {
+async function runServer(start: ServiceStart, logger: Logger, role: ServerRole): Promise<FastifyInstance> {
+  const { config } = start;
   const storage = await openStorage(config, { maintain: role.maintain });
   const { fastify } = buildApp({
-    config,
+    ...start,
     storage,
     build: readBuildInfo(),
     logger,

@@ -4,9 +4,10 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { type App, buildApp } from '../src/app.js';
-import { configFrom } from '../src/config.js';
+import { configFrom } from '../src/config/load.js';
 import { problems, sessionPathTemplate } from '../src/generated/contract.js';
 import { loggerOptions } from '../src/logging/logging.js';
+import { prepareService } from '../src/start-up.js';
 import { type Storage, StorageError } from '../src/storage/storage.js';
 import { FakeStorage, inDefaultNamespace } from './support/fake-storage.js';
 
@@ -31,7 +32,7 @@ function appOver(storage: Storage, file: Record<string, unknown> = {}): App {
     },
   });
   app = buildApp({
-    config,
+    ...prepareService(config),
     storage: inDefaultNamespace(storage),
     build,
     logger: pino(loggerOptions(config), stream),

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type App, buildApp } from '../src/app.js';
-import { configFrom } from '../src/config.js';
+import { configFrom } from '../src/config/load.js';
 import { problems } from '../src/generated/contract.js';
+import { prepareService } from '../src/start-up.js';
 import { openEmbeddedStorage } from '../src/storage/lmdb/lmdb.js';
 import { closeStores, openStorage } from '../src/storage/open.js';
 import { StorageError } from '../src/storage/storage.js';
@@ -31,7 +32,7 @@ afterEach(async () => {
 function appOverFakes(file: Record<string, unknown> = twoNamespaces) {
   const stores = { sessions: new FakeStorage(), echoseen: new FakeStorage() };
   app = buildApp({
-    config: configFrom(file),
+    ...prepareService(configFrom(file)),
     storage: new Map(Object.entries(stores)),
     build,
     logger: pino({ level: 'silent' }),
@@ -143,7 +144,7 @@ describe('namespaces on the embedded store', () => {
   async function appOn(directory: string, file: Record<string, unknown>): Promise<App> {
     const config = configFrom({ ...file, embedded: { path: directory } });
     const storage = await openStorage(config, { maintain: false });
-    app = buildApp({ config, storage, build, logger: pino({ level: 'silent' }), clustered: false });
+    app = buildApp({ ...prepareService(config), storage, build, logger: pino({ level: 'silent' }), clustered: false });
     app.fastify.addHook('onClose', () => closeStores(storage));
     return app;
   }

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { spawnCli } from '../../test-support/server-process.js';
-import { configFrom } from '../src/config.js';
+import { configFrom } from '../src/config/load.js';
 import { closeStores, openStorage } from '../src/storage/open.js';
 
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));

@@ -1,17 +1,24 @@
 import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
-import type { Config, Permission } from '../config.js';
 import { problems, sessionPermissions } from '../generated/contract.js';
 import { decodedPath } from '../http/paths.js';
 import { sendProblem } from '../http/problems.js';
 import { LogThrottle, suppressedField } from '../logging/log-throttle.js';
+import { anonymousClient as anonymous, unlistedClient as unlisted } from '../metrics/client-labels.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { ClientIdentifier, normalizedAddress } from './client-identity.js';
-import { anonymousClient as anonymous, unlistedClient as unlisted } from './client-names.js';
+import type { ClientPermissions, Permission } from './permissions.js';
 
 /** The namespace label of a denial on /metrics, which is in no namespace. */
 const metricsRoute = '/metrics';
 
 type Denial = 'not_authorized' | 'forbidden';
+
+/** The configuration's keys about clients. */
+export interface AccessSettings {
+  readonly clients: ClientPermissions | undefined;
+  readonly metrics_clients: readonly string[] | undefined;
+  readonly trusted_proxy: readonly string[] | undefined;
+}
 
 /**
  * The app's first hook that answers (after the one that orders pipelined requests): when the configuration
@@ -21,7 +28,7 @@ type Denial = 'not_authorized' | 'forbidden';
  * the namespace; others learn nothing more from it than from any denied request. Undefined when nothing is
  * restricted: no request pays for it.
  */
-export function accessControl(config: Config, metrics: Metrics): onRequestHookHandler | undefined {
+export function accessControl(config: AccessSettings, metrics: Metrics): onRequestHookHandler | undefined {
   const { clients, metrics_clients: metricsClients } = config;
   if (clients === undefined && metricsClients === undefined) return undefined;
   const grants = new Map(

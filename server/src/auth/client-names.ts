@@ -38,7 +38,3 @@ export function clientNames(commonAndDnsNames: readonly string[], uriNames: read
     comparedName,
   );
 }
-
-/** The metric labels of a client that could not be identified and of one no key of the configuration lists. */
-export const anonymousClient = 'anonymous';
-export const unlistedClient = 'unlisted';

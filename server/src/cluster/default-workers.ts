@@ -38,7 +38,7 @@ export function workerCountFor(cores: number, limits: CgroupLimits, localDatabas
   // and 4,663 at 256, 2 workers 2,749 and 3,899.
   if (localDatabase !== undefined && count > 1) {
     count -= 1;
-    reasons.push(`less one for the Cassandra node on this machine (${localDatabase})`);
+    reasons.push(`less one for the database server on this machine (${localDatabase})`);
   }
   if (limits.cpus !== undefined) {
     // A fraction of a CPU cannot run a process of its own: a third process on 2.5 CPUs would only be throttled.
@@ -92,8 +92,8 @@ export function isThisMachine(host: string, interfaces = interfaceAddresses(), m
   return loopback.check(address, family === 4 ? 'ipv4' : 'ipv6') || interfaces.some((one) => one.toLowerCase() === address);
 }
 
-/** The first of `hosts` that is this machine (see isThisMachine), its interfaces read once. */
-export function localCassandraHost(hosts: readonly string[]): string | undefined {
+/** The first of `hosts` (a backend's database servers) that is this machine (see isThisMachine), its interfaces read once. */
+export function localDatabaseHost(hosts: readonly string[]): string | undefined {
   const interfaces = interfaceAddresses();
   return hosts.find((host) => isThisMachine(host, interfaces));
 }

@@ -1,6 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
-import type { Config } from '../config.js';
+import type { Config } from '../config/load.js';
 import { hasTls } from '../http/tls.js';
 import { describeError } from '../logging/logging.js';
 import { openMaintenance } from '../storage/open.js';
@@ -14,12 +14,12 @@ const minRetryDelayMs = 500;
 const maxRetryDelayMs = 30000;
 
 /**
- * The primary of a clustered service: forks `config.workers` processes that share the listening port,
+ * The primary of a clustered service: forks `workers` processes that share the listening port,
  * replaces one that dies, does the storage's maintenance once for all of them, answers the workers'
  * questions about the whole service (metrics, readiness), relays SIGHUP (reload the TLS certificates) to every
  * worker, and on SIGTERM or SIGINT drains every worker before exiting.
  */
-export async function runPrimary(config: Config, logger: Logger): Promise<void> {
+export async function runPrimary(config: Config, workers: number, logger: Logger): Promise<void> {
   const listening = new Set<number>();
   answerServiceQuestions((worker) => listening.has(worker.id));
   // Each worker holds its own copy of the certificates: every one reloads them. SIGHUP ends a process that has
@@ -102,11 +102,11 @@ export async function runPrimary(config: Config, logger: Logger): Promise<void> 
       listening.add(worker.id);
       if (reloadOnListening.delete(worker.id)) worker.process.kill('SIGHUP');
       retryDelayMs = minRetryDelayMs;
-      if (listening.size === config.workers) resolve();
+      if (listening.size === workers) resolve();
     });
   });
-  for (let i = 0; i < config.workers; i++) fork();
+  for (let i = 0; i < workers; i++) fork();
   await started;
   serving = true;
-  logger.info({ workers: config.workers, storage: config.storage }, 'every worker is serving');
+  logger.info({ workers, storage: config.storage }, 'every worker is serving');
 }

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { NamespaceConfig, ParsedFile } from '../config.js';
+import type { Config } from '../config/load.js';
 import { sessionPathTemplate } from '../generated/contract.js';
+import { fail } from '../validation/rules.js';
 import { renderGoTemplate, type TemplateData } from './go-template.js';
 
 const builtInDocument = fileURLToPath(new URL('../../../openapi/openapi.yaml', import.meta.url));
@@ -11,14 +12,14 @@ const builtInDocument = fileURLToPath(new URL('../../../openapi/openapi.yaml', i
  * The fields of Kask's `Config` struct (Kask's config.go), which Kask hands to its openapi.yaml template, with
  * our values: what Go would print for them (`BaseURI` with its slashes added; "" and 0 for what is unset).
  */
-function kaskConfigFields(file: ParsedFile, baseUri: string): TemplateData {
+function kaskConfigFields(file: Config, baseUri: string, defaultTtl: number): TemplateData {
   const { tls, cassandra } = file;
   return {
     ServiceName: file.service_name,
     BaseURI: baseUri,
     Address: file.listen_address,
     Port: file.listen_port,
-    DefaultTTL: file.default_ttl,
+    DefaultTTL: defaultTtl,
     LogLevel: file.log_level,
     OpenAPISpec: file.openapi_spec ?? '',
     TLS: { CertPath: tls.cert ?? '', KeyPath: tls.key ?? '' },
@@ -45,29 +46,29 @@ function pathItemPointer(path: string): string {
 
 /**
  * The document served at /openapi: ours, or the `openapi_spec` file rendered as Kask renders it (a Go
- * template over Kask's configuration, whose `.BaseURI` is the first namespace's; a relative path is taken
- * from the working directory, as Kask's os.ReadFile does). In both, our session path moves under the first
- * namespace's `base_uri`, and every other namespace's path refers to it: one route, described once. Throws
- * an Error saying what is wrong.
+ * template over Kask's configuration, whose `.BaseURI` and `.DefaultTTL` are the first namespace's; a relative
+ * path is taken from the working directory, as Kask's os.ReadFile does). In both, our session path moves under
+ * the first namespace's `base_uri`, and every other namespace's path refers to it: one route, described once.
+ * Rendered at start-up: a file that cannot be is a ConfigError naming `openapi_spec`.
  */
-export function openApiDocument(file: ParsedFile, namespaces: readonly NamespaceConfig[]): string {
-  const [first, ...others] = namespaces;
+export function openApiDocument(config: Config): string {
+  const [first, ...others] = config.namespaces;
   if (first === undefined) throw new Error('no namespace to describe');
   const baseUri = first.base_uri;
   let text: string;
-  if (file.openapi_spec === undefined) {
+  if (config.openapi_spec === undefined) {
     text = readFileSync(builtInDocument, 'utf8');
   } else {
-    const path = resolve(file.openapi_spec);
+    const path = resolve(config.openapi_spec);
     try {
       text = readFileSync(path, 'utf8');
     } catch (error) {
-      throw new Error(`cannot read ${path}: ${(error as Error).message}`);
+      fail('openapi_spec', `cannot read ${path}: ${(error as Error).message}`);
     }
     try {
-      text = renderGoTemplate(text, kaskConfigFields(file, baseUri));
+      text = renderGoTemplate(text, kaskConfigFields(config, baseUri, first.default_ttl));
     } catch (error) {
-      throw new Error(`${path} ${(error as Error).message}`);
+      fail('openapi_spec', `${path} ${(error as Error).message}`);
     }
   }
   const sessionPath = `${baseUri}{key}`;

@@ -1,6 +1,5 @@
 import { type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Config } from '../config.js';
 import { problems } from '../generated/contract.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { payloadTooLargeDetail } from './error-handler.js';
@@ -48,15 +47,22 @@ export function answerClientError(error: Error, socket: Socket): void {
   });
 }
 
+/** A namespace's session route and its value limit. */
+interface LimitedRoute {
+  readonly name: string;
+  readonly base_uri: string;
+  readonly max_value_bytes: number;
+}
+
 /**
  * Answers `Expect: 100-continue` requests whose declared body is over the limit with 413 before the
  * client sends it (MediaWiki's client sends Expect for bodies over 1 MiB); every other one continues.
  */
-export function rejectOversizedBeforeContinue(server: Server, config: Config, metrics: Metrics): void {
+export function rejectOversizedBeforeContinue(server: Server, namespaces: readonly LimitedRoute[], metrics: Metrics): void {
   server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => {
     const declared = Number(request.headers['content-length']);
     const url = originForm(request.url ?? '/');
-    const namespace = config.namespaces.find((candidate) => url.startsWith(candidate.base_uri));
+    const namespace = namespaces.find((candidate) => url.startsWith(candidate.base_uri));
     if (namespace !== undefined && declared > namespace.max_value_bytes) {
       const started = performance.now();
       const body = problemBody('payload_too_large', decodedPath(url), payloadTooLargeDetail(namespace.max_value_bytes));

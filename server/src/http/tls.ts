@@ -3,10 +3,14 @@ import { readFileSync } from 'node:fs';
 import type { Server } from 'node:https';
 import { createSecureContext, type SecureContextOptions } from 'node:tls';
 import type { Logger } from 'pino';
-import type { Config } from '../config.js';
 import { describeError } from '../logging/logging.js';
 
-type TlsFiles = Config['tls'];
+/** The configuration's `tls:` keys. */
+interface TlsFiles {
+  readonly cert: string | undefined;
+  readonly key: string | undefined;
+  readonly client_ca: string | undefined;
+}
 
 /**
  * The certificate, key and client CA as the files hold them now; throws, naming the key, when they cannot be

@@ -1,7 +1,15 @@
 import type { LoggerOptions } from 'pino';
-import type { Config } from '../config.js';
 
 const pinoLevels = { debug: 'debug', info: 'info', warning: 'warn', error: 'error', fatal: 'fatal' } as const;
+
+/** Kask's log levels, the lowest first: the values of `log_level`. */
+export const logLevels = Object.keys(pinoLevels) as (keyof typeof pinoLevels)[];
+
+/** The configuration's keys about logging. */
+interface LogSettings {
+  readonly log_level: keyof typeof pinoLevels;
+  readonly service_name: string;
+}
 const kaskLevels: Record<string, string> = {
   trace: 'DEBUG',
   debug: 'DEBUG',
@@ -15,7 +23,7 @@ const kaskLevels: Record<string, string> = {
  * Log lines as Kask writes them: one JSON object per line with msg, appname, time (RFC 3339), level and,
  * inside a request, request_id. Requests themselves are not logged: their URLs hold session keys.
  */
-export function loggerOptions(config: Config): LoggerOptions {
+export function loggerOptions(config: LogSettings): LoggerOptions {
   return {
     level: pinoLevels[config.log_level],
     messageKey: 'msg',

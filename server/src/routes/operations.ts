@@ -1,13 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import type { BuildInfo } from '../build-info.js';
 import type { ServiceView } from '../cluster/service-view.js';
-import type { Config } from '../config.js';
 import { mediaTypes, pathHeaders, pathMethods, type sessionPathTemplate } from '../generated/contract.js';
 import { decodedPath } from '../http/paths.js';
 import { sendProblem } from '../http/problems.js';
 
 interface OperationRouteDependencies {
-  readonly config: Config;
+  /** The document served at /openapi. */
+  readonly document: string;
   readonly backend: string;
   readonly build: BuildInfo;
   readonly service: ServiceView;
@@ -19,7 +19,7 @@ type OperationPath = Exclude<keyof typeof pathMethods, typeof sessionPathTemplat
 /** /healthz, /readyz, /metrics and /openapi. */
 export function registerOperationRoutes(
   app: FastifyInstance,
-  { config, backend, build, service, metricsContentType }: OperationRouteDependencies,
+  { document, backend, build, service, metricsContentType }: OperationRouteDependencies,
 ): void {
   // Kask answers /healthz whatever the method; monitoring may rely on it.
   app.all('/healthz', async function getHealth(_request, reply) {
@@ -74,6 +74,6 @@ export function registerOperationRoutes(
   });
 
   operation('/openapi', async function getOpenApi(_request, reply) {
-    return reply.code(200).type(mediaTypes.openapi).send(config.openapi_document);
+    return reply.code(200).type(mediaTypes.openapi).send(document);
   });
 }

@@ -8,7 +8,7 @@ import {
   type preHandlerHookHandler,
   type RouteShorthandOptions,
 } from 'fastify';
-import type { NamespaceConfig } from '../config.js';
+import type { NamespaceConfig } from '../config/namespaces.js';
 import { headerNames, mediaTypes, pathHeaders, sessionMethods, sessionPathTemplate } from '../generated/contract.js';
 import type { operations } from '../generated/openapi.js';
 import { decodedPath } from '../http/paths.js';

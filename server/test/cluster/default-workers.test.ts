@@ -116,7 +116,7 @@ describe('the default number of workers', () => {
   it('a Cassandra node on this machine takes one of its cores: 1 worker on 2 cores, 3 on 4, and the reason says so', () => {
     expect(workerCountFor(2, noLimits, '127.0.0.1')).toEqual({
       count: 1,
-      reason: '1 from 2 cores, less one for the Cassandra node on this machine (127.0.0.1)',
+      reason: '1 from 2 cores, less one for the database server on this machine (127.0.0.1)',
     });
     expect(workerCountFor(4, noLimits, 'localhost').count).toBe(3);
     expect(workerCountFor(2, noLimits).count).toBe(2);

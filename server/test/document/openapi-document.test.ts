@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { ConfigError, configFrom } from '../../src/config.js';
+import { configFrom } from '../../src/config/load.js';
+import { openApiDocument } from '../../src/document/openapi-document.js';
+import { ConfigError } from '../../src/validation/rules.js';
 
 const kaskOpenApi = fileURLToPath(new URL('../fixtures/kask-openapi.yaml', import.meta.url));
 
@@ -16,7 +18,7 @@ function templateFile(text: string): string {
 
 describe('openapi_spec: the document served at /openapi', () => {
   it("renders Kask's openapi.yaml with base_uri, so service-checker's x-amples reach the session route", () => {
-    const document = parse(configFrom({ base_uri: 'sessions/v1', openapi_spec: kaskOpenApi }).openapi_document);
+    const document = parse(openApiDocument(configFrom({ base_uri: 'sessions/v1', openapi_spec: kaskOpenApi })));
     const sessionPath = document.paths['/sessions/v1/{key}'];
     expect(Object.keys(document.paths)).toEqual(['/sessions/v1/{key}']);
     expect(sessionPath.post['x-amples'][0].request).toMatchObject({
@@ -39,14 +41,14 @@ describe('openapi_spec: the document served at /openapi', () => {
       openapi_spec: template,
       cassandra: { hosts: ['c1', 'c2'], keyspace: 'echostore', authentication: { username: 'u', password: 'p' } },
     });
-    expect(config.openapi_document).toBe('echostore|0.0.0.0:8080|31536000|info||[c1 c2]|9042|echostore.values||12000|5000||u');
+    expect(openApiDocument(config)).toBe('echostore|0.0.0.0:8080|31536000|info||[c1 c2]|9042|echostore.values||12000|5000||u');
   });
 
   it('never serves the Cassandra password: a template that asks for it is refused', () => {
     const file = { openapi_spec: templateFile('{{ .Cassandra.Authentication.Password }}') };
-    expect(() => configFrom({ ...file, cassandra: { authentication: { username: 'u', password: 'p' } } })).toThrow(
-      'there is no field Password',
-    );
+    expect(() =>
+      openApiDocument(configFrom({ ...file, cassandra: { authentication: { username: 'u', password: 'p' } } })),
+    ).toThrow('there is no field Password');
   });
 
   it('a relative path is taken from the working directory, as Kask does', () => {
@@ -55,7 +57,7 @@ describe('openapi_spec: the document served at /openapi', () => {
     const previous = process.cwd();
     process.chdir(directory);
     try {
-      expect(configFrom({ base_uri: 'echoseen/v1', openapi_spec: 'openapi.yaml' }).openapi_document).toBe(
+      expect(openApiDocument(configFrom({ base_uri: 'echoseen/v1', openapi_spec: 'openapi.yaml' }))).toBe(
         'base: /echoseen/v1/\n',
       );
     } finally {
@@ -70,13 +72,14 @@ describe('openapi_spec: the document served at /openapi', () => {
     ['an unsupported action', () => templateFile('{{ range .Cassandra.Hosts }}'), 'is not supported'],
   ])('%s is a configuration error naming openapi_spec', (_name, path, message) => {
     const file = { openapi_spec: path() };
-    expect(() => configFrom(file)).toThrow(ConfigError);
-    expect(() => configFrom(file)).toThrow(/^openapi_spec: /);
-    expect(() => configFrom(file)).toThrow(message);
+    const rendered = () => openApiDocument(configFrom(file));
+    expect(rendered).toThrow(ConfigError);
+    expect(rendered).toThrow(/^openapi_spec: /);
+    expect(rendered).toThrow(message);
   });
 
   it('without openapi_spec, our document is served with the session route under base_uri', () => {
-    const document = parse(configFrom({ base_uri: 'echoseen/v1' }).openapi_document);
+    const document = parse(openApiDocument(configFrom({ base_uri: 'echoseen/v1' })));
     expect(document.paths['/echoseen/v1/{key}']).toBeDefined();
     expect(document.paths['/sessions/v1/{key}']).toBeUndefined();
   });

@@ -2,9 +2,10 @@ import type { InjectOptions } from 'fastify';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
-import { configFrom } from '../../src/config.js';
+import { configFrom } from '../../src/config/load.js';
 import { maxHeaderFields, mediaTypes, problems } from '../../src/generated/contract.js';
 import { type ProblemName, problemHeaders } from '../../src/http/problems.js';
+import { prepareService } from '../../src/start-up.js';
 import { StorageError } from '../../src/storage/storage.js';
 import { FakeStorage, inDefaultNamespace } from '../support/fake-storage.js';
 
@@ -57,7 +58,7 @@ async function answerTo({ request, storageFails, config: keys }: Provocation) {
   storage.failure = storageFails;
   const config = configFrom({ base_uri: '/sessions/v1/', max_value_bytes: 16, ...keys });
   const { fastify } = buildApp({
-    config,
+    ...prepareService(config),
     storage: inDefaultNamespace(storage),
     build,
     logger: pino({ level: 'silent' }),

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { effectiveTtl, requestedTtl } from '../../src/routes/conditions.js';
-import { backendMaxTtlSeconds } from '../../src/storage/limits.js';
+import { backendMaxTtlSeconds } from '../../src/storage/registry.js';
 
 const refusedHeaders = [
   'max-age=0',

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backendMaxKeyBytes, backendMaxTtlSeconds } from '../../src/storage/limits.js';
+import { backendMaxKeyBytes, backendMaxTtlSeconds } from '../../src/storage/registry.js';
 import { digestOf, type Storage, StorageError, type StorageErrorKind, type StoredValue } from '../../src/storage/storage.js';
 
 /** A key no other test uses, so that backends may share one table across runs. */

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach } from 'vitest';
 import { type App, buildApp } from '../../src/app.js';
-import { configFrom } from '../../src/config.js';
+import { configFrom } from '../../src/config/load.js';
+import { prepareService } from '../../src/start-up.js';
 import { closeStores, openStorage } from '../../src/storage/open.js';
 
 const build = { version: '1.2.3', build_date: '2026-01-01T00:00:00Z', build_host: 'test', node_version: process.version };
@@ -31,7 +32,7 @@ export function listeningAppsClosedAfterEach(): (file: Record<string, unknown>) 
       embedded: { path: directory },
     });
     const storage = await openStorage(config, { maintain: false });
-    const app = buildApp({ config, storage, build, logger: pino({ level: 'silent' }), clustered: false });
+    const app = buildApp({ ...prepareService(config), storage, build, logger: pino({ level: 'silent' }), clustered: false });
     app.fastify.addHook('onClose', () => closeStores(storage));
     opened.push({ app, directory });
     await app.fastify.listen({ host: '127.0.0.1', port: 0 });

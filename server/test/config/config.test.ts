@@ -3,12 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createTestAuthority } from '../../test-support/certificates.js';
-import { defaultWorkers } from '../src/cluster/default-workers.js';
-import { ConfigError, configFrom, loadConfig } from '../src/config.js';
-import { defaultLimits } from '../src/generated/contract.js';
+import { createTestAuthority } from '../../../test-support/certificates.js';
+import { configFrom, loadConfig } from '../../src/config/load.js';
+import type { NamespaceConfig } from '../../src/config/namespaces.js';
+import { defaultLimits } from '../../src/generated/contract.js';
+import { prepareService } from '../../src/start-up.js';
+import { configuredBackend } from '../../src/storage/registry.js';
+import { ConfigError } from '../../src/validation/rules.js';
 
-const kaskOpenApi = fileURLToPath(new URL('fixtures/kask-openapi.yaml', import.meta.url));
+const kaskOpenApi = fileURLToPath(new URL('../fixtures/kask-openapi.yaml', import.meta.url));
 
 // Where Kask's file names its certificates and keys: the configuration checks that each can be read, and that
 // the service's own make a TLS context.
@@ -64,7 +67,7 @@ describe('configuration', () => {
     const config = loadConfig(fileWith(kaskFile));
     expect(config).toMatchObject({
       service_name: 'sessionstore',
-      namespaces: [{ name: 'default', base_uri: '/sessions/v1/', table: 'values', embedded_database: undefined }],
+      namespaces: [{ name: 'default', base_uri: '/sessions/v1/', table: undefined }],
       listen_address: '0.0.0.0',
       listen_port: 8081,
       log_level: 'warning',
@@ -78,6 +81,9 @@ describe('configuration', () => {
         tls: { ca: `${kaskDirectory}/ca.pem`, enable_host_verification: false },
       },
     });
+    expect(configuredBackend(config).describe(config.namespaces[0] as NamespaceConfig)).toBe(
+      'the Cassandra table "sessions"."values" on cassandra-1, cassandra-2',
+    );
   });
 
   it('cassandra.tls.enable_host_verification defaults to true, as in Kask, and takes only a boolean', () => {
@@ -91,6 +97,9 @@ describe('configuration', () => {
     const config = loadConfig(fileWith(`${kaskFile}storage: embedded\n`));
     expect(config.storage).toBe('embedded');
     expect(config.cassandra.keyspace).toBe('sessions');
+    expect(configuredBackend(config).describe(config.namespaces[0] as NamespaceConfig)).toBe(
+      'the main database of the embedded store in ./data',
+    );
   });
 
   it("keys missing from a file take Kask's defaults", () => {
@@ -122,27 +131,8 @@ describe('configuration', () => {
     });
   });
 
-  it("workers defaults to what this process's cgroup allows, says why, and must be at least 1", () => {
-    expect(configFrom({})).toMatchObject({ workers: defaultWorkers().count, workers_reason: defaultWorkers().reason });
-    expect(configFrom({ workers: 3 })).toMatchObject({ workers: 3, workers_reason: 'workers is set in the configuration' });
+  it('workers must be at least 1', () => {
     expect(() => configFrom({ workers: 0 })).toThrow('workers: must be an integer from 1 to 256');
-  });
-
-  it('the default workers leave one core to a Cassandra node on this machine, and only then', () => {
-    const onThisMachine = configFrom({ cassandra: { hosts: ['10.64.0.1', '127.0.0.1'] } });
-    const expected = defaultWorkers({ localDatabase: '127.0.0.1' });
-    expect(onThisMachine).toMatchObject({ workers: expected.count, workers_reason: expected.reason });
-    expect(configFrom({ cassandra: { hosts: ['10.64.0.1'] } }).workers_reason).toBe(defaultWorkers().reason);
-    expect(configFrom({ cassandra: { hosts: ['127.0.0.1'] }, workers: 2 }).workers).toBe(2);
-  });
-
-  it('workers set above what this machine fits keep the count this machine fits, for a warning; at or below it, nothing', () => {
-    const fitting = defaultWorkers({ localDatabase: '127.0.0.1' });
-    const local = { cassandra: { hosts: ['127.0.0.1'] } };
-    expect(configFrom({ ...local, workers: fitting.count + 1 }).workers_fitting).toEqual(fitting);
-    expect(configFrom({ ...local, workers: fitting.count }).workers_fitting).toBeUndefined();
-    expect(configFrom({ workers: defaultWorkers().count + 1 }).workers_fitting).toEqual(defaultWorkers());
-    expect(configFrom({}).workers_fitting).toBeUndefined();
   });
 
   it('the default limits are the OpenAPI document’s', () => {
@@ -266,12 +256,12 @@ describe('configuration', () => {
     const empty = join(kaskDirectory, 'empty.pem');
     writeFileSync(empty, '');
     for (const clientCa of [empty, serverCert, serverKey]) {
-      expect(() => configFrom({ tls: { ...tlsFiles, client_ca: clientCa } }), clientCa).toThrow(
+      expect(() => prepareService(configFrom({ tls: { ...tlsFiles, client_ca: clientCa } })), clientCa).toThrow(
         /tls.client_ca: .* must hold CA certificates/,
       );
     }
     const otherKey = pki.server().key;
-    expect(() => configFrom({ tls: { cert: serverCert, key: otherKey } })).toThrow(
+    expect(() => prepareService(configFrom({ tls: { cert: serverCert, key: otherKey } }))).toThrow(
       /tls.cert and tls.key do not make a TLS context/,
     );
   });
@@ -289,14 +279,14 @@ describe('configuration', () => {
       bundle('issuing-and-intermediate.pem', below.caFile, intermediate.caFile),
       bundle('root-and-issuing.pem', pki.caFile, below.caFile),
     ]) {
-      const refused = () => configFrom({ tls: { ...tlsFiles, client_ca: clientCa } });
+      const refused = () => prepareService(configFrom({ tls: { ...tlsFiles, client_ca: clientCa } }));
       expect(refused, clientCa).toThrow(ConfigError);
       expect(refused, clientCa).toThrow(
         /^tls.client_ca: .* holds the intermediate CA "CN=kask-ts test (intermediate|issuing CA)", whose root CA is not in the file: every client certificate it signed would be refused\. Add the root CA/,
       );
     }
     const chain = bundle('chain.pem', below.caFile, intermediate.caFile, pki.caFile);
-    expect(configFrom({ tls: { ...tlsFiles, client_ca: chain } }).tls.client_ca).toBe(chain);
+    expect(prepareService(configFrom({ tls: { ...tlsFiles, client_ca: chain } })).config.tls.client_ca).toBe(chain);
   });
 
   it('client identities are compared as DNS names are, without regard to case (a URI’s path excepted): the file’s are lower-cased once, at load', () => {
@@ -363,18 +353,25 @@ describe('namespaces', () => {
   };
 
   it('a file without namespaces has one, default, from the top-level keys, stored where Kask stores it', () => {
-    expect(configFrom({ base_uri: '/v1/', default_ttl: 60, max_key_bytes: 100, cassandra: { table: 't' } }).namespaces).toEqual([
+    const config = configFrom({ base_uri: '/v1/', default_ttl: 60, max_key_bytes: 100, cassandra: { table: 't' } });
+    expect(config.namespaces).toEqual([
       {
         name: 'default',
         base_uri: '/v1/',
-        table: 't',
-        embedded_database: undefined,
+        table: undefined,
         default_ttl: 60,
         max_ttl: 60,
         max_key_bytes: 100,
         max_value_bytes: defaultLimits.maxValueBytes,
       },
     ]);
+    const [kasks] = config.namespaces as [NamespaceConfig];
+    expect(configuredBackend({ ...config, storage: 'cassandra' }).describe(kasks)).toBe(
+      'the Cassandra table "kask"."t" on localhost',
+    );
+    expect(configuredBackend({ ...config, storage: 'embedded' }).describe(kasks)).toBe(
+      'the main database of the embedded store in ./data',
+    );
   });
 
   it('each namespace takes the top-level TTLs and limits it does not set, a normalised base_uri, and its name as its table', () => {
@@ -383,7 +380,6 @@ describe('namespaces', () => {
         name: 'sessions',
         base_uri: '/sessions/v1/',
         table: 'sessions',
-        embedded_database: 'sessions',
         default_ttl: 3600,
         max_ttl: 3600,
         max_key_bytes: defaultLimits.maxKeyBytes,
@@ -393,13 +389,19 @@ describe('namespaces', () => {
         name: 'echoseen',
         base_uri: '/echoseen/v1/',
         table: 'echo_seen',
-        embedded_database: 'echo_seen',
         default_ttl: 31536000,
         max_ttl: 31536000,
         max_key_bytes: 64,
         max_value_bytes: 4096,
       },
     ]);
+    const [sessions, echoseen] = configFrom(twoNamespaces).namespaces as [NamespaceConfig, NamespaceConfig];
+    expect(configuredBackend({ ...configFrom(twoNamespaces), storage: 'embedded' }).describe(sessions)).toBe(
+      'the database sessions of the embedded store in ./data',
+    );
+    expect(configuredBackend({ ...configFrom(twoNamespaces), storage: 'cassandra' }).describe(echoseen)).toBe(
+      'the Cassandra table "kask"."echo_seen" on localhost',
+    );
   });
 
   it("a namespace's max_ttl is its own, else the top-level max_ttl the file sets, else its default_ttl", () => {

@@ -1,0 +1,132 @@
+import { defaultLimits } from '../generated/contract.js';
+import { logLevels } from '../logging/logging.js';
+import { backendMaxKeyBytes, backendMaxTtlSeconds, backendNames, backendSettings, defaultBackend } from '../storage/registry.js';
+import {
+  fail,
+  integer,
+  ipAddress,
+  oneOf,
+  optionalInteger,
+  optionalString,
+  readableFile,
+  required,
+  string,
+  stringList,
+} from '../validation/rules.js';
+import { bothOrNeither, mapOf, section } from '../validation/sections.js';
+import { clientPermissions, identityList } from './clients.js';
+import { baseUri, identifier } from './names.js';
+
+// The one description of the configuration file: every key, its default and its validation. The keys and
+// their meaning are Kask's (so an operator can swap binaries with the same file), plus ours; a parsed file keeps
+// the file's snake_case names so that operators and code speak of the same keys. Each backend's section is its
+// own (storage/registry.ts).
+
+/** The longest key any backend stores: each namespace's limit is checked against its own backend's (namespaces.ts). */
+const longestKeyBytes = Math.max(...Object.values(backendMaxKeyBytes));
+
+/** Each backend's key limit, for the description of max_key_bytes. */
+const keyLimits = backendNames.map((name) => `${backendMaxKeyBytes[name]} on the ${name} store`).join(', ');
+
+const ttlSeconds = (description: string) => optionalInteger(description, 0, backendMaxTtlSeconds);
+
+const namespace = section('One namespace: a store of its own under its own base URI', {
+  base_uri: required(string('Path prefix of its session route; a leading and trailing / are added', '', baseUri)),
+  table: optionalString(
+    'Its Cassandra table in cassandra.keyspace, or its LMDB sub-database in embedded.path; default: the namespace name',
+    identifier,
+  ),
+  default_ttl: ttlSeconds('default_ttl for this namespace; default: the top-level default_ttl'),
+  max_ttl: ttlSeconds('max_ttl for this namespace; default: the top-level max_ttl when the file sets one, else its default_ttl'),
+  max_key_bytes: optionalInteger('max_key_bytes for this namespace; default: the top-level max_key_bytes', 1, longestKeyBytes),
+  max_value_bytes: optionalInteger('max_value_bytes for this namespace; default: the top-level max_value_bytes', 1),
+});
+
+export const configSchema = section('kask-ts configuration', {
+  service_name: string('`appname` in logs', 'kask'),
+  base_uri: string(
+    'Path prefix of the session route; a leading and trailing / are added. Not with namespaces, which have their own',
+    '/v1/',
+    baseUri,
+  ),
+  listen_address: string('Address to listen on', 'localhost'),
+  listen_port: integer('Port to listen on', 8080, 1, 65535),
+  default_ttl: integer(
+    'Seconds a value lives after each write; 0 = never expires. With namespaces, the default of each',
+    86400,
+    0,
+    backendMaxTtlSeconds,
+  ),
+  max_ttl: optionalInteger(
+    'Longest TTL a client may ask for with Cache-Control: max-age; default: default_ttl; 0 = the longest the backends store (20 years). With namespaces, the default of each',
+    0,
+    backendMaxTtlSeconds,
+  ),
+  log_level: oneOf(`Lowest level logged: ${logLevels.join(', ')}`, logLevels, 'info'),
+  openapi_spec: optionalString(
+    "OpenAPI document to serve at /openapi instead of the built-in one, rendered as Kask renders its own openapi.yaml (a Go template over Kask's configuration, such as {{ .BaseURI }}); a relative path is taken from the working directory, as Kask does",
+  ),
+  tls: section(
+    'HTTPS for the service',
+    {
+      cert: optionalString('PEM certificate chain file; with tls.key, turns on HTTPS', readableFile),
+      key: optionalString('PEM private key file; both or neither', readableFile),
+      client_ca: optionalString(
+        'PEM CA certificate file: every client must present a certificate it signed, checked at the TLS handshake; needs tls.cert and tls.key. An intermediate CA needs its root CA in the file too (a file without it is refused: Node.js trusts only a chain that ends at a root it holds). The three files are read again on SIGHUP, without dropping connections',
+        readableFile,
+      ),
+    },
+    (value, key) => {
+      bothOrNeither<typeof value>('cert', 'key')(value, key);
+      if (value.client_ca !== undefined && value.cert === undefined) fail(key, 'client_ca needs cert and key');
+    },
+  ),
+  clients: clientPermissions(
+    "Client identity (a certificate's subject CN, or a DNS or URI subjectAltName; compared without regard to case, except a URI's path, query and fragment) -> namespace name -> its permissions there: a list of read (GET), write (POST, PUT, PATCH), delete (DELETE). When set, a request to a namespace from no identity answers 401 and from an identity without the permission 403. Needs tls.client_ca or trusted_proxy",
+  ),
+  metrics_clients: identityList(
+    'Client identities allowed to read /metrics (compared as in clients); when set, others get 401 or 403 there. Needs tls.client_ca or trusted_proxy. Other operational routes stay open',
+  ),
+  trusted_proxy: stringList(
+    "IP addresses of local TLS-terminating proxies (Envoy) whose connections may name the client in X-Forwarded-Client-Cert (the header's last element: the proxy's own). From any other address the header is ignored and logged (once a minute per address)",
+    undefined,
+    ipAddress,
+  ),
+  storage: oneOf(
+    `Storage backend: ${backendNames.join(' or ')}; default: the one whose section the file has (cassandra for Kask's files), else ${defaultBackend}`,
+    backendNames,
+    defaultBackend,
+  ),
+  ...backendSettings,
+  workers: optionalInteger(
+    "Processes serving the port (node:cluster); 1 serves from this process alone. Default: the cores (less one when a cassandra.hosts entry is this machine), within the cgroup's CPU and memory limits; the start-up log says how many and why, and warns when a value set here is more than that. The primary replaces a worker that dies (a replacement that cannot start is retried, from 0.5 s to every 30 s, while the others serve; at start-up the service stops instead), purges expired values once for all, sums /metrics over every worker, and drains them all on SIGTERM",
+    1,
+    256,
+  ),
+  max_key_bytes: integer(
+    `Longest key accepted, in UTF-8 bytes; at most what the backend stores (${keyLimits}). With namespaces, the default of each`,
+    defaultLimits.maxKeyBytes,
+    1,
+    longestKeyBytes,
+  ),
+  max_value_bytes: integer(
+    'Largest value accepted, in bytes. With namespaces, the default of each',
+    defaultLimits.maxValueBytes,
+    1,
+  ),
+  namespaces: mapOf(
+    "Namespaces by name (a lower-case letter, then up to 47 lower-case letters, digits or _): stores of their own, each under its own base_uri with its own TTLs, limits and table, sharing one connection to the backend; top-level default_ttl, max_ttl, max_key_bytes and max_value_bytes are their defaults. Default: one namespace, `default`, from Kask's top-level keys, stored where Kask stores it (cassandra.table; the embedded store's main database). Not with a top-level base_uri (see Namespaces)",
+    namespace,
+    identifier,
+  ),
+  request_timeout_ms: integer(
+    'Milliseconds a client has to send a whole request (checked every half second: then 408 and the connection closes)',
+    30000,
+    1,
+  ),
+  headers_timeout_ms: integer('Milliseconds a client has to send the request headers (likewise)', 10000, 1),
+  keep_alive_timeout_ms: integer('Milliseconds an idle keep-alive connection stays open', 5000, 1),
+});
+
+/** A configuration file's keys as validated, before the values derived from them. */
+export type ParsedFile = ReturnType<typeof configSchema.parse>;

@@ -1,0 +1,50 @@
+import { integer, string } from '../../validation/rules.js';
+import { section } from '../../validation/sections.js';
+import type { Backend, StoredNamespace } from '../backend.js';
+import { openEmbeddedDatabases } from './lmdb.js';
+
+const settings = section('The embedded LMDB store', {
+  path: string(
+    "Directory of the LMDB files; each write is flushed to disk (fdatasync) before its 201. Keys are stored as their UTF-8 bytes: a file written by an earlier build (lmdb-js's default key encoding) still serves its keys, except those that began with a control character or held one of U+0000-U+0004, which are no longer found and are purged when they expire",
+    './data',
+  ),
+  purge_interval_ms: integer('Milliseconds between background purges of expired values', 60000, 100),
+});
+
+/** The `embedded:` section as validated. */
+export type EmbeddedSettings = ReturnType<typeof settings.parse>;
+
+/** A namespace's LMDB database: a named one, or the main database for Kask's single namespace. */
+function databaseOf(namespace: StoredNamespace): string | undefined {
+  return namespace.table;
+}
+
+/** The embedded store: one LMDB environment, a database per namespace. */
+export const lmdbBackend: Backend<EmbeddedSettings> = {
+  settings,
+  // LMDB's key limit with its default page size.
+  maxKeyBytes: 1978,
+  // Expiry is stored as milliseconds in a float64: any TTL an integer of seconds can give.
+  maxTtlSeconds: Number.MAX_SAFE_INTEGER,
+  maintainedByOneProcess: true,
+  open(embedded, namespaces, maintain) {
+    return openEmbeddedDatabases(
+      { path: embedded.path, purgeIntervalMs: maintain ? embedded.purge_interval_ms : undefined },
+      namespaces.map(databaseOf),
+    );
+  },
+  describe(embedded, namespace) {
+    const database = databaseOf(namespace);
+    return `${database === undefined ? 'the main database' : `the database ${database}`} of the embedded store in ${embedded.path}`;
+  },
+  async truncate(embedded, namespace) {
+    // In one transaction.
+    const [store] = openEmbeddedDatabases({ path: embedded.path, purgeIntervalMs: undefined }, [databaseOf(namespace)]);
+    try {
+      await store?.clear();
+    } finally {
+      await store?.close();
+    }
+  },
+  databaseHosts: () => [],
+};
