@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
+import { refResolver } from '../../scripts/openapi-refs.mjs';
 
 /** A node of the OpenAPI document. */
 export type Json = Record<string, unknown>;
@@ -8,15 +9,7 @@ export type Json = Record<string, unknown>;
 export const spec = parse(readFileSync(new URL('../../openapi/openapi.yaml', import.meta.url), 'utf8')) as Json;
 
 /** `node`, or what its `$ref` points to in the document (followed to the end). */
-export function resolve<T>(node: T): T {
-  const ref = (node as { $ref?: string } | undefined)?.$ref;
-  if (ref === undefined) return node;
-  const target = ref
-    .slice(2)
-    .split('/')
-    .reduce<unknown>((at, part) => (at as Json)[part.replaceAll('~1', '/')], spec);
-  return resolve(target as T);
-}
+export const resolve = refResolver(spec);
 
 const httpMethods = ['GET', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'HEAD', 'PATCH', 'TRACE'];
 
