@@ -11,11 +11,15 @@ export const spec = parse(readFileSync(new URL('../../openapi/openapi.yaml', imp
 /** `node`, or what its `$ref` points to in the document (followed to the end). */
 export const resolve = refResolver(spec);
 
-const httpMethods = ['GET', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'HEAD', 'PATCH', 'TRACE'];
+/** The session route as the document writes it; a server mounts it under its base path. */
+export const sessionPathTemplate = '/sessions/v1/{key}';
+
+/** The methods an OpenAPI path item may declare, in upper case. */
+export const httpMethods = ['GET', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'HEAD', 'PATCH', 'TRACE'];
 
 /** The methods the document declares on the session route, in its order (what `Allow` lists). */
 export const sessionMethods = httpMethods.filter(
-  (method) => (spec.paths as Record<string, Json>)['/sessions/v1/{key}']?.[method.toLowerCase()] !== undefined,
+  (method) => (spec.paths as Record<string, Json>)[sessionPathTemplate]?.[method.toLowerCase()] !== undefined,
 );
 
 /** Methods the document does not declare on the session route, among those a client might try. */
