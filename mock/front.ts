@@ -5,13 +5,15 @@ import { type Refusal, routeRequest } from './request-targets.ts';
 
 // Headers of one connection rather than of the request; `Expect: 100-continue` was answered by the front.
 const hopByHop = new Set(['connection', 'keep-alive', 'expect']);
+// And those that frame a body, for an answer whose body the front replaces.
+const hopByHopAndFraming = new Set([...hopByHop, 'content-length', 'transfer-encoding']);
 
-/** Raw headers (name, value, name, value...) without those of one connection. */
-function endToEnd(rawHeaders: readonly string[]): string[] {
+/** Raw headers (name, value, name, value...) without those of one connection (or others, `dropped`). */
+function endToEnd(rawHeaders: readonly string[], dropped: ReadonlySet<string> = hopByHop): string[] {
   const kept: string[] = [];
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i] as string;
-    if (!hopByHop.has(name.toLowerCase())) kept.push(name, rawHeaders[i + 1] as string);
+    if (!dropped.has(name.toLowerCase())) kept.push(name, rawHeaders[i + 1] as string);
   }
   return kept;
 }
@@ -28,9 +30,10 @@ function refuse(method: string, response: ServerResponse, { problem: name, detai
 /**
  * The mock's front: refuses what the server refuses for its request target alone, and forwards every other
  * request to Prism on `prismPort` of 127.0.0.1, with the target the server would read, headers and body as
- * they came, and relays Prism's answer.
+ * they came, and relays Prism's answer; but for Prism's 200 to `/openapi`, whose body is `document` (the
+ * text of the OpenAPI document), as the server's.
  */
-export function front(prismPort: number): RequestListener {
+export function front(prismPort: number, document: Buffer): RequestListener {
   return (incoming, outgoing) => {
     const method = incoming.method ?? 'GET';
     const routing = routeRequest(method, incoming.url ?? '/');
@@ -50,6 +53,18 @@ export function front(prismPort: number): RequestListener {
         agent: false,
       },
       (answer) => {
+        // NOTE: the document declares `/openapi`'s 200 content as a string without an example, so Prism makes one
+        // up (`string`): the front answers the document instead, with the rest of Prism's answer.
+        if (routing.forward.split('?', 1)[0] === '/openapi' && answer.statusCode === 200) {
+          answer.resume();
+          outgoing.writeHead(200, [
+            ...endToEnd(answer.rawHeaders, hopByHopAndFraming),
+            'Content-Length',
+            String(document.length),
+          ]);
+          outgoing.end(document);
+          return;
+        }
         outgoing.writeHead(answer.statusCode ?? 502, endToEnd(answer.rawHeaders));
         pipeline(answer, outgoing, () => {});
       },

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
@@ -36,7 +37,7 @@ function relay(output: Readable | null, write: (line: string) => void): void {
 relay(prism.child.stdout, console.log);
 relay(prism.child.stderr, console.error);
 
-const server = createServer(front(prismPort));
+const server = createServer(front(prismPort, readFileSync(document)));
 let stopping = false;
 async function stop(): Promise<void> {
   stopping = true;

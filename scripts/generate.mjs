@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import openapiTS, { astToString } from 'openapi-typescript';
 import { parse } from 'yaml';
+import { refResolver } from './openapi-refs.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const specPath = `${root}openapi/openapi.yaml`;
@@ -17,15 +18,7 @@ const httpMethods = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch',
 
 const spec = parse(readFileSync(specPath, 'utf8'));
 
-function resolve(node) {
-  if (node?.$ref === undefined) return node;
-  return resolve(
-    node.$ref
-      .slice(2)
-      .split('/')
-      .reduce((at, part) => at[part.replaceAll('~1', '/')], spec),
-  );
-}
+const resolve = refResolver(spec);
 
 /** Every problem response component, keyed by the last segment of its `type` URI, with the one status that answers it. */
 function problemCatalogue() {

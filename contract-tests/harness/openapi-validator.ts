@@ -1,11 +1,10 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { type Json, resolve, spec } from './spec.js';
+import { type Json, resolve, sessionPathTemplate, spec } from './spec.js';
 
 // Validates responses against openapi/openapi.yaml: the status is declared for the operation, the
 // Content-Type is one it declares, required headers are present and valid, and the body matches the schema.
 
 const specId = 'openapi.json';
-const sessionTemplate = '/sessions/v1/{key}';
 
 // OpenAPI documents carry keywords Ajv does not know (example, discriminator...): strict mode is off for them.
 const ajv = new Ajv2020({ strict: false, allErrors: true, formats: { uri: /^[a-z][a-z0-9+.-]*:\S+$/i } });
@@ -35,7 +34,7 @@ function declaredResponse(received: ReceivedResponse, basePath: string): Respons
     const segment = rawPath.slice(basePath.length);
     // Paths under the base that are not one segment match no operation: the spec answers them 404.
     if (segment === '' || segment.includes('/')) pathItem = undefined;
-    else pathItem = paths[sessionTemplate];
+    else pathItem = paths[sessionPathTemplate];
   } else {
     pathItem = paths[rawPath];
   }
