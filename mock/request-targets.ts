@@ -1,6 +1,6 @@
 import { sessionMethods, sessionPathTemplate } from '../server/src/generated/contract.ts';
 import { decodedPath, malformedPathDetail, originForm } from '../server/src/http/paths.ts';
-import { parseSessionKey } from '../server/src/routes/session-key.ts';
+import { parseSessionKey } from '../server/src/routes/sessions/session-key.ts';
 
 /** A request the server refuses for its target alone: the problem it answers, as its `problems` name it. */
 export interface Refusal {

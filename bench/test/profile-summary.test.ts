@@ -20,7 +20,7 @@ writeFileSync(
       { id: 2, callFrame: frame('(idle)') },
       {
         id: 3,
-        callFrame: frame('getSession', pathToFileURL(join(repoRoot, 'server/dist/routes/sessions.js')).href),
+        callFrame: frame('getSession', pathToFileURL(join(repoRoot, 'server/dist/routes/sessions/handlers.js')).href),
         children: [5],
       },
       { id: 4, callFrame: frame('(garbage collector)') },
@@ -43,7 +43,13 @@ describe('a CPU profile summary', () => {
     expect(summary.idleMs).toBeCloseTo(0.1);
     expect(shares(summary)).toEqual({ 'kask-ts': 0.5, lmdb: 0.25, '(garbage collector)': 0.25 });
     expect(summary.kaskByTotal).toEqual([
-      { name: 'getSession', where: 'server/dist/routes/sessions.js:1', category: 'kask-ts', selfShare: 0.5, totalShare: 0.75 },
+      {
+        name: 'getSession',
+        where: 'server/dist/routes/sessions/handlers.js:1',
+        category: 'kask-ts',
+        selfShare: 0.5,
+        totalShare: 0.75,
+      },
     ]);
   });
 

@@ -17,8 +17,9 @@ import { sendProblem } from './http/problems.js';
 import { answerClientError, rejectOversizedBeforeContinue } from './http/raw-responses.js';
 import { hasTls, secureContextOptions } from './http/tls.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
+import { NamespaceMetrics } from './metrics/namespace-metrics.js';
 import { registerOperationRoutes } from './routes/operations.js';
-import { registerSessionRoutes } from './routes/sessions.js';
+import { registerSessionRoutes } from './routes/sessions/register.js';
 import type { ServiceStart } from './start-up.js';
 import { instrumentStorage } from './storage/instrumented.js';
 import type { Storage } from './storage/storage.js';
@@ -79,10 +80,11 @@ function serverOptions(config: Config): { https: HttpsServerOptions } | { http: 
 export function buildApp({ config, document, storage, build, logger, clustered }: AppDependencies): App {
   const metrics = createMetrics(build);
   const service = (clustered ? clusterServiceView : localServiceView)(metrics.registry, storage);
-  const namespaces = config.namespaces.map((namespace) => {
+  const routes = config.namespaces.map((namespace) => {
     const store = storage.get(namespace.name);
     if (store === undefined) throw new Error(`no store for the namespace ${namespace.name}`);
-    return { namespace, storage: instrumentStorage(store, namespace.name, metrics) };
+    const observed = new NamespaceMetrics(metrics, namespace.name, store.backend);
+    return { namespace, storage: instrumentStorage(store, observed), metrics: observed };
   });
   const app = Fastify({
     ...serverOptions(config),
@@ -121,7 +123,7 @@ export function buildApp({ config, document, storage, build, logger, clustered }
   const authorize = accessControl(config, metrics);
   // The early 413 is written before any hook runs, and would tell any client the limit: with clients listed,
   // Node sends 100 Continue, and the session route's own check answers 413 after the access check.
-  if (authorize === undefined) rejectOversizedBeforeContinue(app.server as Server, config.namespaces, metrics);
+  if (authorize === undefined) rejectOversizedBeforeContinue(app.server as Server, routes);
 
   // Values are opaque bytes whatever the Content-Type says, so no body is ever parsed.
   app.removeAllContentTypeParsers();
@@ -140,7 +142,7 @@ export function buildApp({ config, document, storage, build, logger, clustered }
 
   app.setNotFoundHandler((request, reply) => sendProblem(reply, 'not_found', decodedPath(request.url)));
 
-  registerSessionRoutes(app, { namespaces, metrics });
+  registerSessionRoutes(app, routes);
   registerOperationRoutes(app, {
     document,
     backend: config.storage,

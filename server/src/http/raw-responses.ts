@@ -1,7 +1,7 @@
 import { type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { problems } from '../generated/contract.js';
-import type { Metrics } from '../metrics/metrics.js';
+import type { NamespaceMetrics } from '../metrics/namespace-metrics.js';
 import { payloadTooLargeDetail } from './error-handler.js';
 import { lingerAfterResponse } from './lingering-close.js';
 import { afterRequestsInFlight, refuseLaterRequests } from './one-request-at-a-time.js';
@@ -47,25 +47,24 @@ export function answerClientError(error: Error, socket: Socket): void {
   });
 }
 
-/** A namespace's session route and its value limit. */
+/** A namespace's session route, its value limit and its metrics. */
 interface LimitedRoute {
-  readonly name: string;
-  readonly base_uri: string;
-  readonly max_value_bytes: number;
+  readonly namespace: { readonly base_uri: string; readonly max_value_bytes: number };
+  readonly metrics: NamespaceMetrics;
 }
 
 /**
  * Answers `Expect: 100-continue` requests whose declared body is over the limit with 413 before the
  * client sends it (MediaWiki's client sends Expect for bodies over 1 MiB); every other one continues.
  */
-export function rejectOversizedBeforeContinue(server: Server, namespaces: readonly LimitedRoute[], metrics: Metrics): void {
+export function rejectOversizedBeforeContinue(server: Server, routes: readonly LimitedRoute[]): void {
   server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => {
     const declared = Number(request.headers['content-length']);
     const url = originForm(request.url ?? '/');
-    const namespace = namespaces.find((candidate) => url.startsWith(candidate.base_uri));
-    if (namespace !== undefined && declared > namespace.max_value_bytes) {
+    const route = routes.find((candidate) => url.startsWith(candidate.namespace.base_uri));
+    if (route !== undefined && declared > route.namespace.max_value_bytes) {
       const started = performance.now();
-      const body = problemBody('payload_too_large', decodedPath(url), payloadTooLargeDetail(namespace.max_value_bytes));
+      const body = problemBody('payload_too_large', decodedPath(url), payloadTooLargeDetail(route.namespace.max_value_bytes));
       response.writeHead(413, {
         ...problemHeaders('payload_too_large'),
         'content-length': Buffer.byteLength(body),
@@ -77,9 +76,7 @@ export function rejectOversizedBeforeContinue(server: Server, namespaces: readon
       refuseLaterRequests(request.socket);
       response.end(body);
       // Counted and timed as the session route counts and times its own answers.
-      const labels = { namespace: namespace.name, code: '413', method: request.method ?? '' };
-      metrics.requests.labels(labels).inc();
-      metrics.requestDuration.labels(labels).observe((performance.now() - started) / 1000);
+      route.metrics.observeRequest(413, request.method ?? '', (performance.now() - started) / 1000);
       return;
     }
     response.writeContinue();

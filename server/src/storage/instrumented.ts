@@ -1,40 +1,23 @@
-import type { HistogramChild } from '../metrics/labelled-metrics.js';
-import type { Metrics } from '../metrics/metrics.js';
+import type { NamespaceMetrics } from '../metrics/namespace-metrics.js';
 import { type Storage, StorageError } from './storage.js';
 
 type Operation = 'get' | 'set' | 'delete' | 'add' | 'compare_and_set' | 'compare_and_delete' | 'touch';
 
-/** Wraps `namespace`'s `storage` so that every data operation is timed and every failure counted, by namespace, backend and operation. */
-export function instrumentStorage(
-  storage: Storage,
-  namespace: string,
-  metrics: Pick<Metrics, 'storageDuration' | 'storageErrors'>,
-): Storage {
-  const backend = storage.backend;
-  // A child is found by serializing its labels: each operation's is looked up once.
-  const durations = new Map<Operation, HistogramChild>();
-  const durationOf = (operation: Operation) => {
-    let child = durations.get(operation);
-    if (child === undefined) {
-      child = metrics.storageDuration.labels({ namespace, backend, operation });
-      durations.set(operation, child);
-    }
-    return child;
-  };
+/** Wraps a namespace's `storage` so that every data operation is timed and every failure counted in its `metrics`. */
+export function instrumentStorage(storage: Storage, metrics: NamespaceMetrics): Storage {
   async function timed<T>(operation: Operation, run: () => Promise<T>): Promise<T> {
     const started = performance.now();
     try {
       return await run();
     } catch (error) {
-      const kind = error instanceof StorageError ? error.kind : 'fault';
-      metrics.storageErrors.inc({ namespace, backend, operation, kind });
+      metrics.countFailure(operation, error instanceof StorageError ? error.kind : 'fault');
       throw error;
     } finally {
-      durationOf(operation).observe((performance.now() - started) / 1000);
+      metrics.observeOperation(operation, (performance.now() - started) / 1000);
     }
   }
   return {
-    backend,
+    backend: storage.backend,
     get: (key) => timed('get', () => storage.get(key)),
     set: (key, value, ttlSeconds) => timed('set', () => storage.set(key, value, ttlSeconds)),
     delete: (key) => timed('delete', () => storage.delete(key)),

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { effectiveTtl, requestedTtl } from '../../src/routes/conditions.js';
-import { backendMaxTtlSeconds } from '../../src/storage/registry.js';
+import { effectiveTtl, requestedTtl } from '../../../src/routes/sessions/conditions.js';
+import { backendMaxTtlSeconds } from '../../../src/storage/registry.js';
 
 const refusedHeaders = [
   'max-age=0',
@@ -82,7 +82,7 @@ describe('Cache-Control max-age', () => {
 });
 
 describe("the document's Cache-Control patterns", () => {
-  const document = parse(readFileSync(new URL('../../../openapi/openapi.yaml', import.meta.url), 'utf8'));
+  const document = parse(readFileSync(new URL('../../../../openapi/openapi.yaml', import.meta.url), 'utf8'));
   const patternOf = (name: string) => new RegExp(document.components.parameters[name].schema.pattern);
   const optional = patternOf('CacheControl');
   const required = patternOf('CacheControlTtl');

@@ -1,6 +1,6 @@
-import type { NamespaceConfig } from '../config/namespaces.js';
-import { backendMaxTtlSeconds } from '../storage/registry.js';
-import type { StoredValue } from '../storage/storage.js';
+import type { NamespaceConfig } from '../../config/namespaces.js';
+import { backendMaxTtlSeconds } from '../../storage/registry.js';
+import type { StoredValue } from '../../storage/storage.js';
 
 /** The strong ETag of a stored value: its digest, so that any change of the value changes it. */
 export function etagOf(stored: Pick<StoredValue, 'digest'>): string {

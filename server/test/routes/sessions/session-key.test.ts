@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSessionKey } from '../../src/routes/session-key.js';
+import { parseSessionKey } from '../../../src/routes/sessions/session-key.js';
 
 const base = '/sessions/v1/';
 const parse = (url: string, max = 1024) => parseSessionKey(url, base, max);
