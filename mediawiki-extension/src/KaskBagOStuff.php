@@ -32,6 +32,10 @@ use Psr\Log\LoggerInterface;
  *   is refused returns false and is logged; nothing is split or compressed.
  * - Keys and values are credentials. This class never logs them (see KaskTransport).
  *   MediumSpecificBagOStuff itself still names keys in some lock and CAS warnings.
+ * - Without an `hmac_key`, anyone who can write to the store can forge any value (a session).
+ *   Unsigned `PHP` values are read as data only: one holding an object or an enum case reads
+ *   as a miss and is logged (see ValueEnvelope), where RESTBagOStuff would unserialize() it.
+ *   Set an `hmac_key` (the same on every client of the store) whenever others can reach it.
  *
  * ### Compatibility with RESTBagOStuff
  *
@@ -304,12 +308,31 @@ class KaskBagOStuff extends MediumSpecificBagOStuff {
 		$results = [];
 		$stats = [];
 		foreach ( $this->transport->get( $keys ) as $key => [ $stored, $etag ] ) {
-			$value = $stored === null ? false : $this->envelope->decode( $stored );
+			$value = $stored === null ? false : $this->decode( $stored );
 			$results[$key] = [ $value, $stored, $etag ];
 			$stats[$key] = [ 0, $stored === null ? false : strlen( $stored ) ];
 		}
 		$this->updateOpStats( self::METRIC_OP_GET, $stats );
 		return $results;
+	}
+
+	/**
+	 * @param string $stored The bytes read
+	 * @return mixed The value; false for a miss (an unsigned value holding objects is logged)
+	 */
+	private function decode( string $stored ) {
+		[ $value, $problem ] = $this->envelope->open( $stored );
+		if ( $problem === ValueEnvelope::PROBLEM_UNSIGNED_OBJECTS ) {
+			// Not an error of the store: anyone who can write to it can write this
+			$this->logger->warning(
+				'KaskBagOStuff: get read a miss: the value is unsigned PHP holding an ' .
+				'object or an enum case, which only a signed value may hold (PHP object ' .
+				'injection). If this wiki writes such values, set $wgKaskStoreHmacKey (hmac_key), ' .
+				'the same on every client of the store',
+				[ 'operation' => 'get' ]
+			);
+		}
+		return $value;
 	}
 
 	/**

@@ -380,6 +380,41 @@ abstract class KaskBagOStuffTestBase extends TestCase {
 		$this->assertLogsHoldNo( self::KEY, self::SECRET_VALUE );
 	}
 
+	/**
+	 * Without an HMAC key, a value holding an object, which anyone who can write to the store
+	 * can put there, reads as a miss (not an error) and is logged as a warning that names the
+	 * setting to check.
+	 */
+	public function testAnUnsignedValueHoldingAnObjectReadsAsAMissAndIsLogged() {
+		InjectionProbe::$calls = [];
+		$client = $this->newServer();
+		$client->stored[self::KEY] = 'PHP..' . InjectionProbe::serialized();
+		$bag = $this->newBag( $client );
+
+		$value = $bag->get( self::KEY );
+		gc_collect_cycles();
+
+		$this->assertFalse( $value );
+		$this->assertSame( [], InjectionProbe::$calls );
+		$this->assertSame( BagOStuff::ERR_NONE, $bag->getLastError() );
+		$warnings = $this->logger->at( LogLevel::WARNING );
+		$this->assertCount( 1, $warnings );
+		$this->assertStringContainsString( ': get read a miss', $warnings[0]['message'] );
+		$this->assertStringContainsString( '$wgKaskStoreHmacKey', $warnings[0]['message'] );
+		$this->assertLogsHoldNo( self::KEY );
+	}
+
+	public function testWithAnHmacKeySignedObjectsAreRead() {
+		$client = $this->newServer();
+		$bag = $this->newBag( $client, [ 'hmac_key' => 'secret' ] );
+		$object = (object)[ 'a' => 1 ];
+
+		$bag->set( self::KEY, $object );
+
+		$this->assertEquals( $object, $bag->get( self::KEY ) );
+		$this->assertSame( [], $this->logger->records );
+	}
+
 	public static function provideWriteSuccessStatuses(): array {
 		return [ '200' => [ 200 ], '201' => [ 201 ], '204' => [ 204 ] ];
 	}
