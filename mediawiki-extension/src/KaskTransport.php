@@ -191,7 +191,8 @@ class KaskTransport implements LoggerAwareInterface {
 	 *
 	 * @param string[] $keys
 	 * @return array[] Map of (key => [ stored bytes, or null when absent or failed; ETag or
-	 *  null ]), once per key, in the order of $keys
+	 *  null; the seconds the value has left (kask-ts's `Kask-TTL`) or null ]), once per key,
+	 *  in the order of $keys
 	 */
 	public function get( array $keys ): array {
 		$results = [];
@@ -201,9 +202,14 @@ class KaskTransport implements LoggerAwareInterface {
 			if ( $failed ) {
 				$this->handleError( 'get', (string)$key, $response );
 			}
+			$ttl = $headers['kask-ttl'] ?? null;
 			$results[$key] = ( $code === 200 && is_string( $body ) )
-				? [ $body, isset( $headers['etag'] ) ? (string)$headers['etag'] : null ]
-				: [ null, null ];
+				? [
+					$body,
+					isset( $headers['etag'] ) ? (string)$headers['etag'] : null,
+					is_numeric( $ttl ) ? (int)$ttl : null,
+				]
+				: [ null, null, null ];
 		}
 		return $results;
 	}
