@@ -2,7 +2,8 @@
 # End to end on a real wiki: installs a throwaway MediaWiki (sqlite, in a temp directory), loads
 # the KaskStore extension from this checkout with $wgSessionCacheType = 'kask', serves the wiki
 # with `php -S` on a free loopback port, and runs the PHPUnit suite "e2e" against it: log in
-# through the action API, a later authenticated request, log out, each checked on the kask-ts server.
+# through the action API, a later authenticated request, log out, each checked on the kask-ts server;
+# and maintenance/checkStore.php on the wiki, against that server and against a closed port.
 #
 # Needs KASK_BASE_URL: the session route of a running kask-ts server, e.g.
 # http://127.0.0.1:8081/sessions/v1/ (bin/test.sh starts one). MW_INSTALL_PATH: default
@@ -94,4 +95,6 @@ KASK_E2E_DBNAME="$db_name" \
 KASK_E2E_HMAC_KEY="$hmac_key" \
 KASK_E2E_LOG_DIR="$work_dir" \
 KASK_E2E_CACHE_CLASS="MediaWiki\\Extension\\KaskStore\\$cache_class" \
+KASK_E2E_CONFIG_FILE="$work_dir/LocalSettings.php" \
+KASK_E2E_MW_INSTALL_PATH="$mw_dir" \
 	phpunit -c phpunit.xml --testsuite e2e --testdox $(junit_args "$junit_name")

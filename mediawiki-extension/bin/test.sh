@@ -7,16 +7,17 @@
 # then for each MediaWiki version:
 #   2. the PHPUnit unit tests (fake HTTP client; no server);
 #   3. the PHPUnit integration tests against the first server (KaskBagOStuff and KaskTsBagOStuff,
-#      with several PHP processes contending for one key, and interoperability with MediaWiki's
-#      stock RESTBagOStuff), and the table of requests per operation (bin/request-counts.php);
-#   4. the PHPUnit "unavailable" tests against the second server (503s, and MediaWiki's
-#      X-Request-Id in the server's log line);
+#      with several PHP processes contending for one key, interoperability with MediaWiki's
+#      stock RESTBagOStuff, and the store check of maintenance/checkStore.php), and the table of
+#      requests per operation (bin/request-counts.php);
+#   4. the PHPUnit "unavailable" tests against the second server (503s, MediaWiki's
+#      X-Request-Id in the server's log line, and the store check failing);
 #   5. the end-to-end login on a throwaway wiki (bin/e2e-login.sh), with KaskBagOStuff, then
-#      KaskTsBagOStuff;
+#      KaskTsBagOStuff, and maintenance/checkStore.php on that wiki;
 # then, once, on the last version:
 #   6. the PHPUnit integration tests again against a kask-ts that requires a client certificate
 #      (tls.client_ca; certificates made by openssl) and lists the wiki's in `clients`, after
-#      checking that it refuses a client without one;
+#      checking that it refuses a client without one (with the store check's TLS failures);
 # and stops the servers it started, also on failure.
 #
 # Assumes bin/install-deps.sh has run (PHP, PHPUnit 9.6, both MediaWikis) and the server is built

@@ -32,6 +32,10 @@ use Psr\Log\LoggerInterface;
  *   is refused returns false and is logged; nothing is split or compressed.
  * - Keys and values are credentials. This class never logs them (see KaskTransport).
  *   MediumSpecificBagOStuff itself still names keys in some lock and CAS warnings.
+ * - Without an `hmac_key`, anyone who can write to the store can forge any value (a session).
+ *   Unsigned `PHP` values are read as data only: one holding an object or an enum case reads
+ *   as a miss and is logged (see ValueEnvelope), where RESTBagOStuff would unserialize() it.
+ *   Set an `hmac_key` (the same on every client of the store) whenever others can reach it.
  *
  * ### Compatibility with RESTBagOStuff
  *
@@ -80,6 +84,9 @@ class KaskBagOStuff extends MediumSpecificBagOStuff {
 	/** @var ValueEnvelope */
 	private $envelope;
 
+	/** @var string The class's name without its namespace, which starts each log line */
+	private $className;
+
 	/**
 	 * @param array $params Options of MediumSpecificBagOStuff, plus:
 	 *   - url: Base URL of the session route, e.g. `http://127.0.0.1:8081/sessions/v1/` (required)
@@ -110,13 +117,15 @@ class KaskBagOStuff extends MediumSpecificBagOStuff {
 		if ( empty( $params['url'] ) || !is_string( $params['url'] ) ) {
 			throw new InvalidArgumentException( 'The url parameter is required' );
 		}
+		$this->className = substr( strrchr( '\\' . static::class, '\\' ), 1 );
 		$this->transport = new KaskTransport(
 			$params['url'],
 			$params['client'] ?? KaskTransport::newClient( $params ),
 			function ( int $error ): void {
 				$this->setLastError( $error );
 			},
-			$params['maxConnsPerHost']
+			$params['maxConnsPerHost'],
+			$this->className
 		);
 		// Calls setLogger(), which hands the logger to the transport too
 		parent::__construct( $params );
@@ -294,6 +303,15 @@ class KaskBagOStuff extends MediumSpecificBagOStuff {
 	}
 
 	/**
+	 * The start of each log line: the class's name, without its namespace.
+	 *
+	 * @return string
+	 */
+	protected function className(): string {
+		return $this->className;
+	}
+
+	/**
 	 * GET the keys, concurrently when there are several.
 	 *
 	 * @param string[] $keys
@@ -304,12 +322,31 @@ class KaskBagOStuff extends MediumSpecificBagOStuff {
 		$results = [];
 		$stats = [];
 		foreach ( $this->transport->get( $keys ) as $key => [ $stored, $etag ] ) {
-			$value = $stored === null ? false : $this->envelope->decode( $stored );
+			$value = $stored === null ? false : $this->decode( $stored );
 			$results[$key] = [ $value, $stored, $etag ];
 			$stats[$key] = [ 0, $stored === null ? false : strlen( $stored ) ];
 		}
 		$this->updateOpStats( self::METRIC_OP_GET, $stats );
 		return $results;
+	}
+
+	/**
+	 * @param string $stored The bytes read
+	 * @return mixed The value; false for a miss (an unsigned value holding objects is logged)
+	 */
+	private function decode( string $stored ) {
+		[ $value, $problem ] = $this->envelope->open( $stored );
+		if ( $problem === ValueEnvelope::PROBLEM_UNSIGNED_OBJECTS ) {
+			// Not an error of the store: anyone who can write to it can write this
+			$this->logger->warning(
+				$this->className . ': get read a miss: the value is unsigned PHP holding an ' .
+				'object or an enum case, which only a signed value may hold (PHP object ' .
+				'injection). If this wiki writes such values, set $wgKaskStoreHmacKey (hmac_key), ' .
+				'the same on every client of the store',
+				[ 'operation' => 'get' ]
+			);
+		}
+		return $value;
 	}
 
 	/**
@@ -322,7 +359,7 @@ class KaskBagOStuff extends MediumSpecificBagOStuff {
 		} catch ( InvalidArgumentException $e ) {
 			// RESTBagOStuff throws here; a cache write that cannot happen is a failed write.
 			$this->logger->error(
-				'KaskBagOStuff: set failed: the value cannot be serialized ({error})',
+				$this->className . ': set failed: the value cannot be serialized ({error})',
 				[ 'operation' => 'set', 'error' => $e->getMessage() ]
 			);
 			$this->setLastError( self::ERR_UNEXPECTED );

@@ -34,7 +34,10 @@ use Psr\Log\NullLogger;
  * Keys and values are credentials: a log line holds the operation, the status, the transport
  * error and the members of the server's RFC 7807 problem body with the key redacted (see
  * ProblemDetails), never the key or the value. The HTTP client it creates gets no logger, since
- * MultiHttpClient logs request URLs.
+ * MultiHttpClient logs request URLs. A line starts with the name of the cache class that sent
+ * the request, and when the failure points at a setting (a refused TLS handshake, a server that
+ * did not identify the client or did not give it the permission), it names that setting: see
+ * hint().
  *
  * On MediaWiki 1.43 and later, every request carries MediaWiki's `X-Request-Id` (and its
  * `traceparent` and `tracestate`, when configured), as RESTBagOStuff's do: kask-ts logs the id as
@@ -74,6 +77,39 @@ class KaskTransport implements LoggerAwareInterface {
 	/** kask-ts: the storage behind the server is unavailable */
 	private const STATUS_UNAVAILABLE = 503;
 
+	/** kask-ts: the server requires a client identity and saw none */
+	private const STATUS_NOT_AUTHORIZED = 401;
+
+	/** kask-ts: the client is identified but lacks the permission the request needs */
+	private const STATUS_FORBIDDEN = 403;
+
+	/**
+	 * cURL errors (as MultiHttpClient reports them, `(curl error: N) ...`) that point at a TLS
+	 * setting: map of (error number => hint, or null for "depends on the URL's scheme")
+	 */
+	private const CURL_HINTS = [
+		// CURLE_PEER_FAILED_VERIFICATION (51 before cURL 7.62), CURLE_SSL_ISSUER_ERROR
+		51 => self::HINT_SERVER_CERTIFICATE,
+		60 => self::HINT_SERVER_CERTIFICATE,
+		83 => self::HINT_SERVER_CERTIFICATE,
+		// CURLE_SSL_CACERT_BADFILE
+		77 => 'the CA bundle cannot be read: check $wgKaskStoreCaBundlePath (caBundlePath)',
+		// CURLE_SSL_CERTPROBLEM
+		58 => 'the client certificate cannot be used: check $wgKaskStoreClientCert and ' .
+			'$wgKaskStoreClientKey (clientCert, clientKey): PEM files, the key unencrypted and ' .
+			'matching the certificate',
+		// CURLE_SSL_CONNECT_ERROR, CURLE_GOT_NOTHING, CURLE_RECV_ERROR: over https, a server that
+		// requires client certificates ends the connection during or right after the handshake
+		35 => null,
+		52 => null,
+		56 => null,
+	];
+
+	/** Hint: the server's certificate was not verified */
+	private const HINT_SERVER_CERTIFICATE = 'the server\'s certificate was not accepted: check ' .
+		'$wgKaskStoreCaBundlePath (caBundlePath), which must hold the CA that issued it, and that ' .
+		'the certificate names the host of $wgKaskStoreUrl (url)';
+
 	/** @var string Base URL, ending with '/' */
 	private $url;
 
@@ -89,16 +125,22 @@ class KaskTransport implements LoggerAwareInterface {
 	/** @var LoggerInterface */
 	private $logger;
 
+	/** @var string Name of the class whose requests these are, which starts each log line */
+	private $clientName;
+
 	/**
 	 * @param string $url Base URL of the session route, e.g. `http://127.0.0.1:8081/sessions/v1/`
 	 * @param MultiHttpClient $client
 	 * @param callable $onError function ( int $error ): void, called with a BagOStuff::ERR_*
 	 *  constant for each failed request
 	 * @param int $maxConnsPerHost Most requests to send at once, each on a connection of its own
+	 * @param string $clientName Name of the class whose requests these are, e.g. KaskTsBagOStuff:
+	 *  each log line starts with it
 	 * @throws InvalidArgumentException When $maxConnsPerHost is less than 1
 	 */
 	public function __construct(
-		string $url, MultiHttpClient $client, callable $onError, int $maxConnsPerHost
+		string $url, MultiHttpClient $client, callable $onError, int $maxConnsPerHost,
+		string $clientName
 	) {
 		if ( $maxConnsPerHost < 1 ) {
 			throw new InvalidArgumentException( 'maxConnsPerHost must be 1 or more' );
@@ -107,6 +149,7 @@ class KaskTransport implements LoggerAwareInterface {
 		$this->client = $client;
 		$this->onError = $onError;
 		$this->maxConnsPerHost = $maxConnsPerHost;
+		$this->clientName = $clientName;
 		$this->logger = new NullLogger();
 	}
 
@@ -148,7 +191,8 @@ class KaskTransport implements LoggerAwareInterface {
 	 *
 	 * @param string[] $keys
 	 * @return array[] Map of (key => [ stored bytes, or null when absent or failed; ETag or
-	 *  null ]), once per key, in the order of $keys
+	 *  null; the seconds the value has left (kask-ts's `Kask-TTL`) or null ]), once per key,
+	 *  in the order of $keys
 	 */
 	public function get( array $keys ): array {
 		$results = [];
@@ -158,9 +202,14 @@ class KaskTransport implements LoggerAwareInterface {
 			if ( $failed ) {
 				$this->handleError( 'get', (string)$key, $response );
 			}
+			$ttl = $headers['kask-ttl'] ?? null;
 			$results[$key] = ( $code === 200 && is_string( $body ) )
-				? [ $body, isset( $headers['etag'] ) ? (string)$headers['etag'] : null ]
-				: [ null, null ];
+				? [
+					$body,
+					isset( $headers['etag'] ) ? (string)$headers['etag'] : null,
+					is_numeric( $ttl ) ? (int)$ttl : null,
+				]
+				: [ null, null, null ];
 		}
 		return $results;
 	}
@@ -357,7 +406,7 @@ class KaskTransport implements LoggerAwareInterface {
 		if ( $error === '' ) {
 			$error = 'unexpected status';
 		}
-		$message = 'KaskBagOStuff: {operation} failed: ({code}) {error}';
+		$message = $this->clientName . ': {operation} failed: ({code}) {error}';
 		$context = [ 'operation' => $operation, 'code' => $code, 'error' => $error ];
 
 		$problem = ProblemDetails::fromResponse( $headers, $body );
@@ -372,6 +421,11 @@ class KaskTransport implements LoggerAwareInterface {
 		if ( isset( $headers['retry-after'] ) ) {
 			$context['retry_after'] = $headers['retry-after'];
 		}
+		$hint = $this->hint( $code, $error );
+		if ( $hint !== null ) {
+			$message .= ' : {hint}';
+			$context['hint'] = $hint;
+		}
 
 		$this->logger->error( $message, $context );
 		( $this->onError )(
@@ -379,5 +433,45 @@ class KaskTransport implements LoggerAwareInterface {
 				? BagOStuff::ERR_UNREACHABLE
 				: BagOStuff::ERR_UNEXPECTED
 		);
+	}
+
+	/**
+	 * The setting to check when a request failed this way, if the failure points at one.
+	 *
+	 * @param int $code HTTP status; 0 when no response came
+	 * @param string $error Transport error, as MultiHttpClient reports cURL's
+	 * @return string|null
+	 */
+	private function hint( int $code, string $error ): ?string {
+		if ( $code === self::STATUS_NOT_AUTHORIZED ) {
+			return 'the server did not identify this client: it requires a TLS client certificate ' .
+				'($wgKaskStoreClientCert and $wgKaskStoreClientKey; clientCert, clientKey) that it ' .
+				'names in its `clients` setting';
+		}
+		if ( $code === self::STATUS_FORBIDDEN ) {
+			return 'the server identified this client, but its `clients` setting does not give ' .
+				'it the permission this request needs (read for GET, write for POST, PUT and ' .
+				'PATCH, delete for DELETE)';
+		}
+		if ( $code !== 0 || !preg_match( '/^\(curl error: (\d+)\)/', $error, $match ) ) {
+			return null;
+		}
+		$errno = (int)$match[1];
+		if ( !array_key_exists( $errno, self::CURL_HINTS ) ) {
+			return null;
+		}
+		if ( self::CURL_HINTS[$errno] !== null ) {
+			return self::CURL_HINTS[$errno];
+		}
+		if ( strncasecmp( $this->url, 'https:', 6 ) === 0 ) {
+			return 'the TLS connection was refused or ended: if the server requires a client ' .
+				'certificate (kask-ts: tls.client_ca), check $wgKaskStoreClientCert and ' .
+				'$wgKaskStoreClientKey (clientCert, clientKey), a certificate issued by that CA; ' .
+				'and check that the server serves https on this port';
+		}
+		return $errno === 52
+			? 'the server sent nothing back: if it serves https, $wgKaskStoreUrl (url) must ' .
+				'start with https://'
+			: null;
 	}
 }

@@ -113,7 +113,7 @@ class KaskTsBagOStuff extends KaskBagOStuff {
 		$curTTL = $this->locks[$key][self::LOCK_EXPIRY] - $this->getCurrentTime();
 		if ( $curTTL <= self::LOCK_RELEASE_MARGIN ) {
 			$this->logger->warning(
-				'KaskBagOStuff: lock held too long ({curTTL} s left); not released',
+				$this->className() . ': lock held too long ({curTTL} s left); not released',
 				[ 'curTTL' => $curTTL ]
 			);
 			return false;
@@ -123,7 +123,7 @@ class KaskTsBagOStuff extends KaskBagOStuff {
 		$code = $this->transport->deleteIfMatch( $lockKey, '*' );
 		$this->updateOpStats( self::METRIC_OP_DELETE, [ $lockKey ] );
 		if ( $code === KaskTransport::STATUS_PRECONDITION_FAILED ) {
-			$this->logger->warning( 'KaskBagOStuff: the lock had expired before unlock()' );
+			$this->logger->warning( $this->className() . ': the lock had expired before unlock()' );
 			return true;
 		}
 		return KaskTransport::succeeded( $code );
@@ -235,7 +235,7 @@ class KaskTsBagOStuff extends KaskBagOStuff {
 			}
 		}
 		$this->logger->warning(
-			'KaskBagOStuff: {operation} gave up after {attempts} lost compare-and-set races',
+			$this->className() . ': {operation} gave up after {attempts} lost compare-and-set races',
 			[ 'operation' => $operation, 'attempts' => self::CAS_ATTEMPTS ]
 		);
 		return false;
@@ -351,7 +351,7 @@ class KaskTsBagOStuff extends KaskBagOStuff {
 	 */
 	private function handleMissingEtag(): void {
 		$this->logger->error(
-			'KaskBagOStuff: the server sent no ETag; is it kask-ts, with its extensions?',
+			$this->className() . ': the server sent no ETag; is it kask-ts, with its extensions?',
 			[ 'operation' => 'get' ]
 		);
 		$this->setLastError( self::ERR_UNEXPECTED );

@@ -23,6 +23,15 @@ use Wikimedia\AtEase\AtEase;
  * - On read, a body that does not split into three fields, carries another TYPE, fails the
  *   HMAC check or does not decode reads as a miss (false), never as an error.
  *
+ * One difference on read, for safety: an unsigned `PHP` payload (no HMAC key configured) is
+ * data only. Whoever can write to the store chooses its bytes, and unserialize() of an object
+ * runs that class's magic methods (PHP object injection), so such a payload is unserialized
+ * only when it holds nothing but null, booleans, numbers, strings and arrays, and then with
+ * `allowed_classes => false`; one holding an object or an enum case (which `allowed_classes`
+ * does not stop: PHP autoloads the enum's class) reads as a miss, reported as
+ * PROBLEM_UNSIGNED_OBJECTS. MediaWiki's sessions hold no objects. A signed payload is
+ * unserialize()d as RESTBagOStuff does: only a holder of the key could have written it.
+ *
  * Example: with HMAC key `12345`, the JSON envelope of the string "somedata" is
  * `JSON.Us1wli82zEJ6DNQnCG//w+MShOFrdx9wCdfTUhPPA2w=."somedata"`.
  */
@@ -31,6 +40,26 @@ class ValueEnvelope {
 	public const TYPE_JSON = 'JSON';
 	/** Serialization type: serialize() / unserialize() */
 	public const TYPE_PHP = 'PHP';
+
+	/** Why a body read as a miss: not an envelope of this serialization type */
+	public const PROBLEM_MALFORMED = 'malformed';
+	/** Why a body read as a miss: its HMAC does not match (another key, or tampered with) */
+	public const PROBLEM_SIGNATURE = 'signature';
+	/** Why a body read as a miss: an unsigned PHP payload holding an object or an enum case */
+	public const PROBLEM_UNSIGNED_OBJECTS = 'unsigned-objects';
+
+	/**
+	 * One token of a payload that holds data only, as serialize() writes it: null, a boolean,
+	 * an integer, a float, a reference (`R:`, `r:`), the start of a string up to its bytes, the
+	 * start of an array or its end. Objects (`O:`, `C:`), enum cases (`E:`) and escaped strings
+	 * (`S:`) do not match.
+	 */
+	private const DATA_TOKEN = '/\G(?:N;|b:[01];|i:-?\d+;' .
+		'|d:(?:-?INF|NAN|-?\d+(?:\.\d+)?(?:E[+-]?\d+)?);' .
+		'|[rR]:\d+;|s:(\d+):"|a:\d+:\{|\})/';
+
+	/** The start of an object (`O:`, `C:`) or an enum case (`E:`) */
+	private const OBJECT_TOKEN = '/\G[OCE]:\d+:"/';
 
 	/** @var string One of the TYPE_* constants */
 	private $serializationType;
@@ -85,9 +114,19 @@ class ValueEnvelope {
 	 *  serialization type and key (like RESTBagOStuff, a stored `false` also reads as false)
 	 */
 	public function decode( string $body ) {
+		return $this->open( $body )[0];
+	}
+
+	/**
+	 * Unwrap a stored body, saying why it reads as a miss.
+	 *
+	 * @param string $body The bytes read from the store
+	 * @return array [ value or false, null or one of the PROBLEM_* constants ]
+	 */
+	public function open( string $body ): array {
 		$pieces = explode( '.', $body, 3 );
 		if ( count( $pieces ) !== 3 || $pieces[0] !== $this->serializationType ) {
-			return false;
+			return [ false, self::PROBLEM_MALFORMED ];
 		}
 		[ , $hmac, $payload ] = $pieces;
 		// NOTE: compared after base64_decode(), as RESTBagOStuff does, so that whatever
@@ -96,16 +135,62 @@ class ValueEnvelope {
 			$this->hmacKey !== '' &&
 			!hash_equals( $this->hmac( $payload ), base64_decode( $hmac ) )
 		) {
-			return false;
+			return [ false, self::PROBLEM_SIGNATURE ];
 		}
 
 		if ( $this->serializationType === self::TYPE_JSON ) {
 			$value = json_decode( $payload, true );
-			return json_last_error() === JSON_ERROR_NONE ? $value : false;
+			return json_last_error() === JSON_ERROR_NONE
+				? [ $value, null ]
+				: [ false, self::PROBLEM_MALFORMED ];
 		}
 
-		// A corrupt payload is a miss, not a PHP notice.
-		return AtEase::quietCall( 'unserialize', $payload );
+		if ( $this->hmacKey !== '' ) {
+			// Signed: as RESTBagOStuff. A corrupt payload is a miss, not a PHP notice.
+			$value = AtEase::quietCall( 'unserialize', $payload );
+		} else {
+			// NOTE: checked before unserialize(), since `allowed_classes` does not keep an
+			// enum case from autoloading its class
+			$offset = self::firstNonDataToken( $payload );
+			if ( $offset !== null ) {
+				return [ false, preg_match( self::OBJECT_TOKEN, $payload, $match, 0, $offset )
+					? self::PROBLEM_UNSIGNED_OBJECTS
+					: self::PROBLEM_MALFORMED ];
+			}
+			$value = AtEase::quietCall( 'unserialize', $payload, [ 'allowed_classes' => false ] );
+		}
+		return [ $value, ( $value === false && $payload !== 'b:0;' ) ? self::PROBLEM_MALFORMED : null ];
+	}
+
+	/**
+	 * Where the first token of a serialize()d payload that is not data is: an object, an enum
+	 * case, an escaped string or anything unserialize() would not read. Linear in the payload's
+	 * length; a string's bytes are skipped by its declared length, as unserialize() reads
+	 * them, so they are never taken for tokens. Counts and nesting are left to unserialize(),
+	 * which fails on a payload whose tokens are not where this found them.
+	 *
+	 * @param string $payload
+	 * @return int|null Its offset; null when the payload holds data only
+	 */
+	private static function firstNonDataToken( string $payload ): ?int {
+		$length = strlen( $payload );
+		$offset = 0;
+		while ( $offset < $length ) {
+			if ( !preg_match( self::DATA_TOKEN, $payload, $match, 0, $offset ) ) {
+				return $offset;
+			}
+			$end = $offset + strlen( $match[0] );
+			if ( isset( $match[1] ) ) {
+				// A string: its bytes, then `";`
+				$bytes = (int)$match[1];
+				if ( $bytes > $length - $end || substr( $payload, $end + $bytes, 2 ) !== '";' ) {
+					return $offset;
+				}
+				$end += $bytes + 2;
+			}
+			$offset = $end;
+		}
+		return null;
 	}
 
 	/**

@@ -13,9 +13,10 @@ use MediaWiki\Utils\UrlUtils;
  * through runMulti() too) and answers every request with a handler. Without a handler it behaves
  * like a kask-ts server over an in-memory map, so a test can read back what a client wrote:
  * Kask's GET, POST and DELETE, plus kask-ts's extensions (PUT create-only, PATCH with
- * Cache-Control, ETag on GET, If-Match on POST, Cache-Control: max-age on writes), unless
- * $extensions is false (then a plain Kask: 405 for PUT and PATCH, no ETag, headers ignored).
- * Time does not pass: the TTL each write asked for is recorded in $ttls.
+ * Cache-Control, ETag and Kask-TTL on GET, If-Match on POST, Cache-Control: max-age on writes),
+ * unless $extensions is false (then a plain Kask: 405 for PUT and PATCH, no ETag or Kask-TTL,
+ * headers ignored). Time does not pass: the TTL each write asked for is recorded in $ttls, and
+ * Kask-TTL answers it (or $defaultTtl).
  *
  * As libcurl, it removes the dot segments from a URL's path before sending it (what a handler
  * or the in-memory server sees), and the in-memory server, as kask-ts, serves one key segment
@@ -36,6 +37,9 @@ class FakeHttpClient extends RecordingHttpClient {
 
 	/** @var bool Whether the in-memory server has kask-ts's extensions */
 	public $extensions = true;
+
+	/** @var int The in-memory server's default_ttl, seconds */
+	public $defaultTtl = 86400;
 
 	/** @var callable|null function ( array $request ): array $response */
 	private $handler;
@@ -209,6 +213,7 @@ class FakeHttpClient extends RecordingHttpClient {
 				$responseHeaders = [ 'content-type' => 'application/octet-stream' ];
 				if ( $this->extensions ) {
 					$responseHeaders['etag'] = self::etag( $this->stored[$key] );
+					$responseHeaders['kask-ttl'] = (string)( $this->ttls[$key] ?? $this->defaultTtl );
 				}
 				return self::response( 200, $this->stored[$key], $responseHeaders );
 			case 'POST':

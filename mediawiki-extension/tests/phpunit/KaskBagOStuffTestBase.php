@@ -12,8 +12,9 @@ use MediaWiki\Extension\KaskStore\KaskBagOStuff;
 use MultiHttpClient;
 use PHPUnit\Framework\TestCase;
 use Psr\Log\LogLevel;
-use RESTBagOStuff;
+use ReflectionClass;
 use ReflectionProperty;
+use RESTBagOStuff;
 
 /**
  * What KaskBagOStuff and KaskTsBagOStuff both do, on the wire (a fake server with the API the
@@ -378,6 +379,142 @@ abstract class KaskBagOStuffTestBase extends TestCase {
 		$this->assertSame( BagOStuff::ERR_UNEXPECTED, $bag->getLastError() );
 		$this->assertSame( 'set', $this->logger->at( LogLevel::ERROR )[0]['context']['operation'] );
 		$this->assertLogsHoldNo( self::KEY, self::SECRET_VALUE );
+	}
+
+	/**
+	 * Without an HMAC key, a value holding an object, which anyone who can write to the store
+	 * can put there, reads as a miss (not an error) and is logged as a warning that names the
+	 * setting to check.
+	 */
+	public function testAnUnsignedValueHoldingAnObjectReadsAsAMissAndIsLogged() {
+		InjectionProbe::$calls = [];
+		$client = $this->newServer();
+		$client->stored[self::KEY] = 'PHP..' . InjectionProbe::serialized();
+		$bag = $this->newBag( $client );
+
+		$value = $bag->get( self::KEY );
+		gc_collect_cycles();
+
+		$this->assertFalse( $value );
+		$this->assertSame( [], InjectionProbe::$calls );
+		$this->assertSame( BagOStuff::ERR_NONE, $bag->getLastError() );
+		$warnings = $this->logger->at( LogLevel::WARNING );
+		$this->assertCount( 1, $warnings );
+		$this->assertStringStartsWith(
+			( new ReflectionClass( $bag ) )->getShortName() . ': get read a miss', $warnings[0]['message']
+		);
+		$this->assertStringContainsString( '$wgKaskStoreHmacKey', $warnings[0]['message'] );
+		$this->assertLogsHoldNo( self::KEY );
+	}
+
+	public function testWithAnHmacKeySignedObjectsAreRead() {
+		$client = $this->newServer();
+		$bag = $this->newBag( $client, [ 'hmac_key' => 'secret' ] );
+		$object = (object)[ 'a' => 1 ];
+
+		$bag->set( self::KEY, $object );
+
+		$this->assertEquals( $object, $bag->get( self::KEY ) );
+		$this->assertSame( [], $this->logger->records );
+	}
+
+	/**
+	 * Every log line starts with the name of the class the wiki uses.
+	 */
+	public function testLogLinesNameTheClassInUse() {
+		$bag = $this->newBag(
+			FakeHttpClient::answering( FakeHttpClient::response( 500 ) ), [ 'serialization_type' => 'JSON' ]
+		);
+
+		$bag->get( self::KEY );
+		$bag->set( self::KEY, "\xff" );
+
+		$this->assertCount( 2, $this->logger->records, 'a failed request; a value JSON cannot encode' );
+		foreach ( $this->logger->records as $record ) {
+			$this->assertStringStartsWith(
+				( new ReflectionClass( $bag ) )->getShortName() . ': ', $record['message']
+			);
+		}
+	}
+
+	public static function provideFailuresThatPointAtASetting(): array {
+		$https = 'https://kask.test:8081/sessions/v1/';
+		$curl = static function ( string $error ): array {
+			return FakeHttpClient::response( 0, '', [], $error );
+		};
+		$clientCertificate = [ '$wgKaskStoreClientCert', '$wgKaskStoreClientKey', 'clientCert' ];
+		return [
+			'the server\'s certificate is not trusted' => [
+				$https, $curl( '(curl error: 60) SSL peer certificate or SSH remote key was not OK' ),
+				[ '$wgKaskStoreCaBundlePath', 'caBundlePath', '$wgKaskStoreUrl' ],
+			],
+			'the CA bundle cannot be read' => [
+				$https, $curl( '(curl error: 77) Problem with the SSL CA cert (path? access rights?)' ),
+				[ '$wgKaskStoreCaBundlePath', 'caBundlePath' ],
+			],
+			'the client certificate cannot be loaded' => [
+				$https, $curl( '(curl error: 58) Problem with the local SSL certificate' ), $clientCertificate,
+			],
+			'a server that requires a client certificate got none (TLS 1.3)' => [
+				$https, $curl( '(curl error: 56) Failure when receiving data from the peer' ), $clientCertificate,
+			],
+			'a server that requires a client certificate got another CA\'s' => [
+				$https, $curl( '(curl error: 52) Server returned nothing (no headers, no data)' ), $clientCertificate,
+			],
+			'the handshake failed' => [
+				$https, $curl( '(curl error: 35) SSL connect error' ), array_merge( $clientCertificate, [ 'https' ] ),
+			],
+			'http to a server that speaks TLS' => [
+				self::BASE_URL, $curl( '(curl error: 52) Server returned nothing (no headers, no data)' ),
+				[ '$wgKaskStoreUrl', 'https://' ],
+			],
+			'no identity (401)' => [
+				self::BASE_URL, FakeHttpClient::problem( 401, 'not_authorized', 'Not authorized',
+					'Unable to authorize request', '/sessions/v1/' . self::KEY ),
+				$clientCertificate,
+			],
+			'no permission (403)' => [
+				self::BASE_URL, FakeHttpClient::problem( 403, 'forbidden', 'Forbidden',
+					'The client does not have the permission this request needs', '/sessions/v1/' . self::KEY ),
+				[ '`clients`', 'read for GET' ],
+			],
+		];
+	}
+
+	/**
+	 * A refused TLS handshake, or a server that does not know or trust this client, is logged
+	 * with the setting to check.
+	 *
+	 * @dataProvider provideFailuresThatPointAtASetting
+	 */
+	public function testAFailureThatPointsAtASettingNamesIt( string $url, array $response, array $names ) {
+		$this->newBag( FakeHttpClient::answering( $response ), [ 'url' => $url ] )->get( self::KEY );
+
+		$error = $this->logger->at( LogLevel::ERROR )[0];
+		$this->assertStringEndsWith( ' : {hint}', $error['message'] );
+		foreach ( $names as $name ) {
+			$this->assertStringContainsString( $name, $error['context']['hint'] ?? '' );
+		}
+		$this->assertLogsHoldNo( self::KEY );
+	}
+
+	public static function provideFailuresThatPointAtNoSetting(): array {
+		return [
+			'connection refused' => [ 'https://kask.test/', '(curl error: 7) Couldn\'t connect to server' ],
+			'timeout' => [ 'https://kask.test/', '(curl error: 28) Timeout was reached' ],
+			'nothing back, over http' => [ 'http://kask.test/', '(curl error: 56) Failure when receiving data from the peer' ],
+		];
+	}
+
+	/**
+	 * @dataProvider provideFailuresThatPointAtNoSetting
+	 */
+	public function testOtherFailuresHaveNoHint( string $url, string $error ) {
+		$this->newBag(
+			FakeHttpClient::answering( FakeHttpClient::response( 0, '', [], $error ) ), [ 'url' => $url ]
+		)->get( self::KEY );
+
+		$this->assertArrayNotHasKey( 'hint', $this->logger->at( LogLevel::ERROR )[0]['context'] );
 	}
 
 	public static function provideWriteSuccessStatuses(): array {

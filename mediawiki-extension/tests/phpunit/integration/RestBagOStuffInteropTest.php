@@ -6,16 +6,20 @@
 
 namespace MediaWiki\Extension\KaskStore\Tests\Integration;
 
+use ArrayObject;
 use BagOStuff;
 use MediaWiki\Extension\KaskStore\ClientCertificateHttpClient;
 use MediaWiki\Extension\KaskStore\KaskBagOStuff;
+use MediaWiki\Extension\KaskStore\Tests\InjectionProbe;
 use MediaWiki\Extension\KaskStore\Tests\KaskServerTestCase;
+use Psr\Log\LogLevel;
 use RESTBagOStuff;
 
 /**
  * MediaWiki's stock RESTBagOStuff (configured like Wikimedia's production sessions) and
  * KaskBagOStuff share one server: each reads, overwrites and deletes what the other wrote,
- * so a wiki can switch classes without logging anyone out.
+ * so a wiki can switch classes without logging anyone out. The one exception is deliberate: an
+ * unsigned PHP value holding objects, which RESTBagOStuff unserializes whoever wrote it.
  *
  * @covers \MediaWiki\Extension\KaskStore\KaskBagOStuff
  * @covers \MediaWiki\Extension\KaskStore\ValueEnvelope
@@ -168,5 +172,46 @@ class RestBagOStuffInteropTest extends KaskServerTestCase {
 
 		$ours->set( $key, strrev( $value ) );
 		$this->assertSame( strrev( $value ), $stock->get( $key ) );
+	}
+
+	/**
+	 * Objects in what RESTBagOStuff wrote read back when the values are signed, as the stock
+	 * class reads them; unsigned, they read as a miss, logged, since anyone who can write to
+	 * the store could have written them.
+	 */
+	public function testObjectsWrittenByRestBagOStuffAreReadOnlyWhenSigned() {
+		$value = [ 'data' => [ 'list' => new ArrayObject( [ 1, 2 ] ) ] ];
+		$key = $this->uniqueKey();
+
+		[ $stock, $ours ] = $this->newPair( 'PHP', 'a shared hmac secret' );
+		$stock->set( $key, $value );
+		$this->assertEquals( $value, $ours->get( $key ) );
+
+		[ $stock, $ours ] = $this->newPair( 'PHP', '' );
+		$stock->set( $key, $value );
+		$this->assertEquals( $value, $stock->get( $key ) );
+		$this->assertFalse( $ours->get( $key ) );
+		$this->assertSame( BagOStuff::ERR_NONE, $ours->getLastError() );
+		$this->assertCount( 1, $this->logger->at( LogLevel::WARNING ) );
+	}
+
+	/**
+	 * Any client that reaches a server without client authentication can write any key: with an
+	 * unsigned PHP setup, the stock class runs the magic methods of whatever object it is given
+	 * (PHP object injection); this one reads a miss.
+	 */
+	public function testAnObjectWrittenByAnyoneRunsNoCodeInKaskBagOStuff() {
+		[ $stock, $ours ] = $this->newPair( 'PHP', '' );
+		$key = $this->uniqueKey();
+		$this->assertSame( 201, $this->rawRequest( 'POST', $key, 'PHP..' . InjectionProbe::serialized() )[0] );
+
+		InjectionProbe::$calls = [];
+		$this->assertFalse( $ours->get( $key ) );
+		gc_collect_cycles();
+		$this->assertSame( [], InjectionProbe::$calls );
+
+		$stock->get( $key );
+		gc_collect_cycles();
+		$this->assertContains( '__wakeup', InjectionProbe::$calls, 'what the stock class does' );
 	}
 }

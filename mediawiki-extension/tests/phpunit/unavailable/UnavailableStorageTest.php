@@ -9,6 +9,7 @@ namespace MediaWiki\Extension\KaskStore\Tests\Unavailable;
 use BagOStuff;
 use MediaWiki\Extension\KaskStore\KaskBagOStuff;
 use MediaWiki\Extension\KaskStore\KaskTsBagOStuff;
+use MediaWiki\Extension\KaskStore\StoreCheck;
 use MediaWiki\Extension\KaskStore\Tests\RecordingLogger;
 use MediaWiki\Http\Telemetry;
 use PHPUnit\Framework\TestCase;
@@ -25,6 +26,7 @@ use Psr\Log\LogLevel;
  * @covers \MediaWiki\Extension\KaskStore\KaskTransport
  * @covers \MediaWiki\Extension\KaskStore\KaskBagOStuff
  * @covers \MediaWiki\Extension\KaskStore\KaskTsBagOStuff
+ * @covers \MediaWiki\Extension\KaskStore\StoreCheck
  */
 class UnavailableStorageTest extends TestCase {
 	/** Longest wait for the server's log line, in seconds */
@@ -131,6 +133,24 @@ class UnavailableStorageTest extends TestCase {
 		$this->assertSame( 'storage unavailable', $line['msg'] );
 		$this->assertSame( 'WARNING', $line['level'] );
 		$this->assertStringNotContainsString( $key, json_encode( $line ) );
+	}
+
+	/**
+	 * maintenance/checkStore.php reaches the server and says its storage is down.
+	 *
+	 * @dataProvider provideClasses
+	 */
+	public function testTheStoreCheckSaysTheStorageIsUnavailable( string $class ) {
+		$check = new StoreCheck( [ 'class' => $class, 'url' => $this->baseUrl, 'hmac_key' => 'k' ], 86400 );
+
+		$results = $check->run();
+
+		$this->assertSame( [ StoreCheck::OK, 'configuration' ], array_slice( $results[0], 0, 2 ) );
+		[ $status, $step, $message ] = $results[1];
+		$this->assertSame( [ StoreCheck::FAIL, 'read' ], [ $status, $step ] );
+		$this->assertStringContainsString( 'get failed: (503)', $message );
+		$this->assertStringContainsString( '(type) https://www.mediawiki.org/wiki/Kask/errors/service_unavailable', $message );
+		$this->assertCount( 2, $results );
 	}
 
 	/**

@@ -6,7 +6,9 @@
 
 namespace MediaWiki\Extension\KaskStore\Tests\Unit;
 
+use ArrayObject;
 use InvalidArgumentException;
+use MediaWiki\Extension\KaskStore\Tests\InjectionProbe;
 use MediaWiki\Extension\KaskStore\ValueEnvelope;
 use PHPUnit\Framework\TestCase;
 use ReflectionMethod;
@@ -22,6 +24,26 @@ class ValueEnvelopeTest extends TestCase {
 		'JSON' => 'JSON.Us1wli82zEJ6DNQnCG//w+MShOFrdx9wCdfTUhPPA2w=."somedata"',
 		'PHP' => 'PHP.t2EKhUF4l65kZqWhoAnKW8ZPzekDYfrDxTkQcVmGsuM=.s:8:"somedata";',
 	];
+
+	/** @var callable|null An autoloader that records the classes asked for */
+	private $autoloadSpy;
+
+	/** @var string[] Classes the autoloader was asked for during the test */
+	private $autoloaded = [];
+
+	protected function setUp(): void {
+		parent::setUp();
+		InjectionProbe::$calls = [];
+		$this->autoloadSpy = function ( string $class ): void {
+			$this->autoloaded[] = $class;
+		};
+		spl_autoload_register( $this->autoloadSpy );
+	}
+
+	protected function tearDown(): void {
+		spl_autoload_unregister( $this->autoloadSpy );
+		parent::tearDown();
+	}
 
 	public static function provideSerializationTypes(): array {
 		return [ 'JSON' => [ 'JSON' ], 'PHP' => [ 'PHP' ] ];
@@ -191,5 +213,135 @@ class ValueEnvelopeTest extends TestCase {
 		$this->assertSame( $stockEncode->invoke( $stock, $value ), $ours );
 		$this->assertSame( $value, $stockDecode->invoke( $stock, $ours ) );
 		$this->assertSame( $value, $envelope->decode( $stockEncode->invoke( $stock, $value ) ) );
+	}
+
+	public static function provideUnsignedPayloadsWithObjects(): array {
+		$probe = InjectionProbe::serialized();
+		return [
+			'an object of a class of the wiki\'s' => [ $probe ],
+			'an object inside an array' => [ 'a:2:{s:4:"data";a:1:{i:0;' . $probe . '}s:1:"x";i:1;}' ],
+			'an object after a string holding a quote and a semicolon' =>
+				[ 'a:2:{i:0;s:3:"a";";i:1;' . $probe . '}' ],
+			'stdClass' => [ 'O:8:"stdClass":1:{s:1:"a";i:1;}' ],
+			'a Serializable object (C:)' => [ 'C:11:"ArrayObject":21:{x:i:0;a:0:{};m:a:0:{}}' ],
+			'an enum case, which allowed_classes does not stop' => [ 'E:30:"KaskStoreTestNoSuchEnum:Hearts";' ],
+		];
+	}
+
+	/**
+	 * Whoever can write to an unauthenticated store chooses the bytes the wiki reads: without an
+	 * HMAC key, a PHP payload that holds an object reads as a miss, before any of its code runs
+	 * (no magic method, no autoloading).
+	 *
+	 * @dataProvider provideUnsignedPayloadsWithObjects
+	 */
+	public function testAnUnsignedPhpObjectReadsAsAMissWithoutRunningAnyCode( string $payload ) {
+		$envelope = new ValueEnvelope( 'PHP' );
+
+		$value = $envelope->decode( "PHP..$payload" );
+		gc_collect_cycles();
+
+		$this->assertFalse( $value );
+		$this->assertSame( [], InjectionProbe::$calls, 'no magic method ran' );
+		$this->assertSame( [], $this->autoloaded, 'no class was autoloaded' );
+		$this->assertSame(
+			[ false, ValueEnvelope::PROBLEM_UNSIGNED_OBJECTS ], $envelope->open( "PHP..$payload" )
+		);
+	}
+
+	public static function provideUnsignedData(): array {
+		$shared = [ 'shared' => true ];
+		return [
+			'a string that looks like an object' => [ InjectionProbe::serialized() ],
+			'a string with the bytes of an enum case and quotes' => [ '";E:3:"A:B";}' ],
+			'keys that look like objects' => [ [ 'O:1:"a":0:{}' => 'C:1:"b":0:{}', 'E:' => 'R:1;' ] ],
+			'floats' => [ [ 1.5, -0.0, 1.0E+25, 1.5E-7, -2.5, INF, -INF ] ],
+			'integers' => [ [ 0, -1, PHP_INT_MAX, PHP_INT_MIN ] ],
+			'references' => [ [ &$shared, &$shared ] ],
+			'a session' => [ [
+				'data' => [ 'wsUserID' => 1, 'wsUserName' => 'Admin', 'wsToken' => "\0\xff" ],
+				'metadata' => [ 'userId' => 1, 'persisted' => true, 'providerMetadata' => null ],
+			] ],
+		];
+	}
+
+	/**
+	 * What RESTBagOStuff writes unsigned, without objects, reads as it always did.
+	 *
+	 * @dataProvider provideUnsignedData
+	 */
+	public function testUnsignedPhpDataReadsAsRestBagOStuffWroteIt( $value ) {
+		$stock = new RESTBagOStuff( [ 'url' => 'http://127.0.0.1:1/sessions/v1/' ] );
+		$stockEncode = new ReflectionMethod( RESTBagOStuff::class, 'encodeBody' );
+		$stockEncode->setAccessible( true );
+		$envelope = new ValueEnvelope( 'PHP' );
+
+		[ $read, $problem ] = $envelope->open( $stockEncode->invoke( $stock, $value ) );
+
+		$this->assertNull( $problem );
+		$this->assertSame( serialize( $value ), serialize( $read ) );
+	}
+
+	public function testUnsignedPhpNanReadsAsNan() {
+		$envelope = new ValueEnvelope( 'PHP' );
+
+		$this->assertNan( $envelope->decode( $envelope->encode( NAN ) ) );
+	}
+
+	/**
+	 * With an HMAC key, only a holder of the key could have written a value: it is read as
+	 * RESTBagOStuff reads it, objects included.
+	 */
+	public function testSignedPhpValuesMayHoldObjectsAsInRestBagOStuff() {
+		$stock = new RESTBagOStuff( [ 'url' => 'http://127.0.0.1:1/sessions/v1/', 'hmac_key' => 'secret' ] );
+		$stockEncode = new ReflectionMethod( RESTBagOStuff::class, 'encodeBody' );
+		$stockEncode->setAccessible( true );
+		$object = new stdClass();
+		$object->list = new ArrayObject( [ 1, 2 ] );
+
+		$read = ( new ValueEnvelope( 'PHP', 'secret' ) )->decode( $stockEncode->invoke( $stock, [ 'o' => $object ] ) );
+
+		$this->assertEquals( [ 'o' => $object ], $read );
+		$this->assertInstanceOf( ArrayObject::class, $read['o']->list );
+	}
+
+	public function testASignedObjectWithAWrongSignatureRunsNoCode() {
+		$payload = InjectionProbe::serialized();
+		$body = 'PHP.' . base64_encode( hash_hmac( 'sha256', $payload, 'another key', true ) ) . ".$payload";
+
+		$this->assertSame(
+			[ false, ValueEnvelope::PROBLEM_SIGNATURE ], ( new ValueEnvelope( 'PHP', 'secret' ) )->open( $body )
+		);
+		$this->assertSame( [], InjectionProbe::$calls );
+	}
+
+	public static function provideMisses(): array {
+		return [
+			'another type' => [ 'JSON', '', self::VECTORS['PHP'], ValueEnvelope::PROBLEM_MALFORMED ],
+			'no envelope' => [ 'PHP', '', 'KASK:V:INTEGRATION_TEST_VALUE', ValueEnvelope::PROBLEM_MALFORMED ],
+			'invalid JSON' => [ 'JSON', '', 'JSON..{"a":', ValueEnvelope::PROBLEM_MALFORMED ],
+			'invalid PHP, signed' => [ 'PHP', 'k', 'PHP.' . base64_encode( hash_hmac( 'sha256', 's:9:"x";', 'k', true ) ) .
+				'.s:9:"x";', ValueEnvelope::PROBLEM_MALFORMED ],
+			'invalid PHP, unsigned' => [ 'PHP', '', 'PHP..s:99:"short";', ValueEnvelope::PROBLEM_MALFORMED ],
+			'a string longer than any payload' =>
+				[ 'PHP', '', 'PHP..s:99999999999999999999:"x";', ValueEnvelope::PROBLEM_MALFORMED ],
+			'an escaped string (S:)' => [ 'PHP', '', 'PHP..S:1:"\\61";', ValueEnvelope::PROBLEM_MALFORMED ],
+			'wrong HMAC' => [ 'JSON', 'another key', self::VECTORS['JSON'], ValueEnvelope::PROBLEM_SIGNATURE ],
+			'unsigned, HMAC expected' => [ 'PHP', '12345', 'PHP..s:1:"x";', ValueEnvelope::PROBLEM_SIGNATURE ],
+		];
+	}
+
+	/**
+	 * @dataProvider provideMisses
+	 */
+	public function testOpenSaysWhyABodyReadsAsAMiss( string $type, string $hmacKey, string $body, string $problem ) {
+		$this->assertSame( [ false, $problem ], ( new ValueEnvelope( $type, $hmacKey ) )->open( $body ) );
+	}
+
+	public function testOpenOfAValueHasNoProblem() {
+		$envelope = new ValueEnvelope( 'PHP', '12345' );
+
+		$this->assertSame( [ 'somedata', null ], $envelope->open( self::VECTORS['PHP'] ) );
+		$this->assertSame( [ false, null ], $envelope->open( $envelope->encode( false ) ) );
 	}
 }
