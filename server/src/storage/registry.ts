@@ -27,10 +27,9 @@ export const backendNames = Object.keys(backends) as BackendName[];
 export const defaultBackend: BackendName = 'embedded';
 
 /** Each backend's configuration section's rule, by name. */
-export const backendSettings = {
-  embedded: lmdbBackend.settings,
-  cassandra: cassandraBackend.settings,
-} satisfies { readonly [Name in BackendName]: Backend<SettingsByBackend[Name]>['settings'] };
+export const backendSettings = Object.fromEntries(backendNames.map((name) => [name, backends[name].settings])) as {
+  readonly [Name in BackendName]: Backend<SettingsByBackend[Name]>['settings'];
+};
 
 /** The longest key each backend stores, in bytes of UTF-8. */
 export const backendMaxKeyBytes = Object.fromEntries(backendNames.map((name) => [name, backends[name].maxKeyBytes])) as Readonly<
