@@ -1,12 +1,12 @@
 import cluster from 'node:cluster';
-import type { Server as HttpsServer } from 'node:https';
+import { Server as HttpsServer } from 'node:https';
 import type { FastifyInstance } from 'fastify';
 import { type Logger, pino } from 'pino';
 import { buildApp } from './app.js';
 import { readBuildInfo } from './build-info.js';
 import { runPrimary } from './cluster/primary.js';
 import { servingProcesses } from './cluster/serving-processes.js';
-import { hasTls, reloadTls } from './http/tls.js';
+import { reloadTls } from './http/tls.js';
 import { describeError, loggerOptions } from './logging/logging.js';
 import type { ServiceStart } from './start-up.js';
 import { closeStores, openStorage } from './storage/open.js';
@@ -66,7 +66,8 @@ async function runServer(start: ServiceStart, logger: Logger, role: ServerRole):
   });
   // Without TLS, SIGHUP ends the process as it always has (and as it ends Kask). Handled before listening: a
   // worker's primary sends it on as soon as the worker listens.
-  if (hasTls(config.tls)) process.on('SIGHUP', () => reloadTls(fastify.server as HttpsServer, config.tls, logger));
+  const server = fastify.server;
+  if (server instanceof HttpsServer) process.on('SIGHUP', () => reloadTls(server, config.tls, logger));
   try {
     await fastify.listen({ host: config.listen_address, port: config.listen_port });
   } catch (error) {

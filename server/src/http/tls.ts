@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { describeError } from '../logging/logging.js';
 
 /** The configuration's `tls:` keys. */
-interface TlsFiles {
+export interface TlsFiles {
   readonly cert: string | undefined;
   readonly key: string | undefined;
   readonly client_ca: string | undefined;
