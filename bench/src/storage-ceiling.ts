@@ -1,7 +1,7 @@
 // The storage ceiling: the workload's reads and writes straight against a backend, with the same concurrency
-// as the HTTP run and no HTTP, through kask-ts's own storage (what the server runs): the LMDB store
-// (server/dist/storage/lmdb/lmdb.js) or the Cassandra store (server/dist/storage/cassandra/cassandra.js: the same statements,
-// consistency levels, driver settings and query coalescing as the server, so the ceiling is no easier than the mix).
+// as the HTTP run and no HTTP, through kask-ts's own storage opened from the same configuration keys as the
+// server's (server/dist/storage/open.js): the same statements, consistency levels, driver settings and query
+// coalescing as the server, so the ceiling is no easier than the mix.
 // Prints one line `STORAGE_RESULT {json}`. Run by bench/src/storage-run.ts; see --help there for the options.
 import { join } from 'node:path';
 import { createHistogram } from 'node:perf_hooks';
@@ -10,12 +10,12 @@ import { parseArgs } from 'node:util';
 import type { Storage } from '../../server/src/storage/storage.js';
 import { repoRoot } from './paths.js';
 import { cpuSeconds } from './processes.js';
-import { temporaryDirectory } from './temporary-directory.js';
 import { sessionKey, sessionValue } from './workloads.js';
 
 const { values } = parseArgs({
   options: {
-    backend: { type: 'string' },
+    // The configuration's storage keys (JSON): `storage:` and the backend's section.
+    storage: { type: 'string' },
     'key-bytes': { type: 'string' },
     'value-bytes': { type: 'string' },
     keys: { type: 'string' },
@@ -25,11 +25,6 @@ const { values } = parseArgs({
     'duration-ms': { type: 'string' },
     'warmup-ms': { type: 'string' },
     'ttl-seconds': { type: 'string', default: '86400' },
-    'cassandra-host': { type: 'string', default: '127.0.0.1' },
-    'cassandra-port': { type: 'string', default: '9042' },
-    'cassandra-dc': { type: 'string', default: 'datacenter1' },
-    keyspace: { type: 'string', default: 'kask_bench' },
-    table: { type: 'string', default: 'values' },
     // The storage's own process on this machine (a Cassandra node): its CPU time during the measured run.
     'storage-pid': { type: 'string' },
   },
@@ -50,43 +45,15 @@ interface Backend {
   close(): Promise<void>;
 }
 
-async function openEmbedded(): Promise<Backend> {
-  const directory = temporaryDirectory('kask-bench-lmdb-');
-  const url = pathToFileURL(join(repoRoot, 'server/dist/storage/lmdb/lmdb.js')).href;
-  const { openEmbeddedStorage } = (await import(url)) as typeof import('../../server/src/storage/lmdb/lmdb.js');
-  // An hour between purges: none happens during a run, as in a server whose values are all live.
-  const storage: Storage = openEmbeddedStorage({ path: directory.path, purgeIntervalMs: 3600_000 });
-  return {
-    get: (key) => storage.get(key),
-    set: (key, bytes) => storage.set(key, bytes, ttlSeconds),
-    async close() {
-      await storage.close();
-      directory.remove();
-    },
-  };
-}
-
-async function openCassandra(): Promise<Backend> {
+/** The default namespace's store of the configured backend, opened as the server opens it, once it answers. */
+async function openBackend(): Promise<Backend> {
   const dist = (path: string) => pathToFileURL(join(repoRoot, 'server/dist', path)).href;
   const { configFrom } = (await import(dist('config/load.js'))) as typeof import('../../server/src/config/load.js');
-  const { kaskTableOf } = (await import(
-    dist('storage/cassandra/backend.js')
-  )) as typeof import('../../server/src/storage/cassandra/backend.js');
-  const { openCassandraStorage } = (await import(
-    dist('storage/cassandra/cassandra.js')
-  )) as typeof import('../../server/src/storage/cassandra/cassandra.js');
-  // The same configuration as the benchmark's server (bench/src/targets.ts), with kask-ts's defaults for the rest.
-  const config = configFrom({
-    cassandra: {
-      hosts: [values['cassandra-host']],
-      port: Number(values['cassandra-port']),
-      keyspace: values.keyspace,
-      table: values.table,
-      local_dc: values['cassandra-dc'],
-    },
-  });
-  const storage = openCassandraStorage(kaskTableOf(config.cassandra));
-  // It connects in the background: wait until it answers, as the server's /readyz does.
+  const { openStorage } = (await import(dist('storage/open.js'))) as typeof import('../../server/src/storage/open.js');
+  // No purge runs (this process does not maintain the store), as in a server whose values are all live.
+  const stores = await openStorage(configFrom(JSON.parse(values.storage as string)), { maintain: false });
+  const storage = stores.get('default') as Storage;
+  // Cassandra connects in the background: wait until it answers, as the server's /readyz does.
   const deadline = Date.now() + 30_000;
   for (;;) {
     try {
@@ -150,7 +117,7 @@ async function populate(backend: Backend): Promise<void> {
   }
 }
 
-const backend = values.backend === 'cassandra' ? await openCassandra() : await openEmbedded();
+const backend = await openBackend();
 try {
   await populate(backend);
   await drive(backend, Number(values['warmup-ms']), false);

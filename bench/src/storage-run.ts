@@ -1,7 +1,8 @@
 import { pinTree } from './cpu-layout.js';
 import { benchCompiled } from './paths.js';
 import { spawnNode } from './processes.js';
-import type { Backend, CassandraLocation } from './targets.js';
+import { type Backend, type CassandraLocation, storageSection } from './targets.js';
+import { temporaryDirectory } from './temporary-directory.js';
 import type { Workload } from './workloads.js';
 
 /** What the storage ceiling measured: operations, seconds, its CPU time, failed operations and latencies in microseconds. */
@@ -34,19 +35,22 @@ export interface StorageRun {
 
 /** Runs bench/src/storage-ceiling.ts (compiled) in a process of its own and returns its result. */
 export async function runStorageCeiling(run: StorageRun): Promise<StorageResult> {
-  const { workload, cassandra } = run;
+  const { workload } = run;
+  const directory = temporaryDirectory('kask-bench-storage-');
+  try {
+    return await runIn(run, workload, JSON.stringify(storageSection(run.backend, directory.path, run.cassandra)));
+  } finally {
+    directory.remove();
+  }
+}
+
+async function runIn(run: StorageRun, workload: Workload, storage: string): Promise<StorageResult> {
   const started = spawnNode([
     benchCompiled('src/storage-ceiling.ts'),
-    ...['--backend', run.backend, '--keys', String(run.keys), '--concurrency', String(run.concurrency)],
+    ...['--storage', storage, '--keys', String(run.keys), '--concurrency', String(run.concurrency)],
     ...['--key-bytes', String(workload.keyBytes), '--value-bytes', String(workload.valueBytes)],
     ...['--reads', String(workload.reads), '--writes', String(workload.writes)],
     ...['--duration-ms', String(run.seconds * 1000), '--warmup-ms', String(run.warmupSeconds * 1000)],
-    ...(cassandra === undefined
-      ? []
-      : [
-          ...['--cassandra-host', cassandra.host, '--cassandra-port', String(cassandra.port)],
-          ...['--cassandra-dc', cassandra.dataCentre, '--keyspace', cassandra.keyspace, '--table', cassandra.table],
-        ]),
     ...(run.storageNode === undefined ? [] : ['--storage-pid', String(run.storageNode)]),
   ]);
   // Its pin ends with it; the restore only unregisters it (and the interruption handlers, with the last one).

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import type { BackendName } from '../../server/src/storage/registry.js';
 import { freePort } from '../../test-support/free-port.js';
 import { isLoopback, pidListeningOn } from './listener-pid.js';
 import { benchSource, repoRoot } from './paths.js';
@@ -8,8 +9,8 @@ import { type StartedProcess, spawnNode, waitUntilAnswering } from './processes.
 import { temporaryDirectory } from './temporary-directory.js';
 import type { Workload } from './workloads.js';
 
-/** The storage a target serves from; its storage ceiling is measured with the same name. */
-export type Backend = 'embedded' | 'cassandra';
+/** The storage a target serves from (a name of the server's storage registry); its storage ceiling has the same name. */
+export type Backend = BackendName;
 
 /** A server being measured, up and answering. */
 export interface RunningTarget {
@@ -79,6 +80,24 @@ export interface KaskTargetOptions {
   readonly cassandra?: CassandraLocation;
 }
 
+/**
+ * The configuration's storage keys for `backend`: `storage:` and its section (the embedded store's files in
+ * `directory`, Cassandra where `cassandra` says). The servers and the storage ceilings are configured alike.
+ */
+export function storageSection(backend: Backend, directory: string, cassandra?: CassandraLocation): Record<string, unknown> {
+  if (backend === 'embedded') return { storage: 'embedded', embedded: { path: join(directory, 'data') } };
+  return {
+    storage: 'cassandra',
+    cassandra: {
+      hosts: [cassandra?.host ?? '127.0.0.1'],
+      port: cassandra?.port ?? 9042,
+      keyspace: cassandra?.keyspace ?? 'kask_bench',
+      table: cassandra?.table ?? 'values',
+      local_dc: cassandra?.dataCentre ?? 'datacenter1',
+    },
+  };
+}
+
 /** kask-ts (server/dist/cli.js) on `backend`, in a fresh temporary directory per start. */
 export function kaskTarget(backend: Backend, options: KaskTargetOptions = {}): HttpTarget {
   return {
@@ -89,25 +108,13 @@ export function kaskTarget(backend: Backend, options: KaskTargetOptions = {}): H
       const directory = temporaryDirectory('kask-bench-');
       const port = await freePort();
       const basePath = '/sessions/v1/';
-      const cassandra = options.cassandra;
       const config = {
         listen_address: '127.0.0.1',
         listen_port: port,
         base_uri: basePath,
         log_level: 'warning',
         workers,
-        ...(backend === 'embedded'
-          ? { storage: 'embedded', embedded: { path: join(directory.path, 'data') } }
-          : {
-              storage: 'cassandra',
-              cassandra: {
-                hosts: [cassandra?.host ?? '127.0.0.1'],
-                port: cassandra?.port ?? 9042,
-                keyspace: cassandra?.keyspace ?? 'kask_bench',
-                table: cassandra?.table ?? 'values',
-                local_dc: cassandra?.dataCentre ?? 'datacenter1',
-              },
-            }),
+        ...storageSection(backend, directory.path, options.cassandra),
       };
       const configPath = join(directory.path, 'config.yaml');
       writeFileSync(configPath, stringify(config));
