@@ -1,15 +1,15 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { kaskError, keyPath, newKey, problemOf, send } from '../harness/http.js';
+import { type Json, resolve, sessionPathTemplate, spec } from '../harness/spec.js';
 
 // Statuses, content types and bodies only: a stateless mock answers these as a server does. What a value
 // becomes after a write is in contract-tests/behaviour/.
 
-const spec = parse(readFileSync(new URL('../../openapi/openapi.yaml', import.meta.url), 'utf8'));
-const writeExamples = Object.entries(
-  spec.paths['/sessions/v1/{key}'].post.requestBody.content['*/*'].examples as Record<string, { $ref: string }>,
-).map(([name, { $ref }]) => [name, spec.components.examples[$ref.split('/').pop() as string].value as string] as const);
+const sessionPath = (spec.paths as Record<string, Json>)[sessionPathTemplate] as Json;
+const writeBody = resolve((sessionPath.post as Json).requestBody as Json);
+const writeExamples = Object.entries((writeBody.content as Record<string, Json>)['*/*']?.examples as Record<string, Json>).map(
+  ([name, example]) => [name, resolve(example).value as string] as const,
+);
 
 describe('the session route', () => {
   it.each(writeExamples)(

@@ -46,7 +46,7 @@ export function buildApp({ config, document, storage, build, logger, clustered }
   const routes = config.namespaces.map((namespace) => {
     const store = storage.get(namespace.name);
     if (store === undefined) throw new Error(`no store for the namespace ${namespace.name}`);
-    const observed = new NamespaceMetrics(metrics, namespace.name, store.backend);
+    const observed = new NamespaceMetrics(metrics, namespace.name, config.storage);
     return { namespace, storage: instrumentStorage(store, observed), metrics: observed };
   });
   const options: FastifyServerOptions = {

@@ -69,7 +69,13 @@ async function runServer(start: ServiceStart, logger: Logger, role: ServerRole):
   const server = fastify.server;
   if (server instanceof HttpsServer) process.on('SIGHUP', () => reloadTls(server, config.tls, logger));
   try {
-    await fastify.listen({ host: config.listen_address, port: config.listen_port });
+    await fastify.listen({
+      host: config.listen_address,
+      port: config.listen_port,
+      // NOTE: fastify writes the scheme from its own https option, which a server made by serverFactory leaves unset.
+      listenTextResolver: (address) =>
+        `Server listening at ${server instanceof HttpsServer ? address.replace(/^http:/, 'https:') : address}`,
+    });
   } catch (error) {
     await fastify.close();
     throw error;

@@ -22,7 +22,7 @@ const developmentFile = { listen_port: 8081, base_uri: '/sessions/v1/' };
 
 /** The backend a file names, else the one whose section it has (Kask's files have `cassandra:`), else the default. */
 function backendOf(parsed: ParsedFile, file: Record<string, unknown>): BackendName {
-  if ('storage' in file) return parsed.storage;
+  if (file.storage !== undefined && file.storage !== null) return parsed.storage;
   return backendNames.find((name) => name !== defaultBackend && name in file) ?? defaultBackend;
 }
 

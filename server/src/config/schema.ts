@@ -22,8 +22,10 @@ import { baseUri, identifier } from './names.js';
 // the file's snake_case names so that operators and code speak of the same keys. Each backend's section is its
 // own (storage/registry.ts).
 
-/** The longest key any backend stores: each namespace's limit is checked against its own backend's (namespaces.ts). */
+/** The longest key any backend stores: each namespace's limit is checked against the configured backend's (namespaces.ts). */
 const longestKeyBytes = Math.max(...Object.values(backendMaxKeyBytes));
+
+const secondsInAYear = 365 * 24 * 60 * 60;
 
 /** Each backend's key limit, for the description of max_key_bytes. */
 const keyLimits = backendNames.map((name) => `${backendMaxKeyBytes[name]} on the ${name} store`).join(', ');
@@ -49,7 +51,10 @@ export const configSchema = section('kask-ts configuration', {
     '/v1/',
     baseUri,
   ),
-  listen_address: string('Address to listen on', 'localhost'),
+  listen_address: string(
+    'Address to listen on: an IP address, or a host name, which listens on the first address it resolves to (as Kask does)',
+    'localhost',
+  ),
   listen_port: integer('Port to listen on', 8080, 1, 65535),
   default_ttl: integer(
     'Seconds a value lives after each write; 0 = never expires. With namespaces, the default of each',
@@ -58,7 +63,7 @@ export const configSchema = section('kask-ts configuration', {
     backendMaxTtlSeconds,
   ),
   max_ttl: optionalInteger(
-    'Longest TTL a client may ask for with Cache-Control: max-age; default: default_ttl; 0 = the longest the backends store (20 years). With namespaces, the default of each',
+    `Longest TTL a client may ask for with Cache-Control: max-age; default: default_ttl; 0 = the longest the backends store (${backendMaxTtlSeconds / secondsInAYear} years). With namespaces, the default of each`,
     0,
     backendMaxTtlSeconds,
   ),

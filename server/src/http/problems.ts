@@ -7,7 +7,7 @@ export type ProblemName = keyof typeof problems;
 type SuppliedHeader = (typeof problems)[ProblemName]['suppliedHeaders'][number];
 
 /** Seconds a client should wait before retrying after a 503; storage outages are usually short. */
-export const retryAfterSeconds = 1;
+const retryAfterSeconds = 1;
 
 /**
  * The values of the headers the document requires of a problem and leaves to the server; a header the

@@ -30,7 +30,7 @@ export function section<S extends Shape>(
       const input = value as Record<string, unknown>;
       const prefix = key === '' ? '' : `${key}.`;
       for (const name of Object.keys(input)) {
-        if (!(name in shape)) fail(`${prefix}${name}`, 'is not a known configuration key');
+        if (!Object.hasOwn(shape, name)) fail(`${prefix}${name}`, 'is not a known configuration key');
       }
       const result: Record<string, unknown> = {};
       for (const [name, rule] of Object.entries(shape)) result[name] = rule.parse(input[name], `${prefix}${name}`);

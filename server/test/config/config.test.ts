@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,7 +7,6 @@ import { createTestAuthority } from '../../../test-support/certificates.js';
 import { configFrom, loadConfig } from '../../src/config/load.js';
 import type { NamespaceConfig } from '../../src/config/namespaces.js';
 import { defaultLimits } from '../../src/generated/contract.js';
-import { prepareService } from '../../src/start-up.js';
 import { configuredBackend } from '../../src/storage/registry.js';
 import { ConfigError } from '../../src/validation/rules.js';
 
@@ -91,6 +90,11 @@ describe('configuration', () => {
     expect(() => configFrom({ cassandra: { tls: { enable_host_verification: 'no' } } })).toThrow(
       'cassandra.tls.enable_host_verification: must be true or false',
     );
+  });
+
+  it('storage: with no value is not given: a file with a cassandra section selects Cassandra', () => {
+    expect(configFrom({ storage: null, cassandra: {} }).storage).toBe('cassandra');
+    expect(configFrom({ storage: null }).storage).toBe('embedded');
   });
 
   it("a Kask file with storage: embedded added selects the embedded store and keeps Kask's keys", () => {
@@ -180,6 +184,9 @@ describe('configuration', () => {
   it.each([
     [{ listne_port: 1 }, 'listne_port: is not a known configuration key'],
     [{ cassandra: { hots: ['a'] } }, 'cassandra.hots: is not a known configuration key'],
+    // An object's own properties are keys; what every object inherits is not.
+    [{ toString: 'x' }, 'toString: is not a known configuration key'],
+    [{ cassandra: { constructor: 'x' } }, 'cassandra.constructor: is not a known configuration key'],
     [{ default_ttl: -1 }, 'default_ttl: must be an integer from 0'],
     [{ listen_port: 70000 }, 'listen_port: must be an integer from 1 to 65535'],
     [{ listen_port: '8080' }, 'listen_port: must be an integer'],
@@ -250,43 +257,6 @@ describe('configuration', () => {
     });
     expect(config.clients).toEqual({ 'spiffe://wiki/mw': { default: ['read', 'write', 'delete'] } });
     expect(() => configFrom({ tls: { client_ca: pem } })).toThrow(/tls: client_ca needs cert and key/);
-  });
-
-  it("TLS files that cannot serve are refused, naming the key: a client CA file without a CA certificate (it would refuse every client), a key that is not the certificate's", () => {
-    const empty = join(kaskDirectory, 'empty.pem');
-    writeFileSync(empty, '');
-    for (const clientCa of [empty, serverCert, serverKey]) {
-      expect(() => prepareService(configFrom({ tls: { ...tlsFiles, client_ca: clientCa } })), clientCa).toThrow(
-        /tls.client_ca: .* must hold CA certificates/,
-      );
-    }
-    const otherKey = pki.server().key;
-    expect(() => prepareService(configFrom({ tls: { cert: serverCert, key: otherKey } }))).toThrow(
-      /tls.cert and tls.key do not make a TLS context/,
-    );
-  });
-
-  it('a client CA file holding an intermediate CA without its root is refused, naming the CA and what to do; with its root it serves', () => {
-    const intermediate = pki.intermediate('kask-ts test intermediate');
-    const below = intermediate.intermediate('kask-ts test issuing CA');
-    const bundle = (name: string, ...files: string[]) => {
-      const path = join(kaskDirectory, name);
-      writeFileSync(path, files.map((file) => readFileSync(file, 'latin1')).join(''));
-      return path;
-    };
-    for (const clientCa of [
-      intermediate.caFile,
-      bundle('issuing-and-intermediate.pem', below.caFile, intermediate.caFile),
-      bundle('root-and-issuing.pem', pki.caFile, below.caFile),
-    ]) {
-      const refused = () => prepareService(configFrom({ tls: { ...tlsFiles, client_ca: clientCa } }));
-      expect(refused, clientCa).toThrow(ConfigError);
-      expect(refused, clientCa).toThrow(
-        /^tls.client_ca: .* holds the intermediate CA "CN=kask-ts test (intermediate|issuing CA)", whose root CA is not in the file: every client certificate it signed would be refused\. Add the root CA/,
-      );
-    }
-    const chain = bundle('chain.pem', below.caFile, intermediate.caFile, pki.caFile);
-    expect(prepareService(configFrom({ tls: { ...tlsFiles, client_ca: chain } })).config.tls.client_ca).toBe(chain);
   });
 
   it('client identities are compared as DNS names are, without regard to case (a URI’s path excepted): the file’s are lower-cased once, at load', () => {

@@ -44,6 +44,15 @@ describe('openapi_spec: the document served at /openapi', () => {
     expect(openApiDocument(config)).toBe('echostore|0.0.0.0:8080|31536000|info||[c1 c2]|9042|echostore.values||12000|5000||u');
   });
 
+  it("with namespaces, .BaseURI and .DefaultTTL are the first namespace's, the route the document describes", () => {
+    const config = configFrom({
+      default_ttl: 86400,
+      openapi_spec: templateFile('{{ .BaseURI }}|{{ .DefaultTTL }}'),
+      namespaces: { sessions: { base_uri: '/s/', default_ttl: 60 }, other: { base_uri: '/o/' } },
+    });
+    expect(openApiDocument(config)).toBe('/s/|60');
+  });
+
   it('never serves the Cassandra password: a template that asks for it is refused', () => {
     const file = { openapi_spec: templateFile('{{ .Cassandra.Authentication.Password }}') };
     expect(() =>

@@ -75,6 +75,8 @@ describe('tls', () => {
       }
       expect(stored?.status).toBe(201);
       expect(await httpsRequest(url, ca, 'GET')).toEqual({ status: 200, body: 'over tls' });
+      // The start-up line names the scheme clients must use.
+      expect(server.output()).toContain(`"msg":"Server listening at https://127.0.0.1:${port}"`);
     } finally {
       server.child.kill('SIGTERM');
       await server.exited;

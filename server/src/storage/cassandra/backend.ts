@@ -1,7 +1,7 @@
 import { boolean, fail, integer, optionalString, readableFile, string, stringList } from '../../validation/rules.js';
 import { bothOrNeither, section } from '../../validation/sections.js';
 import type { Backend, StoredNamespace } from '../backend.js';
-import { type CassandraConnectionOptions, type CassandraOptions, openCassandraTables } from './cassandra.js';
+import { type CassandraConnectionOptions, openCassandraTables } from './cassandra.js';
 import { applyStatements, keyspaceCql, tableCql, truncateCql } from './schema.js';
 
 const settings = section('The Cassandra store', {
@@ -63,11 +63,6 @@ export function connectionOf(cassandra: CassandraSettings): CassandraConnectionO
             verifyHostName: cassandra.tls.enable_host_verification,
           },
   };
-}
-
-/** Kask's table from Kask's `cassandra.*` keys: `cassandra.table` in `cassandra.keyspace`. */
-export function kaskTableOf(cassandra: CassandraSettings): CassandraOptions {
-  return { ...connectionOf(cassandra), keyspace: cassandra.keyspace, table: cassandra.table };
 }
 
 /** A namespace's table in `cassandra.keyspace`: its own, or `cassandra.table` for Kask's single namespace. */

@@ -31,6 +31,7 @@ export function parseReplication(text: string): Record<string, number> {
     if (match?.[1] === undefined || match[2] === undefined) {
       throw new RangeError(`replication: expected data-centre=replicas, e.g. dc1=3,dc2=3; got '${entry.trim()}'`);
     }
+    if (Object.hasOwn(replication, match[1])) throw new RangeError(`replication: ${match[1]} is given more than once`);
     replication[match[1]] = Number(match[2]);
   }
   return replication;

@@ -52,5 +52,6 @@ describe('schema CQL', () => {
     expect(() => parseReplication('dc1')).toThrow(/dc1=3,dc2=3; got 'dc1'/);
     expect(() => parseReplication('dc1=three')).toThrow(RangeError);
     expect(() => parseReplication('')).toThrow(RangeError);
+    expect(() => parseReplication('dc1=3,dc1=5')).toThrow('replication: dc1 is given more than once');
   });
 });
