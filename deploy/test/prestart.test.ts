@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 // writes server/dist/build-info.json and counts its runs, sources, and the compiler there or not.
 
 const script = fileURLToPath(new URL('../../scripts/build-if-stale.mjs', import.meta.url));
+const command = fileURLToPath(new URL('../../bin/kask-ts', import.meta.url));
 const directories: string[] = [];
 afterEach(() => {
   for (const directory of directories.splice(0)) rmSync(directory, { recursive: true, force: true });
@@ -86,5 +87,18 @@ describe("npm start's prestart", () => {
   it('in a clone installed without the compiler, starts the build it has', () => {
     const clone = cloneWith({ built: true, compiler: false });
     expect(prestart(clone)).toEqual({ code: 0, output: '' });
+  });
+});
+
+describe('bin/kask-ts', () => {
+  it('in a clone never built, says what to run (exit 1) instead of a stack trace', () => {
+    const clone = cloneWith({ built: false, compiler: true });
+    mkdirSync(join(clone.directory, 'bin'));
+    copyFileSync(command, join(clone.directory, 'bin/kask-ts'));
+    const run = spawnSync('sh', [join(clone.directory, 'bin/kask-ts'), '--version'], { encoding: 'utf8' });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toBe(
+      `kask-ts: ${join(clone.directory, 'server/dist/cli.js')} is missing: in a clone, build it with \`npm run build\` (npm start builds it)\n`,
+    );
   });
 });
