@@ -80,8 +80,7 @@ async function runServer(start: ServiceStart, logger: Logger, role: ServerRole):
     await fastify.close();
     throw error;
   }
-  const namespaces = Object.fromEntries(config.namespaces.map((namespace) => [namespace.name, namespace.base_uri]));
-  logger.info({ storage: config.storage, namespaces }, 'serving sessions');
+  logger.info({ storage: config.storage, namespaces: start.namespaces }, 'serving sessions');
 
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals) => {

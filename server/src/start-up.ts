@@ -1,13 +1,38 @@
+import { isIPv6 } from 'node:net';
 import type { Config } from './config/load.js';
 import { openApiDocument } from './document/openapi-document.js';
 import { hasTls, secureContextOptions } from './http/tls.js';
+import { configuredBackend } from './storage/registry.js';
 import { ConfigError } from './validation/rules.js';
+
+/** A namespace as the start-up log shows it to an operator: where it answers, and where its values are. */
+export interface ServedNamespace {
+  /** Its session route's full URL, e.g. http://localhost:8081/sessions/v1/. */
+  readonly url: string;
+  /** Where its values are, as its backend describes them (the embedded store's absolute path). */
+  readonly store: string;
+}
 
 /** The configuration, and what start-up makes of it before anything serves. */
 export interface ServiceStart {
   readonly config: Config;
   /** The document served at /openapi. */
   readonly document: string;
+  /** Every namespace by name, for the start-up log: a file with Kask's defaults serves /v1/ on 8080, and says so. */
+  readonly namespaces: Readonly<Record<string, ServedNamespace>>;
+}
+
+/** Where each namespace answers and keeps its values. */
+function servedNamespaces(config: Config): Record<string, ServedNamespace> {
+  const scheme = hasTls(config.tls) ? 'https' : 'http';
+  const host = isIPv6(config.listen_address) ? `[${config.listen_address}]` : config.listen_address;
+  const backend = configuredBackend(config);
+  return Object.fromEntries(
+    config.namespaces.map((namespace) => [
+      namespace.name,
+      { url: `${scheme}://${host}:${config.listen_port}${namespace.base_uri}`, store: backend.describe(namespace) },
+    ]),
+  );
 }
 
 /**
@@ -24,5 +49,5 @@ export function prepareService(config: Config): ServiceStart {
       throw new ConfigError((error as Error).message);
     }
   }
-  return { config, document };
+  return { config, document, namespaces: servedNamespaces(config) };
 }

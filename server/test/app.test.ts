@@ -9,9 +9,9 @@ import { problems, sessionPathTemplate } from '../src/generated/contract.js';
 import { loggerOptions } from '../src/logging/logging.js';
 import { prepareService } from '../src/start-up.js';
 import { type Storage, StorageError } from '../src/storage/storage.js';
+import { testBuild as build } from './support/build.js';
 import { FakeStorage, inDefaultNamespace } from './support/fake-storage.js';
 
-const build = { version: '1.2.3', build_date: '2026-01-01T00:00:00Z', build_host: 'test', node_version: process.version };
 const secretKey = 'enwiki:MWSession:s3cr3t-session-id';
 const secretValue = 'JSON..{"data":{"wsToken":"s3cr3t-token"}}';
 
@@ -160,7 +160,9 @@ describe('HTTP layer over a storage', () => {
     expect(metrics).toMatch(
       /kask_storage_operation_duration_seconds_count\{namespace="default",backend="embedded",operation="get"\} 2/,
     );
-    expect(metrics).toContain('kask_build_info{version="1.2.3"');
+    expect(metrics).toMatch(
+      /^kask_build_info\{version="1\.2\.3",.*git_commit="0123456789abcdef0123456789abcdef01234567".*\} 1$/m,
+    );
     expect(metrics).not.toContain('MWSession');
   });
 

@@ -10,9 +10,8 @@ import { prepareService } from '../src/start-up.js';
 import { openEmbeddedStorage } from '../src/storage/lmdb/lmdb.js';
 import { closeStores, openStorage } from '../src/storage/open.js';
 import { StorageError } from '../src/storage/storage.js';
+import { testBuild as build } from './support/build.js';
 import { FakeStorage } from './support/fake-storage.js';
-
-const build = { version: '1.2.3', build_date: '2026-01-01T00:00:00Z', build_host: 'test', node_version: process.version };
 
 // Two namespaces with different TTLs and limits, as Wikimedia would split sessions and Echo's seen-times.
 const twoNamespaces = {

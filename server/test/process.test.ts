@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -81,6 +81,37 @@ describe('the kask-ts process', () => {
     expect((await fetch(`${server.baseUrl}k`, { method: 'POST', body: 'v' })).status).toBe(201);
     const line = JSON.parse(server.output().trim().split('\n')[0] as string);
     expect(line).toMatchObject({ appname: 'sessionstore', level: 'INFO', msg: expect.any(String), time: expect.any(String) });
+  });
+
+  it('the start-up line gives the URL of every namespace and the absolute path of its store, wherever it runs', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'kask-start-up-line-'));
+    const elsewhere = mkdtempSync(join(tmpdir(), 'kask-start-up-cwd-'));
+    const port = await freePort();
+    const config = join(directory, 'config.yaml');
+    // Kask's defaults for the rest: base_uri /v1/, and kask-ts's embedded.path ./data, beside the file.
+    writeFileSync(config, `listen_address: 127.0.0.1\nlisten_port: ${port}\nworkers: 1\n`);
+    const server = spawnCli(['--config', config], elsewhere);
+    try {
+      const serving = () =>
+        server
+          .output()
+          .split('\n')
+          .find((line) => line.includes('"msg":"serving sessions"'));
+      await waitUntilReady(server, 'kask-ts', async () => serving() !== undefined);
+      const { namespaces } = JSON.parse(serving() as string);
+      expect(namespaces).toEqual({
+        default: {
+          url: `http://127.0.0.1:${port}/v1/`,
+          store: `the main database of the embedded store in ${join(directory, 'data')}`,
+        },
+      });
+      expect((await fetch(`${namespaces.default.url}k`, { method: 'POST', body: 'v' })).status).toBe(201);
+      expect(readdirSync(elsewhere)).toEqual([]);
+    } finally {
+      await server.stop();
+      rmSync(directory, { recursive: true, force: true });
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
   });
 
   it('values survive a restart of the embedded store', async () => {

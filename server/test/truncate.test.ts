@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,9 +43,9 @@ async function namespacesHoldingTheKey(path: string, file: Record<string, unknow
   return holding;
 }
 
-/** Runs `kask-ts truncate ...args` with `input` on its standard input. */
-function truncate(args: readonly string[], input = '') {
-  const run = spawnSync(process.execPath, [cli, 'truncate', ...args], { input, encoding: 'utf8', timeout: 20_000 });
+/** Runs `kask-ts truncate ...args` with `input` on its standard input, in `cwd` (the test's own by default). */
+function truncate(args: readonly string[], input = '', cwd?: string) {
+  const run = spawnSync(process.execPath, [cli, 'truncate', ...args], { input, cwd, encoding: 'utf8', timeout: 20_000 });
   return { code: run.status, output: `${run.stdout}${run.stderr}` };
 }
 
@@ -92,6 +92,43 @@ describe('kask-ts truncate', () => {
     expect(run.code).toBe(0);
     expect(run.output).toContain('the main database of the embedded store');
     expect(await namespacesHoldingTheKey(path, kaskFile)).toEqual([]);
+  });
+
+  it('run from another directory, empties the store a relative embedded.path names beside the file, and makes none where it runs', async () => {
+    const path = await storeWithAKeyInEveryNamespace();
+    writeFileSync(path, stringify({ namespaces, embedded: { path: 'data' } }));
+    const elsewhere = mkdtempSync(join(tmpdir(), 'kask-truncate-cwd-'));
+    directories.push(elsewhere);
+    const run = truncate(['--namespace', 'sessions', '--config', path, '--yes'], '', elsewhere);
+    expect(run.code).toBe(0);
+    expect(run.output).toContain(
+      `namespace sessions truncated (the database sessions of the embedded store in ${join(path, '..', 'data')})`,
+    );
+    expect(await namespacesHoldingTheKey(path)).toEqual(['echoseen']);
+    expect(readdirSync(elsewhere)).toEqual([]);
+  });
+
+  it('a store that does not exist is an error naming its absolute path (exit 1), and none is made', async () => {
+    const path = await storeWithAKeyInEveryNamespace();
+    const missing = join(path, '..', 'not-the-store');
+    writeFileSync(path, stringify({ namespaces, embedded: { path: 'not-the-store' } }));
+    const run = truncate(['--namespace', 'sessions', '--config', path, '--yes']);
+    expect(run.code).toBe(1);
+    expect(run.output).toContain(`embedded store: there is no store at ${missing}`);
+    expect(run.output).not.toContain('truncated');
+    expect(existsSync(missing)).toBe(false);
+  });
+
+  it('a namespace whose database the store does not have is an error (exit 1), and none is made', async () => {
+    const path = await storeWithAKeyInEveryNamespace();
+    const withAnon = { namespaces: { ...namespaces, anon: { base_uri: '/anon/v1/' } } };
+    writeFileSync(path, stringify({ ...withAnon, embedded: { path: join(path, '..', 'data') } }));
+    // Twice: a first run that made the database would let the second empty it.
+    for (const run of [0, 1].map(() => truncate(['--namespace', 'anon', '--config', path, '--yes']))) {
+      expect(run.code).toBe(1);
+      expect(run.output).toContain(`embedded store: there is no database anon in ${join(path, '..', 'data')}`);
+    }
+    expect(await namespacesHoldingTheKey(path)).toEqual(['sessions', 'echoseen']);
   });
 
   it.each([

@@ -294,8 +294,11 @@ export interface components {
         } & components["schemas"]["Problem"];
         Health: {
             version: string;
+            /** @description When the server was compiled (not when it started). */
             build_date: string;
             build_host: string;
+            /** @description The commit the server was compiled from, with `-modified` when its files differed from it; `unknown` when built outside a git checkout. */
+            git_commit: string;
             node_version: string;
             storage: {
                 /** @enum {string} */

@@ -25,7 +25,7 @@ export function createMetrics(build: BuildInfo): Metrics {
     help: 'Build information; always 1',
     // Every worker reports the same build: summing them would count workers, not builds.
     aggregator: 'first',
-    labelNames: ['version', 'build_date', 'build_host', 'node_version'],
+    labelNames: ['version', 'build_date', 'build_host', 'git_commit', 'node_version'],
     registers: [registry],
   }).set({ ...build }, 1);
   return {

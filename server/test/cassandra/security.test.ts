@@ -129,19 +129,14 @@ describe('cassandra: password authentication and TLS (a node of its own on 127.0
   });
 
   it("Wikimedia's sessionstore file serves sessions over TLS with verification off, and Kask's openapi.yaml rendered", async () => {
-    // As the chart renders it, but for this node's port and the client certificate it requires.
-    const cassandra = `  hosts: [${secureNode.address}]
-  port: ${secureNode.nativePort}
-  local_dc: ${secureNode.dataCentre}
-  keyspace: sessions
-  table: values
-  authentication: { username: cassandra, password: cassandra }
-  tls:
-    ca: ${tlsOptions.caPath}
-    cert: ${tlsOptions.certPath}
-    key: ${tlsOptions.keyPath}
-    enable_host_verification: false
-`;
+    // As the chart renders it, but for this node, its superuser and the client certificate it requires.
+    const cassandra = {
+      hosts: [secureNode.address],
+      port: secureNode.nativePort,
+      local_dc: secureNode.dataCentre,
+      authentication: { username: 'cassandra', password: 'cassandra' },
+      tls: { ca: tlsOptions.caPath, cert: tlsOptions.certPath, key: tlsOptions.keyPath, enable_host_verification: false },
+    };
     const directory = kaskWorkingDirectory();
     const port = await freePort();
     const server = await startServerIn(directory, chartConfig(port, cassandra), port, '/sessions/v1/');
