@@ -9,8 +9,11 @@ export interface Storage {
   readonly backend: string;
   /** The live value of `key` with its digest and expiry, or `undefined` when it is absent or expired. */
   get(key: string): Promise<StoredValue | undefined>;
-  /** Stores `value` under `key`; it expires after `ttlSeconds` (0 = never). Resolves once durable. */
-  set(key: string, value: Buffer, ttlSeconds: number): Promise<void>;
+  /**
+   * Stores `value` under `key`; it expires after `ttlSeconds` (0 = never). Resolves once durable, with whether the
+   * key held this very value; `compare` asks for that answer also where it costs a read (see SetOutcome).
+   */
+  set(key: string, value: Buffer, ttlSeconds: number, compare?: boolean): Promise<SetOutcome>;
   /** Removes `key`; resolves also when it was absent. */
   delete(key: string): Promise<void>;
   /** Stores `value` only if `key` has no live value, atomically; resolves whether it was stored. */
@@ -26,6 +29,14 @@ export interface Storage {
   /** Releases every resource; no call may follow. */
   close(): Promise<void>;
 }
+
+/**
+ * What a set replaced: `unchanged` when the key's live value was the value written (a same-value rewrite),
+ * `changed` when it was another or none. `unknown` when the backend cannot tell without reading first and the
+ * caller did not ask it to (Cassandra: a read at LOCAL_QUORUM); a backend that can tell for free always does
+ * (the embedded store compares the digest its record keeps).
+ */
+export type SetOutcome = 'unchanged' | 'changed' | 'unknown';
 
 /**
  * A stored value, its SHA-256 digest, which stands for the value in comparisons (the HTTP layer's ETag), and

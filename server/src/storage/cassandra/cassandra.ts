@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Client, errors, type QueryOptions, types } from 'cassandra-driver';
 import { closedByTheLast } from '../shared.js';
-import { digestOf, type Storage, StorageError, type StoredValue } from '../storage.js';
+import { digestOf, type SetOutcome, type Storage, StorageError, type StoredValue } from '../storage.js';
 import { type CassandraConnectionOptions, connectCassandra } from './client.js';
 import { qualifiedTableName } from './schema.js';
 
@@ -218,8 +218,12 @@ class CassandraStorage implements Storage {
     };
   }
 
-  async set(key: string, value: Buffer, ttlSeconds: number): Promise<void> {
+  // Telling a same-value rewrite costs a read at LOCAL_QUORUM before the write: only when the caller asks.
+  async set(key: string, value: Buffer, ttlSeconds: number, compare = false): Promise<SetOutcome> {
+    const replaced: unknown = compare ? (await this.#execute('set', 'get', [key])).first()?.get('value') : undefined;
     await this.#execute('set', 'set', [key, value, ttlSeconds]);
+    if (!compare) return 'unknown';
+    return Buffer.isBuffer(replaced) && replaced.equals(value) ? 'unchanged' : 'changed';
   }
 
   async delete(key: string): Promise<void> {

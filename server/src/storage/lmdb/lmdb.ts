@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { type Database, open, type RootDatabase } from 'lmdb';
 import { closedByTheLast } from '../shared.js';
-import { digestOf, type Storage, StorageError, type StoredValue } from '../storage.js';
+import { digestOf, type SetOutcome, type Storage, StorageError, type StoredValue } from '../storage.js';
 
 /** Where the embedded store keeps its files, and how often this process purges expired values. */
 export interface EmbeddedOptions {
@@ -108,10 +108,18 @@ class EmbeddedStorage implements Storage {
     return copiedStoredValueOf(record);
   }
 
-  async set(key: string, value: Buffer, ttlSeconds: number): Promise<void> {
+  async set(key: string, value: Buffer, ttlSeconds: number): Promise<SetOutcome> {
+    const bytes = keyBytes(key);
+    const digest = digestOf(value);
     this.#ensureOpen('set');
     try {
-      await this.#db.put(keyBytes(key), recordOf(value, ttlSeconds));
+      // The record replaced keeps its value's digest: comparing it costs one lookup and no hashing. It is read
+      // before the write is queued, so two writes of one key at the same moment may both compare with the older.
+      const replaced = this.#db.getBinaryFast(bytes);
+      const unchanged =
+        replaced !== undefined && !isExpired(replaced, Date.now()) && digest.equals(replaced.subarray(expiryBytes, headerBytes));
+      await this.#db.put(bytes, recordOf(value, ttlSeconds, digest));
+      return unchanged ? 'unchanged' : 'changed';
     } catch (error) {
       throw this.#failure('set', error);
     }
