@@ -15,6 +15,7 @@ import { oneRequestAtATime } from './http/one-request-at-a-time.js';
 import { decodedPath, malformedPathDetail, originForm } from './http/paths.js';
 import { sendProblem } from './http/problems.js';
 import { answerClientError, rejectOversizedBeforeContinue } from './http/raw-responses.js';
+import { KeyWrites, keyHasher } from './insight/key-writes.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { NamespaceMetrics } from './metrics/namespace-metrics.js';
 import { registerOperationRoutes } from './routes/operations.js';
@@ -40,14 +41,25 @@ export interface App {
 }
 
 /** Builds the HTTP service over every namespace's store; listening and shutdown are the caller's. */
-export function buildApp({ config, document, storage, build, logger, clustered }: AppDependencies): App {
+export function buildApp({ config, document, insightSecret, storage, build, logger, clustered }: AppDependencies): App {
   const metrics = createMetrics(build);
-  const service = (clustered ? clusterServiceView : localServiceView)(metrics.registry, storage);
+  // Keys are followed only as their keyed hash: without the secret, not at all.
+  const idOf = insightSecret === undefined ? undefined : keyHasher(insightSecret);
+  const followed = new Map(
+    idOf === undefined ? [] : config.namespaces.map(({ name }) => [name, new KeyWrites(config.insight.window_seconds, idOf)]),
+  );
+  const service = (clustered ? clusterServiceView : localServiceView)(metrics.registry, storage, followed);
   const routes = config.namespaces.map((namespace) => {
     const store = storage.get(namespace.name);
     if (store === undefined) throw new Error(`no store for the namespace ${namespace.name}`);
     const observed = new NamespaceMetrics(metrics, namespace.name, config.storage);
-    return { namespace, storage: instrumentStorage(store, observed), metrics: observed };
+    return {
+      namespace,
+      storage: instrumentStorage(store, observed),
+      metrics: observed,
+      keyWrites: followed.get(namespace.name),
+      compareRate: config.insight.compare_rate,
+    };
   });
   const options: FastifyServerOptions = {
     loggerInstance: logger,
@@ -105,6 +117,7 @@ export function buildApp({ config, document, storage, build, logger, clustered }
     build,
     service,
     metricsContentType: metrics.registry.contentType,
+    insight: idOf === undefined ? undefined : config.insight,
   });
   return { fastify: app, metrics };
 }

@@ -2,6 +2,7 @@ import { isIPv6 } from 'node:net';
 import type { Config } from './config/load.js';
 import { openApiDocument } from './document/openapi-document.js';
 import { hasTls, secureContextOptions } from './http/tls.js';
+import { readInsightSecret } from './insight/key-writes.js';
 import { configuredBackend } from './storage/registry.js';
 import { ConfigError } from './validation/rules.js';
 
@@ -20,6 +21,8 @@ export interface ServiceStart {
   readonly document: string;
   /** Every namespace by name, for the start-up log: a file with Kask's defaults serves /v1/ on 8080, and says so. */
   readonly namespaces: Readonly<Record<string, ServedNamespace>>;
+  /** The secret of the keyed hash insight shows keys as (`insight.secret_file`); undefined: no key is followed. */
+  readonly insightSecret: Buffer | undefined;
 }
 
 /** Where each namespace answers and keeps its values. */
@@ -37,8 +40,8 @@ function servedNamespaces(config: Config): Record<string, ServedNamespace> {
 
 /**
  * What start-up checks beside loading the file, before anything serves: the document /openapi serves is rendered,
- * and the TLS files make a context (they are read again when the server starts and on SIGHUP). Throws a
- * ConfigError naming the key, as loading does.
+ * the TLS files make a context (they are read again when the server starts and on SIGHUP), and insight's secret is
+ * read. Throws a ConfigError naming the key, as loading does.
  */
 export function prepareService(config: Config): ServiceStart {
   const document = openApiDocument(config);
@@ -49,5 +52,11 @@ export function prepareService(config: Config): ServiceStart {
       throw new ConfigError((error as Error).message);
     }
   }
-  return { config, document, namespaces: servedNamespaces(config) };
+  const secretFile = config.insight.secret_file;
+  return {
+    config,
+    document,
+    namespaces: servedNamespaces(config),
+    insightSecret: secretFile === undefined ? undefined : readInsightSecret(secretFile),
+  };
 }

@@ -8,8 +8,8 @@ import type { Metrics } from '../metrics/metrics.js';
 import { ClientIdentifier, normalizedAddress } from './client-identity.js';
 import type { ClientPermissions, Permission } from './permissions.js';
 
-/** The namespace label of a denial on /metrics, which is in no namespace. */
-const metricsRoute = '/metrics';
+/** The operational routes `metrics_clients` restricts; a denial there is labelled with the route, in no namespace. */
+const monitoringRoutes: ReadonlySet<string | undefined> = new Set(['/metrics', '/insight']);
 
 type Denial = 'not_authorized' | 'forbidden';
 
@@ -22,7 +22,7 @@ export interface AccessSettings {
 
 /**
  * The app's first hook that answers (after the one that orders pipelined requests): when the configuration
- * lists clients, a request to a namespace, or to /metrics under `metrics_clients`, from no identity answers
+ * lists clients, a request to a namespace, or to /metrics or /insight under `metrics_clients`, from no identity answers
  * 401, and from an identity without the permission its method needs 403, before the key, the body or any
  * limit is looked at. A method the route does not serve keeps its 405 for a client with some permission in
  * the namespace; others learn nothing more from it than from any denied request. Undefined when nothing is
@@ -72,11 +72,13 @@ export function accessControl(config: AccessSettings, metrics: Metrics): onReque
   return (request, reply, done) => {
     // routeOptions builds an object on every read: read once.
     const { namespace, url } = request.routeOptions.config;
-    const restricted = namespace !== undefined ? clients !== undefined : metricsClients !== undefined && url === metricsRoute;
+    const restricted =
+      namespace !== undefined ? clients !== undefined : metricsClients !== undefined && monitoringRoutes.has(url);
     if (!restricted) return done();
+    const label = namespace ?? (url as string);
     const names = identifier.namesOf(request);
-    if (names.length === 0) return deny(request, reply, 'not_authorized', anonymous, names, namespace ?? metricsRoute);
-    // The client is the first of its names listed for what it asks: /metrics, or the namespace; a certificate
+    if (names.length === 0) return deny(request, reply, 'not_authorized', anonymous, names, label);
+    // The client is the first of its names listed for what it asks: /metrics or /insight, or the namespace; a certificate
     // may name a client listed for another namespace first.
     const client = names.find((name) => (namespace === undefined ? metricsReaders.has(name) : grants.get(name)?.has(namespace)));
     let allowed = client !== undefined;
@@ -86,7 +88,6 @@ export function accessControl(config: AccessSettings, metrics: Metrics): onReque
       allowed = needed === undefined ? (granted?.size ?? 0) > 0 : granted?.has(needed) === true;
     }
     if (allowed) return done();
-    const label = client ?? names.find((name) => known.has(name)) ?? unlisted;
-    deny(request, reply, 'forbidden', label, names, namespace ?? metricsRoute);
+    deny(request, reply, 'forbidden', client ?? names.find((name) => known.has(name)) ?? unlisted, names, label);
   };
 }

@@ -173,6 +173,10 @@ export const pathMethods = {
     "GET",
     "HEAD"
   ],
+  "/insight": [
+    "GET",
+    "HEAD"
+  ],
   "/openapi": [
     "GET",
     "HEAD"
@@ -191,6 +195,9 @@ export const pathHeaders = {
     "cache-control": "no-store"
   },
   "/metrics": {
+    "cache-control": "no-store"
+  },
+  "/insight": {
     "cache-control": "no-store"
   },
   "/openapi": {

@@ -4,6 +4,7 @@ import type { ServiceView } from '../cluster/service-view.js';
 import { mediaTypes, pathHeaders, pathMethods, type sessionPathTemplate } from '../generated/contract.js';
 import { decodedPath } from '../http/paths.js';
 import { sendProblem } from '../http/problems.js';
+import { type InsightSettings, insightAnswer } from '../insight/answer.js';
 
 interface OperationRouteDependencies {
   /** The document served at /openapi. */
@@ -12,14 +13,16 @@ interface OperationRouteDependencies {
   readonly build: BuildInfo;
   readonly service: ServiceView;
   readonly metricsContentType: string;
+  /** What /insight reports with; undefined without insight's secret, and then there is no /insight. */
+  readonly insight: InsightSettings | undefined;
 }
 
 type OperationPath = Exclude<keyof typeof pathMethods, typeof sessionPathTemplate | '/healthz'>;
 
-/** /healthz, /readyz, /metrics and /openapi. */
+/** /healthz, /readyz, /metrics, /insight and /openapi. */
 export function registerOperationRoutes(
   app: FastifyInstance,
-  { document, backend, build, service, metricsContentType }: OperationRouteDependencies,
+  { document, backend, build, service, metricsContentType, insight }: OperationRouteDependencies,
 ): void {
   // Kask answers /healthz whatever the method; monitoring may rely on it.
   app.all('/healthz', async function getHealth(_request, reply) {
@@ -72,6 +75,12 @@ export function registerOperationRoutes(
       .type(metricsContentType)
       .send(await service.metricsText());
   });
+
+  if (insight !== undefined) {
+    operation('/insight', async function getInsight(_request, reply) {
+      return reply.code(200).send(insightAnswer(await service.keyWrites(), insight));
+    });
+  }
 
   operation('/openapi', async function getOpenApi(_request, reply) {
     return reply.code(200).type(mediaTypes.openapi).send(document);

@@ -103,6 +103,20 @@ export function integer(description: string, defaultValue: number, min: number, 
   };
 }
 
+/** A number from 0 to 1. */
+export function fraction(description: string, defaultValue: number): Rule<number> {
+  return {
+    description,
+    default: defaultValue,
+    parse(value, key) {
+      if (value === undefined || value === null) return defaultValue;
+      if (typeof value !== 'number' || !(value >= 0 && value <= 1))
+        fail(key, `must be a number from 0 to 1 (got ${JSON.stringify(value)})`);
+      return value;
+    },
+  };
+}
+
 /** A key that must be given: `rule` parses it, and the documentation says it is required. */
 export function required<T>(rule: Rule<T>): Rule<T> & { required: true } {
   return {
