@@ -1,6 +1,9 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { removeServerDirectory, startServer, untilStorageAnswers } from '../../test-support/server-process.js';
-import { contractNamespaces, namespaceTargets } from './namespaces.js';
+import { contractInsightSecret, contractNamespaces, namespaceTargets } from './namespaces.js';
 
 // Cassandra keeps expiry times in whole seconds, so a value lives between ttl - 1 and ttl seconds there:
 // the expiry tests need a TTL long enough for that second to be a small part of it.
@@ -8,14 +11,17 @@ const shortTtlSeconds = 4;
 
 /**
  * Starts three kask-ts servers with `config`: as it is, with a short default_ttl (for the expiry tests), and
- * with the two namespaces of `contractNamespaces` (for the namespace tests); provides their URLs to the
- * contract suite, and returns the teardown that stops them (failing when a server did not exit 0 on SIGTERM).
+ * with the two namespaces of `contractNamespaces` and insight (for the namespace tests); provides their URLs to
+ * the contract suite, and returns the teardown that stops them (failing when a server did not exit 0 on SIGTERM).
  */
 export async function provideServers(project: TestProject, config: Record<string, unknown>): Promise<() => Promise<void>> {
+  const secretDirectory = mkdtempSync(join(tmpdir(), 'kask-contract-insight-'));
+  const secretFile = join(secretDirectory, 'insight.key');
+  writeFileSync(secretFile, `${contractInsightSecret}\n`);
   const servers = await Promise.all([
     startServer(config),
     startServer({ ...config, default_ttl: shortTtlSeconds }),
-    startServer({ ...config, namespaces: contractNamespaces }),
+    startServer({ ...config, namespaces: contractNamespaces, insight: { secret_file: secretFile } }),
   ]);
   // On Cassandra a server listens before its session is up: the suite starts once every one is ready.
   await Promise.all(servers.map((server) => untilStorageAnswers(server)));
@@ -27,6 +33,7 @@ export async function provideServers(project: TestProject, config: Record<string
   return async () => {
     // Every one is stopped whatever happens to the others, so that a failed stop leaves no server behind.
     const codes = await Promise.all(servers.map((server) => server.stop()));
+    rmSync(secretDirectory, { recursive: true, force: true });
     for (const [i, server] of servers.entries()) {
       removeServerDirectory(server);
       if (codes[i] !== 0) throw new Error(`kask-ts exited with ${codes[i]} on SIGTERM:\n${server.output()}`);

@@ -1,7 +1,7 @@
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:https';
 import { connect } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CertificateFiles, createTestAuthority, type TestAuthority } from '../../../test-support/certificates.js';
 import { removeServerDirectory, type ServerProcess, startServer } from '../../../test-support/server-process.js';
@@ -85,6 +85,13 @@ export function accessControlScenarios(
     otherPki?.remove();
   });
 
+  /** A secret for insight's keyed hash, removed with the CA's directory. */
+  function insightSecretFile(): string {
+    const path = join(dirname(pki.caFile), 'insight.key');
+    writeFileSync(path, 'a secret of 32 bytes or more for insight\n');
+    return path;
+  }
+
   describe('client certificates (tls.client_ca and clients)', () => {
     let server: ServerProcess;
     beforeAll(async () => {
@@ -94,6 +101,7 @@ export function accessControlScenarios(
           tls: { cert: serverCert.cert, key: serverCert.key, client_ca: pki.caFile },
           clients,
           metrics_clients: ['prometheus'],
+          insight: { secret_file: insightSecretFile() },
         },
         { ca: pki.caFile, client: writer },
       );
@@ -168,18 +176,21 @@ export function accessControlScenarios(
       await expect(exchange(`${server.baseUrl}k`, { ca: pki.caFile, client: impostor })).rejects.toThrow();
     });
 
-    it('/metrics answers only metrics_clients (403 to others); /healthz stays open; denials are counted and logged without the key', async () => {
+    it('/metrics and /insight answer only metrics_clients (403 to others); /healthz stays open; denials are counted and logged without the key', async () => {
       const key = secretKey('denied');
       expect((await as(reader, 'POST', key, 'value')).status).toBe(403);
       expect((await exchange(`${server.origin}/healthz`, { ca: pki.caFile, client: writer })).status).toBe(200);
       const refused = await exchange(`${server.origin}/metrics`, { ca: pki.caFile, client: writer });
       expect(refused.status).toBe(403);
+      expect((await exchange(`${server.origin}/insight`, { ca: pki.caFile, client: writer })).status).toBe(403);
+      expect((await exchange(`${server.origin}/insight`, { ca: pki.caFile, client: prometheus })).status).toBe(200);
       const metrics = await exchange(`${server.origin}/metrics`, { ca: pki.caFile, client: prometheus });
       expect(metrics.status).toBe(200);
       expect(metrics.body).toMatch(
         /kask_access_denials_total\{client="spiffe:\/\/wiki\/reader",namespace="default",code="403"\} [1-9]/,
       );
       expect(metrics.body).toMatch(/kask_access_denials_total\{client="writer",namespace="\/metrics",code="403"\} 1/);
+      expect(metrics.body).toMatch(/kask_access_denials_total\{client="writer",namespace="\/insight",code="403"\} 1/);
       await until(() => server.output().includes('"msg":"request denied"'));
       expect(server.output()).not.toContain(key);
     });
