@@ -23,7 +23,8 @@ async function server(insight: Record<string, unknown> = { secret_file: secretFi
       fetch(`${origin}/sessions/v1/${encodeURIComponent(key)}`, { method, body, headers }),
     text: async (path: string) => (await fetch(`${origin}${path}`)).text(),
     status: async (path: string) => (await fetch(`${origin}${path}`)).status,
-    insight: async () => (await (await fetch(`${origin}/insight`)).json()).namespaces.default,
+    insight: async () =>
+      ((await (await fetch(`${origin}/insight`)).json()) as { namespaces: { default: unknown } }).namespaces.default,
   };
 }
 
