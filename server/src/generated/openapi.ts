@@ -142,7 +142,7 @@ export interface paths {
         };
         /**
          * Prometheus metrics
-         * @description Kask's metric names (`http_requests_total`, `http_request_duration_seconds`, `kask_build_info`) plus storage metrics, access denials (`kask_access_denials_total`) and refused TLS handshakes by reason (`kask_tls_handshake_failures_total`); every request and storage metric has a `namespace` label (`default` on a server configured as Kask is). No label ever holds a key.
+         * @description Kask's metric names (`http_requests_total`, `http_request_duration_seconds`, `kask_build_info`) plus storage metrics, access denials (`kask_access_denials_total`), refused TLS handshakes by reason (`kask_tls_handshake_failures_total`), and insight into writes (`kask_written_value_bytes`, `kask_compared_writes_total`, `kask_same_value_writes_total`, and with `insight.secret_file` `kask_written_keys`); every request, storage and write metric has a `namespace` label (`default` on a server configured as Kask is). No label ever holds a key.
          */
         get: operations["getMetrics"];
         put?: never;
