@@ -171,8 +171,9 @@ export interface paths {
          *     and the most written keys. A key is never shown: each stands as its keyed hash, the first 64 bits of
          *     HMAC-SHA256 of the key (its bytes as decoded from the URL) with the secret in `insight.secret_file`, in
          *     hexadecimal. Without the secret nobody can tell which key a hash stands for; with it, an operator can
-         *     compute the hash of a known key. Only with `insight.secret_file` set (else 404), and only for the clients
-         *     in `metrics_clients` when it is set.
+         *     compute the hash of a known key. Only with `insight.secret_file` set (else 404, with the detail
+         *     "No insight: insight.secret_file is not set"), and only for the clients in `metrics_clients` when it is
+         *     set.
          */
         get: operations["getInsight"];
         put?: never;

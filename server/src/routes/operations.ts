@@ -13,7 +13,7 @@ interface OperationRouteDependencies {
   readonly build: BuildInfo;
   readonly service: ServiceView;
   readonly metricsContentType: string;
-  /** What /insight reports with; undefined without insight's secret, and then there is no /insight. */
+  /** What /insight reports with; undefined without insight's secret, when it answers 404. */
   readonly insight: InsightSettings | undefined;
 }
 
@@ -76,11 +76,11 @@ export function registerOperationRoutes(
       .send(await service.metricsText());
   });
 
-  if (insight !== undefined) {
-    operation('/insight', async function getInsight(_request, reply) {
-      return reply.code(200).send(insightAnswer(await service.keyWrites(), insight));
-    });
-  }
+  // Without the secret /insight is there, but has nothing to show: 404, and 405 to other methods as ever.
+  operation('/insight', async function getInsight(request, reply) {
+    if (insight === undefined) return sendProblem(reply, 'not_found', request.url, 'No insight: insight.secret_file is not set');
+    return reply.code(200).send(insightAnswer(await service.keyWrites(), insight));
+  });
 
   operation('/openapi', async function getOpenApi(_request, reply) {
     return reply.code(200).type(mediaTypes.openapi).send(document);

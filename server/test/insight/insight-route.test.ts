@@ -22,7 +22,7 @@ async function server(insight: Record<string, unknown> = { secret_file: secretFi
     send: (method: string, key: string, body?: string, headers: Record<string, string> = {}) =>
       fetch(`${origin}/sessions/v1/${encodeURIComponent(key)}`, { method, body, headers }),
     text: async (path: string) => (await fetch(`${origin}${path}`)).text(),
-    status: async (path: string) => (await fetch(`${origin}${path}`)).status,
+    status: async (path: string, method = 'GET') => (await fetch(`${origin}${path}`, { method })).status,
     insight: async () =>
       ((await (await fetch(`${origin}/insight`)).json()) as { namespaces: { default: unknown } }).namespaces.default,
   };
@@ -80,11 +80,12 @@ describe('insight on the embedded store', () => {
     expect(metricValue(metrics, 'kask_written_value_bytes_bucket{le="64",namespace="default"}')).toBe(7);
   });
 
-  it('without insight.secret_file there is no /insight (404) and no key is followed; sizes and rewrites are still counted', async () => {
+  it('without insight.secret_file /insight answers 404 (405 to other methods) and no key is followed; sizes and rewrites are still counted', async () => {
     const { send, text, status } = await server({});
     await send('POST', 'my_wiki:MWSession:k', 'v');
     await send('POST', 'my_wiki:MWSession:k', 'v');
     expect(await status('/insight')).toBe(404);
+    expect(await status('/insight', 'POST')).toBe(405);
     const metrics = await text('/metrics');
     expect(metrics).not.toContain('kask_written_keys');
     expect(metricValue(metrics, 'kask_same_value_writes_total{namespace="default"}')).toBe(1);
