@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { answers200, startProcess, waitUntilReady } from '../../test-support/child-process.js';
+import { answers200, childPids, startProcess, waitUntilReady } from '../../test-support/child-process.js';
 import { accepts } from '../../test-support/free-port.js';
 import {
   configPathOf,
@@ -12,9 +12,11 @@ import {
   spawnCli,
   startServersStoppedAfterEach,
 } from '../../test-support/server-process.js';
+import { until } from '../../test-support/until.js';
 
 const start = startServersStoppedAfterEach();
 const repositoryRoot = fileURLToPath(new URL('../..', import.meta.url));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('the kask-ts process', () => {
   it('--help prints the usage and exits 0', async () => {
@@ -116,6 +118,23 @@ describe('the kask-ts process', () => {
     await fetch(`${server.origin}/healthz`, { headers: { 'x-forwarded-client-cert': 'Subject="CN=forged"' } });
     expect(await server.stop()).toBe(0);
   });
+
+  it.each([1, 2])(
+    'SIGHUP to a server of %i process(es) without TLS says there is nothing to reload, and the service goes on',
+    async (workers) => {
+      const server = await start({ workers });
+      // A unit file's ExecReload, to the main process; then a terminal's hangup, to the whole group.
+      server.signal('SIGHUP');
+      await until(() => server.output().includes('nothing to reload'));
+      for (const pid of childPids(server.pid)) process.kill(pid, 'SIGHUP');
+      await sleep(500);
+      expect(server.hasExited()).toBe(false);
+      expect(childPids(server.pid)).toHaveLength(workers === 1 ? 0 : workers);
+      expect((await fetch(`${server.baseUrl}after-sighup`, { method: 'POST', body: 'v' })).status).toBe(201);
+      expect(server.output()).not.toContain('a worker exited');
+      expect(await server.stop()).toBe(0);
+    },
+  );
 
   it('SIGTERM to the pid of `npm start` stops the server it started', async () => {
     const directory = mkdtempSync(join(tmpdir(), 'kask-npm-start-'));

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createTestAuthority } from '../../../test-support/certificates.js';
+import { childPids } from '../../../test-support/child-process.js';
 import { configPathOf, freePort, postAcrossSigterm, startServersStoppedAfterEach } from '../../../test-support/server-process.js';
 import { defaultWorkers } from '../../src/cluster/default-workers.js';
 import { openEmbeddedDatabases, openEmbeddedStorage } from '../../src/storage/lmdb/lmdb.js';
@@ -16,11 +17,6 @@ const start = startServersStoppedAfterEach();
 const holdNewWorkers = fileURLToPath(new URL('../fixtures/hold-new-workers.cjs', import.meta.url));
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function childPids(pid: number): number[] {
-  const text = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
-  return text === '' ? [] : text.split(' ').map(Number);
-}
 
 /** Sends each request on a connection of its own (no agent), taken by whichever worker accepts it first. */
 function oneShot(
