@@ -53,7 +53,7 @@ interface ServerRole {
 /** Opens the storage, listens, and shuts down gracefully on SIGTERM and SIGINT. */
 async function runServer(start: ServiceStart, logger: Logger, role: ServerRole): Promise<FastifyInstance> {
   const { config } = start;
-  const storage = await openStorage(config, { maintain: role.maintain });
+  const storage = await openStorage(config, { maintain: role.maintain, log: logger });
   const { fastify } = buildApp({
     ...start,
     storage,

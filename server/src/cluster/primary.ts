@@ -37,7 +37,7 @@ export async function runPrimary(config: Config, workers: number, logger: Logger
     }
   });
   // The primary serves no requests; it holds the store only to maintain it, once for all workers.
-  const maintenance = await openMaintenance(config);
+  const maintenance = await openMaintenance(config, logger);
   let stopping = false;
 
   // NOTE: the workers accept connections themselves from the one listening socket they share, instead of the
