@@ -15,6 +15,7 @@ type Denial = 'not_authorized' | 'forbidden';
 
 /** The configuration's keys about clients. */
 export interface AccessSettings {
+  readonly tls: { readonly client_ca: string | undefined };
   readonly clients: ClientPermissions | undefined;
   readonly metrics_clients: readonly string[] | undefined;
   readonly trusted_proxy: readonly string[] | undefined;
@@ -22,15 +23,19 @@ export interface AccessSettings {
 
 /**
  * The app's first hook that answers (after the one that orders pipelined requests): when the configuration
- * lists clients, a request to a namespace, or to /metrics under `metrics_clients`, from no identity answers
- * 401, and from an identity without the permission its method needs 403, before the key, the body or any
- * limit is looked at. A method the route does not serve keeps its 405 for a client with some permission in
- * the namespace; others learn nothing more from it than from any denied request. Undefined when nothing is
- * restricted: no request pays for it.
+ * lists clients, or has a client CA, a request to a namespace, or to /metrics under `metrics_clients`, from no
+ * identity answers 401, and from an identity without the permission its method needs 403, before the key, the
+ * body or any limit is looked at (with a client CA and no `clients`, every identity may do everything: the CA
+ * decides). A method the route does not serve keeps its 405 for a client with some permission in the
+ * namespace; others learn nothing more from it than from any denied request. The other operational routes are
+ * open to all. Undefined when nothing is restricted: no request pays for it.
  */
 export function accessControl(config: AccessSettings, metrics: Metrics): onRequestHookHandler | undefined {
   const { clients, metrics_clients: metricsClients } = config;
-  if (clients === undefined && metricsClients === undefined) return undefined;
+  // NOTE: a client without a certificate passes the TLS handshake (node-server.ts), so that probes reach the
+  // operational routes: the session routes refuse it here.
+  const certificateRequired = config.tls.client_ca !== undefined;
+  if (clients === undefined && metricsClients === undefined && !certificateRequired) return undefined;
   const grants = new Map(
     Object.entries(clients ?? {}).map(([client, namespaces]) => [
       client,
@@ -72,10 +77,14 @@ export function accessControl(config: AccessSettings, metrics: Metrics): onReque
   return (request, reply, done) => {
     // routeOptions builds an object on every read: read once.
     const { namespace, url } = request.routeOptions.config;
-    const restricted = namespace !== undefined ? clients !== undefined : metricsClients !== undefined && url === metricsRoute;
+    const restricted =
+      namespace !== undefined
+        ? clients !== undefined || certificateRequired
+        : metricsClients !== undefined && url === metricsRoute;
     if (!restricted) return done();
     const names = identifier.namesOf(request);
     if (names.length === 0) return deny(request, reply, 'not_authorized', anonymous, names, namespace ?? metricsRoute);
+    if (namespace !== undefined && clients === undefined) return done();
     // The client is the first of its names listed for what it asks: /metrics, or the namespace; a certificate
     // may name a client listed for another namespace first.
     const client = names.find((name) => (namespace === undefined ? metricsReaders.has(name) : grants.get(name)?.has(namespace)));

@@ -72,7 +72,7 @@ export const configSchema = section('kask-ts configuration', {
       cert: optionalString('PEM certificate chain file; with tls.key, turns on HTTPS', readableFile),
       key: optionalString('PEM private key file; both or neither', readableFile),
       client_ca: optionalString(
-        'PEM CA certificate file: every client must present a certificate it signed, checked at the TLS handshake; needs tls.cert and tls.key. An intermediate CA needs its root CA in the file too (a file without it is refused: Node.js trusts only a chain that ends at a root it holds). The three files are read again on SIGHUP, without dropping connections',
+        'PEM CA certificate file: clients present a certificate it signed. One that fails verification (another CA, expired, not for clients) is refused at the TLS handshake; a client without one (a probe) reaches the operational routes only, and gets 401 on the session routes (and on /metrics under metrics_clients). Needs tls.cert and tls.key. An intermediate CA needs its root CA in the file too (a file without it is refused: Node.js trusts only a chain that ends at a root it holds). The three files are read again on SIGHUP, without dropping connections',
         readableFile,
       ),
     },
