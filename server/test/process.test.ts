@@ -162,8 +162,8 @@ describe('the kask-ts process', () => {
     }
   });
 
-  it('the log of a whole contract-like session holds no key and no value', async () => {
-    const server = await start({ log_level: 'debug' });
+  it('the log of a whole contract-like session holds no key and no value, access log included', async () => {
+    const server = await start({ log_level: 'debug', access_log: true });
     const key = encodeURIComponent('wiki:MWSession:s3cr3tid');
     await fetch(`${server.baseUrl}${key}`, { method: 'POST', body: 's3cr3tvalue' });
     await fetch(`${server.baseUrl}${key}`);
@@ -173,6 +173,7 @@ describe('the kask-ts process', () => {
     await fetch(`${server.baseUrl}s3cr3t%ZZ`);
     await fetch(`${server.baseUrl}${key}`, { method: 'DELETE' });
     await server.stop();
+    expect(server.output().split('"msg":"request"').length - 1).toBeGreaterThanOrEqual(7);
     expect(server.output()).not.toContain('s3cr3t');
   });
 });

@@ -8,6 +8,13 @@ import type { Metrics } from '../metrics/metrics.js';
 import { ClientIdentifier, normalizedAddress } from './client-identity.js';
 import type { ClientPermissions, Permission } from './permissions.js';
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Who the access check found the request to come from (a listed identity, `anonymous`, `unlisted`); '' when it did not look. */
+    clientIdentity: string;
+  }
+}
+
 /** The namespace label of a denial on /metrics, which is in no namespace. */
 const metricsRoute = '/metrics';
 
@@ -71,6 +78,7 @@ export function accessControl(config: AccessSettings, metrics: Metrics): onReque
       const fields = { client, ...certificateNames, namespace, method: request.method, code, remote_address: address };
       request.log.warn({ ...fields, ...suppressedField(suppressed) }, 'request denied');
     }
+    request.clientIdentity = client;
     sendProblem(reply, denial, decodedPath(request.url));
   };
 
@@ -84,7 +92,10 @@ export function accessControl(config: AccessSettings, metrics: Metrics): onReque
     if (!restricted) return done();
     const names = identifier.namesOf(request);
     if (names.length === 0) return deny(request, reply, 'not_authorized', anonymous, names, namespace ?? metricsRoute);
-    if (namespace !== undefined && clients === undefined) return done();
+    if (namespace !== undefined && clients === undefined) {
+      request.clientIdentity = names[0] as string;
+      return done();
+    }
     // The client is the first of its names listed for what it asks: /metrics, or the namespace; a certificate
     // may name a client listed for another namespace first.
     const client = names.find((name) => (namespace === undefined ? metricsReaders.has(name) : grants.get(name)?.has(namespace)));
@@ -94,7 +105,10 @@ export function accessControl(config: AccessSettings, metrics: Metrics): onReque
       const needed = permissions[request.method];
       allowed = needed === undefined ? (granted?.size ?? 0) > 0 : granted?.has(needed) === true;
     }
-    if (allowed) return done();
+    if (allowed) {
+      request.clientIdentity = client as string;
+      return done();
+    }
     const label = client ?? names.find((name) => known.has(name)) ?? unlisted;
     deny(request, reply, 'forbidden', label, names, namespace ?? metricsRoute);
   };

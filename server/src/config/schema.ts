@@ -2,6 +2,7 @@ import { defaultLimits } from '../generated/contract.js';
 import { logLevels } from '../logging/logging.js';
 import { backendMaxKeyBytes, backendMaxTtlSeconds, backendNames, backendSettings, defaultBackend } from '../storage/registry.js';
 import {
+  boolean,
   fail,
   integer,
   ipAddress,
@@ -63,6 +64,10 @@ export const configSchema = section('kask-ts configuration', {
     backendMaxTtlSeconds,
   ),
   log_level: oneOf(`Lowest level logged: ${logLevels.join(', ')}`, logLevels, 'info'),
+  access_log: boolean(
+    'Log one line per request answered (msg `request`, at INFO whatever log_level): method, route and namespace, status, duration_ms, request_bytes and response_bytes, request_id, and the client identity where clients are checked; never the URL, the key or the value. Off, it costs a request nothing',
+    false,
+  ),
   openapi_spec: optionalString(
     "OpenAPI document to serve at /openapi instead of the built-in one, rendered as Kask renders its own openapi.yaml (a Go template over Kask's configuration, such as {{ .BaseURI }}); a relative path is taken from the working directory, as Kask does",
   ),
