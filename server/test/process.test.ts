@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { answers200, childPids, startProcess, waitUntilReady } from '../../test-support/child-process.js';
+import { answers200, childPids, groupRuns, startProcess, waitUntilReady } from '../../test-support/child-process.js';
 import { accepts } from '../../test-support/free-port.js';
 import {
   configPathOf,
@@ -136,13 +136,18 @@ describe('the kask-ts process', () => {
     },
   );
 
-  it('SIGTERM to the pid of `npm start` stops the server it started', async () => {
+  it.each([
+    ['SIGTERM', 1],
+    ['SIGINT', 1],
+    ['SIGTERM', 2],
+    ['SIGINT', 2],
+  ] as const)('%s to the pid of `npm start` stops every process it started (%i serving)', async (signal, workers) => {
     const directory = mkdtempSync(join(tmpdir(), 'kask-npm-start-'));
     const port = await freePort();
     const config = join(directory, 'config.yaml');
     writeFileSync(
       config,
-      `listen_address: 127.0.0.1\nlisten_port: ${port}\nworkers: 1\nembedded:\n  path: ${join(directory, 'data')}\n`,
+      `listen_address: 127.0.0.1\nlisten_port: ${port}\nworkers: ${workers}\nembedded:\n  path: ${join(directory, 'data')}\n`,
     );
     // In a group of its own, signalled as a whole only to clean up after a failure; --ignore-scripts skips the
     // prestart build, which the suite has done.
@@ -152,10 +157,12 @@ describe('the kask-ts process', () => {
     });
     try {
       await waitUntilReady(npm, 'npm start', () => answers200(`http://127.0.0.1:${port}/healthz`));
+      await until(() => npm.output().includes(workers === 1 ? '"msg":"serving sessions"' : '"msg":"every worker is serving"'));
       // As an operator stops it: `kill <pid>`, to npm alone.
-      process.kill(npm.pid, 'SIGTERM');
+      process.kill(npm.pid, signal);
       await npm.exited;
-      await expect.poll(() => accepts(port), { timeout: 10000 }).toBe(false);
+      await expect.poll(() => groupRuns(npm.pid), { timeout: 10000 }).toBe(false);
+      expect(await accepts(port)).toBe(false);
     } finally {
       npm.signal('SIGKILL');
       rmSync(directory, { recursive: true, force: true });
