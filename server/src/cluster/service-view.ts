@@ -1,6 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue, type Registry } from 'prom-client';
-import { type Storage, StorageError } from '../storage/storage.js';
+import { failureReason, type Storage } from '../storage/storage.js';
 
 /**
  * What /metrics, /healthz and /readyz report: the state of the whole service. In one process that is the
@@ -26,7 +26,7 @@ async function answers(storage: Storage): Promise<true | string> {
     await storage.ping();
     return true;
   } catch (error) {
-    return error instanceof StorageError ? error.reason : 'the storage does not answer';
+    return failureReason(error);
   }
 }
 

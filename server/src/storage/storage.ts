@@ -67,3 +67,8 @@ export class StorageError extends Error {
     this.reason = options?.reason ?? reasonsByKind[kind];
   }
 }
+
+/** Why a storage operation failed, in words anyone may read: a StorageError's reason, else that the storage failed. */
+export function failureReason(error: unknown): string {
+  return error instanceof StorageError ? error.reason : reasonsByKind.fault;
+}
