@@ -1,5 +1,4 @@
 import type { Server } from 'node:https';
-import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { FastifyBaseLogger } from 'fastify';
 import { LogThrottle, suppressedField } from '../logging/log-throttle.js';
@@ -27,17 +26,10 @@ export function reportFailedHandshakes(server: Server, metrics: Metrics, logger:
     const details = detail === undefined ? {} : { detail };
     logger.warn({ reason, ...details, remote_address: address, ...suppressedField(suppressed) }, 'TLS handshake failed');
   };
-  // NOTE: a socket whose handshake failed may be destroyed before `tlsClientError` (a client that reset it), which
-  // forgets its peer's address: it is read when the connection arrives, and found again from the TLS socket's
-  // `_parent`, the connection it wraps.
-  const addresses = new WeakMap<Socket, string>();
-  server.on('connection', (connection: Socket) => addresses.set(connection, connection.remoteAddress ?? ''));
   server.on('tlsClientError', (error: HandshakeError, socket: TLSSocket) => {
-    // A code from OpenSSL's or Node.js's tables, never the client's words: a bounded set of labels.
-    const reason = error.code ?? error.name;
-    const connection = (socket as TLSSocket & { _parent?: Socket })._parent;
-    const address = socket.remoteAddress ?? (connection === undefined ? '' : (addresses.get(connection) ?? ''));
-    failed(reason, normalizedAddress(address), error.reason);
+    // A code from OpenSSL's or Node.js's tables, never the client's words: a bounded set of labels. NOTE: a client
+    // that reset the connection, or let the handshake time out, has left no address on the socket (Node 24).
+    failed(error.code ?? error.name, normalizedAddress(socket.remoteAddress ?? ''), error.reason);
   });
   server.on('secureConnection', (socket: TLSSocket) => {
     // NOTE: authorizationError is the verification error's code (a string), whatever @types/node says; it is set
