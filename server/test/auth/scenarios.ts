@@ -30,17 +30,25 @@ function secretKey(name: string): string {
   return `${name}-${Math.random().toString(36).slice(2)}-SECRET`;
 }
 
-/** Starts a server and waits until its storage answers (a Cassandra session can take a moment after listening). */
-async function started(config: Record<string, unknown>, tls: ExchangeOptions): Promise<ServerProcess> {
-  const server = await startServer({ workers: 1, ...config });
-  await until(async () => (await exchange(`${server.origin}/readyz`, tls)).status === 200);
-  return server;
-}
-
 async function stopped(server: ServerProcess | undefined): Promise<void> {
   if (server === undefined) return;
   await server.stop();
   removeServerDirectory(server);
+}
+
+/**
+ * Starts a server and waits until its storage answers (a Cassandra session can take a moment after listening);
+ * a server that never does is stopped, not left running past the test.
+ */
+async function started(config: Record<string, unknown>, tls: ExchangeOptions): Promise<ServerProcess> {
+  const server = await startServer({ workers: 1, ...config });
+  try {
+    await until(async () => (await exchange(`${server.origin}/readyz`, tls)).status === 200);
+  } catch (error) {
+    await stopped(server);
+    throw error;
+  }
+  return server;
 }
 
 /** Two namespaces, each with a client of its own: MediaWiki's sessions and Echo's seen-times. */
