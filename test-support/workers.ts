@@ -1,13 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { childPids } from './child-process.js';
 
 // Reaching one worker of a server process's several: each takes connections from one shared socket.
-
-/** The pids of a process's children: a primary's workers. */
-export function childPids(pid: number): number[] {
-  const text = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
-  return text === '' ? [] : text.split(' ').map(Number);
-}
 
 /** Sends each request on a connection of its own (no agent), taken by whichever worker accepts it first. */
 export function oneShot(

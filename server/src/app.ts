@@ -16,6 +16,7 @@ import { decodedPath, malformedPathDetail, originForm } from './http/paths.js';
 import { sendProblem } from './http/problems.js';
 import { answerClientError, rejectOversizedBeforeContinue } from './http/raw-responses.js';
 import { KeyWrites, keyHasher } from './insight/key-writes.js';
+import { accessLog } from './logging/access-log.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { NamespaceMetrics } from './metrics/namespace-metrics.js';
 import { registerOperationRoutes } from './routes/operations.js';
@@ -61,6 +62,7 @@ export function buildApp({ config, document, insightSecret, storage, build, logg
       compareRate: config.insight.compare_rate,
     };
   });
+  const logAccess = config.access_log ? accessLog(logger) : undefined;
   const options: FastifyServerOptions = {
     loggerInstance: logger,
     // Request logs would carry URLs, and URLs carry session keys.
@@ -78,7 +80,8 @@ export function buildApp({ config, document, insightSecret, storage, build, logg
       // A URL the router cannot decode; its message quotes the URL, so it is neither logged nor sent.
       reply.log.debug({ error_class: error.name }, 'request rejected by the router');
       // NOTE: fastify answers it without running any hook: it still waits for the requests before it, is
-      // refused as malformed first, and closes the connection as any other request would.
+      // refused as malformed first, closes the connection and is in the access log as any other request would.
+      if (logAccess !== undefined) reply.raw.once('finish', () => logAccess.call(app, request, reply, () => {}));
       oneRequestAtATime.call(app, request, reply, () =>
         refuseMalformedRequests.call(app, request, reply, () =>
           sendProblem(reply, 'bad_request', decodedPath(request.url), malformedPathDetail),
@@ -104,7 +107,11 @@ export function buildApp({ config, document, insightSecret, storage, build, logg
   // have lost the very fields (a client identity) that check reads.
   app.addHook('onRequest', refuseMalformedRequests);
   // Before every hook that answers about a route: a client that may not use it learns nothing from it.
-  if (authorize !== undefined) app.addHook('onRequest', authorize);
+  if (authorize !== undefined) {
+    app.decorateRequest('clientIdentity', '');
+    app.addHook('onRequest', authorize);
+  }
+  if (logAccess !== undefined) app.addHook('onResponse', logAccess);
   routeEveryMethod(app);
   ignoreUpgrades(app.server);
 

@@ -178,19 +178,19 @@ describe('HTTP layer over a storage', () => {
     expect(metrics).toContain('http_requests_total{namespace="default",code="503",method="DELETE"} 1');
   });
 
-  it('/readyz answers 200 while the storage answers and 503 with a problem when it does not', async () => {
+  it('/readyz answers 200 while the storage answers and 503 with a problem saying why when it does not', async () => {
     const storage = new FakeStorage();
     const { fastify } = appOver(storage);
     expect((await fastify.inject({ method: 'GET', url: '/readyz' })).json()).toEqual({
       status: 'ready',
       namespaces: { default: true },
     });
-    storage.failure = new StorageError('unavailable', 'down');
+    storage.failure = new StorageError('unavailable', 'down: driver words', { reason: 'the cluster is on fire' });
     const down = await fastify.inject({ method: 'GET', url: '/readyz' });
     expect(down.statusCode).toBe(503);
     expect(down.json()).toMatchObject({
       type: problems.service_unavailable.type,
-      detail: 'The storage of namespace default is unavailable; retry later',
+      detail: 'The storage of namespace default is unavailable: the cluster is on fire; retry later',
     });
   });
 

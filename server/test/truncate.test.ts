@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { spawnCli } from '../../test-support/server-process.js';
@@ -26,7 +27,7 @@ async function storeWithAKeyInEveryNamespace(file: Record<string, unknown> = { n
   const directory = mkdtempSync(join(tmpdir(), 'kask-truncate-'));
   directories.push(directory);
   const full = { ...file, embedded: { path: join(directory, 'data') } };
-  const stores = await openStorage(configFrom(full), { maintain: false });
+  const stores = await openStorage(configFrom(full), { maintain: false, log: pino({ level: 'silent' }) });
   for (const store of stores.values()) await store.set('k', Buffer.from('v'), 3600);
   await closeStores(stores);
   const path = join(directory, 'config.yaml');
@@ -36,7 +37,10 @@ async function storeWithAKeyInEveryNamespace(file: Record<string, unknown> = { n
 
 /** Which namespaces of the file at `path` still hold the key `k`. */
 async function namespacesHoldingTheKey(path: string, file: Record<string, unknown> = { namespaces }): Promise<string[]> {
-  const stores = await openStorage(configFrom({ ...file, embedded: { path: join(path, '..', 'data') } }), { maintain: false });
+  const stores = await openStorage(configFrom({ ...file, embedded: { path: join(path, '..', 'data') } }), {
+    maintain: false,
+    log: pino({ level: 'silent' }),
+  });
   const holding: string[] = [];
   for (const [name, store] of stores) if ((await store.get('k')) !== undefined) holding.push(name);
   await closeStores(stores);

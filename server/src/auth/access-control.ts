@@ -8,6 +8,13 @@ import type { Metrics } from '../metrics/metrics.js';
 import { ClientIdentifier, normalizedAddress } from './client-identity.js';
 import type { ClientPermissions, Permission } from './permissions.js';
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Who the access check found the request to come from (a listed identity, `anonymous`, `unlisted`); '' when it did not look. */
+    clientIdentity: string;
+  }
+}
+
 /** The operational routes `metrics_clients` restricts; a denial there is labelled with the route, in no namespace. */
 const monitoringRoutes: ReadonlySet<string | undefined> = new Set(['/metrics', '/insight']);
 
@@ -15,6 +22,7 @@ type Denial = 'not_authorized' | 'forbidden';
 
 /** The configuration's keys about clients. */
 export interface AccessSettings {
+  readonly tls: { readonly client_ca: string | undefined };
   readonly clients: ClientPermissions | undefined;
   readonly metrics_clients: readonly string[] | undefined;
   readonly trusted_proxy: readonly string[] | undefined;
@@ -22,15 +30,19 @@ export interface AccessSettings {
 
 /**
  * The app's first hook that answers (after the one that orders pipelined requests): when the configuration
- * lists clients, a request to a namespace, or to /metrics or /insight under `metrics_clients`, from no identity answers
- * 401, and from an identity without the permission its method needs 403, before the key, the body or any
- * limit is looked at. A method the route does not serve keeps its 405 for a client with some permission in
- * the namespace; others learn nothing more from it than from any denied request. Undefined when nothing is
- * restricted: no request pays for it.
+ * lists clients, or has a client CA, a request to a namespace, or to /metrics or /insight under `metrics_clients`,
+ * from no identity answers 401, and from an identity without the permission its method needs 403, before the key,
+ * the body or any limit is looked at (with a client CA and no `clients`, every identity may do everything: the CA
+ * decides). A method the route does not serve keeps its 405 for a client with some permission in the
+ * namespace; others learn nothing more from it than from any denied request. The other operational routes are
+ * open to all. Undefined when nothing is restricted: no request pays for it.
  */
 export function accessControl(config: AccessSettings, metrics: Metrics): onRequestHookHandler | undefined {
   const { clients, metrics_clients: metricsClients } = config;
-  if (clients === undefined && metricsClients === undefined) return undefined;
+  // NOTE: a client without a certificate passes the TLS handshake (node-server.ts), so that probes reach the
+  // operational routes: the session routes refuse it here.
+  const certificateRequired = config.tls.client_ca !== undefined;
+  if (clients === undefined && metricsClients === undefined && !certificateRequired) return undefined;
   const grants = new Map(
     Object.entries(clients ?? {}).map(([client, namespaces]) => [
       client,
@@ -66,6 +78,7 @@ export function accessControl(config: AccessSettings, metrics: Metrics): onReque
       const fields = { client, ...certificateNames, namespace, method: request.method, code, remote_address: address };
       request.log.warn({ ...fields, ...suppressedField(suppressed) }, 'request denied');
     }
+    request.clientIdentity = client;
     sendProblem(reply, denial, decodedPath(request.url));
   };
 
@@ -73,11 +86,17 @@ export function accessControl(config: AccessSettings, metrics: Metrics): onReque
     // routeOptions builds an object on every read: read once.
     const { namespace, url } = request.routeOptions.config;
     const restricted =
-      namespace !== undefined ? clients !== undefined : metricsClients !== undefined && monitoringRoutes.has(url);
+      namespace !== undefined
+        ? clients !== undefined || certificateRequired
+        : metricsClients !== undefined && monitoringRoutes.has(url);
     if (!restricted) return done();
     const label = namespace ?? (url as string);
     const names = identifier.namesOf(request);
     if (names.length === 0) return deny(request, reply, 'not_authorized', anonymous, names, label);
+    if (namespace !== undefined && clients === undefined) {
+      request.clientIdentity = names[0] as string;
+      return done();
+    }
     // The client is the first of its names listed for what it asks: /metrics or /insight, or the namespace; a certificate
     // may name a client listed for another namespace first.
     const client = names.find((name) => (namespace === undefined ? metricsReaders.has(name) : grants.get(name)?.has(namespace)));
@@ -87,7 +106,10 @@ export function accessControl(config: AccessSettings, metrics: Metrics): onReque
       const needed = permissions[request.method];
       allowed = needed === undefined ? (granted?.size ?? 0) > 0 : granted?.has(needed) === true;
     }
-    if (allowed) return done();
+    if (allowed) {
+      request.clientIdentity = client as string;
+      return done();
+    }
     deny(request, reply, 'forbidden', client ?? names.find((name) => known.has(name)) ?? unlisted, names, label);
   };
 }

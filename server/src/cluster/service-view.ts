@@ -2,7 +2,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue, type Registry } from 'prom-client';
 import { type KeyWrites, type KeyWritesReport, mergeKeyWrites } from '../insight/key-writes.js';
 import { writtenKeysText } from '../metrics/written-keys.js';
-import type { Storage } from '../storage/storage.js';
+import { failureReason, type Storage } from '../storage/storage.js';
 
 /**
  * What /metrics, /healthz, /readyz and /insight report: the state of the whole service. In one process that is the
@@ -13,7 +13,7 @@ import type { Storage } from '../storage/storage.js';
 export interface ServiceView {
   /** Prometheus text, summed over every worker (kask_written_keys: from the merged key writes). */
   metricsText(): Promise<string>;
-  /** Whether each namespace's storage answers, in every worker, by namespace name. */
+  /** Whether each namespace's storage answers in every worker, or why not, by namespace name. */
   storageAvailability(): Promise<Availability>;
   /** Each namespace's key writes over the window, merged over every worker; empty when no key is followed. */
   keyWrites(): Promise<KeyWritesReport>;
@@ -22,22 +22,25 @@ export interface ServiceView {
 /** What this process follows of each namespace's key writes, by namespace name (none without insight's secret). */
 export type FollowedKeyWrites = ReadonlyMap<string, KeyWrites>;
 
-/** Whether each namespace's storage answers, by namespace name. */
-export type Availability = Readonly<Record<string, boolean>>;
+/** Each namespace's storage: `true` when it answers, else why it does not (no key, value or secret), by namespace name. */
+export type Availability = Readonly<Record<string, true | string>>;
 
-async function answers(storage: Storage): Promise<boolean> {
+/** Why a namespace's storage is unavailable when the processes that would know did not say. */
+const unanswered = 'the processes of the service did not answer in time';
+
+async function answers(storage: Storage): Promise<true | string> {
   try {
     await storage.ping();
     return true;
-  } catch {
-    return false;
+  } catch (error) {
+    return failureReason(error);
   }
 }
 
 async function availabilityOf(stores: ReadonlyMap<string, Storage>): Promise<Availability> {
   const names = [...stores.keys()];
   const available = await Promise.all([...stores.values()].map(answers));
-  return Object.fromEntries(names.map((name, i) => [name, available[i] === true]));
+  return Object.fromEntries(names.map((name, i) => [name, available[i] ?? unanswered]));
 }
 
 function reportOf(followed: FollowedKeyWrites): KeyWritesReport {
@@ -161,7 +164,7 @@ export function answerServiceQuestions(isServing: (worker: Worker) => boolean): 
     return summed + (await writtenKeysText(written));
   };
   // A namespace is available when every worker found it so; no answer in time, or no worker: none is (an empty
-  // answer, which each worker reads as false for every namespace).
+  // answer, which each worker reads as unanswered for every namespace).
   const everyWorkerReady = async () => {
     const reports = await askEveryWorker('ready');
     return reports === undefined ? {} : everywhere(reports as Availability[]);
@@ -186,10 +189,11 @@ export function answerServiceQuestions(isServing: (worker: Worker) => boolean): 
   });
 }
 
-/** Each namespace's availability in every one of `answers`: available only where all of them say so. */
+/** Each namespace's availability in every one of `answers`: available only where all of them say so, else the first reason given. */
 function everywhere(answers: readonly Availability[]): Availability {
   const names = new Set(answers.flatMap((answer) => Object.keys(answer)));
-  return Object.fromEntries([...names].map((name) => [name, answers.every((answer) => answer[name] === true)]));
+  const state = (name: string) => answers.map((answer) => answer[name] ?? unanswered).find((one) => one !== true) ?? true;
+  return Object.fromEntries([...names].map((name) => [name, state(name)]));
 }
 
 /** In a worker: the view of the whole service, asked of the primary; also reports to the primary's pings. */
@@ -218,8 +222,8 @@ export function clusterServiceView(
     metricsText: async () => String(await ask('metrics')),
     keyWrites: async () => (await ask('keyWrites')) as KeyWritesReport,
     storageAvailability: async () => {
-      const answer = await ask('ready').catch(() => undefined);
-      return Object.fromEntries([...stores.keys()].map((name) => [name, typeof answer === 'object' && answer[name] === true]));
+      const answer = (await ask('ready').catch(() => undefined)) as Availability | undefined;
+      return Object.fromEntries([...stores.keys()].map((name) => [name, answer?.[name] || unanswered]));
     },
   };
 }

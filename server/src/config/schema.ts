@@ -2,6 +2,7 @@ import { defaultLimits } from '../generated/contract.js';
 import { logLevels } from '../logging/logging.js';
 import { backendMaxKeyBytes, backendMaxTtlSeconds, backendNames, backendSettings, defaultBackend } from '../storage/registry.js';
 import {
+  boolean,
   fail,
   fraction,
   integer,
@@ -69,6 +70,10 @@ export const configSchema = section('kask-ts configuration', {
     backendMaxTtlSeconds,
   ),
   log_level: oneOf(`Lowest level logged: ${logLevels.join(', ')}`, logLevels, 'info'),
+  access_log: boolean(
+    'Log one line per request answered (msg `request`, at INFO whatever log_level): method, route and namespace, status, duration_ms, request_bytes and response_bytes, request_id, and the client identity where clients are checked; never the URL, the key or the value. Off, it costs a request nothing',
+    false,
+  ),
   openapi_spec: optionalString(
     "OpenAPI document to serve at /openapi instead of the built-in one, rendered as Kask renders its own openapi.yaml (a Go template over Kask's configuration, such as {{ .BaseURI }}); a relative path is taken from the working directory, as Kask does",
   ),
@@ -78,7 +83,7 @@ export const configSchema = section('kask-ts configuration', {
       cert: optionalString('PEM certificate chain file; with tls.key, turns on HTTPS', readableFile),
       key: optionalString('PEM private key file; both or neither', readableFile),
       client_ca: optionalString(
-        'PEM CA certificate file: every client must present a certificate it signed, checked at the TLS handshake; needs tls.cert and tls.key. An intermediate CA needs its root CA in the file too (a file without it is refused: Node.js trusts only a chain that ends at a root it holds). The three files are read again on SIGHUP, without dropping connections',
+        'PEM CA certificate file: clients present a certificate it signed. One that fails verification (another CA, expired, not for clients) is refused at the TLS handshake; a client without one (a probe) reaches the operational routes only, and gets 401 on the session routes (and on /metrics under metrics_clients). Needs tls.cert and tls.key. An intermediate CA needs its root CA in the file too (a file without it is refused: Node.js trusts only a chain that ends at a root it holds). The three files are read again on SIGHUP, without dropping connections',
         readableFile,
       ),
     },

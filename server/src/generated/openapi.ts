@@ -118,7 +118,7 @@ export interface paths {
         };
         /**
          * Readiness
-         * @description Answers 200 when every namespace's storage answers in every worker process of the service, 503 (naming the namespaces whose storage does not) otherwise; for load balancers and orchestrators.
+         * @description Answers 200 when every namespace's storage answers in every worker process of the service, 503 (naming the namespaces whose storage does not, and why) otherwise; for load balancers and orchestrators.
          */
         get: operations["getReadiness"];
         put?: never;
@@ -541,7 +541,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["ServerErrorProblem"];
             };
         };
-        /** @description The storage is unreachable, cannot reach the required consistency, or timed out. A write that got this answer may or may not have been applied; retry after `Retry-After` seconds. */
+        /** @description The storage is unreachable, cannot reach the required consistency, timed out, or is not set up yet (its keyspace or table missing, which the operator creates while the server runs). A write that got this answer may or may not have been applied; retry after `Retry-After` seconds. */
         ServiceUnavailable: {
             headers: {
                 "Cache-Control": components["headers"]["NoStore"];

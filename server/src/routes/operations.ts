@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import type { BuildInfo } from '../build-info.js';
-import type { ServiceView } from '../cluster/service-view.js';
+import type { Availability, ServiceView } from '../cluster/service-view.js';
 import { mediaTypes, pathHeaders, pathMethods, type sessionPathTemplate } from '../generated/contract.js';
 import { decodedPath } from '../http/paths.js';
 import { sendProblem } from '../http/problems.js';
@@ -26,7 +26,7 @@ export function registerOperationRoutes(
 ): void {
   // Kask answers /healthz whatever the method; monitoring may rely on it.
   app.all('/healthz', async function getHealth(_request, reply) {
-    const namespaces = await service.storageAvailability();
+    const namespaces = answering(await service.storageAvailability());
     const available = Object.values(namespaces).every(Boolean);
     return reply
       .code(200)
@@ -60,13 +60,10 @@ export function registerOperationRoutes(
   }
 
   operation('/readyz', async function getReadiness(request, reply) {
-    const namespaces = await service.storageAvailability();
-    const unavailable = Object.keys(namespaces).filter((name) => !namespaces[name]);
-    if (unavailable.length > 0) {
-      const detail = `The storage of ${unavailable.length === 1 ? 'namespace' : 'namespaces'} ${unavailable.join(', ')} is unavailable; retry later`;
-      return sendProblem(reply, 'service_unavailable', request.url, detail);
-    }
-    return reply.code(200).send({ status: 'ready', namespaces });
+    const availability = await service.storageAvailability();
+    const detail = unavailableDetail(availability);
+    if (detail !== undefined) return sendProblem(reply, 'service_unavailable', request.url, detail);
+    return reply.code(200).send({ status: 'ready', namespaces: answering(availability) });
   });
 
   operation('/metrics', async function getMetrics(_request, reply) {
@@ -85,4 +82,24 @@ export function registerOperationRoutes(
   operation('/openapi', async function getOpenApi(_request, reply) {
     return reply.code(200).type(mediaTypes.openapi).send(document);
   });
+}
+
+/** Whether each namespace's storage answers, by namespace name. */
+function answering(availability: Availability): Record<string, boolean> {
+  return Object.fromEntries(Object.entries(availability).map(([name, state]) => [name, state === true]));
+}
+
+/** The namespaces whose storage does not answer, grouped by why, for /readyz's 503; undefined when every one answers. */
+function unavailableDetail(availability: Availability): string | undefined {
+  const namesByReason = new Map<string, string[]>();
+  for (const [name, state] of Object.entries(availability)) {
+    if (state !== true) namesByReason.set(state, [...(namesByReason.get(state) ?? []), name]);
+  }
+  if (namesByReason.size === 0) return undefined;
+  const clauses = [...namesByReason].map(
+    ([reason, names]) =>
+      `the storage of ${names.length === 1 ? 'namespace' : 'namespaces'} ${names.join(', ')} is unavailable: ${reason}`,
+  );
+  const text = `${clauses.join('; ')}; retry later`;
+  return `${text[0]?.toUpperCase()}${text.slice(1)}`;
 }

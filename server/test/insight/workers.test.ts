@@ -3,8 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { childPids } from '../../../test-support/child-process.js';
 import { type ServerProcess, startServersStoppedAfterEach } from '../../../test-support/server-process.js';
-import { childPids, oneShot, throughWorker } from '../../../test-support/workers.js';
+import { oneShot, throughWorker } from '../../../test-support/workers.js';
 
 // A kask-ts process with two workers, as an operator runs it: what /insight and /metrics say covers the whole
 // service, and no session key is ever in its log, its metrics or its insight.

@@ -30,7 +30,7 @@ export function listeningAppsClosedAfterEach(): (file: Record<string, unknown>) 
       ...file,
       embedded: { path: directory },
     });
-    const storage = await openStorage(config, { maintain: false });
+    const storage = await openStorage(config, { maintain: false, log: pino({ level: 'silent' }) });
     const app = buildApp({ ...prepareService(config), storage, build, logger: pino({ level: 'silent' }), clustered: false });
     app.fastify.addHook('onClose', () => closeStores(storage));
     opened.push({ app, directory });
