@@ -67,5 +67,8 @@ export class FakeStorage implements Storage {
   async ping() {
     this.#check();
   }
+  refusingWrites() {
+    return this.failure?.name === 'StorageFullError' ? (this.failure as StorageError).reason : undefined;
+  }
   async close() {}
 }

@@ -1,3 +1,4 @@
+import { describeError } from '../../logging/logging.js';
 import { directory, integer } from '../../validation/rules.js';
 import { section } from '../../validation/sections.js';
 import type { Backend, StoredNamespace } from '../backend.js';
@@ -27,10 +28,11 @@ export const lmdbBackend: Backend<EmbeddedSettings> = {
   // Expiry is stored as milliseconds in a float64: any TTL an integer of seconds can give.
   maxTtlSeconds: Number.MAX_SAFE_INTEGER,
   maintainedByOneProcess: true,
-  open(embedded, namespaces, maintain) {
+  open(embedded, namespaces, maintain, log) {
     return openEmbeddedDatabases(
       { path: embedded.path, purgeIntervalMs: maintain ? embedded.purge_interval_ms : undefined },
       namespaces.map(databaseOf),
+      (error) => log.warn(describeError(error), 'purge of expired values failed; tried again at the next interval'),
     );
   },
   describe(embedded, namespace) {

@@ -2,7 +2,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Database, open, type RootDatabase } from 'lmdb';
 import { closedByTheLast } from '../shared.js';
-import { digestOf, type SetOutcome, type Storage, StorageError, type StoredValue } from '../storage.js';
+import { digestOf, type SetOutcome, type Storage, StorageError, StorageFullError, type StoredValue } from '../storage.js';
+import { commitErrorOf, refusalOf, refusalReason, SpaceWatch } from './space.js';
 
 /** Where the embedded store keeps its files, and how often this process purges expired values. */
 export interface EmbeddedOptions {
@@ -77,20 +78,31 @@ function isExpired(record: Buffer, now: number): boolean {
 class EmbeddedStorage implements Storage {
   readonly backend = 'embedded';
   readonly #db: Database<Buffer, Uint8Array>;
+  readonly #environment: Environment;
   readonly #release: () => Promise<void>;
   readonly #purgeTimer: NodeJS.Timeout | undefined;
   #purging: Promise<unknown> | undefined;
   #closed = false;
 
-  /** `release` closes `db` and what it shares with other stores once they are all closed. */
-  constructor(db: Database<Buffer, Uint8Array>, purgeIntervalMs: number | undefined, release: () => Promise<void>) {
+  /** `release` closes `db` and what it shares with other stores of `environment` once they are all closed. */
+  constructor(
+    db: Database<Buffer, Uint8Array>,
+    environment: Environment,
+    purgeIntervalMs: number | undefined,
+    release: () => Promise<void>,
+  ) {
     this.#db = db;
+    this.#environment = environment;
     this.#release = release;
     if (purgeIntervalMs === undefined) return;
     this.#purgeTimer = setInterval(() => {
-      this.#purging ??= this.purgeExpired().finally(() => {
-        this.#purging = undefined;
-      });
+      // A purge that fails (a full disk refuses even removals when LMDB has no free page) is tried again at the
+      // next interval; the failure is reported, never thrown out of the timer.
+      this.#purging ??= this.purgeExpired()
+        .catch((error: unknown) => environment.onPurgeFailure(error))
+        .finally(() => {
+          this.#purging = undefined;
+        });
     }, purgeIntervalMs).unref();
   }
 
@@ -119,9 +131,10 @@ class EmbeddedStorage implements Storage {
       const unchanged =
         replaced !== undefined && !isExpired(replaced, Date.now()) && digest.equals(replaced.subarray(expiryBytes, headerBytes));
       await this.#db.put(bytes, recordOf(value, ttlSeconds, digest));
+      this.#environment.space.written();
       return unchanged ? 'unchanged' : 'changed';
     } catch (error) {
-      throw this.#failure('set', error);
+      throw await this.#writeFailure('set', error);
     }
   }
 
@@ -158,7 +171,7 @@ class EmbeddedStorage implements Storage {
     const bytes = keyBytes(key);
     this.#ensureOpen(operation);
     try {
-      return await this.#db.transaction(() => {
+      const written = await this.#db.transaction(() => {
         const record = this.#db.getBinary(bytes);
         const live = record === undefined || isExpired(record, Date.now()) ? undefined : storedValueOf(record);
         const replacement = next(live);
@@ -167,8 +180,10 @@ class EmbeddedStorage implements Storage {
         else this.#db.putSync(bytes, replacement);
         return true;
       });
+      if (written) this.#environment.space.written();
+      return written;
     } catch (error) {
-      throw this.#failure(operation, error);
+      throw await this.#writeFailure(operation, error);
     }
   }
 
@@ -177,12 +192,16 @@ class EmbeddedStorage implements Storage {
     try {
       await this.#db.remove(keyBytes(key));
     } catch (error) {
-      throw this.#failure('delete', error);
+      throw await this.#writeFailure('delete', error);
     }
   }
 
   async ping(): Promise<void> {
     if (this.#closed) throw this.#failure('ping', undefined);
+  }
+
+  refusingWrites(): string | undefined {
+    return this.#environment.space.refusing();
   }
 
   async close(): Promise<void> {
@@ -199,7 +218,7 @@ class EmbeddedStorage implements Storage {
     try {
       await this.#db.clearAsync();
     } catch (error) {
-      throw this.#failure('clear', error);
+      throw await this.#writeFailure('clear', error);
     }
   }
 
@@ -216,6 +235,22 @@ class EmbeddedStorage implements Storage {
   #failure(operation: string, cause: unknown): StorageError {
     if (this.#closed) return new StorageError('unavailable', `embedded store: ${operation} failed: closed`, { cause });
     return new StorageError('fault', `embedded store: ${operation} failed`, { cause });
+  }
+
+  /**
+   * The storage error for a failed write: `full` when it was refused for want of space (LMDB aborted the
+   * transaction, so nothing changed), else as #failure says. Awaits the commit's own error, so that it never
+   * escapes as an unhandled rejection.
+   */
+  async #writeFailure(operation: string, error: unknown): Promise<StorageError> {
+    const cause = await commitErrorOf(error);
+    const refusal = this.#closed ? undefined : refusalOf(cause, this.#environment.path);
+    if (refusal === undefined) return this.#failure(operation, cause);
+    this.#environment.space.refused(refusal);
+    return new StorageFullError(refusal, `embedded store: ${operation} refused: ${refusal}`, {
+      cause,
+      reason: refusalReason(refusal),
+    });
   }
 
   /** Removes every expired value, in batches so that requests are served in between. */
@@ -273,7 +308,18 @@ function openEnvironment(path: string, databases: number, existing: boolean): Ro
     // noSubdir: false; embedded.path is always a directory.
     // overlappingSync (lmdb-js's default on Linux) resolves a write at commit and flushes it to disk later:
     // a power loss could then lose a value already answered 201. Without it a write resolves once flushed.
-    return open<Buffer, Uint8Array>({ path, ...recordEncoding, noSubdir: false, overlappingSync: false, maxDbs: databases });
+    // NOTE: eventTurnBatching (lmdb-js's default) opens each turn's batch with a write of its own whose promise
+    // nobody can await: a commit that fails (a full disk) rejected it unhandled and ended the process (lmdb 3.5,
+    // write.js's writeBatchStart). Without it the writes of a turn still share a transaction, started by a
+    // setImmediate, and each write's own promise carries the failure to its caller.
+    return open<Buffer, Uint8Array>({
+      path,
+      ...recordEncoding,
+      noSubdir: false,
+      overlappingSync: false,
+      eventTurnBatching: false,
+      maxDbs: databases,
+    });
   } catch (error) {
     throw new StorageError('fault', `embedded store: cannot open ${path}: ${(error as Error).message}`, { cause: error });
   }
@@ -304,19 +350,37 @@ export function openEmbeddedStorage(options: EmbeddedOptions): EmbeddedStorage {
   return openEmbeddedDatabases(options, [undefined])[0] as EmbeddedStorage;
 }
 
+/** What the stores of one LMDB environment share: its directory, whether it has room, and where purge failures go. */
+interface Environment {
+  readonly path: string;
+  readonly space: SpaceWatch;
+  onPurgeFailure(error: unknown): void;
+}
+
 /**
  * Opens one store per database of one LMDB environment at `options.path`, in the order given: a name is a
  * named sub-database, `undefined` the main database. The environment closes with the last store; each store
- * purges its own expired values.
+ * purges its own expired values, and tells `onPurgeFailure` when a purge fails (it is tried again later).
  */
-export function openEmbeddedDatabases(options: EmbeddedOptions, databases: readonly (string | undefined)[]): EmbeddedStorage[] {
+export function openEmbeddedDatabases(
+  options: EmbeddedOptions,
+  databases: readonly (string | undefined)[],
+  onPurgeFailure: (error: unknown) => void = () => {},
+): EmbeddedStorage[] {
   const existing = options.existing ?? false;
   const root = openEnvironment(options.path, databases.length, existing);
   const closeEnvironment = closedByTheLast(databases.length, () => root.close());
+  const environment: Environment = {
+    path: options.path,
+    space: new SpaceWatch(options.path),
+    onPurgeFailure: (error) => {
+      commitErrorOf(error).then(onPurgeFailure, onPurgeFailure);
+    },
+  };
   return databases.map((name) => {
-    if (name === undefined) return new EmbeddedStorage(root, options.purgeIntervalMs, closeEnvironment);
+    if (name === undefined) return new EmbeddedStorage(root, environment, options.purgeIntervalMs, closeEnvironment);
     const db = openDatabase(root, name, options.path, existing);
-    return new EmbeddedStorage(db, options.purgeIntervalMs, async () => {
+    return new EmbeddedStorage(db, environment, options.purgeIntervalMs, async () => {
       await db.close();
       await closeEnvironment();
     });
