@@ -44,6 +44,8 @@ const namespace = section('One namespace: a store of its own under its own base 
   max_ttl: ttlSeconds('max_ttl for this namespace; default: the top-level max_ttl when the file sets one, else its default_ttl'),
   max_key_bytes: optionalInteger('max_key_bytes for this namespace; default: the top-level max_key_bytes', 1, longestKeyBytes),
   max_value_bytes: optionalInteger('max_value_bytes for this namespace; default: the top-level max_value_bytes', 1),
+  max_bytes: optionalInteger('max_bytes for this namespace; default: the top-level max_bytes', 1),
+  max_keys: optionalInteger('max_keys for this namespace; default: the top-level max_keys', 1),
 });
 
 export const configSchema = section('kask-ts configuration', {
@@ -137,8 +139,16 @@ export const configSchema = section('kask-ts configuration', {
     defaultLimits.maxValueBytes,
     1,
   ),
+  max_bytes: optionalInteger(
+    'Quota: the most bytes (keys and values) a namespace may hold; a write that would go beyond it answers 507 insufficient_storage naming the quota, while reads, deletes and TTL changes go on. Expired values count until purged. Exact on the embedded store; not supported on Cassandra. Default: none. With namespaces, the default of each',
+    1,
+  ),
+  max_keys: optionalInteger(
+    'Quota: the most keys a namespace may hold, as max_bytes (likewise exact on the embedded store only). Default: none. With namespaces, the default of each',
+    1,
+  ),
   namespaces: mapOf(
-    "Namespaces by name (a lower-case letter, then up to 47 lower-case letters, digits or _): stores of their own, each under its own base_uri with its own TTLs, limits and table, sharing one connection to the backend; top-level default_ttl, max_ttl, max_key_bytes and max_value_bytes are their defaults. Default: one namespace, `default`, from Kask's top-level keys, stored where Kask stores it (cassandra.table; the embedded store's main database). Not with a top-level base_uri (see Namespaces)",
+    "Namespaces by name (a lower-case letter, then up to 47 lower-case letters, digits or _): stores of their own, each under its own base_uri with its own TTLs, limits and table, sharing one connection to the backend; top-level default_ttl, max_ttl, max_key_bytes, max_value_bytes, max_bytes and max_keys are their defaults. Default: one namespace, `default`, from Kask's top-level keys, stored where Kask stores it (cassandra.table; the embedded store's main database). Not with a top-level base_uri (see Namespaces)",
     namespace,
     identifier,
   ),

@@ -14,6 +14,14 @@ export interface StoredNamespace {
    * namespace, which each backend stores where Kask stores it (so that an existing store keeps its sessions).
    */
   readonly table: string | undefined;
+  /** The most it may hold; writes beyond it are refused (StorageFullError). */
+  readonly quota: Quota;
+}
+
+/** A namespace's quota: the most bytes (keys and values) and keys it may hold; undefined: no limit. */
+export interface Quota {
+  readonly maxBytes: number | undefined;
+  readonly maxKeys: number | undefined;
 }
 
 /** A storage backend, `Settings` being its configuration section as validated. */
@@ -29,6 +37,8 @@ export interface Backend<Settings> {
    * Cassandra expires its own): with several workers, the primary holds the stores open to do it.
    */
   readonly maintainedByOneProcess: boolean;
+  /** Whether it keeps the exact count of each namespace's bytes and keys that quotas (`max_bytes`, `max_keys`) need. */
+  readonly keepsQuotas: boolean;
   /**
    * Opens every namespace's store, in order, over one connection; `maintain`: this process does the upkeep. A
    * backend that connects in the background says on `log` why it cannot serve (and that it can, once it can).

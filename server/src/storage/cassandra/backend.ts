@@ -91,6 +91,7 @@ export const cassandraBackend: Backend<CassandraSettings> = {
   // Cassandra refuses more than 20 years (its MAX_TTL).
   maxTtlSeconds: 20 * 365 * 24 * 60 * 60,
   maintainedByOneProcess: false,
+  keepsQuotas: false,
   open(cassandra, namespaces, _maintain, log) {
     return openCassandraTables(
       connectionOf(cassandra),

@@ -28,11 +28,17 @@ export const lmdbBackend: Backend<EmbeddedSettings> = {
   // Expiry is stored as milliseconds in a float64: any TTL an integer of seconds can give.
   maxTtlSeconds: Number.MAX_SAFE_INTEGER,
   maintainedByOneProcess: true,
+  // Each database's bytes and keys are counted in the transaction of every write (usage.ts).
+  keepsQuotas: true,
   open(embedded, namespaces, maintain, log) {
     return openEmbeddedDatabases(
       { path: embedded.path, purgeIntervalMs: maintain ? embedded.purge_interval_ms : undefined },
       namespaces.map(databaseOf),
-      (error) => log.warn(describeError(error), 'purge of expired values failed; tried again at the next interval'),
+      {
+        quotas: namespaces.map((namespace) => namespace.quota),
+        onPurgeFailure: (error) =>
+          log.warn(describeError(error), 'purge of expired values failed; tried again at the next interval'),
+      },
     );
   },
   describe(embedded, namespace) {

@@ -1,9 +1,11 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Database, open, type RootDatabase } from 'lmdb';
+import type { Quota } from '../backend.js';
 import { closedByTheLast } from '../shared.js';
 import { digestOf, type SetOutcome, type Storage, StorageError, StorageFullError, type StoredValue } from '../storage.js';
 import { commitErrorOf, refusalOf, refusalReason, SpaceWatch } from './space.js';
+import { isUsageKey, quotaDetail, quotaRefusal, type Usage, usageKey, usageOf, usageValue } from './usage.js';
 
 /** Where the embedded store keeps its files, and how often this process purges expired values. */
 export interface EmbeddedOptions {
@@ -69,6 +71,11 @@ function keyBytes(key: string): Buffer {
   return Buffer.from(key, 'utf8');
 }
 
+/** The bytes a key and its record count for in a database's usage: the key's and the value's. */
+function residentBytes(key: Uint8Array, record: Uint8Array | undefined): number {
+  return record === undefined ? 0 : key.length + record.length - headerBytes;
+}
+
 function isExpired(record: Buffer, now: number): boolean {
   const expiry = expiryOf(record);
   return expiry !== 0 && expiry <= now;
@@ -79,6 +86,7 @@ class EmbeddedStorage implements Storage {
   readonly backend = 'embedded';
   readonly #db: Database<Buffer, Uint8Array>;
   readonly #environment: Environment;
+  readonly #quota: Quota;
   readonly #release: () => Promise<void>;
   readonly #purgeTimer: NodeJS.Timeout | undefined;
   #purging: Promise<unknown> | undefined;
@@ -88,11 +96,13 @@ class EmbeddedStorage implements Storage {
   constructor(
     db: Database<Buffer, Uint8Array>,
     environment: Environment,
+    quota: Quota,
     purgeIntervalMs: number | undefined,
     release: () => Promise<void>,
   ) {
     this.#db = db;
     this.#environment = environment;
+    this.#quota = quota;
     this.#release = release;
     if (purgeIntervalMs === undefined) return;
     this.#purgeTimer = setInterval(() => {
@@ -121,21 +131,14 @@ class EmbeddedStorage implements Storage {
   }
 
   async set(key: string, value: Buffer, ttlSeconds: number): Promise<SetOutcome> {
-    const bytes = keyBytes(key);
     const digest = digestOf(value);
-    this.#ensureOpen('set');
-    try {
-      // The record replaced keeps its value's digest: comparing it costs one lookup and no hashing. It is read
-      // before the write is queued, so two writes of one key at the same moment may both compare with the older.
-      const replaced = this.#db.getBinaryFast(bytes);
-      const unchanged =
-        replaced !== undefined && !isExpired(replaced, Date.now()) && digest.equals(replaced.subarray(expiryBytes, headerBytes));
-      await this.#db.put(bytes, recordOf(value, ttlSeconds, digest));
-      this.#environment.space.written();
-      return unchanged ? 'unchanged' : 'changed';
-    } catch (error) {
-      throw await this.#writeFailure('set', error);
-    }
+    // The record replaced keeps its value's digest: comparing it costs no hashing, in the write's own transaction.
+    let unchanged = false;
+    await this.#writeIf('set', key, (live) => {
+      unchanged = live?.digest.equals(digest) === true;
+      return recordOf(value, ttlSeconds, digest);
+    });
+    return unchanged ? 'unchanged' : 'changed';
   }
 
   add(key: string, value: Buffer, ttlSeconds: number): Promise<boolean> {
@@ -160,8 +163,9 @@ class EmbeddedStorage implements Storage {
 
   /**
    * Reads the live value of `key` and writes the record `next` makes of it (`null`: removes the key;
-   * `undefined`: leaves it), in one write transaction: no other writer (thread or process) can change the
-   * value in between.
+   * `undefined`: leaves it), with the database's count of bytes and keys, in one write transaction: no other
+   * writer (thread or process) can change the value or the count in between. A write that would take the
+   * database beyond its quota changes nothing and is refused (StorageFullError).
    */
   async #writeIf(
     operation: string,
@@ -170,29 +174,70 @@ class EmbeddedStorage implements Storage {
   ): Promise<boolean> {
     const bytes = keyBytes(key);
     this.#ensureOpen(operation);
+    let outcome: boolean | 'quota_bytes' | 'quota_keys';
     try {
-      const written = await this.#db.transaction(() => {
+      outcome = await this.#db.transaction(() => {
         const record = this.#db.getBinary(bytes);
         const live = record === undefined || isExpired(record, Date.now()) ? undefined : storedValueOf(record);
         const replacement = next(live);
-        if (replacement === undefined) return false;
+        if (replacement === undefined || (replacement === null && record === undefined)) return false;
+        const before = this.#usageInTransaction();
+        const after = {
+          bytes: before.bytes - residentBytes(bytes, record) + residentBytes(bytes, replacement ?? undefined),
+          keys: before.keys - (record === undefined ? 0 : 1) + (replacement === null ? 0 : 1),
+        };
+        const refusal = quotaRefusal(this.#quota, before, after);
+        if (refusal !== undefined) return refusal;
         if (replacement === null) this.#db.removeSync(bytes);
         else this.#db.putSync(bytes, replacement);
+        this.#db.putSync(usageKey, recordOf(usageValue(after), 0));
         return true;
       });
-      if (written) this.#environment.space.written();
-      return written;
     } catch (error) {
       throw await this.#writeFailure(operation, error);
     }
+    if (typeof outcome === 'boolean') {
+      if (outcome) this.#environment.space.written();
+      return outcome;
+    }
+    throw new StorageFullError(outcome, `embedded store: ${operation} refused: ${outcome}`, {
+      reason: `the namespace's quota (${outcome === 'quota_bytes' ? 'max_bytes' : 'max_keys'}) is reached`,
+      detail: quotaDetail(outcome, this.#quota),
+    });
   }
 
   async delete(key: string): Promise<void> {
-    this.#ensureOpen('delete');
+    await this.#writeIf('delete', key, () => null);
+  }
+
+  /**
+   * The database's count of bytes and keys, in a write transaction: its record's, or, for a database without one
+   * (written by an earlier build, or truncated), counted record by record.
+   */
+  #usageInTransaction(): Usage {
+    const record = this.#db.getBinary(usageKey);
+    return record === undefined ? this.#counted() : usageOf(record.subarray(headerBytes));
+  }
+
+  #counted(): Usage {
+    let bytes = 0;
+    let keys = 0;
+    for (const { key, value } of this.#db.getRange({ snapshot: false })) {
+      if (isUsageKey(key)) continue;
+      keys++;
+      bytes += residentBytes(key, value);
+    }
+    return { bytes, keys };
+  }
+
+  /** What the database holds now: exact, as of the last committed write. */
+  async usage(): Promise<Usage> {
+    this.#ensureOpen('usage');
     try {
-      await this.#db.remove(keyBytes(key));
+      const record = this.#db.getBinary(usageKey);
+      return record === undefined ? this.#counted() : usageOf(record.subarray(headerBytes));
     } catch (error) {
-      throw await this.#writeFailure('delete', error);
+      throw this.#failure('usage', error);
     }
   }
 
@@ -272,10 +317,19 @@ class EmbeddedStorage implements Storage {
       if (expired.length > 0) {
         // Re-checked inside the write transaction: a value rewritten since the scan is kept.
         purged += await this.#db.transaction(() => {
+          const before = this.#usageInTransaction();
           let removed = 0;
+          let removedBytes = 0;
           for (const key of expired) {
             const record = this.#db.getBinary(key);
-            if (record !== undefined && isExpired(record, now) && this.#db.removeSync(key)) removed++;
+            if (record !== undefined && isExpired(record, now) && this.#db.removeSync(key)) {
+              removed++;
+              removedBytes += residentBytes(key, record);
+            }
+          }
+          if (removed > 0) {
+            const after = { bytes: before.bytes - removedBytes, keys: before.keys - removed };
+            this.#db.putSync(usageKey, recordOf(usageValue(after), 0));
           }
           return removed;
         });
@@ -350,6 +404,8 @@ export function openEmbeddedStorage(options: EmbeddedOptions): EmbeddedStorage {
   return openEmbeddedDatabases(options, [undefined])[0] as EmbeddedStorage;
 }
 
+const noQuota: Quota = { maxBytes: undefined, maxKeys: undefined };
+
 /** What the stores of one LMDB environment share: its directory, whether it has room, and where purge failures go. */
 interface Environment {
   readonly path: string;
@@ -365,7 +421,7 @@ interface Environment {
 export function openEmbeddedDatabases(
   options: EmbeddedOptions,
   databases: readonly (string | undefined)[],
-  onPurgeFailure: (error: unknown) => void = () => {},
+  { quotas = [], onPurgeFailure = () => {} }: { quotas?: readonly Quota[]; onPurgeFailure?: (error: unknown) => void } = {},
 ): EmbeddedStorage[] {
   const existing = options.existing ?? false;
   const root = openEnvironment(options.path, databases.length, existing);
@@ -377,10 +433,11 @@ export function openEmbeddedDatabases(
       commitErrorOf(error).then(onPurgeFailure, onPurgeFailure);
     },
   };
-  return databases.map((name) => {
-    if (name === undefined) return new EmbeddedStorage(root, environment, options.purgeIntervalMs, closeEnvironment);
+  return databases.map((name, i) => {
+    const quota = quotas[i] ?? noQuota;
+    if (name === undefined) return new EmbeddedStorage(root, environment, quota, options.purgeIntervalMs, closeEnvironment);
     const db = openDatabase(root, name, options.path, existing);
-    return new EmbeddedStorage(db, environment, options.purgeIntervalMs, async () => {
+    return new EmbeddedStorage(db, environment, quota, options.purgeIntervalMs, async () => {
       await db.close();
       await closeEnvironment();
     });
