@@ -22,6 +22,7 @@ import { NamespaceMetrics } from './metrics/namespace-metrics.js';
 import { registerOperationRoutes } from './routes/operations.js';
 import { registerSessionRoutes } from './routes/sessions/register.js';
 import type { ServiceStart } from './start-up.js';
+import { registerCensus } from './storage/census.js';
 import { instrumentStorage } from './storage/instrumented.js';
 import type { Storage } from './storage/storage.js';
 
@@ -62,6 +63,10 @@ export function buildApp({ config, document, insightSecret, storage, build, logg
       compareRate: config.insight.compare_rate,
     };
   });
+  registerCensus(
+    metrics.registry,
+    routes.map((route) => ({ name: route.namespace.name, storage: route.storage, quota: route.namespace.quota })),
+  );
   const logAccess = config.access_log ? accessLog(logger) : undefined;
   const options: FastifyServerOptions = {
     loggerInstance: logger,

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { SectionRule } from '../validation/sections.js';
-import type { Storage } from './storage.js';
+import type { Census, Storage } from './storage.js';
 
 // What a backend is to the rest of the service: one entry of the registry (registry.ts) says everything the
 // configuration, start-up, the cluster and the commands need to know of it. Adding a backend is its folder, its
@@ -48,6 +48,8 @@ export interface Backend<Settings> {
   describe(settings: Settings, namespace: StoredNamespace): string;
   /** Removes every value of a namespace. */
   truncate(settings: Settings, namespace: StoredNamespace): Promise<void>;
+  /** What each namespace holds (`kask-ts stats`), in order; undefined for one the backend cannot count cheaply. */
+  census(settings: Settings, namespaces: readonly StoredNamespace[]): Promise<(Census | undefined)[]>;
   /** The hosts of its database's servers, none when it runs in the service's own processes. */
   databaseHosts(settings: Settings): readonly string[];
 }

@@ -29,6 +29,7 @@ export function instrumentStorage(storage: Storage, metrics: NamespaceMetrics): 
     touch: (key, ttlSeconds) => timed('touch', () => storage.touch(key, ttlSeconds)),
     ping: () => storage.ping(),
     refusingWrites: () => storage.refusingWrites(),
+    census: () => storage.census(),
     close: () => storage.close(),
   };
 }

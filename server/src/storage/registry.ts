@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Backend, StoredNamespace } from './backend.js';
 import { type CassandraSettings, cassandraBackend } from './cassandra/backend.js';
 import { type EmbeddedSettings, lmdbBackend } from './lmdb/backend.js';
-import type { Storage } from './storage.js';
+import type { Census, Storage } from './storage.js';
 
 // Every backend, by the name the configuration's `storage:` gives it; its section of the configuration has the
 // same name. Everything that depends on the backend asks this registry.
@@ -56,6 +56,7 @@ export interface ConfiguredBackend {
   open(namespaces: readonly StoredNamespace[], maintain: boolean, log: Logger): Storage[];
   describe(namespace: StoredNamespace): string;
   truncate(namespace: StoredNamespace): Promise<void>;
+  census(namespaces: readonly StoredNamespace[]): Promise<(Census | undefined)[]>;
 }
 
 function withSettings<Name extends BackendName>(name: Name, settings: SettingsByBackend[Name]): ConfiguredBackend {
@@ -67,6 +68,7 @@ function withSettings<Name extends BackendName>(name: Name, settings: SettingsBy
     open: (namespaces, maintain, log) => backend.open(settings, namespaces, maintain, log),
     describe: (namespace) => backend.describe(settings, namespace),
     truncate: (namespace) => backend.truncate(settings, namespace),
+    census: (namespaces) => backend.census(settings, namespaces),
   };
 }
 

@@ -31,8 +31,22 @@ export interface Storage {
    * succeeded since nor has room come back), in words that hold no key; undefined when it takes writes.
    */
   refusingWrites(): string | undefined;
+  /** What the namespace holds, for metrics and `kask-ts stats`; undefined when the backend cannot tell cheaply. */
+  census(): Promise<Census | undefined>;
   /** Releases every resource; no call may follow. */
   close(): Promise<void>;
+}
+
+/** What a namespace holds: never a key. */
+export interface Census {
+  /** Keys held, expired ones included until they are purged. */
+  readonly keys: number;
+  /** Bytes of those keys and their values. */
+  readonly bytes: number;
+  /** Bytes of keys and values written since the count began: grows with every write (its rate: bytes written per second). */
+  readonly writtenBytes: number;
+  /** The filesystem that holds the store, when it is this machine's (the embedded store). */
+  readonly filesystem: { readonly freeBytes: number; readonly sizeBytes: number } | undefined;
 }
 
 /**

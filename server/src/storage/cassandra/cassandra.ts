@@ -247,6 +247,12 @@ class CassandraStorage implements Storage {
     return this.#refusing;
   }
 
+  // NOTE: Cassandra's only cheap counts are its per-node estimates (system.size_estimates), of partitions in the
+  // node's own token ranges and their mean size: not a namespace's count. None is given rather than a guess.
+  async census(): Promise<undefined> {
+    return undefined;
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;

@@ -56,5 +56,17 @@ export const lmdbBackend: Backend<EmbeddedSettings> = {
       await store?.close();
     }
   },
+  async census(embedded, namespaces) {
+    // Of a store that exists: a path that leads elsewhere must not make an empty one to count.
+    const stores = openEmbeddedDatabases(
+      { path: embedded.path, purgeIntervalMs: undefined, existing: true },
+      namespaces.map(databaseOf),
+    );
+    try {
+      return await Promise.all(stores.map((store) => store.census()));
+    } finally {
+      await Promise.all(stores.map((store) => store.close()));
+    }
+  },
   databaseHosts: () => [],
 };

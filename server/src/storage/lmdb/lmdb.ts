@@ -3,8 +3,16 @@ import { join } from 'node:path';
 import { type Database, open, type RootDatabase } from 'lmdb';
 import type { Quota } from '../backend.js';
 import { closedByTheLast } from '../shared.js';
-import { digestOf, type SetOutcome, type Storage, StorageError, StorageFullError, type StoredValue } from '../storage.js';
-import { commitErrorOf, refusalOf, refusalReason, SpaceWatch } from './space.js';
+import {
+  type Census,
+  digestOf,
+  type SetOutcome,
+  type Storage,
+  StorageError,
+  StorageFullError,
+  type StoredValue,
+} from '../storage.js';
+import { commitErrorOf, refusalOf, refusalReason, SpaceWatch, statfsOf } from './space.js';
 import { isUsageKey, quotaDetail, quotaRefusal, type Usage, usageKey, usageOf, usageValue } from './usage.js';
 
 /** Where the embedded store keeps its files, and how often this process purges expired values. */
@@ -182,9 +190,11 @@ class EmbeddedStorage implements Storage {
         const replacement = next(live);
         if (replacement === undefined || (replacement === null && record === undefined)) return false;
         const before = this.#usageInTransaction();
+        const written = residentBytes(bytes, replacement ?? undefined);
         const after = {
-          bytes: before.bytes - residentBytes(bytes, record) + residentBytes(bytes, replacement ?? undefined),
+          bytes: before.bytes - residentBytes(bytes, record) + written,
           keys: before.keys - (record === undefined ? 0 : 1) + (replacement === null ? 0 : 1),
+          writtenBytes: before.writtenBytes + written,
         };
         const refusal = quotaRefusal(this.#quota, before, after);
         if (refusal !== undefined) return refusal;
@@ -227,7 +237,13 @@ class EmbeddedStorage implements Storage {
       keys++;
       bytes += residentBytes(key, value);
     }
-    return { bytes, keys };
+    return { bytes, keys, writtenBytes: 0 };
+  }
+
+  async census(): Promise<Census> {
+    const usage = await this.usage();
+    const stats = statfsOf(this.#environment.path);
+    return { ...usage, filesystem: stats };
   }
 
   /** What the database holds now: exact, as of the last committed write. */
@@ -328,7 +344,7 @@ class EmbeddedStorage implements Storage {
             }
           }
           if (removed > 0) {
-            const after = { bytes: before.bytes - removedBytes, keys: before.keys - removed };
+            const after = { ...before, bytes: before.bytes - removedBytes, keys: before.keys - removed };
             this.#db.putSync(usageKey, recordOf(usageValue(after), 0));
           }
           return removed;

@@ -24,9 +24,14 @@ const recoveredBytes = 1024 * 1024;
 
 /** Bytes the unprivileged user may still write on the filesystem holding `path`; undefined when it cannot be read. */
 export function freeBytesOf(path: string): number | undefined {
+  return statfsOf(path)?.freeBytes;
+}
+
+/** The size and free space of the filesystem holding `path`; undefined when they cannot be read. */
+export function statfsOf(path: string): { freeBytes: number; sizeBytes: number } | undefined {
   try {
     const stats = statfsSync(path);
-    return stats.bavail * stats.bsize;
+    return { freeBytes: stats.bavail * stats.bsize, sizeBytes: stats.blocks * stats.bsize };
   } catch {
     return undefined;
   }

@@ -10,6 +10,8 @@ import type { Quota } from '../backend.js';
 export interface Usage {
   readonly bytes: number;
   readonly keys: number;
+  /** Bytes of keys and values written since the count began (a counter: never goes down). */
+  readonly writtenBytes: number;
 }
 
 // NOTE: the count's key begins with 0xFF, a byte no UTF-8 text holds, so no client key (valid UTF-8, checked by
@@ -23,15 +25,16 @@ export function isUsageKey(key: Uint8Array): boolean {
 
 /** The count as the value of its record. */
 export function usageValue(usage: Usage): Buffer {
-  const value = Buffer.allocUnsafe(16);
+  const value = Buffer.allocUnsafe(24);
   value.writeDoubleBE(usage.bytes, 0);
   value.writeDoubleBE(usage.keys, 8);
+  value.writeDoubleBE(usage.writtenBytes, 16);
   return value;
 }
 
 /** The count a record's value holds. */
 export function usageOf(value: Buffer): Usage {
-  return { bytes: value.readDoubleBE(0), keys: value.readDoubleBE(8) };
+  return { bytes: value.readDoubleBE(0), keys: value.readDoubleBE(8), writtenBytes: value.readDoubleBE(16) };
 }
 
 /**
