@@ -50,7 +50,11 @@ export function buildApp({ config, document, insightSecret, storage, build, logg
   const followed = new Map(
     idOf === undefined ? [] : config.namespaces.map(({ name }) => [name, new KeyWrites(config.insight.window_seconds, idOf)]),
   );
-  const service = (clustered ? clusterServiceView : localServiceView)(metrics.registry, storage, followed);
+  const usageLimit = {
+    maxUsedShare: config.readyz_max_used_share,
+    quotas: new Map(config.namespaces.map((namespace) => [namespace.name, namespace.quota])),
+  };
+  const service = (clustered ? clusterServiceView : localServiceView)(metrics.registry, storage, followed, usageLimit);
   const routes = config.namespaces.map((namespace) => {
     const store = storage.get(namespace.name);
     if (store === undefined) throw new Error(`no store for the namespace ${namespace.name}`);

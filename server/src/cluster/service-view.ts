@@ -2,6 +2,8 @@ import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue, type Registry } from 'prom-client';
 import { type KeyWrites, type KeyWritesReport, mergeKeyWrites } from '../insight/key-writes.js';
 import { writtenKeysText } from '../metrics/written-keys.js';
+import type { Quota } from '../storage/backend.js';
+import { quotaShares } from '../storage/census.js';
 import { failureReason, type Storage } from '../storage/storage.js';
 
 /**
@@ -47,9 +49,41 @@ async function answers(storage: Storage): Promise<true | string> {
   }
 }
 
-async function stateOf(stores: ReadonlyMap<string, Storage>): Promise<StorageState> {
+/**
+ * When a namespace is not ready for what it holds: above `maxUsedShare` of one of its `quotas` or of its store's
+ * filesystem (`readyz_max_used_share`; 0: never).
+ */
+export interface UsageLimit {
+  readonly maxUsedShare: number;
+  readonly quotas: ReadonlyMap<string, Quota>;
+}
+
+/** Why `storage` is not ready for what it holds, or true when it is within `limit`. */
+async function withinLimit(name: string, storage: Storage, limit: UsageLimit): Promise<true | string> {
+  if (limit.maxUsedShare === 0) return true;
+  const census = await storage.census().catch(() => undefined);
+  if (census === undefined) return true;
+  const shares: Record<string, number> = { ...quotaShares(census, limit.quotas.get(name) ?? noQuota) };
+  if (census.filesystem !== undefined && census.filesystem.sizeBytes > 0) {
+    shares['filesystem'] = 1 - census.filesystem.freeBytes / census.filesystem.sizeBytes;
+  }
+  const over = Object.entries(shares).find(([, share]) => share > limit.maxUsedShare);
+  if (over === undefined) return true;
+  const [what, share] = over;
+  const of = what === 'filesystem' ? 'its filesystem' : `its quota ${what}`;
+  return `it uses ${Math.round(share * 100)} % of ${of}, above readyz_max_used_share (${limit.maxUsedShare})`;
+}
+
+const noQuota: Quota = { maxBytes: undefined, maxKeys: undefined };
+
+async function stateOf(stores: ReadonlyMap<string, Storage>, limit: UsageLimit): Promise<StorageState> {
   const names = [...stores.keys()];
-  const available = await Promise.all([...stores.values()].map(answers));
+  const available = await Promise.all(
+    [...stores].map(async ([name, storage]) => {
+      const answer = await answers(storage);
+      return answer === true ? withinLimit(name, storage, limit) : answer;
+    }),
+  );
   const full = [...stores].flatMap(([name, store]) => {
     const reason = store.refusingWrites();
     return reason === undefined ? [] : [[name, reason]];
@@ -75,10 +109,11 @@ export function localServiceView(
   registry: Registry,
   stores: ReadonlyMap<string, Storage>,
   followed: FollowedKeyWrites,
+  limit: UsageLimit,
 ): ServiceView {
   return {
     metricsText: async () => (await registry.metrics()) + (await writtenKeysText(reportOf(followed))),
-    storageAvailability: () => stateOf(stores),
+    storageAvailability: () => stateOf(stores, limit),
     keyWrites: async () => reportOf(followed),
   };
 }
@@ -225,11 +260,12 @@ export function clusterServiceView(
   registry: Registry,
   stores: ReadonlyMap<string, Storage>,
   followed: FollowedKeyWrites,
+  limit: UsageLimit,
 ): ServiceView {
   const pending = new PendingAnswers<Answer>();
   const reports: Record<Topic, () => Promise<Report>> = {
     metrics: () => registry.getMetricsAsJSON(),
-    ready: () => stateOf(stores),
+    ready: () => stateOf(stores, limit),
     keyWrites: async () => reportOf(followed),
   };
   process.on('message', (message: unknown) => {

@@ -72,6 +72,10 @@ export const configSchema = section('kask-ts configuration', {
     backendMaxTtlSeconds,
   ),
   log_level: oneOf(`Lowest level logged: ${logLevels.join(', ')}`, logLevels, 'info'),
+  readyz_max_used_share: fraction(
+    "Growth alarm on /readyz: above this share of a namespace's quota (max_bytes, max_keys) or of its embedded store's filesystem, /readyz answers 503 naming the namespace and why (a full store still serves reads: use it only where another instance can take the traffic). 0 = off",
+    0,
+  ),
   access_log: boolean(
     'Log one line per request answered (msg `request`, at INFO whatever log_level): method, route and namespace, status, duration_ms, request_bytes and response_bytes, request_id, and the client identity where clients are checked; never the URL, the key or the value. Off, it costs a request nothing',
     false,

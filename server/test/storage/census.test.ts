@@ -1,3 +1,5 @@
+import { statfsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { configPathOf, runCli, startServersStoppedAfterEach } from '../../../test-support/server-process.js';
 
@@ -46,5 +48,37 @@ describe('the census of each namespace', () => {
     expect(report.namespaces.sessions).toMatchObject({ keys: 1, bytes: 100, quota_used_share: { max_bytes: 0.1 } });
     expect(report.namespaces.echo?.written_bytes_per_second).toBeGreaterThan(0);
     expect(output).not.toMatch(/"one"|k\d/);
+  }, 60_000);
+
+  it('/readyz answers 503 above readyz_max_used_share of a quota, naming the namespace and the quota, and 200 again below it', async () => {
+    // The threshold lies above the share of the test machine's filesystem in use, which counts too.
+    const filesystem = statfsSync(tmpdir());
+    const filesystemShare = 1 - filesystem.bavail / filesystem.blocks;
+    const threshold = Math.max(0.5, Math.ceil(filesystemShare * 100 + 1) / 100);
+    expect(threshold).toBeLessThan(0.99);
+    const maxKeys = 100;
+    const server = await start({
+      workers: 1,
+      readyz_max_used_share: threshold,
+      namespaces: { sessions: { base_uri: '/sessions/v1/', max_keys: maxKeys }, echo: { base_uri: '/echo/v1/' } },
+    });
+    const within = Math.floor(threshold * maxKeys);
+    for (let i = 0; i < within; i++) await write(`${server.origin}/sessions/v1/k${i}`, 'v');
+    expect((await fetch(`${server.origin}/readyz`)).status).toBe(200);
+    await write(`${server.origin}/sessions/v1/over`, 'v');
+    const notReady = await fetch(`${server.origin}/readyz`);
+    expect(notReady.status).toBe(503);
+    expect(((await notReady.json()) as { detail: string }).detail).toBe(
+      `The storage of namespace sessions is unavailable: it uses ${within + 1} % of its quota max_keys, above readyz_max_used_share (${threshold}); retry later`,
+    );
+    expect((await fetch(`${server.origin}/sessions/v1/over`, { method: 'DELETE' })).status).toBe(204);
+    expect((await fetch(`${server.origin}/readyz`)).status).toBe(200);
+  }, 60_000);
+
+  it('without readyz_max_used_share, /readyz stays 200 at a full quota', async () => {
+    const server = await start({ workers: 1, max_keys: 1 });
+    await write(`${server.baseUrl}only`, 'v');
+    expect((await fetch(`${server.baseUrl}more`, { method: 'POST', body: 'v' })).status).toBe(507);
+    expect((await fetch(`${server.origin}/readyz`)).status).toBe(200);
   }, 60_000);
 });
