@@ -13,9 +13,10 @@ const eio = 5;
 const mdbMapFull = -30792;
 
 /**
- * Below this many free bytes on the store's filesystem, an EIO from a commit is taken for a full disk: lmdb-js
- * reports a write that found no room on a full tmpfs as EIO (observed with lmdb 3.5 on Linux 6), and a disk
- * with room that answers EIO is failing (500).
+ * Below this many free bytes on the store's filesystem, an EIO from a commit is taken for a full disk: LMDB
+ * reports a short write, which is what a filesystem with room for part of a commit's pages answers, as EIO
+ * (mdb_page_flush: "short write, filesystem full?"; seen on a full tmpfs with lmdb 3.5 on Linux 6.18),
+ * while a disk with room that answers EIO is failing (500).
  */
 export const nearlyFullBytes = 64 * 1024 * 1024;
 
