@@ -6,6 +6,7 @@ import { accessControl } from './auth/access-control.js';
 import { reportFailedHandshakes } from './auth/failed-handshakes.js';
 import type { BuildInfo } from './build-info.js';
 import { clusterServiceView, localServiceView } from './cluster/service-view.js';
+import { limitsOfThePrimary } from './cluster/shared-limits.js';
 import { errorHandler } from './http/error-handler.js';
 import { routeEveryMethod } from './http/every-method.js';
 import { ignoreUpgrades } from './http/ignored-upgrades.js';
@@ -15,10 +16,12 @@ import { oneRequestAtATime } from './http/one-request-at-a-time.js';
 import { decodedPath, malformedPathDetail, originForm } from './http/paths.js';
 import { sendProblem } from './http/problems.js';
 import { answerClientError, rejectOversizedBeforeContinue } from './http/raw-responses.js';
+import { localLimits } from './limits/decisions.js';
+import { anyLimits, type LimitedNamespace, Limiter } from './limits/limiter.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { NamespaceMetrics } from './metrics/namespace-metrics.js';
 import { registerOperationRoutes } from './routes/operations.js';
-import { registerSessionRoutes } from './routes/sessions/register.js';
+import { type RateLimiting, registerSessionRoutes } from './routes/sessions/register.js';
 import type { ServiceStart } from './start-up.js';
 import { instrumentStorage } from './storage/instrumented.js';
 import type { Storage } from './storage/storage.js';
@@ -77,6 +80,7 @@ export function buildApp({ config, document, storage, build, logger, clustered }
   const app = Fastify({ ...options, serverFactory: (handler) => createNodeServer(config, handler) });
   if (app.server instanceof HttpsServer) reportFailedHandshakes(app.server, metrics, logger);
   const authorize = accessControl(config, metrics);
+  app.decorateRequest('clientIdentity', '');
   // The early 413 is written before any hook runs, and would tell any client the limit: with clients listed,
   // Node sends 100 Continue, and the session route's own check answers 413 after the access check.
   if (authorize === undefined) rejectOversizedBeforeContinue(app.server, routes);
@@ -98,7 +102,7 @@ export function buildApp({ config, document, storage, build, logger, clustered }
 
   app.setNotFoundHandler((request, reply) => sendProblem(reply, 'not_found', decodedPath(request.url)));
 
-  registerSessionRoutes(app, routes);
+  registerSessionRoutes(app, routes, rateLimiting(config.namespaces, clustered, metrics, logger));
   registerOperationRoutes(app, {
     document,
     backend: config.storage,
@@ -107,6 +111,21 @@ export function buildApp({ config, document, storage, build, logger, clustered }
     metricsContentType: metrics.registry.contentType,
   });
   return { fastify: app, metrics };
+}
+
+/**
+ * Where the namespaces' rate limits are decided: in this process, or, with workers, by the primary for all of them,
+ * so that a limit holds for the whole service. Undefined when no namespace has any: no request pays for them.
+ */
+function rateLimiting(
+  namespaces: readonly LimitedNamespace[],
+  clustered: boolean,
+  metrics: Metrics,
+  logger: FastifyBaseLogger,
+): RateLimiting | undefined {
+  if (!anyLimits(namespaces)) return undefined;
+  const limits = clustered ? limitsOfThePrimary(logger) : localLimits(new Limiter(namespaces, performance.now()));
+  return { limits, metrics };
 }
 
 /** Request ids for requests without X-Request-ID: unique across processes and restarts, and cheap (no UUID per request). */

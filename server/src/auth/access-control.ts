@@ -8,6 +8,13 @@ import type { Metrics } from '../metrics/metrics.js';
 import { ClientIdentifier, normalizedAddress } from './client-identity.js';
 import type { ClientPermissions, Permission } from './permissions.js';
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The identity of the request's client, once the access check has let it in; '' when it checked none. */
+    clientIdentity: string;
+  }
+}
+
 /** The namespace label of a denial on /metrics, which is in no namespace. */
 const metricsRoute = '/metrics';
 
@@ -85,7 +92,10 @@ export function accessControl(config: AccessSettings, metrics: Metrics): onReque
       const needed = permissions[request.method];
       allowed = needed === undefined ? (granted?.size ?? 0) > 0 : granted?.has(needed) === true;
     }
-    if (allowed) return done();
+    if (allowed) {
+      request.clientIdentity = client as string;
+      return done();
+    }
     const label = client ?? names.find((name) => known.has(name)) ?? unlisted;
     deny(request, reply, 'forbidden', label, names, namespace ?? metricsRoute);
   };

@@ -32,6 +32,45 @@ const keyLimits = backendNames.map((name) => `${backendMaxKeyBytes[name]} on the
 
 const ttlSeconds = (description: string) => optionalInteger(description, 0, backendMaxTtlSeconds);
 
+/** The requests each kind of bucket counts. */
+const requestKinds = { reads: 'reads (GET, HEAD)', writes: 'writes (POST, PUT, PATCH, DELETE)' } as const;
+
+/** A token bucket of one kind of request for `whom`; `byDefault` says what applies without it. */
+const bucket = (kind: keyof typeof requestKinds, whom: string, byDefault: string) =>
+  section(
+    `A token bucket of ${requestKinds[kind]}`,
+    {
+      per_second: optionalInteger(
+        `The ${requestKinds[kind]} ${whom} a second, over every worker; beyond the burst, 429 with Retry-After. ${byDefault}`,
+        1,
+      ),
+      burst: optionalInteger(`The ${kind} admitted at once after a quiet spell (the bucket's size); default: per_second`, 1),
+    },
+    (value, key) => {
+      if (value.burst !== undefined && value.per_second === undefined) fail(key, 'burst needs per_second');
+    },
+  );
+
+/** The rate limits of a namespace (see Rate limits); `byDefault` says what applies without each key. */
+const rateLimits = (byDefault: string) =>
+  section('Rate limits', {
+    reads: bucket('reads', 'the namespace admits from every client together', byDefault),
+    writes: bucket('writes', 'the namespace admits from every client together', byDefault),
+    key_writes_per_second: optionalInteger(
+      `Writes of a value (POST, PUT, PATCH; not DELETE) a second to any one key, over every worker; more answer 429 with Retry-After. ${byDefault}`,
+      1,
+    ),
+    clients: mapOf(
+      `Client identity (listed in clients) -> its own buckets in the namespace, besides the namespace's: a request must find a token in both. ${byDefault}`,
+      section('One client in the namespace', {
+        reads: bucket('reads', 'the client is admitted in the namespace', 'Default: no limit'),
+        writes: bucket('writes', 'the client is admitted in the namespace', 'Default: no limit'),
+      }),
+      // Identities are checked against `clients` once the whole file is read (rate-limits.ts).
+      () => {},
+    ),
+  });
+
 const namespace = section('One namespace: a store of its own under its own base URI', {
   base_uri: required(string('Path prefix of its session route; a leading and trailing / are added', '', baseUri)),
   table: optionalString(
@@ -42,6 +81,7 @@ const namespace = section('One namespace: a store of its own under its own base 
   max_ttl: ttlSeconds('max_ttl for this namespace; default: the top-level max_ttl when the file sets one, else its default_ttl'),
   max_key_bytes: optionalInteger('max_key_bytes for this namespace; default: the top-level max_key_bytes', 1, longestKeyBytes),
   max_value_bytes: optionalInteger('max_value_bytes for this namespace; default: the top-level max_value_bytes', 1),
+  limits: rateLimits('Default: the top-level one'),
 });
 
 export const configSchema = section('kask-ts configuration', {
@@ -124,6 +164,7 @@ export const configSchema = section('kask-ts configuration', {
     namespace,
     identifier,
   ),
+  limits: rateLimits('Default: none (Kask has no limits); with namespaces, the default of each, each with buckets of its own'),
   request_timeout_ms: integer(
     'Milliseconds a client has to send a whole request (checked every half second: then 408 and the connection closes)',
     30000,

@@ -5,7 +5,7 @@ import { LabelledCounter, LabelledHistogram } from './labelled-metrics.js';
 // Buckets reach past the storage query timeout (Kask's stop at 1 s while its queries may take 12 s).
 const durationBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30];
 
-/** The service's Prometheus metrics. Labels hold namespaces, methods, codes, backends, operations, client identities and TLS error codes: never a key. */
+/** The service's Prometheus metrics. Labels hold namespaces, methods, codes, backends, operations, client identities, limits and TLS error codes: never a key. */
 export interface Metrics {
   readonly registry: Registry;
   readonly requests: LabelledCounter<'namespace' | 'code' | 'method'>;
@@ -13,6 +13,7 @@ export interface Metrics {
   readonly storageDuration: LabelledHistogram<'namespace' | 'backend' | 'operation'>;
   readonly storageErrors: Counter<'namespace' | 'backend' | 'operation' | 'kind'>;
   readonly accessDenials: Counter<'client' | 'namespace' | 'code'>;
+  readonly rateLimited: Counter<'namespace' | 'client' | 'limit'>;
   readonly tlsHandshakeFailures: Counter<'reason'>;
 }
 
@@ -61,6 +62,12 @@ export function createMetrics(build: BuildInfo): Metrics {
       name: 'kask_access_denials_total',
       help: 'Requests refused by client (its identity, anonymous or unlisted), namespace (or /metrics) and status code (401, 403)',
       labelNames: ['client', 'namespace', 'code'],
+      registers: [registry],
+    }),
+    rateLimited: new Counter({
+      name: 'kask_rate_limited_total',
+      help: 'Requests refused with 429 by namespace, client (its identity, or anonymous) and limit (namespace_reads, namespace_writes, client_reads, client_writes, key_writes)',
+      labelNames: ['namespace', 'client', 'limit'],
       registers: [registry],
     }),
     tlsHandshakeFailures: new Counter({
