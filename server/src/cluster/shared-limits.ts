@@ -75,7 +75,7 @@ export function limitsOfThePrimary(logger: FastifyBaseLogger): Limits {
         logger.error(fields, 'rate limits not checked: the primary did not answer in time');
       }
     }
-    batch.answers.forEach((answer, i) => answer(refusals?.[i] ?? undefined));
+    for (const [i, answer] of batch.answers.entries()) answer(refusals?.[i] ?? undefined);
   };
   const send = () => {
     const id = nextId++;

@@ -20,7 +20,11 @@ function bucketOf(parsed: ParsedLimits['reads'] | undefined): BucketSettings | u
  * The clients' buckets of `parsed`, by the form their identities are compared in; each must be listed in `clients`
  * (the only identities a request is ever given), and two that are one client are refused, naming `key`.
  */
-function clientBuckets(parsed: ParsedLimits['clients'], key: string, listed: ClientPermissions | undefined): ReadonlyMap<string, RateLimits> {
+function clientBuckets(
+  parsed: ParsedLimits['clients'],
+  key: string,
+  listed: ClientPermissions | undefined,
+): ReadonlyMap<string, RateLimits> {
   if (parsed === undefined) return new Map();
   if (listed === undefined) fail(key, 'needs clients: without them no client is identified');
   const identities = comparedIdentities([...parsed.keys()], key);
@@ -37,7 +41,10 @@ function clientBuckets(parsed: ParsedLimits['clients'], key: string, listed: Cli
  * A namespace's limits: each key of its own `limits` (`own`, at `ownKey`), else the top-level one's; Kask's single
  * namespace has only the top-level ones.
  */
-export function namespaceLimits(parsed: ParsedFile, own?: { readonly limits: ParsedLimits; readonly key: string }): NamespaceLimits {
+export function namespaceLimits(
+  parsed: ParsedFile,
+  own?: { readonly limits: ParsedLimits; readonly key: string },
+): NamespaceLimits {
   const top = parsed.limits;
   const clients =
     own?.limits.clients !== undefined

@@ -41,7 +41,7 @@ const bucket = (kind: keyof typeof requestKinds, whom: string, byDefault: string
     `A token bucket of ${requestKinds[kind]}`,
     {
       per_second: optionalInteger(
-        `The ${requestKinds[kind]} ${whom} a second, over every worker; beyond the burst, 429 with Retry-After. ${byDefault}`,
+        `How many ${requestKinds[kind]} a second ${whom}, over every worker; beyond the burst, 429 with Retry-After. ${byDefault}`,
         1,
       ),
       burst: optionalInteger(`The ${kind} admitted at once after a quiet spell (the bucket's size); default: per_second`, 1),
@@ -159,12 +159,12 @@ export const configSchema = section('kask-ts configuration', {
     defaultLimits.maxValueBytes,
     1,
   ),
+  limits: rateLimits('Default: none (Kask has no limits); with namespaces, the default of each, each with buckets of its own'),
   namespaces: mapOf(
-    "Namespaces by name (a lower-case letter, then up to 47 lower-case letters, digits or _): stores of their own, each under its own base_uri with its own TTLs, limits and table, sharing one connection to the backend; top-level default_ttl, max_ttl, max_key_bytes and max_value_bytes are their defaults. Default: one namespace, `default`, from Kask's top-level keys, stored where Kask stores it (cassandra.table; the embedded store's main database). Not with a top-level base_uri (see Namespaces)",
+    "Namespaces by name (a lower-case letter, then up to 47 lower-case letters, digits or _): stores of their own, each under its own base_uri with its own TTLs, limits and table, sharing one connection to the backend; top-level default_ttl, max_ttl, max_key_bytes, max_value_bytes and limits are their defaults. Default: one namespace, `default`, from Kask's top-level keys, stored where Kask stores it (cassandra.table; the embedded store's main database). Not with a top-level base_uri (see Namespaces)",
     namespace,
     identifier,
   ),
-  limits: rateLimits('Default: none (Kask has no limits); with namespaces, the default of each, each with buckets of its own'),
   request_timeout_ms: integer(
     'Milliseconds a client has to send a whole request (checked every half second: then 408 and the connection closes)',
     30000,

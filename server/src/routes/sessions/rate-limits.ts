@@ -39,7 +39,12 @@ const permissions: Readonly<Record<string, string>> = sessionPermissions;
  * able to end) also from the key's cap. A refusal is 429 with Retry-After, counted, and logged once a minute per
  * client, namespace and limit, without the key.
  */
-export function rateLimiter(namespace: NamespaceConfig, limits: Limits, metrics: Metrics, throttle: LogThrottle): onRequestHookHandler {
+export function rateLimiter(
+  namespace: NamespaceConfig,
+  limits: Limits,
+  metrics: Metrics,
+  throttle: LogThrottle,
+): onRequestHookHandler {
   const details = refusalDetails(namespace);
   const capsKeys = namespace.limits.key_writes_per_second !== undefined;
   return function limitRate(request, reply, done) {
@@ -57,7 +62,12 @@ export function rateLimiter(namespace: NamespaceConfig, limits: Limits, metrics:
       metrics.rateLimited.inc(fields);
       const suppressed = throttle.admit(`${fields.client} ${fields.namespace} ${fields.limit}`);
       if (suppressed !== undefined) {
-        const logged = { ...fields, method: request.method, retry_after: refusal.retryAfterSeconds, ...suppressedField(suppressed) };
+        const logged = {
+          ...fields,
+          method: request.method,
+          retry_after: refusal.retryAfterSeconds,
+          ...suppressedField(suppressed),
+        };
         request.log.warn(logged, 'request over a rate limit');
       }
       sendProblem(reply, 'too_many_requests', decodedPath(request.url), details[refusal.limit], {
