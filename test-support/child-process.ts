@@ -1,4 +1,5 @@
 import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 /** A process a test or the benchmark started; only it (or its own process group) is ever signalled. */
 export interface StartedProcess {
@@ -99,4 +100,10 @@ export async function answers200(url: string): Promise<boolean> {
   const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
   await response.arrayBuffer();
   return response.status === 200;
+}
+
+/** The pids of `pid`'s children (Linux). */
+export function childPids(pid: number): number[] {
+  const text = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+  return text === '' ? [] : text.split(' ').map(Number);
 }

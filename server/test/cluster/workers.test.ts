@@ -1,14 +1,15 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createTestAuthority } from '../../../test-support/certificates.js';
+import { childPids } from '../../../test-support/child-process.js';
 import { configPathOf, freePort, postAcrossSigterm, startServersStoppedAfterEach } from '../../../test-support/server-process.js';
 import { defaultWorkers } from '../../src/cluster/default-workers.js';
 import { openEmbeddedDatabases, openEmbeddedStorage } from '../../src/storage/lmdb/lmdb.js';
+import { oneShot, throughWorker } from '../support/workers.js';
 
 const start = startServersStoppedAfterEach();
 
@@ -16,44 +17,6 @@ const start = startServersStoppedAfterEach();
 const holdNewWorkers = fileURLToPath(new URL('../fixtures/hold-new-workers.cjs', import.meta.url));
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function childPids(pid: number): number[] {
-  const text = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
-  return text === '' ? [] : text.split(' ').map(Number);
-}
-
-/** Sends each request on a connection of its own (no agent), taken by whichever worker accepts it first. */
-function oneShot(
-  url: string,
-  init: { method?: string; body?: string } = {},
-): Promise<{ status: number; text: () => Promise<string> }> {
-  return new Promise((resolve, reject) => {
-    const sent = request(url, { method: init.method ?? 'GET', agent: false, headers: { connection: 'close' } }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => {
-        const body = Buffer.concat(chunks).toString();
-        resolve({ status: response.statusCode ?? 0, text: async () => body });
-      });
-    });
-    sent.on('error', reject);
-    sent.end(init.body);
-  });
-}
-
-/**
- * Runs `exchange` while every worker but `worker` is stopped (SIGSTOP), so that `worker` takes its connections: the
- * workers accept from one shared socket, and a stopped process accepts nothing.
- */
-async function throughWorker<T>(server: { child: { pid?: number } }, worker: number, exchange: () => Promise<T>): Promise<T> {
-  const others = childPids(server.child.pid as number).filter((pid) => pid !== worker);
-  for (const pid of others) process.kill(pid, 'SIGSTOP');
-  try {
-    return await exchange();
-  } finally {
-    for (const pid of others) process.kill(pid, 'SIGCONT');
-  }
-}
 
 /** Kills one of `primary`'s two workers and returns its replacement's pid as soon as it is forked (before it listens). */
 async function replaceOneWorker(primary: number): Promise<number> {
