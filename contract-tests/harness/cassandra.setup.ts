@@ -1,6 +1,7 @@
 import type { TestProject } from 'vitest/node';
 import { acquireCassandra } from '../../test-support/cassandra/acquire.js';
 import { applySchemaWithCli } from '../../test-support/server-process.js';
+import { contractLimitedNamespaces } from './limits.js';
 import { contractNamespaces } from './namespaces.js';
 import { provideServers } from './provide-servers.js';
 
@@ -19,6 +20,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     };
     await applySchemaWithCli(cassandraConfig, `${localDc}=1`);
     await applySchemaWithCli(cassandraConfig, `${localDc}=1`, contractNamespaces);
+    await applySchemaWithCli(cassandraConfig, `${localDc}=1`, contractLimitedNamespaces);
     const stopServers = await provideServers(project, { storage: 'cassandra', cassandra: cassandraConfig });
     return async () => {
       try {

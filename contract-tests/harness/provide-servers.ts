@@ -1,5 +1,6 @@
 import type { TestProject } from 'vitest/node';
 import { removeServerDirectory, startServer, untilStorageAnswers } from '../../test-support/server-process.js';
+import { contractLimitsConfig } from './limits.js';
 import { contractNamespaces, namespaceTargets } from './namespaces.js';
 
 // Cassandra keeps expiry times in whole seconds, so a value lives between ttl - 1 and ttl seconds there:
@@ -7,23 +8,26 @@ import { contractNamespaces, namespaceTargets } from './namespaces.js';
 const shortTtlSeconds = 4;
 
 /**
- * Starts three kask-ts servers with `config`: as it is, with a short default_ttl (for the expiry tests), and
- * with the two namespaces of `contractNamespaces` (for the namespace tests); provides their URLs to the
- * contract suite, and returns the teardown that stops them (failing when a server did not exit 0 on SIGTERM).
+ * Starts four kask-ts servers with `config`: as it is, with a short default_ttl (for the expiry tests), with the
+ * two namespaces of `contractNamespaces` (for the namespace tests), and with the rate limits of
+ * `contractLimitsConfig` on two workers (for the limits tests); provides their URLs to the contract suite, and
+ * returns the teardown that stops them (failing when a server did not exit 0 on SIGTERM).
  */
 export async function provideServers(project: TestProject, config: Record<string, unknown>): Promise<() => Promise<void>> {
   const servers = await Promise.all([
     startServer(config),
     startServer({ ...config, default_ttl: shortTtlSeconds }),
     startServer({ ...config, namespaces: contractNamespaces }),
+    startServer({ ...config, ...contractLimitsConfig }),
   ]);
   // On Cassandra a server listens before its session is up: the suite starts once every one is ready.
   await Promise.all(servers.map((server) => untilStorageAnswers(server)));
-  const [main, shortTtl, namespaced] = servers;
+  const [main, shortTtl, namespaced, limited] = servers;
   project.provide('kaskBaseUrl', main.baseUrl);
   project.provide('kaskShortTtlBaseUrl', shortTtl.baseUrl);
   project.provide('kaskShortTtlSeconds', shortTtlSeconds);
   project.provide('kaskNamespaces', namespaceTargets(namespaced.origin));
+  project.provide('kaskLimitsOrigin', limited.origin);
   return async () => {
     // Every one is stopped whatever happens to the others, so that a failed stop leaves no server behind.
     const codes = await Promise.all(servers.map((server) => server.stop()));
