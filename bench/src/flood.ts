@@ -14,7 +14,7 @@ import { generateLoad, type LoadPlan, type StreamResult } from './constant-rate.
 import { type OptionValues, parseValues, positive, UsageError } from './options.js';
 import { repoRoot } from './paths.js';
 import { populate } from './populate.js';
-import { type StartedProcess, spawnNode, waitUntilAnswering, watchResources } from './processes.js';
+import { cpuSeconds, type StartedProcess, spawnNode, waitUntilAnswering, watchResources } from './processes.js';
 import { median, type Round, unexpectedAnswers, wrkRound } from './rounds.js';
 import { temporaryDirectory } from './temporary-directory.js';
 import { workloadNamed } from './workloads.js';
@@ -107,11 +107,17 @@ async function start(name: string, directory: string, workers: number, namespace
   return { name, origin, process };
 }
 
+/** A cost round: wrk's figures, and the CPU time of the primary alone per request (where the decisions are made). */
+interface CostRound extends Round {
+  readonly primaryMicros: number;
+}
+
 /** The cost part: wrk's mix against each server, the median of its rounds. */
 async function cost(options: FloodOptions, servers: readonly Server[]): Promise<string[]> {
-  const results = new Map<Server, Round[]>(servers.map((server) => [server, []]));
-  const drive = (server: Server, seconds: number) =>
-    wrkRound(server.process.pid, {
+  const results = new Map<Server, CostRound[]>(servers.map((server) => [server, []]));
+  const drive = async (server: Server, seconds: number): Promise<CostRound> => {
+    const primaryBefore = cpuSeconds(server.process.pid) ?? 0;
+    const round = await wrkRound(server.process.pid, {
       origin: server.origin,
       basePath: sessions.base_uri,
       workload,
@@ -120,6 +126,9 @@ async function cost(options: FloodOptions, servers: readonly Server[]): Promise<
       threads: 1,
       seconds,
     });
+    const primaryMicros = (1e6 * ((cpuSeconds(server.process.pid) ?? 0) - primaryBefore)) / round.result.requests;
+    return { ...round, primaryMicros };
+  };
   for (const server of servers) await drive(server, 3);
   for (let round = 0; round < options.rounds; round++) {
     for (const server of round % 2 === 0 ? servers : [...servers].reverse()) {
@@ -133,23 +142,25 @@ async function cost(options: FloodOptions, servers: readonly Server[]): Promise<
       name: server.name,
       rps: median(runs.map((run) => run.rps)),
       cpuMicros: median(runs.map((run) => run.cpuMicros)),
+      primaryMicros: median(runs.map((run) => run.primaryMicros)),
       p50: median(runs.map((run) => run.result.latency_us.p50)) / 1000,
       p99: median(runs.map((run) => run.result.latency_us.p99)) / 1000,
       unexpected: runs.reduce((sum, run) => sum + unexpectedAnswers(run.result, workload), 0),
+      each: runs.map((run) => Math.round(run.cpuMicros)).join(', '),
     };
   });
   const [without, limited] = rows;
   return [
     `### What the limits cost: mix (${workload.description}), ${options.connections} connections, ${options.workers} workers, ${options.rounds} rounds of ${options.seconds} s, medians`,
     '',
-    '| kask-ts embedded | req/s | server CPU µs/req | p50 ms | p99 ms | unexpected statuses / errors |',
-    '|---|---|---|---|---|---|',
+    '| kask-ts embedded | req/s | server CPU µs/req | of which the primary | p50 ms | p99 ms | unexpected statuses / errors | server CPU µs/req of each round |',
+    '|---|---|---|---|---|---|---|---|',
     ...rows.map(
       (row) =>
-        `| ${row.name} | ${Math.round(row.rps)} | ${Math.round(row.cpuMicros)} | ${row.p50.toFixed(2)} | ${row.p99.toFixed(2)} | ${row.unexpected} |`,
+        `| ${row.name} | ${Math.round(row.rps)} | ${Math.round(row.cpuMicros)} | ${row.primaryMicros.toFixed(1)} | ${row.p50.toFixed(2)} | ${row.p99.toFixed(2)} | ${row.unexpected} | ${row.each} |`,
     ),
     '',
-    `server CPU per request added by the limits: ${((limited?.cpuMicros ?? 0) - (without?.cpuMicros ?? 0)).toFixed(1)} µs (${(100 * ((limited?.cpuMicros ?? 0) / (without?.cpuMicros ?? 1) - 1)).toFixed(1)}%)`,
+    `server CPU per request added by the limits: ${((limited?.cpuMicros ?? 0) - (without?.cpuMicros ?? 0)).toFixed(1)} µs (${(100 * ((limited?.cpuMicros ?? 0) / (without?.cpuMicros ?? 1) - 1)).toFixed(1)}%), of which the primary's ${((limited?.primaryMicros ?? 0) - (without?.primaryMicros ?? 0)).toFixed(1)} µs`,
     '',
   ];
 }
@@ -244,42 +255,50 @@ async function floodPart(options: FloodOptions, [without, limited]: readonly Ser
   ];
 }
 
+/** Stores the sessions the authenticated reads and writes find. */
+async function populated(server: Server, keys: number): Promise<Server> {
+  const target = { origin: server.origin, basePath: sessions.base_uri, pid: server.process.pid, stop: async () => {} };
+  const statuses = await populate(target, workload, keys);
+  if (Object.keys(statuses).some((status) => status !== '201')) {
+    throw new Error(`${server.name}: storing sessions answered ${JSON.stringify(statuses)}`);
+  }
+  return server;
+}
+
 runCommand('bench:flood', usage, parse, async (options) => {
   if (options.parts.includes('cost')) ensureWrk(true);
   const temporary = temporaryDirectory('kask-bench-flood-');
   const servers: Server[] = [];
+  const started = async (name: string, namespaces: object) => {
+    const server = await start(name, temporary.path, options.workers, namespaces);
+    servers.push(server);
+    return populated(server, options.keys);
+  };
   try {
-    const anonymousWrites = Math.round(anonymousWritesPerSecond * options.scale);
-    const limitsEverywhere = {
-      reads: { per_second: 10_000_000 },
-      writes: { per_second: 10_000_000 },
-      key_writes_per_second: 1000,
-    };
-    // The cost part's limits never refuse: every check is made, none answers 429.
-    const costLimits = options.parts.includes('cost') ? { limits: limitsEverywhere } : {};
-    servers.push(await start('without limits', temporary.path, options.workers, { sessions, anonymous_sessions: anonymous }));
-    servers.push(
-      await start('with limits', temporary.path, options.workers, {
-        sessions: { ...sessions, ...costLimits },
-        anonymous_sessions: {
-          ...anonymous,
-          limits: { writes: { per_second: anonymousWrites }, key_writes_per_second: 1 },
-        },
-      }),
-    );
-    for (const server of servers) {
-      const statuses = await populate(
-        { ...server, basePath: sessions.base_uri, pid: server.process.pid, stop: async () => {} },
-        workload,
-        options.keys,
-      );
-      if (Object.keys(statuses).some((status) => status !== '201'))
-        throw new Error(`${server.name}: storing sessions answered ${JSON.stringify(statuses)}`);
+    const without = await started('without limits', { sessions, anonymous_sessions: anonymous });
+    const lines: string[] = [];
+    if (options.parts.includes('cost')) {
+      // Every check is made, and none answers 429.
+      const neverRefusing = {
+        reads: { per_second: 10_000_000 },
+        writes: { per_second: 10_000_000 },
+        key_writes_per_second: 1000,
+      };
+      const limited = await started('with limits that never refuse', {
+        sessions: { ...sessions, limits: neverRefusing },
+        anonymous_sessions: anonymous,
+      });
+      lines.push(...(await cost(options, [without, limited])));
     }
-    const lines = [
-      ...(options.parts.includes('cost') ? await cost(options, servers) : []),
-      ...(options.parts.includes('flood') ? await floodPart(options, servers) : []),
-    ];
+    if (options.parts.includes('flood')) {
+      // The anonymous sessions' writes limited to their usual rate; the authenticated sessions unlimited.
+      const perSecond = Math.round(anonymousWritesPerSecond * options.scale);
+      const limited = await started('with limits', {
+        sessions,
+        anonymous_sessions: { ...anonymous, limits: { writes: { per_second: perSecond }, key_writes_per_second: 1 } },
+      });
+      lines.push(...(await floodPart(options, [without, limited])));
+    }
     process.stdout.write(lines.join('\n'));
     return 0;
   } finally {

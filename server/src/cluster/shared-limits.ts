@@ -6,12 +6,13 @@ import { LogThrottle, suppressedField } from '../logging/log-throttle.js';
 
 // The rate limits of a service of several workers, decided by the primary for all of them: one bucket per limit
 // for the whole service, on one clock, so that a client whose requests land on N workers gets its rate, not N times
-// it. A worker sends the checks of a turn of its event loop in one message and waits for their decisions.
+// it. A worker sends its requests' checks together, one message at a time, and waits for their decisions.
 //
-// NOTE: measured with 2 workers on 2 cores (docs/operators/rate-limits.md): one message a turn adds 8-10 µs of CPU
-// a request, for the worker and the primary together (a bare HTTP answer costs 16, a kask-ts request about 180),
-// against 16-19 µs for a message a request; dividing each bucket among the workers instead would cost nothing but
-// give a client whose connections one worker accepts 1/N of its rate, and the per-key cap cannot be divided at all.
+// NOTE: measured with 2 workers on 2 shared cores (`npm run bench:flood -- --part cost`, wrk's mix at saturation):
+// 4-9 µs more server CPU a request (of 34-49), 4.4 of them in the primary, with one message in flight per worker;
+// 6.6 in the primary with a message every loop turn. Dividing each bucket among the workers would cost nothing, but
+// give a client whose connections one worker accepts 1/N of its rate, and the per-key cap cannot be divided at all
+// (docs/operators/rate-limits.md).
 
 const checksType = 'kask:limit-checks';
 const decisionsType = 'kask:limit-decisions';
@@ -55,18 +56,31 @@ export function answerLimitChecks(namespaces: readonly LimitedNamespace[]): void
 
 type Answer = (refusal: Refusal | undefined) => void;
 
-/** In a worker: the limits, decided by the primary; the checks of one turn of the event loop go in one message. */
+/**
+ * In a worker: the limits, decided by the primary. One message is in flight at a time: the checks of the requests
+ * that come meanwhile wait for it, then go together. Alone, a request is sent at the end of its loop turn and waits
+ * one round trip; under load, the messages are as many as the round trips, not the requests.
+ */
 export function limitsOfThePrimary(logger: FastifyBaseLogger): Limits {
   let checks: LimitCheck[] = [];
   let answers: Answer[] = [];
   let nextId = 0;
-  const waiting = new Map<number, { readonly answers: readonly Answer[]; readonly deadline: NodeJS.Timeout }>();
+  let inFlight: { readonly id: number; readonly answers: readonly Answer[]; readonly deadline: NodeJS.Timeout } | undefined;
   const throttle = new LogThrottle();
 
+  const send = () => {
+    const id = nextId++;
+    const deadline = setTimeout(() => settle(id, undefined), decisionDeadlineMs);
+    inFlight = { id, answers, deadline };
+    const message: ChecksMessage = { type: checksType, id, checks };
+    process.send?.(message);
+    checks = [];
+    answers = [];
+  };
   const settle = (id: number, refusals: DecisionsMessage['refusals'] | undefined) => {
-    const batch = waiting.get(id);
-    if (batch === undefined) return;
-    waiting.delete(id);
+    const batch = inFlight;
+    if (batch?.id !== id) return;
+    inFlight = undefined;
     clearTimeout(batch.deadline);
     if (refusals === undefined) {
       const suppressed = throttle.admit('undecided');
@@ -75,24 +89,16 @@ export function limitsOfThePrimary(logger: FastifyBaseLogger): Limits {
         logger.error(fields, 'rate limits not checked: the primary did not answer in time');
       }
     }
+    if (checks.length > 0) send();
     for (const [i, answer] of batch.answers.entries()) answer(refusals?.[i] ?? undefined);
-  };
-  const send = () => {
-    const id = nextId++;
-    const deadline = setTimeout(() => settle(id, undefined), decisionDeadlineMs);
-    waiting.set(id, { answers, deadline });
-    const message: ChecksMessage = { type: checksType, id, checks };
-    process.send?.(message);
-    checks = [];
-    answers = [];
   };
   process.on('message', (message: unknown) => {
     if (isMessageOf<DecisionsMessage>(decisionsType, message)) settle(message.id, message.refusals);
   });
   return {
     admit(check, answer) {
-      // After the turn's I/O callbacks: every request the turn read is in the message.
-      if (checks.length === 0) setImmediate(send);
+      // At the end of the loop turn, every request the turn read is in the message.
+      if (checks.length === 0 && inFlight === undefined) setImmediate(send);
       checks.push(check);
       answers.push(answer);
     },
