@@ -100,6 +100,16 @@ const config = defineConfig({
           sequence: { groupOrder: 3 },
         },
       },
+      // The package as an operator installs it (npm pack, an install from the tarball as deploy/Dockerfile does it, the
+      // installed command run from elsewhere), npm start in a clone, and the files of deploy/ checked.
+      {
+        test: {
+          name: 'deploy',
+          include: ['deploy/test/**/*.test.ts'],
+          testTimeout: 60000,
+          hookTimeout: 300000,
+        },
+      },
       // The benchmark works (a one-second smoke run, expected statuses only); no test judges speed. Its setup compiles
       // bench/ (tsc), as the processes the benchmark starts run the compiled scripts.
       {

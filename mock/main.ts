@@ -20,9 +20,12 @@ const stopDeadlineMs = 10_000;
 
 const prismPort = await freePort();
 const prismOrigin = `http://${host}:${prismPort}`;
+// NOTE: --no-multiprocess: Prism's default under NODE_ENV=production is to fork its server into a second process,
+// which crashes at start in prism-cli 5.16 (it reads `require('node:cluster').default`, undefined): one process,
+// whatever the environment, which stop() below reaches.
 const prism = startProcess(
   process.execPath,
-  [prismCli, 'mock', '--errors', '--host', host, '--port', String(prismPort), document],
+  [prismCli, 'mock', '--errors', '--no-multiprocess', '--host', host, '--port', String(prismPort), document],
   // Prism colours its log only for a terminal, and writes it to a pipe here.
   { env: process.stdout.isTTY ? { ...process.env, FORCE_COLOR: '1' } : process.env, keptOutputChars: 64 * 1024 },
 );

@@ -5,6 +5,7 @@
 #  - OpenJDK 17 and Maven from Debian's packages when missing, then Cassandra's jars from Maven Central
 #    (cached outside the repository);
 #  - wrk from Debian's packages, for the benchmark's smoke test;
+#  - systemd from Debian's packages when systemd-analyze is missing, for the check of deploy/kask-ts.service;
 #  - Schemathesis from PyPI, pinned and hash-checked, in a venv under ~/.cache/kask-ts (fuzz/install.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +16,7 @@ bash php-session/bin/install-deps.sh
 missing=()
 [ -x /usr/lib/jvm/java-17-openjdk-amd64/bin/java ] || missing+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null || missing+=(maven)
+command -v systemd-analyze >/dev/null || missing+=(systemd)
 if [ "${#missing[@]}" -gt 0 ]; then
   sudo_cmd=()
   [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)

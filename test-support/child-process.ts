@@ -107,3 +107,13 @@ export function childPids(pid: number): number[] {
   const text = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
   return text === '' ? [] : text.split(' ').map(Number);
 }
+
+/** Whether any process of the process group `groupId` is still running (a group's leader's pid is its id). */
+export function groupRuns(groupId: number): boolean {
+  try {
+    process.kill(-groupId, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

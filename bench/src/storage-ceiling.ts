@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { createHistogram } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { pino } from 'pino';
 import type { Storage } from '../../server/src/storage/storage.js';
 import { repoRoot } from './paths.js';
 import { cpuSeconds } from './processes.js';
@@ -51,7 +52,10 @@ async function openBackend(): Promise<Backend> {
   const { configFrom } = (await import(dist('config/load.js'))) as typeof import('../../server/src/config/load.js');
   const { openStorage } = (await import(dist('storage/open.js'))) as typeof import('../../server/src/storage/open.js');
   // No purge runs (this process does not maintain the store), as in a server whose values are all live.
-  const stores = await openStorage(configFrom(JSON.parse(values.storage as string)), { maintain: false });
+  const stores = await openStorage(configFrom(JSON.parse(values.storage as string)), {
+    maintain: false,
+    log: pino({ level: 'silent' }),
+  });
   const storage = stores.get('default') as Storage;
   // Cassandra connects in the background: wait until it answers, as the server's /readyz does.
   const deadline = Date.now() + 30_000;

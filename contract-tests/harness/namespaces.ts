@@ -16,6 +16,12 @@ export const contractNamespaces = {
   },
 } as const;
 
+/**
+ * The secret of the namespaced server's insight (`insight.secret_file`): the suite computes a key's hash with it,
+ * as an operator would.
+ */
+export const contractInsightSecret = 'the contract suite insight secret, 32 bytes or more';
+
 /** One namespace of the namespaced server, as the contract suite reaches it. */
 export interface NamespaceTarget {
   readonly name: string;

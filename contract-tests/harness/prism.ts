@@ -22,9 +22,12 @@ export interface PrismProcess {
 // request, so only the end of the output is kept (for the error message of a failed start).
 const options = { cwd: root, group: true, keptOutputChars };
 
-/** `npm run mock` on `port`, started exactly as a developer starts it, so that this is what gets tested. */
-export function startMock(port: number): StartedProcess {
-  return startProcess('npm', ['run', '--silent', 'mock'], { ...options, env: { ...process.env, KASK_MOCK_PORT: String(port) } });
+/** `npm run mock` on `port`, started exactly as a developer starts it (with `env` added), so that this is what gets tested. */
+export function startMock(port: number, env: NodeJS.ProcessEnv = {}): StartedProcess {
+  return startProcess('npm', ['run', '--silent', 'mock'], {
+    ...options,
+    env: { ...process.env, ...env, KASK_MOCK_PORT: String(port) },
+  });
 }
 
 function spawnPrism(mode: PrismMode, port: number): StartedProcess {

@@ -1,6 +1,7 @@
+import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { keyPath, newKey, send } from '../harness/http.js';
-import { namespacedServer } from '../harness/namespaces.js';
+import { contractInsightSecret, namespacedServer } from '../harness/namespaces.js';
 import { targetOf } from '../harness/target.js';
 
 // A server with two namespaces (contract-tests/harness/namespaces.ts): every response is validated against the
@@ -69,5 +70,22 @@ describe('namespaces', () => {
     expect(JSON.parse(health.body.toString()).storage.namespaces).toEqual({ sessions: true, echoseen: true });
     const ready = await send('GET', '/readyz', { target: sessions.target });
     expect(JSON.parse(ready.body.toString())).toEqual({ status: 'ready', namespaces: { sessions: true, echoseen: true } });
+  });
+
+  it("/insight shows each namespace's most written key as the keyed hash an operator computes, never the key", async () => {
+    const key = newKey('insight');
+    for (let i = 0; i < 6; i++) await send('POST', keyPath(key, sessions.target), { target: sessions.target, body: 'same' });
+    await send('POST', keyPath(key, echoseen.target), { target: echoseen.target, body: 'seen' });
+    const answer = await send('GET', '/insight', { target: sessions.target });
+    expect(answer.status).toBe(200);
+    expect(answer.body.toString()).not.toContain(key);
+    const { namespaces } = JSON.parse(answer.body.toString());
+    const keyHash = createHmac('sha256', contractInsightSecret).update(key).digest('hex').slice(0, 16);
+    // No other test of the file writes a key more than twice.
+    expect(namespaces.sessions.top_keys[0]).toEqual({ key_hash: keyHash, writes: 6 });
+    expect(namespaces.sessions.keys_by_writes['6-20']).toBe(1);
+    expect(namespaces.echoseen.top_keys).toContainEqual({ key_hash: keyHash, writes: 1 });
+    const metrics = await send('GET', '/metrics', { target: sessions.target });
+    expect(metrics.body.toString()).toContain('kask_written_keys{namespace="sessions",writes="6-20"} 1');
   });
 });

@@ -23,6 +23,7 @@ describe('operational routes', () => {
       version: expect.any(String),
       build_date: expect.any(String),
       build_host: expect.any(String),
+      git_commit: expect.any(String),
       storage: { backend: expect.any(String), available: expect.any(Boolean) },
     });
   });

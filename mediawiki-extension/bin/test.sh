@@ -19,7 +19,7 @@
 # then, once, on the last version:
 #   6. the PHPUnit integration tests again against a kask-ts that requires a client certificate
 #      (tls.client_ca; certificates made by openssl) and lists the wiki's in `clients`, after
-#      checking that it refuses a client without one (with the store check's TLS failures);
+#      checking that it does not serve a client without one (with the store check's failures);
 # and stops the servers it started, also on failure.
 #
 # Assumes bin/install-deps.sh has run (PHP, PHPUnit 9.6, both MediaWikis) and the server is built
@@ -166,7 +166,7 @@ clients:
 embedded:
   path: $work_dir/data-client-certificates" https
 if KASK_CLIENT_CERT='' KASK_CLIENT_KEY='' wait_for_url "${started_url}anything" "${server_pids[-1]}" 1 2>/dev/null; then
-	echo "test.sh: the server answered a client without a certificate" >&2
+	echo "test.sh: the server served a client without a certificate" >&2
 	exit 1
 fi
 echo "== KaskStore on MediaWiki ${versions[-1]}: integration tests against $started_url, with a client certificate"

@@ -4,6 +4,7 @@ import { Server as HttpsServer } from 'node:https';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import { accessControl } from './auth/access-control.js';
 import { reportFailedHandshakes } from './auth/failed-handshakes.js';
+import type { ClientPermissions } from './auth/permissions.js';
 import type { BuildInfo } from './build-info.js';
 import { clusterServiceView, localServiceView } from './cluster/service-view.js';
 import { limitsOfThePrimary } from './cluster/shared-limits.js';
@@ -16,12 +17,15 @@ import { oneRequestAtATime } from './http/one-request-at-a-time.js';
 import { decodedPath, malformedPathDetail, originForm } from './http/paths.js';
 import { sendProblem } from './http/problems.js';
 import { answerClientError, rejectOversizedBeforeContinue } from './http/raw-responses.js';
+import { KeyWrites, keyHasher } from './insight/key-writes.js';
 import { localLimits } from './limits/decisions.js';
 import { anyLimits, type LimitedNamespace, Limiter } from './limits/limiter.js';
+import { accessLog } from './logging/access-log.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { NamespaceMetrics } from './metrics/namespace-metrics.js';
 import { registerOperationRoutes } from './routes/operations.js';
-import { type RateLimiting, registerSessionRoutes } from './routes/sessions/register.js';
+import type { RateLimiting } from './routes/sessions/rate-limits.js';
+import { registerSessionRoutes } from './routes/sessions/register.js';
 import type { ServiceStart } from './start-up.js';
 import { instrumentStorage } from './storage/instrumented.js';
 import type { Storage } from './storage/storage.js';
@@ -43,15 +47,27 @@ export interface App {
 }
 
 /** Builds the HTTP service over every namespace's store; listening and shutdown are the caller's. */
-export function buildApp({ config, document, storage, build, logger, clustered }: AppDependencies): App {
+export function buildApp({ config, document, insightSecret, storage, build, logger, clustered }: AppDependencies): App {
   const metrics = createMetrics(build);
-  const service = (clustered ? clusterServiceView : localServiceView)(metrics.registry, storage);
+  // Keys are followed only as their keyed hash: without the secret, not at all.
+  const idOf = insightSecret === undefined ? undefined : keyHasher(insightSecret);
+  const followed = new Map(
+    idOf === undefined ? [] : config.namespaces.map(({ name }) => [name, new KeyWrites(config.insight.window_seconds, idOf)]),
+  );
+  const service = (clustered ? clusterServiceView : localServiceView)(metrics.registry, storage, followed);
   const routes = config.namespaces.map((namespace) => {
     const store = storage.get(namespace.name);
     if (store === undefined) throw new Error(`no store for the namespace ${namespace.name}`);
     const observed = new NamespaceMetrics(metrics, namespace.name, config.storage);
-    return { namespace, storage: instrumentStorage(store, observed), metrics: observed };
+    return {
+      namespace,
+      storage: instrumentStorage(store, observed),
+      metrics: observed,
+      keyWrites: followed.get(namespace.name),
+      compareRate: config.insight.compare_rate,
+    };
   });
+  const logAccess = config.access_log ? accessLog(logger) : undefined;
   const options: FastifyServerOptions = {
     loggerInstance: logger,
     // Request logs would carry URLs, and URLs carry session keys.
@@ -69,7 +85,8 @@ export function buildApp({ config, document, storage, build, logger, clustered }
       // A URL the router cannot decode; its message quotes the URL, so it is neither logged nor sent.
       reply.log.debug({ error_class: error.name }, 'request rejected by the router');
       // NOTE: fastify answers it without running any hook: it still waits for the requests before it, is
-      // refused as malformed first, and closes the connection as any other request would.
+      // refused as malformed first, closes the connection and is in the access log as any other request would.
+      if (logAccess !== undefined) reply.raw.once('finish', () => logAccess.call(app, request, reply, () => {}));
       oneRequestAtATime.call(app, request, reply, () =>
         refuseMalformedRequests.call(app, request, reply, () =>
           sendProblem(reply, 'bad_request', decodedPath(request.url), malformedPathDetail),
@@ -80,6 +97,7 @@ export function buildApp({ config, document, storage, build, logger, clustered }
   const app = Fastify({ ...options, serverFactory: (handler) => createNodeServer(config, handler) });
   if (app.server instanceof HttpsServer) reportFailedHandshakes(app.server, metrics, logger);
   const authorize = accessControl(config, metrics);
+  // Read by the rate limits and the access log, whether or not the access check runs.
   app.decorateRequest('clientIdentity', '');
   // The early 413 is written before any hook runs, and would tell any client the limit: with clients listed,
   // Node sends 100 Continue, and the session route's own check answers 413 after the access check.
@@ -97,18 +115,20 @@ export function buildApp({ config, document, storage, build, logger, clustered }
   app.addHook('onRequest', refuseMalformedRequests);
   // Before every hook that answers about a route: a client that may not use it learns nothing from it.
   if (authorize !== undefined) app.addHook('onRequest', authorize);
+  if (logAccess !== undefined) app.addHook('onResponse', logAccess);
   routeEveryMethod(app);
   ignoreUpgrades(app.server);
 
   app.setNotFoundHandler((request, reply) => sendProblem(reply, 'not_found', decodedPath(request.url)));
 
-  registerSessionRoutes(app, routes, rateLimiting(config.namespaces, clustered, metrics, logger));
+  registerSessionRoutes(app, routes, rateLimiting(config, clustered, metrics, logger));
   registerOperationRoutes(app, {
     document,
     backend: config.storage,
     build,
     service,
     metricsContentType: metrics.registry.contentType,
+    insight: idOf === undefined ? undefined : config.insight,
   });
   return { fastify: app, metrics };
 }
@@ -118,14 +138,14 @@ export function buildApp({ config, document, storage, build, logger, clustered }
  * so that a limit holds for the whole service. Undefined when no namespace has any: no request pays for them.
  */
 function rateLimiting(
-  namespaces: readonly LimitedNamespace[],
+  { namespaces, clients }: { readonly namespaces: readonly LimitedNamespace[]; readonly clients: ClientPermissions | undefined },
   clustered: boolean,
   metrics: Metrics,
   logger: FastifyBaseLogger,
 ): RateLimiting | undefined {
   if (!anyLimits(namespaces)) return undefined;
   const limits = clustered ? limitsOfThePrimary(logger) : localLimits(new Limiter(namespaces, performance.now()));
-  return { limits, metrics };
+  return { limits, metrics, listedClients: new Set(Object.keys(clients ?? {})) };
 }
 
 /** Request ids for requests without X-Request-ID: unique across processes and restarts, and cheap (no UUID per request). */

@@ -5,6 +5,8 @@ export interface BuildInfo {
   readonly version: string;
   readonly build_date: string;
   readonly build_host: string;
+  /** The commit it was built from (`-modified` when its files differed), or `unknown` outside a git checkout. */
+  readonly git_commit: string;
   readonly node_version: string;
 }
 
@@ -24,6 +26,7 @@ export function readBuildInfo(): BuildInfo {
     version: pkg?.version ?? 'unknown',
     build_date: build?.build_date ?? 'unbuilt',
     build_host: build?.build_host ?? 'unbuilt',
+    git_commit: build?.git_commit ?? 'unbuilt',
     node_version: process.version,
   });
 }

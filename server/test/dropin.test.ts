@@ -3,16 +3,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { freePort, type ServerProcess, spawnCli, startServerIn } from '../../test-support/server-process.js';
 import { chartConfig, kaskWorkingDirectory, replayXAmples } from './support/kask-dropin.js';
 
-// The Cassandra block as the chart renders it; `storage: embedded` (our key) keeps it unused here, and its CA
-// is a file in the working directory (the configuration checks that it can be read). The same file on a real
+// `storage: embedded` (our key) keeps the file's Cassandra block unused here; its CA, which the chart mounts, is a
+// stand-in in the working directory (the configuration checks that it can be read). The same file on a real
 // Cassandra over TLS is in cassandra/security.test.ts.
-const chartCassandra = `  hosts: [sessionstore1001-a.eqiad.wmnet, sessionstore1002-a.eqiad.wmnet]
-  local_dc: eqiad
-  keyspace: sessions
-  table: values
-  authentication: { username: sessions, password: secret }
-  tls: { ca: ca.crt, enable_host_verification: false }
-`;
+const standInCa = { tls: { ca: 'ca.crt', enable_host_verification: false } };
 
 describe("Wikimedia's sessionstore configuration, as the chart renders it, on the embedded store", () => {
   let server: ServerProcess | undefined;
@@ -26,7 +20,7 @@ describe("Wikimedia's sessionstore configuration, as the chart renders it, on th
   it("starts, serves sessions under /sessions/v1/, and serves Kask's openapi.yaml rendered, its x-amples passing", async () => {
     directory = kaskWorkingDirectory();
     const port = await freePort();
-    const file = `${chartConfig(port, chartCassandra)}storage: embedded\nembedded: { path: ./data }\n`;
+    const file = `${chartConfig(port, standInCa)}storage: embedded\nembedded: { path: ./data }\n`;
     server = await startServerIn(directory, file, port, '/sessions/v1/');
     const key = `${server.baseUrl}${encodeURIComponent('enwiki:MWSession:abc')}`;
     expect((await fetch(key, { method: 'POST', body: 'JSON..{"a":1}' })).status).toBe(201);
@@ -54,7 +48,7 @@ describe("Wikimedia's sessionstore configuration, as the chart renders it, on th
     directory = kaskWorkingDirectory();
     rmSync(`${directory}/openapi.yaml`);
     const port = await freePort();
-    writeFileSync(`${directory}/config.yaml`, `${chartConfig(port, chartCassandra)}storage: embedded\n`);
+    writeFileSync(`${directory}/config.yaml`, `${chartConfig(port, standInCa)}storage: embedded\n`);
     const missing = spawnCli(['--config', `${directory}/config.yaml`], directory);
     expect(await missing.exited).toBe(2);
     expect(missing.output()).toContain(`configuration error: openapi_spec: cannot read ${directory}/openapi.yaml`);

@@ -10,9 +10,8 @@ import { prepareService } from '../src/start-up.js';
 import { openEmbeddedStorage } from '../src/storage/lmdb/lmdb.js';
 import { closeStores, openStorage } from '../src/storage/open.js';
 import { StorageError } from '../src/storage/storage.js';
+import { testBuild as build } from './support/build.js';
 import { FakeStorage } from './support/fake-storage.js';
-
-const build = { version: '1.2.3', build_date: '2026-01-01T00:00:00Z', build_host: 'test', node_version: process.version };
 
 // Two namespaces with different TTLs and limits, as Wikimedia would split sessions and Echo's seen-times.
 const twoNamespaces = {
@@ -104,7 +103,7 @@ describe('namespaces over the HTTP layer', () => {
     expect(metrics).not.toMatch(/namespace="default"/);
   });
 
-  it('/healthz and /readyz report each namespace; /readyz answers 503 naming the namespaces whose storage is down', async () => {
+  it('/healthz and /readyz report each namespace; /readyz answers 503 naming the namespaces whose storage is down, and why', async () => {
     const { fastify, stores } = appOverFakes();
     expect((await fastify.inject({ method: 'GET', url: '/readyz' })).json()).toEqual({
       status: 'ready',
@@ -119,7 +118,13 @@ describe('namespaces over the HTTP layer', () => {
     });
     const ready = await fastify.inject({ method: 'GET', url: '/readyz' });
     expect(ready.statusCode).toBe(503);
-    expect(ready.json().detail).toBe('The storage of namespace echoseen is unavailable; retry later');
+    expect(ready.json().detail).toBe(
+      'The storage of namespace echoseen is unavailable: the storage does not answer; retry later',
+    );
+    stores.sessions.failure = new StorageError('fault', 'broken', { reason: 'the disk is full' });
+    expect((await fastify.inject({ method: 'GET', url: '/readyz' })).json().detail).toBe(
+      'The storage of namespace sessions is unavailable: the disk is full; the storage of namespace echoseen is unavailable: the storage does not answer; retry later',
+    );
   });
 
   it('/openapi describes the session route once, under the first namespace, and refers to it from the others', async () => {
@@ -143,7 +148,7 @@ describe('namespaces on the embedded store', () => {
 
   async function appOn(directory: string, file: Record<string, unknown>): Promise<App> {
     const config = configFrom({ ...file, embedded: { path: directory } });
-    const storage = await openStorage(config, { maintain: false });
+    const storage = await openStorage(config, { maintain: false, log: pino({ level: 'silent' }) });
     app = buildApp({ ...prepareService(config), storage, build, logger: pino({ level: 'silent' }), clustered: false });
     app.fastify.addHook('onClose', () => closeStores(storage));
     return app;

@@ -1,9 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { answers200, startProcess, waitUntilReady } from '../../test-support/child-process.js';
+import { answers200, childPids, groupRuns, startProcess, waitUntilReady } from '../../test-support/child-process.js';
 import { accepts } from '../../test-support/free-port.js';
 import {
   configPathOf,
@@ -12,9 +12,11 @@ import {
   spawnCli,
   startServersStoppedAfterEach,
 } from '../../test-support/server-process.js';
+import { until } from '../../test-support/until.js';
 
 const start = startServersStoppedAfterEach();
 const repositoryRoot = fileURLToPath(new URL('../..', import.meta.url));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('the kask-ts process', () => {
   it('--help prints the usage and exits 0', async () => {
@@ -83,6 +85,37 @@ describe('the kask-ts process', () => {
     expect(line).toMatchObject({ appname: 'sessionstore', level: 'INFO', msg: expect.any(String), time: expect.any(String) });
   });
 
+  it('the start-up line gives the URL of every namespace and the absolute path of its store, wherever it runs', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'kask-start-up-line-'));
+    const elsewhere = mkdtempSync(join(tmpdir(), 'kask-start-up-cwd-'));
+    const port = await freePort();
+    const config = join(directory, 'config.yaml');
+    // Kask's defaults for the rest: base_uri /v1/, and kask-ts's embedded.path ./data, beside the file.
+    writeFileSync(config, `listen_address: 127.0.0.1\nlisten_port: ${port}\nworkers: 1\n`);
+    const server = spawnCli(['--config', config], elsewhere);
+    try {
+      const serving = () =>
+        server
+          .output()
+          .split('\n')
+          .find((line) => line.includes('"msg":"serving sessions"'));
+      await waitUntilReady(server, 'kask-ts', async () => serving() !== undefined);
+      const { namespaces } = JSON.parse(serving() as string);
+      expect(namespaces).toEqual({
+        default: {
+          url: `http://127.0.0.1:${port}/v1/`,
+          store: `the main database of the embedded store in ${join(directory, 'data')}`,
+        },
+      });
+      expect((await fetch(`${namespaces.default.url}k`, { method: 'POST', body: 'v' })).status).toBe(201);
+      expect(readdirSync(elsewhere)).toEqual([]);
+    } finally {
+      await server.stop();
+      rmSync(directory, { recursive: true, force: true });
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
+  });
+
   it('values survive a restart of the embedded store', async () => {
     const first = await start();
     expect((await fetch(`${first.baseUrl}persistent`, { method: 'POST', body: 'survives' })).status).toBe(201);
@@ -117,13 +150,35 @@ describe('the kask-ts process', () => {
     expect(await server.stop()).toBe(0);
   });
 
-  it('SIGTERM to the pid of `npm start` stops the server it started', async () => {
+  it.each([1, 2])(
+    'SIGHUP to a server of %i process(es) without TLS says there is nothing to reload, and the service goes on',
+    async (workers) => {
+      const server = await start({ workers });
+      // A unit file's ExecReload, to the main process; then a terminal's hangup, to the whole group.
+      server.signal('SIGHUP');
+      await until(() => server.output().includes('nothing to reload'));
+      for (const pid of childPids(server.pid)) process.kill(pid, 'SIGHUP');
+      await sleep(500);
+      expect(server.hasExited()).toBe(false);
+      expect(childPids(server.pid)).toHaveLength(workers === 1 ? 0 : workers);
+      expect((await fetch(`${server.baseUrl}after-sighup`, { method: 'POST', body: 'v' })).status).toBe(201);
+      expect(server.output()).not.toContain('a worker exited');
+      expect(await server.stop()).toBe(0);
+    },
+  );
+
+  it.each([
+    ['SIGTERM', 1],
+    ['SIGINT', 1],
+    ['SIGTERM', 2],
+    ['SIGINT', 2],
+  ] as const)('%s to the pid of `npm start` stops every process it started (%i serving)', async (signal, workers) => {
     const directory = mkdtempSync(join(tmpdir(), 'kask-npm-start-'));
     const port = await freePort();
     const config = join(directory, 'config.yaml');
     writeFileSync(
       config,
-      `listen_address: 127.0.0.1\nlisten_port: ${port}\nworkers: 1\nembedded:\n  path: ${join(directory, 'data')}\n`,
+      `listen_address: 127.0.0.1\nlisten_port: ${port}\nworkers: ${workers}\nembedded:\n  path: ${join(directory, 'data')}\n`,
     );
     // In a group of its own, signalled as a whole only to clean up after a failure; --ignore-scripts skips the
     // prestart build, which the suite has done.
@@ -133,18 +188,20 @@ describe('the kask-ts process', () => {
     });
     try {
       await waitUntilReady(npm, 'npm start', () => answers200(`http://127.0.0.1:${port}/healthz`));
+      await until(() => npm.output().includes(workers === 1 ? '"msg":"serving sessions"' : '"msg":"every worker is serving"'));
       // As an operator stops it: `kill <pid>`, to npm alone.
-      process.kill(npm.pid, 'SIGTERM');
+      process.kill(npm.pid, signal);
       await npm.exited;
-      await expect.poll(() => accepts(port), { timeout: 10000 }).toBe(false);
+      await expect.poll(() => groupRuns(npm.pid), { timeout: 10000 }).toBe(false);
+      expect(await accepts(port)).toBe(false);
     } finally {
       npm.signal('SIGKILL');
       rmSync(directory, { recursive: true, force: true });
     }
   });
 
-  it('the log of a whole contract-like session holds no key and no value', async () => {
-    const server = await start({ log_level: 'debug' });
+  it('the log of a whole contract-like session holds no key and no value, access log included', async () => {
+    const server = await start({ log_level: 'debug', access_log: true });
     const key = encodeURIComponent('wiki:MWSession:s3cr3tid');
     await fetch(`${server.baseUrl}${key}`, { method: 'POST', body: 's3cr3tvalue' });
     await fetch(`${server.baseUrl}${key}`);
@@ -154,6 +211,7 @@ describe('the kask-ts process', () => {
     await fetch(`${server.baseUrl}s3cr3t%ZZ`);
     await fetch(`${server.baseUrl}${key}`, { method: 'DELETE' });
     await server.stop();
+    expect(server.output().split('"msg":"request"').length - 1).toBeGreaterThanOrEqual(7);
     expect(server.output()).not.toContain('s3cr3t');
   });
 });

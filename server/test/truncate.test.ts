@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { spawnCli } from '../../test-support/server-process.js';
@@ -26,7 +27,7 @@ async function storeWithAKeyInEveryNamespace(file: Record<string, unknown> = { n
   const directory = mkdtempSync(join(tmpdir(), 'kask-truncate-'));
   directories.push(directory);
   const full = { ...file, embedded: { path: join(directory, 'data') } };
-  const stores = await openStorage(configFrom(full), { maintain: false });
+  const stores = await openStorage(configFrom(full), { maintain: false, log: pino({ level: 'silent' }) });
   for (const store of stores.values()) await store.set('k', Buffer.from('v'), 3600);
   await closeStores(stores);
   const path = join(directory, 'config.yaml');
@@ -36,16 +37,19 @@ async function storeWithAKeyInEveryNamespace(file: Record<string, unknown> = { n
 
 /** Which namespaces of the file at `path` still hold the key `k`. */
 async function namespacesHoldingTheKey(path: string, file: Record<string, unknown> = { namespaces }): Promise<string[]> {
-  const stores = await openStorage(configFrom({ ...file, embedded: { path: join(path, '..', 'data') } }), { maintain: false });
+  const stores = await openStorage(configFrom({ ...file, embedded: { path: join(path, '..', 'data') } }), {
+    maintain: false,
+    log: pino({ level: 'silent' }),
+  });
   const holding: string[] = [];
   for (const [name, store] of stores) if ((await store.get('k')) !== undefined) holding.push(name);
   await closeStores(stores);
   return holding;
 }
 
-/** Runs `kask-ts truncate ...args` with `input` on its standard input. */
-function truncate(args: readonly string[], input = '') {
-  const run = spawnSync(process.execPath, [cli, 'truncate', ...args], { input, encoding: 'utf8', timeout: 20_000 });
+/** Runs `kask-ts truncate ...args` with `input` on its standard input, in `cwd` (the test's own by default). */
+function truncate(args: readonly string[], input = '', cwd?: string) {
+  const run = spawnSync(process.execPath, [cli, 'truncate', ...args], { input, cwd, encoding: 'utf8', timeout: 20_000 });
   return { code: run.status, output: `${run.stdout}${run.stderr}` };
 }
 
@@ -92,6 +96,43 @@ describe('kask-ts truncate', () => {
     expect(run.code).toBe(0);
     expect(run.output).toContain('the main database of the embedded store');
     expect(await namespacesHoldingTheKey(path, kaskFile)).toEqual([]);
+  });
+
+  it('run from another directory, empties the store a relative embedded.path names beside the file, and makes none where it runs', async () => {
+    const path = await storeWithAKeyInEveryNamespace();
+    writeFileSync(path, stringify({ namespaces, embedded: { path: 'data' } }));
+    const elsewhere = mkdtempSync(join(tmpdir(), 'kask-truncate-cwd-'));
+    directories.push(elsewhere);
+    const run = truncate(['--namespace', 'sessions', '--config', path, '--yes'], '', elsewhere);
+    expect(run.code).toBe(0);
+    expect(run.output).toContain(
+      `namespace sessions truncated (the database sessions of the embedded store in ${join(path, '..', 'data')})`,
+    );
+    expect(await namespacesHoldingTheKey(path)).toEqual(['echoseen']);
+    expect(readdirSync(elsewhere)).toEqual([]);
+  });
+
+  it('a store that does not exist is an error naming its absolute path (exit 1), and none is made', async () => {
+    const path = await storeWithAKeyInEveryNamespace();
+    const missing = join(path, '..', 'not-the-store');
+    writeFileSync(path, stringify({ namespaces, embedded: { path: 'not-the-store' } }));
+    const run = truncate(['--namespace', 'sessions', '--config', path, '--yes']);
+    expect(run.code).toBe(1);
+    expect(run.output).toContain(`embedded store: there is no store at ${missing}`);
+    expect(run.output).not.toContain('truncated');
+    expect(existsSync(missing)).toBe(false);
+  });
+
+  it('a namespace whose database the store does not have is an error (exit 1), and none is made', async () => {
+    const path = await storeWithAKeyInEveryNamespace();
+    const withAnon = { namespaces: { ...namespaces, anon: { base_uri: '/anon/v1/' } } };
+    writeFileSync(path, stringify({ ...withAnon, embedded: { path: join(path, '..', 'data') } }));
+    // Twice: a first run that made the database would let the second empty it.
+    for (const run of [0, 1].map(() => truncate(['--namespace', 'anon', '--config', path, '--yes']))) {
+      expect(run.code).toBe(1);
+      expect(run.output).toContain(`embedded store: there is no database anon in ${join(path, '..', 'data')}`);
+    }
+    expect(await namespacesHoldingTheKey(path)).toEqual(['sessions', 'echoseen']);
   });
 
   it.each([

@@ -17,8 +17,10 @@
 #   --commitlog-sync M   periodic: acknowledges before fsync (Cassandra's default, fast); batch: after fsync,
 #                        so an acknowledged write survives kill -9 even with one replica          (periodic)
 #   --password-auth      PasswordAuthenticator (superuser cassandra/cassandra)
-#   --client-tls         CQL over TLS only, client certificates required; tls.sh makes the CA and certificates
-#                        in <state>/NAME/tls/ (ca.pem, client.pem, client.key)
+#   --tls                CQL over TLS only, no client certificate asked (as Wikimedia's nodes: the chart's file
+#                        gives kask-ts only cassandra.tls.ca); tls.sh makes the CA and the node's certificate in
+#                        <state>/NAME/tls/ (ca.pem is the CA to name in cassandra.tls.ca)
+#   --client-tls         as --tls, and client certificates required: tls.sh makes one (client.pem, client.key)
 #   --tls-names NAMES    the node certificate's subjectAltName, e.g. DNS:localhost         (IP:<address>)
 #
 # Running it again for a node that is up only waits for it to answer. Stop with stop.sh NAME.
@@ -31,7 +33,7 @@ repo="$(cd "$here/../.." && pwd)"
 
 name=node1 address=127.0.0.1 dc=datacenter1 rack=rack1 seeds=''
 native_port=9042 storage_port=7000 jmx_port=7199 token=0 cluster=kask-ts heap=768M timeout=240 commitlog_sync=periodic
-authenticator=AllowAllAuthenticator authorizer=AllowAllAuthorizer credentials=() client_tls=false tls_names=''
+authenticator=AllowAllAuthenticator authorizer=AllowAllAuthorizer credentials=() tls=none tls_names=''
 
 while (($#)); do
   case "$1" in
@@ -52,7 +54,8 @@ while (($#)); do
       authenticator=PasswordAuthenticator authorizer=CassandraAuthorizer
       credentials=(--username cassandra --password cassandra)
       shift ;;
-    --client-tls) client_tls=true; shift ;;
+    --tls) tls=server; shift ;;
+    --client-tls) tls=client; shift ;;
     --tls-names) tls_names="$2"; shift 2 ;;
     -h | --help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "start.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
@@ -75,12 +78,11 @@ logs="$node_dir/logs"
 pid_file="$node_dir/cassandra.pid"
 
 wait_ready() {
-  local tls=()
-  if [[ "$client_tls" == true ]]; then
-    tls=(--ca "$node_dir/tls/ca.pem" --cert "$node_dir/tls/client.pem" --key "$node_dir/tls/client.key")
-  fi
+  local tls_options=()
+  [[ "$tls" == none ]] || tls_options=(--ca "$node_dir/tls/ca.pem")
+  [[ "$tls" == client ]] && tls_options+=(--cert "$node_dir/tls/client.pem" --key "$node_dir/tls/client.key")
   node "$here/wait-ready.mjs" --host "$address" --port "$native_port" --dc "$dc" --timeout "$timeout" --pid "$1" \
-    "${credentials[@]}" "${tls[@]}"
+    "${credentials[@]}" "${tls_options[@]}"
 }
 
 is_running() {
@@ -117,14 +119,14 @@ else
   commitlog_yaml=$'commitlog_sync: periodic\ncommitlog_sync_period: 10000ms'
 fi
 client_encryption_yaml='client_encryption_options: {enabled: false}'
-if [[ "$client_tls" == true ]]; then
+if [[ "$tls" != none ]]; then
   "$here/tls.sh" "$node_dir/tls" "$address" "${tls_names:-IP:$address}"
   client_encryption_yaml="client_encryption_options:
   enabled: true
   optional: false
   keystore: $node_dir/tls/keystore.p12
   keystore_password: cassandra
-  require_client_auth: true
+  require_client_auth: $([[ "$tls" == client ]] && echo true || echo false)
   truststore: $node_dir/tls/truststore.p12
   truststore_password: cassandra
   store_type: PKCS12"

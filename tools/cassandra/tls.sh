@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Makes throwaway certificates for a test node's client TLS (start.sh --client-tls calls it): a CA, the node's
+# Makes throwaway certificates for a test node's TLS (start.sh --tls and --client-tls call it): a CA, the node's
 # certificate, a client certificate, and the PKCS12 key and trust stores Cassandra reads.
 #   tls.sh DIR ADDRESS [NAMES]   writes DIR/{ca.pem,client.pem,client.key,keystore.p12,truststore.p12} (store password:
 #                                cassandra); NAMES is the node certificate's subjectAltName (default IP:ADDRESS)

@@ -10,18 +10,19 @@ import type { ClientPermissions, Permission } from './permissions.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The identity of the request's client, once the access check has let it in; '' when it checked none. */
+    /** Who the access check found the request to come from (a listed identity, `anonymous`, `unlisted`); '' when it did not look. */
     clientIdentity: string;
   }
 }
 
-/** The namespace label of a denial on /metrics, which is in no namespace. */
-const metricsRoute = '/metrics';
+/** The operational routes `metrics_clients` restricts; a denial there is labelled with the route, in no namespace. */
+const monitoringRoutes: ReadonlySet<string | undefined> = new Set(['/metrics', '/insight']);
 
 type Denial = 'not_authorized' | 'forbidden';
 
 /** The configuration's keys about clients. */
 export interface AccessSettings {
+  readonly tls: { readonly client_ca: string | undefined };
   readonly clients: ClientPermissions | undefined;
   readonly metrics_clients: readonly string[] | undefined;
   readonly trusted_proxy: readonly string[] | undefined;
@@ -29,15 +30,19 @@ export interface AccessSettings {
 
 /**
  * The app's first hook that answers (after the one that orders pipelined requests): when the configuration
- * lists clients, a request to a namespace, or to /metrics under `metrics_clients`, from no identity answers
- * 401, and from an identity without the permission its method needs 403, before the key, the body or any
- * limit is looked at. A method the route does not serve keeps its 405 for a client with some permission in
- * the namespace; others learn nothing more from it than from any denied request. Undefined when nothing is
- * restricted: no request pays for it.
+ * lists clients, or has a client CA, a request to a namespace, or to /metrics or /insight under `metrics_clients`,
+ * from no identity answers 401, and from an identity without the permission its method needs 403, before the key,
+ * the body or any limit is looked at (with a client CA and no `clients`, every identity may do everything: the CA
+ * decides). A method the route does not serve keeps its 405 for a client with some permission in the
+ * namespace; others learn nothing more from it than from any denied request. The other operational routes are
+ * open to all. Undefined when nothing is restricted: no request pays for it.
  */
 export function accessControl(config: AccessSettings, metrics: Metrics): onRequestHookHandler | undefined {
   const { clients, metrics_clients: metricsClients } = config;
-  if (clients === undefined && metricsClients === undefined) return undefined;
+  // NOTE: a client without a certificate passes the TLS handshake (node-server.ts), so that probes reach the
+  // operational routes: the session routes refuse it here.
+  const certificateRequired = config.tls.client_ca !== undefined;
+  if (clients === undefined && metricsClients === undefined && !certificateRequired) return undefined;
   const grants = new Map(
     Object.entries(clients ?? {}).map(([client, namespaces]) => [
       client,
@@ -73,17 +78,26 @@ export function accessControl(config: AccessSettings, metrics: Metrics): onReque
       const fields = { client, ...certificateNames, namespace, method: request.method, code, remote_address: address };
       request.log.warn({ ...fields, ...suppressedField(suppressed) }, 'request denied');
     }
+    request.clientIdentity = client;
     sendProblem(reply, denial, decodedPath(request.url));
   };
 
   return (request, reply, done) => {
     // routeOptions builds an object on every read: read once.
     const { namespace, url } = request.routeOptions.config;
-    const restricted = namespace !== undefined ? clients !== undefined : metricsClients !== undefined && url === metricsRoute;
+    const restricted =
+      namespace !== undefined
+        ? clients !== undefined || certificateRequired
+        : metricsClients !== undefined && monitoringRoutes.has(url);
     if (!restricted) return done();
+    const label = namespace ?? (url as string);
     const names = identifier.namesOf(request);
-    if (names.length === 0) return deny(request, reply, 'not_authorized', anonymous, names, namespace ?? metricsRoute);
-    // The client is the first of its names listed for what it asks: /metrics, or the namespace; a certificate
+    if (names.length === 0) return deny(request, reply, 'not_authorized', anonymous, names, label);
+    if (namespace !== undefined && clients === undefined) {
+      request.clientIdentity = names[0] as string;
+      return done();
+    }
+    // The client is the first of its names listed for what it asks: /metrics or /insight, or the namespace; a certificate
     // may name a client listed for another namespace first.
     const client = names.find((name) => (namespace === undefined ? metricsReaders.has(name) : grants.get(name)?.has(namespace)));
     let allowed = client !== undefined;
@@ -96,7 +110,6 @@ export function accessControl(config: AccessSettings, metrics: Metrics): onReque
       request.clientIdentity = client as string;
       return done();
     }
-    const label = client ?? names.find((name) => known.has(name)) ?? unlisted;
-    deny(request, reply, 'forbidden', label, names, namespace ?? metricsRoute);
+    deny(request, reply, 'forbidden', client ?? names.find((name) => known.has(name)) ?? unlisted, names, label);
   };
 }

@@ -1,7 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';
-import { hasTls } from '../http/tls.js';
+import { hasTls, nothingToReload } from '../http/tls.js';
 import { describeError } from '../logging/logging.js';
 import { openMaintenance } from '../storage/open.js';
 import { answerServiceQuestions } from './service-view.js';
@@ -27,19 +27,19 @@ export async function runPrimary(config: Config, workers: number, logger: Logger
   // Each worker holds its own copy of the certificates: every one reloads them. SIGHUP ends a process that has
   // no handler for it, which a worker installs only as it starts to listen: a worker still starting (at start-up,
   // or a replacement) gets the signal once it listens instead, as it may have read the files before they changed.
-  // Handled before the storage opens, which can take seconds, for the same reason.
+  // Handled before the storage opens, which can take seconds, for the same reason; without TLS too, which it
+  // would otherwise end.
   const reloadOnListening = new Set<number>();
-  if (hasTls(config.tls)) {
-    process.on('SIGHUP', () => {
-      for (const worker of Object.values(cluster.workers ?? {})) {
-        if (worker === undefined) continue;
-        if (listening.has(worker.id)) worker.process.kill('SIGHUP');
-        else reloadOnListening.add(worker.id);
-      }
-    });
-  }
+  process.on('SIGHUP', () => {
+    if (!hasTls(config.tls)) return nothingToReload(logger);
+    for (const worker of Object.values(cluster.workers ?? {})) {
+      if (worker === undefined) continue;
+      if (listening.has(worker.id)) worker.process.kill('SIGHUP');
+      else reloadOnListening.add(worker.id);
+    }
+  });
   // The primary serves no requests; it holds the store only to maintain it, once for all workers.
-  const maintenance = await openMaintenance(config);
+  const maintenance = await openMaintenance(config, logger);
   let stopping = false;
 
   // NOTE: the workers accept connections themselves from the one listening socket they share, instead of the

@@ -1,41 +1,69 @@
 import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue, type Registry } from 'prom-client';
-import type { Storage } from '../storage/storage.js';
+import { type KeyWrites, type KeyWritesReport, mergeKeyWrites } from '../insight/key-writes.js';
+import { writtenKeysText } from '../metrics/written-keys.js';
+import { failureReason, type Storage } from '../storage/storage.js';
 
 /**
- * What /metrics, /healthz and /readyz report: the state of the whole service. In one process that is the
+ * What /metrics, /healthz, /readyz and /insight report: the state of the whole service. In one process that is the
  * process itself; with workers, the request lands on one worker, which asks the primary, which asks
- * every worker that listens (its metrics, summed as prom-client's cluster aggregation sums them, and whether its
- * storage answers).
+ * every worker that listens (its metrics, summed as prom-client's cluster aggregation sums them, whether its
+ * storage answers, and its key writes, merged).
  */
 export interface ServiceView {
-  /** Prometheus text, summed over every worker. */
+  /** Prometheus text, summed over every worker (kask_written_keys: from the merged key writes). */
   metricsText(): Promise<string>;
-  /** Whether each namespace's storage answers, in every worker, by namespace name. */
+  /** Whether each namespace's storage answers in every worker, or why not, by namespace name. */
   storageAvailability(): Promise<Availability>;
+  /** Each namespace's key writes over the window, merged over every worker; empty when no key is followed. */
+  keyWrites(): Promise<KeyWritesReport>;
 }
 
-/** Whether each namespace's storage answers, by namespace name. */
-export type Availability = Readonly<Record<string, boolean>>;
+/** What this process follows of each namespace's key writes, by namespace name (none without insight's secret). */
+export type FollowedKeyWrites = ReadonlyMap<string, KeyWrites>;
 
-async function answers(storage: Storage): Promise<boolean> {
+/** Each namespace's storage: `true` when it answers, else why it does not (no key, value or secret), by namespace name. */
+export type Availability = Readonly<Record<string, true | string>>;
+
+/** Why a namespace's storage is unavailable when the processes that would know did not say. */
+const unanswered = 'the processes of the service did not answer in time';
+
+async function answers(storage: Storage): Promise<true | string> {
   try {
     await storage.ping();
     return true;
-  } catch {
-    return false;
+  } catch (error) {
+    return failureReason(error);
   }
 }
 
 async function availabilityOf(stores: ReadonlyMap<string, Storage>): Promise<Availability> {
   const names = [...stores.keys()];
   const available = await Promise.all([...stores.values()].map(answers));
-  return Object.fromEntries(names.map((name, i) => [name, available[i] === true]));
+  return Object.fromEntries(names.map((name, i) => [name, available[i] ?? unanswered]));
+}
+
+function reportOf(followed: FollowedKeyWrites): KeyWritesReport {
+  return Object.fromEntries([...followed].map(([name, keyWrites]) => [name, keyWrites.summary()]));
+}
+
+/** The key writes the workers reported as one, namespace by namespace. */
+function merged(reports: readonly KeyWritesReport[]): KeyWritesReport {
+  const names = new Set(reports.flatMap((report) => Object.keys(report)));
+  return Object.fromEntries([...names].map((name) => [name, mergeKeyWrites(reports.flatMap((report) => report[name] ?? []))]));
 }
 
 /** The view of a service that is this one process. */
-export function localServiceView(registry: Registry, stores: ReadonlyMap<string, Storage>): ServiceView {
-  return { metricsText: () => registry.metrics(), storageAvailability: () => availabilityOf(stores) };
+export function localServiceView(
+  registry: Registry,
+  stores: ReadonlyMap<string, Storage>,
+  followed: FollowedKeyWrites,
+): ServiceView {
+  return {
+    metricsText: async () => (await registry.metrics()) + (await writtenKeysText(reportOf(followed))),
+    storageAvailability: () => availabilityOf(stores),
+    keyWrites: async () => reportOf(followed),
+  };
 }
 
 const question = 'kask:question';
@@ -44,16 +72,19 @@ const ping = 'kask:ping';
 const pong = 'kask:pong';
 const answerDeadlineMs = 5000;
 
-type Topic = 'metrics' | 'ready';
+type Topic = 'metrics' | 'ready' | 'keyWrites';
 
-/** A worker's own part of an answer: its metrics, or its storage's availability. */
-type Report = MetricObjectWithValues<MetricValue<string>>[] | Availability;
+/** A worker's own part of an answer: its metrics, its storage's availability, or its key writes. */
+type Report = MetricObjectWithValues<MetricValue<string>>[] | Availability | KeyWritesReport;
+
+/** What the primary answers a worker's question with. */
+type Answer = string | Availability | KeyWritesReport;
 
 interface Message {
   readonly type: string;
   readonly id: number;
   readonly topic?: Topic;
-  readonly value?: string | Report;
+  readonly value?: Answer | Report;
   readonly error?: string;
 }
 
@@ -121,13 +152,19 @@ export function answerServiceQuestions(isServing: (worker: Worker) => boolean): 
       if (workers.length === 0) finish([]);
     });
 
+  const keyWrites = async () => {
+    const reports = await askEveryWorker('keyWrites');
+    if (reports === undefined) throw new Error('a worker did not report its key writes in time');
+    return merged(reports as KeyWritesReport[]);
+  };
   const metricsText = async () => {
-    const reports = await askEveryWorker('metrics');
+    const [reports, written] = await Promise.all([askEveryWorker('metrics'), keyWrites()]);
     if (reports === undefined) throw new Error('a worker did not report its metrics in time');
-    return AggregatorRegistry.aggregate(reports as MetricObjectWithValues<MetricValue<string>>[][]).metrics();
+    const summed = await AggregatorRegistry.aggregate(reports as MetricObjectWithValues<MetricValue<string>>[][]).metrics();
+    return summed + (await writtenKeysText(written));
   };
   // A namespace is available when every worker found it so; no answer in time, or no worker: none is (an empty
-  // answer, which each worker reads as false for every namespace).
+  // answer, which each worker reads as unanswered for every namespace).
   const everyWorkerReady = async () => {
     const reports = await askEveryWorker('ready');
     return reports === undefined ? {} : everywhere(reports as Availability[]);
@@ -143,7 +180,8 @@ export function answerServiceQuestions(isServing: (worker: Worker) => boolean): 
       return;
     }
     if (message.type !== question) return;
-    const work: Promise<string | Availability> = message.topic === 'metrics' ? metricsText() : everyWorkerReady();
+    const answers: Record<Topic, () => Promise<Answer>> = { metrics: metricsText, ready: everyWorkerReady, keyWrites };
+    const work = answers[message.topic ?? 'ready']();
     work.then(
       (value) => worker.send({ type: answer, id: message.id, value }),
       (error: Error) => worker.send({ type: answer, id: message.id, error: error.message }),
@@ -151,31 +189,41 @@ export function answerServiceQuestions(isServing: (worker: Worker) => boolean): 
   });
 }
 
-/** Each namespace's availability in every one of `answers`: available only where all of them say so. */
+/** Each namespace's availability in every one of `answers`: available only where all of them say so, else the first reason given. */
 function everywhere(answers: readonly Availability[]): Availability {
   const names = new Set(answers.flatMap((answer) => Object.keys(answer)));
-  return Object.fromEntries([...names].map((name) => [name, answers.every((answer) => answer[name] === true)]));
+  const state = (name: string) => answers.map((answer) => answer[name] ?? unanswered).find((one) => one !== true) ?? true;
+  return Object.fromEntries([...names].map((name) => [name, state(name)]));
 }
 
 /** In a worker: the view of the whole service, asked of the primary; also reports to the primary's pings. */
-export function clusterServiceView(registry: Registry, stores: ReadonlyMap<string, Storage>): ServiceView {
-  const pending = new PendingAnswers<string | Availability>();
+export function clusterServiceView(
+  registry: Registry,
+  stores: ReadonlyMap<string, Storage>,
+  followed: FollowedKeyWrites,
+): ServiceView {
+  const pending = new PendingAnswers<Answer>();
+  const reports: Record<Topic, () => Promise<Report>> = {
+    metrics: () => registry.getMetricsAsJSON(),
+    ready: () => availabilityOf(stores),
+    keyWrites: async () => reportOf(followed),
+  };
   process.on('message', (message: unknown) => {
     if (!isMessage(message)) return;
     if (message.type === ping) {
-      const report: Promise<Report> = message.topic === 'metrics' ? registry.getMetricsAsJSON() : availabilityOf(stores);
-      report.then((value) => process.send?.({ type: pong, id: message.id, value }));
+      reports[message.topic ?? 'ready']().then((value) => process.send?.({ type: pong, id: message.id, value }));
     } else if (message.type === answer) {
       const value = message.value ?? new Error(`the service could not answer: ${message.error}`);
-      pending.settle(message.id, value as string | Availability);
+      pending.settle(message.id, value as Answer);
     }
   });
   const ask = (topic: Topic) => pending.ask((id) => process.send?.({ type: question, id, topic }));
   return {
     metricsText: async () => String(await ask('metrics')),
+    keyWrites: async () => (await ask('keyWrites')) as KeyWritesReport,
     storageAvailability: async () => {
-      const answer = await ask('ready').catch(() => undefined);
-      return Object.fromEntries([...stores.keys()].map((name) => [name, typeof answer === 'object' && answer[name] === true]));
+      const answer = (await ask('ready').catch(() => undefined)) as Availability | undefined;
+      return Object.fromEntries([...stores.keys()].map((name) => [name, answer?.[name] || unanswered]));
     },
   };
 }

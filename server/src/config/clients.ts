@@ -33,8 +33,8 @@ export function identityList(description: string): Rule<readonly string[] | unde
   return {
     description,
     default: undefined,
-    parse(value, key) {
-      const identities = list.parse(value, key);
+    parse(value, key, origin) {
+      const identities = list.parse(value, key, origin);
       return identities === undefined ? undefined : Object.freeze([...comparedIdentities(identities, key).values()]);
     },
   };

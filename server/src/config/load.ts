@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { type BackendName, backendNames, defaultBackend } from '../storage/registry.js';
 import { ConfigError, fail } from '../validation/rules.js';
@@ -26,9 +27,12 @@ function backendOf(parsed: ParsedFile, file: Record<string, unknown>): BackendNa
   return backendNames.find((name) => name !== defaultBackend && name in file) ?? defaultBackend;
 }
 
-/** Validates a parsed configuration file (Kask's keys and ours); throws a ConfigError naming the key. */
-export function configFrom(file: unknown): Config {
-  const parsed = configSchema.parse(file, '');
+/**
+ * Validates a parsed configuration file (Kask's keys and ours); throws a ConfigError naming the key. A relative
+ * path of kask-ts's own keys (embedded.path) leads from `directory`: the file's.
+ */
+export function configFrom(file: unknown, directory = process.cwd()): Config {
+  const parsed = configSchema.parse(file, '', { directory });
   const given = file === null || typeof file !== 'object' ? {} : (file as Record<string, unknown>);
   const storage = backendOf(parsed, given);
   if (parsed.headers_timeout_ms > parsed.request_timeout_ms) {
@@ -47,7 +51,10 @@ export function configFrom(file: unknown): Config {
   });
 }
 
-/** Reads and validates a YAML configuration file, or the development configuration when `path` is undefined. */
+/**
+ * Reads and validates a YAML configuration file, or the development configuration when `path` is undefined (whose
+ * ./data is in the working directory).
+ */
 export function loadConfig(path: string | undefined): Config {
   if (path === undefined) return configFrom(developmentFile);
   let text: string;
@@ -62,5 +69,5 @@ export function loadConfig(path: string | undefined): Config {
   } catch (error) {
     throw new ConfigError(`${path} is not valid YAML: ${(error as Error).message}`);
   }
-  return configFrom(file);
+  return configFrom(file, dirname(resolve(path)));
 }

@@ -2,7 +2,9 @@ import { defaultLimits } from '../generated/contract.js';
 import { logLevels } from '../logging/logging.js';
 import { backendMaxKeyBytes, backendMaxTtlSeconds, backendNames, backendSettings, defaultBackend } from '../storage/registry.js';
 import {
+  boolean,
   fail,
+  fraction,
   integer,
   ipAddress,
   oneOf,
@@ -108,6 +110,10 @@ export const configSchema = section('kask-ts configuration', {
     backendMaxTtlSeconds,
   ),
   log_level: oneOf(`Lowest level logged: ${logLevels.join(', ')}`, logLevels, 'info'),
+  access_log: boolean(
+    'Log one line per request answered (msg `request`, at INFO whatever log_level): method, route and namespace, status, duration_ms, request_bytes and response_bytes, request_id, and the client identity where clients are checked; never the URL, the key or the value. Off, it costs a request nothing',
+    false,
+  ),
   openapi_spec: optionalString(
     "OpenAPI document to serve at /openapi instead of the built-in one, rendered as Kask renders its own openapi.yaml (a Go template over Kask's configuration, such as {{ .BaseURI }}); a relative path is taken from the working directory, as Kask does",
   ),
@@ -117,7 +123,7 @@ export const configSchema = section('kask-ts configuration', {
       cert: optionalString('PEM certificate chain file; with tls.key, turns on HTTPS', readableFile),
       key: optionalString('PEM private key file; both or neither', readableFile),
       client_ca: optionalString(
-        'PEM CA certificate file: every client must present a certificate it signed, checked at the TLS handshake; needs tls.cert and tls.key. An intermediate CA needs its root CA in the file too (a file without it is refused: Node.js trusts only a chain that ends at a root it holds). The three files are read again on SIGHUP, without dropping connections',
+        'PEM CA certificate file: clients present a certificate it signed. One that fails verification (another CA, expired, not for clients) is refused at the TLS handshake; a client without one (a probe) reaches the operational routes only, and gets 401 on the session routes (and on /metrics under metrics_clients). Needs tls.cert and tls.key. An intermediate CA needs its root CA in the file too (a file without it is refused: Node.js trusts only a chain that ends at a root it holds). The three files are read again on SIGHUP, without dropping connections',
         readableFile,
       ),
     },
@@ -130,8 +136,20 @@ export const configSchema = section('kask-ts configuration', {
     "Client identity (a certificate's subject CN, or a DNS or URI subjectAltName; compared without regard to case, except a URI's path, query and fragment) -> namespace name -> its permissions there: a list of read (GET), write (POST, PUT, PATCH), delete (DELETE). When set, a request to a namespace from no identity answers 401 and from an identity without the permission 403. Needs tls.client_ca or trusted_proxy",
   ),
   metrics_clients: identityList(
-    'Client identities allowed to read /metrics (compared as in clients); when set, others get 401 or 403 there. Needs tls.client_ca or trusted_proxy. Other operational routes stay open',
+    'Client identities allowed to read /metrics and /insight (compared as in clients); when set, others get 401 or 403 there. Needs tls.client_ca or trusted_proxy. Other operational routes stay open',
   ),
+  insight: section('Insight into how sessions are written, without session ids (see Insight)', {
+    secret_file: optionalString(
+      'File holding the secret (at least 32 bytes; trailing newlines are not part of it) of the keyed hash that stands for a key in /insight (HMAC-SHA256, first 64 bits). Turns on /insight and kask_written_keys; without it no write is hashed',
+      readableFile,
+    ),
+    window_seconds: integer('Seconds of writes /insight and kask_written_keys cover, in tenths', 600, 10, 86400),
+    top_keys: integer('The most written keys /insight lists per namespace', 10, 1, 100),
+    compare_rate: fraction(
+      'Fraction of writes whose stored value is read first to count same-value rewrites (kask_compared_writes_total), where a write cannot tell by itself: on cassandra each costs a read at LOCAL_QUORUM before the write. The embedded store compares every write, without a read',
+      0.01,
+    ),
+  }),
   trusted_proxy: stringList(
     "IP addresses of local TLS-terminating proxies (Envoy) whose connections may name the client in X-Forwarded-Client-Cert (the header's last element: the proxy's own). From any other address the header is ignored and logged (once a minute per address)",
     undefined,

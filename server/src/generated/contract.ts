@@ -186,6 +186,10 @@ export const pathMethods = {
     "GET",
     "HEAD"
   ],
+  "/insight": [
+    "GET",
+    "HEAD"
+  ],
   "/openapi": [
     "GET",
     "HEAD"
@@ -204,6 +208,9 @@ export const pathHeaders = {
     "cache-control": "no-store"
   },
   "/metrics": {
+    "cache-control": "no-store"
+  },
+  "/insight": {
     "cache-control": "no-store"
   },
   "/openapi": {

@@ -118,7 +118,7 @@ export interface paths {
         };
         /**
          * Readiness
-         * @description Answers 200 when every namespace's storage answers in every worker process of the service, 503 (naming the namespaces whose storage does not) otherwise; for load balancers and orchestrators.
+         * @description Answers 200 when every namespace's storage answers in every worker process of the service, 503 (naming the namespaces whose storage does not, and why) otherwise; for load balancers and orchestrators.
          */
         get: operations["getReadiness"];
         put?: never;
@@ -142,7 +142,7 @@ export interface paths {
         };
         /**
          * Prometheus metrics
-         * @description Kask's metric names (`http_requests_total`, `http_request_duration_seconds`, `kask_build_info`) plus storage metrics, access denials (`kask_access_denials_total`), requests over a rate limit (`kask_rate_limited_total`) and refused TLS handshakes by reason (`kask_tls_handshake_failures_total`); every request and storage metric has a `namespace` label (`default` on a server configured as Kask is). No label ever holds a key.
+         * @description Kask's metric names (`http_requests_total`, `http_request_duration_seconds`, `kask_build_info`) plus storage metrics, access denials (`kask_access_denials_total`), requests over a rate limit (`kask_rate_limited_total`), refused TLS handshakes by reason (`kask_tls_handshake_failures_total`), and insight into writes (`kask_written_value_bytes`, `kask_compared_writes_total`, `kask_same_value_writes_total`, and with `insight.secret_file` `kask_written_keys`); every request, storage and write metric has a `namespace` label (`default` on a server configured as Kask is). No label ever holds a key.
          */
         get: operations["getMetrics"];
         put?: never;
@@ -154,6 +154,37 @@ export interface paths {
          * @description Answers as GET would, with its status and headers and no content (RFC 9110 section 9.3.2); load balancers probe with HEAD.
          */
         head: operations["headMetrics"];
+        patch?: never;
+        trace?: never;
+    };
+    "/insight": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How often keys are written, and the most written keys by keyed hash
+         * @description Per namespace, over the last `insight.window_seconds` of the whole service (every worker process): the
+         *     writes answered 201 (POST and PUT), how many keys were written once, 2-5, 6-20 and more than 20 times,
+         *     and the most written keys. A key is never shown: each stands as its keyed hash, the first 64 bits of
+         *     HMAC-SHA256 of the key (its bytes as decoded from the URL) with the secret in `insight.secret_file`, in
+         *     hexadecimal. Without the secret nobody can tell which key a hash stands for; with it, an operator can
+         *     compute the hash of a known key. Only with `insight.secret_file` set (else 404, with the detail
+         *     "No insight: insight.secret_file is not set"), and only for the clients in `metrics_clients` when it is
+         *     set.
+         */
+        get: operations["getInsight"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        /**
+         * Key writes, without the content
+         * @description Answers as GET would, with its status and headers and no content (RFC 9110 section 9.3.2).
+         */
+        head: operations["headInsight"];
         patch?: never;
         trace?: never;
     };
@@ -302,8 +333,11 @@ export interface components {
         } & components["schemas"]["Problem"];
         Health: {
             version: string;
+            /** @description When the server was compiled (not when it started). */
             build_date: string;
             build_host: string;
+            /** @description The commit the server was compiled from, with `-modified` when its files differed from it; `unknown` when built outside a git checkout. */
+            git_commit: string;
             node_version: string;
             storage: {
                 /** @enum {string} */
@@ -317,6 +351,43 @@ export interface components {
             /** @constant */
             status: "ready";
             namespaces: components["schemas"]["NamespaceAvailability"];
+        };
+        Insight: {
+            /** @description The window, `insight.window_seconds`, in tenths; the answer covers the current tenth so far and the nine before it. */
+            window_seconds: number;
+            /** @description Each namespace's writes, by namespace name. */
+            namespaces: {
+                [key: string]: components["schemas"]["NamespaceInsight"];
+            };
+        };
+        NamespaceInsight: {
+            /** @description Writes answered 201 (POST and PUT) in the window. */
+            writes: number;
+            /**
+             * @description Keys written in the window, by how many times each was: exact while the namespace's keys fit the
+             *     sample (`keys_sampled_one_in` 1), else estimated from one key in `keys_sampled_one_in`, every write of
+             *     each counted.
+             */
+            keys_by_writes: {
+                1: number;
+                "2-5": number;
+                "6-20": number;
+                "21+": number;
+            };
+            /** @description The sample behind `keys_by_writes` holds one key in this many (a power of 2), chosen by keyed hash. */
+            keys_sampled_one_in: number;
+            /** @description The most written keys, most first, at most `insight.top_keys` of them, as keyed hashes. */
+            top_keys: {
+                /** @description The first 64 bits of HMAC-SHA256 of the key with the operator's secret, in hexadecimal. */
+                key_hash: string;
+                /** @description Writes of the key in the window, at least; at most `top_keys_error_bound` more. */
+                writes: number;
+            }[];
+            /**
+             * @description Each listed key was written at most this many times more than its `writes` says (0: the counts are
+             *     exact), and any key written more than this many times is among the 1,023 the server follows.
+             */
+            top_keys_error_bound: number;
         };
         /** @description Whether each namespace's storage answers (in every worker process), by namespace name; `default` is the one namespace of a server configured as Kask is. */
         NamespaceAvailability: {
@@ -346,8 +417,8 @@ export interface components {
             };
         };
         /**
-         * @description The server lists its clients (`clients`, or `metrics_clients` on /metrics) and could not identify this
-         *     one: it presented no TLS client certificate naming it, and no trusted proxy forwarded one. Answered
+         * @description The server lists its clients (`clients`, or `metrics_clients` on /metrics and /insight) and could not
+         *     identify this one: it presented no TLS client certificate naming it, and no trusted proxy forwarded one. Answered
          *     before anything about the key or the request is looked at.
          */
         NotAuthorized: {
@@ -364,7 +435,7 @@ export interface components {
         /**
          * @description The client is identified but lacks the permission this method needs in this namespace (`read` for GET
          *     and HEAD, `write` for POST, PUT and PATCH, `delete` for DELETE), or is not listed in `metrics_clients`
-         *     on /metrics. Answered before anything about the key or the request is looked at.
+         *     on /metrics and /insight. Answered before anything about the key or the request is looked at.
          */
         Forbidden: {
             headers: {
@@ -496,7 +567,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["TooManyRequestsProblem"];
             };
         };
-        /** @description The storage is unreachable, cannot reach the required consistency, or timed out. A write that got this answer may or may not have been applied; retry after `Retry-After` seconds. */
+        /** @description The storage is unreachable, cannot reach the required consistency, timed out, or is not set up yet (its keyspace or table missing, which the operator creates while the server runs). A write that got this answer may or may not have been applied; retry after `Retry-After` seconds. */
         ServiceUnavailable: {
             headers: {
                 "Cache-Control": components["headers"]["NoStore"];
@@ -554,7 +625,7 @@ export interface components {
         /**
          * @description Session values and keys are credentials, and every answer about them is live state: no cache between
          *     client and server may store any of them (RFC 9111 section 5.2.2.5). Also on problems and on /healthz,
-         *     /readyz and /metrics, whose answers are the state of the moment.
+         *     /readyz, /metrics and /insight, whose answers are the state of the moment.
          */
         NoStore: "no-store";
         /** @description The document changes only with a deploy or a new configuration; a cache may keep it, but asks the server again before each use (RFC 9111 section 5.2.2.4). */
@@ -1117,6 +1188,77 @@ export interface operations {
             };
             /** @description The server restricts /metrics (`metrics_clients`) and does not list the client; no content. */
             403: {
+                headers: {
+                    "Cache-Control": components["headers"]["NoStore"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    getInsight: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The writes of the window, by namespace. */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["NoStore"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Insight"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["NotAuthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            500: components["responses"]["ServerError"];
+            501: components["responses"]["NotImplemented"];
+        };
+    };
+    headInsight: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The insight would be served. */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["NoStore"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The server restricts /insight (`metrics_clients`) and the client was not identified; no content. */
+            401: {
+                headers: {
+                    "Cache-Control": components["headers"]["NoStore"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The server restricts /insight (`metrics_clients`) and does not list the client; no content. */
+            403: {
+                headers: {
+                    "Cache-Control": components["headers"]["NoStore"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The server has no `insight.secret_file`; no content. */
+            404: {
                 headers: {
                     "Cache-Control": components["headers"]["NoStore"];
                     [name: string]: unknown;

@@ -19,7 +19,7 @@ export function errorHandler(backend: string) {
   return (error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) => {
     const instance = decodedPath(request.url);
     if (error instanceof StorageError) {
-      const fields = { kind: error.kind, backend, ...describeError(error.cause ?? error) };
+      const fields = { kind: error.kind, backend, reason: error.reason, ...describeError(error.cause ?? error) };
       if (error.kind === 'unavailable') {
         request.log.warn(fields, 'storage unavailable');
         return sendProblem(reply, 'service_unavailable', instance);

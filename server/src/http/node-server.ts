@@ -39,14 +39,16 @@ export function createNodeServer(settings: NodeServerSettings, handler: RequestL
   };
   let server: Server;
   if (hasTls(settings.tls)) {
-    // With a client CA, a client without a certificate it signed is refused at the handshake.
-    const verifyClients = settings.tls.client_ca !== undefined;
+    // With a client CA, a client is asked for its certificate but not refused at the handshake without one: a
+    // load balancer's or Kubernetes' probe has none, and the operational routes stay open to it, while the
+    // session routes answer it 401 (auth/access-control.ts). A certificate that is presented and fails
+    // verification is still refused, right after the handshake (auth/failed-handshakes.ts).
     server = createHttpsServer(
       {
         ...options,
         ...secureContextOptions(settings.tls),
-        requestCert: verifyClients,
-        rejectUnauthorized: verifyClients,
+        requestCert: settings.tls.client_ca !== undefined,
+        rejectUnauthorized: false,
         // As node:http's own server sets for its sockets: a client's half-close must not end the server's side of
         // the connection before its answers are written (see httpAllowHalfOpen below). node:https does not.
         allowHalfOpen: true,

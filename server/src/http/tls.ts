@@ -92,3 +92,11 @@ export function reloadTls(server: Server, tls: TlsFiles, logger: Logger): void {
     logger.error(describeError(error), 'TLS certificates not reloaded: the previous ones stay in use');
   }
 }
+
+/**
+ * What SIGHUP does where there is no TLS: a service manager's reload (a unit file's ExecReload) must not end the
+ * service, as Node's default for SIGHUP would, silently.
+ */
+export function nothingToReload(logger: Logger): void {
+  logger.info('SIGHUP: nothing to reload without TLS; the service goes on');
+}

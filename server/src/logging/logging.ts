@@ -21,7 +21,7 @@ const kaskLevels: Record<string, string> = {
 
 /**
  * Log lines as Kask writes them: one JSON object per line with msg, appname, time (RFC 3339), level and,
- * inside a request, request_id. Requests themselves are not logged: their URLs hold session keys.
+ * inside a request, request_id. No URL is logged: URLs hold session keys (the access log writes routes).
  */
 export function loggerOptions(config: LogSettings): LoggerOptions {
   return {

@@ -5,6 +5,9 @@ import { LabelledCounter, LabelledHistogram } from './labelled-metrics.js';
 // Buckets reach past the storage query timeout (Kask's stop at 1 s while its queries may take 12 s).
 const durationBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30];
 
+// Powers of 4 from 64 bytes to the default max_value_bytes (1 MiB): MediaWiki's sessions are a few KiB.
+const valueSizeBuckets = [64, 256, 1024, 4096, 16384, 65536, 262144, 1048576];
+
 /** The service's Prometheus metrics. Labels hold namespaces, methods, codes, backends, operations, client identities, limits and TLS error codes: never a key. */
 export interface Metrics {
   readonly registry: Registry;
@@ -12,6 +15,9 @@ export interface Metrics {
   readonly requestDuration: LabelledHistogram<'namespace' | 'code' | 'method'>;
   readonly storageDuration: LabelledHistogram<'namespace' | 'backend' | 'operation'>;
   readonly storageErrors: Counter<'namespace' | 'backend' | 'operation' | 'kind'>;
+  readonly writtenValueBytes: LabelledHistogram<'namespace'>;
+  readonly comparedWrites: LabelledCounter<'namespace'>;
+  readonly sameValueWrites: LabelledCounter<'namespace'>;
   readonly accessDenials: Counter<'client' | 'namespace' | 'code'>;
   readonly rateLimited: Counter<'namespace' | 'client' | 'limit'>;
   readonly tlsHandshakeFailures: Counter<'reason'>;
@@ -26,12 +32,12 @@ export function createMetrics(build: BuildInfo): Metrics {
     help: 'Build information; always 1',
     // Every worker reports the same build: summing them would count workers, not builds.
     aggregator: 'first',
-    labelNames: ['version', 'build_date', 'build_host', 'node_version'],
+    labelNames: ['version', 'build_date', 'build_host', 'git_commit', 'node_version'],
     registers: [registry],
   }).set({ ...build }, 1);
   return {
     registry,
-    // The three updated on every session request are this module's; the others are prom-client's.
+    // Those updated on every session request or write are this module's; the others are prom-client's.
     requests: new LabelledCounter({
       name: 'http_requests_total',
       help: 'Session requests by namespace, status code and method',
@@ -58,9 +64,28 @@ export function createMetrics(build: BuildInfo): Metrics {
       labelNames: ['namespace', 'backend', 'operation', 'kind'],
       registers: [registry],
     }),
+    writtenValueBytes: new LabelledHistogram({
+      name: 'kask_written_value_bytes',
+      help: 'Bytes of the values written (POST and PUT answered 201), by namespace',
+      labelNames: ['namespace'],
+      buckets: valueSizeBuckets,
+      registry,
+    }),
+    comparedWrites: new LabelledCounter({
+      name: 'kask_compared_writes_total',
+      help: 'Writes (POST and PUT answered 201) compared with the value they replaced, by namespace: every write on the embedded store; on cassandra every conditional write and PUT, and a sample of the other POSTs (insight.compare_rate), each read before it is written',
+      labelNames: ['namespace'],
+      registry,
+    }),
+    sameValueWrites: new LabelledCounter({
+      name: 'kask_same_value_writes_total',
+      help: 'Writes, among kask_compared_writes_total, of the very value the key held (same-value rewrites), by namespace; on cassandra a sample: compare with kask_compared_writes_total',
+      labelNames: ['namespace'],
+      registry,
+    }),
     accessDenials: new Counter({
       name: 'kask_access_denials_total',
-      help: 'Requests refused by client (its identity, anonymous or unlisted), namespace (or /metrics) and status code (401, 403)',
+      help: 'Requests refused by client (its identity, anonymous or unlisted), namespace (or /metrics, /insight) and status code (401, 403)',
       labelNames: ['client', 'namespace', 'code'],
       registers: [registry],
     }),

@@ -18,11 +18,18 @@ export class NamespaceMetrics {
   readonly #backend: string;
   readonly #requests = new Map<string, RequestChildren>();
   readonly #operations = new Map<string, HistogramChild>();
+  readonly #writtenValueBytes: HistogramChild;
+  readonly #comparedWrites: CounterChild;
+  readonly #sameValueWrites: CounterChild;
 
   constructor(metrics: Metrics, namespace: string, backend: string) {
     this.#metrics = metrics;
     this.#namespace = namespace;
     this.#backend = backend;
+    const labels = { namespace };
+    this.#writtenValueBytes = metrics.writtenValueBytes.labels(labels);
+    this.#comparedWrites = metrics.comparedWrites.labels(labels);
+    this.#sameValueWrites = metrics.sameValueWrites.labels(labels);
   }
 
   /** Counts and times an answer of the namespace's session route. */
@@ -36,6 +43,17 @@ export class NamespaceMetrics {
     }
     children.count.inc();
     children.duration.observe(seconds);
+  }
+
+  /**
+   * Counts a write answered 201 by the size of its value and, when it was compared with the value it replaced
+   * (`unchanged` defined), whether that was the same value.
+   */
+  observeWrite(valueBytes: number, unchanged: boolean | undefined): void {
+    this.#writtenValueBytes.observe(valueBytes);
+    if (unchanged === undefined) return;
+    this.#comparedWrites.inc();
+    if (unchanged) this.#sameValueWrites.inc();
   }
 
   /** Times a storage operation, failures included. */

@@ -1,9 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import type { BuildInfo } from '../build-info.js';
-import type { ServiceView } from '../cluster/service-view.js';
+import type { Availability, ServiceView } from '../cluster/service-view.js';
 import { mediaTypes, pathHeaders, pathMethods, type sessionPathTemplate } from '../generated/contract.js';
 import { decodedPath } from '../http/paths.js';
 import { sendProblem } from '../http/problems.js';
+import { type InsightSettings, insightAnswer } from '../insight/answer.js';
 
 interface OperationRouteDependencies {
   /** The document served at /openapi. */
@@ -12,18 +13,20 @@ interface OperationRouteDependencies {
   readonly build: BuildInfo;
   readonly service: ServiceView;
   readonly metricsContentType: string;
+  /** What /insight reports with; undefined without insight's secret, when it answers 404. */
+  readonly insight: InsightSettings | undefined;
 }
 
 type OperationPath = Exclude<keyof typeof pathMethods, typeof sessionPathTemplate | '/healthz'>;
 
-/** /healthz, /readyz, /metrics and /openapi. */
+/** /healthz, /readyz, /metrics, /insight and /openapi. */
 export function registerOperationRoutes(
   app: FastifyInstance,
-  { document, backend, build, service, metricsContentType }: OperationRouteDependencies,
+  { document, backend, build, service, metricsContentType, insight }: OperationRouteDependencies,
 ): void {
   // Kask answers /healthz whatever the method; monitoring may rely on it.
   app.all('/healthz', async function getHealth(_request, reply) {
-    const namespaces = await service.storageAvailability();
+    const namespaces = answering(await service.storageAvailability());
     const available = Object.values(namespaces).every(Boolean);
     return reply
       .code(200)
@@ -57,13 +60,10 @@ export function registerOperationRoutes(
   }
 
   operation('/readyz', async function getReadiness(request, reply) {
-    const namespaces = await service.storageAvailability();
-    const unavailable = Object.keys(namespaces).filter((name) => !namespaces[name]);
-    if (unavailable.length > 0) {
-      const detail = `The storage of ${unavailable.length === 1 ? 'namespace' : 'namespaces'} ${unavailable.join(', ')} is unavailable; retry later`;
-      return sendProblem(reply, 'service_unavailable', request.url, detail);
-    }
-    return reply.code(200).send({ status: 'ready', namespaces });
+    const availability = await service.storageAvailability();
+    const detail = unavailableDetail(availability);
+    if (detail !== undefined) return sendProblem(reply, 'service_unavailable', request.url, detail);
+    return reply.code(200).send({ status: 'ready', namespaces: answering(availability) });
   });
 
   operation('/metrics', async function getMetrics(_request, reply) {
@@ -73,7 +73,33 @@ export function registerOperationRoutes(
       .send(await service.metricsText());
   });
 
+  // Without the secret /insight is there, but has nothing to show: 404, and 405 to other methods as ever.
+  operation('/insight', async function getInsight(request, reply) {
+    if (insight === undefined) return sendProblem(reply, 'not_found', request.url, 'No insight: insight.secret_file is not set');
+    return reply.code(200).send(insightAnswer(await service.keyWrites(), insight));
+  });
+
   operation('/openapi', async function getOpenApi(_request, reply) {
     return reply.code(200).type(mediaTypes.openapi).send(document);
   });
+}
+
+/** Whether each namespace's storage answers, by namespace name. */
+function answering(availability: Availability): Record<string, boolean> {
+  return Object.fromEntries(Object.entries(availability).map(([name, state]) => [name, state === true]));
+}
+
+/** The namespaces whose storage does not answer, grouped by why, for /readyz's 503; undefined when every one answers. */
+function unavailableDetail(availability: Availability): string | undefined {
+  const namesByReason = new Map<string, string[]>();
+  for (const [name, state] of Object.entries(availability)) {
+    if (state !== true) namesByReason.set(state, [...(namesByReason.get(state) ?? []), name]);
+  }
+  if (namesByReason.size === 0) return undefined;
+  const clauses = [...namesByReason].map(
+    ([reason, names]) =>
+      `the storage of ${names.length === 1 ? 'namespace' : 'namespaces'} ${names.join(', ')} is unavailable: ${reason}`,
+  );
+  const text = `${clauses.join('; ')}; retry later`;
+  return `${text[0]?.toUpperCase()}${text.slice(1)}`;
 }

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { SectionRule } from '../validation/sections.js';
 import type { Storage } from './storage.js';
 
@@ -28,8 +29,11 @@ export interface Backend<Settings> {
    * Cassandra expires its own): with several workers, the primary holds the stores open to do it.
    */
   readonly maintainedByOneProcess: boolean;
-  /** Opens every namespace's store, in order, over one connection; `maintain`: this process does the upkeep. */
-  open(settings: Settings, namespaces: readonly StoredNamespace[], maintain: boolean): Storage[];
+  /**
+   * Opens every namespace's store, in order, over one connection; `maintain`: this process does the upkeep. A
+   * backend that connects in the background says on `log` why it cannot serve (and that it can, once it can).
+   */
+  open(settings: Settings, namespaces: readonly StoredNamespace[], maintain: boolean, log: Logger): Storage[];
   /** Where a namespace's values are, as an operator names them. */
   describe(settings: Settings, namespace: StoredNamespace): string;
   /** Removes every value of a namespace. */

@@ -19,7 +19,7 @@ export function instrumentStorage(storage: Storage, metrics: NamespaceMetrics): 
   return {
     backend: storage.backend,
     get: (key) => timed('get', () => storage.get(key)),
-    set: (key, value, ttlSeconds) => timed('set', () => storage.set(key, value, ttlSeconds)),
+    set: (key, value, ttlSeconds, compare) => timed('set', () => storage.set(key, value, ttlSeconds, compare)),
     delete: (key) => timed('delete', () => storage.delete(key)),
     add: (key, value, ttlSeconds) => timed('add', () => storage.add(key, value, ttlSeconds)),
     compareAndSet: (key, expected, value, ttlSeconds) =>

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { StoredNamespace } from './backend.js';
 import { type BackendChoice, configuredBackend } from './registry.js';
 import type { Storage } from './storage.js';
@@ -10,10 +11,14 @@ export type StorageSettings = BackendChoice & { readonly namespaces: readonly St
 
 /**
  * Opens every configured namespace's store over one connection to the configured backend (one Cassandra
- * client, one LMDB environment); `maintain` makes this process the one that maintains them (purges).
+ * client, one LMDB environment); `maintain` makes this process the one that maintains them (purges); the
+ * backend says on `log` why it cannot serve.
  */
-export async function openStorage(config: StorageSettings, { maintain }: { maintain: boolean }): Promise<NamespaceStores> {
-  const stores = configuredBackend(config).open(config.namespaces, maintain);
+export async function openStorage(
+  config: StorageSettings,
+  { maintain, log }: { maintain: boolean; log: Logger },
+): Promise<NamespaceStores> {
+  const stores = configuredBackend(config).open(config.namespaces, maintain, log);
   return new Map(config.namespaces.map((namespace, i) => [namespace.name, stores[i] as Storage]));
 }
 
@@ -26,8 +31,8 @@ export async function closeStores(stores: NamespaceStores): Promise<void> {
  * What the primary of several workers holds open to maintain the stores once for all of them, when the
  * backend needs it (the embedded stores, which purge expired values).
  */
-export async function openMaintenance(config: StorageSettings): Promise<{ close(): Promise<void> } | undefined> {
+export async function openMaintenance(config: StorageSettings, log: Logger): Promise<{ close(): Promise<void> } | undefined> {
   if (!configuredBackend(config).maintainedByOneProcess) return undefined;
-  const stores = await openStorage(config, { maintain: true });
+  const stores = await openStorage(config, { maintain: true, log });
   return { close: () => closeStores(stores) };
 }

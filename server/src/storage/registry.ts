@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { Backend, StoredNamespace } from './backend.js';
 import { type CassandraSettings, cassandraBackend } from './cassandra/backend.js';
 import { type EmbeddedSettings, lmdbBackend } from './lmdb/backend.js';
@@ -47,7 +48,7 @@ export interface ConfiguredBackend {
   readonly name: BackendName;
   readonly maintainedByOneProcess: boolean;
   readonly databaseHosts: readonly string[];
-  open(namespaces: readonly StoredNamespace[], maintain: boolean): Storage[];
+  open(namespaces: readonly StoredNamespace[], maintain: boolean, log: Logger): Storage[];
   describe(namespace: StoredNamespace): string;
   truncate(namespace: StoredNamespace): Promise<void>;
 }
@@ -58,7 +59,7 @@ function withSettings<Name extends BackendName>(name: Name, settings: SettingsBy
     name,
     maintainedByOneProcess: backend.maintainedByOneProcess,
     databaseHosts: backend.databaseHosts(settings),
-    open: (namespaces, maintain) => backend.open(settings, namespaces, maintain),
+    open: (namespaces, maintain, log) => backend.open(settings, namespaces, maintain, log),
     describe: (namespace) => backend.describe(settings, namespace),
     truncate: (namespace) => backend.truncate(settings, namespace),
   };

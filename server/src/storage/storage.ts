@@ -9,8 +9,11 @@ export interface Storage {
   readonly backend: string;
   /** The live value of `key` with its digest and expiry, or `undefined` when it is absent or expired. */
   get(key: string): Promise<StoredValue | undefined>;
-  /** Stores `value` under `key`; it expires after `ttlSeconds` (0 = never). Resolves once durable. */
-  set(key: string, value: Buffer, ttlSeconds: number): Promise<void>;
+  /**
+   * Stores `value` under `key`; it expires after `ttlSeconds` (0 = never). Resolves once durable, with whether the
+   * key held this very value; `compare` asks for that answer also where it costs a read (see SetOutcome).
+   */
+  set(key: string, value: Buffer, ttlSeconds: number, compare?: boolean): Promise<SetOutcome>;
   /** Removes `key`; resolves also when it was absent. */
   delete(key: string): Promise<void>;
   /** Stores `value` only if `key` has no live value, atomically; resolves whether it was stored. */
@@ -21,11 +24,19 @@ export interface Storage {
   compareAndDelete(key: string, expected: Buffer): Promise<boolean>;
   /** Gives the live value of `key` a new TTL without changing it, atomically; resolves false when there is none. */
   touch(key: string, ttlSeconds: number): Promise<boolean>;
-  /** Resolves when the storage answers; rejects with a StorageError otherwise (readiness). */
+  /** Resolves when the storage answers; rejects with a StorageError, which says why, otherwise (readiness). */
   ping(): Promise<void>;
   /** Releases every resource; no call may follow. */
   close(): Promise<void>;
 }
+
+/**
+ * What a set replaced: `unchanged` when the key's live value was the value written (a same-value rewrite),
+ * `changed` when it was another or none. `unknown` when the backend cannot tell without reading first and the
+ * caller did not ask it to (Cassandra: a read at LOCAL_QUORUM); a backend that can tell for free always does
+ * (the embedded store compares the digest its record keeps).
+ */
+export type SetOutcome = 'unchanged' | 'changed' | 'unknown';
 
 /**
  * A stored value, its SHA-256 digest, which stands for the value in comparisons (the HTTP layer's ETag), and
@@ -45,13 +56,30 @@ export function digestOf(value: Buffer): Buffer {
 /** Why a storage operation failed: `unavailable` is transient (503, retry later), `fault` is a bug or bad state (500). */
 export type StorageErrorKind = 'unavailable' | 'fault';
 
-/** The one error type backends throw; `cause` keeps the backend's own error for the log, never for clients. */
+/** Why the storage cannot serve, when its backend does not say more. */
+const reasonsByKind: Readonly<Record<StorageErrorKind, string>> = {
+  unavailable: 'the storage does not answer',
+  fault: 'the storage failed',
+};
+
+/**
+ * The one error type backends throw; `cause` keeps the backend's own error for the log, never for clients.
+ * `reason` says why the storage cannot serve in words that hold no key, value, credential or address: it is
+ * logged, and /readyz's 503 tells it to whoever asks.
+ */
 export class StorageError extends Error {
   readonly kind: StorageErrorKind;
+  readonly reason: string;
 
-  constructor(kind: StorageErrorKind, message: string, options?: { cause?: unknown }) {
+  constructor(kind: StorageErrorKind, message: string, options?: { cause?: unknown; reason?: string }) {
     super(message, options);
     this.name = 'StorageError';
     this.kind = kind;
+    this.reason = options?.reason ?? reasonsByKind[kind];
   }
+}
+
+/** Why a storage operation failed, in words anyone may read: a StorageError's reason, else that the storage failed. */
+export function failureReason(error: unknown): string {
+  return error instanceof StorageError ? error.reason : reasonsByKind.fault;
 }

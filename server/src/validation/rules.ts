@@ -1,5 +1,6 @@
 import { accessSync, constants } from 'node:fs';
 import { isIP } from 'node:net';
+import { isAbsolute, resolve } from 'node:path';
 
 // The vocabulary the configuration is described in: each rule parses one key's value, gives its default and its
 // description (for the generated documentation), and refuses a value it cannot use with a ConfigError naming the key.
@@ -12,11 +13,17 @@ export class ConfigError extends Error {
   }
 }
 
+/** Where a configuration is read from: what a relative path of kask-ts's own keys leads from. */
+export interface Origin {
+  /** The configuration file's directory; without a file, the working directory. */
+  readonly directory: string;
+}
+
 export interface Rule<T> {
   readonly description: string;
   /** Shown in documentation; `undefined` for optional keys without a default. */
   readonly default: T;
-  parse(value: unknown, key: string): T;
+  parse(value: unknown, key: string, origin: Origin): T;
 }
 
 export type Shape = Record<string, Rule<unknown>>;
@@ -53,13 +60,33 @@ export function optionalString(description: string, check?: Check<string>): Rule
   };
 }
 
-/** A file the service reads at start-up (certificates, keys): unreadable is a configuration error naming the key, not a crash later. */
+/**
+ * A file the service reads at start-up (certificates, keys): unreadable is a configuration error naming the key and
+ * the absolute path, not a crash later. Kask's keys name these files, and a relative path leads from the working
+ * directory, as Kask reads it.
+ */
 export function readableFile(path: string, key: string): void {
   try {
     accessSync(path, constants.R_OK);
   } catch (error) {
-    fail(key, `cannot read ${path}: ${(error as Error).message}`);
+    const relative = isAbsolute(path) ? '' : ' (a relative path leads from the working directory, as in Kask)';
+    fail(key, `cannot read ${resolve(path)}${relative}: ${(error as Error).message}`);
   }
+}
+
+/**
+ * A directory the service keeps its own files in (kask-ts's key, not Kask's), parsed to its absolute path: a relative
+ * one leads from the configuration file's directory, as operators expect of a file that names paths (without a file,
+ * from the working directory). Every reader of the configuration (the server, each worker, `kask-ts truncate`) sees
+ * the one path, whatever its own working directory.
+ */
+export function directory(description: string, defaultValue: string): Rule<string> {
+  const rule = string(description, defaultValue);
+  return {
+    description,
+    default: defaultValue,
+    parse: (value, key, origin) => resolve(origin.directory, rule.parse(value, key, origin)),
+  };
 }
 
 export function integer(description: string, defaultValue: number, min: number, max = Number.MAX_SAFE_INTEGER): Rule<number> {
@@ -76,15 +103,29 @@ export function integer(description: string, defaultValue: number, min: number, 
   };
 }
 
+/** A number from 0 to 1. */
+export function fraction(description: string, defaultValue: number): Rule<number> {
+  return {
+    description,
+    default: defaultValue,
+    parse(value, key) {
+      if (value === undefined || value === null) return defaultValue;
+      if (typeof value !== 'number' || !(value >= 0 && value <= 1))
+        fail(key, `must be a number from 0 to 1 (got ${JSON.stringify(value)})`);
+      return value;
+    },
+  };
+}
+
 /** A key that must be given: `rule` parses it, and the documentation says it is required. */
 export function required<T>(rule: Rule<T>): Rule<T> & { required: true } {
   return {
     description: rule.description,
     default: rule.default,
     required: true,
-    parse(value, key) {
+    parse(value, key, origin) {
       if (value === undefined || value === null) fail(key, 'is required');
-      return rule.parse(value, key);
+      return rule.parse(value, key, origin);
     },
   };
 }
@@ -94,7 +135,7 @@ export function optionalInteger(description: string, min: number, max = Number.M
   return {
     description,
     default: undefined,
-    parse: (value, key) => (value === undefined || value === null ? undefined : rule.parse(value, key)),
+    parse: (value, key, origin) => (value === undefined || value === null ? undefined : rule.parse(value, key, origin)),
   };
 }
 

@@ -21,10 +21,11 @@ export function section<S extends Shape>(
   return {
     description,
     shape,
+    // What a section without keys parses to; the documentation lists its keys' own defaults instead.
     get default() {
-      return this.parse(undefined, '');
+      return this.parse(undefined, '', { directory: '.' });
     },
-    parse(value, key) {
+    parse(value, key, origin) {
       if (value === null || value === undefined) value = {};
       if (!isMapping(value)) fail(key, 'must be a mapping');
       const input = value as Record<string, unknown>;
@@ -33,7 +34,7 @@ export function section<S extends Shape>(
         if (!Object.hasOwn(shape, name)) fail(`${prefix}${name}`, 'is not a known configuration key');
       }
       const result: Record<string, unknown> = {};
-      for (const [name, rule] of Object.entries(shape)) result[name] = rule.parse(input[name], `${prefix}${name}`);
+      for (const [name, rule] of Object.entries(shape)) result[name] = rule.parse(input[name], `${prefix}${name}`, origin);
       const parsed = Object.freeze(result) as Parsed<S>;
       check?.(parsed, key === '' ? '(top level)' : key);
       return parsed;
@@ -51,12 +52,12 @@ export function mapOf<S extends Shape>(
     description,
     entry,
     default: undefined,
-    parse(value, key) {
+    parse(value, key, origin) {
       if (value === undefined || value === null) return undefined;
       if (!isMapping(value) || Object.keys(value).length === 0) fail(key, 'must be a mapping of at least one name');
       const entries = Object.entries(value).map(([name, settings]) => {
         checkName(name, `${key}.${name}`);
-        return [name, entry.parse(settings, `${key}.${name}`)] as const;
+        return [name, entry.parse(settings, `${key}.${name}`, origin)] as const;
       });
       return new Map(entries);
     },

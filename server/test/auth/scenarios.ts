@@ -1,7 +1,7 @@
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:https';
 import { connect } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CertificateFiles, createTestAuthority, type TestAuthority } from '../../../test-support/certificates.js';
 import { removeServerDirectory, type ServerProcess, startServer } from '../../../test-support/server-process.js';
@@ -30,17 +30,25 @@ function secretKey(name: string): string {
   return `${name}-${Math.random().toString(36).slice(2)}-SECRET`;
 }
 
-/** Starts a server and waits until its storage answers (a Cassandra session can take a moment after listening). */
-async function started(config: Record<string, unknown>, tls: ExchangeOptions): Promise<ServerProcess> {
-  const server = await startServer({ workers: 1, ...config });
-  await until(async () => (await exchange(`${server.origin}/readyz`, tls)).status === 200);
-  return server;
-}
-
 async function stopped(server: ServerProcess | undefined): Promise<void> {
   if (server === undefined) return;
   await server.stop();
   removeServerDirectory(server);
+}
+
+/**
+ * Starts a server and waits until its storage answers (a Cassandra session can take a moment after listening);
+ * a server that never does is stopped, not left running past the test.
+ */
+async function started(config: Record<string, unknown>, tls: ExchangeOptions): Promise<ServerProcess> {
+  const server = await startServer({ workers: 1, ...config });
+  try {
+    await until(async () => (await exchange(`${server.origin}/readyz`, tls)).status === 200);
+  } catch (error) {
+    await stopped(server);
+    throw error;
+  }
+  return server;
 }
 
 /** Two namespaces, each with a client of its own: MediaWiki's sessions and Echo's seen-times. */
@@ -85,6 +93,13 @@ export function accessControlScenarios(
     otherPki?.remove();
   });
 
+  /** A secret for insight's keyed hash, removed with the CA's directory. */
+  function insightSecretFile(): string {
+    const path = join(dirname(pki.caFile), 'insight.key');
+    writeFileSync(path, 'a secret of 32 bytes or more for insight\n');
+    return path;
+  }
+
   describe('client certificates (tls.client_ca and clients)', () => {
     let server: ServerProcess;
     beforeAll(async () => {
@@ -94,6 +109,7 @@ export function accessControlScenarios(
           tls: { cert: serverCert.cert, key: serverCert.key, client_ca: pki.caFile },
           clients,
           metrics_clients: ['prometheus'],
+          insight: { secret_file: insightSecretFile() },
         },
         { ca: pki.caFile, client: writer },
       );
@@ -162,26 +178,67 @@ export function accessControlScenarios(
       expect(answer.headers.allow).toBeDefined();
     });
 
-    it('a client without a certificate, or with one another CA signed, is refused at the TLS handshake', async () => {
-      await expect(exchange(`${server.baseUrl}k`, { ca: pki.caFile })).rejects.toThrow();
-      const impostor = otherPki.client({ commonName: 'writer' });
-      await expect(exchange(`${server.baseUrl}k`, { ca: pki.caFile, client: impostor })).rejects.toThrow();
+    it('a client without a certificate (a probe) reaches /healthz and /readyz, and gets 401 with its challenge on the session route and /metrics', async () => {
+      const probe = { ca: pki.caFile };
+      expect((await exchange(`${server.origin}/healthz`, probe)).status).toBe(200);
+      expect((await exchange(`${server.origin}/readyz`, { ...probe, method: 'HEAD' })).status).toBe(200);
+      for (const url of [`${server.baseUrl}${secretKey('probe')}`, `${server.origin}/metrics`]) {
+        const refused = await exchange(url, probe);
+        expect([refused.status, refused.headers['www-authenticate']], url).toEqual([401, 'MutualTLS']);
+        expect(JSON.parse(refused.body)).toMatchObject({ type: problems.not_authorized.type });
+      }
     });
 
-    it('/metrics answers only metrics_clients (403 to others); /healthz stays open; denials are counted and logged without the key', async () => {
+    it('a client with a certificate another CA signed is refused at the TLS handshake, on every route', async () => {
+      const impostor = otherPki.client({ commonName: 'writer' });
+      for (const url of [`${server.baseUrl}k`, `${server.origin}/healthz`]) {
+        await expect(exchange(url, { ca: pki.caFile, client: impostor }), url).rejects.toThrow();
+      }
+    });
+
+    it('/metrics and /insight answer only metrics_clients (403 to others); /healthz stays open; denials are counted and logged without the key', async () => {
       const key = secretKey('denied');
       expect((await as(reader, 'POST', key, 'value')).status).toBe(403);
       expect((await exchange(`${server.origin}/healthz`, { ca: pki.caFile, client: writer })).status).toBe(200);
       const refused = await exchange(`${server.origin}/metrics`, { ca: pki.caFile, client: writer });
       expect(refused.status).toBe(403);
+      expect((await exchange(`${server.origin}/insight`, { ca: pki.caFile, client: writer })).status).toBe(403);
+      expect((await exchange(`${server.origin}/insight`, { ca: pki.caFile, client: prometheus })).status).toBe(200);
       const metrics = await exchange(`${server.origin}/metrics`, { ca: pki.caFile, client: prometheus });
       expect(metrics.status).toBe(200);
       expect(metrics.body).toMatch(
         /kask_access_denials_total\{client="spiffe:\/\/wiki\/reader",namespace="default",code="403"\} [1-9]/,
       );
       expect(metrics.body).toMatch(/kask_access_denials_total\{client="writer",namespace="\/metrics",code="403"\} 1/);
+      expect(metrics.body).toMatch(/kask_access_denials_total\{client="writer",namespace="\/insight",code="403"\} 1/);
       await until(() => server.output().includes('"msg":"request denied"'));
       expect(server.output()).not.toContain(key);
+    });
+  });
+
+  describe('a client CA without a list of clients (tls.client_ca alone)', () => {
+    let server: ServerProcess;
+    beforeAll(async () => {
+      server = await started(
+        { ...backend(), tls: { cert: serverCert.cert, key: serverCert.key, client_ca: pki.caFile } },
+        { ca: pki.caFile },
+      );
+    });
+    afterAll(() => stopped(server));
+
+    it('any certificate the CA signed may write and read; without one the session route answers 401, every operational route 200', async () => {
+      const key = secretKey('ca-alone');
+      const as = (client?: CertificateFiles) => ({ ca: pki.caFile, ...(client === undefined ? {} : { client }) });
+      expect((await exchange(`${server.baseUrl}${key}`, { ...as(stranger), method: 'POST', body: 'value' })).status).toBe(201);
+      expect((await exchange(`${server.baseUrl}${key}`, as(writer))).body).toBe('value');
+      for (const method of ['GET', 'POST', 'DELETE']) {
+        const body = method === 'POST' ? 'other' : undefined;
+        expect((await exchange(`${server.baseUrl}${key}`, { ...as(), method, body })).status, method).toBe(401);
+      }
+      for (const route of ['/healthz', '/readyz', '/metrics']) {
+        expect((await exchange(`${server.origin}${route}`, as())).status, route).toBe(200);
+      }
+      expect((await exchange(`${server.baseUrl}${key}`, as(writer))).body).toBe('value');
     });
   });
 

@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from 'cassandra-driver';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { runCli, startServersStoppedAfterEach, untilStorageAnswers } from '../../../test-support/server-process.js';
@@ -87,10 +88,12 @@ describe('cassandra: namespaces', () => {
   });
 
   it('stores of two tables over one connection keep keys apart, and the connection lasts until the last store closes', async () => {
-    const [sessions, echoseen] = openCassandraTables(testOptions(target), keyspace, ['ns_sessions', 'ns_echoseen']) as [
-      CassandraStorage,
-      CassandraStorage,
-    ];
+    const [sessions, echoseen] = openCassandraTables(
+      testOptions(target),
+      keyspace,
+      ['ns_sessions', 'ns_echoseen'],
+      pino({ level: 'silent' }),
+    ) as [CassandraStorage, CassandraStorage];
     try {
       await untilReady(sessions, 30_000);
       const key = uniqueKey('namespaces');

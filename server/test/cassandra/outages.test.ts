@@ -1,4 +1,5 @@
 import { rmSync } from 'node:fs';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalNode, nodeDirectory, runningPid, startNode, stopNode } from '../../../test-support/cassandra/local-node.js';
 import { type CassandraStorage, openCassandraStorage } from '../../src/storage/cassandra/cassandra.js';
@@ -49,7 +50,7 @@ describe('cassandra: outages (a node of its own on 127.0.0.3)', () => {
   }, 120_000);
 
   it('opens while Cassandra is down, answers unavailable at once, and serves once Cassandra is up', async () => {
-    const opened = openCassandraStorage(options);
+    const opened = openCassandraStorage(options, pino({ level: 'silent' }));
     storage = opened;
     const key = uniqueKey('start-while-down');
 

@@ -2,9 +2,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalNode, nodeDirectory, startNode, stopNode, tlsDirectory } from '../../../test-support/cassandra/local-node.js';
-import { freePort, startServerIn } from '../../../test-support/server-process.js';
+import { freePort, removeServerDirectory, startServer, startServerIn } from '../../../test-support/server-process.js';
+import { until } from '../../../test-support/until.js';
 import { type CassandraOptions, openCassandraStorage } from '../../src/storage/cassandra/cassandra.js';
 import { applySchema } from '../../src/storage/cassandra/schema.js';
 import { uniqueKey } from '../storage/conformance.js';
@@ -70,7 +72,7 @@ describe('cassandra: password authentication and TLS (a node of its own on 127.0
 
   /** Opens the backend with `overrides`, checks that it is still unavailable a few seconds later, and returns the connection error. */
   async function neverConnects(overrides: Partial<CassandraOptions>): Promise<string> {
-    const storage = openCassandraStorage({ ...options, ...overrides });
+    const storage = openCassandraStorage({ ...options, ...overrides }, pino({ level: 'silent' }));
     try {
       await sleep(3000);
       const error = await storageErrorOf(storage.ping());
@@ -124,24 +126,52 @@ describe('cassandra: password authentication and TLS (a node of its own on 127.0
     );
   });
 
+  it('a server with a wrong password logs at start-up that the credentials were refused, and /readyz says so, never the password', async () => {
+    const password = 'not-the-password-3f9a';
+    const server = await startServer({
+      storage: 'cassandra',
+      cassandra: {
+        hosts: [secureNode.address],
+        port: secureNode.nativePort,
+        local_dc: secureNode.dataCentre,
+        keyspace: options.keyspace,
+        authentication: { username: 'cassandra', password },
+        tls: { ca: tlsOptions.caPath, cert: tlsOptions.certPath, key: tlsOptions.keyPath, enable_host_verification: false },
+      },
+    });
+    try {
+      const reason = 'Cassandra refused the user name or password of cassandra.authentication';
+      await until(() => server.output().includes('"msg":"cassandra: cannot connect; retrying"'), 20_000);
+      const line = server
+        .output()
+        .split('\n')
+        .find((text) => text.includes('"msg":"cassandra: cannot connect; retrying"'));
+      expect(JSON.parse(line as string)).toMatchObject({ level: 'ERROR', reason });
+      const ready = await fetch(`${server.origin}/readyz`);
+      expect(ready.status).toBe(503);
+      expect(((await ready.json()) as { detail: string }).detail).toBe(
+        `The storage of namespace default is unavailable: ${reason}; retry later`,
+      );
+      expect(server.output()).not.toContain(password);
+    } finally {
+      await server.stop();
+      removeServerDirectory(server);
+    }
+  });
+
   it('never connects without a client certificate when the node requires one', async () => {
     expect(await neverConnects({ tls: { caPath: tlsOptions.caPath, verifyHostName: true } })).toMatch(/certificate required/);
   });
 
   it("Wikimedia's sessionstore file serves sessions over TLS with verification off, and Kask's openapi.yaml rendered", async () => {
-    // As the chart renders it, but for this node's port and the client certificate it requires.
-    const cassandra = `  hosts: [${secureNode.address}]
-  port: ${secureNode.nativePort}
-  local_dc: ${secureNode.dataCentre}
-  keyspace: sessions
-  table: values
-  authentication: { username: cassandra, password: cassandra }
-  tls:
-    ca: ${tlsOptions.caPath}
-    cert: ${tlsOptions.certPath}
-    key: ${tlsOptions.keyPath}
-    enable_host_verification: false
-`;
+    // As the chart renders it, but for this node, its superuser and the client certificate it requires.
+    const cassandra = {
+      hosts: [secureNode.address],
+      port: secureNode.nativePort,
+      local_dc: secureNode.dataCentre,
+      authentication: { username: 'cassandra', password: 'cassandra' },
+      tls: { ca: tlsOptions.caPath, cert: tlsOptions.certPath, key: tlsOptions.keyPath, enable_host_verification: false },
+    };
     const directory = kaskWorkingDirectory();
     const port = await freePort();
     const server = await startServerIn(directory, chartConfig(port, cassandra), port, '/sessions/v1/');

@@ -1,3 +1,4 @@
+import { pino } from 'pino';
 import { type CassandraOptions, type CassandraStorage, openCassandraStorage } from '../../src/storage/cassandra/cassandra.js';
 import { type Storage, StorageError } from '../../src/storage/storage.js';
 
@@ -20,7 +21,7 @@ export async function untilReady(storage: Storage, deadlineMs: number): Promise<
 
 /** Opens the backend and waits until it has connected. */
 export async function openReady(options: CassandraOptions): Promise<CassandraStorage> {
-  const storage = openCassandraStorage(options);
+  const storage = openCassandraStorage(options, pino({ level: 'silent' }));
   try {
     await untilReady(storage, 30_000);
   } catch (error) {

@@ -1,5 +1,6 @@
 import { Socket } from 'node:net';
 import { Client, types } from 'cassandra-driver';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type CassandraStorage, openCassandraStorage } from '../../src/storage/cassandra/cassandra.js';
 import { connectCassandra } from '../../src/storage/cassandra/client.js';
@@ -15,7 +16,11 @@ describeStorageConformance({
   name: `cassandra (${target.endpoint.source})`,
   open: () => openReady(testOptions(target)),
   // Port 9 (discard) on loopback: nothing listens there, so every connection attempt is refused at once.
-  openUnreachable: () => openCassandraStorage(testOptions(target, { hosts: ['127.0.0.1'], port: 9, connectTimeoutMs: 500 })),
+  openUnreachable: () =>
+    openCassandraStorage(
+      testOptions(target, { hosts: ['127.0.0.1'], port: 9, connectTimeoutMs: 500 }),
+      pino({ level: 'silent' }),
+    ),
 });
 
 describe('cassandra: Kask compatibility', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { childPids } from '../../../test-support/child-process.js';
 import { startServersStoppedAfterEach } from '../../../test-support/server-process.js';
-import { oneShot, throughWorker } from '../support/workers.js';
+import { oneShot, throughWorker } from '../../../test-support/workers.js';
 
 const start = startServersStoppedAfterEach();
 

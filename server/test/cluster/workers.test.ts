@@ -7,9 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { createTestAuthority } from '../../../test-support/certificates.js';
 import { childPids } from '../../../test-support/child-process.js';
 import { configPathOf, freePort, postAcrossSigterm, startServersStoppedAfterEach } from '../../../test-support/server-process.js';
+import { oneShot, throughWorker } from '../../../test-support/workers.js';
 import { defaultWorkers } from '../../src/cluster/default-workers.js';
 import { openEmbeddedDatabases, openEmbeddedStorage } from '../../src/storage/lmdb/lmdb.js';
-import { oneShot, throughWorker } from '../support/workers.js';
 
 const start = startServersStoppedAfterEach();
 

@@ -1,6 +1,6 @@
 import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestAuthority } from '../../../test-support/certificates.js';
@@ -100,38 +100,40 @@ describe('configuration', () => {
     expect(configFrom({ storage: null }).storage).toBe('embedded');
   });
 
-  it("a Kask file with storage: embedded added selects the embedded store and keeps Kask's keys", () => {
-    const config = loadConfig(fileWith(`${kaskFile}storage: embedded\n`));
+  it("a Kask file with storage: embedded added selects the embedded store, in ./data beside the file, and keeps Kask's keys", () => {
+    const path = fileWith(`${kaskFile}storage: embedded\n`);
+    const config = loadConfig(path);
     expect(config.storage).toBe('embedded');
     expect(config.cassandra.keyspace).toBe('sessions');
     expect(configuredBackend(config).describe(config.namespaces[0] as NamespaceConfig)).toBe(
-      'the main database of the embedded store in ./data',
+      `the main database of the embedded store in ${join(dirname(path), 'data')}`,
     );
   });
 
-  it("keys missing from a file take Kask's defaults", () => {
-    expect(configFrom({})).toMatchObject({
-      service_name: 'kask',
-      namespaces: [{ name: 'default', base_uri: '/v1/', default_ttl: 86400, max_ttl: 86400 }],
-      listen_address: 'localhost',
-      listen_port: 8080,
-      log_level: 'info',
-      storage: 'embedded',
-      cassandra: {
-        hosts: ['localhost'],
-        port: 9042,
-        keyspace: 'kask',
-        table: 'values',
-        query_timeout_ms: 12000,
-        connect_timeout_ms: 5000,
-      },
-    });
+  it("a relative embedded.path leads from the file's directory, whatever the working directory", () => {
+    const path = fileWith('embedded: { path: store/sessions }\n');
+    expect(process.cwd()).not.toBe(dirname(path));
+    expect(loadConfig(path).embedded.path).toBe(join(dirname(path), 'store/sessions'));
+    expect(loadConfig(fileWith('embedded: { path: /srv/kask/data }\n')).embedded.path).toBe('/srv/kask/data');
   });
 
-  it('without a file: the embedded store in ./data on localhost:8081 under /sessions/v1/, TTL 86400', () => {
+  it.each([
+    ['tls.cert', 'missing-cert.pem', { tls: { cert: 'missing-cert.pem', key: pem } }],
+    ['tls.client_ca', 'missing-ca.pem', { tls: { cert: pem, key: pem, client_ca: 'missing-ca.pem' } }],
+    ['cassandra.tls.ca', 'missing-ca.pem', { cassandra: { tls: { ca: 'missing-ca.pem' } } }],
+  ])(
+    'a relative %s that cannot be read is refused with its absolute path, from the working directory as in Kask',
+    (key, relative, file) => {
+      expect(() => configFrom(file)).toThrow(
+        `${key}: cannot read ${join(process.cwd(), relative)} (a relative path leads from the working directory, as in Kask)`,
+      );
+    },
+  );
+
+  it('without a file: the embedded store in ./data of the working directory on localhost:8081 under /sessions/v1/, TTL 86400', () => {
     expect(loadConfig(undefined)).toMatchObject({
       storage: 'embedded',
-      embedded: { path: './data' },
+      embedded: { path: join(process.cwd(), 'data') },
       listen_address: 'localhost',
       listen_port: 8081,
       namespaces: [{ base_uri: '/sessions/v1/', default_ttl: 86400 }],
@@ -344,7 +346,7 @@ describe('namespaces', () => {
       'the Cassandra table "kask"."t" on localhost',
     );
     expect(configuredBackend({ ...config, storage: 'embedded' }).describe(kasks)).toBe(
-      'the main database of the embedded store in ./data',
+      `the main database of the embedded store in ${join(process.cwd(), 'data')}`,
     );
   });
 
@@ -373,7 +375,7 @@ describe('namespaces', () => {
     ]);
     const [sessions, echoseen] = configFrom(twoNamespaces).namespaces as [NamespaceConfig, NamespaceConfig];
     expect(configuredBackend({ ...configFrom(twoNamespaces), storage: 'embedded' }).describe(sessions)).toBe(
-      'the database sessions of the embedded store in ./data',
+      `the database sessions of the embedded store in ${join(process.cwd(), 'data')}`,
     );
     expect(configuredBackend({ ...configFrom(twoNamespaces), storage: 'cassandra' }).describe(echoseen)).toBe(
       'the Cassandra table "kask"."echo_seen" on localhost',

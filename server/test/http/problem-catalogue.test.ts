@@ -7,9 +7,9 @@ import { maxHeaderFields, mediaTypes, problems } from '../../src/generated/contr
 import { type ProblemName, problemHeaders } from '../../src/http/problems.js';
 import { prepareService } from '../../src/start-up.js';
 import { StorageError } from '../../src/storage/storage.js';
+import { testBuild as build } from '../support/build.js';
 import { FakeStorage, inDefaultNamespace } from '../support/fake-storage.js';
 
-const build = { version: '1.2.3', build_date: '2026-01-01T00:00:00Z', build_host: 'test', node_version: process.version };
 const existing = '/sessions/v1/existing';
 
 /** A request that makes the server answer one problem, and the storage it meets. */

@@ -145,17 +145,21 @@ describe('client certificates at the TLS handshake (tls.client_ca)', () => {
     const server = await start({ workers: 2, tls: tls(pki.caFile) });
     const url = `${server.origin}/healthz`;
     const impostor = otherPki.client({ commonName: 'impostor' });
+    const notForClients = pki.server();
     const attempts = 5;
     for (let i = 0; i < attempts; i++) {
-      await expect(exchange(url, { ca: pki.caFile, localAddress: '127.0.0.3' })).rejects.toThrow();
+      await expect(exchange(url, { ca: pki.caFile, client: notForClients, localAddress: '127.0.0.3' })).rejects.toThrow();
       await expect(exchange(url, { ca: pki.caFile, client: impostor, localAddress: '127.0.0.4' })).rejects.toThrow();
+      // A probe presents no certificate: it is not refused, and its handshake is no failure.
+      expect((await exchange(url, { ca: pki.caFile, localAddress: '127.0.0.5' })).status).toBe(200);
     }
     // Summed over both workers, which each served some of the attempts.
     const prometheus = pki.client({ commonName: 'prometheus' });
     const metrics = async () => (await exchange(`${server.origin}/metrics`, { ca: pki.caFile, client: prometheus })).body;
     const counted = (reason: string) => `kask_tls_handshake_failures_total{reason="${reason}"} ${attempts}`;
-    await until(async () => (await metrics()).includes(counted('ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE')));
+    await until(async () => (await metrics()).includes(counted('INVALID_PURPOSE')));
     await until(async () => (await metrics()).includes(counted('UNABLE_TO_VERIFY_LEAF_SIGNATURE')));
+    expect(await metrics()).not.toMatch(/kask_tls_handshake_failures_total\{reason="(?!INVALID_PURPOSE|UNABLE_TO_VERIFY_LEAF)/);
     const lines = (address: string) =>
       server
         .output()
@@ -164,7 +168,7 @@ describe('client certificates at the TLS handshake (tls.client_ca)', () => {
         .map((line) => JSON.parse(line) as Record<string, unknown>);
     await until(() => lines('127.0.0.3').length > 0 && lines('127.0.0.4').length > 0);
     for (const [address, reason] of [
-      ['127.0.0.3', 'ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE'],
+      ['127.0.0.3', 'INVALID_PURPOSE'],
       ['127.0.0.4', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'],
     ] as const) {
       expect(lines(address).length, address).toBeLessThanOrEqual(2);

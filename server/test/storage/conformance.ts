@@ -137,6 +137,22 @@ export function describeStorageConformance({ name, open, openUnreachable }: Back
       expect(read.digest.equals(digestOf(Buffer.from('first value')))).toBe(true);
     });
 
+    it('set asked to compare tells whether the key held the very value written: a same-value rewrite', async () => {
+      const key = uniqueKey('same-value');
+      expect(await storage.set(key, Buffer.from('session'), 60, true)).toBe('changed');
+      expect(await storage.set(key, Buffer.from('session'), 60, true)).toBe('unchanged');
+      expect(await storage.set(key, Buffer.from('session!'), 60, true)).toBe('changed');
+      await storage.delete(key);
+      expect(await storage.set(key, Buffer.from('session!'), 60, true)).toBe('changed');
+    });
+
+    it('set not asked to compare tells it only where it costs no read, and is never wrong', async () => {
+      const key = uniqueKey('same-value-free');
+      await storage.set(key, Buffer.from('session'), 60);
+      expect(['unchanged', 'unknown']).toContain(await storage.set(key, Buffer.from('session'), 60));
+      expect(['changed', 'unknown']).toContain(await storage.set(key, Buffer.from('other'), 60));
+    });
+
     it('set of an existing key replaces its value', async () => {
       const key = uniqueKey('overwrite');
       await storage.set(key, Buffer.from('first, longer value'), 60);
@@ -214,7 +230,7 @@ export function describeStorageConformance({ name, open, openUnreachable }: Back
       expect(values.map((v) => v?.value.toString())).toEqual(keys);
     });
 
-    it('set(key, value, ttl) expires after the deadline, and ttl 0 never expires', async () => {
+    it('set(key, value, ttl) expires after the deadline, and ttl 0 never expires; an expired value is not the same value', async () => {
       const expiring = uniqueKey('ttl');
       const forever = uniqueKey('ttl0');
       await storage.set(expiring, Buffer.from('short'), shortTtlSeconds);
@@ -223,6 +239,7 @@ export function describeStorageConformance({ name, open, openUnreachable }: Back
       await sleep(pastShortTtlMs);
       expect(await storage.get(expiring)).toBeUndefined();
       expect((await storage.get(forever))?.value.toString()).toBe('forever');
+      expect(await storage.set(expiring, Buffer.from('short'), 60, true)).toBe('changed');
     });
 
     it('add stores under an absent key and refuses a live one, keeping its value', async () => {

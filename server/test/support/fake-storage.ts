@@ -33,7 +33,9 @@ export class FakeStorage implements Storage {
   }
   async set(key: string, value: Buffer, ttl: number) {
     this.#check();
+    const unchanged = this.values.get(key)?.value.equals(value) === true;
     this.values.set(key, entryOf(value, ttl));
+    return unchanged ? ('unchanged' as const) : ('changed' as const);
   }
   async delete(key: string) {
     this.#check();

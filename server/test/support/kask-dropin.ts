@@ -1,26 +1,21 @@
-import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 
 const kaskOpenApi = fileURLToPath(new URL('../fixtures/kask-openapi.yaml', import.meta.url));
+const sessionstoreFile = fileURLToPath(new URL('../../../deploy/examples/sessionstore.yaml', import.meta.url));
 
 /**
- * The sessionstore configuration as Wikimedia's chart renders it (production.md), on loopback: Kask's keys only,
- * `base_uri` without slashes, `openapi_spec` relative, Cassandra over TLS without host verification.
+ * Wikimedia's sessionstore configuration as the chart renders it (deploy/examples/sessionstore.yaml: Kask's keys only,
+ * `base_uri` without slashes, `openapi_spec` relative, Cassandra over TLS without host verification), on loopback at
+ * `port`, with the `cassandra` keys given replacing the file's (a test's own node, a CA that stands in for the chart's).
  */
-export function chartConfig(port: number, cassandra: string): string {
-  return `service_name: sessionstore
-base_uri: sessions/v1
-listen_address: 127.0.0.1
-listen_port: ${port}
-default_ttl: 86400
-log_level: info
-openapi_spec: openapi.yaml
-cassandra:
-${cassandra}`;
+export function chartConfig(port: number, cassandra: Record<string, unknown>): string {
+  const file = parse(readFileSync(sessionstoreFile, 'utf8'));
+  return stringify({ ...file, listen_address: '127.0.0.1', listen_port: port, cassandra: { ...file.cassandra, ...cassandra } });
 }
 
 /** A working directory holding Kask's openapi.yaml, as Kask's image has it next to the binary. */

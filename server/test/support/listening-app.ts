@@ -8,8 +8,7 @@ import { type App, buildApp } from '../../src/app.js';
 import { configFrom } from '../../src/config/load.js';
 import { prepareService } from '../../src/start-up.js';
 import { closeStores, openStorage } from '../../src/storage/open.js';
-
-const build = { version: '1.2.3', build_date: '2026-01-01T00:00:00Z', build_host: 'test', node_version: process.version };
+import { testBuild as build } from './build.js';
 
 /**
  * For a test file: a `listen` that builds the app from a configuration file's keys (under /sessions/v1/ unless
@@ -31,7 +30,7 @@ export function listeningAppsClosedAfterEach(): (file: Record<string, unknown>) 
       ...file,
       embedded: { path: directory },
     });
-    const storage = await openStorage(config, { maintain: false });
+    const storage = await openStorage(config, { maintain: false, log: pino({ level: 'silent' }) });
     const app = buildApp({ ...prepareService(config), storage, build, logger: pino({ level: 'silent' }), clustered: false });
     app.fastify.addHook('onClose', () => closeStores(storage));
     opened.push({ app, directory });

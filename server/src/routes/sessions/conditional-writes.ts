@@ -38,5 +38,7 @@ export async function writeIfPreconditionsHold(
     if (problem !== undefined) return problem;
     if (await write(current)) return undefined;
   }
-  throw new StorageError('unavailable', `conditional write: the value kept changing for ${conditionalWriteAttempts} attempts`);
+  throw new StorageError('unavailable', `conditional write: the value kept changing for ${conditionalWriteAttempts} attempts`, {
+    reason: 'other writers kept changing the value',
+  });
 }

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { headerNames, mediaTypes } from '../../generated/contract.js';
 import { decodedPath } from '../../http/paths.js';
 import { sendProblem } from '../../http/problems.js';
+import type { SetOutcome, StoredValue } from '../../storage/storage.js';
 import { created, keyProblem } from './answers.js';
 import { hasPreconditions, noRefusal, preconditionsOf, writeIfPreconditionsHold } from './conditional-writes.js';
 import { etagOf, failedPrecondition } from './conditions.js';
@@ -36,29 +37,50 @@ export function getSession({ namespace, storage }: NamespaceRoute): Handler {
   };
 }
 
-export function setSession({ namespace, storage }: NamespaceRoute): Handler {
+/**
+ * Counts a write answered 201 in the namespace's metrics (its value's size; a same-value rewrite, when `outcome`
+ * tells) and in what insight follows of its keys.
+ */
+function countWrite({ metrics, keyWrites }: NamespaceRoute, key: string, value: Buffer, outcome: SetOutcome): void {
+  metrics.observeWrite(value.length, outcome === 'unknown' ? undefined : outcome === 'unchanged');
+  keyWrites?.record(key);
+}
+
+/** What a write of `value` over `replaced` (the live value it was conditional on) replaced. */
+function outcomeOver(replaced: StoredValue | undefined, value: Buffer): SetOutcome {
+  return replaced?.value.equals(value) === true ? 'unchanged' : 'changed';
+}
+
+export function setSession(route: NamespaceRoute): Handler {
+  const { namespace, storage, compareRate } = route;
   return async function setSession(request, reply) {
     const { sessionKey: key, ttlSeconds: ttl } = request;
     const value = request.body as Buffer;
     if (!hasPreconditions(request)) {
-      await storage.set(key, value, ttl);
+      countWrite(route, key, value, await storage.set(key, value, ttl, Math.random() < compareRate));
       return created(reply, value);
     }
-    const problem = await writeIfPreconditionsHold(storage, request, noRefusal, (current) =>
-      current === undefined ? storage.add(key, value, ttl) : storage.compareAndSet(key, current.value, value, ttl),
-    );
+    // The write that succeeds is conditional on the value it was given: the one it replaced.
+    let replaced: StoredValue | undefined;
+    const problem = await writeIfPreconditionsHold(storage, request, noRefusal, (current) => {
+      replaced = current;
+      return current === undefined ? storage.add(key, value, ttl) : storage.compareAndSet(key, current.value, value, ttl);
+    });
     if (problem !== undefined) return keyProblem(reply, namespace, problem, key);
+    countWrite(route, key, value, outcomeOver(replaced, value));
     return created(reply, value);
   };
 }
 
-/** PUT: creates only. */
-export function createSession({ namespace, storage }: NamespaceRoute): Handler {
+/** PUT: creates only, so what it replaced was no value. */
+export function createSession(route: NamespaceRoute): Handler {
+  const { namespace, storage } = route;
   return async function createSession(request, reply) {
     const { sessionKey: key, ttlSeconds: ttl } = request;
     const value = request.body as Buffer;
     if (!hasPreconditions(request)) {
       if (!(await storage.add(key, value, ttl))) return keyProblem(reply, namespace, 'conflict', key);
+      countWrite(route, key, value, 'changed');
       return created(reply, value);
     }
     // With a value present it answers 409 whatever the preconditions say (13.2.1), so If-Match, which needs a
@@ -70,6 +92,7 @@ export function createSession({ namespace, storage }: NamespaceRoute): Handler {
       () => storage.add(key, value, ttl),
     );
     if (problem !== undefined) return keyProblem(reply, namespace, problem, key);
+    countWrite(route, key, value, 'changed');
     return created(reply, value);
   };
 }

@@ -7,8 +7,16 @@ import { sendProblem } from '../../http/problems.js';
 import type { Limits } from '../../limits/decisions.js';
 import type { LimitName } from '../../limits/limiter.js';
 import { type LogThrottle, suppressedField } from '../../logging/log-throttle.js';
-import { anonymousClient } from '../../metrics/client-labels.js';
+import { anonymousClient, unlistedClient } from '../../metrics/client-labels.js';
 import type { Metrics } from '../../metrics/metrics.js';
+
+/** Where the rate limits of the namespaces that have some are decided, the metrics that count refusals, and who counts as a client. */
+export interface RateLimiting {
+  readonly limits: Limits;
+  readonly metrics: Metrics;
+  /** The identities `clients` lists: the only ones with buckets of their own, and the only ones a metric names. */
+  readonly listedClients: ReadonlySet<string>;
+}
 
 /** What each limit's 429 says: which limit, never the key. */
 function refusalDetails(namespace: NamespaceConfig): Readonly<Record<LimitName, string>> {
@@ -22,9 +30,9 @@ function refusalDetails(namespace: NamespaceConfig): Readonly<Record<LimitName, 
 }
 
 /**
- * The key as the limits know it: a hash, so that no key is kept in memory for a second longer than its request, nor
- * sent to another process. 72 bits: two keys of one namespace share a cap with odds of 1 in 10^16 a pair, and
- * finding a key that shares another's needs that key, which is a credential in itself.
+ * The key as the limits know it: a hash, so that no key is kept in memory longer than its request, nor sent to another
+ * process. 72 bits: two keys share a cap with odds of 1 in 4.7 * 10^21 a pair, and finding a key that shares
+ * another's needs that other key, which is a credential in itself.
  */
 function keyHashOf(key: string): string {
   return hash('sha256', key, 'base64').slice(0, 12);
@@ -41,15 +49,16 @@ const permissions: Readonly<Record<string, string>> = sessionPermissions;
  */
 export function rateLimiter(
   namespace: NamespaceConfig,
-  limits: Limits,
-  metrics: Metrics,
+  { limits, metrics, listedClients }: RateLimiting,
   throttle: LogThrottle,
 ): onRequestHookHandler {
   const details = refusalDetails(namespace);
   const capsKeys = namespace.limits.key_writes_per_second !== undefined;
   return function limitRate(request, reply, done) {
     const permission = permissions[request.method];
-    const client = request.clientIdentity === '' ? undefined : request.clientIdentity;
+    // A certificate the client CA signed names a client too, listed or not: only a listed one is a label.
+    const identity = request.clientIdentity;
+    const client = listedClients.has(identity) ? identity : undefined;
     const check = {
       namespace: namespace.name,
       client,
@@ -58,7 +67,8 @@ export function rateLimiter(
     };
     limits.admit(check, (refusal) => {
       if (refusal === undefined) return done();
-      const fields = { client: client ?? anonymousClient, namespace: namespace.name, limit: refusal.limit };
+      const label = client ?? (identity === '' ? anonymousClient : unlistedClient);
+      const fields = { client: label, namespace: namespace.name, limit: refusal.limit };
       metrics.rateLimited.inc(fields);
       const suppressed = throttle.admit(`${fields.client} ${fields.namespace} ${fields.limit}`);
       if (suppressed !== undefined) {

@@ -1,10 +1,8 @@
 import type { FastifyInstance, onRequestHookHandler, RouteShorthandOptions } from 'fastify';
 import { sessionMethods } from '../../generated/contract.js';
 import type { operations } from '../../generated/openapi.js';
-import type { Limits } from '../../limits/decisions.js';
 import { hasLimits } from '../../limits/limiter.js';
 import { LogThrottle } from '../../logging/log-throttle.js';
-import type { Metrics } from '../../metrics/metrics.js';
 import { createSession, deleteSession, getSession, methodNotAllowed, setSession, touchSession } from './handlers.js';
 import {
   answerCounter,
@@ -16,7 +14,7 @@ import {
   writeCheck,
 } from './hooks.js';
 import type { NamespaceRoute } from './namespace-route.js';
-import { rateLimiter } from './rate-limits.js';
+import { type RateLimiting, rateLimiter } from './rate-limits.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -28,12 +26,6 @@ declare module 'fastify' {
 /** Fastify's route typing for an operation of the OpenAPI document: only its declared statuses compile. */
 interface OperationRoute<Op extends keyof operations> {
   Reply: { [Status in keyof operations[Op]['responses']]: unknown };
-}
-
-/** Where the rate limits of the namespaces that have some are decided, and the metrics that count refusals. */
-export interface RateLimiting {
-  readonly limits: Limits;
-  readonly metrics: Metrics;
 }
 
 /** The session route of every namespace, each over its own store. */
@@ -49,7 +41,7 @@ export function registerSessionRoutes(
   for (const route of routes) {
     const { namespace } = route;
     const limited = limiting !== undefined && hasLimits(namespace.limits);
-    const limit = limited ? rateLimiter(namespace, limiting.limits, limiting.metrics, throttle) : undefined;
+    const limit = limited ? rateLimiter(namespace, limiting, throttle) : undefined;
     registerNamespaceRoute(app, route, limit);
   }
 }

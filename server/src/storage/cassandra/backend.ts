@@ -91,11 +91,12 @@ export const cassandraBackend: Backend<CassandraSettings> = {
   // Cassandra refuses more than 20 years (its MAX_TTL).
   maxTtlSeconds: 20 * 365 * 24 * 60 * 60,
   maintainedByOneProcess: false,
-  open(cassandra, namespaces) {
+  open(cassandra, namespaces, _maintain, log) {
     return openCassandraTables(
       connectionOf(cassandra),
       cassandra.keyspace,
       namespaces.map((namespace) => tableOf(cassandra, namespace)),
+      log,
     );
   },
   describe(cassandra, namespace) {

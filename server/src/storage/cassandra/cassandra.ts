@@ -1,8 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Client, errors, type QueryOptions, types } from 'cassandra-driver';
+import { type Client, type QueryOptions, types } from 'cassandra-driver';
+import type { Logger } from 'pino';
+import { describeError } from '../../logging/logging.js';
 import { closedByTheLast } from '../shared.js';
-import { digestOf, type Storage, StorageError, type StoredValue } from '../storage.js';
+import { digestOf, type SetOutcome, type Storage, StorageError, type StoredValue } from '../storage.js';
 import { type CassandraConnectionOptions, connectCassandra } from './client.js';
+import { describe, reasonOf, storageErrorFrom, type TableName } from './errors.js';
 import { qualifiedTableName } from './schema.js';
 
 /** Kask's `cassandra.*` keys: where the cluster is, and the keyspace and table that hold the sessions. */
@@ -37,35 +40,6 @@ const lightweightTransactions: ReadonlySet<Operation> = new Set(['add', 'compare
 // Readiness reads this key like a session GET: it shows that the table exists and that a local quorum answers.
 const pingKey = 'kask-ts:ping';
 
-// Failures that go away by themselves (a node down, overloaded or slow): 503 and retry, never 500.
-const transientResponseCodes: ReadonlySet<number> = new Set([
-  types.responseErrorCodes.unavailableException,
-  types.responseErrorCodes.overloaded,
-  types.responseErrorCodes.isBootstrapping,
-  types.responseErrorCodes.readTimeout,
-  types.responseErrorCodes.writeTimeout,
-]);
-
-function isTransient(error: unknown): boolean {
-  if (error instanceof errors.ResponseError) return transientResponseCodes.has(error.code);
-  return (
-    error instanceof errors.NoHostAvailableError ||
-    error instanceof errors.OperationTimedOutError ||
-    error instanceof errors.BusyConnectionError
-  );
-}
-
-/** The driver's error class and message: never a bound value, so never a key. */
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.constructor.name}: ${error.message}` : String(error);
-}
-
-/** Maps a driver error to the one storage error: `unavailable` when it is transient, `fault` otherwise. */
-export function storageErrorFrom(operation: Operation | 'ping' | 'touch', error: unknown): StorageError {
-  const kind = isTransient(error) ? 'unavailable' : 'fault';
-  return new StorageError(kind, `cassandra: ${operation} failed: ${describe(error)}`, { cause: error });
-}
-
 // A touch that loses its compare-and-set this many times in a row to other writers gives up (503).
 const touchAttempts = 5;
 
@@ -81,44 +55,41 @@ const connectRetryMaxMs = 5000;
 /**
  * One driver client shared by every table's store: it connects in the background, answers `unavailable`
  * until it has connected, and sends the queries of one turn of the event loop together, whatever their table.
+ * It logs why it cannot connect (each time the reason changes), and when it has.
  */
 class CassandraConnection {
   readonly #options: CassandraConnectionOptions;
+  readonly #log: Logger;
   readonly #closing = new AbortController();
-  readonly #connecting: Promise<void>;
+  /** Resolves once connected, with true, or with false when closed first. */
+  readonly connecting: Promise<boolean>;
   #client: Client | undefined;
   #lastConnectError: unknown;
   #waitingToSend: (() => void)[] = [];
 
-  constructor(options: CassandraConnectionOptions) {
+  constructor(options: CassandraConnectionOptions, log: Logger) {
     this.#options = options;
-    this.#connecting = this.#connectUntilClosed();
+    this.#log = log;
+    this.connecting = this.#connectUntilClosed();
   }
 
-  /** Runs `statement` with the queries of this turn; a driver error becomes a StorageError. */
-  async execute(
-    name: Operation | 'ping' | 'touch',
-    statement: string,
-    params: unknown[],
-    options: QueryOptions,
-  ): Promise<types.ResultSet> {
+  /** Runs `statement` with the queries of this turn; throws the driver's error, or a StorageError before it has connected. */
+  async execute(name: string, statement: string, params: unknown[], options: QueryOptions): Promise<types.ResultSet> {
     const client = this.#client;
     if (client === undefined) {
-      const lastError = this.#lastConnectError === undefined ? '' : ` (${describe(this.#lastConnectError)})`;
-      const reason = this.#closing.signal.aborted ? 'closed' : `not connected yet${lastError}`;
-      throw new StorageError('unavailable', `cassandra: ${name} failed: ${reason}`, { cause: this.#lastConnectError });
+      const lastError = this.#lastConnectError;
+      const connecting = lastError === undefined ? 'connecting to Cassandra' : reasonOf(lastError);
+      const reason = this.#closing.signal.aborted ? 'the storage is closed' : connecting;
+      const detail = lastError === undefined ? '' : ` (${describe(lastError)})`;
+      throw new StorageError('unavailable', `cassandra: ${name} failed: not connected${detail}`, { cause: lastError, reason });
     }
     await this.#nextSend();
-    try {
-      return await client.execute(statement, params, options);
-    } catch (error) {
-      throw storageErrorFrom(name, error);
-    }
+    return await client.execute(statement, params, options);
   }
 
   async close(): Promise<void> {
     this.#closing.abort();
-    await this.#connecting;
+    await this.connecting;
     const client = this.#client;
     this.#client = undefined;
     await client?.shutdown();
@@ -146,24 +117,33 @@ class CassandraConnection {
   };
 
   /** Tries to connect until it succeeds or the store is closed, waiting longer after each failure. */
-  async #connectUntilClosed(): Promise<void> {
+  async #connectUntilClosed(): Promise<boolean> {
     const signal = this.#closing.signal;
+    let loggedReason: string | undefined;
     for (let attempt = 0; !signal.aborted; attempt++) {
       try {
         const client = await connectCassandra(this.#options);
         if (signal.aborted) {
           await client.shutdown();
-          return;
+          return false;
         }
         this.#client = client;
         this.#lastConnectError = undefined;
-        return;
+        this.#log.info('cassandra: connected');
+        return true;
       } catch (error) {
         this.#lastConnectError = error;
+        // The server listens meanwhile, and every request answers 503: the operator learns why here, once a reason.
+        const reason = reasonOf(error);
+        if (reason !== loggedReason && !signal.aborted) {
+          this.#log.error({ reason, ...describeError(error) }, 'cassandra: cannot connect; retrying');
+          loggedReason = reason;
+        }
       }
       const delayMs = Math.min(connectRetryMaxMs, connectRetryBaseMs * 2 ** attempt) * (0.5 + Math.random() / 2);
       await sleep(delayMs, undefined, { signal }).catch(() => undefined);
     }
+    return false;
   }
 }
 
@@ -171,6 +151,7 @@ class CassandraConnection {
 class CassandraStorage implements Storage {
   readonly backend = 'cassandra';
   readonly #connection: CassandraConnection;
+  readonly #where: TableName;
   readonly #release: () => Promise<void>;
   readonly #statements: Readonly<Record<Operation, string>>;
   readonly #queryOptions: Readonly<Record<Operation, QueryOptions>>;
@@ -179,6 +160,7 @@ class CassandraStorage implements Storage {
   /** `release` closes the connection once every store that shares it is closed. */
   constructor(connection: CassandraConnection, keyspace: string, tableName: string, release: () => Promise<void>) {
     this.#connection = connection;
+    this.#where = { keyspace, table: tableName };
     this.#release = release;
     const table = qualifiedTableName(keyspace, tableName);
     this.#statements = {
@@ -218,8 +200,12 @@ class CassandraStorage implements Storage {
     };
   }
 
-  async set(key: string, value: Buffer, ttlSeconds: number): Promise<void> {
+  // Telling a same-value rewrite costs a read at LOCAL_QUORUM before the write: only when the caller asks.
+  async set(key: string, value: Buffer, ttlSeconds: number, compare = false): Promise<SetOutcome> {
+    const replaced: unknown = compare ? (await this.#execute('set', 'get', [key])).first()?.get('value') : undefined;
     await this.#execute('set', 'set', [key, value, ttlSeconds]);
+    if (!compare) return 'unknown';
+    return Buffer.isBuffer(replaced) && replaced.equals(value) ? 'unchanged' : 'changed';
   }
 
   async delete(key: string): Promise<void> {
@@ -246,7 +232,9 @@ class CassandraStorage implements Storage {
       if (!Buffer.isBuffer(current)) return false;
       if (applied(await this.#execute('touch', 'compareAndSet', [ttlSeconds, current, key, current]))) return true;
     }
-    throw new StorageError('unavailable', `cassandra: touch failed: the value kept changing for ${touchAttempts} attempts`);
+    throw new StorageError('unavailable', `cassandra: touch failed: the value kept changing for ${touchAttempts} attempts`, {
+      reason: 'other writers kept changing the value',
+    });
   }
 
   async ping(): Promise<void> {
@@ -259,28 +247,51 @@ class CassandraStorage implements Storage {
     await this.#release();
   }
 
-  #execute(name: Operation | 'ping' | 'touch', operation: Operation, params: unknown[]): Promise<types.ResultSet> {
-    return this.#connection.execute(name, this.#statements[operation], params, this.#queryOptions[operation]);
+  async #execute(name: Operation | 'ping' | 'touch', operation: Operation, params: unknown[]): Promise<types.ResultSet> {
+    try {
+      return await this.#connection.execute(name, this.#statements[operation], params, this.#queryOptions[operation]);
+    } catch (error) {
+      throw error instanceof StorageError ? error : storageErrorFrom(name, error, this.#where);
+    }
   }
 }
 
 /** Opens Kask's table on Cassandra. Never fails for an unreachable cluster: it connects in the background. */
-export function openCassandraStorage(options: CassandraOptions): CassandraStorage {
-  return openCassandraTables(options, options.keyspace, [options.table])[0] as CassandraStorage;
+export function openCassandraStorage(options: CassandraOptions, log: Logger): CassandraStorage {
+  return openCassandraTables(options, options.keyspace, [options.table], log)[0] as CassandraStorage;
 }
 
 /**
  * Opens one store per table of `keyspace`, in the order given, over one connection (one driver client, so
- * that every table's queries of a turn leave together), which closes with the last store.
+ * that every table's queries of a turn leave together), which closes with the last store. Logs on `log` why
+ * the connection cannot be made and, once it is, each table that cannot serve (one `kask-ts schema` has not
+ * created), before a request finds out.
  */
 export function openCassandraTables(
   connection: CassandraConnectionOptions,
   keyspace: string,
   tables: readonly string[],
+  log: Logger,
 ): CassandraStorage[] {
-  const shared = new CassandraConnection(connection);
+  const shared = new CassandraConnection(connection, log);
   const release = closedByTheLast(tables.length, () => shared.close());
-  return tables.map((table) => new CassandraStorage(shared, keyspace, table, release));
+  const stores = tables.map((table) => new CassandraStorage(shared, keyspace, table, release));
+  void shared.connecting.then(async (connected) => {
+    if (!connected) return;
+    for (const [i, store] of stores.entries()) {
+      await store.ping().catch((error: StorageError) => {
+        log.error(
+          {
+            table: qualifiedTableName(keyspace, tables[i] as string),
+            reason: error.reason,
+            ...describeError(error.cause ?? error),
+          },
+          'cassandra: a table cannot serve',
+        );
+      });
+    }
+  });
+  return stores;
 }
 
 export type { CassandraStorage };

@@ -1,11 +1,11 @@
-import { integer, string } from '../../validation/rules.js';
+import { directory, integer } from '../../validation/rules.js';
 import { section } from '../../validation/sections.js';
 import type { Backend, StoredNamespace } from '../backend.js';
 import { openEmbeddedDatabases } from './lmdb.js';
 
 const settings = section('The embedded LMDB store', {
-  path: string(
-    "Directory of the LMDB files; each write is flushed to disk (fdatasync) before its 201. Keys are stored as their UTF-8 bytes: a file written by an earlier build (lmdb-js's default key encoding) still serves its keys, except those that began with a control character or held one of U+0000-U+0004, which are no longer found and are purged when they expire",
+  path: directory(
+    "Directory of the LMDB files (a relative path leads from the configuration file's directory; without a file, from the working directory); each write is flushed to disk (fdatasync) before its 201. Keys are stored as their UTF-8 bytes: a file written by an earlier build (lmdb-js's default key encoding) still serves its keys, except those that began with a control character or held one of U+0000-U+0004, which are no longer found and are purged when they expire",
     './data',
   ),
   purge_interval_ms: integer('Milliseconds between background purges of expired values', 60000, 100),
@@ -38,8 +38,10 @@ export const lmdbBackend: Backend<EmbeddedSettings> = {
     return `${database === undefined ? 'the main database' : `the database ${database}`} of the embedded store in ${embedded.path}`;
   },
   async truncate(embedded, namespace) {
-    // In one transaction.
-    const [store] = openEmbeddedDatabases({ path: embedded.path, purgeIntervalMs: undefined }, [databaseOf(namespace)]);
+    // In one transaction, of a store that exists: a path that leads elsewhere must not make an empty one to clear.
+    const [store] = openEmbeddedDatabases({ path: embedded.path, purgeIntervalMs: undefined, existing: true }, [
+      databaseOf(namespace),
+    ]);
     try {
       await store?.clear();
     } finally {

@@ -1,12 +1,19 @@
+import { existsSync } from 'node:fs';
+import { extname, join } from 'node:path';
 import { type Database, open, type RootDatabase } from 'lmdb';
 import { closedByTheLast } from '../shared.js';
-import { digestOf, type Storage, StorageError, type StoredValue } from '../storage.js';
+import { digestOf, type SetOutcome, type Storage, StorageError, type StoredValue } from '../storage.js';
 
 /** Where the embedded store keeps its files, and how often this process purges expired values. */
 export interface EmbeddedOptions {
   readonly path: string;
   /** `undefined` when another process of the service purges (one purger per file is enough). */
   readonly purgeIntervalMs: number | undefined;
+  /**
+   * Open only a store and databases that exist, creating none (`kask-ts truncate`: a wrong path must not empty a
+   * store made on the spot and report success); by default both are created when missing.
+   */
+  readonly existing?: boolean;
 }
 
 // A record is the expiry (milliseconds since the epoch as a float64, 0 = never), the value's SHA-256
@@ -101,10 +108,18 @@ class EmbeddedStorage implements Storage {
     return copiedStoredValueOf(record);
   }
 
-  async set(key: string, value: Buffer, ttlSeconds: number): Promise<void> {
+  async set(key: string, value: Buffer, ttlSeconds: number): Promise<SetOutcome> {
+    const bytes = keyBytes(key);
+    const digest = digestOf(value);
     this.#ensureOpen('set');
     try {
-      await this.#db.put(keyBytes(key), recordOf(value, ttlSeconds));
+      // The record replaced keeps its value's digest: comparing it costs one lookup and no hashing. It is read
+      // before the write is queued, so two writes of one key at the same moment may both compare with the older.
+      const replaced = this.#db.getBinaryFast(bytes);
+      const unchanged =
+        replaced !== undefined && !isExpired(replaced, Date.now()) && digest.equals(replaced.subarray(expiryBytes, headerBytes));
+      await this.#db.put(bytes, recordOf(value, ttlSeconds, digest));
+      return unchanged ? 'unchanged' : 'changed';
     } catch (error) {
       throw this.#failure('set', error);
     }
@@ -239,8 +254,17 @@ class EmbeddedStorage implements Storage {
 
 const recordEncoding = { encoding: 'binary', keyEncoding: 'binary', compression: false } as const;
 
-/** Opens (creating if needed) the LMDB environment at `path`, room made for `databases` named databases. */
-function openEnvironment(path: string, databases: number): RootDatabase<Buffer, Uint8Array> {
+/** The file LMDB keeps its records in: `path` itself when it has an extension, else data.mdb in that directory. */
+function dataFileOf(path: string): string {
+  // NOTE: lmdb-js's open() takes a path with an extension for a file (noSubdir), any other for a directory.
+  return extname(path) === '' ? join(path, 'data.mdb') : path;
+}
+
+/** Opens (creating if needed, unless `existing`) the LMDB environment at `path`, room made for `databases` named databases. */
+function openEnvironment(path: string, databases: number, existing: boolean): RootDatabase<Buffer, Uint8Array> {
+  if (existing && !existsSync(dataFileOf(path))) {
+    throw new StorageError('fault', `embedded store: there is no store at ${path} (no ${dataFileOf(path)})`);
+  }
   try {
     // overlappingSync (lmdb-js's default on Linux) resolves a write at commit and flushes it to disk later:
     // a power loss could then lose a value already answered 201. Without it a write resolves once flushed.
@@ -248,6 +272,26 @@ function openEnvironment(path: string, databases: number): RootDatabase<Buffer, 
   } catch (error) {
     throw new StorageError('fault', `embedded store: cannot open ${path}`, { cause: error });
   }
+}
+
+/** Opens the named database `name` of `root`, the environment at `path`; creates it when missing, unless `existing`. */
+function openDatabase(
+  root: RootDatabase<Buffer, Uint8Array>,
+  name: string,
+  path: string,
+  existing: boolean,
+): Database<Buffer, Uint8Array> {
+  // NOTE: lmdb-js reads `create` (open.js: MDB_CREATE unless it is false), and answers a database that does not
+  // exist with undefined; its types declare neither.
+  const options = { name, ...recordEncoding, create: !existing };
+  let db: Database<Buffer, Uint8Array> | undefined;
+  try {
+    db = root.openDB<Buffer, Uint8Array>(options);
+  } catch (error) {
+    throw new StorageError('fault', `embedded store: cannot open the database ${name} in ${path}`, { cause: error });
+  }
+  if (db === undefined) throw new StorageError('fault', `embedded store: there is no database ${name} in ${path}`);
+  return db;
 }
 
 /** Opens (creating if needed) the embedded store in the main database of the LMDB environment at `options.path`. */
@@ -261,16 +305,12 @@ export function openEmbeddedStorage(options: EmbeddedOptions): EmbeddedStorage {
  * purges its own expired values.
  */
 export function openEmbeddedDatabases(options: EmbeddedOptions, databases: readonly (string | undefined)[]): EmbeddedStorage[] {
-  const root = openEnvironment(options.path, databases.length);
+  const existing = options.existing ?? false;
+  const root = openEnvironment(options.path, databases.length, existing);
   const closeEnvironment = closedByTheLast(databases.length, () => root.close());
   return databases.map((name) => {
     if (name === undefined) return new EmbeddedStorage(root, options.purgeIntervalMs, closeEnvironment);
-    let db: Database<Buffer, Uint8Array>;
-    try {
-      db = root.openDB<Buffer, Uint8Array>({ name, ...recordEncoding });
-    } catch (error) {
-      throw new StorageError('fault', `embedded store: cannot open the database ${name} in ${options.path}`, { cause: error });
-    }
+    const db = openDatabase(root, name, options.path, existing);
     return new EmbeddedStorage(db, options.purgeIntervalMs, async () => {
       await db.close();
       await closeEnvironment();

@@ -9,8 +9,7 @@ import { type App, buildApp } from '../../../src/app.js';
 import { configFrom } from '../../../src/config/load.js';
 import { prepareService } from '../../../src/start-up.js';
 import { closeStores, openStorage } from '../../../src/storage/open.js';
-
-const build = { version: '1.2.3', build_date: '2026-01-01T00:00:00Z', build_host: 'test', node_version: process.version };
+import { testBuild as build } from '../../support/build.js';
 
 interface Answer {
   readonly status: number;
@@ -26,7 +25,7 @@ describe('HEAD on every route (RFC 9110 section 9.3.2), over real HTTP', () => {
   beforeAll(async () => {
     directory = mkdtempSync(join(tmpdir(), 'kask-head-'));
     const config = configFrom({ base_uri: '/sessions/v1/', embedded: { path: directory } });
-    const storage = await openStorage(config, { maintain: false });
+    const storage = await openStorage(config, { maintain: false, log: pino({ level: 'silent' }) });
     app = buildApp({ ...prepareService(config), storage, build, logger: pino({ level: 'silent' }), clustered: false });
     app.fastify.addHook('onClose', () => closeStores(storage));
     await app.fastify.listen({ host: '127.0.0.1', port: 0 });

@@ -1,23 +1,13 @@
-import { Readable, Writable } from 'node:stream';
-import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type App, buildApp } from '../../../src/app.js';
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
 import { configFrom } from '../../../src/config/load.js';
 import { problems } from '../../../src/generated/contract.js';
-import { loggerOptions } from '../../../src/logging/logging.js';
-import { prepareService } from '../../../src/start-up.js';
 import { FakeStorage } from '../../support/fake-storage.js';
+import { loggedAppsClosedAfterEach } from '../../support/logged-app.js';
 
-const build = { version: '1.2.3', build_date: '2026-01-01T00:00:00Z', build_host: 'test', node_version: process.version };
 const secretKey = 'enwiki:MWSession:s3cr3t-session-id';
 
-let app: App | undefined;
-let logs = '';
-afterEach(async () => {
-  await app?.fastify.close();
-  app = undefined;
-  logs = '';
-});
+const apps = loggedAppsClosedAfterEach();
 
 /** The app over a fake store per namespace (sessions, anon), the two namespaces' `limits` given, clients listed behind a trusted proxy. */
 function appWith(limits: { sessions?: object; anon?: object }, file: Record<string, unknown> = {}) {
@@ -34,27 +24,15 @@ function appWith(limits: { sessions?: object; anon?: object }, file: Record<stri
     },
     ...file,
   });
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      logs += chunk.toString();
-      done();
-    },
-  });
-  app = buildApp({
-    ...prepareService(config),
-    storage: new Map(Object.entries(stores)),
-    build,
-    logger: pino(loggerOptions(config), stream),
-    clustered: false,
-  });
+  const app = apps.build(config, new Map(Object.entries(stores)));
   const as = (client: string | undefined, method: string, url: string, payload?: string | Readable, headers = {}) =>
-    (app as App).fastify.inject({
+    app.fastify.inject({
       method: method as 'GET',
       url,
       ...(payload === undefined ? {} : { payload }),
       headers: { ...headers, ...(client === undefined ? {} : { 'x-forwarded-client-cert': `Subject="CN=${client}"` }) },
     });
-  return { stores, as };
+  return { stores, as, app };
 }
 
 const keyIn = (namespace: string, key = secretKey) => `/${namespace}/v1/${encodeURIComponent(key)}`;
@@ -139,17 +117,17 @@ describe('the rate limit hook', () => {
   });
 
   it('refusals are counted by namespace, client and limit, and logged once a minute each, never with the key', async () => {
-    const { as } = appWith({
+    const { as, app } = appWith({
       anon: { writes: { per_second: 1, burst: 1 }, clients: { scraper: { writes: { per_second: 1, burst: 1 } } } },
     });
     await as('mediawiki', 'POST', keyIn('anon', 'm-0'), 'v');
     for (let i = 0; i < 3; i++) await as('mediawiki', 'POST', keyIn('anon', `m-${i}`), 'v');
     for (let i = 0; i < 2; i++) await as('scraper', 'POST', keyIn('anon', `s-${i}`), 'v');
-    const metrics = (await (app as App).metrics.registry.metrics()).split('\n');
+    const metrics = (await app.metrics.registry.metrics()).split('\n');
     expect(metrics).toContain('kask_rate_limited_total{client="mediawiki",namespace="anon",limit="namespace_writes"} 3');
     // The scraper's own bucket had its token; the namespace's had none left.
     expect(metrics).toContain('kask_rate_limited_total{client="scraper",namespace="anon",limit="namespace_writes"} 2');
-    const lines = logs
+    const lines = apps.logs
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line))
@@ -165,15 +143,18 @@ describe('the rate limit hook', () => {
       }),
       expect.objectContaining({ client: 'scraper', namespace: 'anon', limit: 'namespace_writes' }),
     ]);
-    expect(logs).not.toContain('m-1');
-    expect(logs).not.toContain('s-1');
+    expect(apps.logs).not.toContain('m-1');
+    expect(apps.logs).not.toContain('s-1');
   });
 
   it('without clients, every request is from one anonymous client, counted as such', async () => {
-    const { as } = appWith({ anon: { writes: { per_second: 1, burst: 1 } } }, { clients: undefined, trusted_proxy: undefined });
+    const { as, app } = appWith(
+      { anon: { writes: { per_second: 1, burst: 1 } } },
+      { clients: undefined, trusted_proxy: undefined },
+    );
     expect((await as(undefined, 'POST', keyIn('anon', 'a'), 'v')).statusCode).toBe(201);
     expect((await as(undefined, 'POST', keyIn('anon', 'b'), 'v')).statusCode).toBe(429);
-    const metrics = await (app as App).metrics.registry.metrics();
+    const metrics = await app.metrics.registry.metrics();
     expect(metrics).toContain('kask_rate_limited_total{client="anonymous",namespace="anon",limit="namespace_writes"} 1');
   });
 

@@ -1,6 +1,6 @@
 import { errors, types } from 'cassandra-driver';
 import { describe, expect, it } from 'vitest';
-import { storageErrorFrom } from '../../../src/storage/cassandra/cassandra.js';
+import { storageErrorFrom } from '../../../src/storage/cassandra/errors.js';
 
 const codes = types.responseErrorCodes;
 
@@ -30,6 +30,49 @@ describe('cassandra error mapping', () => {
     ['anything else', new TypeError('unexpected')],
   ])('%s is a fault (500)', (_, error) => {
     expect(storageErrorFrom('set', error).kind).toBe('fault');
+  });
+
+  const where = { keyspace: 'sessions', table: 'values' };
+  const schema = 'kask-ts schema --config FILE --replication DC=N --apply creates it';
+
+  it.each([
+    ['keyspace nosuch does not exist', `the keyspace "sessions" does not exist: ${schema}`],
+    ['Keyspace nosuch does not exist', `the keyspace "sessions" does not exist: ${schema}`],
+    ['table values does not exist', `the table "sessions"."values" does not exist: ${schema}`],
+    ['unconfigured table values', `the table "sessions"."values" does not exist: ${schema}`],
+  ])('Cassandra\'s "%s" is unavailable (503), its reason naming what is missing and what creates it', (message, reason) => {
+    const error = storageErrorFrom('set', new errors.ResponseError(codes.invalid, message), where);
+    expect([error.kind, error.reason]).toEqual(['unavailable', reason]);
+  });
+
+  it.each([
+    [
+      'refused credentials',
+      new errors.NoHostAvailableError({
+        '10.0.0.1:9042': new errors.AuthenticationError('Provided username kask and/or password are incorrect'),
+      }),
+      'Cassandra refused the user name or password of cassandra.authentication',
+    ],
+    [
+      'no node reachable',
+      new errors.NoHostAvailableError({
+        '10.0.0.1:9042': Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:9042'), { code: 'ECONNREFUSED' }),
+      }),
+      'no node of cassandra.hosts can be reached',
+    ],
+    [
+      'a node certificate from another CA',
+      new errors.NoHostAvailableError({
+        '10.0.0.1:9042': Object.assign(new Error('self-signed certificate in certificate chain'), {
+          code: 'SELF_SIGNED_CERT_IN_CHAIN',
+        }),
+      }),
+      'the TLS handshake with Cassandra failed (cassandra.tls)',
+    ],
+  ])('%s gets a reason that names no address nor user', (_, error, reason) => {
+    const failure = storageErrorFrom('ping', error, where);
+    expect([failure.kind, failure.reason]).toEqual(['unavailable', reason]);
+    expect(failure.reason).not.toMatch(/10\.0\.0\.1|kask/);
   });
 
   it("names the operation and the driver's error class, and keeps the driver's error as the cause", () => {

@@ -89,6 +89,15 @@ describe('embedded store', () => {
     await second.close();
   });
 
+  it('set tells a same-value rewrite unasked, from the digest its record keeps', async () => {
+    const storage = openEmbeddedStorage({ path: freshPath(), purgeIntervalMs: 60000 });
+    const key = uniqueKey('same-value');
+    expect(await storage.set(key, Buffer.from('session'), 3600)).toBe('changed');
+    expect(await storage.set(key, Buffer.from('session'), 60)).toBe('unchanged');
+    expect(await storage.set(key, Buffer.from('session.'), 60)).toBe('changed');
+    await storage.close();
+  });
+
   it('purgeExpired removes expired records and keeps live and never-expiring ones', async () => {
     const storage = openEmbeddedStorage({ path: freshPath(), purgeIntervalMs: 60000 });
     const expired = Array.from({ length: 2500 }, (_, i) => `expired:${String(i).padStart(5, '0')}`);

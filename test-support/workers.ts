@@ -1,15 +1,16 @@
 import { request } from 'node:http';
-import { childPids } from '../../../test-support/child-process.js';
+import { childPids } from './child-process.js';
 
-// Requests to a service of several workers, and how to make one worker take them.
+// Reaching one worker of a server process's several: each takes connections from one shared socket.
 
 /** Sends each request on a connection of its own (no agent), taken by whichever worker accepts it first. */
 export function oneShot(
   url: string,
-  init: { method?: string; body?: string } = {},
+  init: { method?: string; body?: string; headers?: Record<string, string> } = {},
 ): Promise<{ status: number; text: () => Promise<string> }> {
   return new Promise((resolve, reject) => {
-    const sent = request(url, { method: init.method ?? 'GET', agent: false, headers: { connection: 'close' } }, (response) => {
+    const headers = { ...init.headers, connection: 'close' };
+    const sent = request(url, { method: init.method ?? 'GET', agent: false, headers }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('end', () => {
