@@ -14,7 +14,7 @@ import { undoneOnInterruption } from './interruptions.js';
 import { type OptionValues, parseValues, positive } from './options.js';
 import { repoRoot } from './paths.js';
 import { type StartedProcess, spawnNode } from './processes.js';
-import { median, type Round, unexpectedAnswers, wrkRound } from './rounds.js';
+import { alternatingRounds, type Round, summary, wrkRound } from './rounds.js';
 import { temporaryDirectory } from './temporary-directory.js';
 import { sessionKey, sessionValue, workloadNamed } from './workloads.js';
 import { ensureWrk } from './wrk.js';
@@ -132,7 +132,6 @@ runCommand('bench:access', usage, parse, async (options) => {
       ),
     );
     for (const server of servers) await populate(server, ca, options.keys);
-    const results = new Map<Server, Round[]>(servers.map((server) => [server, []]));
     const drive = (server: Server, seconds: number): Promise<Round> =>
       wrkRound(server.process.pid, {
         origin: server.origin,
@@ -145,23 +144,10 @@ runCommand('bench:access', usage, parse, async (options) => {
         ...(server.header === undefined ? {} : { header: server.header }),
       });
     for (const server of servers) await drive(server, 2);
-    for (let round = 0; round < options.rounds; round++) {
-      for (const server of round % 2 === 0 ? servers : [...servers].reverse()) {
-        process.stderr.write(`bench:access: round ${round + 1}, ${server.name}\n`);
-        results.get(server)?.push(await drive(server, options.seconds));
-      }
-    }
+    const results = await alternatingRounds('bench:access', servers, options.rounds, (server) => drive(server, options.seconds));
     const rows = servers.map((server) => {
       const runs = results.get(server) ?? [];
-      return {
-        name: server.name,
-        rps: median(runs.map((run) => run.rps)),
-        cpuMicros: median(runs.map((run) => run.cpuMicros)),
-        p50: median(runs.map((run) => run.result.latency_us.p50)) / 1000,
-        p99: median(runs.map((run) => run.result.latency_us.p99)) / 1000,
-        unexpected: runs.reduce((sum, run) => sum + unexpectedAnswers(run.result, workload), 0),
-        each: runs.map((run) => Math.round(run.rps)).join(', '),
-      };
+      return { name: server.name, ...summary(runs, workload), each: runs.map((run) => Math.round(run.rps)).join(', ') };
     });
     const lines = [
       `mix (${workload.description}), ${options.connections} connections, ${options.rounds} rounds of ${options.seconds} s each, medians`,
@@ -170,7 +156,7 @@ runCommand('bench:access', usage, parse, async (options) => {
       '|---|---|---|---|---|---|---|',
       ...rows.map(
         (row) =>
-          `| ${row.name} | ${Math.round(row.rps)} | ${Math.round(row.cpuMicros)} | ${row.p50.toFixed(2)} | ${row.p99.toFixed(2)} | ${row.unexpected} | ${row.each} |`,
+          `| ${row.name} | ${Math.round(row.rps)} | ${Math.round(row.cpuMicros)} | ${row.p50Ms.toFixed(2)} | ${row.p99Ms.toFixed(2)} | ${row.unexpected} | ${row.each} |`,
       ),
       '',
       `req/s lost to client authorization: ${(100 * (1 - (rows[1]?.rps ?? 0) / (rows[0]?.rps ?? 1))).toFixed(1)}%; server CPU per request added: ${(100 * ((rows[1]?.cpuMicros ?? 0) / (rows[0]?.cpuMicros ?? 1) - 1)).toFixed(1)}%`,

@@ -15,7 +15,7 @@ import { type OptionValues, parseValues, positive, UsageError } from './options.
 import { repoRoot } from './paths.js';
 import { populate } from './populate.js';
 import { cpuSeconds, type StartedProcess, spawnNode, waitUntilAnswering, watchResources } from './processes.js';
-import { median, type Round, unexpectedAnswers, wrkRound } from './rounds.js';
+import { alternatingRounds, median, type Round, summary, wrkRound } from './rounds.js';
 import { temporaryDirectory } from './temporary-directory.js';
 import { workloadNamed } from './workloads.js';
 import { ensureWrk } from './wrk.js';
@@ -114,7 +114,6 @@ interface CostRound extends Round {
 
 /** The cost part: wrk's mix against each server, the median of its rounds. */
 async function cost(options: FloodOptions, servers: readonly Server[]): Promise<string[]> {
-  const results = new Map<Server, CostRound[]>(servers.map((server) => [server, []]));
   const drive = async (server: Server, seconds: number): Promise<CostRound> => {
     const primaryBefore = cpuSeconds(server.process.pid) ?? 0;
     const round = await wrkRound(server.process.pid, {
@@ -130,22 +129,15 @@ async function cost(options: FloodOptions, servers: readonly Server[]): Promise<
     return { ...round, primaryMicros };
   };
   for (const server of servers) await drive(server, 3);
-  for (let round = 0; round < options.rounds; round++) {
-    for (const server of round % 2 === 0 ? servers : [...servers].reverse()) {
-      process.stderr.write(`bench:flood: cost, round ${round + 1}, ${server.name}\n`);
-      results.get(server)?.push(await drive(server, options.seconds));
-    }
-  }
+  const results = await alternatingRounds('bench:flood: cost', servers, options.rounds, (server) =>
+    drive(server, options.seconds),
+  );
   const rows = servers.map((server) => {
     const runs = results.get(server) ?? [];
     return {
       name: server.name,
-      rps: median(runs.map((run) => run.rps)),
-      cpuMicros: median(runs.map((run) => run.cpuMicros)),
+      ...summary(runs, workload),
       primaryMicros: median(runs.map((run) => run.primaryMicros)),
-      p50: median(runs.map((run) => run.result.latency_us.p50)) / 1000,
-      p99: median(runs.map((run) => run.result.latency_us.p99)) / 1000,
-      unexpected: runs.reduce((sum, run) => sum + unexpectedAnswers(run.result, workload), 0),
       each: runs.map((run) => Math.round(run.cpuMicros)).join(', '),
     };
   });
@@ -157,7 +149,7 @@ async function cost(options: FloodOptions, servers: readonly Server[]): Promise<
     '|---|---|---|---|---|---|---|---|',
     ...rows.map(
       (row) =>
-        `| ${row.name} | ${Math.round(row.rps)} | ${Math.round(row.cpuMicros)} | ${row.primaryMicros.toFixed(1)} | ${row.p50.toFixed(2)} | ${row.p99.toFixed(2)} | ${row.unexpected} | ${row.each} |`,
+        `| ${row.name} | ${Math.round(row.rps)} | ${Math.round(row.cpuMicros)} | ${row.primaryMicros.toFixed(1)} | ${row.p50Ms.toFixed(2)} | ${row.p99Ms.toFixed(2)} | ${row.unexpected} | ${row.each} |`,
     ),
     '',
     `server CPU per request added by the limits: ${((limited?.cpuMicros ?? 0) - (without?.cpuMicros ?? 0)).toFixed(1)} µs (${(100 * ((limited?.cpuMicros ?? 0) / (without?.cpuMicros ?? 1) - 1)).toFixed(1)}%), of which the primary's ${((limited?.primaryMicros ?? 0) - (without?.primaryMicros ?? 0)).toFixed(1)} µs`,
@@ -219,13 +211,9 @@ async function floodPart(options: FloodOptions, [without, limited]: readonly Ser
     { name: `+ anonymous flood, ${limited.name}`, server: limited, flooding: true },
   ];
   for (const server of [without, limited]) await runScenario({ name: 'warm-up', server, flooding: false }, options, 3);
-  const runs = new Map<Scenario, ScenarioRun[]>(scenarios.map((scenario) => [scenario, []]));
-  for (let round = 0; round < options.rounds; round++) {
-    for (const scenario of round % 2 === 0 ? scenarios : [...scenarios].reverse()) {
-      process.stderr.write(`bench:flood: flood, round ${round + 1}, ${scenario.name}\n`);
-      runs.get(scenario)?.push(await runScenario(scenario, options, options.seconds));
-    }
-  }
+  const runs = await alternatingRounds('bench:flood: flood', scenarios, options.rounds, (scenario) =>
+    runScenario(scenario, options, options.seconds),
+  );
   const ms = (value: number) => value.toFixed(1);
   const of = (results: StreamResult[], name: string) => results.find((result) => result.name === name) as StreamResult;
   const perSecond = (results: StreamResult[], status: string) =>

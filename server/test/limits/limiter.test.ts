@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { type LimitCheck, Limiter, type NamespaceLimits } from '../../src/limits/limiter.js';
+import type { BucketSettings } from '../../src/limits/token-bucket.js';
 
 const none: NamespaceLimits = { reads: undefined, writes: undefined, key_writes_per_second: undefined, clients: new Map() };
+
+/** A limiter of one namespace, `sessions`, with `limits` (none but those given), its clock starting at 0. */
+const sessionsWith = (limits: Partial<NamespaceLimits>) => new Limiter([{ name: 'sessions', limits: { ...none, ...limits } }], 0);
+
+/** Client limits of `scraper` alone: its writes. */
+const scraperWrites = (writes: BucketSettings) => new Map([['scraper', { reads: undefined, writes }]]);
 
 const check = (overrides: Partial<LimitCheck> = {}): LimitCheck => ({
   namespace: 'sessions',
@@ -12,26 +19,21 @@ const check = (overrides: Partial<LimitCheck> = {}): LimitCheck => ({
 });
 
 /** How many of `count` checks made at `nowMs` are admitted. */
-function admitted(limiter: Limiter, count: number, made: LimitCheck | (() => LimitCheck), nowMs = 0): number {
+function admitted(limiter: Limiter, count: number, made: LimitCheck, nowMs = 0): number {
   let admittedCount = 0;
-  for (let i = 0; i < count; i++) {
-    if (limiter.decide(typeof made === 'function' ? made() : made, nowMs) === undefined) admittedCount++;
-  }
+  for (let i = 0; i < count; i++) if (limiter.decide(made, nowMs) === undefined) admittedCount++;
   return admittedCount;
 }
 
 describe('limiter', () => {
   it("a namespace's write bucket admits its burst of writes and refuses the next with the seconds until a token", () => {
-    const limiter = new Limiter([{ name: 'sessions', limits: { ...none, writes: { per_second: 2, burst: 3 } } }], 0);
+    const limiter = sessionsWith({ writes: { per_second: 2, burst: 3 } });
     expect(admitted(limiter, 5, check())).toBe(3);
     expect(limiter.decide(check(), 0)).toEqual({ limit: 'namespace_writes', retryAfterSeconds: 1 });
   });
 
   it('reads and writes have buckets of their own: a flood of writes leaves reads admitted', () => {
-    const limiter = new Limiter(
-      [{ name: 'sessions', limits: { ...none, reads: { per_second: 1, burst: 5 }, writes: { per_second: 1, burst: 1 } } }],
-      0,
-    );
+    const limiter = sessionsWith({ reads: { per_second: 1, burst: 5 }, writes: { per_second: 1, burst: 1 } });
     expect(admitted(limiter, 10, check())).toBe(1);
     expect(admitted(limiter, 10, check({ kind: 'reads' }))).toBe(5);
   });
@@ -50,15 +52,7 @@ describe('limiter', () => {
   });
 
   it("a listed client's bucket limits that client alone; the others share the namespace's", () => {
-    const limiter = new Limiter(
-      [
-        {
-          name: 'sessions',
-          limits: { ...none, clients: new Map([['scraper', { reads: undefined, writes: { per_second: 1, burst: 2 } }]]) },
-        },
-      ],
-      0,
-    );
+    const limiter = sessionsWith({ clients: scraperWrites({ per_second: 1, burst: 2 }) });
     expect(admitted(limiter, 10, check({ client: 'scraper' }))).toBe(2);
     expect(limiter.decide(check({ client: 'scraper' }), 0)).toEqual({ limit: 'client_writes', retryAfterSeconds: 1 });
     expect(admitted(limiter, 10, check({ client: 'mediawiki' }))).toBe(10);
@@ -66,26 +60,14 @@ describe('limiter', () => {
   });
 
   it('a request refused by one bucket takes no token from the others', () => {
-    const limiter = new Limiter(
-      [
-        {
-          name: 'sessions',
-          limits: {
-            ...none,
-            writes: { per_second: 1, burst: 3 },
-            clients: new Map([['scraper', { reads: undefined, writes: { per_second: 1, burst: 1 } }]]),
-          },
-        },
-      ],
-      0,
-    );
+    const limiter = sessionsWith({ writes: { per_second: 1, burst: 3 }, clients: scraperWrites({ per_second: 1, burst: 1 }) });
     expect(admitted(limiter, 50, check({ client: 'scraper' }))).toBe(1);
     // The scraper's refusals left the namespace two of its three tokens.
     expect(admitted(limiter, 5, check({ client: 'mediawiki' }))).toBe(2);
   });
 
   it('the per-key cap admits key_writes_per_second writes a second to each key, whatever the namespace admits', () => {
-    const limiter = new Limiter([{ name: 'sessions', limits: { ...none, key_writes_per_second: 1 } }], 0);
+    const limiter = sessionsWith({ key_writes_per_second: 1 });
     expect(admitted(limiter, 3, check({ keyHash: 'hash-a' }))).toBe(1);
     expect(limiter.decide(check({ keyHash: 'hash-a' }), 0)).toEqual({ limit: 'key_writes', retryAfterSeconds: 1 });
     expect(admitted(limiter, 1, check({ keyHash: 'hash-b' }))).toBe(1);
@@ -95,26 +77,14 @@ describe('limiter', () => {
   });
 
   it('refuses with the limit that waits longest, in whole seconds of at least 1', () => {
-    const limiter = new Limiter(
-      [
-        {
-          name: 'sessions',
-          limits: {
-            ...none,
-            writes: { per_second: 1, burst: 1 },
-            clients: new Map([['scraper', { reads: undefined, writes: { per_second: 0.25, burst: 1 } }]]),
-          },
-        },
-      ],
-      0,
-    );
+    const limiter = sessionsWith({ writes: { per_second: 1, burst: 1 }, clients: scraperWrites({ per_second: 0.25, burst: 1 }) });
     limiter.decide(check({ client: 'scraper' }), 0);
     expect(limiter.decide(check({ client: 'scraper' }), 0)).toEqual({ limit: 'client_writes', retryAfterSeconds: 4 });
     expect(limiter.decide(check(), 100)).toEqual({ limit: 'namespace_writes', retryAfterSeconds: 1 });
   });
 
   it('over time admits per_second a second, however many ask', () => {
-    const limiter = new Limiter([{ name: 'sessions', limits: { ...none, writes: { per_second: 100, burst: 10 } } }], 0);
+    const limiter = sessionsWith({ writes: { per_second: 100, burst: 10 } });
     let total = 0;
     for (let ms = 0; ms < 10_000; ms += 1) total += admitted(limiter, 5, check(), ms);
     // 10 at once, then 100 a second for 10 s (the last millisecond's token not yet whole).
@@ -123,7 +93,7 @@ describe('limiter', () => {
   });
 
   it('a namespace it does not know, or without limits, admits everything', () => {
-    const limiter = new Limiter([{ name: 'sessions', limits: none }], 0);
+    const limiter = sessionsWith({});
     expect(admitted(limiter, 1000, check())).toBe(1000);
     expect(admitted(limiter, 10, check({ namespace: 'other' }))).toBe(10);
   });
