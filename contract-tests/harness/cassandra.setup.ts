@@ -20,7 +20,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     };
     await applySchemaWithCli(cassandraConfig, `${localDc}=1`);
     await applySchemaWithCli(cassandraConfig, `${localDc}=1`, contractNamespaces);
-    await applySchemaWithCli(cassandraConfig, `${localDc}=1`, contractLimitedNamespaces);
+    // Their tables: the schema command reads the namespaces alone, without the clients their limits name.
+    const limitedTables = Object.entries(contractLimitedNamespaces).map(([name, { base_uri }]) => [name, { base_uri }]);
+    await applySchemaWithCli(cassandraConfig, `${localDc}=1`, Object.fromEntries(limitedTables));
     const stopServers = await provideServers(project, { storage: 'cassandra', cassandra: cassandraConfig });
     return async () => {
       try {
