@@ -144,7 +144,7 @@ function rateLimiting(
   logger: FastifyBaseLogger,
 ): RateLimiting | undefined {
   if (!anyLimits(namespaces)) return undefined;
-  const limits = clustered ? limitsOfThePrimary(logger) : localLimits(new Limiter(namespaces, performance.now()));
+  const limits = clustered ? limitsOfThePrimary(namespaces, logger) : localLimits(new Limiter(namespaces, performance.now()));
   return { limits, metrics, listedClients: new Set(Object.keys(clients ?? {})) };
 }
 

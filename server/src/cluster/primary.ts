@@ -23,7 +23,7 @@ const maxRetryDelayMs = 30000;
 export async function runPrimary(config: Config, workers: number, logger: Logger): Promise<void> {
   const listening = new Set<number>();
   answerServiceQuestions((worker) => listening.has(worker.id));
-  answerLimitChecks(config.namespaces);
+  answerLimitChecks(config.namespaces, workers);
   // Each worker holds its own copy of the certificates: every one reloads them. SIGHUP ends a process that has
   // no handler for it, which a worker installs only as it starts to listen: a worker still starting (at start-up,
   // or a replacement) gets the signal once it listens instead, as it may have read the files before they changed.

@@ -53,59 +53,101 @@ export interface Refusal {
   readonly retryAfterSeconds: number;
 }
 
-/** One namespace's buckets. */
-interface NamespaceBuckets {
-  readonly own: Partial<Record<Kind, TokenBucket>>;
-  readonly clients: ReadonlyMap<string, Partial<Record<Kind, TokenBucket>>>;
-  readonly keys: KeyWriteCaps | undefined;
+/** A token bucket that applies to a request: its id among every namespace's buckets, the limit it is, its settings. */
+export interface AppliedBucket {
+  readonly id: string;
+  readonly limit: LimitName;
+  readonly settings: BucketSettings;
 }
 
-function bucketsOf(limits: RateLimits, nowMs: number): Partial<Record<Kind, TokenBucket>> {
-  return {
-    ...(limits.reads === undefined ? {} : { reads: new TokenBucket(limits.reads, nowMs) }),
-    ...(limits.writes === undefined ? {} : { writes: new TokenBucket(limits.writes, nowMs) }),
-  };
+/**
+ * The token buckets of `limits` that apply to `check`, in the order they are checked: its client's in the namespace,
+ * then the namespace's own. Worker and primary find the same ones from the same configuration.
+ */
+export function appliedBuckets(limits: NamespaceLimits, check: LimitCheck): AppliedBucket[] {
+  const applied: AppliedBucket[] = [];
+  const client = check.client === undefined ? undefined : limits.clients.get(check.client)?.[check.kind];
+  if (client !== undefined) {
+    applied.push({ id: `${check.namespace} ${check.kind} ${check.client}`, limit: `client_${check.kind}`, settings: client });
+  }
+  const own = limits[check.kind];
+  if (own !== undefined)
+    applied.push({ id: `${check.namespace} ${check.kind}`, limit: `namespace_${check.kind}`, settings: own });
+  return applied;
 }
+
+/** Tokens a worker holds of a bucket, by bucket id: what it may admit without asking. */
+export type Leases = Readonly<Record<string, number>>;
 
 /**
  * Decides requests against every namespace's limits, as one service: a request is admitted when each bucket that
  * applies to it (its client's in the namespace, the namespace's, its key's) has a token, and then takes one from
  * each; a refused request takes none, so that it costs no other request its place.
+ *
+ * Shared by several workers, it also lends each a few tokens of a bucket at a time (`lease`), which the worker
+ * spends without asking: an eighth of the bucket's burst over all the workers, so that the tokens out on lease, which
+ * a worker may spend after the bucket has refilled, or leave unspent while another is refused, are at most an eighth
+ * of a burst. A bucket whose eighth is less than a token per worker lends none.
  */
 export class Limiter {
-  readonly #namespaces: ReadonlyMap<string, NamespaceBuckets>;
+  readonly #limits: ReadonlyMap<string, NamespaceLimits>;
+  readonly #buckets = new Map<string, TokenBucket>();
+  readonly #keys: ReadonlyMap<string, KeyWriteCaps>;
+  readonly #workers: number;
 
-  constructor(namespaces: readonly LimitedNamespace[], nowMs: number) {
-    this.#namespaces = new Map(
-      namespaces.map(({ name, limits }) => [
-        name,
-        {
-          own: bucketsOf(limits, nowMs),
-          clients: new Map([...limits.clients].map(([client, buckets]) => [client, bucketsOf(buckets, nowMs)])),
-          keys: limits.key_writes_per_second === undefined ? undefined : new KeyWriteCaps(limits.key_writes_per_second),
-        },
-      ]),
+  /** `workers`: the processes whose requests it decides and to which it lends tokens; 1 lends none. */
+  constructor(namespaces: readonly LimitedNamespace[], nowMs: number, workers = 1) {
+    this.#limits = new Map(namespaces.map(({ name, limits }) => [name, limits]));
+    this.#keys = new Map(
+      namespaces.flatMap(({ name, limits }) =>
+        limits.key_writes_per_second === undefined ? [] : [[name, new KeyWriteCaps(limits.key_writes_per_second)] as const],
+      ),
     );
+    this.#workers = workers;
+    for (const { name, limits } of namespaces) {
+      const clients = [...limits.clients.keys()];
+      for (const kind of ['reads', 'writes'] as const) {
+        for (const client of [undefined, ...clients]) {
+          for (const { id, settings } of appliedBuckets(limits, { namespace: name, client, kind, keyHash: undefined })) {
+            if (!this.#buckets.has(id)) this.#buckets.set(id, new TokenBucket(settings, nowMs));
+          }
+        }
+      }
+    }
   }
 
   /** Admits the request (`undefined`), counting it, or refuses it with the limit that waits longest. */
   decide(check: LimitCheck, nowMs: number): Refusal | undefined {
-    const namespace = this.#namespaces.get(check.namespace);
-    if (namespace === undefined) return undefined;
-    const clientBucket = check.client === undefined ? undefined : namespace.clients.get(check.client)?.[check.kind];
-    const ownBucket = namespace.own[check.kind];
-    const keys = check.keyHash === undefined ? undefined : namespace.keys;
-    const waits: [LimitName, number][] = [
-      [`client_${check.kind}`, clientBucket?.secondsUntilToken(nowMs) ?? 0],
-      [`namespace_${check.kind}`, ownBucket?.secondsUntilToken(nowMs) ?? 0],
-      ['key_writes', keys?.secondsUntilWrite(check.keyHash as string, nowMs) ?? 0],
-    ];
-    let longest: [LimitName, number] | undefined;
-    for (const wait of waits) if (wait[1] > 0 && (longest === undefined || wait[1] > longest[1])) longest = wait;
-    if (longest !== undefined) return { limit: longest[0], retryAfterSeconds: Math.max(1, Math.ceil(longest[1])) };
-    clientBucket?.take();
-    ownBucket?.take();
+    const limits = this.#limits.get(check.namespace);
+    if (limits === undefined) return undefined;
+    const applied = appliedBuckets(limits, check).map(({ id, limit }) => ({
+      limit,
+      bucket: this.#buckets.get(id) as TokenBucket,
+    }));
+    const keys = check.keyHash === undefined ? undefined : this.#keys.get(check.namespace);
+    let longest: { limit: LimitName; seconds: number } | undefined;
+    const wait = (limit: LimitName, seconds: number) => {
+      if (seconds > 0 && (longest === undefined || seconds > longest.seconds)) longest = { limit, seconds };
+    };
+    for (const { limit, bucket } of applied) wait(limit, bucket.secondsUntilToken(nowMs));
+    if (keys !== undefined) wait('key_writes', keys.secondsUntilWrite(check.keyHash as string, nowMs));
+    if (longest !== undefined) return { limit: longest.limit, retryAfterSeconds: Math.max(1, Math.ceil(longest.seconds)) };
+    for (const { bucket } of applied) bucket.take();
     keys?.write(check.keyHash as string, nowMs);
     return undefined;
+  }
+
+  /**
+   * Lends a worker what it may of each bucket that applies to `check` but those in `lent`, and adds them to `lent`
+   * (a worker gets one lease of a bucket per message); none of a key's cap, which stays here.
+   */
+  lease(check: LimitCheck, nowMs: number, lent: Record<string, number>): void {
+    const limits = this.#limits.get(check.namespace);
+    if (limits === undefined || this.#workers === 1) return;
+    for (const { id, settings } of appliedBuckets(limits, check)) {
+      const size = Math.floor(settings.burst / (8 * this.#workers));
+      if (id in lent || size < 1) continue;
+      lent[id] = (this.#buckets.get(id) as TokenBucket).takeUpTo(size, nowMs);
+    }
   }
 }

@@ -31,6 +31,14 @@ export class TokenBucket {
     this.#tokens -= 1;
   }
 
+  /** Takes as many whole tokens as it has, up to `count`; how many it took. */
+  takeUpTo(count: number, nowMs: number): number {
+    this.#refill(nowMs);
+    const taken = Math.max(0, Math.min(count, Math.floor(this.#tokens)));
+    this.#tokens -= taken;
+    return taken;
+  }
+
   /** Whether it is full at `nowMs`: then it is no different from a new bucket, and can be forgotten. */
   isFull(nowMs: number): boolean {
     this.#refill(nowMs);

@@ -44,6 +44,45 @@ describe('rate limits with workers', () => {
     expect(await throughWorker(server, second, () => posts(server.baseUrl, 'another-key', 1, true))).toEqual([201]);
   });
 
+  it('a worker spends the tokens the primary lent it without asking, and asks again once they are spent', async () => {
+    // A burst of 160 over 2 workers: leases of 10.
+    const server = await start({ workers: 2, limits: { reads: { per_second: 1, burst: 160 } } });
+    const [first] = childPids(server.child.pid as number) as [number, number];
+    const primary = server.child.pid as number;
+    const statuses = await throughWorker(server, first, async () => {
+      const answered = [(await oneShot(`${server.baseUrl}lent-0`)).status];
+      process.kill(primary, 'SIGSTOP');
+      try {
+        const started = performance.now();
+        for (let i = 1; i <= 10; i++) answered.push((await oneShot(`${server.baseUrl}lent-${i}`)).status);
+        expect(performance.now() - started, 'ten reads on lent tokens, no round trip').toBeLessThan(900);
+        const unlent = performance.now();
+        answered.push((await oneShot(`${server.baseUrl}unlent`)).status);
+        expect(performance.now() - unlent, 'the eleventh waits for the stopped primary').toBeGreaterThanOrEqual(1000);
+      } finally {
+        process.kill(primary, 'SIGCONT');
+      }
+      return answered;
+    });
+    expect(statuses).toEqual(statuses.map(() => 404));
+  });
+
+  it('tokens out on lease are bounded: over two workers, a burst admits at most one lease a worker more', async () => {
+    const server = await start({ workers: 2, limits: { reads: { per_second: 1, burst: 160 } } });
+    const [first, second] = childPids(server.child.pid as number) as [number, number];
+    const reads = (label: string) =>
+      Promise.all(Array.from({ length: 120 }, (_, i) => oneShot(`${server.baseUrl}${label}-${i}`))).then((answers) =>
+        answers.filter((answer) => answer.status === 404),
+      );
+    const started = performance.now();
+    const admittedCount =
+      (await throughWorker(server, first, () => reads('first'))).length +
+      (await throughWorker(server, second, () => reads('second'))).length;
+    const refilled = Math.ceil((performance.now() - started) / 1000);
+    expect(admittedCount).toBeLessThanOrEqual(160 + refilled + 2 * 10);
+    expect(admittedCount).toBeGreaterThanOrEqual(160 - 2 * 10);
+  });
+
   it('a worker whose primary does not answer admits its requests after a second, and says so in the log', async () => {
     const server = await start({ workers: 2, limits: { writes: { per_second: 1, burst: 1 } } });
     expect(await posts(server.baseUrl, 'before', 1)).toEqual([201]);

@@ -98,3 +98,36 @@ describe('limiter', () => {
     expect(admitted(limiter, 10, check({ namespace: 'other' }))).toBe(10);
   });
 });
+
+describe('leases to workers', () => {
+  const shared = (limits: Partial<NamespaceLimits>, workers: number) =>
+    new Limiter([{ name: 'sessions', limits: { ...none, ...limits } }], 0, workers);
+
+  it("lends a worker an eighth of a bucket's burst over the workers, once a message, out of the bucket's own tokens", () => {
+    const limiter = shared({ reads: { per_second: 1, burst: 160 } }, 2);
+    const lent: Record<string, number> = {};
+    limiter.lease(check({ kind: 'reads' }), 0, lent);
+    limiter.lease(check({ kind: 'reads' }), 0, lent);
+    expect(lent).toEqual({ 'sessions reads': 10 });
+    expect(admitted(limiter, 200, check({ kind: 'reads' }))).toBe(150);
+  });
+
+  it("lends of each bucket that applies, the client's and the namespace's, and never more than the bucket holds", () => {
+    const limiter = shared({ writes: { per_second: 1, burst: 64 }, clients: scraperWrites({ per_second: 1, burst: 16 }) }, 2);
+    admitted(limiter, 15, check({ client: 'scraper' }));
+    const lent: Record<string, number> = {};
+    limiter.lease(check({ client: 'scraper' }), 0, lent);
+    expect(lent).toEqual({ 'sessions writes scraper': 1, 'sessions writes': 4 });
+  });
+
+  it('lends nothing alone, nothing of a bucket whose eighth is under a token a worker, and never of a key cap', () => {
+    const lentBy = (limiter: Limiter, made: LimitCheck) => {
+      const lent: Record<string, number> = {};
+      limiter.lease(made, 0, lent);
+      return lent;
+    };
+    expect(lentBy(shared({ reads: { per_second: 1, burst: 160 } }, 1), check({ kind: 'reads' }))).toEqual({});
+    expect(lentBy(shared({ reads: { per_second: 1, burst: 15 } }, 2), check({ kind: 'reads' }))).toEqual({});
+    expect(lentBy(shared({ key_writes_per_second: 100 }, 2), check({ keyHash: 'hash' }))).toEqual({});
+  });
+});
