@@ -23,7 +23,8 @@ import { ensureWrk } from './wrk.js';
 const usage = `Usage: npm run bench:flood -- [options]
 
 kask-ts embedded with workers, without and with rate limits, rounds alternating between them.
-  cost:  wrk's mix at --connections against limits that never refuse; req/s, server CPU per request, latency
+  cost:  wrk's mix at --connections against limits that never refuse; req/s, server CPU per request, latency;
+         then Wikimedia's mix of reads and writes at 300 and 3000 requests a second, server CPU per request
   flood: at constant rates, Wikimedia's authenticated sessions (1750 reads and 220 writes a second per data
          centre) alone, then with anonymous sessions written at 4 × 330 a second, without and with a limit of
          330 a second on their namespace; the authenticated latencies, from when each request was due
@@ -157,6 +158,59 @@ async function cost(options: FloodOptions, servers: readonly Server[]): Promise<
   ];
 }
 
+/** Requests a second of the constant-rate cost rounds: about an instance's share of Wikimedia's load, and ten times it. */
+const constantRates = [300, 3000];
+
+/** Wikimedia's share of reads among reads and writes (1.75k GET/s, 550 POST/s). */
+const readShare =
+  authenticatedReadsPerSecond / (authenticatedReadsPerSecond + anonymousWritesPerSecond + authenticatedWritesPerSecond);
+
+/** The cost at constant rates: Wikimedia's mix of reads and writes on the sessions namespace, the server's CPU per request. */
+async function costAtConstantRates(options: FloodOptions, servers: readonly Server[]): Promise<string[]> {
+  const stream = {
+    keyBytes: workload.keyBytes,
+    valueBytes: workload.valueBytes,
+    basePath: sessions.base_uri,
+    keys: options.keys,
+  };
+  const lines: string[] = [];
+  for (const rate of constantRates) {
+    const measure = async (server: Server) => {
+      const primaryBefore = cpuSeconds(server.process.pid) ?? 0;
+      const watch = watchResources(server.process.pid);
+      const results = await generateLoad({
+        origin: server.origin,
+        seconds: options.seconds,
+        streams: [
+          { ...stream, name: 'GET', method: 'GET', perSecond: rate * readShare },
+          { ...stream, name: 'POST', method: 'POST', perSecond: rate * (1 - readShare) },
+        ],
+      });
+      const requests = rate * options.seconds;
+      return {
+        cpuMicros: (1e6 * watch.stop().cores * options.seconds) / requests,
+        primaryMicros: (1e6 * ((cpuSeconds(server.process.pid) ?? 0) - primaryBefore)) / requests,
+        get: results.find((result) => result.name === 'GET') as StreamResult,
+      };
+    };
+    const results = await alternatingRounds(`bench:flood: cost at ${rate}/s`, servers, options.rounds, measure);
+    for (const server of servers) {
+      const runs = results.get(server) ?? [];
+      lines.push(
+        `| ${rate} | ${server.name} | ${median(runs.map((run) => run.cpuMicros)).toFixed(0)} | ${median(runs.map((run) => run.primaryMicros)).toFixed(1)} | ${median(runs.map((run) => run.get.latencyMs.p50)).toFixed(2)} | ${median(runs.map((run) => run.get.latencyMs.p99)).toFixed(2)} |`,
+      );
+    }
+  }
+  return [
+    `### What the limits cost at constant rates: ${Math.round(100 * readShare)}% reads, the rest writes, of the sessions namespace; ${options.workers} workers, ${options.rounds} rounds of ${options.seconds} s, medians`,
+    '',
+    '| requests/s | kask-ts embedded | server CPU µs/req | of which the primary | GET p50 ms | GET p99 ms |',
+    '|---|---|---|---|---|---|',
+    ...lines,
+    '',
+  ];
+}
+
 /** One flood scenario: its name, the server, and whether anonymous sessions flood meanwhile. */
 interface Scenario {
   readonly name: string;
@@ -276,7 +330,7 @@ runCommand('bench:flood', usage, parse, async (options) => {
         sessions: { ...sessions, limits: neverRefusing },
         anonymous_sessions: anonymous,
       });
-      lines.push(...(await cost(options, [without, limited])));
+      lines.push(...(await cost(options, [without, limited])), ...(await costAtConstantRates(options, [without, limited])));
     }
     if (options.parts.includes('flood')) {
       // The anonymous sessions' writes limited to their usual rate; the authenticated sessions unlimited.
