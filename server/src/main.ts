@@ -13,7 +13,7 @@ import { closeStores, openStorage } from './storage/open.js';
 
 // NOTE: pino's own destination (sonic-boom, asynchronous) flushes at exit and retries a failed write until it
 // succeeds: once the log's reader had gone (EPIPE), a SIGTERM never ended the process. process.stdout writes to a
-// pipe or file synchronously on Linux, and a reader's leaving is an 'error' that cli.ts drops.
+// pipe or file synchronously on Linux, and a reader's leaving is an 'error' that commands.ts drops.
 const logDestination = process.stdout;
 
 // A shutdown that takes longer than this is stuck: in-flight requests get this long to finish.

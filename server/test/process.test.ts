@@ -167,6 +167,27 @@ describe('the kask-ts process', () => {
     },
   );
 
+  it('SIGHUP while the server is still loading, before it listens, does not end it', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'kask-early-hup-'));
+    const port = await freePort();
+    const config = join(directory, 'config.yaml');
+    writeFileSync(config, `listen_address: 127.0.0.1\nlisten_port: ${port}\nworkers: 1\nembedded: {path: data}\n`);
+    const server = spawnCli(['--config', config], directory);
+    try {
+      // As a `systemctl reload` right after a start: while the code loads, the storage opens, the port binds.
+      for (const after of [100, 150, 250, 400]) {
+        await sleep(after - (after === 100 ? 0 : 50));
+        server.signal('SIGHUP');
+      }
+      await until(() => server.hasExited() || server.output().includes('"msg":"serving sessions"'), 20_000);
+      expect(server.hasExited(), server.output()).toBe(false);
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    } finally {
+      await server.stop();
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
   it.each([
     ['SIGTERM', 1],
     ['SIGINT', 1],

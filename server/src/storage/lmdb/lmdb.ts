@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs';
-import { extname, join } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { type Database, open, type RootDatabase } from 'lmdb';
 import { closedByTheLast } from '../shared.js';
 import { digestOf, type SetOutcome, type Storage, StorageError, type StoredValue } from '../storage.js';
@@ -254,23 +254,28 @@ class EmbeddedStorage implements Storage {
 
 const recordEncoding = { encoding: 'binary', keyEncoding: 'binary', compression: false } as const;
 
-/** The file LMDB keeps its records in: `path` itself when it has an extension, else data.mdb in that directory. */
+/** The file LMDB keeps its records in, in the store's directory. */
 function dataFileOf(path: string): string {
-  // NOTE: lmdb-js's open() takes a path with an extension for a file (noSubdir), any other for a directory.
-  return extname(path) === '' ? join(path, 'data.mdb') : path;
+  return join(path, 'data.mdb');
 }
 
-/** Opens (creating if needed, unless `existing`) the LMDB environment at `path`, room made for `databases` named databases. */
+/**
+ * Opens (creating if needed, unless `existing`) the LMDB environment in the directory `path`, room made for
+ * `databases` named databases. A directory it creates is its owner's alone (0700): the values are credentials.
+ */
 function openEnvironment(path: string, databases: number, existing: boolean): RootDatabase<Buffer, Uint8Array> {
   if (existing && !existsSync(dataFileOf(path))) {
     throw new StorageError('fault', `embedded store: there is no store at ${path} (no ${dataFileOf(path)})`);
   }
   try {
+    mkdirSync(path, { recursive: true, mode: 0o700 });
+    // NOTE: lmdb-js takes a path whose name has an extension (sessions.v2) for a file of its own unless told
+    // noSubdir: false; embedded.path is always a directory.
     // overlappingSync (lmdb-js's default on Linux) resolves a write at commit and flushes it to disk later:
     // a power loss could then lose a value already answered 201. Without it a write resolves once flushed.
-    return open<Buffer, Uint8Array>({ path, ...recordEncoding, overlappingSync: false, maxDbs: databases });
+    return open<Buffer, Uint8Array>({ path, ...recordEncoding, noSubdir: false, overlappingSync: false, maxDbs: databases });
   } catch (error) {
-    throw new StorageError('fault', `embedded store: cannot open ${path}`, { cause: error });
+    throw new StorageError('fault', `embedded store: cannot open ${path}: ${(error as Error).message}`, { cause: error });
   }
 }
 

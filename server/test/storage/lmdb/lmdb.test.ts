@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { open } from 'lmdb';
@@ -87,6 +87,16 @@ describe('embedded store', () => {
     const second = openEmbeddedStorage({ path, purgeIntervalMs: 60000 });
     expect((await second.get(key))?.value.toString()).toBe('kept');
     await second.close();
+  });
+
+  it('the path is always a directory, made for its owner alone, even when its name has a dot', async () => {
+    const path = join(freshPath(), 'sessions.v2');
+    const storage = openEmbeddedStorage({ path, purgeIntervalMs: 60000 });
+    await storage.set('k', Buffer.from('v'), 60);
+    await storage.close();
+    expect(statSync(path).isDirectory()).toBe(true);
+    expect(statSync(path).mode & 0o777).toBe(0o700);
+    expect(statSync(join(path, 'data.mdb')).isFile()).toBe(true);
   });
 
   it('set tells a same-value rewrite unasked, from the digest its record keeps', async () => {
