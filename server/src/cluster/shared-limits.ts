@@ -36,6 +36,8 @@ interface ChecksMessage {
   readonly type: typeof checksType;
   readonly id: number;
   readonly checks: readonly LimitCheck[];
+  /** The worker's unspent lent tokens, by bucket: the primary tops them up to a lease, never beyond. */
+  readonly held: Leases;
 }
 
 interface DecisionsMessage {
@@ -67,7 +69,7 @@ export function answerLimitChecks(namespaces: readonly LimitedNamespace[], worke
     const leases: Record<string, number> = {};
     const refusals = message.checks.map((check) => {
       const refusal = limiter.decide(check, now);
-      if (refusal === undefined && check.keyHash === undefined) limiter.lease(check, now, leases);
+      if (refusal === undefined && check.keyHash === undefined) limiter.lease(check, now, message.held, leases);
       return refusal ?? null;
     });
     const answer: DecisionsMessage = { type: decisionsType, id: message.id, refusals, leases };
@@ -115,7 +117,9 @@ export function limitsOfThePrimary(namespaces: readonly LimitedNamespace[], logg
     const id = nextId++;
     const deadline = setTimeout(() => settle(id, undefined), decisionDeadlineMs);
     inFlight = { id, answers, deadline };
-    const message: ChecksMessage = { type: checksType, id, checks };
+    const now = performance.now();
+    const unspent = Object.fromEntries([...held.keys()].map((bucket) => [bucket, tokensHeld(bucket, now)]));
+    const message: ChecksMessage = { type: checksType, id, checks, held: unspent };
     process.send?.(message);
     checks = [];
     answers = [];

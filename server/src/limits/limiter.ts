@@ -85,9 +85,9 @@ export type Leases = Readonly<Record<string, number>>;
  * each; a refused request takes none, so that it costs no other request its place.
  *
  * Shared by several workers, it also lends each a few tokens of a bucket at a time (`lease`), which the worker
- * spends without asking: an eighth of the bucket's burst over all the workers, so that the tokens out on lease, which
- * a worker may spend after the bucket has refilled, or leave unspent while another is refused, are at most an eighth
- * of a burst. A bucket whose eighth is less than a token per worker lends none.
+ * spends without asking: up to an eighth of the bucket's burst over all the workers, so that the tokens out on lease,
+ * which a worker may spend after the bucket has refilled, or leave unspent while another is refused, are at most an
+ * eighth of a burst. A bucket whose eighth is less than a token per worker lends none.
  */
 export class Limiter {
   readonly #limits: ReadonlyMap<string, NamespaceLimits>;
@@ -138,16 +138,18 @@ export class Limiter {
   }
 
   /**
-   * Lends a worker what it may of each bucket that applies to `check` but those in `lent`, and adds them to `lent`
-   * (a worker gets one lease of a bucket per message); none of a key's cap, which stays here.
+   * Tops up what a worker holds of each bucket that applies to `check` but those in `lent` to a lease, and adds what
+   * it lends to `lent` (`held`: the worker's unspent tokens by bucket, as its message said); none of a key's cap, which
+   * stays here. A worker never holds more than one lease of a bucket, whatever mix of checks it asks for: a bucket
+   * that runs out first makes the worker ask while it still holds tokens of the others.
    */
-  lease(check: LimitCheck, nowMs: number, lent: Record<string, number>): void {
+  lease(check: LimitCheck, nowMs: number, held: Leases, lent: Record<string, number>): void {
     const limits = this.#limits.get(check.namespace);
     if (limits === undefined || this.#workers === 1) return;
     for (const { id, settings } of appliedBuckets(limits, check)) {
-      const size = Math.floor(settings.burst / (8 * this.#workers));
-      if (id in lent || size < 1) continue;
-      lent[id] = (this.#buckets.get(id) as TokenBucket).takeUpTo(size, nowMs);
+      const short = Math.floor(settings.burst / (8 * this.#workers)) - Math.floor(held[id] ?? 0);
+      if (id in lent || short < 1) continue;
+      lent[id] = (this.#buckets.get(id) as TokenBucket).takeUpTo(short, nowMs);
     }
   }
 }

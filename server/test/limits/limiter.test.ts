@@ -106,8 +106,8 @@ describe('leases to workers', () => {
   it("lends a worker an eighth of a bucket's burst over the workers, once a message, out of the bucket's own tokens", () => {
     const limiter = shared({ reads: { per_second: 1, burst: 160 } }, 2);
     const lent: Record<string, number> = {};
-    limiter.lease(check({ kind: 'reads' }), 0, lent);
-    limiter.lease(check({ kind: 'reads' }), 0, lent);
+    limiter.lease(check({ kind: 'reads' }), 0, {}, lent);
+    limiter.lease(check({ kind: 'reads' }), 0, {}, lent);
     expect(lent).toEqual({ 'sessions reads': 10 });
     expect(admitted(limiter, 200, check({ kind: 'reads' }))).toBe(150);
   });
@@ -116,14 +116,25 @@ describe('leases to workers', () => {
     const limiter = shared({ writes: { per_second: 1, burst: 64 }, clients: scraperWrites({ per_second: 1, burst: 16 }) }, 2);
     admitted(limiter, 15, check({ client: 'scraper' }));
     const lent: Record<string, number> = {};
-    limiter.lease(check({ client: 'scraper' }), 0, lent);
+    limiter.lease(check({ client: 'scraper' }), 0, {}, lent);
     expect(lent).toEqual({ 'sessions writes scraper': 1, 'sessions writes': 4 });
+  });
+
+  it('tops up what the worker still holds to one lease, so that no mix of checks piles up tokens of a bucket', () => {
+    const limiter = shared({ reads: { per_second: 1, burst: 160 } }, 2);
+    const lent: Record<string, number> = {};
+    limiter.lease(check({ kind: 'reads' }), 0, { 'sessions reads': 7.5 }, lent);
+    expect(lent).toEqual({ 'sessions reads': 3 });
+    const full: Record<string, number> = {};
+    limiter.lease(check({ kind: 'reads' }), 0, { 'sessions reads': 10 }, full);
+    expect(full).toEqual({});
+    expect(admitted(limiter, 200, check({ kind: 'reads' }))).toBe(157);
   });
 
   it('lends nothing alone, nothing of a bucket whose eighth is under a token a worker, and never of a key cap', () => {
     const lentBy = (limiter: Limiter, made: LimitCheck) => {
       const lent: Record<string, number> = {};
-      limiter.lease(made, 0, lent);
+      limiter.lease(made, 0, {}, lent);
       return lent;
     };
     expect(lentBy(shared({ reads: { per_second: 1, burst: 160 } }, 1), check({ kind: 'reads' }))).toEqual({});
