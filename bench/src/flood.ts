@@ -27,12 +27,13 @@ kask-ts embedded with workers, without and with rate limits, rounds alternating 
          then Wikimedia's mix of reads and writes at 300 and 3000 requests a second, server CPU per request
   flood: at constant rates, Wikimedia's authenticated sessions (1750 reads and 220 writes a second per data
          centre) alone, then with anonymous sessions written at 4 × 330 a second, without and with a limit of
-         330 a second on their namespace; the authenticated latencies, from when each request was due
+         330 a second (and a per-key cap of 1) on their namespace; the authenticated latencies, from when each
+         request was due
   --part NAME          cost, flood or both                   (both)
   --duration SECONDS   length of each round                  (20)
   --rounds N           rounds of each server or scenario     (2)
   --workers N          kask-ts's workers                     (2)
-  --scale X            every flood rate times X, e.g. 0.5    (1)
+  --scale X            every flood rate and limit times X    (1)
   --connections N      wrk connections of the cost part      (64)
   --keys N             sessions stored before the runs       (10000)
   --help

@@ -58,6 +58,9 @@ describe('rate limits, over two workers', () => {
     expectRefusal(responses[refused] as Response, 'The namespace admits no more writes for now');
     // Reads have a bucket of their own (none here): the refused key reads as absent.
     expect((await as(unlimitedClient, 'GET', 'writes_capped', keys[refused] as string)).status).toBe(404);
+    // And DELETE takes no token: a session ends while writes are refused.
+    const deletes = await Promise.all(keys.slice(0, 5).map((key) => as(unlimitedClient, 'DELETE', 'writes_capped', key)));
+    expect(deletes.map((response) => response.status)).toEqual([204, 204, 204, 204, 204]);
   });
 
   it("reads beyond a namespace's burst answer 429, GET and HEAD alike, and writes there are still admitted", async () => {

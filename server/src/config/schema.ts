@@ -7,6 +7,8 @@ import {
   fraction,
   integer,
   ipAddress,
+  isMapping,
+  type Origin,
   oneOf,
   optionalInteger,
   optionalString,
@@ -35,23 +37,32 @@ const keyLimits = backendNames.map((name) => `${backendMaxKeyBytes[name]} on the
 const ttlSeconds = (description: string) => optionalInteger(description, 0, backendMaxTtlSeconds);
 
 /** The requests each kind of bucket counts. */
-const requestKinds = { reads: 'reads (GET, HEAD)', writes: 'writes (POST, PUT, PATCH, DELETE)' } as const;
+const requestKinds = {
+  reads: 'reads (GET, HEAD)',
+  writes: 'writes of a value (POST, PUT, PATCH; DELETE is never limited)',
+} as const;
 
-/** A token bucket of one kind of request for `whom`; `byDefault` says what applies without it. */
-const bucket = (kind: keyof typeof requestKinds, whom: string, byDefault: string) =>
-  section(
-    `A token bucket of ${requestKinds[kind]}`,
-    {
-      per_second: optionalInteger(
-        `How many ${requestKinds[kind]} a second ${whom}, over every worker; beyond the burst, 429 with Retry-After. ${byDefault}`,
-        1,
-      ),
-      burst: optionalInteger(`The ${kind} admitted at once after a quiet spell (the bucket's size); default: per_second`, 1),
+/**
+ * A token bucket of one kind of request for `whom`; `byDefault` says what applies without it. A bucket given without
+ * `per_second` is refused rather than read as none: `writes: {}` or a misspelt rate would turn a limit off unseen.
+ */
+const bucket = (kind: keyof typeof requestKinds, whom: string, byDefault: string) => {
+  const settings = section(`A token bucket of ${requestKinds[kind]}`, {
+    per_second: optionalInteger(
+      `How many ${requestKinds[kind]} a second ${whom}, over every worker; beyond the burst, 429 with Retry-After. ${byDefault}`,
+      1,
+    ),
+    burst: optionalInteger(`The ${kind} admitted at once after a quiet spell (the bucket's size); default: per_second`, 1),
+  });
+  return {
+    ...settings,
+    parse(value: unknown, key: string, origin: Origin) {
+      const parsed = settings.parse(value, key, origin);
+      if (isMapping(value) && parsed.per_second === undefined) fail(key, 'needs per_second');
+      return parsed;
     },
-    (value, key) => {
-      if (value.burst !== undefined && value.per_second === undefined) fail(key, 'burst needs per_second');
-    },
-  );
+  };
+};
 
 /** The rate limits of a namespace (see Rate limits); `byDefault` says what applies without each key. */
 const rateLimits = (byDefault: string) =>

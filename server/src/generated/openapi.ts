@@ -52,7 +52,8 @@ export interface paths {
         post: operations["setSession"];
         /**
          * Delete a session value
-         * @description Removes the key. Answers 204 also when the key did not exist. On Cassandra the delete is written
+         * @description Removes the key. Answers 204 also when the key did not exist. No rate limit applies to it: a session
+         *     must always be able to end, whatever floods its namespace's writes. On Cassandra the delete is written
          *     at EACH_QUORUM, so a 204 means every data centre has it.
          *
          *     With `If-Match`, the delete is conditional: it happens only if the current value still has that
@@ -915,7 +916,6 @@ export interface operations {
             404: components["responses"]["NotFound"];
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
-            429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeaderFieldsTooLarge"];
             500: components["responses"]["ServerError"];
             501: components["responses"]["NotImplemented"];

@@ -1,7 +1,7 @@
 import { KeyWriteCaps } from './key-write-caps.js';
 import { type BucketSettings, TokenBucket } from './token-bucket.js';
 
-/** One client's buckets in a namespace, or the namespace's own: reads (GET, HEAD) and writes (POST, PUT, PATCH, DELETE). */
+/** One client's buckets in a namespace, or the namespace's own: reads (GET, HEAD) and writes of a value (POST, PUT, PATCH). */
 export interface RateLimits {
   readonly reads: BucketSettings | undefined;
   readonly writes: BucketSettings | undefined;

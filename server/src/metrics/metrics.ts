@@ -91,7 +91,7 @@ export function createMetrics(build: BuildInfo): Metrics {
     }),
     rateLimited: new Counter({
       name: 'kask_rate_limited_total',
-      help: 'Requests refused with 429 by namespace, client (its identity, or anonymous) and limit (namespace_reads, namespace_writes, client_reads, client_writes, key_writes)',
+      help: 'Requests refused with 429 by namespace, client (its identity, anonymous or unlisted) and limit (namespace_reads, namespace_writes, client_reads, client_writes, key_writes)',
       labelNames: ['namespace', 'client', 'limit'],
       registers: [registry],
     }),

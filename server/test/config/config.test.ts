@@ -474,7 +474,12 @@ describe('rate limits', () => {
   });
 
   it.each([
-    [{ limits: { reads: { burst: 10 } } }, /limits.reads: burst needs per_second/],
+    [{ limits: { reads: { burst: 10 } } }, /limits.reads: needs per_second/],
+    [{ limits: { writes: {} } }, /limits.writes: needs per_second/],
+    [
+      { namespaces: { a: { base_uri: '/a/', limits: { clients: { x: { reads: {} } } } } } },
+      /namespaces.a.limits.clients.x.reads: needs per_second/,
+    ],
     [{ limits: { writes: { per_second: 0 } } }, /limits.writes.per_second: must be an integer from 1/],
     [{ limits: { writes: { per_second: 1.5 } } }, /limits.writes.per_second: must be an integer from 1/],
     [{ limits: { key_writes_per_second: 0 } }, /limits.key_writes_per_second: must be an integer from 1/],

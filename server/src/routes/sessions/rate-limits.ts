@@ -43,9 +43,9 @@ const permissions: Readonly<Record<string, string>> = sessionPermissions;
 /**
  * The rate limits of a namespace that has some: after the access check (which named the client) and the key's parse,
  * before the body is read, so that a refused request costs no body and no storage. Reads take from the read buckets
- * (GET, HEAD), every other method from the write buckets; writes of a value (not DELETE: a session must always be
- * able to end) also from the key's cap. A refusal is 429 with Retry-After, counted, and logged once a minute per
- * client, namespace and limit, without the key.
+ * (GET, HEAD), writes of a value (POST, PUT, PATCH) from the write buckets and the key's cap. DELETE takes from none:
+ * a session must always be able to end, and a flood of writes in its namespace must not keep a user logged in. A
+ * refusal is 429 with Retry-After, counted, and logged once a minute per client, namespace and limit, without the key.
  */
 export function rateLimiter(
   namespace: NamespaceConfig,
@@ -56,6 +56,7 @@ export function rateLimiter(
   const capsKeys = namespace.limits.key_writes_per_second !== undefined;
   return function limitRate(request, reply, done) {
     const permission = permissions[request.method];
+    if (permission === 'delete') return done();
     // A certificate the client CA signed names a client too, listed or not: only a listed one is a label.
     const identity = request.clientIdentity;
     const client = listedClients.has(identity) ? identity : undefined;

@@ -72,6 +72,13 @@ describe('the rate limit hook', () => {
     expect((await as('mediawiki', 'GET', keyIn('anon', 'flood-0'))).statusCode).toBe(200);
   });
 
+  it('DELETE is never limited: logouts go on while writes flood the namespace', async () => {
+    const { as } = appWith({ anon: { writes: { per_second: 1, burst: 1 }, key_writes_per_second: 1 } });
+    expect((await as('mediawiki', 'POST', keyIn('anon', 'flooded'), 'v')).statusCode).toBe(201);
+    expect((await as('mediawiki', 'POST', keyIn('anon', 'flooded'), 'v')).statusCode).toBe(429);
+    for (let i = 0; i < 5; i++) expect((await as('mediawiki', 'DELETE', keyIn('anon', 'flooded'))).statusCode).toBe(204);
+  });
+
   it('reads over the read limit get 429 on GET and on HEAD, which has no body', async () => {
     const { as } = appWith({ sessions: { reads: { per_second: 1, burst: 1 } } });
     expect((await as('mediawiki', 'GET', keyIn('sessions'))).statusCode).toBe(404);
