@@ -1,8 +1,10 @@
+import type { NamespaceLimits } from '../limits/limiter.js';
 import type { Quota } from '../storage/backend.js';
 import type { BackendName } from '../storage/registry.js';
 import { backendKeepsQuotas, backendMaxKeyBytes } from '../storage/registry.js';
 import { fail } from '../validation/rules.js';
 import { normalisedBaseUri } from './names.js';
+import { namespaceLimits } from './rate-limits.js';
 import type { ParsedFile } from './schema.js';
 
 // The namespaces a file describes, each with its limits and TTLs resolved from its own keys and the top-level ones.
@@ -25,6 +27,8 @@ export interface NamespaceConfig {
   readonly max_value_bytes: number;
   /** Its quotas: the most bytes (keys and values) and keys it may hold; none when undefined. */
   readonly quota: Quota;
+  /** Its rate limits (see Rate limits); none in a file that sets none, as in Kask. */
+  readonly limits: NamespaceLimits;
 }
 
 /** The name of Kask's single namespace, which a file without `namespaces:` describes. */
@@ -46,6 +50,7 @@ export function namespacesOf(parsed: ParsedFile, file: Record<string, unknown>, 
         max_key_bytes: withinBackend(parsed.max_key_bytes, 'max_key_bytes', storage),
         max_value_bytes: parsed.max_value_bytes,
         quota: quotaOf(parsed.max_bytes, parsed.max_keys, storage, ''),
+        limits: namespaceLimits(parsed),
       },
     ];
   }
@@ -75,6 +80,7 @@ export function namespacesOf(parsed: ParsedFile, file: Record<string, unknown>, 
           : withinBackend(settings.max_key_bytes, `${key}.max_key_bytes`, storage),
       max_value_bytes: settings.max_value_bytes ?? parsed.max_value_bytes,
       quota: quotaOf(settings.max_bytes ?? parsed.max_bytes, settings.max_keys ?? parsed.max_keys, storage, `${key}.`),
+      limits: namespaceLimits(parsed, { limits: settings.limits, key: `${key}.limits` }),
     };
   });
   for (const [i, one] of namespaces.entries()) {

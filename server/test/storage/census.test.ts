@@ -32,13 +32,17 @@ describe('the census of each namespace', () => {
   it('kask-ts stats prints the same as JSON, with the bytes written per second, never a key', async () => {
     const server = await start({ workers: 1, namespaces });
     await write(`${server.origin}/sessions/v1/one`, 'x'.repeat(97));
+    // Written until the command has read twice, however long it takes to start (bounded).
+    let measuring = true;
     const writing = (async () => {
-      for (let i = 0; i < 10; i++) {
+      for (let i = 0; measuring && i < 600; i++) {
         await write(`${server.origin}/echo/v1/k${i}`, 'y'.repeat(98));
-        await new Promise((resolve) => setTimeout(resolve, 100));
+        await new Promise((resolve) => setTimeout(resolve, 50));
       }
     })();
-    const output = await runCli(['stats', '--config', configPathOf(server), '--seconds', '1']);
+    const output = await runCli(['stats', '--config', configPathOf(server), '--seconds', '1']).finally(() => {
+      measuring = false;
+    });
     await writing;
     const report = JSON.parse(output) as {
       backend: string;
