@@ -28,6 +28,7 @@ import { registerOperationRoutes } from './routes/operations.js';
 import type { RateLimiting } from './routes/sessions/rate-limits.js';
 import { registerSessionRoutes } from './routes/sessions/register.js';
 import type { ServiceStart } from './start-up.js';
+import { registerCensus } from './storage/census.js';
 import { instrumentStorage } from './storage/instrumented.js';
 import type { Storage } from './storage/storage.js';
 
@@ -55,7 +56,11 @@ export function buildApp({ config, document, insightSecret, storage, build, logg
   const followed = new Map(
     idOf === undefined ? [] : config.namespaces.map(({ name }) => [name, new KeyWrites(config.insight.window_seconds, idOf)]),
   );
-  const service = (clustered ? clusterServiceView : localServiceView)(metrics.registry, storage, followed);
+  const usageLimit = {
+    maxUsedShare: config.readyz_max_used_share,
+    quotas: new Map(config.namespaces.map((namespace) => [namespace.name, namespace.quota])),
+  };
+  const service = (clustered ? clusterServiceView : localServiceView)(metrics.registry, storage, followed, usageLimit);
   const routes = config.namespaces.map((namespace) => {
     const store = storage.get(namespace.name);
     if (store === undefined) throw new Error(`no store for the namespace ${namespace.name}`);
@@ -68,6 +73,10 @@ export function buildApp({ config, document, insightSecret, storage, build, logg
       compareRate: config.insight.compare_rate,
     };
   });
+  registerCensus(
+    metrics.registry,
+    routes.map((route) => ({ name: route.namespace.name, storage: route.storage, quota: route.namespace.quota })),
+  );
   const logAccess = config.access_log ? accessLog(logger) : undefined;
   const options: FastifyServerOptions = {
     loggerInstance: logger,

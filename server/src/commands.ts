@@ -1,4 +1,5 @@
 import { createInterface } from 'node:readline/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { readBuildInfo } from './build-info.js';
 import { loadConfig } from './config/load.js';
@@ -7,12 +8,14 @@ import { runtimeFault } from './runtime.js';
 import { prepareService } from './start-up.js';
 import { connectionOf, schemaStatements } from './storage/cassandra/backend.js';
 import { applyStatements, parseReplication } from './storage/cassandra/schema.js';
+import { censusReport } from './storage/census.js';
 import { configuredBackend } from './storage/registry.js';
 import { ConfigError } from './validation/rules.js';
 
 const usage = `Usage: kask-ts [--config FILE]
        kask-ts schema [--config FILE] --replication DC=N[,DC=N...] [--apply]
        kask-ts truncate --namespace NAME --config FILE [--yes]
+       kask-ts stats --config FILE [--seconds N]
 
 A session store wire-compatible with Wikimedia's Kask.
 
@@ -25,6 +28,10 @@ Commands:
   truncate       Remove every value of one namespace: TRUNCATE of its Cassandra table (every node must
                  be up), or the removal of every record of its embedded database. Asks for the
                  namespace's name to confirm, unless --yes.
+  stats          Print, as JSON, what each namespace holds: keys, bytes (keys and values), bytes
+                 written per second (over --seconds), the share of each quota in use, and the free
+                 space of the store's filesystem; never a key. The embedded store only: Cassandra
+                 keeps no cheap count (its namespaces print null).
 
 Options:
   --config FILE        Kask's YAML configuration file (plus kask-ts keys; see docs/operators/configuration.md).
@@ -33,6 +40,7 @@ Options:
   --apply              schema: create the keyspace and tables (existing ones are left as they are).
   --namespace NAME     truncate: the namespace to empty (\`default\` in a file without namespaces).
   --yes                truncate: do not ask for confirmation.
+  --seconds N          stats: the seconds over which bytes written per second are measured (default 1).
   --help               Print this help.
   --version            Print the version.
 `;
@@ -43,6 +51,7 @@ const options = {
   apply: { type: 'boolean' },
   namespace: { type: 'string' },
   yes: { type: 'boolean' },
+  seconds: { type: 'string' },
   help: { type: 'boolean' },
   version: { type: 'boolean' },
 } as const;
@@ -107,6 +116,25 @@ async function truncate(values: Values): Promise<number> {
   return 0;
 }
 
+async function stats(values: Values): Promise<number> {
+  if (values.config === undefined) throw new ConfigError('stats needs --config FILE');
+  const seconds = Number(values.seconds ?? '1');
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600) {
+    throw new ConfigError('stats: --seconds must be a number of seconds above 0, at most 3600');
+  }
+  const config = loadConfig(values.config);
+  const backend = configuredBackend(config);
+  const first = await backend.census(config.namespaces);
+  await sleep(seconds * 1000);
+  const second = await backend.census(config.namespaces);
+  const namespaces = config.namespaces.map((namespace, i) => [
+    namespace.name,
+    censusReport(first[i], second[i], seconds, namespace.quota),
+  ]);
+  process.stdout.write(`${JSON.stringify({ backend: backend.name, namespaces: Object.fromEntries(namespaces) }, null, 2)}\n`);
+  return 0;
+}
+
 async function main(argv: string[]): Promise<number> {
   let parsed: { values: Values; positionals: string[] };
   try {
@@ -133,13 +161,14 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const [command, ...rest] = positionals;
-  if (rest.length > 0 || (command !== undefined && command !== 'schema' && command !== 'truncate')) {
+  if (rest.length > 0 || (command !== undefined && !['schema', 'truncate', 'stats'].includes(command))) {
     process.stderr.write(`kask-ts: unknown command '${positionals.join(' ')}'\n\n${usage}`);
     return 2;
   }
   try {
     if (command === 'schema') return await schema(values);
     if (command === 'truncate') return await truncate(values);
+    if (command === 'stats') return await stats(values);
     await runService(prepareService(loadConfig(values.config)));
   } catch (error) {
     if (error instanceof ConfigError) {

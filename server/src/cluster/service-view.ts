@@ -2,6 +2,8 @@ import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue, type Registry } from 'prom-client';
 import { type KeyWrites, type KeyWritesReport, mergeKeyWrites } from '../insight/key-writes.js';
 import { writtenKeysText } from '../metrics/written-keys.js';
+import type { Quota } from '../storage/backend.js';
+import { quotaShares } from '../storage/census.js';
 import { failureReason, type Storage } from '../storage/storage.js';
 
 /**
@@ -13,8 +15,11 @@ import { failureReason, type Storage } from '../storage/storage.js';
 export interface ServiceView {
   /** Prometheus text, summed over every worker (kask_written_keys: from the merged key writes). */
   metricsText(): Promise<string>;
-  /** Whether each namespace's storage answers in every worker, or why not, by namespace name. */
-  storageAvailability(): Promise<Availability>;
+  /**
+   * Whether each namespace's storage answers in every worker, or why not, and which refuse writes for want of
+   * space in any worker, and why, by namespace name.
+   */
+  storageAvailability(): Promise<StorageState>;
   /** Each namespace's key writes over the window, merged over every worker; empty when no key is followed. */
   keyWrites(): Promise<KeyWritesReport>;
 }
@@ -24,6 +29,13 @@ export type FollowedKeyWrites = ReadonlyMap<string, KeyWrites>;
 
 /** Each namespace's storage: `true` when it answers, else why it does not (no key, value or secret), by namespace name. */
 export type Availability = Readonly<Record<string, true | string>>;
+
+/** The state of the namespaces' storage: whether each answers, and why those that refuse writes for want of space do. */
+export interface StorageState {
+  readonly available: Availability;
+  /** Why writes are refused, by the name of each namespace whose storage refuses them; the others are absent. */
+  readonly full: Readonly<Record<string, string>>;
+}
 
 /** Why a namespace's storage is unavailable when the processes that would know did not say. */
 const unanswered = 'the processes of the service did not answer in time';
@@ -37,10 +49,49 @@ async function answers(storage: Storage): Promise<true | string> {
   }
 }
 
-async function availabilityOf(stores: ReadonlyMap<string, Storage>): Promise<Availability> {
+/**
+ * When a namespace is not ready for what it holds: above `maxUsedShare` of one of its `quotas` or of its store's
+ * filesystem (`readyz_max_used_share`; 0: never).
+ */
+export interface UsageLimit {
+  readonly maxUsedShare: number;
+  readonly quotas: ReadonlyMap<string, Quota>;
+}
+
+/** Why `storage` is not ready for what it holds, or true when it is within `limit`. */
+async function withinLimit(name: string, storage: Storage, limit: UsageLimit): Promise<true | string> {
+  if (limit.maxUsedShare === 0) return true;
+  const census = await storage.census().catch(() => undefined);
+  if (census === undefined) return true;
+  const shares: Record<string, number> = { ...quotaShares(census, limit.quotas.get(name) ?? noQuota) };
+  if (census.filesystem !== undefined && census.filesystem.sizeBytes > 0) {
+    shares['filesystem'] = 1 - census.filesystem.freeBytes / census.filesystem.sizeBytes;
+  }
+  const over = Object.entries(shares).find(([, share]) => share > limit.maxUsedShare);
+  if (over === undefined) return true;
+  const [what, share] = over;
+  const of = what === 'filesystem' ? 'its filesystem' : `its quota ${what}`;
+  return `it uses ${Math.round(share * 100)} % of ${of}, above readyz_max_used_share (${limit.maxUsedShare})`;
+}
+
+const noQuota: Quota = { maxBytes: undefined, maxKeys: undefined };
+
+async function stateOf(stores: ReadonlyMap<string, Storage>, limit: UsageLimit): Promise<StorageState> {
   const names = [...stores.keys()];
-  const available = await Promise.all([...stores.values()].map(answers));
-  return Object.fromEntries(names.map((name, i) => [name, available[i] ?? unanswered]));
+  const available = await Promise.all(
+    [...stores].map(async ([name, storage]) => {
+      const answer = await answers(storage);
+      return answer === true ? withinLimit(name, storage, limit) : answer;
+    }),
+  );
+  const full = [...stores].flatMap(([name, store]) => {
+    const reason = store.refusingWrites();
+    return reason === undefined ? [] : [[name, reason]];
+  });
+  return {
+    available: Object.fromEntries(names.map((name, i) => [name, available[i] ?? unanswered])),
+    full: Object.fromEntries(full),
+  };
 }
 
 function reportOf(followed: FollowedKeyWrites): KeyWritesReport {
@@ -58,10 +109,11 @@ export function localServiceView(
   registry: Registry,
   stores: ReadonlyMap<string, Storage>,
   followed: FollowedKeyWrites,
+  limit: UsageLimit,
 ): ServiceView {
   return {
     metricsText: async () => (await registry.metrics()) + (await writtenKeysText(reportOf(followed))),
-    storageAvailability: () => availabilityOf(stores),
+    storageAvailability: () => stateOf(stores, limit),
     keyWrites: async () => reportOf(followed),
   };
 }
@@ -75,10 +127,10 @@ const answerDeadlineMs = 5000;
 type Topic = 'metrics' | 'ready' | 'keyWrites';
 
 /** A worker's own part of an answer: its metrics, its storage's availability, or its key writes. */
-type Report = MetricObjectWithValues<MetricValue<string>>[] | Availability | KeyWritesReport;
+type Report = MetricObjectWithValues<MetricValue<string>>[] | StorageState | KeyWritesReport;
 
 /** What the primary answers a worker's question with. */
-type Answer = string | Availability | KeyWritesReport;
+type Answer = string | StorageState | KeyWritesReport;
 
 interface Message {
   readonly type: string;
@@ -165,9 +217,9 @@ export function answerServiceQuestions(isServing: (worker: Worker) => boolean): 
   };
   // A namespace is available when every worker found it so; no answer in time, or no worker: none is (an empty
   // answer, which each worker reads as unanswered for every namespace).
-  const everyWorkerReady = async () => {
+  const everyWorkerReady = async (): Promise<StorageState> => {
     const reports = await askEveryWorker('ready');
-    return reports === undefined ? {} : everywhere(reports as Availability[]);
+    return reports === undefined ? { available: {}, full: {} } : everywhere(reports as StorageState[]);
   };
 
   cluster.on('message', (worker: Worker, message: unknown) => {
@@ -189,11 +241,18 @@ export function answerServiceQuestions(isServing: (worker: Worker) => boolean): 
   });
 }
 
-/** Each namespace's availability in every one of `answers`: available only where all of them say so, else the first reason given. */
-function everywhere(answers: readonly Availability[]): Availability {
-  const names = new Set(answers.flatMap((answer) => Object.keys(answer)));
-  const state = (name: string) => answers.map((answer) => answer[name] ?? unanswered).find((one) => one !== true) ?? true;
-  return Object.fromEntries([...names].map((name) => [name, state(name)]));
+/**
+ * Each namespace's state in every one of `answers`: available only where all of them say so, else the first reason
+ * given; full where any of them says so.
+ */
+function everywhere(answers: readonly StorageState[]): StorageState {
+  const names = new Set(answers.flatMap((answer) => Object.keys(answer.available)));
+  const state = (name: string) =>
+    answers.map((answer) => answer.available[name] ?? unanswered).find((one) => one !== true) ?? true;
+  return {
+    available: Object.fromEntries([...names].map((name) => [name, state(name)])),
+    full: Object.assign({}, ...answers.map((answer) => answer.full).reverse()),
+  };
 }
 
 /** In a worker: the view of the whole service, asked of the primary; also reports to the primary's pings. */
@@ -201,11 +260,12 @@ export function clusterServiceView(
   registry: Registry,
   stores: ReadonlyMap<string, Storage>,
   followed: FollowedKeyWrites,
+  limit: UsageLimit,
 ): ServiceView {
   const pending = new PendingAnswers<Answer>();
   const reports: Record<Topic, () => Promise<Report>> = {
     metrics: () => registry.getMetricsAsJSON(),
-    ready: () => availabilityOf(stores),
+    ready: () => stateOf(stores, limit),
     keyWrites: async () => reportOf(followed),
   };
   process.on('message', (message: unknown) => {
@@ -222,8 +282,11 @@ export function clusterServiceView(
     metricsText: async () => String(await ask('metrics')),
     keyWrites: async () => (await ask('keyWrites')) as KeyWritesReport,
     storageAvailability: async () => {
-      const answer = (await ask('ready').catch(() => undefined)) as Availability | undefined;
-      return Object.fromEntries([...stores.keys()].map((name) => [name, answer?.[name] || unanswered]));
+      const answer = (await ask('ready').catch(() => undefined)) as StorageState | undefined;
+      return {
+        available: Object.fromEntries([...stores.keys()].map((name) => [name, answer?.available[name] || unanswered])),
+        full: answer?.full ?? {},
+      };
     },
   };
 }

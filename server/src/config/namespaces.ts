@@ -1,6 +1,7 @@
 import type { NamespaceLimits } from '../limits/limiter.js';
+import type { Quota } from '../storage/backend.js';
 import type { BackendName } from '../storage/registry.js';
-import { backendMaxKeyBytes } from '../storage/registry.js';
+import { backendKeepsQuotas, backendMaxKeyBytes } from '../storage/registry.js';
 import { fail } from '../validation/rules.js';
 import { normalisedBaseUri } from './names.js';
 import { namespaceLimits } from './rate-limits.js';
@@ -24,6 +25,8 @@ export interface NamespaceConfig {
   readonly max_ttl: number;
   readonly max_key_bytes: number;
   readonly max_value_bytes: number;
+  /** Its quotas: the most bytes (keys and values) and keys it may hold; none when undefined. */
+  readonly quota: Quota;
   /** Its rate limits (see Rate limits); none in a file that sets none, as in Kask. */
   readonly limits: NamespaceLimits;
 }
@@ -46,6 +49,7 @@ export function namespacesOf(parsed: ParsedFile, file: Record<string, unknown>, 
         ),
         max_key_bytes: withinBackend(parsed.max_key_bytes, 'max_key_bytes', storage),
         max_value_bytes: parsed.max_value_bytes,
+        quota: quotaOf(parsed.max_bytes, parsed.max_keys, storage, ''),
         limits: namespaceLimits(parsed),
       },
     ];
@@ -75,6 +79,7 @@ export function namespacesOf(parsed: ParsedFile, file: Record<string, unknown>, 
           ? withinBackend(parsed.max_key_bytes, 'max_key_bytes', storage)
           : withinBackend(settings.max_key_bytes, `${key}.max_key_bytes`, storage),
       max_value_bytes: settings.max_value_bytes ?? parsed.max_value_bytes,
+      quota: quotaOf(settings.max_bytes ?? parsed.max_bytes, settings.max_keys ?? parsed.max_keys, storage, `${key}.`),
       limits: namespaceLimits(parsed, { limits: settings.limits, key: `${key}.limits` }),
     };
   });
@@ -117,4 +122,14 @@ function withinBackend(maxKeyBytes: number, key: string, storage: BackendName): 
     fail(key, `must be at most ${backendMaxKeyBytes[storage]} on the ${storage} store (got ${maxKeyBytes})`);
   }
   return maxKeyBytes;
+}
+
+/** A namespace's quota, on a backend that keeps the exact counts a quota needs. */
+function quotaOf(maxBytes: number | undefined, maxKeys: number | undefined, storage: BackendName, prefix: string): Quota {
+  if (!backendKeepsQuotas[storage]) {
+    const why = `is not supported on ${storage} storage, which keeps no exact count of a namespace's bytes and keys`;
+    if (maxBytes !== undefined) fail(`${prefix}max_bytes`, why);
+    if (maxKeys !== undefined) fail(`${prefix}max_keys`, why);
+  }
+  return { maxBytes, maxKeys };
 }

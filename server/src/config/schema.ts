@@ -94,6 +94,8 @@ const namespace = section('One namespace: a store of its own under its own base 
   max_ttl: ttlSeconds('max_ttl for this namespace; default: the top-level max_ttl when the file sets one, else its default_ttl'),
   max_key_bytes: optionalInteger('max_key_bytes for this namespace; default: the top-level max_key_bytes', 1, longestKeyBytes),
   max_value_bytes: optionalInteger('max_value_bytes for this namespace; default: the top-level max_value_bytes', 1),
+  max_bytes: optionalInteger('max_bytes for this namespace; default: the top-level max_bytes', 1),
+  max_keys: optionalInteger('max_keys for this namespace; default: the top-level max_keys', 1),
   limits: rateLimits('Default: the top-level one'),
 });
 
@@ -121,6 +123,10 @@ export const configSchema = section('kask-ts configuration', {
     backendMaxTtlSeconds,
   ),
   log_level: oneOf(`Lowest level logged: ${logLevels.join(', ')}`, logLevels, 'info'),
+  readyz_max_used_share: fraction(
+    "Growth alarm on /readyz: above this share of a namespace's quota (max_bytes, max_keys) or of its embedded store's filesystem, /readyz answers 503 naming the namespace and why (a full store still serves reads: use it only where another instance can take the traffic). 0 = off",
+    0,
+  ),
   access_log: boolean(
     'Log one line per request answered (msg `request`, at INFO whatever log_level): method, route and namespace, status, duration_ms, request_bytes and response_bytes, request_id, and the client identity where clients are checked; never the URL, the key or the value. Off, it costs a request nothing',
     false,
@@ -188,9 +194,17 @@ export const configSchema = section('kask-ts configuration', {
     defaultLimits.maxValueBytes,
     1,
   ),
+  max_bytes: optionalInteger(
+    'Quota: the most bytes (keys and values) a namespace may hold; a write that would go beyond it answers 507 insufficient_storage naming the quota, while reads, deletes and TTL changes go on. Expired values count until purged. Exact on the embedded store; not supported on Cassandra. Default: none. With namespaces, the default of each',
+    1,
+  ),
+  max_keys: optionalInteger(
+    'Quota: the most keys a namespace may hold, as max_bytes (likewise exact on the embedded store only). Default: none. With namespaces, the default of each',
+    1,
+  ),
   limits: rateLimits('Default: none (Kask has no limits); with namespaces, the default of each, each with buckets of its own'),
   namespaces: mapOf(
-    "Namespaces by name (a lower-case letter, then up to 47 lower-case letters, digits or _): stores of their own, each under its own base_uri with its own TTLs, limits and table, sharing one connection to the backend; top-level default_ttl, max_ttl, max_key_bytes, max_value_bytes and limits are their defaults. Default: one namespace, `default`, from Kask's top-level keys, stored where Kask stores it (cassandra.table; the embedded store's main database). Not with a top-level base_uri (see Namespaces)",
+    "Namespaces by name (a lower-case letter, then up to 47 lower-case letters, digits or _): stores of their own, each under its own base_uri with its own TTLs, limits and table, sharing one connection to the backend; top-level default_ttl, max_ttl, max_key_bytes, max_value_bytes, max_bytes, max_keys and limits are their defaults. Default: one namespace, `default`, from Kask's top-level keys, stored where Kask stores it (cassandra.table; the embedded store's main database). Not with a top-level base_uri (see Namespaces)",
     namespace,
     identifier,
   ),

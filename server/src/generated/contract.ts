@@ -154,6 +154,17 @@ export const problems = {
     "suppliedHeaders": [
       "retry-after"
     ]
+  },
+  "insufficient_storage": {
+    "status": 507,
+    "type": "https://www.mediawiki.org/wiki/Kask/errors/insufficient_storage",
+    "title": "Insufficient storage",
+    "detail": "The storage is full; nothing was changed",
+    "headers": {
+      "cache-control": "no-store",
+      "x-content-type-options": "nosniff"
+    },
+    "suppliedHeaders": []
   }
 } as const;
 

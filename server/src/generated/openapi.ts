@@ -332,6 +332,14 @@ export interface components {
             /** @default The storage is unavailable; retry later */
             detail: unknown;
         } & components["schemas"]["Problem"];
+        InsufficientStorageProblem: {
+            /** @constant */
+            type?: "https://www.mediawiki.org/wiki/Kask/errors/insufficient_storage";
+            /** @constant */
+            title?: "Insufficient storage";
+            /** @default The storage is full; nothing was changed */
+            detail: unknown;
+        } & components["schemas"]["Problem"];
         Health: {
             version: string;
             /** @description When the server was compiled (not when it started). */
@@ -346,12 +354,14 @@ export interface components {
                 /** @description Every namespace's storage answers. */
                 available: boolean;
                 namespaces: components["schemas"]["NamespaceAvailability"];
+                full?: components["schemas"]["NamespacesFull"];
             };
         };
         Readiness: {
             /** @constant */
             status: "ready";
             namespaces: components["schemas"]["NamespaceAvailability"];
+            full?: components["schemas"]["NamespacesFull"];
         };
         Insight: {
             /** @description The window, `insight.window_seconds`, in tenths; the answer covers the current tenth so far and the nine before it. */
@@ -393,6 +403,14 @@ export interface components {
         /** @description Whether each namespace's storage answers (in every worker process), by namespace name; `default` is the one namespace of a server configured as Kask is. */
         NamespaceAvailability: {
             [key: string]: boolean;
+        };
+        /**
+         * @description The namespaces whose writes are refused for want of space (507 `insufficient_storage`), each with why, by
+         *     namespace name; absent when every namespace takes writes. Reads go on. A namespace leaves it when a write
+         *     succeeds again, or (embedded store) when its filesystem has gained room since the refusal.
+         */
+        NamespacesFull: {
+            [key: string]: string;
         };
     };
     responses: {
@@ -578,6 +596,23 @@ export interface components {
             };
             content: {
                 "application/problem+json": components["schemas"]["ServiceUnavailableProblem"];
+            };
+        };
+        /**
+         * @description The storage refused the write for want of space: the embedded store's filesystem is full (or its LMDB map),
+         *     Cassandra's disk usage guardrail refused it, or the namespace's quota (`max_bytes`, `max_keys`) is reached,
+         *     which the detail names. Nothing changed; reads go on. Not a transient fault, so no `Retry-After`: writes
+         *     succeed again, without a restart, once there is room (values expire or are deleted, or the operator frees
+         *     space or raises the quota). A quota never refuses a delete or a TTL change; a full disk may.
+         */
+        InsufficientStorage: {
+            headers: {
+                "Cache-Control": components["headers"]["NoStore"];
+                "X-Content-Type-Options": components["headers"]["NoSniff"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["InsufficientStorageProblem"];
             };
         };
     };
@@ -796,6 +831,7 @@ export interface operations {
             500: components["responses"]["ServerError"];
             501: components["responses"]["NotImplemented"];
             503: components["responses"]["ServiceUnavailable"];
+            507: components["responses"]["InsufficientStorage"];
         };
     };
     setSession: {
@@ -866,6 +902,7 @@ export interface operations {
             500: components["responses"]["ServerError"];
             501: components["responses"]["NotImplemented"];
             503: components["responses"]["ServiceUnavailable"];
+            507: components["responses"]["InsufficientStorage"];
         };
     };
     deleteSession: {
@@ -920,6 +957,7 @@ export interface operations {
             500: components["responses"]["ServerError"];
             501: components["responses"]["NotImplemented"];
             503: components["responses"]["ServiceUnavailable"];
+            507: components["responses"]["InsufficientStorage"];
         };
     };
     headSession: {
@@ -1038,6 +1076,7 @@ export interface operations {
             500: components["responses"]["ServerError"];
             501: components["responses"]["NotImplemented"];
             503: components["responses"]["ServiceUnavailable"];
+            507: components["responses"]["InsufficientStorage"];
         };
     };
     getHealth: {

@@ -1,6 +1,7 @@
 import { errorCodes, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
+import { LogThrottle, suppressedField } from '../logging/log-throttle.js';
 import { describeError } from '../logging/logging.js';
-import { StorageError } from '../storage/storage.js';
+import { StorageError, StorageFullError } from '../storage/storage.js';
 import { lingerAfterResponse } from './lingering-close.js';
 import { decodedPath } from './paths.js';
 import { sendProblem } from './problems.js';
@@ -12,12 +13,23 @@ function payloadTooLargeDetail(maxValueBytes: number): string {
 
 /**
  * fastify's error handler: every error a route or fastify itself throws becomes a problem from the
- * catalogue. Storage errors are 503 (unavailable) or 500 (fault); fastify's own errors are recognised by
- * the classes it exports, never by their messages (which quote the URL, and so the key).
+ * catalogue. Storage errors are 503 (unavailable), 507 (a write refused for want of space or quota) or 500
+ * (fault); fastify's own errors are recognised by the classes it exports, never by their messages (which quote
+ * the URL, and so the key).
  */
 export function errorHandler(backend: string) {
+  // Every write is refused while the storage is full: its line is logged once a minute per refusal, not per request.
+  const refusals = new LogThrottle();
   return (error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) => {
     const instance = decodedPath(request.url);
+    if (error instanceof StorageFullError) {
+      const suppressed = refusals.admit(error.refusal);
+      if (suppressed !== undefined) {
+        const fields = { backend, refusal: error.refusal, reason: error.reason, ...describeError(error.cause ?? error) };
+        request.log.warn({ ...fields, ...suppressedField(suppressed) }, 'storage full: write refused');
+      }
+      return sendProblem(reply, 'insufficient_storage', instance, error.detail);
+    }
     if (error instanceof StorageError) {
       const fields = { kind: error.kind, backend, reason: error.reason, ...describeError(error.cause ?? error) };
       if (error.kind === 'unavailable') {

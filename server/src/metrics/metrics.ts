@@ -15,6 +15,7 @@ export interface Metrics {
   readonly requestDuration: LabelledHistogram<'namespace' | 'code' | 'method'>;
   readonly storageDuration: LabelledHistogram<'namespace' | 'backend' | 'operation'>;
   readonly storageErrors: Counter<'namespace' | 'backend' | 'operation' | 'kind'>;
+  readonly storageRefusals: Counter<'namespace' | 'reason'>;
   readonly writtenValueBytes: LabelledHistogram<'namespace'>;
   readonly comparedWrites: LabelledCounter<'namespace'>;
   readonly sameValueWrites: LabelledCounter<'namespace'>;
@@ -60,8 +61,14 @@ export function createMetrics(build: BuildInfo): Metrics {
     }),
     storageErrors: new Counter({
       name: 'kask_storage_errors_total',
-      help: 'Failed storage operations by namespace, backend, operation and kind (unavailable or fault)',
+      help: 'Failed storage operations by namespace, backend, operation and kind (unavailable, fault, or full: refused for want of space or quota)',
       labelNames: ['namespace', 'backend', 'operation', 'kind'],
+      registers: [registry],
+    }),
+    storageRefusals: new Counter({
+      name: 'kask_storage_refusals_total',
+      help: 'Writes refused (507) for want of space or quota, by namespace and reason (disk_full, map_full, quota_bytes, quota_keys); nothing changed',
+      labelNames: ['namespace', 'reason'],
       registers: [registry],
     }),
     writtenValueBytes: new LabelledHistogram({

@@ -13,7 +13,7 @@ interface RequestChildren {
  * found by serializing its labels; here each (code, method) and each operation is looked up once.
  */
 export class NamespaceMetrics {
-  readonly #metrics: Pick<Metrics, 'requests' | 'requestDuration' | 'storageDuration' | 'storageErrors'>;
+  readonly #metrics: Pick<Metrics, 'requests' | 'requestDuration' | 'storageDuration' | 'storageErrors' | 'storageRefusals'>;
   readonly #namespace: string;
   readonly #backend: string;
   readonly #requests = new Map<string, RequestChildren>();
@@ -66,8 +66,13 @@ export class NamespaceMetrics {
     child.observe(seconds);
   }
 
-  /** Counts a failed storage operation by its kind (unavailable or fault). */
+  /** Counts a failed storage operation by its kind (unavailable, fault or full). */
   countFailure(operation: string, kind: string): void {
     this.#metrics.storageErrors.inc({ namespace: this.#namespace, backend: this.#backend, operation, kind });
+  }
+
+  /** Counts a write refused for want of space or quota, by why (disk_full, map_full, quota_bytes, quota_keys). */
+  countRefusal(refusal: string): void {
+    this.#metrics.storageRefusals.inc({ namespace: this.#namespace, reason: refusal });
   }
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import type { BuildInfo } from '../build-info.js';
-import type { Availability, ServiceView } from '../cluster/service-view.js';
+import type { Availability, ServiceView, StorageState } from '../cluster/service-view.js';
 import { mediaTypes, pathHeaders, pathMethods, type sessionPathTemplate } from '../generated/contract.js';
 import { decodedPath } from '../http/paths.js';
 import { sendProblem } from '../http/problems.js';
@@ -26,12 +26,13 @@ export function registerOperationRoutes(
 ): void {
   // Kask answers /healthz whatever the method; monitoring may rely on it.
   app.all('/healthz', async function getHealth(_request, reply) {
-    const namespaces = answering(await service.storageAvailability());
+    const state = await service.storageAvailability();
+    const namespaces = answering(state.available);
     const available = Object.values(namespaces).every(Boolean);
     return reply
       .code(200)
       .headers(pathHeaders['/healthz'])
-      .send({ ...build, storage: { backend, available, namespaces } });
+      .send({ ...build, storage: { backend, available, namespaces, ...fullOf(state) } });
   });
 
   /**
@@ -60,10 +61,11 @@ export function registerOperationRoutes(
   }
 
   operation('/readyz', async function getReadiness(request, reply) {
-    const availability = await service.storageAvailability();
-    const detail = unavailableDetail(availability);
+    const state = await service.storageAvailability();
+    const detail = unavailableDetail(state.available);
     if (detail !== undefined) return sendProblem(reply, 'service_unavailable', request.url, detail);
-    return reply.code(200).send({ status: 'ready', namespaces: answering(availability) });
+    // A full storage still serves reads: ready, and saying so.
+    return reply.code(200).send({ status: 'ready', namespaces: answering(state.available), ...fullOf(state) });
   });
 
   operation('/metrics', async function getMetrics(_request, reply) {
@@ -82,6 +84,11 @@ export function registerOperationRoutes(
   operation('/openapi', async function getOpenApi(_request, reply) {
     return reply.code(200).type(mediaTypes.openapi).send(document);
   });
+}
+
+/** `full`, naming the namespaces whose writes are refused for want of space, when there are any. */
+function fullOf(state: StorageState): { full?: Readonly<Record<string, string>> } {
+  return Object.keys(state.full).length === 0 ? {} : { full: state.full };
 }
 
 /** Whether each namespace's storage answers, by namespace name. */

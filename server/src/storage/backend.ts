@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { SectionRule } from '../validation/sections.js';
-import type { Storage } from './storage.js';
+import type { Census, Storage } from './storage.js';
 
 // What a backend is to the rest of the service: one entry of the registry (registry.ts) says everything the
 // configuration, start-up, the cluster and the commands need to know of it. Adding a backend is its folder, its
@@ -14,6 +14,14 @@ export interface StoredNamespace {
    * namespace, which each backend stores where Kask stores it (so that an existing store keeps its sessions).
    */
   readonly table: string | undefined;
+  /** The most it may hold; writes beyond it are refused (StorageFullError). */
+  readonly quota: Quota;
+}
+
+/** A namespace's quota: the most bytes (keys and values) and keys it may hold; undefined: no limit. */
+export interface Quota {
+  readonly maxBytes: number | undefined;
+  readonly maxKeys: number | undefined;
 }
 
 /** A storage backend, `Settings` being its configuration section as validated. */
@@ -29,6 +37,8 @@ export interface Backend<Settings> {
    * Cassandra expires its own): with several workers, the primary holds the stores open to do it.
    */
   readonly maintainedByOneProcess: boolean;
+  /** Whether it keeps the exact count of each namespace's bytes and keys that quotas (`max_bytes`, `max_keys`) need. */
+  readonly keepsQuotas: boolean;
   /**
    * Opens every namespace's store, in order, over one connection; `maintain`: this process does the upkeep. A
    * backend that connects in the background says on `log` why it cannot serve (and that it can, once it can).
@@ -38,6 +48,8 @@ export interface Backend<Settings> {
   describe(settings: Settings, namespace: StoredNamespace): string;
   /** Removes every value of a namespace. */
   truncate(settings: Settings, namespace: StoredNamespace): Promise<void>;
+  /** What each namespace holds (`kask-ts stats`), in order; undefined for one the backend cannot count cheaply. */
+  census(settings: Settings, namespaces: readonly StoredNamespace[]): Promise<(Census | undefined)[]>;
   /** The hosts of its database's servers, none when it runs in the service's own processes. */
   databaseHosts(settings: Settings): readonly string[];
 }

@@ -1,5 +1,5 @@
 import type { NamespaceMetrics } from '../metrics/namespace-metrics.js';
-import { type Storage, StorageError } from './storage.js';
+import { type Storage, StorageError, StorageFullError } from './storage.js';
 
 type Operation = 'get' | 'set' | 'delete' | 'add' | 'compare_and_set' | 'compare_and_delete' | 'touch';
 
@@ -11,6 +11,7 @@ export function instrumentStorage(storage: Storage, metrics: NamespaceMetrics): 
       return await run();
     } catch (error) {
       metrics.countFailure(operation, error instanceof StorageError ? error.kind : 'fault');
+      if (error instanceof StorageFullError) metrics.countRefusal(error.refusal);
       throw error;
     } finally {
       metrics.observeOperation(operation, (performance.now() - started) / 1000);
@@ -27,6 +28,8 @@ export function instrumentStorage(storage: Storage, metrics: NamespaceMetrics): 
     compareAndDelete: (key, expected) => timed('compare_and_delete', () => storage.compareAndDelete(key, expected)),
     touch: (key, ttlSeconds) => timed('touch', () => storage.touch(key, ttlSeconds)),
     ping: () => storage.ping(),
+    refusingWrites: () => storage.refusingWrites(),
+    census: () => storage.census(),
     close: () => storage.close(),
   };
 }

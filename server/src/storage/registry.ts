@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Backend, StoredNamespace } from './backend.js';
 import { type CassandraSettings, cassandraBackend } from './cassandra/backend.js';
 import { type EmbeddedSettings, lmdbBackend } from './lmdb/backend.js';
-import type { Storage } from './storage.js';
+import type { Census, Storage } from './storage.js';
 
 // Every backend, by the name the configuration's `storage:` gives it; its section of the configuration has the
 // same name. Everything that depends on the backend asks this registry.
@@ -40,6 +40,11 @@ export const backendMaxKeyBytes = Object.fromEntries(backendNames.map((name) => 
 /** The longest TTL, in seconds, that every backend stores: a file's TTLs serve whichever it names. */
 export const backendMaxTtlSeconds = Math.min(...backendNames.map((name) => backends[name].maxTtlSeconds));
 
+/** Whether each backend keeps the exact counts that quotas need. */
+export const backendKeepsQuotas = Object.fromEntries(backendNames.map((name) => [name, backends[name].keepsQuotas])) as Readonly<
+  Record<BackendName, boolean>
+>;
+
 /** What the configuration says of storage: the backend, and every backend's section. */
 export type BackendChoice = { readonly storage: BackendName } & SettingsByBackend;
 
@@ -51,6 +56,7 @@ export interface ConfiguredBackend {
   open(namespaces: readonly StoredNamespace[], maintain: boolean, log: Logger): Storage[];
   describe(namespace: StoredNamespace): string;
   truncate(namespace: StoredNamespace): Promise<void>;
+  census(namespaces: readonly StoredNamespace[]): Promise<(Census | undefined)[]>;
 }
 
 function withSettings<Name extends BackendName>(name: Name, settings: SettingsByBackend[Name]): ConfiguredBackend {
@@ -62,6 +68,7 @@ function withSettings<Name extends BackendName>(name: Name, settings: SettingsBy
     open: (namespaces, maintain, log) => backend.open(settings, namespaces, maintain, log),
     describe: (namespace) => backend.describe(settings, namespace),
     truncate: (namespace) => backend.truncate(settings, namespace),
+    census: (namespaces) => backend.census(settings, namespaces),
   };
 }
 

@@ -26,8 +26,27 @@ export interface Storage {
   touch(key: string, ttlSeconds: number): Promise<boolean>;
   /** Resolves when the storage answers; rejects with a StorageError, which says why, otherwise (readiness). */
   ping(): Promise<void>;
+  /**
+   * Why the storage refuses writes for want of space now (the last write was refused so, and neither has a write
+   * succeeded since nor has room come back), in words that hold no key; undefined when it takes writes.
+   */
+  refusingWrites(): string | undefined;
+  /** What the namespace holds, for metrics and `kask-ts stats`; undefined when the backend cannot tell cheaply. */
+  census(): Promise<Census | undefined>;
   /** Releases every resource; no call may follow. */
   close(): Promise<void>;
+}
+
+/** What a namespace holds: never a key. */
+export interface Census {
+  /** Keys held, expired ones included until they are purged. */
+  readonly keys: number;
+  /** Bytes of those keys and their values. */
+  readonly bytes: number;
+  /** Bytes of keys and values written since the count began: grows with every write (its rate: bytes written per second). */
+  readonly writtenBytes: number;
+  /** The filesystem that holds the store, when it is this machine's (the embedded store). */
+  readonly filesystem: { readonly freeBytes: number; readonly sizeBytes: number } | undefined;
 }
 
 /**
@@ -53,13 +72,23 @@ export function digestOf(value: Buffer): Buffer {
   return hash('sha256', value, 'buffer');
 }
 
-/** Why a storage operation failed: `unavailable` is transient (503, retry later), `fault` is a bug or bad state (500). */
-export type StorageErrorKind = 'unavailable' | 'fault';
+/**
+ * Why a storage operation failed: `unavailable` is transient (503, retry later), `fault` is a bug or bad state (500),
+ * `full` is a write refused for want of space or over a namespace's quota, which changed nothing (507).
+ */
+export type StorageErrorKind = 'unavailable' | 'fault' | 'full';
+
+/**
+ * Why a write was refused as `full`, a metric label: the filesystem is full (ENOSPC, EDQUOT, or EIO while it is
+ * nearly full), LMDB's map is full, or the namespace's quota of bytes or keys is reached.
+ */
+export type Refusal = 'disk_full' | 'map_full' | 'quota_bytes' | 'quota_keys';
 
 /** Why the storage cannot serve, when its backend does not say more. */
 const reasonsByKind: Readonly<Record<StorageErrorKind, string>> = {
   unavailable: 'the storage does not answer',
   fault: 'the storage failed',
+  full: 'the storage is full',
 };
 
 /**
@@ -76,6 +105,22 @@ export class StorageError extends Error {
     this.name = 'StorageError';
     this.kind = kind;
     this.reason = options?.reason ?? reasonsByKind[kind];
+  }
+}
+
+/**
+ * A write refused for want of space or quota (kind `full`): nothing changed, and the store goes on serving reads.
+ * `detail` is what the client is told (a quota's name and size; never a key), else the problem's own detail.
+ */
+export class StorageFullError extends StorageError {
+  readonly refusal: Refusal;
+  readonly detail: string | undefined;
+
+  constructor(refusal: Refusal, message: string, options: { cause?: unknown; reason: string; detail?: string }) {
+    super('full', message, options);
+    this.name = 'StorageFullError';
+    this.refusal = refusal;
+    this.detail = options.detail;
   }
 }
 

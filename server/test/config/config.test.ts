@@ -338,6 +338,7 @@ describe('namespaces', () => {
         max_ttl: 60,
         max_key_bytes: 100,
         max_value_bytes: defaultLimits.maxValueBytes,
+        quota: { maxBytes: undefined, maxKeys: undefined },
         limits: noLimits,
       },
     ]);
@@ -350,6 +351,24 @@ describe('namespaces', () => {
     );
   });
 
+  it('each namespace takes the top-level quotas it does not set', () => {
+    const config = configFrom({
+      max_bytes: 1000,
+      namespaces: { sessions: { base_uri: '/s/', max_keys: 5 }, echoseen: { base_uri: '/e/', max_bytes: 200 } },
+    });
+    expect(config.namespaces.map((namespace) => namespace.quota)).toEqual([
+      { maxBytes: 1000, maxKeys: 5 },
+      { maxBytes: 200, maxKeys: undefined },
+    ]);
+  });
+
+  it('a quota on Cassandra, which keeps no exact count, is a configuration error naming the key', () => {
+    expect(() => configFrom({ cassandra: {}, namespaces: { sessions: { base_uri: '/s/', max_keys: 5 } } })).toThrow(
+      /namespaces\.sessions\.max_keys.*not supported on cassandra/,
+    );
+    expect(() => configFrom({ cassandra: {}, max_bytes: 5 })).toThrow(/max_bytes.*not supported on cassandra/);
+  });
+
   it('each namespace takes the top-level TTLs and limits it does not set, a normalised base_uri, and its name as its table', () => {
     expect(configFrom(twoNamespaces).namespaces).toEqual([
       {
@@ -360,6 +379,7 @@ describe('namespaces', () => {
         max_ttl: 3600,
         max_key_bytes: defaultLimits.maxKeyBytes,
         max_value_bytes: 4096,
+        quota: { maxBytes: undefined, maxKeys: undefined },
         limits: noLimits,
       },
       {
@@ -370,6 +390,7 @@ describe('namespaces', () => {
         max_ttl: 31536000,
         max_key_bytes: 64,
         max_value_bytes: 4096,
+        quota: { maxBytes: undefined, maxKeys: undefined },
         limits: noLimits,
       },
     ]);

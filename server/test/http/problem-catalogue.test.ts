@@ -6,7 +6,7 @@ import { configFrom } from '../../src/config/load.js';
 import { maxHeaderFields, mediaTypes, problems } from '../../src/generated/contract.js';
 import { type ProblemName, problemHeaders } from '../../src/http/problems.js';
 import { prepareService } from '../../src/start-up.js';
-import { StorageError } from '../../src/storage/storage.js';
+import { StorageError, StorageFullError } from '../../src/storage/storage.js';
 import { testBuild as build } from '../support/build.js';
 import { FakeStorage, inDefaultNamespace } from '../support/fake-storage.js';
 
@@ -57,6 +57,10 @@ const provocations: Record<ProblemName, Provocation> = {
     config: { limits: { reads: { per_second: 1 } } },
   },
   service_unavailable: { request: { method: 'GET', url: existing }, storageFails: new StorageError('unavailable', 'down') },
+  insufficient_storage: {
+    request: { method: 'POST', url: existing, payload: 'v' },
+    storageFails: new StorageFullError('disk_full', 'full', { reason: 'the filesystem is full' }),
+  },
 };
 
 async function answerTo({ request, storageFails, config: keys, preceded }: Provocation) {

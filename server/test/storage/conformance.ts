@@ -377,6 +377,29 @@ export function describeStorageConformance({ name, open, openUnreachable }: Back
       expect((await storage.get(expired))?.value.toString()).toBe('new');
     });
 
+    it('a store that has refused no write for want of space says it takes writes', async () => {
+      await storage.set(uniqueKey('room'), Buffer.from('v'), 60);
+      expect(storage.refusingWrites()).toBeUndefined();
+    });
+
+    it('census counts a key written and one deleted, in keys and bytes, or says it keeps no count', async () => {
+      const before = await storage.census();
+      const key = uniqueKey('census');
+      await storage.set(key, Buffer.from('sixteen bytes!!!'), 60);
+      const after = await storage.census();
+      if (before === undefined || after === undefined) {
+        // A backend without a cheap exact count gives none, before and after alike.
+        expect([before, after]).toEqual([undefined, undefined]);
+        return;
+      }
+      const keyBytes = Buffer.byteLength(key);
+      expect(after.keys - before.keys).toBe(1);
+      expect(after.bytes - before.bytes).toBe(keyBytes + 16);
+      expect(after.writtenBytes - before.writtenBytes).toBe(keyBytes + 16);
+      await storage.delete(key);
+      expect(await storage.census()).toMatchObject({ keys: before.keys, bytes: before.bytes });
+    });
+
     it('ping resolves while the storage answers', async () => {
       await expect(storage.ping()).resolves.toBeUndefined();
     });

@@ -67,5 +67,11 @@ export class FakeStorage implements Storage {
   async ping() {
     this.#check();
   }
+  async census() {
+    return undefined;
+  }
+  refusingWrites() {
+    return this.failure?.name === 'StorageFullError' ? (this.failure as StorageError).reason : undefined;
+  }
   async close() {}
 }

@@ -91,6 +91,7 @@ export const cassandraBackend: Backend<CassandraSettings> = {
   // Cassandra refuses more than 20 years (its MAX_TTL).
   maxTtlSeconds: 20 * 365 * 24 * 60 * 60,
   maintainedByOneProcess: false,
+  keepsQuotas: false,
   open(cassandra, namespaces, _maintain, log) {
     return openCassandraTables(
       connectionOf(cassandra),
@@ -105,5 +106,7 @@ export const cassandraBackend: Backend<CassandraSettings> = {
   // TRUNCATE needs every node up, and fails at once otherwise.
   truncate: (cassandra, namespace) =>
     applyStatements(connectionOf(cassandra), [truncateCql(cassandra.keyspace, tableOf(cassandra, namespace))]),
+  // Cassandra keeps no cheap count of a table's keys and bytes (see CassandraStorage.census).
+  census: async (_cassandra, namespaces) => namespaces.map(() => undefined),
   databaseHosts: (cassandra) => cassandra.hosts,
 };

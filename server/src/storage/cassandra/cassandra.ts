@@ -3,7 +3,7 @@ import { type Client, type QueryOptions, types } from 'cassandra-driver';
 import type { Logger } from 'pino';
 import { describeError } from '../../logging/logging.js';
 import { closedByTheLast } from '../shared.js';
-import { digestOf, type SetOutcome, type Storage, StorageError, type StoredValue } from '../storage.js';
+import { digestOf, type SetOutcome, type Storage, StorageError, StorageFullError, type StoredValue } from '../storage.js';
 import { type CassandraConnectionOptions, connectCassandra } from './client.js';
 import { describe, reasonOf, storageErrorFrom, type TableName } from './errors.js';
 import { qualifiedTableName } from './schema.js';
@@ -155,6 +155,8 @@ class CassandraStorage implements Storage {
   readonly #release: () => Promise<void>;
   readonly #statements: Readonly<Record<Operation, string>>;
   readonly #queryOptions: Readonly<Record<Operation, QueryOptions>>;
+  /** Why the last write was refused for want of space, until a write succeeds. */
+  #refusing: string | undefined;
   #closed = false;
 
   /** `release` closes the connection once every store that shares it is closed. */
@@ -241,6 +243,16 @@ class CassandraStorage implements Storage {
     await this.#execute('ping', 'get', [pingKey]);
   }
 
+  refusingWrites(): string | undefined {
+    return this.#refusing;
+  }
+
+  // NOTE: Cassandra's only cheap counts are its per-node estimates (system.size_estimates), of partitions in the
+  // node's own token ranges and their mean size: not a namespace's count. None is given rather than a guess.
+  async census(): Promise<undefined> {
+    return undefined;
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -249,9 +261,13 @@ class CassandraStorage implements Storage {
 
   async #execute(name: Operation | 'ping' | 'touch', operation: Operation, params: unknown[]): Promise<types.ResultSet> {
     try {
-      return await this.#connection.execute(name, this.#statements[operation], params, this.#queryOptions[operation]);
+      const result = await this.#connection.execute(name, this.#statements[operation], params, this.#queryOptions[operation]);
+      if (operation !== 'get' && operation !== 'readSerial') this.#refusing = undefined;
+      return result;
     } catch (error) {
-      throw error instanceof StorageError ? error : storageErrorFrom(name, error, this.#where);
+      const failure = error instanceof StorageError ? error : storageErrorFrom(name, error, this.#where);
+      if (failure instanceof StorageFullError) this.#refusing = failure.reason;
+      throw failure;
     }
   }
 }

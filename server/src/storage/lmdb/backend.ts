@@ -1,3 +1,4 @@
+import { describeError } from '../../logging/logging.js';
 import { directory, integer } from '../../validation/rules.js';
 import { section } from '../../validation/sections.js';
 import type { Backend, StoredNamespace } from '../backend.js';
@@ -27,10 +28,17 @@ export const lmdbBackend: Backend<EmbeddedSettings> = {
   // Expiry is stored as milliseconds in a float64: any TTL an integer of seconds can give.
   maxTtlSeconds: Number.MAX_SAFE_INTEGER,
   maintainedByOneProcess: true,
-  open(embedded, namespaces, maintain) {
+  // Each database's bytes and keys are counted in the transaction of every write (usage.ts).
+  keepsQuotas: true,
+  open(embedded, namespaces, maintain, log) {
     return openEmbeddedDatabases(
       { path: embedded.path, purgeIntervalMs: maintain ? embedded.purge_interval_ms : undefined },
       namespaces.map(databaseOf),
+      {
+        quotas: namespaces.map((namespace) => namespace.quota),
+        onPurgeFailure: (error) =>
+          log.warn(describeError(error), 'purge of expired values failed; tried again at the next interval'),
+      },
     );
   },
   describe(embedded, namespace) {
@@ -46,6 +54,18 @@ export const lmdbBackend: Backend<EmbeddedSettings> = {
       await store?.clear();
     } finally {
       await store?.close();
+    }
+  },
+  async census(embedded, namespaces) {
+    // Of a store that exists: a path that leads elsewhere must not make an empty one to count.
+    const stores = openEmbeddedDatabases(
+      { path: embedded.path, purgeIntervalMs: undefined, existing: true },
+      namespaces.map(databaseOf),
+    );
+    try {
+      return await Promise.all(stores.map((store) => store.census()));
+    } finally {
+      await Promise.all(stores.map((store) => store.close()));
     }
   },
   databaseHosts: () => [],

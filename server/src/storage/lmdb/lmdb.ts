@@ -1,8 +1,19 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Database, open, type RootDatabase } from 'lmdb';
+import type { Quota } from '../backend.js';
 import { closedByTheLast } from '../shared.js';
-import { digestOf, type SetOutcome, type Storage, StorageError, type StoredValue } from '../storage.js';
+import {
+  type Census,
+  digestOf,
+  type SetOutcome,
+  type Storage,
+  StorageError,
+  StorageFullError,
+  type StoredValue,
+} from '../storage.js';
+import { commitErrorOf, refusalOf, refusalReason, SpaceWatch, statfsOf } from './space.js';
+import { isUsageKey, quotaDetail, quotaRefusal, type Usage, usageKey, usageOf, usageValue } from './usage.js';
 
 /** Where the embedded store keeps its files, and how often this process purges expired values. */
 export interface EmbeddedOptions {
@@ -68,6 +79,11 @@ function keyBytes(key: string): Buffer {
   return Buffer.from(key, 'utf8');
 }
 
+/** The bytes a key and its record count for in a database's usage: the key's and the value's. */
+function residentBytes(key: Uint8Array, record: Uint8Array | undefined): number {
+  return record === undefined ? 0 : key.length + record.length - headerBytes;
+}
+
 function isExpired(record: Buffer, now: number): boolean {
   const expiry = expiryOf(record);
   return expiry !== 0 && expiry <= now;
@@ -77,20 +93,34 @@ function isExpired(record: Buffer, now: number): boolean {
 class EmbeddedStorage implements Storage {
   readonly backend = 'embedded';
   readonly #db: Database<Buffer, Uint8Array>;
+  readonly #environment: Environment;
+  readonly #quota: Quota;
   readonly #release: () => Promise<void>;
   readonly #purgeTimer: NodeJS.Timeout | undefined;
   #purging: Promise<unknown> | undefined;
   #closed = false;
 
-  /** `release` closes `db` and what it shares with other stores once they are all closed. */
-  constructor(db: Database<Buffer, Uint8Array>, purgeIntervalMs: number | undefined, release: () => Promise<void>) {
+  /** `release` closes `db` and what it shares with other stores of `environment` once they are all closed. */
+  constructor(
+    db: Database<Buffer, Uint8Array>,
+    environment: Environment,
+    quota: Quota,
+    purgeIntervalMs: number | undefined,
+    release: () => Promise<void>,
+  ) {
     this.#db = db;
+    this.#environment = environment;
+    this.#quota = quota;
     this.#release = release;
     if (purgeIntervalMs === undefined) return;
     this.#purgeTimer = setInterval(() => {
-      this.#purging ??= this.purgeExpired().finally(() => {
-        this.#purging = undefined;
-      });
+      // A purge that fails (a full disk refuses even removals when LMDB has no free page) is tried again at the
+      // next interval; the failure is reported, never thrown out of the timer.
+      this.#purging ??= this.purgeExpired()
+        .catch((error: unknown) => environment.onPurgeFailure(error))
+        .finally(() => {
+          this.#purging = undefined;
+        });
     }, purgeIntervalMs).unref();
   }
 
@@ -109,20 +139,14 @@ class EmbeddedStorage implements Storage {
   }
 
   async set(key: string, value: Buffer, ttlSeconds: number): Promise<SetOutcome> {
-    const bytes = keyBytes(key);
     const digest = digestOf(value);
-    this.#ensureOpen('set');
-    try {
-      // The record replaced keeps its value's digest: comparing it costs one lookup and no hashing. It is read
-      // before the write is queued, so two writes of one key at the same moment may both compare with the older.
-      const replaced = this.#db.getBinaryFast(bytes);
-      const unchanged =
-        replaced !== undefined && !isExpired(replaced, Date.now()) && digest.equals(replaced.subarray(expiryBytes, headerBytes));
-      await this.#db.put(bytes, recordOf(value, ttlSeconds, digest));
-      return unchanged ? 'unchanged' : 'changed';
-    } catch (error) {
-      throw this.#failure('set', error);
-    }
+    // The record replaced keeps its value's digest: comparing it costs no hashing, in the write's own transaction.
+    let unchanged = false;
+    await this.#writeIf('set', key, (live) => {
+      unchanged = live?.digest.equals(digest) === true;
+      return recordOf(value, ttlSeconds, digest);
+    });
+    return unchanged ? 'unchanged' : 'changed';
   }
 
   add(key: string, value: Buffer, ttlSeconds: number): Promise<boolean> {
@@ -147,8 +171,9 @@ class EmbeddedStorage implements Storage {
 
   /**
    * Reads the live value of `key` and writes the record `next` makes of it (`null`: removes the key;
-   * `undefined`: leaves it), in one write transaction: no other writer (thread or process) can change the
-   * value in between.
+   * `undefined`: leaves it), with the database's count of bytes and keys, in one write transaction: no other
+   * writer (thread or process) can change the value or the count in between. A write that would take the
+   * database beyond its quota changes nothing and is refused (StorageFullError).
    */
   async #writeIf(
     operation: string,
@@ -157,32 +182,87 @@ class EmbeddedStorage implements Storage {
   ): Promise<boolean> {
     const bytes = keyBytes(key);
     this.#ensureOpen(operation);
+    let outcome: boolean | 'quota_bytes' | 'quota_keys';
     try {
-      return await this.#db.transaction(() => {
+      outcome = await this.#db.transaction(() => {
         const record = this.#db.getBinary(bytes);
         const live = record === undefined || isExpired(record, Date.now()) ? undefined : storedValueOf(record);
         const replacement = next(live);
-        if (replacement === undefined) return false;
+        if (replacement === undefined || (replacement === null && record === undefined)) return false;
+        const before = this.#usageInTransaction();
+        const written = residentBytes(bytes, replacement ?? undefined);
+        const after = {
+          bytes: before.bytes - residentBytes(bytes, record) + written,
+          keys: before.keys - (record === undefined ? 0 : 1) + (replacement === null ? 0 : 1),
+          writtenBytes: before.writtenBytes + written,
+        };
+        const refusal = quotaRefusal(this.#quota, before, after);
+        if (refusal !== undefined) return refusal;
         if (replacement === null) this.#db.removeSync(bytes);
         else this.#db.putSync(bytes, replacement);
+        this.#db.putSync(usageKey, recordOf(usageValue(after), 0));
         return true;
       });
     } catch (error) {
-      throw this.#failure(operation, error);
+      throw await this.#writeFailure(operation, error);
     }
+    if (typeof outcome === 'boolean') {
+      if (outcome) this.#environment.space.written();
+      return outcome;
+    }
+    throw new StorageFullError(outcome, `embedded store: ${operation} refused: ${outcome}`, {
+      reason: `the namespace's quota (${outcome === 'quota_bytes' ? 'max_bytes' : 'max_keys'}) is reached`,
+      detail: quotaDetail(outcome, this.#quota),
+    });
   }
 
   async delete(key: string): Promise<void> {
-    this.#ensureOpen('delete');
+    await this.#writeIf('delete', key, () => null);
+  }
+
+  /**
+   * The database's count of bytes and keys, in a write transaction: its record's, or, for a database without one
+   * (written by an earlier build, or truncated), counted record by record.
+   */
+  #usageInTransaction(): Usage {
+    const record = this.#db.getBinary(usageKey);
+    return record === undefined ? this.#counted() : usageOf(record.subarray(headerBytes));
+  }
+
+  #counted(): Usage {
+    let bytes = 0;
+    let keys = 0;
+    for (const { key, value } of this.#db.getRange({ snapshot: false })) {
+      if (isUsageKey(key)) continue;
+      keys++;
+      bytes += residentBytes(key, value);
+    }
+    return { bytes, keys, writtenBytes: 0 };
+  }
+
+  async census(): Promise<Census> {
+    const usage = await this.usage();
+    const stats = statfsOf(this.#environment.path);
+    return { ...usage, filesystem: stats };
+  }
+
+  /** What the database holds now: exact, as of the last committed write. */
+  async usage(): Promise<Usage> {
+    this.#ensureOpen('usage');
     try {
-      await this.#db.remove(keyBytes(key));
+      const record = this.#db.getBinary(usageKey);
+      return record === undefined ? this.#counted() : usageOf(record.subarray(headerBytes));
     } catch (error) {
-      throw this.#failure('delete', error);
+      throw this.#failure('usage', error);
     }
   }
 
   async ping(): Promise<void> {
     if (this.#closed) throw this.#failure('ping', undefined);
+  }
+
+  refusingWrites(): string | undefined {
+    return this.#environment.space.refusing();
   }
 
   async close(): Promise<void> {
@@ -199,7 +279,7 @@ class EmbeddedStorage implements Storage {
     try {
       await this.#db.clearAsync();
     } catch (error) {
-      throw this.#failure('clear', error);
+      throw await this.#writeFailure('clear', error);
     }
   }
 
@@ -216,6 +296,22 @@ class EmbeddedStorage implements Storage {
   #failure(operation: string, cause: unknown): StorageError {
     if (this.#closed) return new StorageError('unavailable', `embedded store: ${operation} failed: closed`, { cause });
     return new StorageError('fault', `embedded store: ${operation} failed`, { cause });
+  }
+
+  /**
+   * The storage error for a failed write: `full` when it was refused for want of space (LMDB aborted the
+   * transaction, so nothing changed), else as #failure says. Awaits the commit's own error, so that it never
+   * escapes as an unhandled rejection.
+   */
+  async #writeFailure(operation: string, error: unknown): Promise<StorageError> {
+    const cause = await commitErrorOf(error);
+    const refusal = this.#closed ? undefined : refusalOf(cause, this.#environment.path);
+    if (refusal === undefined) return this.#failure(operation, cause);
+    this.#environment.space.refused(refusal);
+    return new StorageFullError(refusal, `embedded store: ${operation} refused: ${refusal}`, {
+      cause,
+      reason: refusalReason(refusal),
+    });
   }
 
   /** Removes every expired value, in batches so that requests are served in between. */
@@ -237,10 +333,19 @@ class EmbeddedStorage implements Storage {
       if (expired.length > 0) {
         // Re-checked inside the write transaction: a value rewritten since the scan is kept.
         purged += await this.#db.transaction(() => {
+          const before = this.#usageInTransaction();
           let removed = 0;
+          let removedBytes = 0;
           for (const key of expired) {
             const record = this.#db.getBinary(key);
-            if (record !== undefined && isExpired(record, now) && this.#db.removeSync(key)) removed++;
+            if (record !== undefined && isExpired(record, now) && this.#db.removeSync(key)) {
+              removed++;
+              removedBytes += residentBytes(key, record);
+            }
+          }
+          if (removed > 0) {
+            const after = { ...before, bytes: before.bytes - removedBytes, keys: before.keys - removed };
+            this.#db.putSync(usageKey, recordOf(usageValue(after), 0));
           }
           return removed;
         });
@@ -273,7 +378,18 @@ function openEnvironment(path: string, databases: number, existing: boolean): Ro
     // noSubdir: false; embedded.path is always a directory.
     // overlappingSync (lmdb-js's default on Linux) resolves a write at commit and flushes it to disk later:
     // a power loss could then lose a value already answered 201. Without it a write resolves once flushed.
-    return open<Buffer, Uint8Array>({ path, ...recordEncoding, noSubdir: false, overlappingSync: false, maxDbs: databases });
+    // NOTE: eventTurnBatching (lmdb-js's default) opens each turn's batch with a write of its own whose promise
+    // nobody can await: a commit that fails (a full disk) rejected it unhandled and ended the process (lmdb 3.5,
+    // write.js's writeBatchStart). Without it the writes of a turn still share a transaction, started by a
+    // setImmediate, and each write's own promise carries the failure to its caller.
+    return open<Buffer, Uint8Array>({
+      path,
+      ...recordEncoding,
+      noSubdir: false,
+      overlappingSync: false,
+      eventTurnBatching: false,
+      maxDbs: databases,
+    });
   } catch (error) {
     throw new StorageError('fault', `embedded store: cannot open ${path}: ${(error as Error).message}`, { cause: error });
   }
@@ -304,19 +420,40 @@ export function openEmbeddedStorage(options: EmbeddedOptions): EmbeddedStorage {
   return openEmbeddedDatabases(options, [undefined])[0] as EmbeddedStorage;
 }
 
+const noQuota: Quota = { maxBytes: undefined, maxKeys: undefined };
+
+/** What the stores of one LMDB environment share: its directory, whether it has room, and where purge failures go. */
+interface Environment {
+  readonly path: string;
+  readonly space: SpaceWatch;
+  onPurgeFailure(error: unknown): void;
+}
+
 /**
  * Opens one store per database of one LMDB environment at `options.path`, in the order given: a name is a
  * named sub-database, `undefined` the main database. The environment closes with the last store; each store
- * purges its own expired values.
+ * purges its own expired values, and tells `onPurgeFailure` when a purge fails (it is tried again later).
  */
-export function openEmbeddedDatabases(options: EmbeddedOptions, databases: readonly (string | undefined)[]): EmbeddedStorage[] {
+export function openEmbeddedDatabases(
+  options: EmbeddedOptions,
+  databases: readonly (string | undefined)[],
+  { quotas = [], onPurgeFailure = () => {} }: { quotas?: readonly Quota[]; onPurgeFailure?: (error: unknown) => void } = {},
+): EmbeddedStorage[] {
   const existing = options.existing ?? false;
   const root = openEnvironment(options.path, databases.length, existing);
   const closeEnvironment = closedByTheLast(databases.length, () => root.close());
-  return databases.map((name) => {
-    if (name === undefined) return new EmbeddedStorage(root, options.purgeIntervalMs, closeEnvironment);
+  const environment: Environment = {
+    path: options.path,
+    space: new SpaceWatch(options.path),
+    onPurgeFailure: (error) => {
+      commitErrorOf(error).then(onPurgeFailure, onPurgeFailure);
+    },
+  };
+  return databases.map((name, i) => {
+    const quota = quotas[i] ?? noQuota;
+    if (name === undefined) return new EmbeddedStorage(root, environment, quota, options.purgeIntervalMs, closeEnvironment);
     const db = openDatabase(root, name, options.path, existing);
-    return new EmbeddedStorage(db, options.purgeIntervalMs, async () => {
+    return new EmbeddedStorage(db, environment, quota, options.purgeIntervalMs, async () => {
       await db.close();
       await closeEnvironment();
     });

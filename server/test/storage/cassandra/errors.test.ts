@@ -1,6 +1,7 @@
 import { errors, types } from 'cassandra-driver';
 import { describe, expect, it } from 'vitest';
 import { storageErrorFrom } from '../../../src/storage/cassandra/errors.js';
+import { StorageFullError } from '../../../src/storage/storage.js';
 
 const codes = types.responseErrorCodes;
 
@@ -14,6 +15,8 @@ describe('cassandra error mapping', () => {
     ['a write timeout', new errors.ResponseError(codes.writeTimeout, 'Operation timed out')],
     ['an overloaded coordinator', new errors.ResponseError(codes.overloaded, 'Overloaded')],
     ['a bootstrapping coordinator', new errors.ResponseError(codes.isBootstrapping, 'Bootstrapping')],
+    ['a replica failing the write', new errors.ResponseError(codes.writeFailure, 'Operation failed - received 0 responses')],
+    ['a replica failing the read', new errors.ResponseError(codes.readFailure, 'Operation failed - received 0 responses')],
     ['no host available', new errors.NoHostAvailableError({})],
     ['a client-side timeout', new errors.OperationTimedOutError('The host did not reply before timeout 12000 ms')],
     ['every connection busy', new errors.BusyConnectionError('127.0.0.1:9042', 2048, 1)],
@@ -25,11 +28,27 @@ describe('cassandra error mapping', () => {
     ['a syntax error', new errors.ResponseError(codes.syntaxError, 'line 1:0 no viable alternative')],
     ['an invalid request', new errors.ResponseError(codes.invalid, 'Key length of 70000 is longer than maximum of 65535')],
     ['a missing permission', new errors.ResponseError(codes.unauthorized, 'User has no MODIFY permission')],
-    ['a replica failure', new errors.ResponseError(codes.writeFailure, 'Operation failed')],
     ['a driver argument error', new errors.ArgumentError('bad argument')],
     ['anything else', new TypeError('unexpected')],
   ])('%s is a fault (500)', (_, error) => {
     expect(storageErrorFrom('set', error).kind).toBe('fault');
+  });
+
+  it.each([
+    [codes.unavailableException, 'Cassandra has too few live replicas for the consistency level'],
+    [codes.overloaded, 'Cassandra is overloaded'],
+    [codes.writeTimeout, 'the Cassandra replicas did not acknowledge the write in time'],
+    [codes.writeFailure, 'a Cassandra replica failed the write (its disk may be full or failing)'],
+  ])('the node failing a write with code %s says why: %s', (code, reason) => {
+    expect(storageErrorFrom('set', new errors.ResponseError(code, 'Operation failed')).reason).toBe(reason);
+  });
+
+  it.each([
+    'Guardrail data_disk_usage violated: Write request failed because disk usage exceeds failure threshold',
+    'Guardrail replica_disk_usage violated: Write request failed because disk usage exceeds failure threshold in dc1',
+  ])('Cassandra\'s disk usage guardrail ("%s") is a refusal for a full disk (507)', (message) => {
+    const error = storageErrorFrom('set', new errors.ResponseError(codes.invalid, message));
+    expect([error.kind, error instanceof StorageFullError && error.refusal]).toEqual(['full', 'disk_full']);
   });
 
   const where = { keyspace: 'sessions', table: 'values' };
