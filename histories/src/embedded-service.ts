@@ -1,0 +1,83 @@
+import { join } from 'node:path';
+import { childPids } from '../../test-support/child-process.js';
+import { removeServerDirectory, type ServerProcess, startServer } from '../../test-support/server-process.js';
+import { until } from '../../test-support/until.js';
+import type { FaultTarget } from './faults.js';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** kask-ts on the embedded store, in `workers` processes (1: no cluster), restartable on its files and port. */
+export class EmbeddedService implements FaultTarget {
+  readonly #workers: number;
+  #current: ServerProcess;
+  readonly #first: ServerProcess;
+  readonly #started: ServerProcess[] = [];
+
+  private constructor(first: ServerProcess, workers: number) {
+    this.#first = first;
+    this.#current = first;
+    this.#workers = workers;
+    this.#started.push(first);
+  }
+
+  static async start(workers: number): Promise<EmbeddedService> {
+    return new EmbeddedService(await startServer({ workers }), workers);
+  }
+
+  get baseUrl(): string {
+    return this.#current.baseUrl;
+  }
+
+  primaryPid(): number {
+    return this.#current.pid;
+  }
+
+  workerPids(): number[] {
+    return this.#workers === 1 ? [this.#current.pid] : childPids(this.#current.pid);
+  }
+
+  async untilWorkersReplaced(gone: number): Promise<void> {
+    if (this.#workers === 1) return this.#restart([]);
+    await until(() => {
+      const workers = this.workerPids();
+      return workers.length === this.#workers && !workers.includes(gone);
+    }, 20_000);
+  }
+
+  async killPrimaryAndRestart(): Promise<void> {
+    const workers = this.#workers === 1 ? [] : this.workerPids();
+    process.kill(this.#current.pid, 'SIGKILL');
+    await this.#restart(workers);
+  }
+
+  async #restart(workers: readonly number[]): Promise<void> {
+    await this.#current.exited;
+    // A primary's workers exit once their channel to it closes, after their open connections end (a client's
+    // keep-alive connection can hold one for seconds): the rest are killed, as none may still hold the port.
+    await until(() => !workers.some(alive), 5_000).catch(() => {
+      for (const pid of workers.filter(alive)) process.kill(pid, 'SIGKILL');
+    });
+    await until(() => !workers.some(alive), 5_000);
+    this.#current = await startServer({
+      workers: this.#workers,
+      listen_port: this.#first.port,
+      embedded: { path: join(this.#first.directory, 'data') },
+    });
+    this.#started.push(this.#current);
+  }
+
+  /** Stops every process it started and removes its files. */
+  async stop(): Promise<void> {
+    for (const server of this.#started) {
+      await server.stop();
+      removeServerDirectory(server);
+    }
+  }
+}
