@@ -110,6 +110,19 @@ const config = defineConfig({
           sequence: { groupOrder: 4 },
         },
       },
+      // Histories on a Cassandra cluster of the caller's (KASK_HISTORIES_CASSANDRA): `npm run histories:cassandra`.
+      ...(process.env.KASK_HISTORIES_CASSANDRA
+        ? [
+            {
+              test: {
+                name: 'histories:cassandra',
+                include: ['histories/cluster/**/*.test.ts'],
+                testTimeout: 600000,
+                hookTimeout: 180000,
+              },
+            },
+          ]
+        : []),
       // The package as an operator installs it (npm pack, an install from the tarball as deploy/Dockerfile does it, the
       // installed command run from elsewhere), npm start in a clone, and the files of deploy/ checked.
       {

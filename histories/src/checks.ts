@@ -8,10 +8,11 @@ export interface CheckFinding {
 }
 
 /**
- * The promises checked without a model, which hold for plain writes on every backend within one data centre:
- * - `acknowledged-writes-read-back`: a read that begins after a write was acknowledged sees that write or a later
- *   one, never an older value nor absence (unless a delete may have come after the write);
- * - `no-resurrection`: a read that begins after a DELETE was acknowledged never sees a value written before it;
+ * The promises checked without a model, which hold for plain writes on every backend:
+ * - `acknowledged-writes-read-back`: a read that begins after a write was acknowledged in the same data centre
+ *   sees that write or a later one, never an older value nor absence (unless a delete may have come after it);
+ * - `no-resurrection`: a read that begins after a DELETE was acknowledged (in any data centre: a DELETE reaches
+ *   every one) never sees a value written before it;
  * - `reads-come-from-writes`: every value read was written by a write that was not refused;
  * - `ttl-never-extends`: a value written with max-age=N is not read after N seconds (and a little slack) from its
  *   acknowledgement, nor announced with a Kask-TTL above N;
@@ -36,7 +37,7 @@ const endOf = (operation: RecordedOperation) => (operation.outcome === 'ok' ? op
 function describe(operation: RecordedOperation): string {
   const read = operation.read === undefined ? '' : ` read ${operation.read ?? 'absent'}`;
   const written = operation.value === undefined ? '' : ` ${operation.value}`;
-  return `client ${operation.client} ${operation.op}${written} ${operation.key} [${operation.invokeUs}, ${operation.completeUs}] ${operation.outcome}${read}`;
+  return `client ${operation.client} (${operation.dc}) ${operation.op}${written} ${operation.key} [${operation.invokeUs}, ${operation.completeUs}] ${operation.outcome}${read}`;
 }
 
 class Findings {
@@ -78,7 +79,10 @@ function checkKey(operations: readonly RecordedOperation[], ttlKey: boolean, fin
       }
       // A mutation acknowledged before the read began, which began after the value's write was over.
       const superseding = acknowledged.find(
-        (mutation) => mutation.completeUs < read.invokeUs && endOf(writer) < mutation.invokeUs,
+        (mutation) =>
+          mutation.completeUs < read.invokeUs &&
+          endOf(writer) < mutation.invokeUs &&
+          (isDelete(mutation) || mutation.dc === read.dc),
       );
       if (superseding !== undefined) {
         findings.add(
@@ -91,6 +95,7 @@ function checkKey(operations: readonly RecordedOperation[], ttlKey: boolean, fin
       const lost = acknowledged.find(
         (write) =>
           isWrite(write) &&
+          write.dc === read.dc &&
           write.completeUs < read.invokeUs &&
           !deletes.some((erase) => erase.invokeUs < read.completeUs && endOf(erase) > write.invokeUs),
       );

@@ -14,6 +14,8 @@ export type Outcome = 'ok' | 'refused' | 'failed' | 'unknown';
 /** One operation as a client saw it; times are microseconds on the run's monotonic clock. */
 export interface RecordedOperation {
   readonly client: number;
+  /** The data centre of the server the client sent to. */
+  readonly dc: string;
   readonly key: string;
   readonly op: OperationKind;
   /** The value written (post, put, cas). */

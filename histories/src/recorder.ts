@@ -27,6 +27,22 @@ export const everyOperation: Workload = {
   ttlSeconds: [1, 3],
 };
 
+/**
+ * For Cassandra: its conditional operations (lightweight transactions at LOCAL_SERIAL) and reads on the linearizable
+ * keys, as the README tells clients to use them (a key written with PUT or If-Match is deleted with If-Match only);
+ * plain writes on the plain keys.
+ * NOTE: no PATCH on the plain keys: a PATCH (a lightweight transaction) racing a plain DELETE brought the deleted
+ * value back (docs/clients/guarantees.md), a known anomaly that this workload does not repeat in every run.
+ */
+export const conditionalOperations: Workload = {
+  ...everyOperation,
+  linearizableOps: { get: 30, put: 20, cas: 30, cad: 14, patch: 6 },
+  plainOps: { get: 50, post: 38, delete: 12 },
+};
+
+/** Conditional operations on the linearizable keys, and PATCH among the plain writes: the anomaly's workload. */
+export const patchOnPlainKeys: Workload = { ...conditionalOperations, plainOps: everyOperation.plainOps };
+
 /** How long a client waits for an answer before its outcome is unknown. */
 const answerTimeoutMs = 2_000;
 /** PATCH's TTL: long enough that no value of a run expires through it. */
@@ -121,10 +137,16 @@ const methods: Readonly<Record<OperationKind, string>> = {
   patch: 'PATCH',
 };
 
+/** A kask-ts server the clients send to: its session base URL and its data centre. */
+export interface Endpoint {
+  readonly baseUrl: string;
+  readonly dc: string;
+}
+
 /** What a run's clients share: where they send, the clock, and the record. */
 export interface RecordingTarget {
-  /** Each client sends to one of these session base URLs (client i to the (i mod n)th). */
-  readonly baseUrls: readonly string[];
+  /** Each client sends to one of these servers (client i to the (i mod n)th). */
+  readonly endpoints: readonly Endpoint[];
   readonly now: () => number;
   readonly operations: RecordedOperation[];
 }
@@ -139,7 +161,7 @@ export async function runClient(
   stopped: () => boolean,
 ): Promise<void> {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  const baseUrl = target.baseUrls[client % target.baseUrls.length] as string;
+  const { baseUrl, dc } = target.endpoints[client % target.endpoints.length] as Endpoint;
   // The last value (and its ETag) this client saw of each key: what its If-Match names.
   const known = new Map<string, { value: string; etag: string }>();
   let written = 0;
@@ -164,6 +186,7 @@ export async function runClient(
       const invokeUs = target.now();
       const base = {
         client,
+        dc,
         key,
         op,
         invokeUs,

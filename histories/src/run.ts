@@ -3,7 +3,7 @@ import { type CheckFinding, runNamedChecks } from './checks.js';
 import { type History, type InjectedFault, type RecordedOperation, runClock, writeHistory } from './history.js';
 import { checkLinearizability, type LinearizabilityVerdict } from './linearizability.js';
 import { SeededRandom } from './random.js';
-import { keysOf, runClient, type Workload } from './recorder.js';
+import { type Endpoint, keysOf, runClient, type Workload } from './recorder.js';
 
 /** One recorded run: who sends where, for how long, and what faults it injects meanwhile. */
 export interface RunPlan {
@@ -14,7 +14,7 @@ export interface RunPlan {
   readonly clients: number;
   readonly durationMs: number;
   readonly workload: Workload;
-  readonly baseUrls: readonly string[];
+  readonly endpoints: readonly Endpoint[];
   /** Whether porcupine judges the linearizable keys (a backend that promises no linearizability: false). */
   readonly linearizable: boolean;
   /** Injects faults until `stopped()`, resolving them; the run waits for it before it ends. */
@@ -38,14 +38,15 @@ export interface RunSummary {
 export async function recordHistory(plan: RunPlan): Promise<History> {
   const now = runClock();
   const operations: RecordedOperation[] = [];
-  const keys = keysOf(plan.workload, `${plan.scenario}-${plan.seed}`);
+  // The start time in the keys too: a store that outlives a run (Cassandra's keyspace) never shows it an older run's values.
+  const keys = keysOf(plan.workload, `${plan.scenario}-${plan.seed}-${Date.now().toString(36)}`);
   const deadline = Date.now() + plan.durationMs;
   const stopped = () => Date.now() >= deadline;
   // Each client and the faults draw from a generator of their own, so that one's choices never shift another's.
   const clients = Array.from({ length: plan.clients }, (_, client) =>
     runClient(
       client,
-      { baseUrls: plan.baseUrls, now, operations },
+      { endpoints: plan.endpoints, now, operations },
       plan.workload,
       keys,
       new SeededRandom(plan.seed + client + 1),

@@ -28,7 +28,7 @@ async function recordOnEmbedded(scenario: string, workers: number, faults: reado
     clients,
     durationMs,
     workload: everyOperation,
-    baseUrls: [service.baseUrl],
+    endpoints: [{ baseUrl: service.baseUrl, dc: 'local' }],
     linearizable: true,
     faults: (random, now, stopped) => injectFaults(faults, service, random, now, stopped),
   });
@@ -78,7 +78,7 @@ describe('the checkers find a deliberately broken store', () => {
       clients,
       durationMs: 4_000,
       workload: everyOperation,
-      baseUrls: [service.baseUrl],
+      endpoints: [{ baseUrl: service.baseUrl, dc: 'local' }],
       linearizable: true,
     });
     return judgeHistory(history);
