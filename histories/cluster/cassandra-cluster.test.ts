@@ -12,10 +12,10 @@ import { historiesSeed } from '../src/random.js';
 import { conditionalOperations, type Endpoint } from '../src/recorder.js';
 import { anomaliesOf, discardHistory, judgeHistory, type RunSummary, recordHistory } from '../src/run.js';
 
-// Histories on a Cassandra cluster of several nodes, under faults: a node killed and restarted, a node cut off from
-// the others, the data centres cut off from each other, and a kask-ts server whose clock is behind. It needs nodes
-// of its own, described by KASK_HISTORIES_CASSANDRA (see docs/contributors/tests.md), and iptables and faketime
-// from Debian's packages: `npm run histories:cassandra`. Data centre dc1 has three replicas, dc2 one.
+// Histories on a Cassandra cluster of several nodes, under faults: a node killed and restarted, a node frozen (as
+// behind a partition), the other data centre frozen, and a kask-ts server whose clock is behind. It needs nodes of
+// its own, described by KASK_HISTORIES_CASSANDRA (see docs/contributors/tests.md), and faketime from Debian's
+// packages: `npm run histories:cassandra`. Data centre dc1 has three replicas, dc2 one.
 const cluster = clusterFromEnvironment() as ClusterDescription;
 const seed = historiesSeed(28);
 const durationMs = Number(process.env.KASK_HISTORIES_SECONDS ?? 45) * 1000;
@@ -73,16 +73,16 @@ async function record(
 describe('histories on a Cassandra cluster under faults', () => {
   it.each([
     ['kill-node', 'a dc1 node killed and restarted'],
-    ['isolate-node', 'a dc1 node cut off from the others'],
+    ['freeze-node', 'a dc1 node frozen, as behind a partition'],
   ] as const)('%s (%s): conditional operations stay linearizable and plain writes keep their promises', async (fault, _what) => {
     const summary = await record(`cassandra-${fault}`, [await serve('dc1')], fault, true);
     expect(anomaliesOf(summary), summary.historyPath).toEqual({});
     discardHistory(summary);
   });
 
-  it('partition-dcs (the data centres cut off from each other): no acknowledged write is lost, no DELETE undone', async () => {
+  it('freeze-other-dc (dc2 frozen, as behind a partition): no acknowledged write is lost, no DELETE undone', async () => {
     // LOCAL_SERIAL is atomic among the writers of one data centre only: no linearizability across two.
-    const summary = await record('cassandra-partition-dcs', [await serve('dc1'), await serve('dc2')], 'partition-dcs', false);
+    const summary = await record('cassandra-freeze-other-dc', [await serve('dc1'), await serve('dc2')], 'freeze-other-dc', false);
     expect(anomaliesOf(summary), summary.historyPath).toEqual({});
     discardHistory(summary);
   });

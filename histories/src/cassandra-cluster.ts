@@ -1,10 +1,13 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { SeededRandom } from './random.js';
 
 const run = promisify(execFile);
 const tools = fileURLToPath(new URL('../../tools/cassandra/', import.meta.url));
+const state = process.env.KASK_CASSANDRA_STATE ?? fileURLToPath(new URL('../../.cassandra/', import.meta.url));
 
 /** One node of a cluster that tools/cassandra/start.sh started. */
 export interface ClusterNode {
@@ -49,36 +52,21 @@ export async function startNode(cluster: ClusterDescription, node: ClusterNode):
   );
 }
 
-// A partition on loopback: iptables rules in a chain of the run's own, which only ever names the cluster's addresses,
-// dropping every packet between the two sides; healing flushes the chain.
-const chain = 'KASK_HISTORIES';
-
-async function iptables(...args: string[]): Promise<void> {
-  await run('iptables', ['-w', ...args]);
+/** The pid of a node's JVM, from start.sh's pid file. */
+function pidOf(node: ClusterNode): number {
+  return Number(readFileSync(join(state, node.name, 'cassandra.pid'), 'utf8').trim());
 }
 
-/** Cuts every packet between the addresses of `sides[0]` and those of `sides[1]`; resolves what heals it. */
-export async function partition(sides: readonly [readonly string[], readonly string[]]): Promise<() => Promise<void>> {
-  await iptables('-N', chain).catch(() => {});
-  await iptables('-F', chain);
-  await iptables('-C', 'INPUT', '-j', chain).catch(() => iptables('-I', 'INPUT', '-j', chain));
-  for (const a of sides[0]) {
-    for (const b of sides[1]) {
-      await iptables('-A', chain, '-s', a, '-d', b, '-j', 'DROP');
-      await iptables('-A', chain, '-s', b, '-d', a, '-j', 'DROP');
-    }
-  }
-  return async () => {
-    await iptables('-F', chain);
-    await iptables('-D', 'INPUT', '-j', chain);
-    await iptables('-X', chain);
-  };
-}
+/**
+ * The faults a run injects into a Cassandra cluster, each undone before the run ends: a dc1 node killed (SIGKILL)
+ * and started again; a dc1 node frozen (SIGSTOP, then SIGCONT), which keeps its connections open and answers
+ * nothing, as behind a network partition; the other data centre's nodes frozen, as the far side of a partition.
+ * NOTE: not iptables: on loopback every node's outbound connections leave from 127.0.0.1 (Cassandra does not bind
+ * them to its listen address), so rules by address cannot tell one node's traffic from another's.
+ */
+export type ClusterFault = 'kill-node' | 'freeze-node' | 'freeze-other-dc';
 
-/** The faults a run injects into a Cassandra cluster, each undone before the run ends. */
-export type ClusterFault = 'kill-node' | 'isolate-node' | 'partition-dcs';
-
-/** Injects `fault` once into `dc`'s nodes (or between the data centres), for `heldMs`, then undoes it. */
+/** Injects `fault` once into `dc`'s nodes (or the other data centres'), for `heldMs`, then undoes it. */
 export async function injectClusterFault(
   fault: ClusterFault,
   cluster: ClusterDescription,
@@ -95,12 +83,12 @@ export async function injectClusterFault(
     await startNode(cluster, victim);
     return;
   }
-  const others = cluster.nodes.filter((node) => (fault === 'isolate-node' ? node !== victim : node.dc !== dc));
-  const cut = fault === 'isolate-node' ? [victim] : local;
-  const heal = await partition([cut.map((node) => node.address), others.map((node) => node.address)]);
+  const frozen = fault === 'freeze-node' ? [victim] : cluster.nodes.filter((node) => node.dc !== dc);
+  const pids = frozen.map(pidOf);
+  for (const pid of pids) process.kill(pid, 'SIGSTOP');
   try {
     await pause();
   } finally {
-    await heal();
+    for (const pid of pids) process.kill(pid, 'SIGCONT');
   }
 }

@@ -17,7 +17,8 @@ import { testBuild } from '../../server/test/support/build.js';
  */
 export type Breakage = 'drops-writes' | 'drops-deletes' | 'extends-ttls';
 
-const everyNth = 15;
+// Often enough that even a slow run (a few hundred operations) reads a dropped write or delete back.
+const everyNth = 5;
 
 /** `store` with the breakage: the checkers must find it. */
 function broken(store: Storage, breakage: Breakage): Storage {
