@@ -1,17 +1,8 @@
 import { join } from 'node:path';
-import { childPids } from '../../test-support/child-process.js';
+import { processRuns as alive, childPids } from '../../test-support/child-process.js';
 import { removeServerDirectory, type ServerProcess, startServer } from '../../test-support/server-process.js';
 import { until } from '../../test-support/until.js';
 import type { FaultTarget } from './faults.js';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** kask-ts on the embedded store, in `workers` processes (1: no cluster), restartable on its files and port. */
 export class EmbeddedService implements FaultTarget {
