@@ -5,6 +5,7 @@ package main
 
 import (
 	"encoding/json"
+	"flag"
 	"fmt"
 	"math"
 	"os"
@@ -188,11 +189,13 @@ type verdict struct {
 }
 
 func main() {
-	if len(os.Args) < 2 || len(os.Args) > 3 {
-		fmt.Fprintln(os.Stderr, "usage: checker HISTORY.json [VISUALIZATION.html]")
+	timeout := flag.Duration("timeout", 5*time.Minute, "how long porcupine may search before it answers Unknown")
+	flag.Parse()
+	if flag.NArg() < 1 || flag.NArg() > 2 {
+		fmt.Fprintln(os.Stderr, "usage: checker [-timeout D] HISTORY.json [VISUALIZATION.html]")
 		os.Exit(2)
 	}
-	text, err := os.ReadFile(os.Args[1])
+	text, err := os.ReadFile(flag.Arg(0))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
@@ -203,9 +206,9 @@ func main() {
 		os.Exit(2)
 	}
 	ops := operations(h)
-	result, info := porcupine.CheckOperationsVerbose(model, ops, 60*time.Second)
-	if result != porcupine.Ok && len(os.Args) == 3 {
-		if err := porcupine.VisualizePath(model, info, os.Args[2]); err != nil {
+	result, info := porcupine.CheckOperationsVerbose(model, ops, *timeout)
+	if result != porcupine.Ok && flag.NArg() == 2 {
+		if err := porcupine.VisualizePath(model, info, flag.Arg(1)); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 		}
 	}

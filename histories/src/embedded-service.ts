@@ -36,10 +36,21 @@ export class EmbeddedService implements FaultTarget {
 
   async untilWorkersReplaced(gone: number): Promise<void> {
     if (this.#workers === 1) return this.#restart([]);
+    const listened = this.#listened();
+    // NOTE: a worker killed before it listens stops the whole service (primary.ts: a start-up failure), so the next
+    // fault waits until the replacement listens, not only until it runs.
     await until(() => {
       const workers = this.workerPids();
-      return workers.length === this.#workers && !workers.includes(gone);
+      return workers.length === this.#workers && !workers.includes(gone) && this.#listened() > listened;
     }, 20_000);
+  }
+
+  /** How many times a process of the current server has said it listens. */
+  #listened(): number {
+    return this.#current
+      .output()
+      .split('\n')
+      .filter((line) => line.includes('"msg":"Server listening at')).length;
   }
 
   async killPrimaryAndRestart(): Promise<void> {
