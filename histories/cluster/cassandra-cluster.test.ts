@@ -94,9 +94,12 @@ describe('histories on a Cassandra cluster under faults', () => {
     expect(anomaliesOf(summary)['no-resurrection'] ?? 0, summary.historyPath).toBeGreaterThan(0);
   });
 
-  it('a PATCH racing a plain DELETE of the same key can bring the deleted value back (documented)', async () => {
-    // The same runs also lose acknowledged POSTs (acknowledged-writes-read-back); the logout case is the one held.
-    const summary = await record('cassandra-patch-delete', [await serve('dc1')], undefined, true, patchOnPlainKeys);
-    expect(anomaliesOf(summary)['no-resurrection'] ?? 0, summary.historyPath).toBeGreaterThan(0);
+  it('a PATCH racing a plain POST or DELETE of the same key can undo it (documented)', async () => {
+    const summary = await record('cassandra-patch-race', [await serve('dc1')], undefined, true, patchOnPlainKeys);
+    const found = anomaliesOf(summary);
+    // Three runs of 45 s showed 23, 2 and 10 such reads: lost writes, resurrected deletes, or both.
+    expect((found['acknowledged-writes-read-back'] ?? 0) + (found['no-resurrection'] ?? 0), summary.historyPath).toBeGreaterThan(
+      0,
+    );
   });
 });
