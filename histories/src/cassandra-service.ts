@@ -34,7 +34,13 @@ export async function startOnCassandra(
     { storage: 'cassandra', cassandra: cassandraSection(target) },
     env === undefined ? {} : { env },
   );
-  await untilStorageAnswers(server, 60_000);
+  try {
+    await untilStorageAnswers(server, 60_000);
+  } catch (error) {
+    await server.stop();
+    removeServerDirectory(server);
+    throw error;
+  }
   return {
     baseUrl: server.baseUrl,
     dc: target.dc,

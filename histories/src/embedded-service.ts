@@ -61,8 +61,9 @@ export class EmbeddedService implements FaultTarget {
 
   async #restart(workers: readonly number[]): Promise<void> {
     await this.#current.exited;
-    // A primary's workers exit once their channel to it closes, after their open connections end (a client's
-    // keep-alive connection can hold one for seconds): the rest are killed, as none may still hold the port.
+    // NOTE: a primary's workers should exit once their channel to it closes, but some do not: seen here, workers of a
+    // primary killed under load stayed for an hour, blocked on a futex, holding the port and accepting nothing (a
+    // restart could not listen). Those left after 5 s are killed, as an init system kills a unit's processes.
     await until(() => !workers.some(alive), 5_000).catch(() => {
       for (const pid of workers.filter(alive)) process.kill(pid, 'SIGKILL');
     });
