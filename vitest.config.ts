@@ -100,6 +100,30 @@ const config = defineConfig({
           sequence: { groupOrder: 3 },
         },
       },
+      // Histories (histories/): concurrent clients under faults, judged by porcupine and named checks; after every other
+      // project, alone, so that SIGSTOPs and restarts compete with nothing. Fixed seeds; `npm run histories` runs longer.
+      {
+        test: {
+          name: 'histories',
+          include: ['histories/test/**/*.test.ts'],
+          testTimeout: 600000,
+          hookTimeout: 60000,
+          sequence: { groupOrder: 4 },
+        },
+      },
+      // Histories on a Cassandra cluster of the caller's (KASK_HISTORIES_CASSANDRA): `npm run histories:cassandra`.
+      ...(process.env.KASK_HISTORIES_CASSANDRA
+        ? [
+            {
+              test: {
+                name: 'histories:cassandra',
+                include: ['histories/cluster/**/*.test.ts'],
+                testTimeout: 600000,
+                hookTimeout: 180000,
+              },
+            },
+          ]
+        : []),
       // The package as an operator installs it (npm pack, an install from the tarball as deploy/Dockerfile does it, the
       // installed command run from elsewhere), npm start in a clone, and the files of deploy/ checked.
       {

@@ -6,7 +6,9 @@
 #    (cached outside the repository);
 #  - wrk from Debian's packages, for the benchmark's smoke test;
 #  - systemd from Debian's packages when systemd-analyze is missing, for the check of deploy/kask-ts.service;
-#  - Schemathesis from PyPI, pinned and hash-checked, in a venv under ~/.cache/kask-ts (fuzz/install.sh).
+#  - Schemathesis from PyPI, pinned and hash-checked, in a venv under ~/.cache/kask-ts (fuzz/install.sh);
+#  - the histories' linearizability checker (porcupine, pinned by histories/checker/go.sum), built with Go into
+#    ~/.cache/kask-ts; Debian's golang-go is installed when no Go is found (histories/build-checker.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,3 +29,4 @@ fi
 bash tools/cassandra/install.sh >/dev/null
 bash bench/install-wrk.sh
 bash fuzz/install.sh >/dev/null
+bash histories/build-checker.sh >/dev/null

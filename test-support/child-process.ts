@@ -117,3 +117,13 @@ export function groupRuns(groupId: number): boolean {
     return false;
   }
 }
+
+/** Whether process `pid` is still running (a zombie not yet reaped counts). */
+export function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { Agent } from 'node:http';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { processRuns as alive } from '../../../test-support/child-process.js';
 import { removeServerDirectory, type ServerProcess, startServer } from '../../../test-support/server-process.js';
 import { exchange, expectedValueOf, type WriteOutcome, writeUntilStopped } from './write-load.js';
 
@@ -46,15 +47,6 @@ function childrenOf(pid: number): number[] {
       .map(Number);
   } catch {
     return [];
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 
