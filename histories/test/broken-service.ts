@@ -40,6 +40,8 @@ function broken(store: Storage, breakage: Breakage): Storage {
     compareAndDelete: (key, expected) => store.compareAndDelete(key, expected),
     touch: (key, ttlSeconds) => store.touch(key, ttlSeconds),
     ping: () => store.ping(),
+    refusingWrites: () => store.refusingWrites(),
+    census: () => store.census(),
     close: () => store.close(),
   };
 }

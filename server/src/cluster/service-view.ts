@@ -65,7 +65,7 @@ async function withinLimit(name: string, storage: Storage, limit: UsageLimit): P
   if (census === undefined) return true;
   const shares: Record<string, number> = { ...quotaShares(census, limit.quotas.get(name) ?? noQuota) };
   if (census.filesystem !== undefined && census.filesystem.sizeBytes > 0) {
-    shares['filesystem'] = 1 - census.filesystem.freeBytes / census.filesystem.sizeBytes;
+    shares.filesystem = 1 - census.filesystem.freeBytes / census.filesystem.sizeBytes;
   }
   const over = Object.entries(shares).find(([, share]) => share > limit.maxUsedShare);
   if (over === undefined) return true;
