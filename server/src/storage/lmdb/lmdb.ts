@@ -6,12 +6,14 @@ import { closedByTheLast } from '../shared.js';
 import {
   type Census,
   digestOf,
+  type Refusal,
   type SetOutcome,
   type Storage,
   StorageError,
   StorageFullError,
   type StoredValue,
 } from '../storage.js';
+import { type PageStats, underReserve } from './headroom.js';
 import { commitErrorOf, refusalOf, refusalReason, SpaceWatch, statfsOf } from './space.js';
 import { isUsageKey, quotaDetail, quotaRefusal, type Usage, usageKey, usageOf, usageValue } from './usage.js';
 
@@ -88,6 +90,9 @@ function isExpired(record: Buffer, now: number): boolean {
   const expiry = expiryOf(record);
   return expiry !== 0 && expiry <= now;
 }
+
+/** The writes that store a value, refused under the reserve; deletes and TTL changes, which make room or keep it, are not. */
+const writesValues = new Set(['set', 'add', 'compare_and_set']);
 
 /** The embedded store on an LMDB file: values and their expiry, expired ones purged in the background. */
 class EmbeddedStorage implements Storage {
@@ -186,6 +191,7 @@ class EmbeddedStorage implements Storage {
   ): Promise<boolean> {
     const bytes = keyBytes(key);
     this.#ensureOpen(operation);
+    if (writesValues.has(operation) && this.#environment.underReserve()) throw this.#refusedForSpace(operation, 'disk_full');
     let outcome: boolean | 'quota_bytes' | 'quota_keys';
     try {
       outcome = await this.#db.transaction(() => {
@@ -311,6 +317,11 @@ class EmbeddedStorage implements Storage {
     const cause = await commitErrorOf(error);
     const refusal = this.#closed ? undefined : refusalOf(cause, this.#environment.path);
     if (refusal === undefined) return this.#failure(operation, cause);
+    return this.#refusedForSpace(operation, refusal, cause);
+  }
+
+  /** The refusal of a write for want of space, which the store then reports until there is room. */
+  #refusedForSpace(operation: string, refusal: Refusal, cause?: unknown): StorageFullError {
     this.#environment.space.refused(refusal);
     return new StorageFullError(refusal, `embedded store: ${operation} refused: ${refusal}`, {
       cause,
@@ -430,6 +441,8 @@ const noQuota: Quota = { maxBytes: undefined, maxKeys: undefined };
 interface Environment {
   readonly path: string;
   readonly space: SpaceWatch;
+  /** Whether the room left for writes of values is under the reserve kept for deletes and purges (headroom.ts). */
+  underReserve(): boolean;
   onPurgeFailure(error: unknown): void;
 }
 
@@ -446,22 +459,48 @@ export function openEmbeddedDatabases(
   const existing = options.existing ?? false;
   const root = openEnvironment(options.path, databases.length, existing);
   const closeEnvironment = closedByTheLast(databases.length, () => root.close());
+  const opened = databases.map((name) => (name === undefined ? root : openDatabase(root, name, options.path, existing)));
+  const named = opened.filter((db) => db !== root);
   const environment: Environment = {
     path: options.path,
     space: new SpaceWatch(options.path),
+    underReserve: () => underReserve(options.path, () => pageStatsOf(root, named)),
     onPurgeFailure: (error) => {
       commitErrorOf(error).then(onPurgeFailure, onPurgeFailure);
     },
   };
-  return databases.map((name, i) => {
+  return opened.map((db, i) => {
     const quota = quotas[i] ?? noQuota;
-    if (name === undefined) return new EmbeddedStorage(root, environment, quota, options.purgeIntervalMs, closeEnvironment);
-    const db = openDatabase(root, name, options.path, existing);
+    if (db === root) return new EmbeddedStorage(root, environment, quota, options.purgeIntervalMs, closeEnvironment);
     return new EmbeddedStorage(db, environment, quota, options.purgeIntervalMs, async () => {
       await db.close();
       await closeEnvironment();
     });
   });
+}
+
+/** lmdb-js's statistics of one database, as far as they are used here. */
+interface TreeStats {
+  readonly pageSize: number;
+  readonly lastPageNumber: number;
+  readonly treeBranchPageCount: number;
+  readonly treeLeafPageCount: number;
+  readonly overflowPages: number;
+  readonly free: { readonly treeBranchPageCount: number; readonly treeLeafPageCount: number; readonly overflowPages: number };
+}
+
+const pagesOf = (stats: Omit<TreeStats, 'free' | 'pageSize' | 'lastPageNumber'>) =>
+  stats.treeBranchPageCount + stats.treeLeafPageCount + stats.overflowPages;
+
+/** The environment's page counts: its size in pages, and those the main database, each named one and the freelist use. */
+function pageStatsOf(root: RootDatabase<Buffer, Uint8Array>, named: readonly Database<Buffer, Uint8Array>[]): PageStats {
+  const stats = root.getStats() as TreeStats;
+  const namedPages = named.reduce((sum, db) => sum + pagesOf(db.getStats() as TreeStats), 0);
+  return {
+    pageSize: stats.pageSize,
+    lastPageNumber: stats.lastPageNumber,
+    pagesInUse: pagesOf(stats) + pagesOf(stats.free) + namedPages,
+  };
 }
 
 export type { EmbeddedStorage };

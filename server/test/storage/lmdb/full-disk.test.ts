@@ -14,7 +14,8 @@ import { mediaTypes } from '../../../src/generated/contract.js';
 // left its key absent, reads are served throughout, no process dies, and writes succeed again, without a restart,
 // once the filesystem has room. The filesystem is a real tmpfs of a few MiB, which only root may mount.
 
-const filesystemMiB = 12;
+// The store keeps 8 MiB for deletes and purges (storage/lmdb/headroom.ts): about 12 MiB of values fit.
+const filesystemMiB = 20;
 const grownMiB = 48;
 const valueBytes = 64 * 1024;
 const writers = 8;
@@ -193,5 +194,56 @@ describe.each([1, 2])('the embedded store filling its filesystem with %i worker(
       `full disk, ${workers} worker(s): ${tally.acknowledged.length} acknowledged, ${tally.refused.length} refused (507), ` +
         `${after.count - readable.length} acknowledged intact after a restart, ${reads} reads served while filling`,
     );
+  }, 180_000);
+});
+
+/**
+ * Writes values of 2 to 32 KiB from `clients` clients at once, on and on while refusals come, until `refusals` in
+ * all (so that the store's purges run on a filesystem that writers keep full); the statuses answered.
+ */
+async function pressWhileFull(server: ServerProcess, round: number, clients: number, refusals: number) {
+  const statuses: number[] = [];
+  let refused = 0;
+  let failed = false;
+  await Promise.all(
+    Array.from({ length: clients }, async (_, client) => {
+      // Any other answer (0: the server is gone) ends the round: the test then fails on it.
+      for (let i = 0; refused < refusals && !failed; i++) {
+        const key = `round-${round}-${client}-${i}`;
+        const { status } = await post(`${server.baseUrl}${key}`, valueFor(key).subarray(0, 2048 + ((i * 7919) % 30_720)));
+        statuses.push(status);
+        if (status === 507) refused++;
+        else if (status !== 201) failed = true;
+      }
+    }),
+  );
+  return statuses;
+}
+
+describe('the embedded store full of values that expire', () => {
+  it('purges them on the full filesystem and takes writes again, without dying (lmdb-js does not survive a failed purge)', async () => {
+    const mountPoint = smallFilesystem(filesystemMiB);
+    const server = await startServer({
+      workers: 2,
+      default_ttl: 2,
+      embedded: { path: join(mountPoint, 'data'), purge_interval_ms: 500 },
+    });
+    servers.push(server);
+    const pids = [server.pid, ...childPids(server.pid)];
+    const rounds: { acknowledged: number; refused: number }[] = [];
+    for (let round = 0; round < 4; round++) {
+      const statuses = await pressWhileFull(server, round, 16, 600);
+      expect(statuses.filter((status) => status !== 201 && status !== 507)).toEqual([]);
+      rounds.push({ acknowledged: statuses.filter((status) => status === 201).length, refused: 600 });
+      // The values expire after 2 s and are purged within the next half second.
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+    }
+    expect(server.hasExited()).toBe(false);
+    expect([server.pid, ...childPids(server.pid)]).toEqual(pids);
+    // Each round filled the filesystem again after the previous round's values were purged.
+    for (const round of rounds) expect(round.acknowledged).toBeGreaterThan(100);
+    expect(server.output()).not.toContain('purge of expired values failed');
+    const figures = rounds.map((r) => `${r.acknowledged} acknowledged, ${r.refused} refused`).join('; ');
+    console.info(`full disk of expiring values, 2 workers: ${figures}`);
   }, 180_000);
 });
