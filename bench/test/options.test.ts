@@ -46,4 +46,12 @@ describe('the command lines', () => {
     expect(() => parseProfileOptions(['--workers', '0'], {})).toThrow(/--workers/);
     expect(() => parseProfileOptions(['--cassandra', 'maybe'], {})).toThrow(/--cassandra/);
   });
+
+  it('run the production shape at the rates given, 3 rounds and a 10 s cold round by default', () => {
+    const given = parseOptions(['--production', '300,1000'], {});
+    expect(given === 'help' ? undefined : given.production).toEqual({ rates: [300, 1000], rounds: 3, coldSeconds: 10 });
+    const none = parseOptions(['--production', '300', '--rounds', '2', '--cold', '0'], {});
+    expect(none === 'help' ? undefined : none.production).toEqual({ rates: [300], rounds: 2, coldSeconds: 0 });
+    expect(() => parseOptions(['--production', '0'], {})).toThrow(UsageError);
+  });
 });
