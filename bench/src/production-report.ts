@@ -72,6 +72,24 @@ export function renderProduction(report: ProductionReport): string {
       const error = all(round)?.firstError;
       if (error !== undefined) lines.push('', `Round ${round.round}, ${round.target}: first error: ${error}`);
     }
+    const viewed = atRate.filter((round) => round.server !== undefined);
+    if (viewed.length > 0) {
+      lines.push(
+        '',
+        "Where the time went, from the server's /metrics (event-loop delay p99 / max over the round, GC, requests over 10 ms at the client, in the server, in the storage):",
+        '',
+        '| round | target | loop delay p99 ms | loop delay max ms | GC ms/s | major GC ms/s | > 10 ms client | > 10 ms server | > 10 ms storage |',
+        '|---|---|---:|---:|---:|---:|---:|---:|---:|',
+      );
+      const share = (value: number) => `${(value * 100).toFixed(2)}%`;
+      for (const round of viewed) {
+        const view = round.server as NonNullable<ProductionRound['server']>;
+        lines.push(
+          `| ${round.round} | ${round.target} | ${ms(view.loopDelayP99Ms)} | ${ms(view.loopDelayMaxMs)} | ${view.gcMsPerSecond.toFixed(1)} | ` +
+            `${view.majorGcMsPerSecond.toFixed(1)} | ${share(round.over10ms)} | ${share(view.requestsOver10ms)} | ${share(view.storageOver10ms)} |`,
+        );
+      }
+    }
     const cold = atRate.filter((round) => round.round === 'cold' && round.failure === undefined);
     if (cold.length > 0) {
       lines.push('', 'Cold rounds, p99 ms of each second after the start:', '');

@@ -8,6 +8,7 @@ import type { BenchOptions } from './options.js';
 import { populate } from './populate.js';
 import { watchResources } from './processes.js';
 import { chooseTargets, localStorageNode } from './run.js';
+import { type ServerView, scrape, serverView } from './server-metrics.js';
 import type { HttpTarget, RunningTarget } from './targets.js';
 import { temporaryDirectory } from './temporary-directory.js';
 import { ensureVegeta, runVegeta, writeTargets } from './vegeta.js';
@@ -38,6 +39,9 @@ export interface ProductionRound {
   readonly waitingForCpu: number | undefined;
   readonly generatorCores: number;
   readonly storageNodeCores: number | undefined;
+  /** The share of requests vegeta waited more than 10 ms for, and what the server's metrics say of the round. */
+  readonly over10ms: number;
+  readonly server: ServerView | undefined;
   readonly failure?: string;
 }
 
@@ -102,6 +106,8 @@ export async function runProduction(options: BenchOptions, production: Productio
       const node = storageNode === undefined ? undefined : watchResources(storageNode);
       const resultsPath = join(directory.path, 'results.gob');
       try {
+        const before = await scrape(entry.server.origin);
+        const startedAt = performance.now();
         const { results, generatorCores } = await runVegeta({
           targetsPath: entry.targetsPath,
           ratePerSecond: rate,
@@ -109,6 +115,7 @@ export async function runProduction(options: BenchOptions, production: Productio
           resultsPath,
         });
         const resources = watch?.stop();
+        const server = serverView(before, await scrape(entry.server.origin), (performance.now() - startedAt) / 1000);
         const operations = summarise(results);
         const achievedPerSecond = results.length / seconds;
         rounds.push({
@@ -123,6 +130,8 @@ export async function runProduction(options: BenchOptions, production: Productio
           waitingForCpu: resources?.waitingForCpu,
           generatorCores,
           storageNodeCores: node?.stop().cores,
+          over10ms: results.filter((result) => result.latency > 10e6).length / Math.max(1, results.length),
+          server,
         });
       } catch (error) {
         watch?.stop();
@@ -139,6 +148,8 @@ export async function runProduction(options: BenchOptions, production: Productio
           waitingForCpu: undefined,
           generatorCores: 0,
           storageNodeCores: undefined,
+          over10ms: 0,
+          server: undefined,
           failure: (error as Error).message.split('\n')[0],
         });
       } finally {
