@@ -26,6 +26,11 @@ export interface Storage {
   touch(key: string, ttlSeconds: number): Promise<boolean>;
   /** Resolves when the storage answers; rejects with a StorageError, which says why, otherwise (readiness). */
   ping(): Promise<void>;
+  /**
+   * Readies what the first requests would otherwise wait for (connections, prepared statements), changing no
+   * data; resolves once done (a backend with nothing to ready has no such method).
+   */
+  warm?(): Promise<void>;
   /** Releases every resource; no call may follow. */
   close(): Promise<void>;
 }
