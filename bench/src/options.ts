@@ -36,6 +36,8 @@ export interface BenchOptions extends RunOptions {
   readonly soakMinutes: number | undefined;
   /** Instead of the table: Wikimedia's mix at constant rates, round after round (bench/src/production.ts). */
   readonly production: ProductionOptions | undefined;
+  /** Further kask-ts targets on Cassandra, each started with these `node` options and NAME=VALUE environment variables. */
+  readonly variants: readonly string[];
 }
 
 /** The usage lines of the options in RunOptions. */
@@ -82,6 +84,8 @@ Options (environment variable in brackets):
   --production RATES      instead of the table: Wikimedia's mix (GET hits, GET misses, POSTs, DELETEs as
                           1700:100:550:25) at each constant rate in requests/s, e.g. 300,1000, with vegeta
                           (an open model); kask-ts and every --url target, round after round  [KASK_BENCH_PRODUCTION]
+  --variant "OPTIONS"     also kask-ts on Cassandra started with these node options and NAME=VALUE
+                          variables, e.g. "--max-semi-space-size=4 MALLOC_ARENA_MAX=2"; repeatable
   --rounds N              rounds of each target at each rate (A B A B ...)                    (3)
   --cold SECONDS          a cold-start round per rate: restart kask-ts on Cassandra and measure its first
                           SECONDS (0: none)                                                   (10)
@@ -200,6 +204,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
     production: { type: 'string' },
     rounds: { type: 'string' },
     cold: { type: 'string' },
+    variant: { type: 'string', multiple: true },
   });
   if (values.help) return 'help';
   const option = optionReader(values, env);
@@ -230,6 +235,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
     smoke,
     soakMinutes: values.soak === undefined ? undefined : positive('--soak', values.soak as string),
     production: productionFrom(values, env),
+    variants: (values.variant as string[] | undefined) ?? [],
   };
   for (const workload of options.workloads) {
     if (String(options.keys - 1).length > workload.keyBytes - 1) {
