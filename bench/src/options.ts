@@ -84,8 +84,8 @@ Options (environment variable in brackets):
   --production RATES      instead of the table: Wikimedia's mix (GET hits, GET misses, POSTs, DELETEs as
                           1700:100:550:25) at each constant rate in requests/s, e.g. 300,1000, with vegeta
                           (an open model); kask-ts and every --url target, round after round  [KASK_BENCH_PRODUCTION]
-  --variant "OPTIONS"     also kask-ts on Cassandra started with these node options and NAME=VALUE
-                          variables, e.g. "--max-semi-space-size=4 MALLOC_ARENA_MAX=2"; repeatable
+  --variant="OPTIONS"     also kask-ts on Cassandra started with these node options and NAME=VALUE
+                          variables, e.g. --variant="--max-semi-space-size=4 MALLOC_ARENA_MAX=2"; repeatable
   --rounds N              rounds of each target at each rate (A B A B ...)                    (3)
   --cold SECONDS          a cold-start round per rate: restart kask-ts on Cassandra and measure its first
                           SECONDS (0: none)                                                   (10)
