@@ -1,4 +1,5 @@
-import type { FastifyInstance } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { NamespaceStores } from './storage/open.js';
 import { type Storage, StorageError } from './storage/storage.js';
 
@@ -14,6 +15,16 @@ const warmingReason = 'warming up (connections, prepared statements and the requ
 const warmingRequests = 300;
 const warmingConcurrency = 16;
 const warmingKey = 'kask-ts:warm-up';
+
+// The warm-up's own requests carry this process's secret in this header: they are left out of the metrics and
+// the access log, which count clients' requests. No client can send the secret, drawn at each start.
+const warmUpHeader = 'x-kask-ts-warm-up';
+const warmUpSecret = randomUUID();
+
+/** Whether `request` is one of the warm-up's own. */
+export function isWarmUp(request: FastifyRequest): boolean {
+  return request.headers[warmUpHeader] === warmUpSecret;
+}
 
 /**
  * `stores` whose ping answers `unavailable` (warming up) until `warmUp` has run: /readyz answers 503 until
@@ -50,7 +61,9 @@ export function untilWarm(stores: NamespaceStores): {
       for (const route of routes) {
         let sent = 0;
         const send = async () => {
-          while (sent++ < warmingRequests) await fastify.inject({ method: 'GET', url: `${route}${warmingKey}` });
+          while (sent++ < warmingRequests) {
+            await fastify.inject({ method: 'GET', url: `${route}${warmingKey}`, headers: { [warmUpHeader]: warmUpSecret } });
+          }
         };
         await Promise.all(Array.from({ length: warmingConcurrency }, send));
       }

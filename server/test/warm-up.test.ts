@@ -69,5 +69,9 @@ describe('warming up before ready', () => {
     expect(storage.writes).toBe(0);
     expect([...storage.values.keys()]).toEqual(['someone']);
     expect((await fastify.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+    // The metrics count clients' requests: the one GET above, none of the warm-up's.
+    const metrics = (await fastify.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toContain('http_requests_total{namespace="default",code="200",method="GET"} 1');
+    expect(metrics).not.toContain('code="404"');
   });
 });
