@@ -1,7 +1,6 @@
 import { directory, integer } from '../../validation/rules.js';
 import { section } from '../../validation/sections.js';
 import type { Backend, StoredNamespace } from '../backend.js';
-import { openEmbeddedDatabases } from './lmdb.js';
 
 const settings = section('The embedded LMDB store', {
   path: directory(
@@ -27,7 +26,8 @@ export const lmdbBackend: Backend<EmbeddedSettings> = {
   // Expiry is stored as milliseconds in a float64: any TTL an integer of seconds can give.
   maxTtlSeconds: Number.MAX_SAFE_INTEGER,
   maintainedByOneProcess: true,
-  open(embedded, namespaces, maintain) {
+  async open(embedded, namespaces, maintain) {
+    const { openEmbeddedDatabases } = await import('./lmdb.js');
     return openEmbeddedDatabases(
       { path: embedded.path, purgeIntervalMs: maintain ? embedded.purge_interval_ms : undefined },
       namespaces.map(databaseOf),
@@ -39,6 +39,7 @@ export const lmdbBackend: Backend<EmbeddedSettings> = {
   },
   async truncate(embedded, namespace) {
     // In one transaction, of a store that exists: a path that leads elsewhere must not make an empty one to clear.
+    const { openEmbeddedDatabases } = await import('./lmdb.js');
     const [store] = openEmbeddedDatabases({ path: embedded.path, purgeIntervalMs: undefined, existing: true }, [
       databaseOf(namespace),
     ]);
