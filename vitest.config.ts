@@ -13,6 +13,7 @@ import { defineConfig } from 'vitest/config';
 //   extensions/ kask-ts's additions to Kask (PUT, PATCH, ETag and If-Match, Cache-Control): kask-ts servers
 //   extension-expiry/  the per-write TTL over time: a kask-ts server and a second one with a short default_ttl
 //   namespaces/ a kask-ts server with two namespaces of different TTLs and limits: isolation, limits and TTLs each
+//   limits/     a kask-ts server of two workers with rate limits per namespace, per client and per key: 429s
 //   php-client/ the KaskStore PHP client's integration suite (PHPUnit) against the target
 //   mock/       the mock's own promises: every example reachable with Prefer, contract-breaking requests
 //               refused, request targets answered as the server answers them, a clean stop, and what it cannot check
@@ -31,10 +32,10 @@ function contract(name: string, globalSetup: string, folders: string[]) {
     },
   };
 }
-// Kask's behaviour, which any Kask-compatible server has; kask-ts adds its extensions (PUT, PATCH, If-Match) and
-// namespaces.
+// Kask's behaviour, which any Kask-compatible server has; kask-ts adds its extensions (PUT, PATCH, If-Match),
+// namespaces and rate limits.
 const kaskServer = ['shape', 'behaviour', 'direct', 'expiry'];
-const realServer = [...kaskServer, 'extensions', 'extension-expiry', 'namespaces'];
+const realServer = [...kaskServer, 'extensions', 'extension-expiry', 'namespaces', 'limits'];
 // NOTE: expiry/ and extension-expiry/ are not proxied: they would need their short-TTL server behind a second
 // Prism, for responses of the same shapes as the proxied folders', and seconds of waiting more.
 const proxied = ['shape', 'behaviour', 'extensions'];

@@ -13,10 +13,11 @@ import { runCommand } from './command.js';
 import { undoneOnInterruption } from './interruptions.js';
 import { type OptionValues, parseValues, positive } from './options.js';
 import { repoRoot } from './paths.js';
-import { type StartedProcess, spawnNode, watchResources } from './processes.js';
+import { type StartedProcess, spawnNode } from './processes.js';
+import { alternatingRounds, type Round, summary, wrkRound } from './rounds.js';
 import { temporaryDirectory } from './temporary-directory.js';
-import { expectedStatuses, sessionKey, sessionValue, workloadNamed } from './workloads.js';
-import { ensureWrk, runWrk, type WrkResult } from './wrk.js';
+import { sessionKey, sessionValue, workloadNamed } from './workloads.js';
+import { ensureWrk } from './wrk.js';
 
 const usage = `Usage: npm run bench:access -- [options]
 
@@ -109,24 +110,6 @@ async function populate(server: Server, ca: Buffer, keys: number): Promise<void>
   }
 }
 
-/** One measured run of a server: what wrk saw, its req/s, and the server's CPU time per request. */
-interface Round {
-  readonly result: WrkResult;
-  readonly rps: number;
-  readonly cpuMicros: number;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
-}
-
-function unexpected(result: WrkResult): number {
-  const expected = expectedStatuses(workload).map(String);
-  const errors = Object.values(result.errors).reduce((a, b) => a + b, 0);
-  return errors + Object.entries(result.statuses).reduce((sum, [status, n]) => (expected.includes(status) ? sum : sum + n), 0);
-}
-
 runCommand('bench:access', usage, parse, async (options) => {
   ensureWrk(true);
   const temporary = temporaryDirectory('kask-bench-access-');
@@ -149,10 +132,8 @@ runCommand('bench:access', usage, parse, async (options) => {
       ),
     );
     for (const server of servers) await populate(server, ca, options.keys);
-    const results = new Map<Server, Round[]>(servers.map((server) => [server, []]));
-    const drive = async (server: Server, seconds: number): Promise<Round> => {
-      const watch = watchResources(server.process.pid);
-      const result = await runWrk({
+    const drive = (server: Server, seconds: number): Promise<Round> =>
+      wrkRound(server.process.pid, {
         origin: server.origin,
         basePath: '/sessions/v1/',
         workload,
@@ -162,28 +143,11 @@ runCommand('bench:access', usage, parse, async (options) => {
         seconds,
         ...(server.header === undefined ? {} : { header: server.header }),
       });
-      const { cores } = watch.stop();
-      const elapsed = result.duration_us / 1e6;
-      return { result, rps: result.requests / elapsed, cpuMicros: (1e6 * cores * elapsed) / result.requests };
-    };
     for (const server of servers) await drive(server, 2);
-    for (let round = 0; round < options.rounds; round++) {
-      for (const server of round % 2 === 0 ? servers : [...servers].reverse()) {
-        process.stderr.write(`bench:access: round ${round + 1}, ${server.name}\n`);
-        results.get(server)?.push(await drive(server, options.seconds));
-      }
-    }
+    const results = await alternatingRounds('bench:access', servers, options.rounds, (server) => drive(server, options.seconds));
     const rows = servers.map((server) => {
       const runs = results.get(server) ?? [];
-      return {
-        name: server.name,
-        rps: median(runs.map((run) => run.rps)),
-        cpuMicros: median(runs.map((run) => run.cpuMicros)),
-        p50: median(runs.map((run) => run.result.latency_us.p50)) / 1000,
-        p99: median(runs.map((run) => run.result.latency_us.p99)) / 1000,
-        unexpected: runs.reduce((sum, run) => sum + unexpected(run.result), 0),
-        each: runs.map((run) => Math.round(run.rps)).join(', '),
-      };
+      return { name: server.name, ...summary(runs, workload), each: runs.map((run) => Math.round(run.rps)).join(', ') };
     });
     const lines = [
       `mix (${workload.description}), ${options.connections} connections, ${options.rounds} rounds of ${options.seconds} s each, medians`,
@@ -192,7 +156,7 @@ runCommand('bench:access', usage, parse, async (options) => {
       '|---|---|---|---|---|---|---|',
       ...rows.map(
         (row) =>
-          `| ${row.name} | ${Math.round(row.rps)} | ${Math.round(row.cpuMicros)} | ${row.p50.toFixed(2)} | ${row.p99.toFixed(2)} | ${row.unexpected} | ${row.each} |`,
+          `| ${row.name} | ${Math.round(row.rps)} | ${Math.round(row.cpuMicros)} | ${row.p50Ms.toFixed(2)} | ${row.p99Ms.toFixed(2)} | ${row.unexpected} | ${row.each} |`,
       ),
       '',
       `req/s lost to client authorization: ${(100 * (1 - (rows[1]?.rps ?? 0) / (rows[0]?.rps ?? 1))).toFixed(1)}%; server CPU per request added: ${(100 * ((rows[1]?.cpuMicros ?? 0) / (rows[0]?.cpuMicros ?? 1) - 1)).toFixed(1)}%`,

@@ -1,6 +1,7 @@
 import type { TestProject } from 'vitest/node';
 import { acquireCassandra } from '../../test-support/cassandra/acquire.js';
 import { applySchemaWithCli } from '../../test-support/server-process.js';
+import { contractLimitedNamespaces } from './limits.js';
 import { contractNamespaces } from './namespaces.js';
 import { provideServers } from './provide-servers.js';
 
@@ -19,6 +20,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     };
     await applySchemaWithCli(cassandraConfig, `${localDc}=1`);
     await applySchemaWithCli(cassandraConfig, `${localDc}=1`, contractNamespaces);
+    // Their tables: the schema command reads the namespaces alone, without the clients their limits name.
+    const limitedTables = Object.entries(contractLimitedNamespaces).map(([name, { base_uri }]) => [name, { base_uri }]);
+    await applySchemaWithCli(cassandraConfig, `${localDc}=1`, Object.fromEntries(limitedTables));
     const stopServers = await provideServers(project, { storage: 'cassandra', cassandra: cassandraConfig });
     return async () => {
       try {

@@ -2,8 +2,8 @@
 # Runs every test of the KaskStore extension, on MediaWiki 1.39 (Debian 12) and 1.43 LTS (Debian 13,
 # unpacked by bin/install-mediawiki-1.43.sh), and exits non-zero on any failure:
 #   0. `php -l` over src/, tests/ and bin/;
-#   1. starts kask-ts twice on free loopback ports: on a temporary embedded store, and on a
-#      Cassandra that does not answer (its storage is down);
+#   1. starts kask-ts three times on free loopback ports: on a temporary embedded store, on a
+#      Cassandra that does not answer (its storage is down), and with a per-key write cap;
 # then for each MediaWiki version:
 #   2. the PHPUnit unit tests (fake HTTP client; no server);
 #   3. the PHPUnit integration tests against the first server (KaskBagOStuff and KaskTsBagOStuff,
@@ -11,7 +11,9 @@
 #      stock RESTBagOStuff, and the store check of maintenance/checkStore.php), and the table of
 #      requests per operation (bin/request-counts.php);
 #   4. the PHPUnit "unavailable" tests against the second server (503s, MediaWiki's
-#      X-Request-Id in the server's log line, and the store check failing);
+#      X-Request-Id in the server's log line, and the store check failing), and the
+#      "rate-limited" tests against a third, which writes each key at most once a second (429s,
+#      waited for within the request timeout);
 #   5. the end-to-end login on a throwaway wiki (bin/e2e-login.sh), with KaskBagOStuff, then
 #      KaskTsBagOStuff, and maintenance/checkStore.php on that wiki;
 # then, once, on the last version:
@@ -117,6 +119,12 @@ start_kask_ts unavailable "cassandra:
   port: $(free_port)
   local_dc: datacenter1"
 export KASK_UNAVAILABLE_BASE_URL=$started_url KASK_UNAVAILABLE_LOG=$work_dir/unavailable.log
+# A second write of a key within a second answers 429 with Retry-After: 1.
+start_kask_ts rate-limited "limits:
+  key_writes_per_second: 1
+embedded:
+  path: $work_dir/data-rate-limited"
+export KASK_RATE_LIMITED_BASE_URL=$started_url
 
 for version in "${versions[@]}"; do
 	export MW_INSTALL_PATH=${mw_dirs[$version]}
@@ -132,6 +140,9 @@ for version in "${versions[@]}"; do
 
 	echo "== KaskStore on MediaWiki $version: against a kask-ts whose storage is down"
 	phpunit_suite unavailable "$version"
+
+	echo "== KaskStore on MediaWiki $version: against a kask-ts that writes each key at most once a second"
+	phpunit_suite rate-limited "$version"
 
 	if [ "${KASKSTORE_E2E:-1}" != 0 ]; then
 		echo "== KaskStore on MediaWiki $version: end-to-end login with KaskBagOStuff"

@@ -125,7 +125,8 @@ class KaskBagOStuff extends MediumSpecificBagOStuff {
 				$this->setLastError( $error );
 			},
 			$params['maxConnsPerHost'],
-			$this->className
+			$this->className,
+			KaskTransport::requestTimeout( $params )
 		);
 		// Calls setLogger(), which hands the logger to the transport too
 		parent::__construct( $params );

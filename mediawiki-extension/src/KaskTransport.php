@@ -27,9 +27,15 @@ use Psr\Log\NullLogger;
  *
  * It knows which statuses each method of the route answers: any other status, or no response, is
  * a failure, which it logs and reports to its caller as a BagOStuff error (ERR_UNREACHABLE for no
- * response and for 503, kask-ts's "storage unavailable"; ERR_UNEXPECTED otherwise). What an
- * answered status means for a cache operation (409: the key is taken, 412: it changed) is the
- * caller's to decide.
+ * response, for 503, kask-ts's "storage unavailable", and for 429, "over a rate limit";
+ * ERR_UNEXPECTED otherwise). What an answered status means for a cache operation (409: the key is
+ * taken, 412: it changed) is the caller's to decide.
+ *
+ * A 429 is a refusal to retry later: the server read nothing and changed nothing, and says in
+ * `Retry-After` when the limit would admit the request. The request is sent again after that
+ * many seconds if it can still be answered within the request timeout (reqTimeout), counted from
+ * when it was first sent: never later. A request that got 429 is logged once, whether a retry
+ * then succeeded (a warning) or not (the failure).
  *
  * Keys and values are credentials: a log line holds the operation, the status, the transport
  * error and the members of the server's RFC 7807 problem body with the key redacted (see
@@ -77,6 +83,9 @@ class KaskTransport implements LoggerAwareInterface {
 	/** kask-ts: the storage behind the server is unavailable */
 	private const STATUS_UNAVAILABLE = 503;
 
+	/** kask-ts: the request is over a rate limit; it may be sent again after Retry-After seconds */
+	private const STATUS_TOO_MANY_REQUESTS = 429;
+
 	/** kask-ts: the server requires a client identity and saw none */
 	private const STATUS_NOT_AUTHORIZED = 401;
 
@@ -119,6 +128,9 @@ class KaskTransport implements LoggerAwareInterface {
 	/** @var int Most requests sent at once */
 	private $maxConnsPerHost;
 
+	/** @var float Seconds a request may take, waiting for a retry after a 429 included */
+	private $reqTimeout;
+
 	/** @var callable function ( int $error ): void, given a BagOStuff::ERR_* constant */
 	private $onError;
 
@@ -136,11 +148,13 @@ class KaskTransport implements LoggerAwareInterface {
 	 * @param int $maxConnsPerHost Most requests to send at once, each on a connection of its own
 	 * @param string $clientName Name of the class whose requests these are, e.g. KaskTsBagOStuff:
 	 *  each log line starts with it
+	 * @param float $reqTimeout Seconds a request may take, retries after a 429 included (see
+	 *  requestTimeout())
 	 * @throws InvalidArgumentException When $maxConnsPerHost is less than 1
 	 */
 	public function __construct(
 		string $url, MultiHttpClient $client, callable $onError, int $maxConnsPerHost,
-		string $clientName
+		string $clientName, float $reqTimeout
 	) {
 		if ( $maxConnsPerHost < 1 ) {
 			throw new InvalidArgumentException( 'maxConnsPerHost must be 1 or more' );
@@ -150,7 +164,18 @@ class KaskTransport implements LoggerAwareInterface {
 		$this->onError = $onError;
 		$this->maxConnsPerHost = $maxConnsPerHost;
 		$this->clientName = $clientName;
+		$this->reqTimeout = $reqTimeout;
 		$this->logger = new NullLogger();
+	}
+
+	/**
+	 * The request timeout a BagOStuff's parameters give, in seconds.
+	 *
+	 * @param array $params With reqTimeout, or without for the default
+	 * @return float
+	 */
+	public static function requestTimeout( array $params ): float {
+		return (float)( $params['reqTimeout'] ?? self::DEFAULT_REQ_TIMEOUT );
 	}
 
 	/**
@@ -199,9 +224,7 @@ class KaskTransport implements LoggerAwareInterface {
 		foreach ( $this->send( 'GET', array_fill_keys( $keys, null ) ) as $key => $response ) {
 			[ $code, , $headers, $body ] = self::unpack( $response );
 			$failed = $code === 0 || ( $code >= 400 && !in_array( $code, self::MISS_STATUSES, true ) );
-			if ( $failed ) {
-				$this->handleError( 'get', (string)$key, $response );
-			}
+			$this->report( 'get', (string)$key, $response, $failed );
 			$ttl = $headers['kask-ttl'] ?? null;
 			$results[$key] = ( $code === 200 && is_string( $body ) )
 				? [
@@ -268,9 +291,7 @@ class KaskTransport implements LoggerAwareInterface {
 		$deleted = [];
 		foreach ( $this->send( 'DELETE', array_fill_keys( $keys, null ) ) as $key => $response ) {
 			$deleted[$key] = in_array( self::unpack( $response )[0], self::DELETE_OK_STATUSES, true );
-			if ( !$deleted[$key] ) {
-				$this->handleError( 'delete', (string)$key, $response );
-			}
+			$this->report( 'delete', (string)$key, $response, !$deleted[$key] );
 		}
 		return $deleted;
 	}
@@ -331,9 +352,8 @@ class KaskTransport implements LoggerAwareInterface {
 		$codes = [];
 		foreach ( $this->send( $method, $bodyByKey, $headers ) as $key => $response ) {
 			$codes[$key] = self::unpack( $response )[0];
-			if ( !self::succeeded( $codes[$key] ) && !in_array( $codes[$key], $answers, true ) ) {
-				$this->handleError( $operation, (string)$key, $response );
-			}
+			$failed = !self::succeeded( $codes[$key] ) && !in_array( $codes[$key], $answers, true );
+			$this->report( $operation, (string)$key, $response, $failed );
 		}
 		return $codes;
 	}
@@ -366,15 +386,97 @@ class KaskTransport implements LoggerAwareInterface {
 			$requests[] = $request;
 		}
 		$responses = [];
-		// A client given to the constructor may allow fewer connections: it gets the window's number
-		$options = [ 'maxConnsPerHost' => $this->maxConnsPerHost ];
 		foreach ( array_chunk( $requests, $this->maxConnsPerHost, true ) as $window ) {
-			foreach ( $this->client->runMulti( $window, $options ) as $i => $request ) {
-				$responses[$keys[$i]] = $request['response'];
+			foreach ( $this->runWindow( $window ) as $i => $response ) {
+				$responses[$keys[$i]] = $response;
 			}
 		}
 		// In the order of the keys, whatever order the client answered in
 		return array_replace( array_fill_keys( $keys, null ), $responses );
+	}
+
+	/**
+	 * Send a window of requests at once; send those the server refused with 429 again after the
+	 * longest `Retry-After` it gave them, while the retry can be answered within reqTimeout of when
+	 * the window was first sent (each retry's own timeout is what is left of it, and a retry is
+	 * expected to take as long as the attempt before it). The last response to a request that was
+	 * sent again says how long it waited in all, in `retriedAfter` (seconds).
+	 *
+	 * @param array[] $window MultiHttpClient requests, by index
+	 * @return array[] Map of (index => the last response to that request)
+	 */
+	private function runWindow( array $window ): array {
+		$started = hrtime( true );
+		// A client given to the constructor may allow fewer connections: it gets the window's number
+		$options = [ 'maxConnsPerHost' => $this->maxConnsPerHost ];
+		$responses = [];
+		$waited = [];
+		$pending = $window;
+		while ( $pending ) {
+			$sent = hrtime( true );
+			$refused = [];
+			$wait = 0;
+			foreach ( $this->client->runMulti( $pending, $options ) as $i => $request ) {
+				$responses[$i] = $request['response'];
+				$retryAfter = self::retryAfter( $request['response'] );
+				if ( $retryAfter !== null ) {
+					$refused[$i] = $window[$i];
+					$wait = max( $wait, $retryAfter );
+				}
+			}
+			$now = hrtime( true );
+			$left = $this->reqTimeout - ( $now - $started ) / 1e9 - $wait;
+			if ( $refused && $left >= ( $now - $sent ) / 1e9 ) {
+				usleep( $wait * 1000000 );
+				$options['reqTimeout'] = $left;
+				foreach ( $refused as $i => $request ) {
+					$waited[$i] = ( $waited[$i] ?? 0 ) + $wait;
+				}
+			} else {
+				$refused = [];
+			}
+			$pending = $refused;
+		}
+		foreach ( $waited as $i => $seconds ) {
+			$responses[$i]['retriedAfter'] = $seconds;
+		}
+		return $responses;
+	}
+
+	/**
+	 * The seconds a 429 says to wait before sending the request again; null for another answer, or
+	 * a 429 without a delay in seconds (an HTTP date is not followed: clocks differ).
+	 *
+	 * @param array $response A MultiHttpClient response
+	 * @return int|null
+	 */
+	private static function retryAfter( array $response ): ?int {
+		[ $code, , $headers ] = self::unpack( $response );
+		$retryAfter = trim( (string)( $headers['retry-after'] ?? '' ) );
+		return ( $code === self::STATUS_TOO_MANY_REQUESTS && ctype_digit( $retryAfter ) )
+			? (int)$retryAfter
+			: null;
+	}
+
+	/**
+	 * Log a request's outcome, once: a failure (see handleError()), or a success that needed a
+	 * retry after a 429.
+	 *
+	 * @param string $operation get, set, delete, or a BagOStuff::METRIC_OP_* name
+	 * @param string $key The request's key, only to redact it from the server's problem body
+	 * @param array $response The last MultiHttpClient response to the request
+	 * @param bool $failed
+	 */
+	private function report( string $operation, string $key, array $response, bool $failed ): void {
+		if ( $failed ) {
+			$this->handleError( $operation, $key, $response );
+		} elseif ( isset( $response['retriedAfter'] ) ) {
+			$this->logger->warning(
+				$this->clientName . ': {operation} was over the server\'s rate limit (429): ' .
+				'sent again after {retried_after} s',
+				[ 'operation' => $operation, 'retried_after' => $response['retriedAfter'] ]
+			);
+		}
 	}
 
 	/**
@@ -421,6 +523,10 @@ class KaskTransport implements LoggerAwareInterface {
 		if ( isset( $headers['retry-after'] ) ) {
 			$context['retry_after'] = $headers['retry-after'];
 		}
+		if ( isset( $response['retriedAfter'] ) ) {
+			$message .= ' : (sent again after {retried_after} s)';
+			$context['retried_after'] = $response['retriedAfter'];
+		}
 		$hint = $this->hint( $code, $error );
 		if ( $hint !== null ) {
 			$message .= ' : {hint}';
@@ -428,10 +534,9 @@ class KaskTransport implements LoggerAwareInterface {
 		}
 
 		$this->logger->error( $message, $context );
+		$transient = [ 0, self::STATUS_UNAVAILABLE, self::STATUS_TOO_MANY_REQUESTS ];
 		( $this->onError )(
-			( $code === 0 || $code === self::STATUS_UNAVAILABLE )
-				? BagOStuff::ERR_UNREACHABLE
-				: BagOStuff::ERR_UNEXPECTED
+			in_array( $code, $transient, true ) ? BagOStuff::ERR_UNREACHABLE : BagOStuff::ERR_UNEXPECTED
 		);
 	}
 
@@ -447,6 +552,11 @@ class KaskTransport implements LoggerAwareInterface {
 			return 'the server did not identify this client: it requires a TLS client certificate ' .
 				'($wgKaskStoreClientCert and $wgKaskStoreClientKey; clientCert, clientKey) that it ' .
 				'names in its `clients` setting';
+		}
+		if ( $code === self::STATUS_TOO_MANY_REQUESTS ) {
+			return 'the server refused it as over one of its rate limits (kask-ts: limits), and ' .
+				'Retry-After left no time for a retry within the request timeout ' .
+				'($wgKaskStoreReqTimeout, reqTimeout)';
 		}
 		if ( $code === self::STATUS_FORBIDDEN ) {
 			return 'the server identified this client, but its `clients` setting does not give ' .

@@ -126,7 +126,8 @@ class StoreCheck {
 				static function ( int $error ): void {
 				},
 				1,
-				substr( strrchr( '\\' . $class, '\\' ), 1 )
+				substr( strrchr( '\\' . $class, '\\' ), 1 ),
+				KaskTransport::requestTimeout( $this->params )
 			);
 		} catch ( Throwable $e ) {
 			return $this->fail( 'configuration', "the cache cannot be made from the entry's " .

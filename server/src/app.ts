@@ -4,8 +4,10 @@ import { Server as HttpsServer } from 'node:https';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import { accessControl } from './auth/access-control.js';
 import { reportFailedHandshakes } from './auth/failed-handshakes.js';
+import type { ClientPermissions } from './auth/permissions.js';
 import type { BuildInfo } from './build-info.js';
 import { clusterServiceView, localServiceView } from './cluster/service-view.js';
+import { limitsOfThePrimary } from './cluster/shared-limits.js';
 import { errorHandler } from './http/error-handler.js';
 import { routeEveryMethod } from './http/every-method.js';
 import { ignoreUpgrades } from './http/ignored-upgrades.js';
@@ -16,10 +18,13 @@ import { decodedPath, malformedPathDetail, originForm } from './http/paths.js';
 import { sendProblem } from './http/problems.js';
 import { answerClientError, rejectOversizedBeforeContinue } from './http/raw-responses.js';
 import { KeyWrites, keyHasher } from './insight/key-writes.js';
+import { localLimits } from './limits/decisions.js';
+import { anyLimits, type LimitedNamespace, Limiter } from './limits/limiter.js';
 import { accessLog } from './logging/access-log.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { NamespaceMetrics } from './metrics/namespace-metrics.js';
 import { registerOperationRoutes } from './routes/operations.js';
+import type { RateLimiting } from './routes/sessions/rate-limits.js';
 import { registerSessionRoutes } from './routes/sessions/register.js';
 import type { ServiceStart } from './start-up.js';
 import { instrumentStorage } from './storage/instrumented.js';
@@ -92,6 +97,8 @@ export function buildApp({ config, document, insightSecret, storage, build, logg
   const app = Fastify({ ...options, serverFactory: (handler) => createNodeServer(config, handler) });
   if (app.server instanceof HttpsServer) reportFailedHandshakes(app.server, metrics, logger);
   const authorize = accessControl(config, metrics);
+  // Read by the rate limits and the access log, whether or not the access check runs.
+  app.decorateRequest('clientIdentity', '');
   // The early 413 is written before any hook runs, and would tell any client the limit: with clients listed,
   // Node sends 100 Continue, and the session route's own check answers 413 after the access check.
   if (authorize === undefined) rejectOversizedBeforeContinue(app.server, routes);
@@ -107,17 +114,14 @@ export function buildApp({ config, document, insightSecret, storage, build, logg
   // have lost the very fields (a client identity) that check reads.
   app.addHook('onRequest', refuseMalformedRequests);
   // Before every hook that answers about a route: a client that may not use it learns nothing from it.
-  if (authorize !== undefined) {
-    app.decorateRequest('clientIdentity', '');
-    app.addHook('onRequest', authorize);
-  }
+  if (authorize !== undefined) app.addHook('onRequest', authorize);
   if (logAccess !== undefined) app.addHook('onResponse', logAccess);
   routeEveryMethod(app);
   ignoreUpgrades(app.server);
 
   app.setNotFoundHandler((request, reply) => sendProblem(reply, 'not_found', decodedPath(request.url)));
 
-  registerSessionRoutes(app, routes);
+  registerSessionRoutes(app, routes, rateLimiting(config, clustered, metrics, logger));
   registerOperationRoutes(app, {
     document,
     backend: config.storage,
@@ -127,6 +131,21 @@ export function buildApp({ config, document, insightSecret, storage, build, logg
     insight: idOf === undefined ? undefined : config.insight,
   });
   return { fastify: app, metrics };
+}
+
+/**
+ * Where the namespaces' rate limits are decided: in this process, or, with workers, by the primary for all of them,
+ * so that a limit holds for the whole service. Undefined when no namespace has any: no request pays for them.
+ */
+function rateLimiting(
+  { namespaces, clients }: { readonly namespaces: readonly LimitedNamespace[]; readonly clients: ClientPermissions | undefined },
+  clustered: boolean,
+  metrics: Metrics,
+  logger: FastifyBaseLogger,
+): RateLimiting | undefined {
+  if (!anyLimits(namespaces)) return undefined;
+  const limits = clustered ? limitsOfThePrimary(namespaces, logger) : localLimits(new Limiter(namespaces, performance.now()));
+  return { limits, metrics, listedClients: new Set(Object.keys(clients ?? {})) };
 }
 
 /** Request ids for requests without X-Request-ID: unique across processes and restarts, and cheap (no UUID per request). */

@@ -1,44 +1,21 @@
 import { readFileSync } from 'node:fs';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { type App, buildApp } from '../src/app.js';
+import type { App } from '../src/app.js';
 import { configFrom } from '../src/config/load.js';
 import { problems, sessionPathTemplate } from '../src/generated/contract.js';
-import { loggerOptions } from '../src/logging/logging.js';
-import { prepareService } from '../src/start-up.js';
 import { type Storage, StorageError } from '../src/storage/storage.js';
 import { testBuild as build } from './support/build.js';
 import { FakeStorage, inDefaultNamespace } from './support/fake-storage.js';
+import { loggedAppsClosedAfterEach } from './support/logged-app.js';
 
 const secretKey = 'enwiki:MWSession:s3cr3t-session-id';
 const secretValue = 'JSON..{"data":{"wsToken":"s3cr3t-token"}}';
 
-let app: App | undefined;
-let logs = '';
-afterEach(async () => {
-  await app?.fastify.close();
-  app = undefined;
-  logs = '';
-});
+const apps = loggedAppsClosedAfterEach();
 
 function appOver(storage: Storage, file: Record<string, unknown> = {}): App {
-  const config = configFrom({ base_uri: '/sessions/v1/', log_level: 'debug', ...file });
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      logs += chunk.toString();
-      done();
-    },
-  });
-  app = buildApp({
-    ...prepareService(config),
-    storage: inDefaultNamespace(storage),
-    build,
-    logger: pino(loggerOptions(config), stream),
-    clustered: false,
-  });
-  return app;
+  return apps.build(configFrom({ base_uri: '/sessions/v1/', log_level: 'debug', ...file }), inDefaultNamespace(storage));
 }
 
 const path = `/sessions/v1/${encodeURIComponent(secretKey)}`;
@@ -100,7 +77,7 @@ describe('HTTP layer over a storage', () => {
     storage.failure = new StorageError('unavailable', 'backend said no', { cause: new RangeError('driver detail') });
     const { fastify } = appOver(storage);
     await fastify.inject({ method: 'POST', url: path, payload: secretValue, headers: { 'x-request-id': 'req-123' } });
-    const line = JSON.parse(logs.trim().split('\n').at(-1) as string);
+    const line = JSON.parse(apps.logs.trim().split('\n').at(-1) as string);
     expect(line).toMatchObject({
       level: 'WARNING',
       msg: 'storage unavailable',
@@ -110,7 +87,7 @@ describe('HTTP layer over a storage', () => {
       error_class: 'RangeError',
     });
     expect(line.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/);
-    expect(logs).not.toContain('s3cr3t');
+    expect(apps.logs).not.toContain('s3cr3t');
   });
 
   it('no request writes a key or value to the log, whatever its outcome', async () => {
@@ -129,8 +106,8 @@ describe('HTTP layer over a storage', () => {
     for (const request of requests) await fastify.inject(request);
     storage.failure = new Error('s3cr3t in a message');
     await fastify.inject({ method: 'GET', url: path });
-    expect(logs.length).toBeGreaterThan(0);
-    expect(logs.replace('s3cr3t in a message', '')).not.toContain('s3cr3t');
+    expect(apps.logs.length).toBeGreaterThan(0);
+    expect(apps.logs.replace('s3cr3t in a message', '')).not.toContain('s3cr3t');
   });
 
   it('a request without X-Request-ID, or with one too long to be an id, is logged with a generated request_id', async () => {
@@ -139,7 +116,7 @@ describe('HTTP layer over a storage', () => {
     const { fastify } = appOver(storage);
     await fastify.inject({ method: 'GET', url: path });
     await fastify.inject({ method: 'GET', url: path, headers: { 'x-request-id': 'x'.repeat(129) } });
-    const ids = logs
+    const ids = apps.logs
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line).request_id);

@@ -531,10 +531,116 @@ abstract class KaskBagOStuffTestBase extends TestCase {
 		$this->assertSame( [], $this->logger->records );
 	}
 
+	/**
+	 * A server that refuses the first request to each key with 429 and `Retry-After: $seconds`
+	 * (or every request, with $always), and otherwise is the in-memory one.
+	 *
+	 * @param int $seconds
+	 * @param bool $always
+	 * @return FakeHttpClient
+	 */
+	private static function rateLimiting( int $seconds, bool $always = false ): FakeHttpClient {
+		$refused = [];
+		$refuse = static function ( array $request ) use ( &$refused, $seconds, $always ) {
+			if ( !$always && isset( $refused[$request['url']] ) ) {
+				return null;
+			}
+			$refused[$request['url']] = true;
+			return FakeHttpClient::problem(
+				429, 'too_many_requests', 'Too many requests',
+				'The namespace admits no more writes for now',
+				rawurldecode( (string)parse_url( $request['url'], PHP_URL_PATH ) ),
+				[ 'retry-after' => (string)$seconds ]
+			);
+		};
+		return FakeHttpClient::withHook( $refuse );
+	}
+
+	public function testAWriteRefusedWith429IsSentAgainAfterRetryAfterAndLoggedOnceWithoutTheKey() {
+		$client = self::rateLimiting( 1 );
+		$bag = $this->newBag( $client );
+
+		$started = hrtime( true );
+		$this->assertTrue( $bag->set( self::KEY, self::SECRET_VALUE ) );
+
+		$this->assertGreaterThanOrEqual( 1.0, ( hrtime( true ) - $started ) / 1e9 );
+		$this->assertSame( [ 'POST', 'POST' ], $client->methods() );
+		// The retry has what is left of the 3 s: under 2 s
+		$this->assertLessThanOrEqual( 2.0, $client->batchOptions[1]['reqTimeout'] );
+		$this->assertGreaterThan( 1.5, $client->batchOptions[1]['reqTimeout'] );
+		$this->assertCount( 1, $this->logger->records );
+		$this->assertSame( LogLevel::WARNING, $this->logger->records[0]['level'] );
+		$this->assertSame( 1, $this->logger->records[0]['context']['retried_after'] );
+		$this->assertSame( BagOStuff::ERR_NONE, $bag->getLastError() );
+		$this->assertLogsHoldNo( self::KEY, self::SECRET_VALUE );
+	}
+
+	public function testOnlyTheReadsRefusedWith429AreSentAgain() {
+		$refusedKey = self::KEY . ':refused';
+		$refusals = 0;
+		$refuseOnce = static function ( array $request ) use ( $refusedKey, &$refusals ) {
+			$refused = $request['method'] === 'GET' &&
+				strpos( $request['url'], rawurlencode( $refusedKey ) ) !== false;
+			if ( $refused && $refusals++ === 0 ) {
+				return FakeHttpClient::problem(
+					429, 'too_many_requests', 'Too many requests',
+					'The namespace admits no more reads for now',
+					'/sessions/v1/' . $refusedKey, [ 'retry-after' => '1' ]
+				);
+			}
+			return null;
+		};
+		$client = FakeHttpClient::withHook( $refuseOnce );
+		$bag = $this->newBag( $client );
+		$bag->setMulti( [ self::KEY => 'a', $refusedKey => 'b' ] );
+		$client->clear();
+
+		$this->assertSame(
+			[ self::KEY => 'a', $refusedKey => 'b' ], $bag->getMulti( [ self::KEY, $refusedKey ] )
+		);
+		$this->assertSame( [ 2, 1 ], array_map( 'count', $client->batches ) );
+		$this->assertStringContainsString(
+			rawurlencode( $refusedKey ), current( $client->batches[1] )['url']
+		);
+		$this->assertCount( 1, $this->logger->at( LogLevel::WARNING ) );
+	}
+
+	public function testA429WhoseRetryAfterLeavesNoTimeWithinTheTimeoutIsNotSentAgain() {
+		$client = self::rateLimiting( 3 );
+		$bag = $this->newBag( $client, [ 'reqTimeout' => 3.0 ] );
+
+		$started = hrtime( true );
+		$this->assertFalse( $bag->set( self::KEY, self::SECRET_VALUE ) );
+
+		$this->assertLessThan( 1.0, ( hrtime( true ) - $started ) / 1e9 );
+		$this->assertSame( [ 'POST' ], $client->methods() );
+		$this->assertSame( BagOStuff::ERR_UNREACHABLE, $bag->getLastError() );
+		$this->assertCount( 1, $this->logger->records );
+		$context = $this->logger->at( LogLevel::ERROR )[0]['context'];
+		$this->assertSame( [ 429, '3' ], [ $context['code'], $context['retry_after'] ] );
+		$this->assertStringContainsString( 'rate limits', $context['hint'] );
+		$this->assertLogsHoldNo( self::KEY, self::SECRET_VALUE );
+	}
+
+	public function testAWriteIsNeverSentAgainBeyondItsTimeout() {
+		$client = self::rateLimiting( 1, true );
+		$bag = $this->newBag( $client, [ 'reqTimeout' => 1.5 ] );
+
+		$started = hrtime( true );
+		$this->assertFalse( $bag->set( self::KEY, self::SECRET_VALUE ) );
+
+		$this->assertLessThan( 1.5, ( hrtime( true ) - $started ) / 1e9 );
+		// Sent at once, then after 1 s with what was left of the 1.5 s; a third would end after it
+		$this->assertSame( [ 'POST', 'POST' ], $client->methods() );
+		$this->assertLessThanOrEqual( 0.5, $client->batchOptions[1]['reqTimeout'] );
+		$this->assertCount( 1, $this->logger->records );
+		$this->assertSame( 1, $this->logger->at( LogLevel::ERROR )[0]['context']['retried_after'] );
+	}
+
 	public static function provideWriteFailureStatuses(): array {
 		return [
 			'no response' => [ 0 ], '202' => [ 202 ], '301' => [ 301 ], '400' => [ 400 ], '404' => [ 404 ],
-			'405' => [ 405 ], '413' => [ 413 ], '500' => [ 500 ], '503' => [ 503 ],
+			'405' => [ 405 ], '413' => [ 413 ], '429' => [ 429 ], '500' => [ 500 ], '503' => [ 503 ],
 		];
 	}
 

@@ -5,6 +5,7 @@ import { hasTls, nothingToReload } from '../http/tls.js';
 import { describeError } from '../logging/logging.js';
 import { openMaintenance } from '../storage/open.js';
 import { answerServiceQuestions } from './service-view.js';
+import { answerLimitChecks } from './shared-limits.js';
 
 // Workers get this long to drain on SIGTERM before they are killed.
 const drainDeadlineMs = 20000;
@@ -16,12 +17,13 @@ const maxRetryDelayMs = 30000;
 /**
  * The primary of a clustered service: forks `workers` processes that share the listening port,
  * replaces one that dies, does the storage's maintenance once for all of them, answers the workers'
- * questions about the whole service (metrics, readiness), relays SIGHUP (reload the TLS certificates) to every
+ * questions about the whole service (metrics, readiness), decides their requests' rate limits, relays SIGHUP (reload the TLS certificates) to every
  * worker, and on SIGTERM or SIGINT drains every worker before exiting.
  */
 export async function runPrimary(config: Config, workers: number, logger: Logger): Promise<void> {
   const listening = new Set<number>();
   answerServiceQuestions((worker) => listening.has(worker.id));
+  answerLimitChecks(config.namespaces, workers);
   // Each worker holds its own copy of the certificates: every one reloads them. SIGHUP ends a process that has
   // no handler for it, which a worker installs only as it starts to listen: a worker still starting (at start-up,
   // or a replacement) gets the signal once it listens instead, as it may have read the files before they changed.

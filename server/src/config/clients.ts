@@ -9,7 +9,7 @@ import { fail, isMapping, type Rule, stringList } from '../validation/rules.js';
  * Each of `identities` -> the form it is compared in (client-names.ts: lower-cased where DNS and URIs ignore
  * case); two that are one client are refused, naming `key`.
  */
-function comparedIdentities(identities: readonly string[], key: string): ReadonlyMap<string, string> {
+export function comparedIdentities(identities: readonly string[], key: string): ReadonlyMap<string, string> {
   const compared = new Map<string, string>();
   const givenAs = new Map<string, string>();
   for (const identity of identities) {

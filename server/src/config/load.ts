@@ -8,7 +8,7 @@ import { type NamespaceConfig, namespacesOf } from './namespaces.js';
 import { configSchema, type ParsedFile } from './schema.js';
 
 /** The top-level keys that describe Kask's single namespace: they live on in the namespaces, never read directly. */
-type NamespaceKeys = 'base_uri' | 'default_ttl' | 'max_ttl' | 'max_key_bytes' | 'max_value_bytes' | 'namespaces';
+type NamespaceKeys = 'base_uri' | 'default_ttl' | 'max_ttl' | 'max_key_bytes' | 'max_value_bytes' | 'limits' | 'namespaces';
 
 /** The validated, frozen configuration: the file's keys, with its namespaces resolved and its backend chosen. */
 export interface Config extends Omit<ParsedFile, NamespaceKeys | 'storage'> {
@@ -43,7 +43,7 @@ export function configFrom(file: unknown, directory = process.cwd()): Config {
     parsed,
     namespaces.map((namespace) => namespace.name),
   );
-  const { base_uri, default_ttl, max_ttl, max_key_bytes, max_value_bytes, namespaces: _declared, ...service } = parsed;
+  const { base_uri, default_ttl, max_ttl, max_key_bytes, max_value_bytes, limits, namespaces: _declared, ...service } = parsed;
   return Object.freeze({
     ...service,
     namespaces: Object.freeze(namespaces.map((one) => Object.freeze(one))),

@@ -1,7 +1,9 @@
+import type { NamespaceLimits } from '../limits/limiter.js';
 import type { BackendName } from '../storage/registry.js';
 import { backendMaxKeyBytes } from '../storage/registry.js';
 import { fail } from '../validation/rules.js';
 import { normalisedBaseUri } from './names.js';
+import { namespaceLimits } from './rate-limits.js';
 import type { ParsedFile } from './schema.js';
 
 // The namespaces a file describes, each with its limits and TTLs resolved from its own keys and the top-level ones.
@@ -22,6 +24,8 @@ export interface NamespaceConfig {
   readonly max_ttl: number;
   readonly max_key_bytes: number;
   readonly max_value_bytes: number;
+  /** Its rate limits (see Rate limits); none in a file that sets none, as in Kask. */
+  readonly limits: NamespaceLimits;
 }
 
 /** The name of Kask's single namespace, which a file without `namespaces:` describes. */
@@ -42,6 +46,7 @@ export function namespacesOf(parsed: ParsedFile, file: Record<string, unknown>, 
         ),
         max_key_bytes: withinBackend(parsed.max_key_bytes, 'max_key_bytes', storage),
         max_value_bytes: parsed.max_value_bytes,
+        limits: namespaceLimits(parsed),
       },
     ];
   }
@@ -70,6 +75,7 @@ export function namespacesOf(parsed: ParsedFile, file: Record<string, unknown>, 
           ? withinBackend(parsed.max_key_bytes, 'max_key_bytes', storage)
           : withinBackend(settings.max_key_bytes, `${key}.max_key_bytes`, storage),
       max_value_bytes: settings.max_value_bytes ?? parsed.max_value_bytes,
+      limits: namespaceLimits(parsed, { limits: settings.limits, key: `${key}.limits` }),
     };
   });
   for (const [i, one] of namespaces.entries()) {

@@ -7,6 +7,8 @@ import {
   fraction,
   integer,
   ipAddress,
+  isMapping,
+  type Origin,
   oneOf,
   optionalInteger,
   optionalString,
@@ -34,6 +36,54 @@ const keyLimits = backendNames.map((name) => `${backendMaxKeyBytes[name]} on the
 
 const ttlSeconds = (description: string) => optionalInteger(description, 0, backendMaxTtlSeconds);
 
+/** The requests each kind of bucket counts. */
+const requestKinds = {
+  reads: 'reads (GET, HEAD)',
+  writes: 'writes of a value (POST, PUT, PATCH; DELETE is never limited)',
+} as const;
+
+/**
+ * A token bucket of one kind of request for `whom`; `byDefault` says what applies without it. A bucket given without
+ * `per_second` is refused rather than read as none: `writes: {}` or a misspelt rate would turn a limit off unseen.
+ */
+const bucket = (kind: keyof typeof requestKinds, whom: string, byDefault: string) => {
+  const settings = section(`A token bucket of ${requestKinds[kind]}`, {
+    per_second: optionalInteger(
+      `How many ${requestKinds[kind]} a second ${whom}, over every worker; beyond the burst, 429 with Retry-After. ${byDefault}`,
+      1,
+    ),
+    burst: optionalInteger(`The ${kind} admitted at once after a quiet spell (the bucket's size); default: per_second`, 1),
+  });
+  return {
+    ...settings,
+    parse(value: unknown, key: string, origin: Origin) {
+      const parsed = settings.parse(value, key, origin);
+      if (isMapping(value) && parsed.per_second === undefined) fail(key, 'needs per_second');
+      return parsed;
+    },
+  };
+};
+
+/** The rate limits of a namespace (see Rate limits); `byDefault` says what applies without each key. */
+const rateLimits = (byDefault: string) =>
+  section('Rate limits', {
+    reads: bucket('reads', 'the namespace admits from every client together', byDefault),
+    writes: bucket('writes', 'the namespace admits from every client together', byDefault),
+    key_writes_per_second: optionalInteger(
+      `Writes of a value (POST, PUT, PATCH; not DELETE) a second to any one key, over every worker; more answer 429 with Retry-After. ${byDefault}`,
+      1,
+    ),
+    clients: mapOf(
+      `Client identity (listed in clients) -> its own buckets in the namespace, besides the namespace's: a request must find a token in both. ${byDefault}`,
+      section('One client in the namespace', {
+        reads: bucket('reads', 'the client is admitted in the namespace', 'Default: no limit'),
+        writes: bucket('writes', 'the client is admitted in the namespace', 'Default: no limit'),
+      }),
+      // Identities are checked against `clients` once the whole file is read (rate-limits.ts).
+      () => {},
+    ),
+  });
+
 const namespace = section('One namespace: a store of its own under its own base URI', {
   base_uri: required(string('Path prefix of its session route; a leading and trailing / are added', '', baseUri)),
   table: optionalString(
@@ -44,6 +94,7 @@ const namespace = section('One namespace: a store of its own under its own base 
   max_ttl: ttlSeconds('max_ttl for this namespace; default: the top-level max_ttl when the file sets one, else its default_ttl'),
   max_key_bytes: optionalInteger('max_key_bytes for this namespace; default: the top-level max_key_bytes', 1, longestKeyBytes),
   max_value_bytes: optionalInteger('max_value_bytes for this namespace; default: the top-level max_value_bytes', 1),
+  limits: rateLimits('Default: the top-level one'),
 });
 
 export const configSchema = section('kask-ts configuration', {
@@ -137,8 +188,9 @@ export const configSchema = section('kask-ts configuration', {
     defaultLimits.maxValueBytes,
     1,
   ),
+  limits: rateLimits('Default: none (Kask has no limits); with namespaces, the default of each, each with buckets of its own'),
   namespaces: mapOf(
-    "Namespaces by name (a lower-case letter, then up to 47 lower-case letters, digits or _): stores of their own, each under its own base_uri with its own TTLs, limits and table, sharing one connection to the backend; top-level default_ttl, max_ttl, max_key_bytes and max_value_bytes are their defaults. Default: one namespace, `default`, from Kask's top-level keys, stored where Kask stores it (cassandra.table; the embedded store's main database). Not with a top-level base_uri (see Namespaces)",
+    "Namespaces by name (a lower-case letter, then up to 47 lower-case letters, digits or _): stores of their own, each under its own base_uri with its own TTLs, limits and table, sharing one connection to the backend; top-level default_ttl, max_ttl, max_key_bytes, max_value_bytes and limits are their defaults. Default: one namespace, `default`, from Kask's top-level keys, stored where Kask stores it (cassandra.table; the embedded store's main database). Not with a top-level base_uri (see Namespaces)",
     namespace,
     identifier,
   ),

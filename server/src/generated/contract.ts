@@ -129,6 +129,19 @@ export const problems = {
     },
     "suppliedHeaders": []
   },
+  "too_many_requests": {
+    "status": 429,
+    "type": "https://www.mediawiki.org/wiki/Kask/errors/too_many_requests",
+    "title": "Too many requests",
+    "detail": "The request is over a rate limit; retry after Retry-After seconds",
+    "headers": {
+      "cache-control": "no-store",
+      "x-content-type-options": "nosniff"
+    },
+    "suppliedHeaders": [
+      "retry-after"
+    ]
+  },
   "service_unavailable": {
     "status": 503,
     "type": "https://www.mediawiki.org/wiki/Kask/errors/service_unavailable",

@@ -52,7 +52,8 @@ export interface paths {
         post: operations["setSession"];
         /**
          * Delete a session value
-         * @description Removes the key. Answers 204 also when the key did not exist. On Cassandra the delete is written
+         * @description Removes the key. Answers 204 also when the key did not exist. No rate limit applies to it: a session
+         *     must always be able to end, whatever floods its namespace's writes. On Cassandra the delete is written
          *     at EACH_QUORUM, so a 204 means every data centre has it.
          *
          *     With `If-Match`, the delete is conditional: it happens only if the current value still has that
@@ -142,7 +143,7 @@ export interface paths {
         };
         /**
          * Prometheus metrics
-         * @description Kask's metric names (`http_requests_total`, `http_request_duration_seconds`, `kask_build_info`) plus storage metrics, access denials (`kask_access_denials_total`), refused TLS handshakes by reason (`kask_tls_handshake_failures_total`), and insight into writes (`kask_written_value_bytes`, `kask_compared_writes_total`, `kask_same_value_writes_total`, and with `insight.secret_file` `kask_written_keys`); every request, storage and write metric has a `namespace` label (`default` on a server configured as Kask is). No label ever holds a key.
+         * @description Kask's metric names (`http_requests_total`, `http_request_duration_seconds`, `kask_build_info`) plus storage metrics, access denials (`kask_access_denials_total`), requests over a rate limit (`kask_rate_limited_total`), refused TLS handshakes by reason (`kask_tls_handshake_failures_total`), and insight into writes (`kask_written_value_bytes`, `kask_compared_writes_total`, `kask_same_value_writes_total`, and with `insight.secret_file` `kask_written_keys`); every request, storage and write metric has a `namespace` label (`default` on a server configured as Kask is). No label ever holds a key.
          */
         get: operations["getMetrics"];
         put?: never;
@@ -313,6 +314,14 @@ export interface components {
             /** @constant */
             title?: "Internal server error";
             /** @default The server encountered an error with your request */
+            detail: unknown;
+        } & components["schemas"]["Problem"];
+        TooManyRequestsProblem: {
+            /** @constant */
+            type?: "https://www.mediawiki.org/wiki/Kask/errors/too_many_requests";
+            /** @constant */
+            title?: "Too many requests";
+            /** @default The request is over a rate limit; retry after Retry-After seconds */
             detail: unknown;
         } & components["schemas"]["Problem"];
         ServiceUnavailableProblem: {
@@ -541,6 +550,24 @@ export interface components {
                 "application/problem+json": components["schemas"]["ServerErrorProblem"];
             };
         };
+        /**
+         * @description The request is over one of the server's rate limits (not in Kask; none unless configured): the namespace's
+         *     reads or writes a second from every client together, this client's in the namespace, or the writes a second
+         *     to this key (POST, PUT and PATCH; never DELETE). It was refused before its body was read, and nothing
+         *     changed: a write may be sent again after `Retry-After` seconds, when the limit would admit it. The detail
+         *     says which limit, never the key. A limit holds for the whole server, whichever of its processes answers.
+         */
+        TooManyRequests: {
+            headers: {
+                "Cache-Control": components["headers"]["NoStore"];
+                "Retry-After": components["headers"]["RetryAfter"];
+                "X-Content-Type-Options": components["headers"]["NoSniff"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["TooManyRequestsProblem"];
+            };
+        };
         /** @description The storage is unreachable, cannot reach the required consistency, timed out, or is not set up yet (its keyspace or table missing, which the operator creates while the server runs). A write that got this answer may or may not have been applied; retry after `Retry-After` seconds. */
         ServiceUnavailable: {
             headers: {
@@ -690,6 +717,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeaderFieldsTooLarge"];
             500: components["responses"]["ServerError"];
             501: components["responses"]["NotImplemented"];
@@ -763,6 +791,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeaderFieldsTooLarge"];
             500: components["responses"]["ServerError"];
             501: components["responses"]["NotImplemented"];
@@ -832,6 +861,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeaderFieldsTooLarge"];
             500: components["responses"]["ServerError"];
             501: components["responses"]["NotImplemented"];
@@ -943,6 +973,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeaderFieldsTooLarge"];
             500: components["responses"]["ServerError"];
             501: components["responses"]["NotImplemented"];
@@ -1002,6 +1033,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeaderFieldsTooLarge"];
             500: components["responses"]["ServerError"];
             501: components["responses"]["NotImplemented"];

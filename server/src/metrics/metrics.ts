@@ -8,7 +8,7 @@ const durationBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0
 // Powers of 4 from 64 bytes to the default max_value_bytes (1 MiB): MediaWiki's sessions are a few KiB.
 const valueSizeBuckets = [64, 256, 1024, 4096, 16384, 65536, 262144, 1048576];
 
-/** The service's Prometheus metrics. Labels hold namespaces, methods, codes, backends, operations, client identities and TLS error codes: never a key. */
+/** The service's Prometheus metrics. Labels hold namespaces, methods, codes, backends, operations, client identities, limits and TLS error codes: never a key. */
 export interface Metrics {
   readonly registry: Registry;
   readonly requests: LabelledCounter<'namespace' | 'code' | 'method'>;
@@ -19,6 +19,7 @@ export interface Metrics {
   readonly comparedWrites: LabelledCounter<'namespace'>;
   readonly sameValueWrites: LabelledCounter<'namespace'>;
   readonly accessDenials: Counter<'client' | 'namespace' | 'code'>;
+  readonly rateLimited: Counter<'namespace' | 'client' | 'limit'>;
   readonly tlsHandshakeFailures: Counter<'reason'>;
 }
 
@@ -86,6 +87,12 @@ export function createMetrics(build: BuildInfo): Metrics {
       name: 'kask_access_denials_total',
       help: 'Requests refused by client (its identity, anonymous or unlisted), namespace (or /metrics, /insight) and status code (401, 403)',
       labelNames: ['client', 'namespace', 'code'],
+      registers: [registry],
+    }),
+    rateLimited: new Counter({
+      name: 'kask_rate_limited_total',
+      help: 'Requests refused with 429 by namespace, client (its identity, anonymous or unlisted) and limit (namespace_reads, namespace_writes, client_reads, client_writes, key_writes)',
+      labelNames: ['namespace', 'client', 'limit'],
       registers: [registry],
     }),
     tlsHandshakeFailures: new Counter({

@@ -10,6 +10,9 @@ import { defaultLimits } from '../../src/generated/contract.js';
 import { configuredBackend } from '../../src/storage/registry.js';
 import { ConfigError } from '../../src/validation/rules.js';
 
+/** A namespace's limits in a file that sets none, as Kask has none. */
+const noLimits = { reads: undefined, writes: undefined, key_writes_per_second: undefined, clients: new Map() };
+
 const kaskOpenApi = fileURLToPath(new URL('../fixtures/kask-openapi.yaml', import.meta.url));
 
 // Where Kask's file names its certificates and keys: the configuration checks that each can be read, and that
@@ -335,6 +338,7 @@ describe('namespaces', () => {
         max_ttl: 60,
         max_key_bytes: 100,
         max_value_bytes: defaultLimits.maxValueBytes,
+        limits: noLimits,
       },
     ]);
     const [kasks] = config.namespaces as [NamespaceConfig];
@@ -356,6 +360,7 @@ describe('namespaces', () => {
         max_ttl: 3600,
         max_key_bytes: defaultLimits.maxKeyBytes,
         max_value_bytes: 4096,
+        limits: noLimits,
       },
       {
         name: 'echoseen',
@@ -365,6 +370,7 @@ describe('namespaces', () => {
         max_ttl: 31536000,
         max_key_bytes: 64,
         max_value_bytes: 4096,
+        limits: noLimits,
       },
     ]);
     const [sessions, echoseen] = configFrom(twoNamespaces).namespaces as [NamespaceConfig, NamespaceConfig];
@@ -423,5 +429,80 @@ describe('namespaces', () => {
   it('base URIs that share only a beginning of a segment do not overlap', () => {
     const file = { namespaces: { sessions: { base_uri: '/sessions/' }, sessions2: { base_uri: '/sessions2/' } } };
     expect(configFrom(file).namespaces.map((namespace) => namespace.base_uri)).toEqual(['/sessions/', '/sessions2/']);
+  });
+});
+
+describe('rate limits', () => {
+  const listed = {
+    trusted_proxy: ['127.0.0.1'],
+    clients: { 'spiffe://wiki/mw': { default: ['read', 'write'] }, echo: { default: ['write'] } },
+  };
+
+  it("the top-level limits are Kask's single namespace's; a burst is a second's worth unless given", () => {
+    const [namespace] = configFrom({
+      ...listed,
+      limits: {
+        reads: { per_second: 2000, burst: 4000 },
+        writes: { per_second: 600 },
+        key_writes_per_second: 1,
+        clients: { 'SPIFFE://WIKI/mw': { writes: { per_second: 300, burst: 50 } } },
+      },
+    }).namespaces as [NamespaceConfig];
+    expect(namespace.limits).toEqual({
+      reads: { per_second: 2000, burst: 4000 },
+      writes: { per_second: 600, burst: 600 },
+      key_writes_per_second: 1,
+      // Identities are put in the form they are compared in, as in clients.
+      clients: new Map([['spiffe://wiki/mw', { reads: undefined, writes: { per_second: 300, burst: 50 } }]]),
+    });
+  });
+
+  it('each namespace takes the top-level limits it does not set, key by key, each with buckets of its own', () => {
+    const namespaces = configFrom({
+      limits: { writes: { per_second: 600 }, key_writes_per_second: 2 },
+      namespaces: {
+        sessions: { base_uri: '/sessions/v1/' },
+        anon_sessions: { base_uri: '/anon-sessions/v1/', limits: { writes: { per_second: 300, burst: 600 } } },
+      },
+    }).namespaces;
+    expect(
+      namespaces.map((namespace) => [namespace.name, namespace.limits.writes, namespace.limits.key_writes_per_second]),
+    ).toEqual([
+      ['sessions', { per_second: 600, burst: 600 }, 2],
+      ['anon_sessions', { per_second: 300, burst: 600 }, 2],
+    ]);
+  });
+
+  it.each([
+    [{ limits: { reads: { burst: 10 } } }, /limits.reads: needs per_second/],
+    [{ limits: { writes: {} } }, /limits.writes: needs per_second/],
+    [
+      { namespaces: { a: { base_uri: '/a/', limits: { clients: { x: { reads: {} } } } } } },
+      /namespaces.a.limits.clients.x.reads: needs per_second/,
+    ],
+    [{ limits: { writes: { per_second: 0 } } }, /limits.writes.per_second: must be an integer from 1/],
+    [{ limits: { writes: { per_second: 1.5 } } }, /limits.writes.per_second: must be an integer from 1/],
+    [{ limits: { key_writes_per_second: 0 } }, /limits.key_writes_per_second: must be an integer from 1/],
+    [{ limits: { reads: { rate: 10 } } }, /limits.reads.rate: is not a known configuration key/],
+    [{ limits: { clients: { echo: { writes: { per_second: 1 } } } } }, /limits.clients: needs clients/],
+    [
+      { ...listed, limits: { clients: { stranger: { reads: { per_second: 1 } } } } },
+      /limits.clients.stranger: is not a client listed in clients/,
+    ],
+    [
+      { ...listed, limits: { clients: { echo: { reads: { per_second: 1 } }, ECHO: { reads: { per_second: 2 } } } } },
+      /limits.clients: "echo" and "ECHO" are one client/,
+    ],
+    [
+      {
+        ...listed,
+        clients: { echo: { echoseen: ['write'] } },
+        namespaces: { echoseen: { base_uri: '/echoseen/v1/', limits: { clients: { mw: { writes: { per_second: 1 } } } } } },
+      },
+      /namespaces.echoseen.limits.clients.mw: is not a client listed in clients/,
+    ],
+  ])('%j is refused, naming the key', (file, message) => {
+    expect(() => configFrom(file)).toThrow(ConfigError);
+    expect(() => configFrom(file)).toThrow(message);
   });
 });

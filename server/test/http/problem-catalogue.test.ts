@@ -18,6 +18,8 @@ interface Provocation {
   readonly storageFails?: StorageError;
   /** Configuration keys beyond the test's own. */
   readonly config?: Record<string, unknown>;
+  /** A request sent first, which leaves the server in the state that answers the problem. */
+  readonly preceded?: InjectOptions;
 }
 
 // A server that lists its clients, identified here by the header its trusted proxy (inject's address) adds.
@@ -49,10 +51,15 @@ const provocations: Record<ProblemName, Provocation> = {
   conflict: { request: { method: 'PUT', url: existing, payload: 'v' } },
   precondition_failed: { request: { method: 'POST', url: existing, payload: 'v', headers: { 'if-match': '"other"' } } },
   server_error: { request: { method: 'GET', url: existing }, storageFails: new StorageError('fault', 'bug') },
+  too_many_requests: {
+    request: { method: 'GET', url: existing },
+    preceded: { method: 'GET', url: existing },
+    config: { limits: { reads: { per_second: 1 } } },
+  },
   service_unavailable: { request: { method: 'GET', url: existing }, storageFails: new StorageError('unavailable', 'down') },
 };
 
-async function answerTo({ request, storageFails, config: keys }: Provocation) {
+async function answerTo({ request, storageFails, config: keys, preceded }: Provocation) {
   const storage = new FakeStorage();
   storage.values.set('existing', { value: Buffer.from('stored'), ttl: 60, expiresAt: Date.now() + 60_000 });
   storage.failure = storageFails;
@@ -65,6 +72,7 @@ async function answerTo({ request, storageFails, config: keys }: Provocation) {
     clustered: false,
   });
   try {
+    if (preceded !== undefined) await fastify.inject(preceded);
     return await fastify.inject(request);
   } finally {
     await fastify.close();

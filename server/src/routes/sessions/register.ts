@@ -1,6 +1,8 @@
-import type { FastifyInstance, RouteShorthandOptions } from 'fastify';
+import type { FastifyInstance, onRequestHookHandler, RouteShorthandOptions } from 'fastify';
 import { sessionMethods } from '../../generated/contract.js';
 import type { operations } from '../../generated/openapi.js';
+import { hasLimits } from '../../limits/limiter.js';
+import { LogThrottle } from '../../logging/log-throttle.js';
 import { createSession, deleteSession, getSession, methodNotAllowed, setSession, touchSession } from './handlers.js';
 import {
   answerCounter,
@@ -12,6 +14,7 @@ import {
   writeCheck,
 } from './hooks.js';
 import type { NamespaceRoute } from './namespace-route.js';
+import { type RateLimiting, rateLimiter } from './rate-limits.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -26,18 +29,29 @@ interface OperationRoute<Op extends keyof operations> {
 }
 
 /** The session route of every namespace, each over its own store. */
-export function registerSessionRoutes(app: FastifyInstance, routes: readonly NamespaceRoute[]): void {
+export function registerSessionRoutes(
+  app: FastifyInstance,
+  routes: readonly NamespaceRoute[],
+  limiting: RateLimiting | undefined,
+): void {
   app.decorateRequest('sessionKey', '');
   app.decorateRequest('ttlSeconds', 0);
-  for (const route of routes) registerNamespaceRoute(app, route);
+  // Refusals are logged at most once a minute per client, namespace and limit.
+  const throttle = new LogThrottle();
+  for (const route of routes) {
+    const { namespace } = route;
+    const limited = limiting !== undefined && hasLimits(namespace.limits);
+    const limit = limited ? rateLimiter(namespace, limiting, throttle) : undefined;
+    registerNamespaceRoute(app, route, limit);
+  }
 }
 
 /**
  * One namespace's session route `{base_uri}{key}`: Kask's getSession, setSession and deleteSession, our
  * headSession, createSession (PUT) and touchSession (PATCH), each also conditional (If-Match, If-None-Match),
- * and 405 for every other method; its key and value limits and TTLs are the namespace's.
+ * and 405 for every other method; its key and value limits, TTLs and rate limits (`limit`) are the namespace's.
  */
-function registerNamespaceRoute(app: FastifyInstance, route: NamespaceRoute): void {
+function registerNamespaceRoute(app: FastifyInstance, route: NamespaceRoute, limit: onRequestHookHandler | undefined): void {
   const { namespace, metrics } = route;
   const url = `${namespace.base_uri}*`;
   const config = { namespace: namespace.name };
@@ -45,7 +59,13 @@ function registerNamespaceRoute(app: FastifyInstance, route: NamespaceRoute): vo
   const keyed: RouteShorthandOptions = {
     config,
     bodyLimit: namespace.max_value_bytes,
-    onRequest: [setRouteHeaders, ignoreContentType, keyParser(namespace), declaredSizeLimit(namespace)],
+    onRequest: [
+      setRouteHeaders,
+      ignoreContentType,
+      keyParser(namespace),
+      declaredSizeLimit(namespace),
+      ...(limit === undefined ? [] : [limit]),
+    ],
     onResponse: countAnswer,
   };
   const written: RouteShorthandOptions = { ...keyed, preHandler: writeCheck(namespace) };
