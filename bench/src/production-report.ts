@@ -1,5 +1,6 @@
 import type { OperationSummary } from './open-model.js';
 import type { ProductionReport, ProductionRound } from './production.js';
+import { median } from './rounds.js';
 
 const ms = (value: number) => (value >= 100 ? value.toFixed(0) : value.toFixed(1));
 const optional = (value: number | undefined, digits: number) => (value === undefined ? '—' : value.toFixed(digits));
@@ -13,12 +14,6 @@ function latencies(summary: OperationSummary | undefined): string {
   if (summary === undefined || summary.requests === 0) return '— | — | — | — | —';
   const { p50, p90, p99, p999, max } = summary.latencyMs;
   return [p50, p90, p99, p999, max].map(ms).join(' | ');
-}
-
-/** The median of `values` (the lower middle one of an even count: a round that happened). */
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor((sorted.length - 1) / 2)] ?? 0;
 }
 
 function all(round: ProductionRound): OperationSummary | undefined {
