@@ -75,3 +75,22 @@ describe('warming up before ready', () => {
     expect(metrics).not.toContain('code="404"');
   });
 });
+
+describe('warming up under rate limits', () => {
+  it("spends no client's tokens: a client's first read after the warm-up is served", async () => {
+    const storage = new CountingStorage();
+    storage.finishWarming();
+    const warming = untilWarm(inDefaultNamespace(storage));
+    const config = configFrom({ base_uri: '/sessions/v1/', limits: { reads: { per_second: 1, burst: 5 } } });
+    app = buildApp({
+      ...prepareService(config),
+      storage: warming.stores,
+      build,
+      logger: pino({ level: 'silent' }),
+      clustered: false,
+    });
+    await warming.warmUp(app.fastify, ['/sessions/v1/']);
+    expect(storage.reads).toBeGreaterThanOrEqual(300);
+    expect((await app.fastify.inject({ method: 'GET', url: '/sessions/v1/someone' })).statusCode).toBe(404);
+  });
+});
