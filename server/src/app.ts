@@ -8,6 +8,7 @@ import type { ClientPermissions } from './auth/permissions.js';
 import type { BuildInfo } from './build-info.js';
 import { clusterServiceView, localServiceView } from './cluster/service-view.js';
 import { limitsOfThePrimary } from './cluster/shared-limits.js';
+import { closeWithoutContinue, deferContinue, sendContinue } from './http/deferred-continue.js';
 import { errorHandler } from './http/error-handler.js';
 import { routeEveryMethod } from './http/every-method.js';
 import { ignoreUpgrades } from './http/ignored-upgrades.js';
@@ -16,7 +17,7 @@ import { createNodeServer } from './http/node-server.js';
 import { oneRequestAtATime } from './http/one-request-at-a-time.js';
 import { decodedPath, malformedPathDetail, originForm } from './http/paths.js';
 import { sendProblem } from './http/problems.js';
-import { answerClientError, rejectOversizedBeforeContinue } from './http/raw-responses.js';
+import { answerClientError } from './http/raw-responses.js';
 import { KeyWrites, keyHasher } from './insight/key-writes.js';
 import { localLimits } from './limits/decisions.js';
 import { anyLimits, type LimitedNamespace, Limiter } from './limits/limiter.js';
@@ -99,9 +100,7 @@ export function buildApp({ config, document, insightSecret, storage, build, logg
   const authorize = accessControl(config, metrics);
   // Read by the rate limits and the access log, whether or not the access check runs.
   app.decorateRequest('clientIdentity', '');
-  // The early 413 is written before any hook runs, and would tell any client the limit: with clients listed,
-  // Node sends 100 Continue, and the session route's own check answers 413 after the access check.
-  if (authorize === undefined) rejectOversizedBeforeContinue(app.server, routes);
+  deferContinue(app.server);
 
   // Values are opaque bytes whatever the Content-Type says, so no body is ever parsed.
   app.removeAllContentTypeParsers();
@@ -115,6 +114,8 @@ export function buildApp({ config, document, insightSecret, storage, build, logg
   app.addHook('onRequest', refuseMalformedRequests);
   // Before every hook that answers about a route: a client that may not use it learns nothing from it.
   if (authorize !== undefined) app.addHook('onRequest', authorize);
+  app.addHook('preParsing', sendContinue);
+  app.addHook('onSend', closeWithoutContinue);
   if (logAccess !== undefined) app.addHook('onResponse', logAccess);
   routeEveryMethod(app);
   ignoreUpgrades(app.server);

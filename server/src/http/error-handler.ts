@@ -6,7 +6,7 @@ import { decodedPath } from './paths.js';
 import { sendProblem } from './problems.js';
 
 /** The detail of a 413: the limit of the route's namespace, which a client cannot learn otherwise. */
-export function payloadTooLargeDetail(maxValueBytes: number): string {
+function payloadTooLargeDetail(maxValueBytes: number): string {
   return `The value is larger than ${maxValueBytes} bytes`;
 }
 

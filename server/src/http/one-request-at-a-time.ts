@@ -114,14 +114,6 @@ export function afterRequestsInFlight(socket: Socket, answer: () => void): void 
 }
 
 /**
- * For a response written outside this queue that closes the connection (the 413 before 100 Continue): the
- * requests parsed before it still run in turn, none parsed after it.
- */
-export function refuseLaterRequests(socket: Socket): void {
-  connectionOf(socket).closing = true;
-}
-
-/**
  * Runs `resume` once every request of `socket` in flight has been answered, with the connection idle, so that the
  * requests `resume` leads the socket to parse run in turn; never when a response closes the connection first.
  */
