@@ -2,6 +2,8 @@
 import { writeFileSync } from 'node:fs';
 import { runCommand } from './command.js';
 import { parseOptions, usage } from './options.js';
+import { runProduction } from './production.js';
+import { renderProduction } from './production-report.js';
 import { renderMarkdown, smokeProblems } from './report.js';
 import { runBenchmark } from './run.js';
 import { runSoak } from './soak.js';
@@ -9,6 +11,12 @@ import { runSoak } from './soak.js';
 runCommand('bench', usage, parseOptions, async (options) => {
   if (options.soakMinutes !== undefined) {
     process.stdout.write(await runSoak(options, options.soakMinutes));
+    return 0;
+  }
+  if (options.production !== undefined) {
+    const report = await runProduction(options, options.production);
+    process.stdout.write(renderProduction(report));
+    if (options.jsonPath !== undefined) writeFileSync(options.jsonPath, `${JSON.stringify(report, null, 2)}\n`);
     return 0;
   }
   const report = await runBenchmark(options);

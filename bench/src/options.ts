@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import type { ProductionOptions } from './production.js';
 import type { CassandraLocation } from './targets.js';
 import { type Workload, workloadNamed, workloads } from './workloads.js';
 
@@ -33,6 +34,10 @@ export interface BenchOptions extends RunOptions {
   readonly smoke: boolean;
   /** Minutes of the mix on kask-ts embedded instead of the table, RSS and p99 each minute (bench/src/soak.ts). */
   readonly soakMinutes: number | undefined;
+  /** Instead of the table: Wikimedia's mix at constant rates, round after round (bench/src/production.ts). */
+  readonly production: ProductionOptions | undefined;
+  /** Further kask-ts targets on Cassandra, each started with these `node` options and NAME=VALUE environment variables. */
+  readonly variants: readonly string[];
 }
 
 /** The usage lines of the options in RunOptions. */
@@ -76,6 +81,14 @@ Options (environment variable in brackets):
                           answered with only the expected statuses; never judges speed
   --soak MINUTES          instead of the table: the mix on kask-ts embedded for MINUTES (first worker count,
                           64 connections if listed, else the first), RSS and p99 each minute, and their slopes
+  --production RATES      instead of the table: Wikimedia's mix (GET hits, GET misses, POSTs, DELETEs as
+                          1700:100:550:25) at each constant rate in requests/s, e.g. 300,1000, with vegeta
+                          (an open model); kask-ts and every --url target, round after round  [KASK_BENCH_PRODUCTION]
+  --variant="OPTIONS"     also kask-ts on Cassandra started with these node options and NAME=VALUE
+                          variables, e.g. --variant="--max-semi-space-size=4 MALLOC_ARENA_MAX=2"; repeatable
+  --rounds N              rounds of each target at each rate (A B A B ...)                    (3)
+  --cold SECONDS          a cold-start round per rate: restart kask-ts on Cassandra and measure its first
+                          SECONDS (0: none)                                                   (10)
 ${runOptionsUsage}`;
 
 /** A bad command line: the message says which option. */
@@ -165,6 +178,17 @@ export function runOptionsFrom(
   };
 }
 
+/** The --production options, or none when no rates are given. */
+function productionFrom(values: OptionValues, env: NodeJS.ProcessEnv): ProductionOptions | undefined {
+  const rates = (values.production as string | undefined) ?? env.KASK_BENCH_PRODUCTION;
+  if (rates === undefined) return undefined;
+  return {
+    rates: numberList('--production', rates),
+    rounds: positive('--rounds', (values.rounds as string | undefined) ?? '3'),
+    coldSeconds: positive('--cold', (values.cold as string | undefined) ?? '10', 0),
+  };
+}
+
 /** The options of `argv`, with the environment's KASK_BENCH_* variables as defaults. */
 export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): BenchOptions | 'help' {
   const values = parseValues(argv, {
@@ -177,6 +201,10 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
     json: { type: 'string' },
     smoke: { type: 'boolean' },
     soak: { type: 'string' },
+    production: { type: 'string' },
+    rounds: { type: 'string' },
+    cold: { type: 'string' },
+    variant: { type: 'string', multiple: true },
   });
   if (values.help) return 'help';
   const option = optionReader(values, env);
@@ -206,6 +234,8 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
     jsonPath: values.json as string | undefined,
     smoke,
     soakMinutes: values.soak === undefined ? undefined : positive('--soak', values.soak as string),
+    production: productionFrom(values, env),
+    variants: (values.variant as string[] | undefined) ?? [],
   };
   for (const workload of options.workloads) {
     if (String(options.keys - 1).length > workload.keyBytes - 1) {

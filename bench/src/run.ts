@@ -155,10 +155,25 @@ export async function chooseTargets(options: BenchOptions, notes: string[]): Pro
   if (cassandra) {
     await ensureBenchSchema(options.cassandraLocation);
     http.push(kaskTarget('cassandra', { cassandra: options.cassandraLocation }));
+    for (const variant of options.variants)
+      http.push(kaskTarget('cassandra', { cassandra: options.cassandraLocation, ...variantOf(variant) }));
     if (options.storageCeilings) storage.push('cassandra');
   }
   for (const url of options.urls) http.push(urlTarget(url));
   return { http, storage };
+}
+
+/** A --variant's words: NAME=VALUE ones are environment variables, the others node options. */
+export function variantOf(text: string): { label: string; nodeOptions: string[]; env: Record<string, string> } {
+  const words = text.split(/\s+/).filter((word) => word !== '');
+  const isVariable = (word: string) => /^[A-Z_][A-Z0-9_]*=/.test(word);
+  return {
+    label: words.join(' '),
+    nodeOptions: words.filter((word) => !isVariable(word)),
+    env: Object.fromEntries(
+      words.filter(isVariable).map((word) => [word.slice(0, word.indexOf('=')), word.slice(word.indexOf('=') + 1)]),
+    ),
+  };
 }
 
 /**

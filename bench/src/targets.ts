@@ -77,6 +77,10 @@ export interface CassandraLocation {
 export interface KaskTargetOptions {
   /** `node` options for the server process, e.g. `--cpu-prof`. */
   readonly nodeOptions?: readonly string[];
+  /** Environment variables the server gets on top of the benchmark's, e.g. MALLOC_ARENA_MAX. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Said after the name in the table, to tell apart targets of the same backend started differently. */
+  readonly label?: string;
   readonly cassandra?: CassandraLocation;
 }
 
@@ -101,7 +105,7 @@ export function storageSection(backend: Backend, directory: string, cassandra?: 
 /** kask-ts (server/dist/cli.js) on `backend`, in a fresh temporary directory per start. */
 export function kaskTarget(backend: Backend, options: KaskTargetOptions = {}): HttpTarget {
   return {
-    name: `kask-ts ${backend}`,
+    name: options.label === undefined ? `kask-ts ${backend}` : `kask-ts ${backend} (${options.label})`,
     role: 'server',
     backend,
     async start(_workload, workers) {
@@ -118,7 +122,10 @@ export function kaskTarget(backend: Backend, options: KaskTargetOptions = {}): H
       };
       const configPath = join(directory.path, 'config.yaml');
       writeFileSync(configPath, stringify(config));
-      const started = spawnNode([...(options.nodeOptions ?? []), join(repoRoot, 'server/dist/cli.js'), '--config', configPath]);
+      const started = spawnNode([...(options.nodeOptions ?? []), join(repoRoot, 'server/dist/cli.js'), '--config', configPath], {
+        ...process.env,
+        ...options.env,
+      });
       const origin = `http://127.0.0.1:${port}`;
       try {
         await waitUntilAnswering(`${origin}/readyz`, started);

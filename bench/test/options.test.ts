@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseProfileOptions } from '../profile/options.js';
 import { parseOptions, UsageError } from '../src/options.js';
+import { variantOf } from '../src/run.js';
 
 describe('the command lines', () => {
   it('leave CPU profiling to npm run profile', () => {
@@ -45,5 +46,23 @@ describe('the command lines', () => {
     expect(() => parseProfileOptions(['--connections', '16,64'], {})).toThrow(/--connections/);
     expect(() => parseProfileOptions(['--workers', '0'], {})).toThrow(/--workers/);
     expect(() => parseProfileOptions(['--cassandra', 'maybe'], {})).toThrow(/--cassandra/);
+  });
+
+  it('run the production shape at the rates given, 3 rounds and a 10 s cold round by default', () => {
+    const given = parseOptions(['--production', '300,1000'], {});
+    expect(given === 'help' ? undefined : given.production).toEqual({ rates: [300, 1000], rounds: 3, coldSeconds: 10 });
+    const none = parseOptions(['--production', '300', '--rounds', '2', '--cold', '0'], {});
+    expect(none === 'help' ? undefined : none.production).toEqual({ rates: [300], rounds: 2, coldSeconds: 0 });
+    expect(() => parseOptions(['--production', '0'], {})).toThrow(UsageError);
+  });
+});
+
+describe('a --variant', () => {
+  it('splits node options from NAME=VALUE variables, and names the target by both', () => {
+    expect(variantOf(' --max-semi-space-size=4  MALLOC_ARENA_MAX=2 ')).toEqual({
+      label: '--max-semi-space-size=4 MALLOC_ARENA_MAX=2',
+      nodeOptions: ['--max-semi-space-size=4'],
+      env: { MALLOC_ARENA_MAX: '2' },
+    });
   });
 });

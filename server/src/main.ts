@@ -10,6 +10,7 @@ import { nothingToReload, reloadTls } from './http/tls.js';
 import { describeError, loggerOptions } from './logging/logging.js';
 import type { ServiceStart } from './start-up.js';
 import { closeStores, openStorage } from './storage/open.js';
+import { untilWarm } from './warm-up.js';
 
 // NOTE: pino's own destination (sonic-boom, asynchronous) flushes at exit and retries a failed write until it
 // succeeds: once the log's reader had gone (EPIPE), a SIGTERM never ended the process. process.stdout writes to a
@@ -54,9 +55,10 @@ interface ServerRole {
 async function runServer(start: ServiceStart, logger: Logger, role: ServerRole): Promise<FastifyInstance> {
   const { config } = start;
   const storage = await openStorage(config, { maintain: role.maintain, log: logger });
+  const warming = untilWarm(storage);
   const { fastify } = buildApp({
     ...start,
-    storage,
+    storage: warming.stores,
     build: readBuildInfo(),
     logger,
     clustered: role.clustered,
@@ -81,6 +83,16 @@ async function runServer(start: ServiceStart, logger: Logger, role: ServerRole):
     throw error;
   }
   logger.info({ storage: config.storage, namespaces: start.namespaces }, 'serving sessions');
+  const warmingStarted = performance.now();
+  void warming
+    .warmUp(
+      fastify,
+      config.namespaces.map((namespace) => namespace.base_uri),
+    )
+    .then(
+      () => logger.info({ ms: Math.round(performance.now() - warmingStarted) }, 'warmed up: ready'),
+      (error: unknown) => logger.error(describeError(error), 'warming up failed'),
+    );
 
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals) => {

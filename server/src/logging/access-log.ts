@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger, onResponseHookHandler } from 'fastify';
+import { isWarmUp } from '../warm-up.js';
 
 // The access log (`access_log: true`): one line per request answered, of what an operator reads traffic by, and
 // nothing that could hold a session key or value. The URL holds the key, so the route's pattern stands for it;
@@ -17,6 +18,7 @@ function contentLength(header: number | string | string[] | undefined): number {
 export function accessLog(logger: FastifyBaseLogger): onResponseHookHandler {
   const log = logger.child({}, { level: 'info' });
   return function logAccess(request, reply, done) {
+    if (isWarmUp(request)) return done();
     const { url: route, namespace } = request.routeOptions.config;
     log.info(
       {

@@ -42,8 +42,10 @@ export interface Backend<Settings> {
   /**
    * Opens every namespace's store, in order, over one connection; `maintain`: this process does the upkeep. A
    * backend that connects in the background says on `log` why it cannot serve (and that it can, once it can).
+   * Its code (a driver, a native module) loads here: a process loads only the backend it serves from (measured:
+   * cassandra-driver adds 27 MiB of RSS to a process, lmdb 5 MiB and 16 MiB of buffers).
    */
-  open(settings: Settings, namespaces: readonly StoredNamespace[], maintain: boolean, log: Logger): Storage[];
+  open(settings: Settings, namespaces: readonly StoredNamespace[], maintain: boolean, log: Logger): Promise<Storage[]>;
   /** Where a namespace's values are, as an operator names them. */
   describe(settings: Settings, namespace: StoredNamespace): string;
   /** Removes every value of a namespace. */

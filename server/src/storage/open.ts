@@ -18,7 +18,7 @@ export async function openStorage(
   config: StorageSettings,
   { maintain, log }: { maintain: boolean; log: Logger },
 ): Promise<NamespaceStores> {
-  const stores = configuredBackend(config).open(config.namespaces, maintain, log);
+  const stores = await configuredBackend(config).open(config.namespaces, maintain, log);
   return new Map(config.namespaces.map((namespace, i) => [namespace.name, stores[i] as Storage]));
 }
 

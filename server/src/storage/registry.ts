@@ -53,7 +53,7 @@ export interface ConfiguredBackend {
   readonly name: BackendName;
   readonly maintainedByOneProcess: boolean;
   readonly databaseHosts: readonly string[];
-  open(namespaces: readonly StoredNamespace[], maintain: boolean, log: Logger): Storage[];
+  open(namespaces: readonly StoredNamespace[], maintain: boolean, log: Logger): Promise<Storage[]>;
   describe(namespace: StoredNamespace): string;
   truncate(namespace: StoredNamespace): Promise<void>;
   census(namespaces: readonly StoredNamespace[]): Promise<(Census | undefined)[]>;

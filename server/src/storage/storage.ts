@@ -33,6 +33,11 @@ export interface Storage {
   refusingWrites(): string | undefined;
   /** What the namespace holds, for metrics and `kask-ts stats`; undefined when the backend cannot tell cheaply. */
   census(): Promise<Census | undefined>;
+  /**
+   * Readies what the first requests would otherwise wait for (connections, prepared statements), changing no
+   * data; resolves once done (a backend with nothing to ready has no such method).
+   */
+  warm?(): Promise<void>;
   /** Releases every resource; no call may follow. */
   close(): Promise<void>;
 }

@@ -4,6 +4,7 @@ import { pathHeaders, sessionPathTemplate } from '../../generated/contract.js';
 import { decodedPath } from '../../http/paths.js';
 import { sendProblem } from '../../http/problems.js';
 import type { NamespaceMetrics } from '../../metrics/namespace-metrics.js';
+import { isWarmUp } from '../../warm-up.js';
 import { keyProblem } from './answers.js';
 import { effectiveTtl, requestedTtl } from './conditions.js';
 import { parseSessionKey } from './session-key.js';
@@ -108,7 +109,7 @@ export function touchCheck(namespace: NamespaceConfig): preHandlerHookHandler {
 /** Counts and times every answer of the route in the namespace's metrics. */
 export function answerCounter(metrics: NamespaceMetrics): onResponseHookHandler {
   return function countAnswer(request, reply, done) {
-    metrics.observeRequest(reply.statusCode, request.method, reply.elapsedTime / 1000);
+    if (!isWarmUp(request)) metrics.observeRequest(reply.statusCode, request.method, reply.elapsedTime / 1000);
     done();
   };
 }

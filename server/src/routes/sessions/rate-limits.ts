@@ -9,6 +9,7 @@ import type { LimitName } from '../../limits/limiter.js';
 import { type LogThrottle, suppressedField } from '../../logging/log-throttle.js';
 import { anonymousClient, unlistedClient } from '../../metrics/client-labels.js';
 import type { Metrics } from '../../metrics/metrics.js';
+import { isWarmUp } from '../../warm-up.js';
 
 /** Where the rate limits of the namespaces that have some are decided, the metrics that count refusals, and who counts as a client. */
 export interface RateLimiting {
@@ -56,7 +57,8 @@ export function rateLimiter(
   const capsKeys = namespace.limits.key_writes_per_second !== undefined;
   return function limitRate(request, reply, done) {
     const permission = permissions[request.method];
-    if (permission === 'delete') return done();
+    // The warm-up's reads (server/src/warm-up.ts) are no client's: they spend no client's tokens.
+    if (permission === 'delete' || isWarmUp(request)) return done();
     // A certificate the client CA signed names a client too, listed or not: only a listed one is a label.
     const identity = request.clientIdentity;
     const client = listedClients.has(identity) ? identity : undefined;

@@ -1,7 +1,7 @@
 import { boolean, fail, integer, optionalString, readableFile, string, stringList } from '../../validation/rules.js';
 import { bothOrNeither, section } from '../../validation/sections.js';
 import type { Backend, StoredNamespace } from '../backend.js';
-import { type CassandraConnectionOptions, openCassandraTables } from './cassandra.js';
+import type { CassandraConnectionOptions } from './client.js';
 import { applyStatements, keyspaceCql, tableCql, truncateCql } from './schema.js';
 
 const settings = section('The Cassandra store', {
@@ -92,7 +92,8 @@ export const cassandraBackend: Backend<CassandraSettings> = {
   maxTtlSeconds: 20 * 365 * 24 * 60 * 60,
   maintainedByOneProcess: false,
   keepsQuotas: false,
-  open(cassandra, namespaces, _maintain, log) {
+  async open(cassandra, namespaces, _maintain, log) {
+    const { openCassandraTables } = await import('./cassandra.js');
     return openCassandraTables(
       connectionOf(cassandra),
       cassandra.keyspace,

@@ -1,4 +1,4 @@
-import { type CassandraConnectionOptions, connectCassandra } from './client.js';
+import type { CassandraConnectionOptions } from './client.js';
 
 /** Kask's keyspace and table, and how many replicas each data centre keeps (NetworkTopologyStrategy). */
 export interface SchemaOptions {
@@ -76,6 +76,8 @@ export function applySchema(connection: CassandraConnectionOptions, schema: Sche
 
 /** Runs schema statements on the cluster, in order. Fails at once when Cassandra is down. */
 export async function applyStatements(connection: CassandraConnectionOptions, statements: readonly string[]): Promise<void> {
+  // Loaded here: a process that only needs the statements' text (the embedded store's) never loads the driver.
+  const { connectCassandra } = await import('./client.js');
   const client = await connectCassandra(connection);
   try {
     // The driver waits for schema agreement after each change, so the table exists on every node afterwards.

@@ -2,7 +2,6 @@ import { describeError } from '../../logging/logging.js';
 import { directory, integer } from '../../validation/rules.js';
 import { section } from '../../validation/sections.js';
 import type { Backend, StoredNamespace } from '../backend.js';
-import { openEmbeddedDatabases } from './lmdb.js';
 
 const settings = section('The embedded LMDB store', {
   path: directory(
@@ -30,7 +29,8 @@ export const lmdbBackend: Backend<EmbeddedSettings> = {
   maintainedByOneProcess: true,
   // Each database's bytes and keys are counted in the transaction of every write (usage.ts).
   keepsQuotas: true,
-  open(embedded, namespaces, maintain, log) {
+  async open(embedded, namespaces, maintain, log) {
+    const { openEmbeddedDatabases } = await import('./lmdb.js');
     return openEmbeddedDatabases(
       { path: embedded.path, purgeIntervalMs: maintain ? embedded.purge_interval_ms : undefined },
       namespaces.map(databaseOf),
@@ -47,6 +47,7 @@ export const lmdbBackend: Backend<EmbeddedSettings> = {
   },
   async truncate(embedded, namespace) {
     // In one transaction, of a store that exists: a path that leads elsewhere must not make an empty one to clear.
+    const { openEmbeddedDatabases } = await import('./lmdb.js');
     const [store] = openEmbeddedDatabases({ path: embedded.path, purgeIntervalMs: undefined, existing: true }, [
       databaseOf(namespace),
     ]);
@@ -58,6 +59,7 @@ export const lmdbBackend: Backend<EmbeddedSettings> = {
   },
   async census(embedded, namespaces) {
     // Of a store that exists: a path that leads elsewhere must not make an empty one to count.
+    const { openEmbeddedDatabases } = await import('./lmdb.js');
     const stores = openEmbeddedDatabases(
       { path: embedded.path, purgeIntervalMs: undefined, existing: true },
       namespaces.map(databaseOf),
