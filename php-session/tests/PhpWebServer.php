@@ -43,7 +43,7 @@ final class PhpWebServer {
 		}
 		$this->log = tempnam( sys_get_temp_dir(), 'php-web-server-' );
 		$this->process = new Process( $command, [ 'PHP_CLI_SERVER_WORKERS' => (string)$workers ], $this->log,
-			"$this->url?ping" );
+			"$this->url?ping", [], true );
 		$this->process->start();
 	}
 

@@ -24,13 +24,16 @@ final class Process {
 	 * @param string $log File for the output
 	 * @param string $readyUrl Answers 2xx once the server serves
 	 * @param array<string,mixed> $ssl Stream context `ssl` options to reach $readyUrl
+	 * @param bool $group Run it as a process group of its own, and stop the whole group: PHP's
+	 *  built-in web server leaves its PHP_CLI_SERVER_WORKERS running when only it is stopped
 	 */
 	public function __construct(
 		private array $command,
 		private array $env,
 		string $log,
 		private string $readyUrl,
-		private array $ssl = []
+		private array $ssl = [],
+		private bool $group = false
 	) {
 		$this->log = $log;
 	}
@@ -45,7 +48,9 @@ final class Process {
 
 	/** Starts the process and waits (at most 30 s) until its ready URL answers */
 	public function start(): void {
-		$this->process = proc_open( $this->command, [ 0 => [ 'file', '/dev/null', 'r' ],
+		// setsid (util-linux) makes the command the leader of a new process group, whose id is its pid
+		$command = $this->group ? array_merge( [ 'setsid' ], $this->command ) : $this->command;
+		$this->process = proc_open( $command, [ 0 => [ 'file', '/dev/null', 'r' ],
 			1 => [ 'file', $this->log, 'a' ], 2 => [ 'file', $this->log, 'a' ] ], $pipes, null,
 			$this->env + getenv() );
 		$context = stream_context_create( [ 'http' => [ 'timeout' => 1 ], 'ssl' => $this->ssl ] );
@@ -68,14 +73,20 @@ final class Process {
 			return;
 		}
 		$pid = proc_get_status( $this->process )['pid'];
-		posix_kill( $pid, SIGTERM );
+		// A negative pid signals the process group
+		$target = $this->group ? -$pid : $pid;
+		posix_kill( $target, SIGTERM );
 		for ( $i = 0; $i < 100 && proc_get_status( $this->process )['running']; $i++ ) {
 			usleep( 100000 );
 		}
 		if ( proc_get_status( $this->process )['running'] ) {
-			posix_kill( $pid, SIGKILL );
+			posix_kill( $target, SIGKILL );
 		}
 		proc_close( $this->process );
+		if ( $this->group ) {
+			// The workers are not the leader's children to wait for: the group is gone once signalled
+			posix_kill( $target, SIGKILL );
+		}
 		$this->process = null;
 	}
 }
