@@ -1,9 +1,11 @@
 import cluster from 'node:cluster';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Limits } from '../limits/decisions.js';
+import { EmptyBuckets } from '../limits/empty-buckets.js';
 import {
   anyLimits,
   appliedBuckets,
+  bucketIdsOf,
   type Leases,
   type LimitCheck,
   type LimitedNamespace,
@@ -82,7 +84,7 @@ type Answer = (refusal: Refusal | undefined) => void;
 /**
  * In a worker: the limits of `namespaces`, decided by the primary. A request that no bucket applies to is admitted at
  * once, and so is one for which the worker holds a lent token of every bucket that applies (and that writes to no
- * capped key); any other is sent. One message is in flight at a time: the checks of the requests that come meanwhile
+ * capped key); one that a bucket the primary said is empty applies to is refused at once; any other is sent. One message is in flight at a time: the checks of the requests that come meanwhile
  * wait for it, then go together. Alone, a request is sent at the end of its loop turn and waits one round trip.
  */
 export function limitsOfThePrimary(namespaces: readonly LimitedNamespace[], logger: FastifyBaseLogger): Limits {
@@ -102,6 +104,12 @@ export function limitsOfThePrimary(namespaces: readonly LimitedNamespace[], logg
     if (!applied.every(({ id }) => tokensHeld(id, now) >= 1)) return false;
     for (const { id } of applied) (held.get(id) as { tokens: number }).tokens--;
     return true;
+  };
+  const empty = new EmptyBuckets();
+  /** The refusal of `check` by a bucket the primary said is empty until its next token: not asked again meanwhile. */
+  const refusedHere = (check: LimitCheck): Refusal | undefined => {
+    const namespace = limits.get(check.namespace);
+    return namespace === undefined ? undefined : empty.refusal(bucketIdsOf(namespace, check), performance.now());
   };
   let checks: LimitCheck[] = [];
   let answers: Answer[] = [];
@@ -131,6 +139,7 @@ export function limitsOfThePrimary(namespaces: readonly LimitedNamespace[], logg
     for (const [bucket, tokens] of Object.entries(leases)) {
       held.set(bucket, { tokens: tokensHeld(bucket, now) + tokens, expiresAtMs: now + leaseMs });
     }
+    for (const refusal of refusals ?? []) if (refusal !== null) empty.record(refusal, now);
     inFlight = undefined;
     clearTimeout(batch.deadline);
     if (refusals === undefined) {
@@ -140,24 +149,29 @@ export function limitsOfThePrimary(namespaces: readonly LimitedNamespace[], logg
         logger.error(fields, 'rate limits not checked: the primary did not answer in time');
       }
     }
-    // The requests that waited meanwhile may go on lent tokens now, rather than ask again.
+    // The requests that waited meanwhile may be decided here now, on lent tokens or by an empty bucket, rather than
+    // ask again.
     const waiting = checks.map((check, i) => [check, answers[i] as Answer] as const);
     checks = [];
     answers = [];
-    const onLentTokens: Answer[] = [];
+    const decidedHere: [Answer, Refusal | undefined][] = [];
     for (const [check, answer] of waiting) {
-      if (spendLent(check)) onLentTokens.push(answer);
+      const refused = refusedHere(check);
+      if (refused !== undefined) decidedHere.push([answer, refused]);
+      else if (spendLent(check)) decidedHere.push([answer, undefined]);
       else queue(check, answer);
     }
     if (checks.length > 0) send();
     for (const [i, answer] of batch.answers.entries()) answer(refusals?.[i] ?? undefined);
-    for (const answer of onLentTokens) answer(undefined);
+    for (const [answer, refusal] of decidedHere) answer(refusal);
   };
   process.on('message', (message: unknown) => {
     if (isMessageOf<DecisionsMessage>(decisionsType, message)) settle(message.id, message.refusals, message.leases);
   });
   return {
     admit(check, answer) {
+      const refused = refusedHere(check);
+      if (refused !== undefined) return answer(refused);
       if (spendLent(check)) return answer(undefined);
       // At the end of the loop turn, every request the turn read is in the message.
       if (checks.length === 0 && inFlight === undefined) setImmediate(send);

@@ -51,6 +51,9 @@ export interface LimitCheck {
 export interface Refusal {
   readonly limit: LimitName;
   readonly retryAfterSeconds: number;
+  /** The bucket that refused (of `bucketIdsOf`), and the milliseconds until it has a token: not one comes sooner. */
+  readonly bucket: string;
+  readonly waitMs: number;
 }
 
 /** A token bucket that applies to a request: its id among every namespace's buckets, the limit it is, its settings. */
@@ -74,6 +77,18 @@ export function appliedBuckets(limits: NamespaceLimits, check: LimitCheck): Appl
   if (own !== undefined)
     applied.push({ id: `${check.namespace} ${check.kind}`, limit: `namespace_${check.kind}`, settings: own });
   return applied;
+}
+
+/** The id of the per-key cap's bucket of a check's key. */
+function keyBucketId(check: LimitCheck): string {
+  return `${check.namespace} key ${check.keyHash}`;
+}
+
+/** The ids of every bucket that applies to `check`: those of `appliedBuckets`, and its key's when its key is capped. */
+export function bucketIdsOf(limits: NamespaceLimits, check: LimitCheck): string[] {
+  const ids = appliedBuckets(limits, check).map(({ id }) => id);
+  if (check.keyHash !== undefined && limits.key_writes_per_second !== undefined) ids.push(keyBucketId(check));
+  return ids;
 }
 
 /** Tokens a worker holds of a bucket, by bucket id: what it may admit without asking. */
@@ -121,17 +136,21 @@ export class Limiter {
     const limits = this.#limits.get(check.namespace);
     if (limits === undefined) return undefined;
     const applied = appliedBuckets(limits, check).map(({ id, limit }) => ({
+      id,
       limit,
       bucket: this.#buckets.get(id) as TokenBucket,
     }));
     const keys = check.keyHash === undefined ? undefined : this.#keys.get(check.namespace);
-    let longest: { limit: LimitName; seconds: number } | undefined;
-    const wait = (limit: LimitName, seconds: number) => {
-      if (seconds > 0 && (longest === undefined || seconds > longest.seconds)) longest = { limit, seconds };
+    let longest: { id: string; limit: LimitName; seconds: number } | undefined;
+    const wait = (id: string, limit: LimitName, seconds: number) => {
+      if (seconds > 0 && (longest === undefined || seconds > longest.seconds)) longest = { id, limit, seconds };
     };
-    for (const { limit, bucket } of applied) wait(limit, bucket.secondsUntilToken(nowMs));
-    if (keys !== undefined) wait('key_writes', keys.secondsUntilWrite(check.keyHash as string, nowMs));
-    if (longest !== undefined) return { limit: longest.limit, retryAfterSeconds: Math.max(1, Math.ceil(longest.seconds)) };
+    for (const { id, limit, bucket } of applied) wait(id, limit, bucket.secondsUntilToken(nowMs));
+    if (keys !== undefined) wait(keyBucketId(check), 'key_writes', keys.secondsUntilWrite(check.keyHash as string, nowMs));
+    if (longest !== undefined) {
+      const { id, limit, seconds } = longest;
+      return { limit, retryAfterSeconds: Math.max(1, Math.ceil(seconds)), bucket: id, waitMs: seconds * 1000 };
+    }
     for (const { bucket } of applied) bucket.take();
     keys?.write(check.keyHash as string, nowMs);
     return undefined;

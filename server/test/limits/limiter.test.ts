@@ -29,7 +29,12 @@ describe('limiter', () => {
   it("a namespace's write bucket admits its burst of writes and refuses the next with the seconds until a token", () => {
     const limiter = sessionsWith({ writes: { per_second: 2, burst: 3 } });
     expect(admitted(limiter, 5, check())).toBe(3);
-    expect(limiter.decide(check(), 0)).toEqual({ limit: 'namespace_writes', retryAfterSeconds: 1 });
+    expect(limiter.decide(check(), 0)).toEqual({
+      limit: 'namespace_writes',
+      retryAfterSeconds: 1,
+      bucket: 'sessions writes',
+      waitMs: 500,
+    });
   });
 
   it('reads and writes have buckets of their own: a flood of writes leaves reads admitted', () => {
@@ -54,7 +59,11 @@ describe('limiter', () => {
   it("a listed client's bucket limits that client alone; the others share the namespace's", () => {
     const limiter = sessionsWith({ clients: scraperWrites({ per_second: 1, burst: 2 }) });
     expect(admitted(limiter, 10, check({ client: 'scraper' }))).toBe(2);
-    expect(limiter.decide(check({ client: 'scraper' }), 0)).toEqual({ limit: 'client_writes', retryAfterSeconds: 1 });
+    expect(limiter.decide(check({ client: 'scraper' }), 0)).toMatchObject({
+      limit: 'client_writes',
+      retryAfterSeconds: 1,
+      bucket: 'sessions writes scraper',
+    });
     expect(admitted(limiter, 10, check({ client: 'mediawiki' }))).toBe(10);
     expect(admitted(limiter, 10, check())).toBe(10);
   });
@@ -69,7 +78,11 @@ describe('limiter', () => {
   it('the per-key cap admits key_writes_per_second writes a second to each key, whatever the namespace admits', () => {
     const limiter = sessionsWith({ key_writes_per_second: 1 });
     expect(admitted(limiter, 3, check({ keyHash: 'hash-a' }))).toBe(1);
-    expect(limiter.decide(check({ keyHash: 'hash-a' }), 0)).toEqual({ limit: 'key_writes', retryAfterSeconds: 1 });
+    expect(limiter.decide(check({ keyHash: 'hash-a' }), 0)).toMatchObject({
+      limit: 'key_writes',
+      retryAfterSeconds: 1,
+      bucket: 'sessions key hash-a',
+    });
     expect(admitted(limiter, 1, check({ keyHash: 'hash-b' }))).toBe(1);
     expect(admitted(limiter, 1, check({ keyHash: 'hash-a' }), 1000)).toBe(1);
     // A check without a key (a read, a DELETE) is never capped.
@@ -79,8 +92,12 @@ describe('limiter', () => {
   it('refuses with the limit that waits longest, in whole seconds of at least 1', () => {
     const limiter = sessionsWith({ writes: { per_second: 1, burst: 1 }, clients: scraperWrites({ per_second: 0.25, burst: 1 }) });
     limiter.decide(check({ client: 'scraper' }), 0);
-    expect(limiter.decide(check({ client: 'scraper' }), 0)).toEqual({ limit: 'client_writes', retryAfterSeconds: 4 });
-    expect(limiter.decide(check(), 100)).toEqual({ limit: 'namespace_writes', retryAfterSeconds: 1 });
+    expect(limiter.decide(check({ client: 'scraper' }), 0)).toMatchObject({
+      limit: 'client_writes',
+      retryAfterSeconds: 4,
+      waitMs: 4000,
+    });
+    expect(limiter.decide(check(), 100)).toMatchObject({ limit: 'namespace_writes', retryAfterSeconds: 1 });
   });
 
   it('over time admits per_second a second, however many ask', () => {
