@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { type Logger, pino } from 'pino';
 import { buildApp } from './app.js';
 import { readBuildInfo } from './build-info.js';
+import { endWithThePrimary } from './cluster/orphaned-worker.js';
 import { runPrimary } from './cluster/primary.js';
 import { servingProcesses } from './cluster/serving-processes.js';
 import { nothingToReload, reloadTls } from './http/tls.js';
@@ -29,6 +30,7 @@ export async function runService(start: ServiceStart): Promise<void> {
   // A worker exists because its primary chose several; its own reading of the file (a default that depends
   // on this machine, which may have changed since) must not turn it into a service of its own.
   if (cluster.isWorker) {
+    endWithThePrimary();
     await runServer(start, logger.child({ worker: cluster.worker?.id }), { maintain: false, clustered: true });
     return;
   }
