@@ -124,6 +124,20 @@ const config = defineConfig({
             },
           ]
         : []),
+      // Histories on a cluster of three nodes and one under true network partitions (network namespaces, root only):
+      // `npm run histories:partitions`, about 5 minutes.
+      ...(process.env.KASK_HISTORIES_PARTITIONS
+        ? [
+            {
+              test: {
+                name: 'histories:partitions',
+                include: ['histories/partition/**/*.test.ts'],
+                testTimeout: 600000,
+                hookTimeout: 600000,
+              },
+            },
+          ]
+        : []),
       // The package as an operator installs it (npm pack, an install from the tarball as deploy/Dockerfile does it, the
       // installed command run from elsewhere), npm start in a clone, and the files of deploy/ checked.
       {

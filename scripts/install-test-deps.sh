@@ -6,6 +6,7 @@
 #    (cached outside the repository);
 #  - wrk from Debian's packages, for the benchmark's smoke test;
 #  - systemd from Debian's packages when systemd-analyze is missing, for the check of deploy/kask-ts.service;
+#  - faketime, iproute2 and iptables from Debian's packages when missing, for the histories' clock skew and partitions;
 #  - Schemathesis from PyPI, pinned and hash-checked, in a venv under ~/.cache/kask-ts (fuzz/install.sh);
 #  - the histories' linearizability checker (porcupine, pinned by histories/checker/go.sum), built with Go into
 #    ~/.cache/kask-ts; Debian's golang-go is installed when no Go is found (histories/build-checker.sh).
@@ -19,6 +20,10 @@ missing=()
 [ -x /usr/lib/jvm/java-17-openjdk-amd64/bin/java ] || missing+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null || missing+=(maven)
 command -v systemd-analyze >/dev/null || missing+=(systemd)
+# The histories: a server's clock set behind (faketime), network namespaces and their partitions (ip, iptables).
+[ -e /usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1 ] || missing+=(faketime)
+command -v ip >/dev/null || missing+=(iproute2)
+command -v iptables >/dev/null || missing+=(iptables)
 if [ "${#missing[@]}" -gt 0 ]; then
   sudo_cmd=()
   [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)

@@ -22,9 +22,15 @@ export interface ServerProcess extends StartedProcess {
 }
 
 /** Spawns the CLI with `args` in `cwd`, collecting its output; for tests of start-up behaviour and of its commands. */
-export function spawnCli(args: readonly string[], cwd?: string, env?: NodeJS.ProcessEnv): StartedProcess {
+export function spawnCli(
+  args: readonly string[],
+  cwd?: string,
+  env?: NodeJS.ProcessEnv,
+  prefix: readonly string[] = [],
+): StartedProcess {
   if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` first`);
-  return startProcess(process.execPath, [cli, ...args], {
+  const [command, ...rest] = [...prefix, process.execPath, cli, ...args] as [string, ...string[]];
+  return startProcess(command, rest, {
     ...(cwd === undefined ? {} : { cwd }),
     ...(env === undefined ? {} : { env }),
   });
@@ -33,6 +39,8 @@ export function spawnCli(args: readonly string[], cwd?: string, env?: NodeJS.Pro
 /** How a test server's process is started: its environment (the test's own by default). */
 export interface ServerStart {
   readonly env?: NodeJS.ProcessEnv;
+  /** A command that runs the server (`ip netns exec NAME`: in a network namespace); it must exec it, keeping its pid. */
+  readonly prefix?: readonly string[];
 }
 
 /**
@@ -68,7 +76,7 @@ export async function startServer(config: Record<string, unknown> = {}, start: S
   // With namespaces, baseUrl is the first one's.
   const baseUri = namespaces === undefined ? (full.base_uri as string) : (Object.values(namespaces)[0]?.base_uri ?? '/');
   const https = (config.tls as { cert?: string } | undefined)?.cert !== undefined;
-  return startServerIn(directory, stringify(full), port, baseUri, https ? 'https' : 'http', start);
+  return startServerIn(directory, stringify(full), port, baseUri, https ? 'https' : 'http', start, full.listen_address as string);
 }
 
 /**
@@ -83,11 +91,12 @@ export async function startServerIn(
   baseUri: string,
   scheme: 'http' | 'https' = 'http',
   start: ServerStart = {},
+  host = '127.0.0.1',
 ): Promise<ServerProcess> {
   const configPath = join(directory, 'config.yaml');
   writeFileSync(configPath, configText);
-  const started = spawnCli(['--config', configPath], directory, start.env);
-  const origin = `${scheme}://127.0.0.1:${port}`;
+  const started = spawnCli(['--config', configPath], directory, start.env, start.prefix);
+  const origin = `${scheme}://${host}:${port}`;
   // fetch takes no CA nor client certificate: an HTTPS server is ready once its processes say they serve.
   await waitUntilReady(
     started,

@@ -16,6 +16,8 @@ export interface ClusterNode {
   readonly jmxPort: number;
   readonly dc: string;
   readonly token: string;
+  /** The network namespace it runs in (histories/src/network.ts), if any. */
+  readonly netns?: string;
 }
 
 /** A cluster of start.sh's nodes (KASK_HISTORIES_CASSANDRA, as JSON): how to restart each as it was started. */
@@ -47,6 +49,7 @@ export async function startNode(cluster: ClusterDescription, node: ClusterNode):
       ...['--name', node.name, '--address', node.address, '--jmx-port', String(node.jmxPort), '--dc', node.dc],
       ...['--token', node.token, '--cluster', cluster.cluster, '--seeds', cluster.seeds],
       ...['--storage-port', String(cluster.storagePort), '--heap', cluster.heap, '--commitlog-sync', 'batch'],
+      ...(node.netns === undefined ? [] : ['--netns', node.netns]),
     ],
     { timeout: 300_000 },
   );

@@ -25,14 +25,25 @@ export function cassandraSection(target: CassandraTarget): Record<string, unknow
   };
 }
 
-/** A kask-ts server on Cassandra (environment `env`: faketime's, for a skewed clock), once its storage answers. */
+/** Where a server runs: its environment (faketime's, for a skewed clock), and its network namespace and address. */
+export interface Placement {
+  readonly env?: NodeJS.ProcessEnv;
+  readonly prefix?: readonly string[];
+  readonly address?: string;
+}
+
+/** A kask-ts server on Cassandra, placed as asked, once its storage answers. */
 export async function startOnCassandra(
   target: CassandraTarget,
-  env?: NodeJS.ProcessEnv,
+  placement: Placement = {},
 ): Promise<Endpoint & { stop(): Promise<void> }> {
+  const listen = placement.address === undefined ? {} : { listen_address: placement.address, listen_port: 8081 };
   const server = await startServer(
-    { storage: 'cassandra', cassandra: cassandraSection(target) },
-    env === undefined ? {} : { env },
+    { storage: 'cassandra', cassandra: cassandraSection(target), ...listen },
+    {
+      ...(placement.env === undefined ? {} : { env: placement.env }),
+      ...(placement.prefix === undefined ? {} : { prefix: placement.prefix }),
+    },
   );
   try {
     await untilStorageAnswers(server, 60_000);

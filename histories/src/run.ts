@@ -3,7 +3,7 @@ import { type CheckFinding, runNamedChecks } from './checks.js';
 import { type History, type InjectedFault, type RecordedOperation, runClock, writeHistory } from './history.js';
 import { checkLinearizability, type LinearizabilityVerdict } from './linearizability.js';
 import { SeededRandom } from './random.js';
-import { type Endpoint, keysOf, runClient, type Workload } from './recorder.js';
+import { defaultAnswerTimeoutMs, type Endpoint, keysOf, runClient, type Workload } from './recorder.js';
 
 /** One recorded run: who sends where, for how long, and what faults it injects meanwhile. */
 export interface RunPlan {
@@ -17,6 +17,11 @@ export interface RunPlan {
   readonly endpoints: readonly Endpoint[];
   /** Whether porcupine judges the linearizable keys (a backend that promises no linearizability: false). */
   readonly linearizable: boolean;
+  /**
+   * How long a client waits for an answer (2 s by default): longer than Cassandra's write timeout (2 s) for a client
+   * to see the answer a server gives once its coordinator gave up, rather than a timeout of its own.
+   */
+  readonly answerTimeoutMs?: number;
   /** Injects faults until `stopped()`, resolving them; the run waits for it before it ends. */
   readonly faults?: (random: SeededRandom, now: () => number, stopped: () => boolean) => Promise<InjectedFault[]>;
 }
@@ -46,7 +51,7 @@ export async function recordHistory(plan: RunPlan): Promise<History> {
   const clients = Array.from({ length: plan.clients }, (_, client) =>
     runClient(
       client,
-      { endpoints: plan.endpoints, now, operations },
+      { endpoints: plan.endpoints, now, operations, answerTimeoutMs: plan.answerTimeoutMs ?? defaultAnswerTimeoutMs },
       plan.workload,
       keys,
       new SeededRandom(plan.seed + client + 1),

@@ -22,6 +22,8 @@
 #                        <state>/NAME/tls/ (ca.pem is the CA to name in cassandra.tls.ca)
 #   --client-tls         as --tls, and client certificates required: tls.sh makes one (client.pem, client.key)
 #   --tls-names NAMES    the node certificate's subjectAltName, e.g. DNS:localhost         (IP:<address>)
+#   --netns NAME         runs the node in network namespace NAME (ip netns, made by the caller, root only),
+#                        whose own address --address is (a private one, not loopback): a test's partitions
 #
 # Running it again for a node that is up only waits for it to answer. Stop with stop.sh NAME.
 # Environment: KASK_CASSANDRA_STATE (default <repo>/.cassandra), KASK_CASSANDRA_HOME (see install.sh),
@@ -33,7 +35,7 @@ repo="$(cd "$here/../.." && pwd)"
 
 name=node1 address=127.0.0.1 dc=datacenter1 rack=rack1 seeds=''
 native_port=9042 storage_port=7000 jmx_port=7199 token=0 cluster=kask-ts heap=768M timeout=240 commitlog_sync=periodic
-authenticator=AllowAllAuthenticator authorizer=AllowAllAuthorizer credentials=() tls=none tls_names=''
+authenticator=AllowAllAuthenticator authorizer=AllowAllAuthorizer credentials=() tls=none tls_names='' netns=''
 
 while (($#)); do
   case "$1" in
@@ -57,12 +59,19 @@ while (($#)); do
     --tls) tls=server; shift ;;
     --client-tls) tls=client; shift ;;
     --tls-names) tls_names="$2"; shift 2 ;;
+    --netns) netns="$2"; shift 2 ;;
     -h | --help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "start.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
 [[ "$name" =~ ^[A-Za-z0-9_.-]+$ ]] || { echo "start.sh: bad node name '$name'" >&2; exit 2; }
-[[ "$address" =~ ^127\. ]] || { echo "start.sh: address must be on loopback (127.0.0.0/8), got $address" >&2; exit 2; }
+if [[ -n "$netns" ]]; then
+  [[ "$address" =~ ^(10|192\.168)\. ]] || { echo "start.sh: in a namespace, the address is a private one, got $address" >&2; exit 2; }
+  in_netns=(ip netns exec "$netns")
+else
+  [[ "$address" =~ ^127\. ]] || { echo "start.sh: address must be on loopback (127.0.0.0/8), got $address" >&2; exit 2; }
+  in_netns=()
+fi
 [[ "$commitlog_sync" == periodic || "$commitlog_sync" == batch ]] || { echo "start.sh: --commitlog-sync is periodic or batch" >&2; exit 2; }
 [[ "$heap" =~ ^([0-9]+)([MmGg])$ ]] || { echo "start.sh: --heap is like 768M or 1G, got $heap" >&2; exit 2; }
 heap_mib="${BASH_REMATCH[1]}"
@@ -243,7 +252,7 @@ echo "start.sh: starting Cassandra $name on $address:$native_port (dc $dc, heap 
 started_at="$(date +%s.%N)"
 # setsid: the node outlives this script and the caller's process group (a test run's teardown stops it).
 # 9>&-: the JVM must not inherit the start lock, or it would hold it for its whole life.
-setsid "$java" "${jvm_flags[@]}" "${cassandra_props[@]}" -cp "$lib/*" org.apache.cassandra.service.CassandraDaemon \
+setsid "${in_netns[@]}" "$java" "${jvm_flags[@]}" "${cassandra_props[@]}" -cp "$lib/*" org.apache.cassandra.service.CassandraDaemon \
   </dev/null >"$logs/stdout.log" 2>&1 9>&- &
 pid=$!
 echo "$pid" >"$pid_file"
