@@ -242,13 +242,13 @@ export function answerServiceQuestions(isServing: (worker: Worker) => boolean): 
 }
 
 /**
- * Each namespace's state in every one of `answers`: available only where all of them say so, else the first reason
- * given; full where any of them says so.
+ * Each namespace's state in every one of `answers` that names it (the workers of its port): available only where all
+ * of them say so, else the first reason given; full where any of them says so.
  */
 function everywhere(answers: readonly StorageState[]): StorageState {
   const names = new Set(answers.flatMap((answer) => Object.keys(answer.available)));
   const state = (name: string) =>
-    answers.map((answer) => answer.available[name] ?? unanswered).find((one) => one !== true) ?? true;
+    answers.map((answer) => answer.available[name]).find((one) => one !== undefined && one !== true) ?? true;
   return {
     available: Object.fromEntries([...names].map((name) => [name, state(name)])),
     full: Object.assign({}, ...answers.map((answer) => answer.full).reverse()),
