@@ -39,7 +39,7 @@ export async function runService(start: ServiceStart): Promise<void> {
     await runServer(served, logger.child({ worker: cluster.worker?.id }), { maintain: false, clustered: true });
     return;
   }
-  const workers = servingProcesses(start.config);
+  const workers = servingProcesses(start.config, groups.length);
   logger.info({ workers: workers.count, reason: workers.reason, ports: groups.length }, 'serving processes chosen');
   if (workers.fits !== undefined) {
     logger.warn(
@@ -50,7 +50,7 @@ export async function runService(start: ServiceStart): Promise<void> {
   const [only] = groups;
   if (workers.count === 1 && groups.length === 1 && only !== undefined) {
     beNice(only.nice);
-    await runServer(start, logger, { maintain: true, clustered: false });
+    await runServer({ ...start, config: servingGroup(start.config, only) }, logger, { maintain: true, clustered: false });
   } else await runPrimary(start.config, groups, workers.count, logger);
 }
 

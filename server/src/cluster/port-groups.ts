@@ -1,5 +1,5 @@
 import { readdirSync } from 'node:fs';
-import { setPriority } from 'node:os';
+import { getPriority, setPriority } from 'node:os';
 import type { Config } from '../config/load.js';
 import type { NamespaceConfig } from '../config/namespaces.js';
 
@@ -51,16 +51,19 @@ export function groupOfThisWorker(groups: readonly PortGroup[]): PortGroup {
 }
 
 /**
- * Makes this process `nice`. On Linux niceness is each thread's, and a process's threads are started before any
- * JavaScript runs (V8's, libuv's), so each one is set; threads started later take their starter's.
+ * Makes this process `nice` steps nicer than it started (at most 19): relative, as nice(1) is, so that a service
+ * started nice keeps its ports in order, and never less nice than it was, which only root may ask. On Linux niceness
+ * is each thread's, and a process's threads are started before any JavaScript runs (V8's, libuv's), so each one is
+ * set; threads started later take their starter's.
  */
 export function beNice(nice: number): void {
   if (nice === 0) return;
+  const niceness = Math.min(19, getPriority() + nice);
   let threads: number[];
   try {
     threads = readdirSync('/proc/self/task').map(Number);
   } catch {
     threads = [0];
   }
-  for (const thread of threads) setPriority(thread, nice);
+  for (const thread of threads) setPriority(thread, niceness);
 }

@@ -23,7 +23,12 @@ const maxRetryDelayMs = 30000;
  */
 export async function runPrimary(config: Config, groups: readonly PortGroup[], workers: number, logger: Logger): Promise<void> {
   const listening = new Set<number>();
-  answerServiceQuestions((worker) => listening.has(worker.id));
+  // By worker id: the port each serves, which its replacement serves too.
+  const served = new Map<number, PortGroup>();
+  answerServiceQuestions(
+    (worker) => listening.has(worker.id),
+    (one, other) => served.get(one.id) === served.get(other.id),
+  );
   // A namespace's buckets are spent by the workers of its port alone.
   answerLimitChecks(config.namespaces, workers);
   // Each worker holds its own copy of the certificates: every one reloads them. SIGHUP ends a process that has
@@ -53,8 +58,6 @@ export async function runPrimary(config: Config, groups: readonly PortGroup[], w
   // waiting, so an idle one takes the next connection; measured split 115/145 to 83/177 of 256, CPU 48-52%. A
   // worker that dies also takes no connection with it that it had not accepted.
   cluster.schedulingPolicy = cluster.SCHED_NONE;
-  // By worker id: the port each serves, which its replacement serves too.
-  const served = new Map<number, PortGroup>();
   const fork = (group: PortGroup): Worker => {
     const worker = cluster.fork(workerEnvironment(group));
     served.set(worker.id, group);

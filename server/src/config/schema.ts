@@ -103,7 +103,7 @@ const namespace = section('One namespace: a store of its own under its own base 
     65535,
   ),
   nice: integer(
-    'Niceness of the processes serving its port (every thread of them, on Linux): 19 runs them on what the others leave of the cores, nearly. The same for every namespace on a port',
+    "Niceness the processes serving its port add to the service's own (every thread of them, on Linux; at most 19 in all): 19 runs them on what the others leave of the cores, nearly. The same for every namespace on a port",
     0,
     0,
     19,
@@ -190,7 +190,7 @@ export const configSchema = section('kask-ts configuration', {
   ),
   ...backendSettings,
   workers: optionalInteger(
-    "Processes serving each port (node:cluster); 1 serves from this process alone when the namespaces share one port. Default: the cores (less one when a cassandra.hosts entry is this machine), within the cgroup's CPU and memory limits; the start-up log says how many and why, and warns when a value set here is more than that. The primary replaces a worker that dies (a replacement that cannot start is retried, from 0.5 s to every 30 s, while the others serve; at start-up the service stops instead), purges expired values once for all, sums /metrics over every worker, and drains them all on SIGTERM",
+    "Processes serving each port (node:cluster); 1 serves from this process alone when the namespaces share one port. Default: the cores (less one when a cassandra.hosts entry is this machine), within the cgroup's CPU and memory limits, shared by the ports (at least 1 each); the start-up log says how many and why, and warns when a value set here is more than that. The primary replaces a worker that dies (a replacement that cannot start is retried, from 0.5 s to every 30 s, while the others serve; at start-up the service stops instead), purges expired values once for all, sums /metrics over every worker, and drains them all on SIGTERM",
     1,
     256,
   ),

@@ -1,7 +1,16 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import { childPids } from '../../../test-support/child-process.js';
-import { freePort, startServersStoppedAfterEach } from '../../../test-support/server-process.js';
+import {
+  freePort,
+  removeServerDirectory,
+  startServerIn,
+  startServersStoppedAfterEach,
+} from '../../../test-support/server-process.js';
 import { until } from '../../../test-support/until.js';
 
 const start = startServersStoppedAfterEach();
@@ -55,5 +64,69 @@ describe('a namespace on a port of its own', () => {
       return (await post(`${own}/anonymous/v1/again`).catch(() => 0)) === 201;
     });
     expect(await (await fetch(`${own}/anonymous/v1/k`)).text()).toBe('v');
+  });
+
+  it('with one process, namespaces that all have a port of their own are served there', async () => {
+    const [topLevel, ownPort] = [await freePort(), await freePort()];
+    const directory = mkdtempSync(join(tmpdir(), 'kask-ts-'));
+    const config = {
+      listen_address: '127.0.0.1',
+      listen_port: topLevel,
+      workers: 1,
+      embedded: { path: join(directory, 'data') },
+      namespaces: { sessions: { base_uri: '/sessions/v1/', listen_port: ownPort, nice: 19 } },
+    };
+    // Ready once its namespaces' port answers: the top-level one is not listened on.
+    const server = await startServerIn(directory, stringify(config), ownPort, '/sessions/v1/');
+    try {
+      expect((await fetch(`${server.baseUrl}k`, { method: 'POST', body: 'v' })).status).toBe(201);
+      await expect(fetch(`http://127.0.0.1:${topLevel}/healthz`)).rejects.toThrow();
+      expect(childPids(server.child.pid as number)).toEqual([]);
+      expect(threadNiceness(server.child.pid as number).every((value) => value === 19)).toBe(true);
+    } finally {
+      await server.stop();
+      removeServerDirectory(server);
+    }
+  });
+
+  it("a port's readiness is its own processes': one hung on another port does not make it unready", async () => {
+    const ownPort = await freePort();
+    const server = await start({
+      workers: 1,
+      namespaces: {
+        sessions: { base_uri: '/sessions/v1/' },
+        anonymous: { base_uri: '/anonymous/v1/', listen_port: ownPort, nice: 19 },
+      },
+    });
+    const hung = workerAt(server.child.pid as number, 19) as number;
+    process.kill(hung, 'SIGSTOP');
+    try {
+      const ready = await fetch(`${server.origin}/readyz`, { signal: AbortSignal.timeout(3000) });
+      expect(await ready.json()).toEqual({ status: 'ready', namespaces: { sessions: true } });
+    } finally {
+      process.kill(hung, 'SIGCONT');
+    }
+  });
+
+  it("the niceness is added to the service's own, up to 19", () => {
+    const portGroups = new URL('../../dist/cluster/port-groups.js', import.meta.url).href;
+    const niceAfter = (added: number) =>
+      execFileSync(
+        'nice',
+        [
+          '-n',
+          '5',
+          process.execPath,
+          '--input-type=module',
+          '-e',
+          `import { beNice } from '${portGroups}';
+import { getPriority } from 'node:os';
+beNice(${added});
+console.log(getPriority());`,
+        ],
+        { encoding: 'utf8' },
+      ).trim();
+    expect(niceAfter(10)).toBe('15');
+    expect(niceAfter(19)).toBe('19');
   });
 });
