@@ -1,9 +1,10 @@
-// `npm run bench:flood`: what rate limits cost, and what they protect. Two parts, each on kask-ts embedded with
-// workers (so that the primary decides every limit), without and with limits, rounds alternating between them:
+// `npm run bench:flood`: what rate limits cost, and what they and ports of their own protect. Two parts, each on
+// kask-ts embedded with workers (so that the primary decides every limit), rounds alternating between servers:
 //   cost   wrk's mix, closed loop, against limits that never refuse: what a request pays for the decision
 //   flood  at constant rates (open loop, bench/src/constant-rate.ts), Wikimedia's authenticated load (reads and
 //          writes of the sessions namespace) while another client writes anonymous sessions at four times
-//          their rate; the authenticated latencies with the anonymous namespace limited and not
+//          their rate; the authenticated latencies with the anonymous namespace limited and not, on the
+//          authenticated sessions' port and on a port of its own served by nice processes
 
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,8 +28,8 @@ kask-ts embedded with workers, without and with rate limits, rounds alternating 
          then Wikimedia's mix of reads and writes at 300 and 3000 requests a second, server CPU per request
   flood: at constant rates, Wikimedia's authenticated sessions (1750 reads and 220 writes a second per data
          centre) alone, then with anonymous sessions written at 4 × 330 a second, without and with a limit of
-         330 a second (and a per-key cap of 1) on their namespace; the authenticated latencies, from when each
-         request was due
+         330 a second (and a per-key cap of 1) on their namespace, on the same port and on a port of their own
+         (nice 19); the authenticated latencies, from when each request was due
   --part NAME          cost, flood or both                   (both)
   --duration SECONDS   length of each round                  (20)
   --rounds N           rounds of each server or scenario     (2)
@@ -88,11 +89,24 @@ const anonymous = { base_uri: '/anon-sessions/v1/' };
 interface Server {
   readonly name: string;
   readonly origin: string;
+  /** Where the anonymous sessions' port is: `origin`, or a port of their own. */
+  readonly floodOrigin: string;
   readonly process: StartedProcess;
 }
 
-async function start(name: string, directory: string, workers: number, namespaces: object): Promise<Server> {
+/** The niceness of the processes of the anonymous sessions' own port, where they have one: the most there is. */
+const anonymousNice = 19;
+
+/** `isolated`: the anonymous sessions on a port of their own, served by processes of their own at `anonymousNice`. */
+async function start(
+  name: string,
+  directory: string,
+  workers: number,
+  namespaces: { readonly sessions: object; readonly anonymous_sessions: object },
+  isolated: boolean,
+): Promise<Server> {
   const port = await freePort();
+  const anonymousPort = isolated ? await freePort() : port;
   const configPath = join(directory, `${name}.yaml`);
   const config = {
     listen_address: '127.0.0.1',
@@ -100,13 +114,19 @@ async function start(name: string, directory: string, workers: number, namespace
     log_level: 'error',
     workers,
     embedded: { path: join(directory, `${name}-data`) },
-    namespaces,
+    namespaces: isolated
+      ? {
+          ...namespaces,
+          anonymous_sessions: { ...namespaces.anonymous_sessions, listen_port: anonymousPort, nice: anonymousNice },
+        }
+      : namespaces,
   };
   writeFileSync(configPath, stringify(config));
   const process = spawnNode([join(repoRoot, 'server/dist/cli.js'), '--config', configPath]);
   const origin = `http://127.0.0.1:${port}`;
-  await waitUntilAnswering(`${origin}/readyz`, process);
-  return { name, origin, process };
+  const floodOrigin = `http://127.0.0.1:${anonymousPort}`;
+  for (const served of new Set([origin, floodOrigin])) await waitUntilAnswering(`${served}/readyz`, process);
+  return { name, origin, floodOrigin, process };
 }
 
 /** A cost round: wrk's figures, and the CPU time of the primary alone per request (where the decisions are made). */
@@ -236,7 +256,7 @@ async function runScenario(scenario: Scenario, options: FloodOptions, seconds: n
     ],
   };
   const flood: LoadPlan = {
-    origin: scenario.server.origin,
+    origin: scenario.server.floodOrigin,
     seconds,
     streams: [
       {
@@ -258,14 +278,14 @@ async function runScenario(scenario: Scenario, options: FloodOptions, seconds: n
 }
 
 /** The flood part: each scenario's authenticated latencies and the flood's answers, the median of its rounds. */
-async function floodPart(options: FloodOptions, [without, limited]: readonly Server[]): Promise<string[]> {
-  if (without === undefined || limited === undefined) throw new Error('two servers expected');
+async function floodPart(options: FloodOptions, servers: readonly Server[]): Promise<string[]> {
+  const [without] = servers;
+  if (without === undefined) throw new Error('a server expected');
   const scenarios: Scenario[] = [
     { name: 'authenticated alone', server: without, flooding: false },
-    { name: `+ anonymous flood, ${without.name}`, server: without, flooding: true },
-    { name: `+ anonymous flood, ${limited.name}`, server: limited, flooding: true },
+    ...servers.map((server) => ({ name: `+ anonymous flood, ${server.name}`, server, flooding: true })),
   ];
-  for (const server of [without, limited]) await runScenario({ name: 'warm-up', server, flooding: false }, options, 3);
+  for (const server of servers) await runScenario({ name: 'warm-up', server, flooding: false }, options, 3);
   const runs = await alternatingRounds('bench:flood: flood', scenarios, options.rounds, (scenario) =>
     runScenario(scenario, options, options.seconds),
   );
@@ -312,8 +332,12 @@ runCommand('bench:flood', usage, parse, async (options) => {
   if (options.parts.includes('cost')) ensureWrk(true);
   const temporary = temporaryDirectory('kask-bench-flood-');
   const servers: Server[] = [];
-  const started = async (name: string, namespaces: object) => {
-    const server = await start(name, temporary.path, options.workers, namespaces);
+  const started = async (
+    name: string,
+    namespaces: { readonly sessions: object; readonly anonymous_sessions: object },
+    isolated = false,
+  ) => {
+    const server = await start(name, temporary.path, options.workers, namespaces, isolated);
     servers.push(server);
     return populated(server, options.keys);
   };
@@ -336,11 +360,17 @@ runCommand('bench:flood', usage, parse, async (options) => {
     if (options.parts.includes('flood')) {
       // The anonymous sessions' writes limited to their usual rate; the authenticated sessions unlimited.
       const perSecond = Math.round(anonymousWritesPerSecond * options.scale);
-      const limited = await started('with limits', {
+      const limitedNamespaces = {
         sessions,
         anonymous_sessions: { ...anonymous, limits: { writes: { per_second: perSecond }, key_writes_per_second: 1 } },
-      });
-      lines.push(...(await floodPart(options, [without, limited])));
+      };
+      const flooded = [
+        without,
+        await started('with limits', limitedNamespaces),
+        await started(`on a port of their own (nice ${anonymousNice})`, { sessions, anonymous_sessions: anonymous }, true),
+        await started(`on a port of their own (nice ${anonymousNice}), with limits`, limitedNamespaces, true),
+      ];
+      lines.push(...(await floodPart(options, flooded)));
     }
     process.stdout.write(lines.join('\n'));
     return 0;

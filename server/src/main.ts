@@ -5,6 +5,7 @@ import { type Logger, pino } from 'pino';
 import { buildApp } from './app.js';
 import { readBuildInfo } from './build-info.js';
 import { endWithThePrimary } from './cluster/orphaned-worker.js';
+import { beNice, groupOfThisWorker, portGroups, servingGroup } from './cluster/port-groups.js';
 import { runPrimary } from './cluster/primary.js';
 import { servingProcesses } from './cluster/serving-processes.js';
 import { nothingToReload, reloadTls } from './http/tls.js';
@@ -27,23 +28,30 @@ const shutdownDeadlineMs = 15000;
  */
 export async function runService(start: ServiceStart): Promise<void> {
   const logger = pino(loggerOptions(start.config), logDestination);
+  const groups = portGroups(start.config.namespaces);
   // A worker exists because its primary chose several; its own reading of the file (a default that depends
   // on this machine, which may have changed since) must not turn it into a service of its own.
   if (cluster.isWorker) {
     endWithThePrimary();
-    await runServer(start, logger.child({ worker: cluster.worker?.id }), { maintain: false, clustered: true });
+    const group = groupOfThisWorker(groups);
+    beNice(group.nice);
+    const served = { ...start, config: servingGroup(start.config, group) };
+    await runServer(served, logger.child({ worker: cluster.worker?.id }), { maintain: false, clustered: true });
     return;
   }
-  const workers = servingProcesses(start.config);
-  logger.info({ workers: workers.count, reason: workers.reason }, 'serving processes chosen');
+  const workers = servingProcesses(start.config, groups.length);
+  logger.info({ workers: workers.count, reason: workers.reason, ports: groups.length }, 'serving processes chosen');
   if (workers.fits !== undefined) {
     logger.warn(
       { workers: workers.count, fits: workers.fits.count, reason: workers.fits.reason },
       'more serving processes than this machine fits',
     );
   }
-  if (workers.count === 1) await runServer(start, logger, { maintain: true, clustered: false });
-  else await runPrimary(start.config, workers.count, logger);
+  const [only] = groups;
+  if (workers.count === 1 && groups.length === 1 && only !== undefined) {
+    beNice(only.nice);
+    await runServer({ ...start, config: servingGroup(start.config, only) }, logger, { maintain: true, clustered: false });
+  } else await runPrimary(start.config, groups, workers.count, logger);
 }
 
 interface ServerRole {
@@ -84,7 +92,8 @@ async function runServer(start: ServiceStart, logger: Logger, role: ServerRole):
     await fastify.close();
     throw error;
   }
-  logger.info({ storage: config.storage, namespaces: start.namespaces }, 'serving sessions');
+  const namespaces = Object.fromEntries(config.namespaces.map(({ name }) => [name, start.namespaces[name]]));
+  logger.info({ storage: config.storage, namespaces }, 'serving sessions');
   const warmingStarted = performance.now();
   void warming
     .warmUp(

@@ -33,7 +33,7 @@ function servedNamespaces(config: Config): Record<string, ServedNamespace> {
   return Object.fromEntries(
     config.namespaces.map((namespace) => [
       namespace.name,
-      { url: `${scheme}://${host}:${config.listen_port}${namespace.base_uri}`, store: backend.describe(namespace) },
+      { url: `${scheme}://${host}:${namespace.listen_port}${namespace.base_uri}`, store: backend.describe(namespace) },
     ]),
   );
 }

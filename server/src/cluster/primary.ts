@@ -4,6 +4,7 @@ import type { Config } from '../config/load.js';
 import { hasTls, nothingToReload } from '../http/tls.js';
 import { describeError } from '../logging/logging.js';
 import { openMaintenance } from '../storage/open.js';
+import { type PortGroup, workerEnvironment } from './port-groups.js';
 import { answerServiceQuestions } from './service-view.js';
 import { answerLimitChecks } from './shared-limits.js';
 
@@ -15,14 +16,20 @@ const minRetryDelayMs = 500;
 const maxRetryDelayMs = 30000;
 
 /**
- * The primary of a clustered service: forks `workers` processes that share the listening port,
+ * The primary of a clustered service: forks `workers` processes for each port, which share its listening socket,
  * replaces one that dies, does the storage's maintenance once for all of them, answers the workers'
  * questions about the whole service (metrics, readiness), decides their requests' rate limits, relays SIGHUP (reload the TLS certificates) to every
  * worker, and on SIGTERM or SIGINT drains every worker before exiting.
  */
-export async function runPrimary(config: Config, workers: number, logger: Logger): Promise<void> {
+export async function runPrimary(config: Config, groups: readonly PortGroup[], workers: number, logger: Logger): Promise<void> {
   const listening = new Set<number>();
-  answerServiceQuestions((worker) => listening.has(worker.id));
+  // By worker id: the port each serves, which its replacement serves too.
+  const served = new Map<number, PortGroup>();
+  answerServiceQuestions(
+    (worker) => listening.has(worker.id),
+    (one, other) => served.get(one.id) === served.get(other.id),
+  );
+  // A namespace's buckets are spent by the workers of its port alone.
   answerLimitChecks(config.namespaces, workers);
   // Each worker holds its own copy of the certificates: every one reloads them. SIGHUP ends a process that has
   // no handler for it, which a worker installs only as it starts to listen: a worker still starting (at start-up,
@@ -51,7 +58,11 @@ export async function runPrimary(config: Config, workers: number, logger: Logger
   // waiting, so an idle one takes the next connection; measured split 115/145 to 83/177 of 256, CPU 48-52%. A
   // worker that dies also takes no connection with it that it had not accepted.
   cluster.schedulingPolicy = cluster.SCHED_NONE;
-  const fork = (): Worker => cluster.fork();
+  const fork = (group: PortGroup): Worker => {
+    const worker = cluster.fork(workerEnvironment(group));
+    served.set(worker.id, group);
+    return worker;
+  };
   const stop = async (exitCode: number) => {
     if (stopping) return;
     stopping = true;
@@ -74,10 +85,12 @@ export async function runPrimary(config: Config, workers: number, logger: Logger
   cluster.on('exit', (worker, code, signal) => {
     const wasListening = listening.delete(worker.id);
     reloadOnListening.delete(worker.id);
+    const group = served.get(worker.id) as PortGroup;
+    served.delete(worker.id);
     if (stopping) return;
     if (wasListening) {
-      logger.error({ worker: worker.id, code, signal }, 'a worker exited; starting a replacement');
-      fork();
+      logger.error({ worker: worker.id, port: group.port, code, signal }, 'a worker exited; starting a replacement');
+      fork(group);
       return;
     }
     if (!serving || listening.size === 0) {
@@ -93,7 +106,7 @@ export async function runPrimary(config: Config, workers: number, logger: Logger
       { worker: worker.id, code, signal, retry_in_ms: retryDelayMs },
       'a replacement worker exited before it listened; trying again later',
     );
-    setTimeout(() => stopping || fork(), retryDelayMs);
+    setTimeout(() => stopping || fork(group), retryDelayMs);
     retryDelayMs = Math.min(2 * retryDelayMs, maxRetryDelayMs);
   });
   process.on('SIGTERM', () => void stop(0));
@@ -104,11 +117,11 @@ export async function runPrimary(config: Config, workers: number, logger: Logger
       listening.add(worker.id);
       if (reloadOnListening.delete(worker.id)) worker.process.kill('SIGHUP');
       retryDelayMs = minRetryDelayMs;
-      if (listening.size === workers) resolve();
+      if (listening.size === workers * groups.length) resolve();
     });
   });
-  for (let i = 0; i < workers; i++) fork();
+  for (const group of groups) for (let i = 0; i < workers; i++) fork(group);
   await started;
   serving = true;
-  logger.info({ workers, storage: config.storage }, 'every worker is serving');
+  logger.info({ workers: workers * groups.length, storage: config.storage }, 'every worker is serving');
 }

@@ -173,8 +173,15 @@ class PendingAnswers<T> {
   }
 }
 
-/** In the primary: answers the workers' questions about the whole service, asking the workers `isServing` says listen. */
-export function answerServiceQuestions(isServing: (worker: Worker) => boolean): void {
+/**
+ * In the primary: answers the workers' questions about the whole service, asking the workers `isServing` says listen;
+ * whether it is ready, only those `samePort` says serve the asking worker's port: a port's readiness is its own, and
+ * a hung process of another port must not take it out of its load balancer.
+ */
+export function answerServiceQuestions(
+  isServing: (worker: Worker) => boolean,
+  samePort: (one: Worker, other: Worker) => boolean,
+): void {
   // NOTE: only the workers that listen are asked. One still starting (at start-up, or replacing one that died)
   // has no handler for the question yet, and waiting for it left every answer to the deadline while the others
   // served: 5 s, then /readyz 503 naming a storage that answers and /metrics 500.
@@ -186,11 +193,11 @@ export function answerServiceQuestions(isServing: (worker: Worker) => boolean): 
       if (round.waiting.delete(worker.id) && round.waiting.size === 0) round.done(round.reports);
   });
 
-  // Every serving worker's report on `topic`; none when one does not answer in time.
-  const askEveryWorker = (topic: Topic) =>
+  // Every serving worker's report on `topic` (of those `among` admits); none when one does not answer in time.
+  const askEveryWorker = (topic: Topic, among: (worker: Worker) => boolean = () => true) =>
     new Promise<Report[] | undefined>((resolve) => {
       const workers = Object.values(cluster.workers ?? {}).filter(
-        (worker): worker is Worker => worker !== undefined && isServing(worker) && worker.isConnected(),
+        (worker): worker is Worker => worker !== undefined && isServing(worker) && worker.isConnected() && among(worker),
       );
       const id = nextRound++;
       const timer = setTimeout(() => finish(undefined), answerDeadlineMs);
@@ -217,8 +224,8 @@ export function answerServiceQuestions(isServing: (worker: Worker) => boolean): 
   };
   // A namespace is available when every worker found it so; no answer in time, or no worker: none is (an empty
   // answer, which each worker reads as unanswered for every namespace).
-  const everyWorkerReady = async (): Promise<StorageState> => {
-    const reports = await askEveryWorker('ready');
+  const everyWorkerReady = async (asker: Worker): Promise<StorageState> => {
+    const reports = await askEveryWorker('ready', (worker) => samePort(asker, worker));
     return reports === undefined ? { available: {}, full: {} } : everywhere(reports as StorageState[]);
   };
 
@@ -232,7 +239,11 @@ export function answerServiceQuestions(isServing: (worker: Worker) => boolean): 
       return;
     }
     if (message.type !== question) return;
-    const answers: Record<Topic, () => Promise<Answer>> = { metrics: metricsText, ready: everyWorkerReady, keyWrites };
+    const answers: Record<Topic, () => Promise<Answer>> = {
+      metrics: metricsText,
+      ready: () => everyWorkerReady(worker),
+      keyWrites,
+    };
     const work = answers[message.topic ?? 'ready']();
     work.then(
       (value) => worker.send({ type: answer, id: message.id, value }),
@@ -242,13 +253,13 @@ export function answerServiceQuestions(isServing: (worker: Worker) => boolean): 
 }
 
 /**
- * Each namespace's state in every one of `answers`: available only where all of them say so, else the first reason
- * given; full where any of them says so.
+ * Each namespace's state in every one of `answers` that names it (the workers of its port): available only where all
+ * of them say so, else the first reason given; full where any of them says so.
  */
 function everywhere(answers: readonly StorageState[]): StorageState {
   const names = new Set(answers.flatMap((answer) => Object.keys(answer.available)));
   const state = (name: string) =>
-    answers.map((answer) => answer.available[name] ?? unanswered).find((one) => one !== true) ?? true;
+    answers.map((answer) => answer.available[name]).find((one) => one !== undefined && one !== true) ?? true;
   return {
     available: Object.fromEntries([...names].map((name) => [name, state(name)])),
     full: Object.assign({}, ...answers.map((answer) => answer.full).reverse()),

@@ -29,6 +29,10 @@ export interface NamespaceConfig {
   readonly quota: Quota;
   /** Its rate limits (see Rate limits); none in a file that sets none, as in Kask. */
   readonly limits: NamespaceLimits;
+  /** The port its session route answers on: each port is served by processes of its own (cluster/port-groups.ts). */
+  readonly listen_port: number;
+  /** The niceness of the processes serving its port. */
+  readonly nice: number;
 }
 
 /** The name of Kask's single namespace, which a file without `namespaces:` describes. */
@@ -51,6 +55,8 @@ export function namespacesOf(parsed: ParsedFile, file: Record<string, unknown>, 
         max_value_bytes: parsed.max_value_bytes,
         quota: quotaOf(parsed.max_bytes, parsed.max_keys, storage, ''),
         limits: namespaceLimits(parsed),
+        listen_port: parsed.listen_port,
+        nice: 0,
       },
     ];
   }
@@ -81,6 +87,8 @@ export function namespacesOf(parsed: ParsedFile, file: Record<string, unknown>, 
       max_value_bytes: settings.max_value_bytes ?? parsed.max_value_bytes,
       quota: quotaOf(settings.max_bytes ?? parsed.max_bytes, settings.max_keys ?? parsed.max_keys, storage, `${key}.`),
       limits: namespaceLimits(parsed, { limits: settings.limits, key: `${key}.limits` }),
+      listen_port: settings.listen_port ?? parsed.listen_port,
+      nice: settings.nice,
     };
   });
   for (const [i, one] of namespaces.entries()) {
@@ -92,6 +100,12 @@ export function namespacesOf(parsed: ParsedFile, file: Record<string, unknown>, 
         );
       }
       if (one.table === other.table) fail('namespaces', `${one.name} and ${other.name} must not share the table ${one.table}`);
+      if (one.listen_port === other.listen_port && one.nice !== other.nice) {
+        fail(
+          `namespaces.${other.name}.nice`,
+          `must be ${one.nice}, as ${one.name}'s: both are served on port ${one.listen_port}, by the same processes (got ${other.nice})`,
+        );
+      }
     }
   }
   return namespaces;

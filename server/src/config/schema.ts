@@ -97,6 +97,17 @@ const namespace = section('One namespace: a store of its own under its own base 
   max_bytes: optionalInteger('max_bytes for this namespace; default: the top-level max_bytes', 1),
   max_keys: optionalInteger('max_keys for this namespace; default: the top-level max_keys', 1),
   limits: rateLimits('Default: the top-level one'),
+  listen_port: optionalInteger(
+    "Port of its session route, when not the top-level listen_port: served by processes of its own (workers of them), so that a flood here costs the other ports' processes only the cores the kernel gives these (see nice). Its port serves the operational routes too. Default: the top-level listen_port",
+    1,
+    65535,
+  ),
+  nice: integer(
+    "Niceness the processes serving its port add to the service's own (every thread of them, on Linux; at most 19 in all): 19 runs them on what the others leave of the cores, nearly. The same for every namespace on a port",
+    0,
+    0,
+    19,
+  ),
 });
 
 export const configSchema = section('kask-ts configuration', {
@@ -179,7 +190,7 @@ export const configSchema = section('kask-ts configuration', {
   ),
   ...backendSettings,
   workers: optionalInteger(
-    "Processes serving the port (node:cluster); 1 serves from this process alone. Default: the cores (less one when a cassandra.hosts entry is this machine), within the cgroup's CPU and memory limits; the start-up log says how many and why, and warns when a value set here is more than that. The primary replaces a worker that dies (a replacement that cannot start is retried, from 0.5 s to every 30 s, while the others serve; at start-up the service stops instead), purges expired values once for all, sums /metrics over every worker, and drains them all on SIGTERM",
+    "Processes serving each port (node:cluster); 1 serves from this process alone when the namespaces share one port. Default: the cores (less one when a cassandra.hosts entry is this machine), within the cgroup's CPU and memory limits, shared by the ports (at least 1 each); the start-up log says how many and why, and warns when a value set here is more than that. The primary replaces a worker that dies (a replacement that cannot start is retried, from 0.5 s to every 30 s, while the others serve; at start-up the service stops instead), purges expired values once for all, sums /metrics over every worker, and drains them all on SIGTERM",
     1,
     256,
   ),

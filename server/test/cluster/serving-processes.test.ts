@@ -28,4 +28,17 @@ describe('the processes that serve the port', () => {
     expect(servingProcesses(configFrom({ workers: defaultWorkers().count + 1 })).fits).toEqual(defaultWorkers());
     expect(servingProcesses(configFrom({})).fits).toBeUndefined();
   });
+
+  it("the default workers share the machine among the ports, at least one each; workers set is each port's", () => {
+    const machine = defaultWorkers();
+    expect(servingProcesses(configFrom({}), 2)).toEqual({
+      count: Math.max(1, Math.floor(machine.count / 2)),
+      reason: `${machine.reason}, shared by 2 ports`,
+    });
+    expect(servingProcesses(configFrom({}), machine.count + 1).count).toBe(1);
+    expect(servingProcesses(configFrom({ workers: 2 }), 2).count).toBe(2);
+    expect(servingProcesses(configFrom({ workers: machine.count + 1 }), 2).fits?.count).toBe(
+      Math.max(1, Math.floor(machine.count / 2)),
+    );
+  });
 });

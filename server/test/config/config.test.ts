@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestAuthority } from '../../../test-support/certificates.js';
+import { portGroups } from '../../src/cluster/port-groups.js';
 import { configFrom, loadConfig } from '../../src/config/load.js';
 import type { NamespaceConfig } from '../../src/config/namespaces.js';
 import { defaultLimits } from '../../src/generated/contract.js';
@@ -340,6 +341,8 @@ describe('namespaces', () => {
         max_value_bytes: defaultLimits.maxValueBytes,
         quota: { maxBytes: undefined, maxKeys: undefined },
         limits: noLimits,
+        listen_port: 8080,
+        nice: 0,
       },
     ]);
     const [kasks] = config.namespaces as [NamespaceConfig];
@@ -381,6 +384,8 @@ describe('namespaces', () => {
         max_value_bytes: 4096,
         quota: { maxBytes: undefined, maxKeys: undefined },
         limits: noLimits,
+        listen_port: 8080,
+        nice: 0,
       },
       {
         name: 'echoseen',
@@ -392,6 +397,8 @@ describe('namespaces', () => {
         max_value_bytes: 4096,
         quota: { maxBytes: undefined, maxKeys: undefined },
         limits: noLimits,
+        listen_port: 8080,
+        nice: 0,
       },
     ]);
     const [sessions, echoseen] = configFrom(twoNamespaces).namespaces as [NamespaceConfig, NamespaceConfig];
@@ -401,6 +408,28 @@ describe('namespaces', () => {
     expect(configuredBackend({ ...configFrom(twoNamespaces), storage: 'cassandra' }).describe(echoseen)).toBe(
       'the Cassandra table "kask"."echo_seen" on localhost',
     );
+  });
+
+  it('a namespace answers on its own listen_port when it has one, else the top-level one, at its own niceness', () => {
+    const config = configFrom({
+      listen_port: 8081,
+      namespaces: {
+        sessions: { base_uri: '/s/' },
+        anonymous: { base_uri: '/a/', listen_port: 8082, nice: 19 },
+        bots: { base_uri: '/b/', listen_port: 8082, nice: 19 },
+      },
+    });
+    expect(config.namespaces.map(({ name, listen_port, nice }) => [name, listen_port, nice])).toEqual([
+      ['sessions', 8081, 0],
+      ['anonymous', 8082, 19],
+      ['bots', 8082, 19],
+    ]);
+    expect(
+      portGroups(config.namespaces).map(({ port, nice, namespaces }) => [port, nice, namespaces.map(({ name }) => name)]),
+    ).toEqual([
+      [8081, 0, ['sessions']],
+      [8082, 19, ['anonymous', 'bots']],
+    ]);
   });
 
   it("a namespace's max_ttl is its own, else the top-level max_ttl the file sets, else its default_ttl", () => {
@@ -433,6 +462,20 @@ describe('namespaces', () => {
       { namespaces: { a: { base_uri: '/a/', table: 'shared' }, b: { base_uri: '/b/', table: 'shared' } } },
       'namespaces: a and b must not share the table shared',
     ],
+    [
+      {
+        listen_port: 8081,
+        namespaces: { a: { base_uri: '/a/', listen_port: 8082, nice: 19 }, b: { base_uri: '/b/', listen_port: 8082 } },
+      },
+      "namespaces.b.nice: must be 19, as a's: both are served on port 8082, by the same processes (got 0)",
+    ],
+    [
+      { listen_port: 8081, namespaces: { a: { base_uri: '/a/', nice: 10 }, b: { base_uri: '/b/', listen_port: 8081 } } },
+      "namespaces.b.nice: must be 10, as a's: both are served on port 8081",
+    ],
+    [{ namespaces: { a: { base_uri: '/a/', nice: 20 } } }, 'namespaces.a.nice: must be an integer from 0 to 19'],
+    [{ namespaces: { a: { base_uri: '/a/', nice: -1 } } }, 'namespaces.a.nice: must be an integer from 0 to 19'],
+    [{ namespaces: { a: { base_uri: '/a/', listen_port: 0 } } }, 'namespaces.a.listen_port: must be an integer from 1 to 65535'],
   ])('%j is refused: "%s"', (file, message) => {
     expect(() => configFrom(file)).toThrow(ConfigError);
     expect(() => configFrom(file)).toThrow(message);
