@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { request } from 'node:http';
 import type { Client } from 'cassandra-driver';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { type LocalNode, nodeDirectory, nodetool, startNode, stopNode } from '../../../test-support/cassandra/local-node.js';
 import { childPids } from '../../../test-support/child-process.js';
 import {
@@ -191,6 +191,11 @@ describe('cassandra: storage limits (a node of its own on 127.0.0.22, password a
     it('refuses writes with 507 and changes nothing, serves reads, loses no acknowledged write, and takes writes again once the limit is raised', async () => {
       await nodetool(node, ['setguardrailsconfig', 'data_disk_usage_max_disk_size', diskSize]);
       await nodetool(node, ['setguardrailsconfig', 'data_disk_usage_percentage_threshold', '50', '40']);
+      // Room for the next test, whatever becomes of this one.
+      onTestFinished(async () => {
+        await nodetool(node, ['setguardrailsconfig', 'data_disk_usage_percentage_threshold', '-1', '-1']);
+        await admin.execute(`TRUNCATE ${qualifiedTableName(keyspace, tables.fill)}`);
+      });
       const server = await startServer({ workers, cassandra: cassandraBlock(tables.fill) });
       servers.push(server);
       await untilStorageAnswers(server);
@@ -236,7 +241,6 @@ describe('cassandra: storage limits (a node of its own on 127.0.0.22, password a
         `cassandra full, ${workers} worker(s): ${tally.acknowledged.length} acknowledged, ${tally.refused.length} refused (507), ` +
           `${tally.acknowledged.length} intact, ${reads} reads served while filling, writes taken again ${recoveryMs} ms after the limit was raised`,
       );
-      await admin.execute(`TRUNCATE ${qualifiedTableName(keyspace, tables.fill)}`);
     }, 180_000);
   });
 
