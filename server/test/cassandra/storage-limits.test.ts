@@ -174,6 +174,9 @@ describe('cassandra: storage limits (a node of its own on 127.0.0.22, password a
     await admin.execute(`CREATE ROLE ${role.username} WITH PASSWORD = '${role.password}' AND LOGIN = true`);
     await admin.execute(`GRANT SELECT ON KEYSPACE ${quoteIdentifier(keyspace)} TO ${role.username}`);
     await admin.execute(`GRANT MODIFY ON KEYSPACE ${quoteIdentifier(keyspace)} TO ${role.username}`);
+    // The guardrail on, over a disk of plenty: each fill test shrinks the disk it counts, then grows it back.
+    await nodetool(node, ['setguardrailsconfig', 'data_disk_usage_max_disk_size', grownDiskSize]);
+    await nodetool(node, ['setguardrailsconfig', 'data_disk_usage_percentage_threshold', '50', '40']);
   }, 300_000);
   afterEach(async () => {
     for (const server of servers.splice(0)) {
@@ -190,10 +193,10 @@ describe('cassandra: storage limits (a node of its own on 127.0.0.22, password a
   describe.each([1, 2])('filling up with %i worker(s)', (workers) => {
     it('refuses writes with 507 and changes nothing, serves reads, loses no acknowledged write, and takes writes again once the limit is raised', async () => {
       await nodetool(node, ['setguardrailsconfig', 'data_disk_usage_max_disk_size', diskSize]);
-      await nodetool(node, ['setguardrailsconfig', 'data_disk_usage_percentage_threshold', '50', '40']);
+      let grown = false;
       // Room for the next test, whatever becomes of this one.
       onTestFinished(async () => {
-        await nodetool(node, ['setguardrailsconfig', 'data_disk_usage_percentage_threshold', '-1', '-1']);
+        if (!grown) await nodetool(node, ['setguardrailsconfig', 'data_disk_usage_max_disk_size', grownDiskSize]);
         await admin.execute(`TRUNCATE ${qualifiedTableName(keyspace, tables.fill)}`);
       });
       const server = await startServer({ workers, cassandra: cassandraBlock(tables.fill) });
@@ -228,6 +231,7 @@ describe('cassandra: storage limits (a node of its own on 127.0.0.22, password a
 
       // Room again (the operator raised the limit): writes are taken without a restart, by every worker.
       await nodetool(node, ['setguardrailsconfig', 'data_disk_usage_max_disk_size', grownDiskSize]);
+      grown = true;
       const recoveryMs = await untilWritable(server, 30_000);
       for (let i = 0; i < 4 * workers; i++) {
         const key = `after-${i}`;
