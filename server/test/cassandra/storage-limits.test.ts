@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { request } from 'node:http';
 import type { Client } from 'cassandra-driver';
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { type LocalNode, nodeDirectory, nodetool, startNode, stopNode } from '../../../test-support/cassandra/local-node.js';
@@ -13,9 +12,9 @@ import {
   startServer,
   untilStorageAnswers,
 } from '../../../test-support/server-process.js';
-import { mediaTypes } from '../../src/generated/contract.js';
 import { connectCassandra } from '../../src/storage/cassandra/client.js';
 import { keyspaceCql, qualifiedTableName, quoteIdentifier, tableCql } from '../../src/storage/cassandra/schema.js';
+import { type Filling, fillWhileReading, health, post } from '../support/filling.js';
 import { sleep } from './storage-helpers.js';
 
 // Cassandra filling up, and quotas from its size estimates, through the service, on a node of its own (127.0.0.22).
@@ -69,59 +68,6 @@ function valueFor(key: string): Buffer {
   return createHash('shake256', { outputLength: valueBytes }).update(key).digest();
 }
 
-/** POSTs `body` on a connection of its own (either worker may take it): the status, and the problem's fields. */
-function post(url: string, body: Buffer | string) {
-  return new Promise<{ status: number; type?: string; detail?: string; contentType: string }>((resolve) => {
-    const sent = request(url, { method: 'POST', agent: false }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => {
-        const status = response.statusCode ?? 0;
-        const problem = status === 201 ? {} : (JSON.parse(Buffer.concat(chunks).toString()) as object);
-        resolve({ status, ...problem, contentType: response.headers['content-type'] ?? '' });
-      });
-    });
-    sent.on('error', (error) => resolve({ status: 0, type: String(error), contentType: '' }));
-    sent.end(body);
-  });
-}
-
-interface Tally {
-  acknowledged: string[];
-  refused: string[];
-  /** Answers that are neither 201 nor the document's 507: none is expected. */
-  unexpected: string[];
-}
-
-/** One writer: distinct keys, one after the other, until Cassandra has refused it a few times. */
-async function writeUntilRefused(server: ServerProcess, writer: number, tally: Tally): Promise<void> {
-  let refusals = 0;
-  for (let i = 0; i < writesPerWriter && refusals < refusalsPerWriter; i++) {
-    const key = `writer-${writer}-${i}`;
-    const answer = await post(`${server.baseUrl}${key}`, valueFor(key));
-    if (answer.status === 201) tally.acknowledged.push(key);
-    else if (answer.status === 507 && answer.type === insufficientStorage && answer.contentType.startsWith(mediaTypes.problem)) {
-      tally.refused.push(key);
-      refusals++;
-    } else tally.unexpected.push(`${key}: ${answer.status} ${answer.type}`);
-  }
-}
-
-/** Reads `keys` over and over until `done`; counts the reads and every one that was not the value written. */
-async function readWhile(server: ServerProcess, keys: readonly string[], done: () => boolean) {
-  let reads = 0;
-  const failures: string[] = [];
-  while (!done()) {
-    for (const key of keys) {
-      const response = await fetch(`${server.baseUrl}${key}`).catch(() => undefined);
-      const body = response === undefined ? undefined : Buffer.from(await response.arrayBuffer());
-      reads++;
-      if (response?.status !== 200 || !body?.equals(valueFor(key))) failures.push(`${key}: ${response?.status}`);
-    }
-  }
-  return { reads, failures };
-}
-
 /** The answers of `keys` that do not read back as `expected` says. */
 async function misread(server: ServerProcess, keys: readonly string[], expected: 'written' | 'absent'): Promise<string[]> {
   const wrong: string[] = [];
@@ -132,10 +78,6 @@ async function misread(server: ServerProcess, keys: readonly string[], expected:
     if (!right) wrong.push(`${key}: ${response.status} (${body.length} bytes)`);
   }
   return wrong;
-}
-
-async function health(server: ServerProcess): Promise<{ storage: { full?: Record<string, string> } }> {
-  return (await (await fetch(`${server.origin}/healthz`)).json()) as { storage: { full?: Record<string, string> } };
 }
 
 /** POSTs until one is taken (201), or fails the test after `deadlineMs`; how long that took. */
@@ -207,23 +149,8 @@ describe('cassandra: storage limits (a node of its own on 127.0.0.22, password a
       const readable = Array.from({ length: readKeys }, (_, i) => `read-${i}`);
       for (const key of readable) expect((await post(`${server.baseUrl}${key}`, valueFor(key))).status).toBe(201);
 
-      const tally: Tally = { acknowledged: [], refused: [], unexpected: [] };
-      let writing = true;
-      const reading = readWhile(server, readable, () => !writing);
-      await Promise.all(Array.from({ length: writers }, (_, writer) => writeUntilRefused(server, writer, tally)));
-      writing = false;
-      const { reads, failures } = await reading;
-
-      expect(tally.unexpected).toEqual([]);
-      expect(tally.refused.length).toBeGreaterThanOrEqual(writers * refusalsPerWriter);
-      expect(failures).toEqual([]);
-      expect(reads).toBeGreaterThan(0);
-      // No process died or was replaced.
-      expect(server.hasExited()).toBe(false);
-      expect([server.pid, ...childPids(server.pid)]).toEqual(pids);
-      expect((await health(server)).storage.full).toHaveProperty('default');
-      const metrics = await (await fetch(`${server.origin}/metrics`)).text();
-      expect(metrics).toMatch(/kask_storage_refusals_total\{namespace="default",reason="disk_full"\} [1-9]/);
+      const filling: Filling = { valueFor, refusalsPerWriter, writesPerWriter };
+      const { tally, reads } = await fillWhileReading(server, pids, readable, filling, writers);
 
       // A refused write changed nothing: its key, written once, is absent; every acknowledged write reads back.
       expect(await misread(server, tally.refused, 'absent')).toEqual([]);
