@@ -65,7 +65,7 @@ const gauges: readonly {
   },
   {
     name: 'kask_stored_written_bytes',
-    help: 'Bytes of keys and values written to a namespace since its count began, every worker and restart included (its rate: bytes written per second); embedded store only',
+    help: 'Bytes of keys and values written to a namespace since its count began, every worker and restart included (its rate: bytes written per second); embedded store only (Cassandra keeps no such count)',
     labelNames: ['namespace'],
     values: (census, { name }) => (census.writtenBytes === undefined ? [] : [[{ namespace: name }, census.writtenBytes]]),
   },
@@ -78,7 +78,7 @@ const gauges: readonly {
   },
   {
     name: 'kask_filesystem_free_bytes',
-    help: "Bytes free (to the service's user) on the filesystem of a namespace's store; embedded store only",
+    help: "Bytes free (to the service's user) on the filesystem of a namespace's store; embedded store only (Cassandra's disks are its nodes')",
     labelNames: ['namespace'],
     values: (census, { name }) => (census.filesystem === undefined ? [] : [[{ namespace: name }, census.filesystem.freeBytes]]),
   },
