@@ -30,8 +30,8 @@ Commands:
                  namespace's name to confirm, unless --yes.
   stats          Print, as JSON, what each namespace holds: keys, bytes (keys and values), bytes
                  written per second (over --seconds), the share of each quota in use, and the free
-                 space of the store's filesystem; never a key. The embedded store only: Cassandra
-                 keeps no cheap count (its namespaces print null).
+                 space of the store's filesystem; never a key. On Cassandra, keys and bytes are its
+                 size estimates ("estimated": true), and the bytes written and the filesystem null.
 
 Options:
   --config FILE        Kask's YAML configuration file (plus kask-ts keys; see docs/operators/configuration.md).

@@ -28,6 +28,8 @@ export interface LocalNode {
    * e.g. `DNS:localhost`); the certificates are in `tlsDirectory(node)`.
    */
   readonly clientTls: false | { readonly subjectAltName: string };
+  /** System properties of the node's JVM (start.sh --property), e.g. how often it measures its disk usage. */
+  readonly properties: Readonly<Record<string, string>>;
 }
 
 /** The node `npm run cassandra:start` starts: node1 on 127.0.0.1:9042 in datacenter1. */
@@ -42,6 +44,7 @@ export const defaultNode: LocalNode = {
   commitlogSync: 'periodic',
   passwordAuth: false,
   clientTls: false,
+  properties: {},
 };
 
 /** Where start.sh keeps the node's configuration, data and logs. */
@@ -98,10 +101,16 @@ export async function startNode(node: LocalNode): Promise<StartReport> {
   args.push('--commitlog-sync', node.commitlogSync);
   if (node.passwordAuth) args.push('--password-auth');
   if (node.clientTls) args.push('--client-tls', '--tls-names', node.clientTls.subjectAltName);
+  for (const [name, value] of Object.entries(node.properties)) args.push('--property', `${name}=${value}`);
   // The first run also downloads Cassandra's jars from Maven Central.
   const output = await script('start.sh', args, 9 * 60_000);
   // start.sh serialises concurrent callers with a lock: exactly one of them starts the node, the others say so.
   return { started: !output.includes(`${node.name} already running`), output };
+}
+
+/** Runs nodetool against the node (over its JMX port): `flush`, `refreshsizeestimates`, `setguardrailsconfig` ... */
+export async function nodetool(node: LocalNode, args: readonly string[]): Promise<void> {
+  await script('nodetool.sh', ['--jmx-port', String(node.jmxPort), ...args], 120_000);
 }
 
 /** Stops the node: a clean shutdown, or with `kill` a SIGKILL (a crash, for outage tests). */

@@ -17,6 +17,7 @@
 #   --commitlog-sync M   periodic: acknowledges before fsync (Cassandra's default, fast); batch: after fsync,
 #                        so an acknowledged write survives kill -9 even with one replica          (periodic)
 #   --password-auth      PasswordAuthenticator (superuser cassandra/cassandra)
+#   --property NAME=VALUE  a system property of the JVM, -DNAME=VALUE, e.g. cassandra.size_recorder_interval=5 (repeatable)
 #   --tls                CQL over TLS only, no client certificate asked (as Wikimedia's nodes: the chart's file
 #                        gives kask-ts only cassandra.tls.ca); tls.sh makes the CA and the node's certificate in
 #                        <state>/NAME/tls/ (ca.pem is the CA to name in cassandra.tls.ca)
@@ -36,6 +37,7 @@ repo="$(cd "$here/../.." && pwd)"
 name=node1 address=127.0.0.1 dc=datacenter1 rack=rack1 seeds=''
 native_port=9042 storage_port=7000 jmx_port=7199 token=0 cluster=kask-ts heap=768M timeout=240 commitlog_sync=periodic
 authenticator=AllowAllAuthenticator authorizer=AllowAllAuthorizer credentials=() tls=none tls_names='' netns=''
+properties=()
 
 while (($#)); do
   case "$1" in
@@ -52,6 +54,9 @@ while (($#)); do
     --heap) heap="$2"; shift 2 ;;
     --timeout) timeout="$2"; shift 2 ;;
     --commitlog-sync) commitlog_sync="$2"; shift 2 ;;
+    --property)
+      [[ "$2" =~ ^[A-Za-z0-9_.-]+=.*$ ]] || { echo "start.sh: --property is NAME=VALUE, got '$2'" >&2; exit 2; }
+      properties+=("-D$2"); shift 2 ;;
     --password-auth)
       authenticator=PasswordAuthenticator authorizer=CassandraAuthorizer
       credentials=(--username cassandra --password cassandra)
@@ -246,6 +251,7 @@ cassandra_props=(
   -Dcassandra.ring_delay_ms=1000
   -Dcassandra.load_ring_state=false
   -Dcassandra.superuser_setup_delay_ms=0
+  "${properties[@]}"
 )
 
 echo "start.sh: starting Cassandra $name on $address:$native_port (dc $dc, heap $heap), state in $node_dir" >&2

@@ -1,7 +1,7 @@
 import type { NamespaceLimits } from '../limits/limiter.js';
 import type { Quota } from '../storage/backend.js';
 import type { BackendName } from '../storage/registry.js';
-import { backendKeepsQuotas, backendMaxKeyBytes } from '../storage/registry.js';
+import { backendMaxKeyBytes } from '../storage/registry.js';
 import { fail } from '../validation/rules.js';
 import { normalisedBaseUri } from './names.js';
 import { namespaceLimits } from './rate-limits.js';
@@ -53,7 +53,7 @@ export function namespacesOf(parsed: ParsedFile, file: Record<string, unknown>, 
         ),
         max_key_bytes: withinBackend(parsed.max_key_bytes, 'max_key_bytes', storage),
         max_value_bytes: parsed.max_value_bytes,
-        quota: quotaOf(parsed.max_bytes, parsed.max_keys, storage, ''),
+        quota: { maxBytes: parsed.max_bytes, maxKeys: parsed.max_keys },
         limits: namespaceLimits(parsed),
         listen_port: parsed.listen_port,
         nice: 0,
@@ -85,7 +85,7 @@ export function namespacesOf(parsed: ParsedFile, file: Record<string, unknown>, 
           ? withinBackend(parsed.max_key_bytes, 'max_key_bytes', storage)
           : withinBackend(settings.max_key_bytes, `${key}.max_key_bytes`, storage),
       max_value_bytes: settings.max_value_bytes ?? parsed.max_value_bytes,
-      quota: quotaOf(settings.max_bytes ?? parsed.max_bytes, settings.max_keys ?? parsed.max_keys, storage, `${key}.`),
+      quota: { maxBytes: settings.max_bytes ?? parsed.max_bytes, maxKeys: settings.max_keys ?? parsed.max_keys },
       limits: namespaceLimits(parsed, { limits: settings.limits, key: `${key}.limits` }),
       listen_port: settings.listen_port ?? parsed.listen_port,
       nice: settings.nice,
@@ -136,14 +136,4 @@ function withinBackend(maxKeyBytes: number, key: string, storage: BackendName): 
     fail(key, `must be at most ${backendMaxKeyBytes[storage]} on the ${storage} store (got ${maxKeyBytes})`);
   }
   return maxKeyBytes;
-}
-
-/** A namespace's quota, on a backend that keeps the exact counts a quota needs. */
-function quotaOf(maxBytes: number | undefined, maxKeys: number | undefined, storage: BackendName, prefix: string): Quota {
-  if (!backendKeepsQuotas[storage]) {
-    const why = `is not supported on ${storage} storage, which keeps no exact count of a namespace's bytes and keys`;
-    if (maxBytes !== undefined) fail(`${prefix}max_bytes`, why);
-    if (maxKeys !== undefined) fail(`${prefix}max_keys`, why);
-  }
-  return { maxBytes, maxKeys };
 }

@@ -206,11 +206,11 @@ export const configSchema = section('kask-ts configuration', {
     1,
   ),
   max_bytes: optionalInteger(
-    'Quota: the most bytes (keys and values) a namespace may hold; a write that would go beyond it answers 507 insufficient_storage naming the quota, while reads, deletes and TTL changes go on. Expired values count until purged. Exact on the embedded store; not supported on Cassandra. Default: none. With namespaces, the default of each',
+    'Quota: the most bytes (keys and values) a namespace may hold; a write that would go beyond it answers 507 insufficient_storage naming the quota, while reads, deletes and TTL changes go on. Expired values count until purged. Exact on the embedded store; on Cassandra, by its size estimates, which lag and may go over (see Storage limits). Default: none. With namespaces, the default of each',
     1,
   ),
   max_keys: optionalInteger(
-    'Quota: the most keys a namespace may hold, as max_bytes (likewise exact on the embedded store only). Default: none. With namespaces, the default of each',
+    'Quota: the most keys a namespace may hold, as max_bytes (likewise exact on the embedded store, estimated on Cassandra). Default: none. With namespaces, the default of each',
     1,
   ),
   limits: rateLimits('Default: none (Kask has no limits); with namespaces, the default of each, each with buckets of its own'),

@@ -37,8 +37,6 @@ export interface Backend<Settings> {
    * Cassandra expires its own): with several workers, the primary holds the stores open to do it.
    */
   readonly maintainedByOneProcess: boolean;
-  /** Whether it keeps the exact count of each namespace's bytes and keys that quotas (`max_bytes`, `max_keys`) need. */
-  readonly keepsQuotas: boolean;
   /**
    * Opens every namespace's store, in order, over one connection; `maintain`: this process does the upkeep. A
    * backend that connects in the background says on `log` why it cannot serve (and that it can, once it can).

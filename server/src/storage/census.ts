@@ -21,15 +21,19 @@ export function quotaShares(census: Census, quota: Quota): { max_bytes?: number;
 }
 
 /**
- * A namespace's census as `kask-ts stats` prints it, from two readings `seconds` apart (null: the backend keeps
- * no count).
+ * A namespace's census as `kask-ts stats` prints it, from two readings `seconds` apart (null: the backend cannot
+ * tell; a figure null: the backend keeps no such count, see Census).
  */
 export function censusReport(first: Census | undefined, second: Census | undefined, seconds: number, quota: Quota) {
   if (first === undefined || second === undefined) return null;
   return {
     keys: second.keys,
     bytes: second.bytes,
-    written_bytes_per_second: Math.max(0, second.writtenBytes - first.writtenBytes) / seconds,
+    estimated: second.estimated,
+    written_bytes_per_second:
+      first.writtenBytes === undefined || second.writtenBytes === undefined
+        ? null
+        : Math.max(0, second.writtenBytes - first.writtenBytes) / seconds,
     quota_used_share: quotaShares(second, quota),
     filesystem:
       second.filesystem === undefined
@@ -49,21 +53,21 @@ const gauges: readonly {
 }[] = [
   {
     name: 'kask_resident_keys',
-    help: 'Keys a namespace holds (expired ones until purged); embedded store only',
+    help: "Keys a namespace holds (expired ones until purged): counted on the embedded store, Cassandra's size estimates on Cassandra",
     labelNames: ['namespace'],
     values: (census, { name }) => [[{ namespace: name }, census.keys]],
   },
   {
     name: 'kask_resident_bytes',
-    help: 'Bytes of the keys and values a namespace holds; embedded store only',
+    help: "Bytes of the keys and values a namespace holds: counted on the embedded store, Cassandra's size estimates (of partitions on disk) on Cassandra",
     labelNames: ['namespace'],
     values: (census, { name }) => [[{ namespace: name }, census.bytes]],
   },
   {
     name: 'kask_stored_written_bytes',
-    help: 'Bytes of keys and values written to a namespace since its count began, every worker and restart included (its rate: bytes written per second); embedded store only',
+    help: 'Bytes of keys and values written to a namespace since its count began, every worker and restart included (its rate: bytes written per second); embedded store only (Cassandra keeps no such count)',
     labelNames: ['namespace'],
-    values: (census, { name }) => [[{ namespace: name }, census.writtenBytes]],
+    values: (census, { name }) => (census.writtenBytes === undefined ? [] : [[{ namespace: name }, census.writtenBytes]]),
   },
   {
     name: 'kask_quota_used_ratio',
@@ -74,7 +78,7 @@ const gauges: readonly {
   },
   {
     name: 'kask_filesystem_free_bytes',
-    help: "Bytes free (to the service's user) on the filesystem of a namespace's store; embedded store only",
+    help: "Bytes free (to the service's user) on the filesystem of a namespace's store; embedded store only (Cassandra's disks are its nodes')",
     labelNames: ['namespace'],
     values: (census, { name }) => (census.filesystem === undefined ? [] : [[{ namespace: name }, census.filesystem.freeBytes]]),
   },

@@ -40,11 +40,6 @@ export const backendMaxKeyBytes = Object.fromEntries(backendNames.map((name) => 
 /** The longest TTL, in seconds, that every backend stores: a file's TTLs serve whichever it names. */
 export const backendMaxTtlSeconds = Math.min(...backendNames.map((name) => backends[name].maxTtlSeconds));
 
-/** Whether each backend keeps the exact counts that quotas need. */
-export const backendKeepsQuotas = Object.fromEntries(backendNames.map((name) => [name, backends[name].keepsQuotas])) as Readonly<
-  Record<BackendName, boolean>
->;
-
 /** What the configuration says of storage: the backend, and every backend's section. */
 export type BackendChoice = { readonly storage: BackendName } & SettingsByBackend;
 

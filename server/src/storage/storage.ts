@@ -31,7 +31,10 @@ export interface Storage {
    * succeeded since nor has room come back), in words that hold no key; undefined when it takes writes.
    */
   refusingWrites(): string | undefined;
-  /** What the namespace holds, for metrics and `kask-ts stats`; undefined when the backend cannot tell cheaply. */
+  /**
+   * What the namespace holds, for metrics, quotas and `kask-ts stats`, counted or estimated (see Census); undefined
+   * while the backend cannot tell (Cassandra: before its size estimates have been read).
+   */
   census(): Promise<Census | undefined>;
   /**
    * Readies what the first requests would otherwise wait for (connections, prepared statements), changing no
@@ -48,8 +51,16 @@ export interface Census {
   readonly keys: number;
   /** Bytes of those keys and their values. */
   readonly bytes: number;
-  /** Bytes of keys and values written since the count began: grows with every write (its rate: bytes written per second). */
-  readonly writtenBytes: number;
+  /**
+   * Whether keys and bytes are the backend's estimates (Cassandra's size estimates, refreshed on an interval) rather
+   * than an exact count as of the last write (the embedded store).
+   */
+  readonly estimated: boolean;
+  /**
+   * Bytes of keys and values written since the count began: grows with every write (its rate: bytes written per
+   * second); undefined where the storage keeps no such count (Cassandra).
+   */
+  readonly writtenBytes: number | undefined;
   /** The filesystem that holds the store, when it is this machine's (the embedded store). */
   readonly filesystem: { readonly freeBytes: number; readonly sizeBytes: number } | undefined;
 }

@@ -24,6 +24,7 @@ const node: LocalNode = {
   clientTls: false,
   // Acknowledged only after fsync, so that "every 201 survives kill -9" holds with a single replica.
   commitlogSync: 'batch',
+  properties: {},
 };
 const cassandra = {
   hosts: [node.address],

@@ -91,8 +91,9 @@ describe('cassandra: namespaces', () => {
     const [sessions, echoseen] = openCassandraTables(
       testOptions(target),
       keyspace,
-      ['ns_sessions', 'ns_echoseen'],
+      ['ns_sessions', 'ns_echoseen'].map((table) => ({ table, quota: { maxBytes: undefined, maxKeys: undefined } })),
       pino({ level: 'silent' }),
+      60_000,
     ) as [CassandraStorage, CassandraStorage];
     try {
       await untilReady(sessions, 30_000);

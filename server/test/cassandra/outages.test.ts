@@ -25,6 +25,7 @@ const outageNode: LocalNode = {
   // With one replica, only a write fsynced before its acknowledgement survives kill -9 (periodic mode may
   // lose the last few; in production the other replicas of the quorum keep them).
   commitlogSync: 'batch',
+  properties: {},
 };
 
 describe('cassandra: outages (a node of its own on 127.0.0.3)', () => {

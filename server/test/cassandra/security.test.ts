@@ -25,6 +25,7 @@ const secureNode: LocalNode = {
   jmxPort: 7399,
   cluster: 'kask-ts-security-test',
   commitlogSync: 'periodic',
+  properties: {},
   passwordAuth: true,
   clientTls: { subjectAltName: 'DNS:localhost' },
 };
@@ -39,6 +40,7 @@ describe('cassandra: password authentication and TLS (a node of its own on 127.0
     table: 'values',
     queryTimeoutMs: 5000,
     connectTimeoutMs: 2000,
+    estimatesIntervalMs: 60_000,
     username: 'cassandra',
     password: 'cassandra',
     tls: {

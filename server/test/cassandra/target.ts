@@ -18,6 +18,7 @@ export function testOptions(target: CassandraTestTarget, overrides: Partial<Cass
     table: target.table,
     queryTimeoutMs: 5000,
     connectTimeoutMs: 2000,
+    estimatesIntervalMs: 60_000,
     username: endpoint.username,
     password: endpoint.password,
     ...overrides,

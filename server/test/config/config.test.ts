@@ -365,11 +365,9 @@ describe('namespaces', () => {
     ]);
   });
 
-  it('a quota on Cassandra, which keeps no exact count, is a configuration error naming the key', () => {
-    expect(() => configFrom({ cassandra: {}, namespaces: { sessions: { base_uri: '/s/', max_keys: 5 } } })).toThrow(
-      /namespaces\.sessions\.max_keys.*not supported on cassandra/,
-    );
-    expect(() => configFrom({ cassandra: {}, max_bytes: 5 })).toThrow(/max_bytes.*not supported on cassandra/);
+  it('a quota on Cassandra is taken as on the embedded store (enforced by its size estimates)', () => {
+    const config = configFrom({ cassandra: {}, max_bytes: 5, namespaces: { sessions: { base_uri: '/s/', max_keys: 5 } } });
+    expect(config.namespaces.map((namespace) => namespace.quota)).toEqual([{ maxBytes: 5, maxKeys: 5 }]);
   });
 
   it('each namespace takes the top-level TTLs and limits it does not set, a normalised base_uri, and its name as its table', () => {

@@ -382,20 +382,23 @@ export function describeStorageConformance({ name, open, openUnreachable }: Back
       expect(storage.refusingWrites()).toBeUndefined();
     });
 
-    it('census counts a key written and one deleted, in keys and bytes, or says it keeps no count', async () => {
+    it('census counts a key written and one deleted, in keys and bytes, or gives estimates of whole keys and bytes', async () => {
       const before = await storage.census();
       const key = uniqueKey('census');
       await storage.set(key, Buffer.from('sixteen bytes!!!'), 60);
       const after = await storage.census();
-      if (before === undefined || after === undefined) {
-        // A backend without a cheap exact count gives none, before and after alike.
-        expect([before, after]).toEqual([undefined, undefined]);
+      if (before?.estimated !== false || after?.estimated !== false) {
+        // Estimates (Cassandra's) are renewed on an interval, not by a write, and there are none before the first.
+        for (const census of [before, after].filter((census) => census !== undefined)) {
+          expect(census).toMatchObject({ estimated: true, writtenBytes: undefined, filesystem: undefined });
+          expect(Number.isInteger(census.keys) && census.keys >= 0 && census.bytes >= 0).toBe(true);
+        }
         return;
       }
       const keyBytes = Buffer.byteLength(key);
       expect(after.keys - before.keys).toBe(1);
       expect(after.bytes - before.bytes).toBe(keyBytes + 16);
-      expect(after.writtenBytes - before.writtenBytes).toBe(keyBytes + 16);
+      expect((after.writtenBytes ?? 0) - (before.writtenBytes ?? 0)).toBe(keyBytes + 16);
       await storage.delete(key);
       expect(await storage.census()).toMatchObject({ keys: before.keys, bytes: before.bytes });
     });

@@ -14,6 +14,11 @@ const settings = section('The Cassandra store', {
   ),
   query_timeout_ms: integer("Milliseconds before a query fails (503); keep it below the clients' own timeout", 12000, 1),
   connect_timeout_ms: integer('Milliseconds before a connection attempt fails', 5000, 1),
+  size_estimates_interval_ms: integer(
+    "Milliseconds between readings of Cassandra's size estimates (system.table_estimates, from each node of the local data centre), of which the census and the quotas (max_bytes, max_keys) are made; Cassandra itself renews them every 5 minutes (its cassandra.size_recorder_interval), see Storage limits",
+    60000,
+    100,
+  ),
   authentication: section(
     'Password authentication',
     {
@@ -91,14 +96,14 @@ export const cassandraBackend: Backend<CassandraSettings> = {
   // Cassandra refuses more than 20 years (its MAX_TTL).
   maxTtlSeconds: 20 * 365 * 24 * 60 * 60,
   maintainedByOneProcess: false,
-  keepsQuotas: false,
   async open(cassandra, namespaces, _maintain, log) {
     const { openCassandraTables } = await import('./cassandra.js');
     return openCassandraTables(
       connectionOf(cassandra),
       cassandra.keyspace,
-      namespaces.map((namespace) => tableOf(cassandra, namespace)),
+      namespaces.map((namespace) => ({ table: tableOf(cassandra, namespace), quota: namespace.quota })),
       log,
+      cassandra.size_estimates_interval_ms,
     );
   },
   describe(cassandra, namespace) {
@@ -107,7 +112,11 @@ export const cassandraBackend: Backend<CassandraSettings> = {
   // TRUNCATE needs every node up, and fails at once otherwise.
   truncate: (cassandra, namespace) =>
     applyStatements(connectionOf(cassandra), [truncateCql(cassandra.keyspace, tableOf(cassandra, namespace))]),
-  // Cassandra keeps no cheap count of a table's keys and bytes (see CassandraStorage.census).
-  census: async (_cassandra, namespaces) => namespaces.map(() => undefined),
+  // Cassandra's size estimates, read once from each node of the local data centre (estimates.ts).
+  async census(cassandra, namespaces) {
+    const { censusOf, readEstimates } = await import('./estimates.js');
+    const byTable = await readEstimates(connectionOf(cassandra), cassandra.keyspace);
+    return namespaces.map((namespace) => censusOf(byTable.get(tableOf(cassandra, namespace))));
+  },
   databaseHosts: (cassandra) => cassandra.hosts,
 };

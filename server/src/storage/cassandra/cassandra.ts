@@ -1,18 +1,41 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Client, type QueryOptions, types } from 'cassandra-driver';
+import { type QueryOptions, types } from 'cassandra-driver';
 import type { Logger } from 'pino';
 import { describeError } from '../../logging/logging.js';
+import type { Quota } from '../backend.js';
+import { type Holding, quotaRefusal, quotaRefused } from '../quotas.js';
 import { closedByTheLast } from '../shared.js';
-import { digestOf, type SetOutcome, type Storage, StorageError, StorageFullError, type StoredValue } from '../storage.js';
-import { type CassandraConnectionOptions, connectCassandra } from './client.js';
+import {
+  type Census,
+  digestOf,
+  type SetOutcome,
+  type Storage,
+  StorageError,
+  StorageFullError,
+  type StoredValue,
+} from '../storage.js';
+import { type CassandraConnectionOptions, connectLocally, type LocalClient } from './client.js';
 import { describe, reasonOf, storageErrorFrom, type TableName } from './errors.js';
+import { censusOf, SizeEstimates } from './estimates.js';
 import { qualifiedTableName } from './schema.js';
 
-/** Kask's `cassandra.*` keys: where the cluster is, and the keyspace and table that hold the sessions. */
+/**
+ * Kask's `cassandra.*` keys: where the cluster is, and the keyspace and table that hold the sessions; and how often
+ * the size estimates are read (`size_estimates_interval_ms`).
+ */
 export interface CassandraOptions extends CassandraConnectionOptions {
   readonly keyspace: string;
   readonly table: string;
+  readonly estimatesIntervalMs: number;
 }
+
+/** A namespace's table, and the most it may hold. */
+export interface CassandraTable {
+  readonly table: string;
+  readonly quota: Quota;
+}
+
+const noQuota: Quota = { maxBytes: undefined, maxKeys: undefined };
 
 export type { CassandraConnectionOptions, CassandraTlsOptions } from './client.js';
 
@@ -63,7 +86,7 @@ class CassandraConnection {
   readonly #closing = new AbortController();
   /** Resolves once connected, with true, or with false when closed first. */
   readonly connecting: Promise<boolean>;
-  #client: Client | undefined;
+  #local: LocalClient | undefined;
   #lastConnectError: unknown;
   #waitingToSend: (() => void)[] = [];
 
@@ -75,7 +98,7 @@ class CassandraConnection {
 
   /** Runs `statement` with the queries of this turn; throws the driver's error, or a StorageError before it has connected. */
   async execute(name: string, statement: string, params: unknown[], options: QueryOptions): Promise<types.ResultSet> {
-    const client = this.#client;
+    const client = this.#local?.client;
     if (client === undefined) {
       const lastError = this.#lastConnectError;
       const connecting = lastError === undefined ? 'connecting to Cassandra' : reasonOf(lastError);
@@ -87,11 +110,16 @@ class CassandraConnection {
     return await client.execute(statement, params, options);
   }
 
+  /** The client and its data centre once connected; undefined before. */
+  get local(): LocalClient | undefined {
+    return this.#local;
+  }
+
   async close(): Promise<void> {
     this.#closing.abort();
     await this.connecting;
-    const client = this.#client;
-    this.#client = undefined;
+    const client = this.#local?.client;
+    this.#local = undefined;
     await client?.shutdown();
   }
 
@@ -122,12 +150,12 @@ class CassandraConnection {
     let loggedReason: string | undefined;
     for (let attempt = 0; !signal.aborted; attempt++) {
       try {
-        const client = await connectCassandra(this.#options);
+        const local = await connectLocally(this.#options);
         if (signal.aborted) {
-          await client.shutdown();
+          await local.client.shutdown();
           return false;
         }
-        this.#client = client;
+        this.#local = local;
         this.#lastConnectError = undefined;
         this.#log.info('cassandra: connected');
         return true;
@@ -153,16 +181,29 @@ class CassandraStorage implements Storage {
   readonly #connection: CassandraConnection;
   readonly #where: TableName;
   readonly #release: () => Promise<void>;
+  readonly #quota: Quota;
+  readonly #estimate: () => Holding | undefined;
   readonly #statements: Readonly<Record<Operation, string>>;
   readonly #queryOptions: Readonly<Record<Operation, QueryOptions>>;
   /** Why the last write was refused for want of space, until a write succeeds. */
   #refusing: string | undefined;
   #closed = false;
 
-  /** `release` closes the connection once every store that shares it is closed. */
-  constructor(connection: CassandraConnection, keyspace: string, tableName: string, release: () => Promise<void>) {
+  /**
+   * `estimate`: what the table holds by the last size estimates, which `quota` is enforced against; `release` closes
+   * the connection once every store that shares it is closed.
+   */
+  constructor(
+    connection: CassandraConnection,
+    keyspace: string,
+    { table: tableName, quota }: CassandraTable,
+    estimate: () => Holding | undefined,
+    release: () => Promise<void>,
+  ) {
     this.#connection = connection;
     this.#where = { keyspace, table: tableName };
+    this.#quota = quota;
+    this.#estimate = estimate;
     this.#release = release;
     const table = qualifiedTableName(keyspace, tableName);
     this.#statements = {
@@ -202,12 +243,14 @@ class CassandraStorage implements Storage {
     };
   }
 
-  // Telling a same-value rewrite costs a read at LOCAL_QUORUM before the write: only when the caller asks.
+  // Telling a same-value rewrite costs a read at LOCAL_QUORUM before the write: only when the caller asks (or a
+  // quota needs to know whether the write grows the table).
   async set(key: string, value: Buffer, ttlSeconds: number, compare = false): Promise<SetOutcome> {
-    const replaced: unknown = compare ? (await this.#execute('set', 'get', [key])).first()?.get('value') : undefined;
+    const replaced = compare ? await this.#liveValue('set', key) : 'unread';
+    await this.#refuseBeyondQuota('set', key, value, replaced);
     await this.#execute('set', 'set', [key, value, ttlSeconds]);
-    if (!compare) return 'unknown';
-    return Buffer.isBuffer(replaced) && replaced.equals(value) ? 'unchanged' : 'changed';
+    if (replaced === 'unread') return 'unknown';
+    return replaced?.equals(value) ? 'unchanged' : 'changed';
   }
 
   async delete(key: string): Promise<void> {
@@ -215,10 +258,14 @@ class CassandraStorage implements Storage {
   }
 
   async add(key: string, value: Buffer, ttlSeconds: number): Promise<boolean> {
+    // Applied only where there is no live value: a new key.
+    await this.#refuseBeyondQuota('add', key, value, undefined);
     return applied(await this.#execute('add', 'add', [key, value, ttlSeconds]));
   }
 
   async compareAndSet(key: string, expected: Buffer, value: Buffer, ttlSeconds: number): Promise<boolean> {
+    // Applied only where the live value is `expected`: it replaces that.
+    await this.#refuseBeyondQuota('compareAndSet', key, value, expected);
     return applied(await this.#execute('compareAndSet', 'compareAndSet', [ttlSeconds, value, key, expected]));
   }
 
@@ -247,10 +294,8 @@ class CassandraStorage implements Storage {
     return this.#refusing;
   }
 
-  // NOTE: Cassandra's only cheap counts are its per-node estimates (system.size_estimates), of partitions in the
-  // node's own token ranges and their mean size: not a namespace's count. None is given rather than a guess.
-  async census(): Promise<undefined> {
-    return undefined;
+  async census(): Promise<Census | undefined> {
+    return censusOf(this.#estimate());
   }
 
   // NOTE: the driver prepares a statement on its first execution, and every query that arrives meanwhile waits for
@@ -283,6 +328,31 @@ class CassandraStorage implements Storage {
     await this.#release();
   }
 
+  /** The live value of `key`, read at LOCAL_QUORUM; undefined when there is none. */
+  async #liveValue(name: Operation, key: string): Promise<Buffer | undefined> {
+    const value: unknown = (await this.#execute(name, 'get', [key])).first()?.get('value');
+    return Buffer.isBuffer(value) ? value : undefined;
+  }
+
+  /**
+   * Refuses (StorageFullError) a write of `value` under `key` that would take the table beyond its quota by the last
+   * size estimates, as the embedded store refuses one beyond its count. `replaced`: the live value the write
+   * replaces (undefined: none), or `unread` when the caller did not read it; it is then read, at LOCAL_QUORUM, only
+   * when the write would go beyond a quota as a new key, to tell a rewrite that does not grow the table.
+   */
+  async #refuseBeyondQuota(name: Operation, key: string, value: Buffer, replaced: Buffer | undefined | 'unread'): Promise<void> {
+    const estimate = this.#estimate();
+    if (estimate === undefined || (this.#quota.maxBytes === undefined && this.#quota.maxKeys === undefined)) return;
+    const beyond = (live: Buffer | undefined) =>
+      quotaRefusal(this.#quota, estimate, {
+        bytes: estimate.bytes + residentBytes(key, value) - (live === undefined ? 0 : residentBytes(key, live)),
+        keys: estimate.keys + (live === undefined ? 1 : 0),
+      });
+    let refusal = beyond(replaced === 'unread' ? undefined : replaced);
+    if (refusal !== undefined && replaced === 'unread') refusal = beyond(await this.#liveValue(name, key));
+    if (refusal !== undefined) throw quotaRefused(`cassandra: ${name}`, refusal, this.#quota);
+  }
+
   async #execute(name: Operation | 'ping' | 'touch', operation: Operation, params: unknown[]): Promise<types.ResultSet> {
     try {
       const result = await this.#connection.execute(name, this.#statements[operation], params, this.#queryOptions[operation]);
@@ -296,33 +366,50 @@ class CassandraStorage implements Storage {
   }
 }
 
-/** Opens Kask's table on Cassandra. Never fails for an unreachable cluster: it connects in the background. */
+/** The bytes a key and its value count for in a quota. */
+function residentBytes(key: string, value: Buffer): number {
+  return Buffer.byteLength(key) + value.length;
+}
+
+/**
+ * Opens Kask's table on Cassandra, without a quota. Never fails for an unreachable cluster: it connects in the
+ * background.
+ */
 export function openCassandraStorage(options: CassandraOptions, log: Logger): CassandraStorage {
-  return openCassandraTables(options, options.keyspace, [options.table], log)[0] as CassandraStorage;
+  const table = { table: options.table, quota: noQuota };
+  return openCassandraTables(options, options.keyspace, [table], log, options.estimatesIntervalMs)[0] as CassandraStorage;
 }
 
 /**
  * Opens one store per table of `keyspace`, in the order given, over one connection (one driver client, so
- * that every table's queries of a turn leave together), which closes with the last store. Logs on `log` why
- * the connection cannot be made and, once it is, each table that cannot serve (one `kask-ts schema` has not
+ * that every table's queries of a turn leave together), which closes with the last store. Once connected, it reads
+ * the size estimates of the keyspace's tables (every `estimatesIntervalMs`) for the census and quotas. Logs on `log`
+ * why the connection cannot be made and, once it is, each table that cannot serve (one `kask-ts schema` has not
  * created), before a request finds out.
  */
 export function openCassandraTables(
   connection: CassandraConnectionOptions,
   keyspace: string,
-  tables: readonly string[],
+  tables: readonly CassandraTable[],
   log: Logger,
+  estimatesIntervalMs: number,
 ): CassandraStorage[] {
   const shared = new CassandraConnection(connection, log);
-  const release = closedByTheLast(tables.length, () => shared.close());
-  const stores = tables.map((table) => new CassandraStorage(shared, keyspace, table, release));
+  const estimates = new SizeEstimates(keyspace, estimatesIntervalMs, log);
+  const release = closedByTheLast(tables.length, async () => {
+    await estimates.stop();
+    await shared.close();
+  });
+  const stores = tables.map((table) => new CassandraStorage(shared, keyspace, table, () => estimates.of(table.table), release));
   void shared.connecting.then(async (connected) => {
-    if (!connected) return;
+    const local = shared.local;
+    if (!connected || local === undefined) return;
+    estimates.start(local);
     for (const [i, store] of stores.entries()) {
       await store.ping().catch((error: StorageError) => {
         log.error(
           {
-            table: qualifiedTableName(keyspace, tables[i] as string),
+            table: qualifiedTableName(keyspace, (tables[i] as CassandraTable).table),
             reason: error.reason,
             ...describeError(error.cause ?? error),
           },

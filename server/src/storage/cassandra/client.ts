@@ -79,6 +79,17 @@ async function contactPointDataCentre(
 
 /** One attempt to open a connected client: local data centre only, replica-aware, TLS verified, prompt reconnection. */
 export async function connectCassandra(options: CassandraConnectionOptions): Promise<Client> {
+  return (await connectLocally(options)).client;
+}
+
+/** A client as connectCassandra opens it, and the data centre it serves from (`local_dc`, or the one found). */
+export interface LocalClient {
+  readonly client: Client;
+  readonly localDataCentre: string;
+}
+
+/** connectCassandra, telling the local data centre too. */
+export async function connectLocally(options: CassandraConnectionOptions): Promise<LocalClient> {
   const sslOptions = options.tls === undefined ? undefined : await driverTlsOptions(options.tls, options.hosts);
   const localDataCenter = options.localDc ?? (await contactPointDataCentre(options, sslOptions));
   const base = baseClientOptions(options, sslOptions);
@@ -92,7 +103,7 @@ export async function connectCassandra(options: CassandraConnectionOptions): Pro
   });
   try {
     await client.connect();
-    return client;
+    return { client, localDataCentre: localDataCenter };
   } catch (error) {
     // A client whose first connection failed keeps timers and sockets; release them before a retry.
     await client.shutdown().catch(() => undefined);

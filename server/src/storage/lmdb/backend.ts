@@ -27,8 +27,6 @@ export const lmdbBackend: Backend<EmbeddedSettings> = {
   // Expiry is stored as milliseconds in a float64: any TTL an integer of seconds can give.
   maxTtlSeconds: Number.MAX_SAFE_INTEGER,
   maintainedByOneProcess: true,
-  // Each database's bytes and keys are counted in the transaction of every write (usage.ts).
-  keepsQuotas: true,
   async open(embedded, namespaces, maintain, log) {
     const { openEmbeddedDatabases } = await import('./lmdb.js');
     return openEmbeddedDatabases(

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Database, open, type RootDatabase } from 'lmdb';
 import type { Quota } from '../backend.js';
+import { quotaRefusal, quotaRefused } from '../quotas.js';
 import { closedByTheLast } from '../shared.js';
 import {
   type Census,
@@ -15,7 +16,7 @@ import {
 } from '../storage.js';
 import { type PageStats, underReserve } from './headroom.js';
 import { commitErrorOf, refusalOf, refusalReason, SpaceWatch, statfsOf } from './space.js';
-import { isUsageKey, quotaDetail, quotaRefusal, type Usage, usageKey, usageOf, usageValue } from './usage.js';
+import { isUsageKey, type Usage, usageKey, usageOf, usageValue } from './usage.js';
 
 /** Where the embedded store keeps its files, and how often this process purges expired values. */
 export interface EmbeddedOptions {
@@ -220,10 +221,7 @@ class EmbeddedStorage implements Storage {
       if (outcome) this.#environment.space.written();
       return outcome;
     }
-    throw new StorageFullError(outcome, `embedded store: ${operation} refused: ${outcome}`, {
-      reason: `the namespace's quota (${outcome === 'quota_bytes' ? 'max_bytes' : 'max_keys'}) is reached`,
-      detail: quotaDetail(outcome, this.#quota),
-    });
+    throw quotaRefused(`embedded store: ${operation}`, outcome, this.#quota);
   }
 
   async delete(key: string): Promise<void> {
@@ -253,7 +251,7 @@ class EmbeddedStorage implements Storage {
   async census(): Promise<Census> {
     const usage = await this.usage();
     const stats = statfsOf(this.#environment.path);
-    return { ...usage, filesystem: stats };
+    return { ...usage, estimated: false, filesystem: stats };
   }
 
   /** What the database holds now: exact, as of the last committed write. */

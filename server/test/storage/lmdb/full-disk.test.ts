@@ -1,13 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { hash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { childPids } from '../../../../test-support/child-process.js';
 import { removeServerDirectory, type ServerProcess, startServer } from '../../../../test-support/server-process.js';
-import { mediaTypes } from '../../../src/generated/contract.js';
+import { type Filling, fillWhileReading, health, post } from '../../support/filling.js';
 
 // The embedded store on a filesystem that fills up under concurrent writers, with one worker and with two: every
 // write answered 201 reads back byte for byte (now and after a restart), every refusal is the document's 507 and
@@ -23,7 +22,6 @@ const writers = 8;
 const refusalsPerWriter = 3;
 const writesPerWriter = 120;
 const readKeys = 10;
-const insufficientStorage = 'https://www.mediawiki.org/wiki/Kask/errors/insufficient_storage';
 
 const mounted: string[] = [];
 const servers: ServerProcess[] = [];
@@ -61,59 +59,6 @@ function valueFor(key: string): Buffer {
   return Buffer.alloc(valueBytes, block);
 }
 
-interface Tally {
-  acknowledged: string[];
-  refused: string[];
-  /** Answers that are neither 201 nor the document's 507: none is expected. */
-  unexpected: string[];
-}
-
-/** POSTs `body` on a connection of its own, which either worker may take; status 0 when the connection fails. */
-function post(url: string, body: Buffer): Promise<{ status: number; type: string; contentType: string }> {
-  return new Promise((resolve) => {
-    const sent = request(url, { method: 'POST', agent: false }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => {
-        const status = response.statusCode ?? 0;
-        const type = status === 201 ? '' : (JSON.parse(Buffer.concat(chunks).toString()) as { type: string }).type;
-        resolve({ status, type, contentType: response.headers['content-type'] ?? '' });
-      });
-    });
-    sent.on('error', (error) => resolve({ status: 0, type: String(error), contentType: '' }));
-    sent.end(body);
-  });
-}
-
-/** One writer: distinct keys, one after the other, until the filesystem has refused it a few times. */
-async function writeUntilRefused(server: ServerProcess, writer: number, tally: Tally): Promise<void> {
-  let refusals = 0;
-  for (let i = 0; i < writesPerWriter && refusals < refusalsPerWriter; i++) {
-    const key = `writer-${writer}-${i}`;
-    const answer = await post(`${server.baseUrl}${key}`, valueFor(key));
-    if (answer.status === 201) tally.acknowledged.push(key);
-    else if (answer.status === 507 && answer.type === insufficientStorage && answer.contentType.startsWith(mediaTypes.problem)) {
-      tally.refused.push(key);
-      refusals++;
-    } else tally.unexpected.push(`${key}: ${answer.status} ${answer.type}`);
-  }
-}
-
-/** Reads `keys` over and over until `done`; counts the reads and every one that was not the value written. */
-async function readWhile(server: ServerProcess, keys: readonly string[], done: () => boolean) {
-  let reads = 0;
-  const failures: string[] = [];
-  while (!done()) {
-    for (const key of keys) {
-      const response = await fetch(`${server.baseUrl}${key}`).catch(() => undefined);
-      const body = response === undefined ? undefined : Buffer.from(await response.arrayBuffer());
-      reads++;
-      if (response?.status !== 200 || !body?.equals(valueFor(key))) failures.push(`${key}: ${response?.status}`);
-    }
-  }
-  return { reads, failures };
-}
-
 /** How many of `keys` read back byte for byte, and the answers of those that do not. */
 async function intact(server: ServerProcess, keys: readonly string[]) {
   let count = 0;
@@ -137,10 +82,6 @@ async function absent(server: ServerProcess, keys: readonly string[]): Promise<s
   return present;
 }
 
-async function health(server: ServerProcess): Promise<{ storage: { full?: Record<string, string> } }> {
-  return (await (await fetch(`${server.origin}/healthz`)).json()) as { storage: { full?: Record<string, string> } };
-}
-
 describe.each([1, 2])('the embedded store filling its filesystem with %i worker(s)', (workers) => {
   it('refuses writes with 507 and changes nothing, serves reads, loses no acknowledged write, and takes writes again once there is room', async () => {
     const mountPoint = smallFilesystem(filesystemMiB);
@@ -152,23 +93,8 @@ describe.each([1, 2])('the embedded store filling its filesystem with %i worker(
     const readable = Array.from({ length: readKeys }, (_, i) => `read-${i}`);
     for (const key of readable) expect((await post(`${server.baseUrl}${key}`, valueFor(key))).status).toBe(201);
 
-    const tally: Tally = { acknowledged: [], refused: [], unexpected: [] };
-    let writing = true;
-    const reading = readWhile(server, readable, () => !writing);
-    await Promise.all(Array.from({ length: writers }, (_, writer) => writeUntilRefused(server, writer, tally)));
-    writing = false;
-    const { reads, failures } = await reading;
-
-    expect(tally.unexpected).toEqual([]);
-    expect(tally.refused.length).toBeGreaterThanOrEqual(writers * refusalsPerWriter);
-    expect(failures).toEqual([]);
-    expect(reads).toBeGreaterThan(0);
-    // No process died or was replaced.
-    expect(server.hasExited()).toBe(false);
-    expect([server.pid, ...childPids(server.pid)]).toEqual(pids);
-    expect((await health(server)).storage.full).toHaveProperty('default');
-    const metrics = await (await fetch(`${server.origin}/metrics`)).text();
-    expect(metrics).toMatch(/kask_storage_refusals_total\{namespace="default",reason="disk_full"\} [1-9]/);
+    const filling: Filling = { valueFor, refusalsPerWriter, writesPerWriter };
+    const { tally, reads } = await fillWhileReading(server, pids, readable, filling, writers);
 
     // A refused write changed nothing: its key, written once, is absent.
     expect(await absent(server, tally.refused)).toEqual([]);
