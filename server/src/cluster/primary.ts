@@ -4,6 +4,7 @@ import type { Config } from '../config/load.js';
 import { hasTls, nothingToReload } from '../http/tls.js';
 import { describeError } from '../logging/logging.js';
 import { openMaintenance } from '../storage/open.js';
+import { servingNodeOptions } from './node-options.js';
 import { answerServiceQuestions } from './service-view.js';
 import { answerLimitChecks } from './shared-limits.js';
 
@@ -51,6 +52,8 @@ export async function runPrimary(config: Config, workers: number, logger: Logger
   // waiting, so an idle one takes the next connection; measured split 115/145 to 83/177 of 256, CPU 48-52%. A
   // worker that dies also takes no connection with it that it had not accepted.
   cluster.schedulingPolicy = cluster.SCHED_NONE;
+  // The workers serve; the primary, which serves no request, keeps V8's defaults.
+  cluster.setupPrimary({ execArgv: [...process.execArgv, ...servingNodeOptions(config)] });
   const fork = (): Worker => cluster.fork();
   const stop = async (exitCode: number) => {
     if (stopping) return;
