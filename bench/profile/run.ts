@@ -60,14 +60,18 @@ async function profileInto(directory: string, target: HttpTarget, options: Profi
 export async function profileRequestPath(options: ProfileOptions): Promise<string> {
   ensureWrk(options.installWrk);
   const runs: ProfiledRun[] = [];
-  if (options.embedded) runs.push(await profileTarget((nodeOptions) => kaskTarget('embedded', { nodeOptions }), options));
+  const { listenAddress } = options;
+  if (options.embedded)
+    runs.push(await profileTarget((nodeOptions) => kaskTarget('embedded', { nodeOptions, listenAddress }), options));
   const location = options.cassandraLocation;
   const cassandra = options.cassandra === 'on' || (options.cassandra === 'auto' && (await cassandraAnswers(location)));
   if (cassandra) {
     await ensureBenchSchema(location);
-    runs.push(await profileTarget((nodeOptions) => kaskTarget('cassandra', { nodeOptions, cassandra: location }), options));
+    runs.push(
+      await profileTarget((nodeOptions) => kaskTarget('cassandra', { nodeOptions, cassandra: location, listenAddress }), options),
+    );
   }
-  if (options.fastify) runs.push(await profileTarget((nodeOptions) => fastifyCeiling({ nodeOptions }), options));
+  if (options.fastify) runs.push(await profileTarget((nodeOptions) => fastifyCeiling({ nodeOptions, listenAddress }), options));
   const description = `\`mix\` at ${options.connections} connections for ${options.seconds} s (workers ${options.workers})`;
   return renderProfile(runs, description);
 }

@@ -2,7 +2,7 @@
 // (no storage, no key parsing, no metrics, no logging). GET answers the workload's value; POST reads the body
 // and answers 201. `--workers N` serves from N processes sharing the port, as kask-ts's `workers` does.
 // Plain JavaScript with no build step, importing nothing of the bench, so that its memory is fastify's alone.
-// Usage: node bench/src/ceiling-server.mjs --port P --base-path /sessions/v1/ --value-bytes N [--workers N]
+// Usage: node bench/src/ceiling-server.mjs --port P --base-path /sessions/v1/ --value-bytes N [--workers N] [--host IP]
 import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
 import Fastify from 'fastify';
@@ -10,6 +10,7 @@ import Fastify from 'fastify';
 const { values } = parseArgs({
   options: {
     port: { type: 'string' },
+    host: { type: 'string', default: '127.0.0.1' },
     'base-path': { type: 'string', default: '/v1/' },
     'value-bytes': { type: 'string', default: '2048' },
     workers: { type: 'string', default: '1' },
@@ -41,7 +42,7 @@ if (workers > 1 && cluster.isPrimary) {
   app.get(url, async (_request, reply) => reply.header('content-type', 'application/octet-stream').send(value));
   app.post(url, async (_request, reply) => reply.code(201).send());
   app.get('/healthz', async () => ({ status: 'ok' }));
-  await app.listen({ host: '127.0.0.1', port: Number(values.port) });
+  await app.listen({ host: values.host, port: Number(values.port) });
   process.on('SIGTERM', () => {
     app.close().then(() => process.exit(0));
   });

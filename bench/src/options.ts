@@ -17,6 +17,8 @@ export interface RunOptions {
   readonly cassandraLocation: CassandraLocation;
   /** Install wrk from Debian's packages when it is missing. */
   readonly installWrk: boolean;
+  /** The loopback address the servers the benchmark starts listen on (and the HTTP ceiling). */
+  readonly listenAddress: string;
 }
 
 /** Everything a benchmark run is told: the one home of the defaults. */
@@ -53,6 +55,7 @@ export const runOptionsUsage = `  --duration SECONDS      length of each measure
   --no-fastify            skip the HTTP ceiling
   --no-embedded           skip kask-ts on the embedded store
   --no-install            fail instead of installing wrk when it is missing
+  --listen-address IP     where the servers it starts listen, on 127.0.0.0/8  [KASK_BENCH_LISTEN_ADDRESS] (127.0.0.1)
   --help
 `;
 
@@ -133,6 +136,7 @@ export function parseValues(
         'no-fastify': { type: 'boolean' },
         'no-embedded': { type: 'boolean' },
         'no-install': { type: 'boolean' },
+        'listen-address': { type: 'string' },
         help: { type: 'boolean' },
         ...options,
       },
@@ -175,7 +179,15 @@ export function runOptionsFrom(
       table: 'values',
     },
     installWrk: values['no-install'] !== true,
+    listenAddress: loopbackAddress(option('listen-address', 'KASK_BENCH_LISTEN_ADDRESS', '127.0.0.1')),
   };
+}
+
+/** `text` when it is an IPv4 address on 127.0.0.0/8: the benchmark's servers are reached on loopback only. */
+function loopbackAddress(text: string): string {
+  if (!/^127(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/.test(text))
+    throw new UsageError(`--listen-address: expected an IPv4 address on 127.0.0.0/8, got ${text}`);
+  return text;
 }
 
 /** The --production options, or none when no rates are given. */

@@ -12,12 +12,17 @@ const outputLimit = 64 * 1024;
 const interruptedStopDeadlineMs = 20_000;
 
 /**
- * Spawns `node nodeArgs...` in the repository with its output collected (the last 64 KiB). An interrupted
- * benchmark stops it and every process below it (a cluster's workers) as `stop()` would: SIGTERM, and SIGKILL to
- * what still runs 20 s later; it ends after them.
+ * Spawns `node nodeArgs...` in the repository with its output collected (the last 64 KiB), in a session of its own.
+ * An interrupted benchmark stops it and every process below it (a cluster's workers) as `stop()` would: SIGTERM, and
+ * SIGKILL to what still runs 20 s later; it ends after them.
  */
+// NOTE: Linux's scheduler shares the cores between sessions first (sched_autogroup_enabled), then between the
+// processes of a session. A server in the benchmark's session shared one session's share with vegeta, while a
+// --url server started apart (Kask) had a share of its own: at 1,000 req/s on a machine at load 14-19, kask-ts's
+// event loop waited for a core 69-85% of a round and Kask's 16-22%. A server in a session of its own is placed
+// as a service manager places it (each in a cgroup of its own).
 export function spawnNode(nodeArgs: string[], env: NodeJS.ProcessEnv = process.env): StartedProcess {
-  const started = startProcess(process.execPath, nodeArgs, { cwd: repoRoot, env, keptOutputChars: outputLimit });
+  const started = startProcess(process.execPath, nodeArgs, { cwd: repoRoot, env, keptOutputChars: outputLimit, group: true });
   const forget = undoneOnInterruption(() => {
     if (started.hasExited()) return;
     const tree = processTree(started.pid);

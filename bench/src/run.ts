@@ -135,9 +135,10 @@ function kindOf(target: HttpTarget): Measurement['kind'] {
 export async function chooseTargets(options: BenchOptions, notes: string[]): Promise<{ http: HttpTarget[]; storage: Backend[] }> {
   const http: HttpTarget[] = [];
   const storage: Backend[] = [];
-  if (options.fastify) http.push(fastifyCeiling());
+  const { listenAddress } = options;
+  if (options.fastify) http.push(fastifyCeiling({ listenAddress }));
   if (options.embedded) {
-    http.push(kaskTarget('embedded'));
+    http.push(kaskTarget('embedded', { listenAddress }));
     if (options.storageCeilings) storage.push('embedded');
   }
   let cassandra = options.cassandra === 'on';
@@ -154,9 +155,9 @@ export async function chooseTargets(options: BenchOptions, notes: string[]): Pro
   }
   if (cassandra) {
     await ensureBenchSchema(options.cassandraLocation);
-    http.push(kaskTarget('cassandra', { cassandra: options.cassandraLocation }));
+    http.push(kaskTarget('cassandra', { cassandra: options.cassandraLocation, listenAddress }));
     for (const variant of options.variants)
-      http.push(kaskTarget('cassandra', { cassandra: options.cassandraLocation, ...variantOf(variant) }));
+      http.push(kaskTarget('cassandra', { cassandra: options.cassandraLocation, listenAddress, ...variantOf(variant) }));
     if (options.storageCeilings) storage.push('cassandra');
   }
   for (const url of options.urls) http.push(urlTarget(url));

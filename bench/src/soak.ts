@@ -39,7 +39,7 @@ export async function runSoak(options: BenchOptions, minutes: number): Promise<s
   const workload = workloadNamed('mix');
   const connections = options.connections.includes(64) ? 64 : (options.connections[0] ?? 64);
   const workers = options.workers[0] ?? 1;
-  const target = await kaskTarget('embedded').start(workload, workers);
+  const target = await kaskTarget('embedded', { listenAddress: options.listenAddress }).start(workload, workers);
   const rows: SoakMinute[] = [];
   try {
     await populate(target, workload, options.keys);

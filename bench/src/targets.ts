@@ -14,7 +14,7 @@ export type Backend = BackendName;
 
 /** A server being measured, up and answering. */
 export interface RunningTarget {
-  /** `http://127.0.0.1:PORT`. */
+  /** `http://ADDRESS:PORT`. */
   readonly origin: string;
   /** The session route's prefix, e.g. `/sessions/v1/`. */
   readonly basePath: string;
@@ -43,21 +43,24 @@ function stopper(started: StartedProcess, directory?: { readonly remove: () => v
 }
 
 /** The HTTP ceiling: bench/src/ceiling-server.mjs, fastify answering the workload's bytes and nothing else. */
-export function fastifyCeiling(options: { readonly nodeOptions?: readonly string[] } = {}): HttpTarget {
+export function fastifyCeiling(
+  options: { readonly nodeOptions?: readonly string[]; readonly listenAddress?: string } = {},
+): HttpTarget {
   return {
     name: 'fastify ceiling',
     role: 'ceiling',
     backend: undefined,
     async start(workload, workers) {
-      const port = await freePort();
+      const address = options.listenAddress ?? '127.0.0.1';
+      const port = await freePort(address);
       const basePath = '/sessions/v1/';
       const started = spawnNode([
         ...(options.nodeOptions ?? []),
         benchSource('src/ceiling-server.mjs'),
         ...['--port', String(port), '--base-path', basePath, '--value-bytes', String(workload.valueBytes)],
-        ...['--workers', String(workers)],
+        ...['--workers', String(workers), '--host', address],
       ]);
-      const origin = `http://127.0.0.1:${port}`;
+      const origin = `http://${address}:${port}`;
       await waitUntilAnswering(`${origin}/healthz`, started);
       return { origin, basePath, pid: started.pid, stop: stopper(started) };
     },
@@ -82,6 +85,8 @@ export interface KaskTargetOptions {
   /** Said after the name in the table, to tell apart targets of the same backend started differently. */
   readonly label?: string;
   readonly cassandra?: CassandraLocation;
+  /** Where the server listens (a loopback address); 127.0.0.1 by default. */
+  readonly listenAddress?: string;
 }
 
 /**
@@ -110,10 +115,11 @@ export function kaskTarget(backend: Backend, options: KaskTargetOptions = {}): H
     backend,
     async start(_workload, workers) {
       const directory = temporaryDirectory('kask-bench-');
-      const port = await freePort();
+      const address = options.listenAddress ?? '127.0.0.1';
+      const port = await freePort(address);
       const basePath = '/sessions/v1/';
       const config = {
-        listen_address: '127.0.0.1',
+        listen_address: address,
         listen_port: port,
         base_uri: basePath,
         log_level: 'warning',
@@ -126,7 +132,7 @@ export function kaskTarget(backend: Backend, options: KaskTargetOptions = {}): H
         ...process.env,
         ...options.env,
       });
-      const origin = `http://127.0.0.1:${port}`;
+      const origin = `http://${address}:${port}`;
       try {
         await waitUntilAnswering(`${origin}/readyz`, started);
       } catch (error) {

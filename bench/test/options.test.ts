@@ -35,6 +35,15 @@ describe('the command lines', () => {
     expect(fallback === 'help' ? undefined : fallback.cassandraLocation.keyspace).toBe('kask_bench');
   });
 
+  it('start servers on the loopback address given, 127.0.0.1 by default, and on no other network', () => {
+    const addressOf = (options: ReturnType<typeof parseOptions>) => (options === 'help' ? undefined : options.listenAddress);
+    expect(addressOf(parseOptions([], {}))).toBe('127.0.0.1');
+    expect(addressOf(parseOptions(['--listen-address', '127.0.0.31'], {}))).toBe('127.0.0.31');
+    expect(addressOf(parseOptions([], { KASK_BENCH_LISTEN_ADDRESS: '127.1.2.3' }))).toBe('127.1.2.3');
+    for (const address of ['10.0.0.1', '0.0.0.0', '127.0.0.256', 'localhost'])
+      expect(() => parseOptions(['--listen-address', address], {})).toThrow(UsageError);
+  });
+
   it('pin the server only when asked, by --pin or KASK_BENCH_PIN=1', () => {
     const pinOf = (options: ReturnType<typeof parseOptions>) => (options === 'help' ? undefined : options.pin);
     expect(pinOf(parseOptions([], {}))).toBe(false);

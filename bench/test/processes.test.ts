@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it, vi } from 'vitest';
-import { watchResources } from '../src/processes.js';
+import { spawnNode, watchResources } from '../src/processes.js';
 
 const busyLoop = ['-e', 'const end = Date.now() + 3000; while (Date.now() < end);'];
 
@@ -72,6 +72,24 @@ describe('watching a process', () => {
       expect(watch.stop().waitingForCpu).toBeLessThan(0.25);
     } finally {
       sleeper.kill();
+    }
+  });
+});
+
+describe('starting a server', () => {
+  it('puts it in a session of its own, where the scheduler gives it a share of its own beside the load generator', async () => {
+    const started = spawnNode(['-e', 'setTimeout(() => {}, 10000)']);
+    try {
+      // /proc/PID/stat: pid (comm) state ppid pgrp session ...
+      const fields = (pid: number) =>
+        readFileSync(`/proc/${pid}/stat`, 'utf8')
+          .replace(/^.*\) /, '')
+          .split(' ');
+      const session = (pid: number) => Number(fields(pid)[3]);
+      expect(session(started.pid)).toBe(started.pid);
+      expect(session(started.pid)).not.toBe(session(process.pid));
+    } finally {
+      await started.stop();
     }
   });
 });

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { type Logger, pino } from 'pino';
 import { buildApp } from './app.js';
 import { readBuildInfo } from './build-info.js';
+import { restartWithNodeOptions, servingNodeOptions } from './cluster/node-options.js';
 import { endWithThePrimary } from './cluster/orphaned-worker.js';
 import { beNice, groupOfThisWorker, portGroups, servingGroup } from './cluster/port-groups.js';
 import { runPrimary } from './cluster/primary.js';
@@ -40,7 +41,11 @@ export async function runService(start: ServiceStart): Promise<void> {
     return;
   }
   const workers = servingProcesses(start.config, groups.length);
+  // A process that serves alone runs with the serving processes' node options: restarted with them if it lacks them.
+  const nodeOptions = servingNodeOptions(start.config);
+  const restarted = workers.count > 1 || groups.length > 1 || restartWithNodeOptions(nodeOptions);
   logger.info({ workers: workers.count, reason: workers.reason, ports: groups.length }, 'serving processes chosen');
+  if (!restarted) logger.warn({ node_options: nodeOptions }, 'this Node.js cannot restart itself with these options');
   if (workers.fits !== undefined) {
     logger.warn(
       { workers: workers.count, fits: workers.fits.count, reason: workers.fits.reason },

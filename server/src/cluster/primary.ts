@@ -4,6 +4,7 @@ import type { Config } from '../config/load.js';
 import { hasTls, nothingToReload } from '../http/tls.js';
 import { describeError } from '../logging/logging.js';
 import { openMaintenance } from '../storage/open.js';
+import { servingNodeOptions } from './node-options.js';
 import { type PortGroup, workerEnvironment } from './port-groups.js';
 import { answerServiceQuestions } from './service-view.js';
 import { answerLimitChecks } from './shared-limits.js';
@@ -58,6 +59,8 @@ export async function runPrimary(config: Config, groups: readonly PortGroup[], w
   // waiting, so an idle one takes the next connection; measured split 115/145 to 83/177 of 256, CPU 48-52%. A
   // worker that dies also takes no connection with it that it had not accepted.
   cluster.schedulingPolicy = cluster.SCHED_NONE;
+  // The workers serve; the primary, which serves no request, keeps V8's defaults.
+  cluster.setupPrimary({ execArgv: [...process.execArgv, ...servingNodeOptions(config)] });
   const fork = (group: PortGroup): Worker => {
     const worker = cluster.fork(workerEnvironment(group));
     served.set(worker.id, group);

@@ -194,6 +194,11 @@ export const configSchema = section('kask-ts configuration', {
     1,
     256,
   ),
+  v8_max_semi_space_mib: optionalInteger(
+    "MiB of each of the two semi-spaces of V8's young generation in every serving process (node's --max-semi-space-size): a smaller young generation keeps a process's memory (RSS) lower, for more and shorter minor garbage collections. A process that serves alone restarts itself with it at start, in place (the same pid); workers are started with it. Default: V8's (up to 16 MiB, 32 MiB of young generation on a 64-bit machine)",
+    1,
+    1024,
+  ),
   max_key_bytes: integer(
     `Longest key accepted, in UTF-8 bytes; at most what the backend stores (${keyLimits}). With namespaces, the default of each`,
     defaultLimits.maxKeyBytes,
