@@ -33,6 +33,8 @@ export interface NamespaceConfig {
   readonly listen_port: number;
   /** The niceness of the processes serving its port. */
   readonly nice: number;
+  /** On a port of its own: its store is kept apart from the others' (storage/backend.ts). */
+  readonly apart: boolean;
 }
 
 /** The name of Kask's single namespace, which a file without `namespaces:` describes. */
@@ -57,6 +59,7 @@ export function namespacesOf(parsed: ParsedFile, file: Record<string, unknown>, 
         limits: namespaceLimits(parsed),
         listen_port: parsed.listen_port,
         nice: 0,
+        apart: false,
       },
     ];
   }
@@ -89,6 +92,7 @@ export function namespacesOf(parsed: ParsedFile, file: Record<string, unknown>, 
       limits: namespaceLimits(parsed, { limits: settings.limits, key: `${key}.limits` }),
       listen_port: settings.listen_port ?? parsed.listen_port,
       nice: settings.nice,
+      apart: (settings.listen_port ?? parsed.listen_port) !== parsed.listen_port,
     };
   });
   for (const [i, one] of namespaces.entries()) {

@@ -98,7 +98,7 @@ const namespace = section('One namespace: a store of its own under its own base 
   max_keys: optionalInteger('max_keys for this namespace; default: the top-level max_keys', 1),
   limits: rateLimits('Default: the top-level one'),
   listen_port: optionalInteger(
-    "Port of its session route, when not the top-level listen_port: served by processes of its own (workers of them), so that a flood here costs the other ports' processes only the cores the kernel gives these (see nice). Its port serves the operational routes too. Default: the top-level listen_port",
+    "Port of its session route, when not the top-level listen_port: served by processes of its own (workers of them), so that a flood here costs the other ports' processes only the cores the kernel gives these (see nice); on the embedded store, its values are in an LMDB environment of its own, embedded.path/NAME/. Its port serves the operational routes too. Default: the top-level listen_port",
     1,
     65535,
   ),

@@ -16,6 +16,11 @@ export interface StoredNamespace {
   readonly table: string | undefined;
   /** The most it may hold; writes beyond it are refused (StorageFullError). */
   readonly quota: Quota;
+  /**
+   * Kept apart from the other namespaces (one on a port of its own, whose processes may be nice): on the embedded
+   * store, in an environment of its own, whose writes never wait for the others' write lock.
+   */
+  readonly apart: boolean;
 }
 
 /** A namespace's quota: the most bytes (keys and values) and keys it may hold; undefined: no limit. */

@@ -1,11 +1,12 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { childPids } from '../../../test-support/child-process.js';
 import {
+  configPathOf,
   freePort,
   removeServerDirectory,
   startServerIn,
@@ -14,6 +15,8 @@ import {
 import { until } from '../../../test-support/until.js';
 
 const start = startServersStoppedAfterEach();
+
+const cli = new URL('../../dist/cli.js', import.meta.url).pathname;
 
 /** The niceness of each thread of process `pid` (field 19 of /proc/PID/task/TID/stat, after the command's parentheses). */
 function threadNiceness(pid: number): number[] {
@@ -64,6 +67,12 @@ describe('a namespace on a port of its own', () => {
       return (await post(`${own}/anonymous/v1/again`).catch(() => 0)) === 201;
     });
     expect(await (await fetch(`${own}/anonymous/v1/k`)).text()).toBe('v');
+    // Its store is an environment of its own: its writes never wait for the other port's write lock.
+    const data = join(server.directory, 'data');
+    expect(existsSync(join(data, 'anonymous', 'data.mdb'))).toBe(true);
+    expect(server.output()).toContain(`"store":"the database anonymous of the embedded store in ${join(data, 'anonymous')}"`);
+    const stats = spawnSync(process.execPath, [cli, 'stats', '--config', configPathOf(server)], { encoding: 'utf8' });
+    expect(JSON.parse(stats.stdout).namespaces.anonymous).toMatchObject({ keys: 2 });
   });
 
   it('with one process, namespaces that all have a port of their own are served there', async () => {

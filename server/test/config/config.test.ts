@@ -343,6 +343,7 @@ describe('namespaces', () => {
         limits: noLimits,
         listen_port: 8080,
         nice: 0,
+        apart: false,
       },
     ]);
     const [kasks] = config.namespaces as [NamespaceConfig];
@@ -384,6 +385,7 @@ describe('namespaces', () => {
         limits: noLimits,
         listen_port: 8080,
         nice: 0,
+        apart: false,
       },
       {
         name: 'echoseen',
@@ -397,6 +399,7 @@ describe('namespaces', () => {
         limits: noLimits,
         listen_port: 8080,
         nice: 0,
+        apart: false,
       },
     ]);
     const [sessions, echoseen] = configFrom(twoNamespaces).namespaces as [NamespaceConfig, NamespaceConfig];
@@ -417,10 +420,10 @@ describe('namespaces', () => {
         bots: { base_uri: '/b/', listen_port: 8082, nice: 19 },
       },
     });
-    expect(config.namespaces.map(({ name, listen_port, nice }) => [name, listen_port, nice])).toEqual([
-      ['sessions', 8081, 0],
-      ['anonymous', 8082, 19],
-      ['bots', 8082, 19],
+    expect(config.namespaces.map(({ name, listen_port, nice, apart }) => [name, listen_port, nice, apart])).toEqual([
+      ['sessions', 8081, 0, false],
+      ['anonymous', 8082, 19, true],
+      ['bots', 8082, 19, true],
     ]);
     expect(
       portGroups(config.namespaces).map(({ port, nice, namespaces }) => [port, nice, namespaces.map(({ name }) => name)]),

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { describeError } from '../../logging/logging.js';
 import { directory, integer } from '../../validation/rules.js';
 import { section } from '../../validation/sections.js';
@@ -19,7 +20,34 @@ function databaseOf(namespace: StoredNamespace): string | undefined {
   return namespace.table;
 }
 
-/** The embedded store: one LMDB environment, a database per namespace. */
+/**
+ * The directory of a namespace's LMDB environment: embedded.path, or for a namespace kept apart a directory of its
+ * own in it, named after it. An environment's writes take turns under one lock across processes: a nice process
+ * holding it while the kernel runs others (what nice is for) would hold up every other port's writes.
+ */
+function environmentOf(embedded: EmbeddedSettings, namespace: StoredNamespace): string {
+  return namespace.apart ? join(embedded.path, namespace.name) : embedded.path;
+}
+
+/** `open` of each environment with its namespaces, once each; what it gives, in the order of `namespaces`. */
+function inEachEnvironment<T>(
+  embedded: EmbeddedSettings,
+  namespaces: readonly StoredNamespace[],
+  open: (path: string, namespaces: readonly StoredNamespace[]) => T[],
+): T[] {
+  const environments = new Map<string, StoredNamespace[]>();
+  for (const namespace of namespaces) {
+    const path = environmentOf(embedded, namespace);
+    environments.set(path, [...(environments.get(path) ?? []), namespace]);
+  }
+  const opened = new Map<StoredNamespace, T>();
+  for (const [path, members] of environments) {
+    for (const [i, item] of open(path, members).entries()) opened.set(members[i] as StoredNamespace, item);
+  }
+  return namespaces.map((namespace) => opened.get(namespace) as T);
+}
+
+/** The embedded store: an LMDB environment (and one for each namespace kept apart), a database per namespace. */
 export const lmdbBackend: Backend<EmbeddedSettings> = {
   settings,
   // LMDB's key limit with its default page size.
@@ -29,26 +57,29 @@ export const lmdbBackend: Backend<EmbeddedSettings> = {
   maintainedByOneProcess: true,
   async open(embedded, namespaces, maintain, log) {
     const { openEmbeddedDatabases } = await import('./lmdb.js');
-    return openEmbeddedDatabases(
-      { path: embedded.path, purgeIntervalMs: maintain ? embedded.purge_interval_ms : undefined },
-      namespaces.map(databaseOf),
-      {
-        quotas: namespaces.map((namespace) => namespace.quota),
-        onPurgeFailure: (error) =>
-          log.warn(describeError(error), 'purge of expired values failed; tried again at the next interval'),
-      },
+    return inEachEnvironment(embedded, namespaces, (path, members) =>
+      openEmbeddedDatabases(
+        { path, purgeIntervalMs: maintain ? embedded.purge_interval_ms : undefined },
+        members.map(databaseOf),
+        {
+          quotas: members.map((namespace) => namespace.quota),
+          onPurgeFailure: (error) =>
+            log.warn(describeError(error), 'purge of expired values failed; tried again at the next interval'),
+        },
+      ),
     );
   },
   describe(embedded, namespace) {
     const database = databaseOf(namespace);
-    return `${database === undefined ? 'the main database' : `the database ${database}`} of the embedded store in ${embedded.path}`;
+    return `${database === undefined ? 'the main database' : `the database ${database}`} of the embedded store in ${environmentOf(embedded, namespace)}`;
   },
   async truncate(embedded, namespace) {
     // In one transaction, of a store that exists: a path that leads elsewhere must not make an empty one to clear.
     const { openEmbeddedDatabases } = await import('./lmdb.js');
-    const [store] = openEmbeddedDatabases({ path: embedded.path, purgeIntervalMs: undefined, existing: true }, [
-      databaseOf(namespace),
-    ]);
+    const [store] = openEmbeddedDatabases(
+      { path: environmentOf(embedded, namespace), purgeIntervalMs: undefined, existing: true },
+      [databaseOf(namespace)],
+    );
     try {
       await store?.clear();
     } finally {
@@ -58,9 +89,8 @@ export const lmdbBackend: Backend<EmbeddedSettings> = {
   async census(embedded, namespaces) {
     // Of a store that exists: a path that leads elsewhere must not make an empty one to count.
     const { openEmbeddedDatabases } = await import('./lmdb.js');
-    const stores = openEmbeddedDatabases(
-      { path: embedded.path, purgeIntervalMs: undefined, existing: true },
-      namespaces.map(databaseOf),
+    const stores = inEachEnvironment(embedded, namespaces, (path, members) =>
+      openEmbeddedDatabases({ path, purgeIntervalMs: undefined, existing: true }, members.map(databaseOf)),
     );
     try {
       return await Promise.all(stores.map((store) => store.census()));
