@@ -44,8 +44,13 @@ export function censusOf(held: Holding | undefined): Census | undefined {
   return held === undefined ? undefined : { ...held, estimated: true, writtenBytes: undefined, filesystem: undefined };
 }
 
-/** Each table's estimates summed over nodes; a table no node has estimated yet is absent. */
-export function summed(nodes: Iterable<ReadonlyMap<string, Holding>>): Map<string, Holding> {
+/**
+ * Each table's estimates summed over the `localNodes` nodes of the local data centre, of which `nodes` were read; a
+ * table no node has estimated yet is absent. A node not read (down, or not answering since the service started)
+ * counts as the mean of those read: the nodes' primary ranges split the ring about evenly, and counting it as
+ * nothing would let a quota be passed while a node is down.
+ */
+export function summed(nodes: readonly ReadonlyMap<string, Holding>[], localNodes = nodes.length): Map<string, Holding> {
   const byTable = new Map<string, Holding>();
   for (const node of nodes) {
     for (const [table, held] of node) {
@@ -53,19 +58,30 @@ export function summed(nodes: Iterable<ReadonlyMap<string, Holding>>): Map<strin
       byTable.set(table, { bytes: sum.bytes + held.bytes, keys: sum.keys + held.keys });
     }
   }
+  const scale = nodes.length === 0 ? 1 : Math.max(1, localNodes / nodes.length);
+  for (const [table, { bytes, keys }] of byTable) {
+    byTable.set(table, { bytes: Math.round(bytes * scale), keys: Math.round(keys * scale) });
+  }
   return byTable;
 }
 
-/** The local data centre's nodes that answer, each with its estimates, and the errors of those that did not. */
+/**
+ * The local data centre's nodes that answer, each with its estimates, the errors of those that did not (a node the
+ * driver holds down is one, unasked), and how many nodes the local data centre has.
+ */
 async function readLocalNodes(
   local: LocalClient,
   keyspace: string,
-): Promise<{ readonly byNode: Map<string, Map<string, Holding>>; readonly failures: unknown[] }> {
-  const nodes = local.client.hosts.values().filter((host) => host.datacenter === local.localDataCentre && host.isUp());
+): Promise<{ readonly byNode: Map<string, Map<string, Holding>>; readonly failures: unknown[]; readonly nodes: number }> {
+  const nodes = local.client.hosts.values().filter((host) => host.datacenter === local.localDataCentre);
   const byNode = new Map<string, Map<string, Holding>>();
   const failures: unknown[] = [];
   await Promise.all(
     nodes.map(async (host) => {
+      if (!host.isUp()) {
+        failures.push(new Error(`the node ${host.address} is down`));
+        return;
+      }
       try {
         // `host`: the node's own table, not a coordinator's.
         const result = await local.client.execute(estimatesCql, [keyspace], {
@@ -80,16 +96,16 @@ async function readLocalNodes(
       }
     }),
   );
-  return { byNode, failures };
+  return { byNode, failures, nodes: nodes.length };
 }
 
 /** What each table of `keyspace` holds by the local data centre's estimates, read once (`kask-ts stats`). */
 export async function readEstimates(connection: CassandraConnectionOptions, keyspace: string): Promise<Map<string, Holding>> {
   const local = await connectLocally(connection);
   try {
-    const { byNode, failures } = await readLocalNodes(local, keyspace);
+    const { byNode, failures, nodes } = await readLocalNodes(local, keyspace);
     if (byNode.size === 0 && failures.length > 0) throw failures[0];
-    return summed(byNode.values());
+    return summed([...byNode.values()], nodes);
   } finally {
     await local.client.shutdown();
   }
@@ -97,7 +113,8 @@ export async function readEstimates(connection: CassandraConnectionOptions, keys
 
 /**
  * The size estimates of every table of a keyspace, read from each node of the local data centre at once and then
- * every `intervalMs`. A node that does not answer keeps its last reading; a node that has left the cluster is
+ * every `intervalMs`. A node that does not answer keeps its last reading (none read yet: counted as the mean of
+ * the others); a node that has left the cluster is
  * forgotten. Logs on `log` when a reading fails (once a reason), and when readings succeed again.
  */
 export class SizeEstimates {
@@ -144,11 +161,11 @@ export class SizeEstimates {
   }
 
   async #readOnce(local: LocalClient): Promise<void> {
-    const { byNode, failures } = await readLocalNodes(local, this.#keyspace);
+    const { byNode, failures, nodes } = await readLocalNodes(local, this.#keyspace);
     const known = new Set(local.client.hosts.values().map((host) => host.address));
     for (const address of this.#byNode.keys()) if (!known.has(address)) this.#byNode.delete(address);
     for (const [address, estimates] of byNode) this.#byNode.set(address, estimates);
-    this.#byTable = summed(this.#byNode.values());
+    this.#byTable = summed([...this.#byNode.values()], nodes);
     const [failure] = failures;
     if (failure === undefined) {
       if (this.#loggedReason !== undefined) this.#log.info('cassandra: size estimates read again');
@@ -159,7 +176,7 @@ export class SizeEstimates {
     if (reason !== this.#loggedReason) {
       this.#log.warn(
         { reason, err: describe(failure), nodes: failures.length },
-        'cassandra: cannot read the size estimates of some nodes; the census and quotas use their last reading',
+        'cassandra: cannot read the size estimates of some nodes; the census and quotas use their last reading, or count them as the mean of the others',
       );
       this.#loggedReason = reason;
     }

@@ -51,4 +51,11 @@ describe('size estimates', () => {
     });
     expect(censusOf(byTable.get('new_table'))).toBeUndefined();
   });
+
+  it('a node of the local data centre not read counts as the mean of those read, not as nothing', () => {
+    const node = (keys: number) => new Map([['values', { bytes: keys * 100, keys }]]);
+    expect(summed([node(600), node(400)], 3).get('values')).toEqual({ bytes: 150_000, keys: 1500 });
+    expect(summed([node(600), node(400)], 2).get('values')).toEqual({ bytes: 100_000, keys: 1000 });
+    expect(summed([], 3).size).toBe(0);
+  });
 });
