@@ -14,6 +14,11 @@ const settings = section('The Cassandra store', {
   ),
   query_timeout_ms: integer("Milliseconds before a query fails (503); keep it below the clients' own timeout", 12000, 1),
   connect_timeout_ms: integer('Milliseconds before a connection attempt fails', 5000, 1),
+  speculative_delay_ms: integer(
+    'Milliseconds before a GET, a plain POST or a plain DELETE still unanswered is sent to another local node too, once (conditional writes never are); 0: never',
+    500,
+    0,
+  ),
   authentication: section(
     'Password authentication',
     {
@@ -51,6 +56,7 @@ export function connectionOf(cassandra: CassandraSettings): CassandraConnectionO
     localDc: cassandra.local_dc,
     queryTimeoutMs: cassandra.query_timeout_ms,
     connectTimeoutMs: cassandra.connect_timeout_ms,
+    speculativeDelayMs: cassandra.speculative_delay_ms,
     username: cassandra.authentication.username,
     password: cassandra.authentication.password,
     tls:
