@@ -35,11 +35,6 @@ function atMost(nodes: number, factor: string | undefined): boolean {
   return Number.isInteger(replicas) && nodes <= replicas;
 }
 
-// NOTE: token-aware routing sends a query to a replica of its key, one hop shorter than through another node. It
-// costs every query a Murmur3 hash of the key and a lookup of its replicas: 10% of the server's instructions per
-// request (pinned A/B on 2 cores, mix at 64 connections, three rounds: 183-187k user instructions per request with
-// it, 164-167k without). Where every local node is a replica of every key, any local node is as good, and the
-// cost buys nothing.
 /** What the driver's hosts count of their own connections (public in its JavaScript, absent from its typings). */
 interface HostLoad {
   /** Queries sent and not answered yet, on every connection to the host. */
@@ -71,6 +66,11 @@ export function stalledLast<H>(plan: readonly H[], isStalled: (host: H) => boole
   return [...answering, ...plan.filter(isStalled)];
 }
 
+// NOTE: token-aware routing sends a query to a replica of its key, one hop shorter than through another node. It
+// costs every query a Murmur3 hash of the key and a lookup of its replicas: 10% of the server's instructions per
+// request (pinned A/B on 2 cores, mix at 64 connections, three rounds: 183-187k user instructions per request with
+// it, 164-167k without). Where every local node is a replica of every key, any local node is as good, and the
+// cost buys nothing.
 /**
  * Queries go to the local data centre only, to a replica of their key (token-aware) unless every local node holds
  * every key of their keyspace; then round robin over the local nodes. Decided again when the keyspace's replication
