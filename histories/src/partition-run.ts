@@ -1,3 +1,4 @@
+import type { History } from './history.js';
 import type { PartitionedCluster } from './partitioned-cluster.js';
 import { partition } from './partitioned-cluster.js';
 import { historiesSeed } from './random.js';
@@ -23,8 +24,42 @@ export interface PartitionRun {
   readonly seconds: number;
 }
 
-/** Records a run of 16 clients with `side` cut off for a while, and judges it. */
-export async function recordAcrossPartition(cluster: PartitionedCluster, run: PartitionRun): Promise<RunSummary> {
+/** What the clients of one server saw from some time into a run's partition until it healed. */
+export interface ServiceDuringPartition {
+  /** Answers (any status) a second. */
+  readonly answersPerSecond: number;
+  /** Operations that got no answer within the clients' timeout (5 s). */
+  readonly waitedOut: number;
+}
+
+/**
+ * What the clients of `endpoint` (the `endpoint`th of the run's `endpoints`: client i sends to the (i mod n)th) saw
+ * from `fromMs` into the history's partition until it healed.
+ */
+export function serviceDuringPartition(
+  history: History,
+  endpoints: number,
+  endpoint: number,
+  fromMs: number,
+): ServiceDuringPartition {
+  const [fault] = history.faults;
+  if (fault === undefined) throw new Error(`${history.scenario}: no partition in this history`);
+  const fromUs = fault.startUs + fromMs * 1000;
+  const operations = history.operations.filter(
+    (operation) =>
+      operation.client % endpoints === endpoint && operation.invokeUs >= fromUs && operation.completeUs <= fault.endUs,
+  );
+  return {
+    answersPerSecond: operations.filter((operation) => operation.status !== undefined).length / ((fault.endUs - fromUs) / 1e6),
+    waitedOut: operations.filter((operation) => operation.error === 'timeout').length,
+  };
+}
+
+/** Records a run of 16 clients with `side` cut off for a while, and judges it; resolves its summary and history. */
+export async function recordAcrossPartition(
+  cluster: PartitionedCluster,
+  run: PartitionRun,
+): Promise<{ summary: RunSummary; history: History }> {
   const { durationMs, afterMs, heldMs } = partitionTiming(run.seconds);
   const history = await recordHistory({
     scenario: run.scenario,
@@ -39,5 +74,5 @@ export async function recordAcrossPartition(cluster: PartitionedCluster, run: Pa
     answerTimeoutMs: 5_000,
     faults: partition(cluster.network, run.scenario.replace(/-broken$/, ''), run.side, afterMs, heldMs),
   });
-  return judgeHistory(history);
+  return { summary: await judgeHistory(history), history };
 }

@@ -26,8 +26,8 @@ afterAll(async () => {
 }, 120_000);
 
 /** dc2 (its node and server) cut off from dc1 while clients send to `endpoints`. */
-function acrossDcs(scenario: string, endpoints: readonly Endpoint[]): Promise<RunSummary> {
-  return recordAcrossPartition(cluster as PartitionedCluster, {
+async function acrossDcs(scenario: string, endpoints: readonly Endpoint[]): Promise<RunSummary> {
+  const { summary } = await recordAcrossPartition(cluster as PartitionedCluster, {
     scenario,
     endpoints,
     side: ['dc2-1', 'kask-dc2'],
@@ -36,6 +36,7 @@ function acrossDcs(scenario: string, endpoints: readonly Endpoint[]): Promise<Ru
     linearizable: false,
     seconds,
   });
+  return summary;
 }
 
 describe('histories across a network partition between two data centres', () => {

@@ -19,6 +19,11 @@ const settings = section('The Cassandra store', {
     60000,
     100,
   ),
+  speculative_delay_ms: integer(
+    'Milliseconds before a GET, a plain POST or a plain DELETE still unanswered is sent to another local node too, once (conditional writes never are); 0: never',
+    500,
+    0,
+  ),
   authentication: section(
     'Password authentication',
     {
@@ -56,6 +61,7 @@ export function connectionOf(cassandra: CassandraSettings): CassandraConnectionO
     localDc: cassandra.local_dc,
     queryTimeoutMs: cassandra.query_timeout_ms,
     connectTimeoutMs: cassandra.connect_timeout_ms,
+    speculativeDelayMs: cassandra.speculative_delay_ms,
     username: cassandra.authentication.username,
     password: cassandra.authentication.password,
     tls:

@@ -216,9 +216,10 @@ class CassandraStorage implements Storage {
       compareAndDelete: `DELETE FROM ${table} WHERE key = ? IF value = ?`,
       readSerial: `SELECT value FROM ${table} WHERE key = ?`,
     };
-    // The plain statements may run twice with the same effect (writes carry the client's timestamp), so the
-    // driver may retry them on another node. A lightweight transaction run twice could report its own first
-    // run as a conflict, so it is never retried.
+    // The plain statements may run twice with the same effect (writes carry the client's timestamp, the same for
+    // both runs), so the driver may retry them on another node, or send them to a second one when the first is
+    // slow (speculative_delay_ms). A lightweight transaction run twice could report its own first run as a
+    // conflict, so it is never retried nor sent twice.
     const optionsFor = (operation: Operation): QueryOptions => ({
       prepare: true,
       consistency: consistencyOf[operation],

@@ -13,6 +13,8 @@ export interface CassandraConnectionOptions {
   readonly localDc?: string;
   readonly queryTimeoutMs: number;
   readonly connectTimeoutMs: number;
+  /** How long a read, plain write or plain delete waits before it is also sent to another local node; absent: never. */
+  readonly speculativeDelayMs?: number;
   readonly username?: string;
   readonly password?: string;
   readonly tls?: CassandraTlsOptions;
@@ -23,16 +25,36 @@ export interface CassandraConnectionOptions {
 const reconnectBaseDelayMs = 500;
 const reconnectMaxDelayMs = 5000;
 
+// NOTE: the driver closes a connection once more than this many of its queries have timed out and are still
+// unanswered (64 by default), and marks the node down when it was its only one; the reconnection above brings it
+// back once it answers. Kask's query timeout (12 s) is far beyond every timeout Cassandra answers by itself (5 s at
+// most): a node whose query timed out is gone or cut off, not slow, so the first timeout closes. With 64, a node cut
+// off without a reset stayed in use for as long as it took 64 queries to time out on it: for ever at a low rate.
+const defunctAfterTimeouts = 0;
+
 function baseClientOptions(options: CassandraConnectionOptions, sslOptions: ClientOptions['sslOptions']): ClientOptions {
   return {
     contactPoints: [...options.hosts],
     protocolOptions: { port: options.port },
-    socketOptions: { connectTimeout: options.connectTimeoutMs, readTimeout: options.queryTimeoutMs },
+    socketOptions: {
+      connectTimeout: options.connectTimeoutMs,
+      readTimeout: options.queryTimeoutMs,
+      defunctReadTimeoutThreshold: defunctAfterTimeouts,
+    },
     authProvider:
       options.username === undefined ? undefined : new auth.PlainTextAuthProvider(options.username, options.password ?? ''),
     sslOptions,
     policies: {
       reconnection: new policies.reconnection.ExponentialReconnectionPolicy(reconnectBaseDelayMs, reconnectMaxDelayMs, false),
+      // NOTE: a query still unanswered after speculative_delay_ms goes to the next node of its plan too, once: what
+      // rescues the queries already sent to a node that has just gone silent, before routing puts it last
+      // (routing.ts) or its connection closes. Only the statements marked idempotent (CassandraStorage): never a
+      // lightweight transaction. Its cost is one more query for each that waits that long: rare while the nodes
+      // answer in milliseconds, twice the load for the queries of a node that pauses.
+      speculativeExecution:
+        options.speculativeDelayMs === undefined || options.speculativeDelayMs === 0
+          ? new policies.speculativeExecution.NoSpeculativeExecutionPolicy()
+          : new policies.speculativeExecution.ConstantSpeculativeExecutionPolicy(options.speculativeDelayMs, 1),
     },
     // One connection per local node carries 2048 queries at once, far more than a worker has in flight; a
     // second one would only halve the batch each socket write carries (CassandraStorage sends a turn's queries together).

@@ -35,6 +35,37 @@ function atMost(nodes: number, factor: string | undefined): boolean {
   return Number.isInteger(replicas) && nodes <= replicas;
 }
 
+/** What the driver's hosts count of their own connections (public in its JavaScript, absent from its typings). */
+interface HostLoad {
+  /** Queries sent and not answered yet, on every connection to the host. */
+  getInFlight(): number;
+  /** Answers received in the last 200 to 400 ms. */
+  getResponseCount(): number;
+}
+
+// NOTE: the driver's own test of a replica that has stopped answering (its DefaultLoadBalancingPolicy, for replicas
+// only): queries pile up and no answer comes. A node cut off without a reset (a partition, a dead machine) stays
+// "up" to the driver until its connection is closed, and round robin kept sending it a share of the queries, each
+// waiting the whole query timeout. A node paused by a GC for a second or two is moved back for as long, and no
+// connection is closed for it.
+const stalledInFlight = 10;
+const stalledAnswers = 1;
+
+/** Whether `host` has stopped answering: queries in flight and next to no answers of late. */
+export function stalled(host: HostLoad): boolean {
+  return host.getInFlight() >= stalledInFlight && host.getResponseCount() <= stalledAnswers;
+}
+
+/**
+ * `plan` with its stalled hosts moved to the back, in order, as long as most of its hosts answer: when most have
+ * stalled, the cluster itself is slow, and moving the load around would not help.
+ */
+export function stalledLast<H>(plan: readonly H[], isStalled: (host: H) => boolean): readonly H[] {
+  const answering = plan.filter((host) => !isStalled(host));
+  if (answering.length === plan.length || answering.length <= plan.length / 2) return plan;
+  return [...answering, ...plan.filter(isStalled)];
+}
+
 // NOTE: token-aware routing sends a query to a replica of its key, one hop shorter than through another node. It
 // costs every query a Murmur3 hash of the key and a lookup of its replicas: 10% of the server's instructions per
 // request (pinned A/B on 2 cores, mix at 64 connections, three rounds: 183-187k user instructions per request with
@@ -43,7 +74,7 @@ function atMost(nodes: number, factor: string | undefined): boolean {
 /**
  * Queries go to the local data centre only, to a replica of their key (token-aware) unless every local node holds
  * every key of their keyspace; then round robin over the local nodes. Decided again when the keyspace's replication
- * or the cluster's nodes change.
+ * or the cluster's nodes change. A node that has stopped answering goes last in every plan (see `stalled`).
  */
 export class LocalReplicaRouting extends policies.loadBalancing.LoadBalancingPolicy {
   readonly #dataCentre: string;
@@ -80,7 +111,14 @@ export class LocalReplicaRouting extends policies.loadBalancing.LoadBalancingPol
   ): void {
     const target = executionOptions?.getKeyspace() ?? keyspace;
     const policy = target !== undefined && this.#roundRobinServes(target) ? this.#roundRobin : this.#tokenAware;
-    policy.newQueryPlan(keyspace, executionOptions, callback);
+    policy.newQueryPlan(keyspace, executionOptions, (error, plan) => {
+      if (error) return callback(error, plan);
+      // The local nodes only: a handful.
+      callback(
+        error,
+        stalledLast([...{ [Symbol.iterator]: () => plan }], (host) => stalled(host as unknown as HostLoad)).values(),
+      );
+    });
   }
 
   override getOptions(): Map<string, object> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { everyLocalNodeHoldsEveryKey } from '../../../src/storage/cassandra/routing.js';
+import { everyLocalNodeHoldsEveryKey, stalled, stalledLast } from '../../../src/storage/cassandra/routing.js';
 
 const networkTopology = (options: Record<string, string>) => ({
   strategy: 'org.apache.cassandra.locator.NetworkTopologyStrategy',
@@ -49,5 +49,32 @@ describe('whether every local node holds every key (then queries skip the token)
       ),
     ).toBe(false);
     expect(everyLocalNodeHoldsEveryKey(undefined, 'eqiad', nodes('eqiad', 1))).toBe(false);
+  });
+});
+
+/** A host as the driver counts it: queries in flight, answers in the last 200 to 400 ms. */
+const host = (inFlight: number, answers: number) => ({ getInFlight: () => inFlight, getResponseCount: () => answers });
+
+describe('a node that has stopped answering goes last in a query plan', () => {
+  it('stalled: ten queries or more in flight and at most one answer of late; a busy or an idle node is not', () => {
+    expect(stalled(host(10, 0))).toBe(true);
+    expect(stalled(host(500, 1))).toBe(true);
+    expect(stalled(host(500, 2))).toBe(false);
+    expect(stalled(host(9, 0))).toBe(false);
+    expect(stalled(host(0, 0))).toBe(false);
+  });
+
+  it('the stalled nodes go to the back, the others keep their order, while most nodes answer', () => {
+    const isStalled = (name: string) => name.startsWith('stalled');
+    expect(stalledLast(['a', 'stalled', 'b'], isStalled)).toEqual(['a', 'b', 'stalled']);
+    expect(stalledLast(['stalled', 'a', 'b', 'c', 'stalled2'], isStalled)).toEqual(['a', 'b', 'c', 'stalled', 'stalled2']);
+    expect(stalledLast(['a', 'b', 'c'], isStalled)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('when half the nodes or more have stalled, the cluster itself is slow: the plan stays as it was', () => {
+    const isStalled = (name: string) => name.startsWith('stalled');
+    expect(stalledLast(['stalled', 'a', 'stalled2'], isStalled)).toEqual(['stalled', 'a', 'stalled2']);
+    expect(stalledLast(['stalled', 'a'], isStalled)).toEqual(['stalled', 'a']);
+    expect(stalledLast(['stalled'], isStalled)).toEqual(['stalled']);
   });
 });
