@@ -54,7 +54,7 @@ describe('the census of each namespace', () => {
     expect(output).not.toMatch(/"one"|k\d/);
   }, 60_000);
 
-  it('/readyz answers 503 above readyz_max_used_share of a quota, naming the namespace and the quota, and 200 again below it', async () => {
+  it('/readyz answers 503 above readyz_max_used_share of a quota, naming the namespace and the quota, and 200 again below it; /healthz shows the alarm, the storage available', async () => {
     // The threshold lies above the share of the test machine's filesystem in use, which counts too.
     const filesystem = statfsSync(tmpdir());
     const filesystemShare = 1 - filesystem.bavail / filesystem.blocks;
@@ -72,17 +72,35 @@ describe('the census of each namespace', () => {
     await write(`${server.origin}/sessions/v1/over`, 'v');
     const notReady = await fetch(`${server.origin}/readyz`);
     expect(notReady.status).toBe(503);
+    const reason = `it uses ${within + 1} % of its quota max_keys, above readyz_max_used_share (${threshold})`;
     expect(((await notReady.json()) as { detail: string }).detail).toBe(
-      `The storage of namespace sessions is unavailable: it uses ${within + 1} % of its quota max_keys, above readyz_max_used_share (${threshold}); retry later`,
+      `Namespace sessions is not ready for what it holds (its storage answers): ${reason}`,
     );
+    // A growth alarm, not an outage: an alert on `available` must not page for it.
+    expect(await (await fetch(`${server.origin}/healthz`)).json()).toMatchObject({
+      storage: { available: true, namespaces: { sessions: true, echo: true }, alarms: { sessions: reason } },
+    });
     expect((await fetch(`${server.origin}/sessions/v1/over`, { method: 'DELETE' })).status).toBe(204);
     expect((await fetch(`${server.origin}/readyz`)).status).toBe(200);
+    expect(((await (await fetch(`${server.origin}/healthz`)).json()) as { storage: object }).storage).not.toHaveProperty(
+      'alarms',
+    );
   }, 60_000);
 
-  it('without readyz_max_used_share, /readyz stays 200 at a full quota', async () => {
-    const server = await start({ workers: 1, max_keys: 1 });
+  it('without readyz_max_used_share, /readyz stays 200 at a full quota, naming it in full, as /healthz does, until room is made', async () => {
+    const server = await start({ workers: 2, max_keys: 1 });
     await write(`${server.baseUrl}only`, 'v');
+    expect(await (await fetch(`${server.origin}/readyz`)).json()).not.toHaveProperty('full');
     expect((await fetch(`${server.baseUrl}more`, { method: 'POST', body: 'v' })).status).toBe(507);
-    expect((await fetch(`${server.origin}/readyz`)).status).toBe(200);
+    const full = { default: 'its quota max_keys (1) is reached: new keys are refused until it holds fewer' };
+    const ready = await fetch(`${server.origin}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ full });
+    expect(await (await fetch(`${server.origin}/healthz`)).json()).toMatchObject({ storage: { available: true, full } });
+    // A rewrite no larger is taken, and the namespace is still at its quota.
+    await write(`${server.baseUrl}only`, 'w');
+    expect(await (await fetch(`${server.origin}/readyz`)).json()).toMatchObject({ full });
+    expect((await fetch(`${server.baseUrl}only`, { method: 'DELETE' })).status).toBe(204);
+    expect(await (await fetch(`${server.origin}/readyz`)).json()).not.toHaveProperty('full');
   }, 60_000);
 });

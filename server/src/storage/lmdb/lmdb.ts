@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Database, open, type RootDatabase } from 'lmdb';
 import type { Quota } from '../backend.js';
-import { quotaRefusal, quotaRefused } from '../quotas.js';
+import { type Holding, type QuotaRefusal, QuotaRefusals, quotaRefusal } from '../quotas.js';
 import { closedByTheLast } from '../shared.js';
 import {
   type Census,
@@ -101,6 +101,7 @@ class EmbeddedStorage implements Storage {
   readonly #db: Database<Buffer, Uint8Array>;
   readonly #environment: Environment;
   readonly #quota: Quota;
+  readonly #quotaRefusals: QuotaRefusals;
   readonly #release: () => Promise<void>;
   readonly #purgeTimer: NodeJS.Timeout | undefined;
   #purging: Promise<unknown> | undefined;
@@ -117,6 +118,7 @@ class EmbeddedStorage implements Storage {
     this.#db = db;
     this.#environment = environment;
     this.#quota = quota;
+    this.#quotaRefusals = new QuotaRefusals(quota);
     this.#release = release;
     if (purgeIntervalMs === undefined) return;
     this.#purgeTimer = setInterval(() => {
@@ -193,7 +195,7 @@ class EmbeddedStorage implements Storage {
     const bytes = keyBytes(key);
     this.#ensureOpen(operation);
     if (writesValues.has(operation) && this.#environment.underReserve()) throw this.#refusedForSpace(operation, 'disk_full');
-    let outcome: boolean | 'quota_bytes' | 'quota_keys';
+    let outcome: boolean | { readonly refusal: QuotaRefusal; readonly before: Holding };
     try {
       outcome = await this.#db.transaction(() => {
         const record = this.#db.getBinary(bytes);
@@ -208,7 +210,7 @@ class EmbeddedStorage implements Storage {
           writtenBytes: before.writtenBytes + written,
         };
         const refusal = quotaRefusal(this.#quota, before, after);
-        if (refusal !== undefined) return refusal;
+        if (refusal !== undefined) return { refusal, before };
         if (replacement === null) this.#db.removeSync(bytes);
         else this.#db.putSync(bytes, replacement);
         this.#db.putSync(usageKey, recordOf(usageValue(after), 0));
@@ -221,7 +223,7 @@ class EmbeddedStorage implements Storage {
       if (outcome) this.#environment.space.written();
       return outcome;
     }
-    throw quotaRefused(`embedded store: ${operation}`, outcome, this.#quota);
+    throw this.#quotaRefusals.refused(`embedded store: ${operation}`, outcome.refusal, outcome.before);
   }
 
   async delete(key: string): Promise<void> {
@@ -258,11 +260,15 @@ class EmbeddedStorage implements Storage {
   async usage(): Promise<Usage> {
     this.#ensureOpen('usage');
     try {
-      const record = this.#db.getBinary(usageKey);
-      return record === undefined ? this.#counted() : usageOf(record.subarray(headerBytes));
+      return this.#usageNow();
     } catch (error) {
       throw this.#failure('usage', error);
     }
+  }
+
+  #usageNow(): Usage {
+    const record = this.#db.getBinary(usageKey);
+    return record === undefined ? this.#counted() : usageOf(record.subarray(headerBytes));
   }
 
   async ping(): Promise<void> {
@@ -270,7 +276,9 @@ class EmbeddedStorage implements Storage {
   }
 
   refusingWrites(): string | undefined {
-    return this.#environment.space.refusing();
+    return (
+      this.#environment.space.refusing() ?? this.#quotaRefusals.refusing(() => (this.#closed ? undefined : this.#usageNow()))
+    );
   }
 
   async close(): Promise<void> {

@@ -103,7 +103,7 @@ describe('quotas on the embedded store', () => {
     await expect(refused).rejects.toMatchObject({
       kind: 'full',
       refusal: 'quota_bytes',
-      detail: 'The namespace holds as many bytes as its quota allows (max_bytes: 100); nothing was changed',
+      detail: "The write needs more bytes than the namespace's quota leaves it (max_bytes: 100); nothing was changed",
     });
     expect(await store.get('k3')).toBeUndefined();
     expect(await store.usage()).toMatchObject({ keys: 2, bytes: 100 });
