@@ -14,7 +14,7 @@ async function write(url: string, body: string): Promise<void> {
 }
 
 describe('the census of each namespace', () => {
-  it('/metrics gives the keys, bytes, quota shares and filesystem of each namespace, the same with two workers', async () => {
+  it('/metrics gives the keys, bytes, bytes written, quota shares and filesystem of each namespace, the same with two workers', async () => {
     const server = await start({ workers: 2, max_keys: 10, namespaces });
     await write(`${server.origin}/sessions/v1/one`, 'x'.repeat(97));
     await write(`${server.origin}/sessions/v1/two`, 'x'.repeat(97));
@@ -26,6 +26,9 @@ describe('the census of each namespace', () => {
     expect(metrics).toContain('kask_quota_used_ratio{namespace="sessions",quota="max_bytes"} 0.2');
     expect(metrics).toContain('kask_quota_used_ratio{namespace="echo",quota="max_keys"} 0.1');
     expect(metrics).toMatch(/kask_filesystem_free_bytes\{namespace="echo"\} [1-9]/);
+    // Bytes written only grow: a counter, which Prometheus takes the rate() of (the workers' largest, not their sum).
+    expect(metrics).toContain('# TYPE kask_stored_written_bytes_total counter');
+    expect(metrics).toContain('kask_stored_written_bytes_total{namespace="sessions"} 200');
     expect(metrics).not.toMatch(/="(?:one|two|seen)"/);
   }, 60_000);
 
