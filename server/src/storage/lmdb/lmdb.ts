@@ -87,9 +87,28 @@ function residentBytes(key: Uint8Array, record: Uint8Array | undefined): number 
   return record === undefined ? 0 : key.length + record.length - headerBytes;
 }
 
+/** The size of LMDB's record of a named database in the main database (an MDB_db on a 64-bit machine). */
+const databaseRecordBytes = 48;
+
+/**
+ * Whether `record` of the main database is LMDB's record of a named database rather than a value: the main database
+ * holds one per named database (a Kask-style file on a store that a file of namespaces wrote too), which must count
+ * in no census or quota, and which the purge cannot remove (MDB_INCOMPATIBLE fails its whole transaction). A value's
+ * record of that size holds the digest of its 8 bytes; an MDB_db (page counts, not a digest) does not.
+ */
+function isDatabaseRecord(record: Buffer): boolean {
+  if (record.length !== databaseRecordBytes) return false;
+  return !digestOf(record.subarray(headerBytes)).equals(record.subarray(expiryBytes, headerBytes));
+}
+
 function isExpired(record: Buffer, now: number): boolean {
   const expiry = expiryOf(record);
   return expiry !== 0 && expiry <= now;
+}
+
+/** Whether the purge removes `record`: an expired value (never a named database's record, however it reads). */
+function isPurged(record: Buffer, now: number): boolean {
+  return isExpired(record, now) && !isDatabaseRecord(record);
 }
 
 /** The writes that store a value, refused under the reserve; deletes and TTL changes, which make room or keep it, are not. */
@@ -243,7 +262,7 @@ class EmbeddedStorage implements Storage {
     let bytes = 0;
     let keys = 0;
     for (const { key, value } of this.#db.getRange({ snapshot: false })) {
-      if (isUsageKey(key)) continue;
+      if (isUsageKey(key) || isDatabaseRecord(value)) continue;
       keys++;
       bytes += residentBytes(key, value);
     }
@@ -349,7 +368,7 @@ class EmbeddedStorage implements Storage {
         seen++;
         last = key;
         // The batch starts at the previous batch's last key, which that batch has already looked at.
-        if ((start === undefined || Buffer.compare(key, start) !== 0) && isExpired(value, now)) expired.push(key);
+        if ((start === undefined || Buffer.compare(key, start) !== 0) && isPurged(value, now)) expired.push(key);
       }
       if (expired.length > 0) {
         // Re-checked inside the write transaction: a value rewritten since the scan is kept.
@@ -359,7 +378,7 @@ class EmbeddedStorage implements Storage {
           let removedBytes = 0;
           for (const key of expired) {
             const record = this.#db.getBinary(key);
-            if (record !== undefined && isExpired(record, now) && this.#db.removeSync(key)) {
+            if (record !== undefined && isPurged(record, now) && this.#db.removeSync(key)) {
               removed++;
               removedBytes += residentBytes(key, record);
             }
