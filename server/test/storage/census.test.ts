@@ -1,4 +1,4 @@
-import { statfsSync } from 'node:fs';
+import { readFileSync, statfsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { configPathOf, runCli, startServersStoppedAfterEach } from '../../../test-support/server-process.js';
@@ -55,6 +55,20 @@ describe('the census of each namespace', () => {
     expect(report.namespaces.sessions).toMatchObject({ keys: 1, bytes: 100, quota_used_share: { max_bytes: 0.1 } });
     expect(report.namespaces.echo?.written_bytes_per_second).toBeGreaterThan(0);
     expect(output).not.toMatch(/"one"|k\d/);
+  }, 60_000);
+
+  it('kask-ts stats answers zeros for a namespace added to the file since the server started (its database not made yet)', async () => {
+    const server = await start({ workers: 1, namespaces });
+    await write(`${server.origin}/sessions/v1/one`, 'x'.repeat(97));
+    const configPath = configPathOf(server);
+    const config = readFileSync(configPath, 'utf8');
+    writeFileSync(configPath, config.replace(/\nnamespaces:\n/, "\nnamespaces:\n  later:\n    base_uri: '/later/v1/'\n"));
+    expect(readFileSync(configPath, 'utf8')).toContain('later:');
+    const report = JSON.parse(await runCli(['stats', '--config', configPath, '--seconds', '0.1'])) as {
+      namespaces: Record<string, object>;
+    };
+    expect(report.namespaces.sessions).toMatchObject({ keys: 1, bytes: 100 });
+    expect(report.namespaces.later).toMatchObject({ keys: 0, bytes: 0, written_bytes_per_second: 0, estimated: false });
   }, 60_000);
 
   it('/readyz answers 503 above readyz_max_used_share of a quota, naming the namespace and the quota, and 200 again below it; /healthz shows the alarm, the storage available', async () => {

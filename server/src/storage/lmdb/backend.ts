@@ -2,6 +2,7 @@ import { describeError } from '../../logging/logging.js';
 import { directory, integer } from '../../validation/rules.js';
 import { section } from '../../validation/sections.js';
 import type { Backend, StoredNamespace } from '../backend.js';
+import { statfsOf } from './space.js';
 
 const settings = section('The embedded LMDB store', {
   path: directory(
@@ -56,14 +57,20 @@ export const lmdbBackend: Backend<EmbeddedSettings> = {
     }
   },
   async census(embedded, namespaces) {
-    // Of a store that exists: a path that leads elsewhere must not make an empty one to count.
-    const { openEmbeddedDatabases } = await import('./lmdb.js');
+    // Of a store that exists: a path that leads elsewhere must not make an empty one to count. A namespace whose
+    // database was never made (added to the file since the server started) holds nothing.
+    const { openEmbeddedDatabases, presentDatabases } = await import('./lmdb.js');
+    const databases = namespaces.map(databaseOf);
+    const present = await presentDatabases(embedded.path, databases);
     const stores = openEmbeddedDatabases(
       { path: embedded.path, purgeIntervalMs: undefined, existing: true },
-      namespaces.map(databaseOf),
+      databases.filter((_, i) => present[i]),
     );
     try {
-      return await Promise.all(stores.map((store) => store.census()));
+      const censuses = await Promise.all(stores.map((store) => store.census()));
+      const filesystem = statfsOf(embedded.path);
+      const none = { keys: 0, bytes: 0, writtenBytes: 0, estimated: false, filesystem };
+      return present.map((isPresent) => (isPresent ? censuses.shift() : none));
     } finally {
       await Promise.all(stores.map((store) => store.close()));
     }

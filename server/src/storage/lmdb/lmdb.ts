@@ -455,6 +455,24 @@ function openDatabase(
   return db;
 }
 
+/**
+ * Which of `databases` the store at `path`, which must exist, holds (`undefined`, the main database: always),
+ * creating none: a namespace added to the file since the server last started has none yet.
+ */
+export async function presentDatabases(path: string, databases: readonly (string | undefined)[]): Promise<boolean[]> {
+  const root = openEnvironment(path, databases.length, true);
+  try {
+    // NOTE: lmdb-js answers a database that does not exist with undefined when `create` is false (see openDatabase).
+    return databases.map((name) => {
+      if (name === undefined) return true;
+      const options = { name, ...recordEncoding, create: false };
+      return root.openDB<Buffer, Uint8Array>(options) !== undefined;
+    });
+  } finally {
+    await root.close();
+  }
+}
+
 /** Opens (creating if needed) the embedded store in the main database of the LMDB environment at `options.path`. */
 export function openEmbeddedStorage(options: EmbeddedOptions): EmbeddedStorage {
   return openEmbeddedDatabases(options, [undefined])[0] as EmbeddedStorage;
