@@ -10,6 +10,7 @@ import { beNice, groupOfThisWorker, portGroups, servingGroup } from './cluster/p
 import { runPrimary } from './cluster/primary.js';
 import { servingProcesses } from './cluster/serving-processes.js';
 import { nothingToReload, reloadTls } from './http/tls.js';
+import { logConsoleWarnings } from './logging/console.js';
 import { describeError, loggerOptions } from './logging/logging.js';
 import type { ServiceStart } from './start-up.js';
 import { closeStores, openStorage } from './storage/open.js';
@@ -29,6 +30,7 @@ const shutdownDeadlineMs = 15000;
  */
 export async function runService(start: ServiceStart): Promise<void> {
   const logger = pino(loggerOptions(start.config), logDestination);
+  logConsoleWarnings(logger);
   const groups = portGroups(start.config.namespaces);
   // A worker exists because its primary chose several; its own reading of the file (a default that depends
   // on this machine, which may have changed since) must not turn it into a service of its own.

@@ -16,8 +16,8 @@ export interface ServiceView {
   /** Prometheus text, summed over every worker (kask_written_keys: from the merged key writes). */
   metricsText(): Promise<string>;
   /**
-   * Whether each namespace's storage answers in every worker, or why not, and which refuse writes for want of
-   * space in any worker, and why, by namespace name.
+   * Whether each namespace's storage answers in every worker, or why not, which refuse writes for want of space or
+   * by a quota in any worker, and which are above readyz_max_used_share, and why, by namespace name.
    */
   storageAvailability(): Promise<StorageState>;
   /** Each namespace's key writes over the window, merged over every worker; empty when no key is followed. */
@@ -30,11 +30,16 @@ export type FollowedKeyWrites = ReadonlyMap<string, KeyWrites>;
 /** Each namespace's storage: `true` when it answers, else why it does not (no key, value or secret), by namespace name. */
 export type Availability = Readonly<Record<string, true | string>>;
 
-/** The state of the namespaces' storage: whether each answers, and why those that refuse writes for want of space do. */
+/**
+ * The state of the namespaces' storage: whether each answers, why those that refuse writes for want of space or by a
+ * quota do, and why those above readyz_max_used_share are not ready although they answer.
+ */
 export interface StorageState {
   readonly available: Availability;
   /** Why writes are refused, by the name of each namespace whose storage refuses them; the others are absent. */
   readonly full: Readonly<Record<string, string>>;
+  /** Why each namespace above readyz_max_used_share is not ready (a growth alarm, not an outage); the others are absent. */
+  readonly alarms: Readonly<Record<string, string>>;
 }
 
 /** Why a namespace's storage is unavailable when the processes that would know did not say. */
@@ -58,17 +63,17 @@ export interface UsageLimit {
   readonly quotas: ReadonlyMap<string, Quota>;
 }
 
-/** Why `storage` is not ready for what it holds, or true when it is within `limit`. */
-async function withinLimit(name: string, storage: Storage, limit: UsageLimit): Promise<true | string> {
-  if (limit.maxUsedShare === 0) return true;
+/** Why `storage` is not ready for what it holds, or undefined when it is within `limit`. */
+async function alarmOf(name: string, storage: Storage, limit: UsageLimit): Promise<string | undefined> {
+  if (limit.maxUsedShare === 0) return undefined;
   const census = await storage.census().catch(() => undefined);
-  if (census === undefined) return true;
+  if (census === undefined) return undefined;
   const shares: Record<string, number> = { ...quotaShares(census, limit.quotas.get(name) ?? noQuota) };
   if (census.filesystem !== undefined && census.filesystem.sizeBytes > 0) {
     shares.filesystem = 1 - census.filesystem.freeBytes / census.filesystem.sizeBytes;
   }
   const over = Object.entries(shares).find(([, share]) => share > limit.maxUsedShare);
-  if (over === undefined) return true;
+  if (over === undefined) return undefined;
   const [what, share] = over;
   const of = what === 'filesystem' ? 'its filesystem' : `its quota ${what}`;
   return `it uses ${Math.round(share * 100)} % of ${of}, above readyz_max_used_share (${limit.maxUsedShare})`;
@@ -78,12 +83,10 @@ const noQuota: Quota = { maxBytes: undefined, maxKeys: undefined };
 
 async function stateOf(stores: ReadonlyMap<string, Storage>, limit: UsageLimit): Promise<StorageState> {
   const names = [...stores.keys()];
-  const available = await Promise.all(
-    [...stores].map(async ([name, storage]) => {
-      const answer = await answers(storage);
-      return answer === true ? withinLimit(name, storage, limit) : answer;
-    }),
-  );
+  const [available, alarms] = await Promise.all([
+    Promise.all([...stores.values()].map(answers)),
+    Promise.all([...stores].map(([name, storage]) => alarmOf(name, storage, limit))),
+  ]);
   const full = [...stores].flatMap(([name, store]) => {
     const reason = store.refusingWrites();
     return reason === undefined ? [] : [[name, reason]];
@@ -91,6 +94,7 @@ async function stateOf(stores: ReadonlyMap<string, Storage>, limit: UsageLimit):
   return {
     available: Object.fromEntries(names.map((name, i) => [name, available[i] ?? unanswered])),
     full: Object.fromEntries(full),
+    alarms: Object.fromEntries(names.flatMap((name, i) => (alarms[i] === undefined ? [] : [[name, alarms[i]]]))),
   };
 }
 
@@ -226,7 +230,7 @@ export function answerServiceQuestions(
   // answer, which each worker reads as unanswered for every namespace).
   const everyWorkerReady = async (asker: Worker): Promise<StorageState> => {
     const reports = await askEveryWorker('ready', (worker) => samePort(asker, worker));
-    return reports === undefined ? { available: {}, full: {} } : everywhere(reports as StorageState[]);
+    return reports === undefined ? { available: {}, full: {}, alarms: {} } : everywhere(reports as StorageState[]);
   };
 
   cluster.on('message', (worker: Worker, message: unknown) => {
@@ -254,7 +258,7 @@ export function answerServiceQuestions(
 
 /**
  * Each namespace's state in every one of `answers` that names it (the workers of its port): available only where all
- * of them say so, else the first reason given; full where any of them says so.
+ * of them say so, else the first reason given; full, or above its limit, where any of them says so.
  */
 function everywhere(answers: readonly StorageState[]): StorageState {
   const names = new Set(answers.flatMap((answer) => Object.keys(answer.available)));
@@ -263,6 +267,7 @@ function everywhere(answers: readonly StorageState[]): StorageState {
   return {
     available: Object.fromEntries([...names].map((name) => [name, state(name)])),
     full: Object.assign({}, ...answers.map((answer) => answer.full).reverse()),
+    alarms: Object.assign({}, ...answers.map((answer) => answer.alarms).reverse()),
   };
 }
 
@@ -297,6 +302,7 @@ export function clusterServiceView(
       return {
         available: Object.fromEntries([...stores.keys()].map((name) => [name, answer?.available[name] || unanswered])),
         full: answer?.full ?? {},
+        alarms: answer?.alarms ?? {},
       };
     },
   };

@@ -135,7 +135,7 @@ export const configSchema = section('kask-ts configuration', {
   ),
   log_level: oneOf(`Lowest level logged: ${logLevels.join(', ')}`, logLevels, 'info'),
   readyz_max_used_share: fraction(
-    "Growth alarm on /readyz: above this share of a namespace's quota (max_bytes, max_keys) or of its embedded store's filesystem, /readyz answers 503 naming the namespace and why (a full store still serves reads: use it only where another instance can take the traffic). 0 = off",
+    "Growth alarm on /readyz: above this share of a namespace's quota (max_bytes, max_keys) or of its embedded store's filesystem, /readyz answers 503 naming the namespace and why, and /healthz names it in storage.alarms, its storage still available (a full store still serves reads: use it only where another instance can take the traffic). 0 = off",
     0,
   ),
   access_log: boolean(

@@ -119,7 +119,7 @@ export interface paths {
         };
         /**
          * Readiness
-         * @description Answers 200 when every namespace's storage answers in every worker process of the service, 503 (naming the namespaces whose storage does not, and why) otherwise; for load balancers and orchestrators.
+         * @description Answers 200 when every namespace's storage answers in every worker process of the service and none uses more than `readyz_max_used_share` of a quota or of its filesystem, 503 (naming the namespaces whose storage does not answer, or that use too much, and why) otherwise; for load balancers and orchestrators.
          */
         get: operations["getReadiness"];
         put?: never;
@@ -355,6 +355,7 @@ export interface components {
                 available: boolean;
                 namespaces: components["schemas"]["NamespaceAvailability"];
                 full?: components["schemas"]["NamespacesFull"];
+                alarms?: components["schemas"]["NamespaceAlarms"];
             };
         };
         Readiness: {
@@ -405,11 +406,21 @@ export interface components {
             [key: string]: boolean;
         };
         /**
-         * @description The namespaces whose writes are refused for want of space (507 `insufficient_storage`), each with why, by
-         *     namespace name; absent when every namespace takes writes. Reads go on. A namespace leaves it when a write
-         *     succeeds again, or (embedded store) when its filesystem has gained room since the refusal.
+         * @description The namespaces whose writes are refused for want of space or by their quota (507 `insufficient_storage`),
+         *     each with why, by namespace name; absent when every namespace takes writes. Reads go on. A namespace full
+         *     for want of space leaves it when a write succeeds again, or (embedded store) when its filesystem has gained
+         *     room since the refusal; one at its quota, when what it holds changes (a write that grew it, a delete, a purge
+         *     of expired values, on Cassandra a new size estimate).
          */
         NamespacesFull: {
+            [key: string]: string;
+        };
+        /**
+         * @description The namespaces that use more than `readyz_max_used_share` of a quota or of their filesystem, each with why, by
+         *     namespace name; absent when none does. A growth alarm, not an outage: their storage answers and they serve
+         *     (`available` stays true), but `/readyz` answers 503 naming them.
+         */
+        NamespaceAlarms: {
             [key: string]: string;
         };
     };

@@ -32,7 +32,7 @@ export function registerOperationRoutes(
     return reply
       .code(200)
       .headers(pathHeaders['/healthz'])
-      .send({ ...build, storage: { backend, available, namespaces, ...fullOf(state) } });
+      .send({ ...build, storage: { backend, available, namespaces, ...fullOf(state), ...alarmsOf(state) } });
   });
 
   /**
@@ -62,7 +62,7 @@ export function registerOperationRoutes(
 
   operation('/readyz', async function getReadiness(request, reply) {
     const state = await service.storageAvailability();
-    const detail = unavailableDetail(state.available);
+    const detail = notReadyDetail(state);
     if (detail !== undefined) return sendProblem(reply, 'service_unavailable', request.url, detail);
     // A full storage still serves reads: ready, and saying so.
     return reply.code(200).send({ status: 'ready', namespaces: answering(state.available), ...fullOf(state) });
@@ -91,22 +91,33 @@ function fullOf(state: StorageState): { full?: Readonly<Record<string, string>> 
   return Object.keys(state.full).length === 0 ? {} : { full: state.full };
 }
 
+/** `alarms`, naming the namespaces above readyz_max_used_share, when there are any. */
+function alarmsOf(state: StorageState): { alarms?: Readonly<Record<string, string>> } {
+  return Object.keys(state.alarms).length === 0 ? {} : { alarms: state.alarms };
+}
+
 /** Whether each namespace's storage answers, by namespace name. */
 function answering(availability: Availability): Record<string, boolean> {
   return Object.fromEntries(Object.entries(availability).map(([name, state]) => [name, state === true]));
 }
 
-/** The namespaces whose storage does not answer, grouped by why, for /readyz's 503; undefined when every one answers. */
-function unavailableDetail(availability: Availability): string | undefined {
+/**
+ * /readyz's 503 detail: the namespaces whose storage does not answer, grouped by why, then those above
+ * readyz_max_used_share, which answer; undefined when every one answers within its limit.
+ */
+function notReadyDetail({ available, alarms }: StorageState): string | undefined {
   const namesByReason = new Map<string, string[]>();
-  for (const [name, state] of Object.entries(availability)) {
+  for (const [name, state] of Object.entries(available)) {
     if (state !== true) namesByReason.set(state, [...(namesByReason.get(state) ?? []), name]);
   }
-  if (namesByReason.size === 0) return undefined;
-  const clauses = [...namesByReason].map(
+  const unavailable = [...namesByReason].map(
     ([reason, names]) =>
       `the storage of ${names.length === 1 ? 'namespace' : 'namespaces'} ${names.join(', ')} is unavailable: ${reason}`,
   );
-  const text = `${clauses.join('; ')}; retry later`;
+  const alarmed = Object.entries(alarms)
+    .filter(([name]) => available[name] === true)
+    .map(([name, reason]) => `namespace ${name} is not ready for what it holds (its storage answers): ${reason}`);
+  if (unavailable.length === 0 && alarmed.length === 0) return undefined;
+  const text = [...unavailable, ...(unavailable.length === 0 ? [] : ['retry later']), ...alarmed].join('; ');
   return `${text[0]?.toUpperCase()}${text.slice(1)}`;
 }

@@ -1,4 +1,4 @@
-import { Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Quota } from './backend.js';
 import type { Census, Storage } from './storage.js';
 
@@ -44,8 +44,12 @@ export function censusReport(first: Census | undefined, second: Census | undefin
 
 type Labels = Record<string, string>;
 
-/** Each gauge's name, help, labels, and its values of one namespace's census. */
-const gauges: readonly {
+/**
+ * Each metric's name, help, labels, and its values of one namespace's census; a counter when its value only grows
+ * (Prometheus takes its rate(), and reads a drop as a reset: a truncate), else a gauge.
+ */
+const metrics: readonly {
+  readonly counter?: true;
   readonly name: string;
   readonly help: string;
   readonly labelNames: readonly string[];
@@ -64,7 +68,8 @@ const gauges: readonly {
     values: (census, { name }) => [[{ namespace: name }, census.bytes]],
   },
   {
-    name: 'kask_stored_written_bytes',
+    counter: true,
+    name: 'kask_stored_written_bytes_total',
     help: 'Bytes of keys and values written to a namespace since its count began, every worker and restart included (its rate: bytes written per second); embedded store only (Cassandra keeps no such count)',
     labelNames: ['namespace'],
     values: (census, { name }) => (census.writtenBytes === undefined ? [] : [[{ namespace: name }, census.writtenBytes]]),
@@ -90,9 +95,9 @@ const gauges: readonly {
   },
 ];
 
-/** Registers the census gauges in `registry`, every namespace's census read once per scrape for all of them. */
+/** Registers the census metrics in `registry`, every namespace's census read once per scrape for all of them. */
 export function registerCensus(registry: Registry, sources: readonly CensusSource[]): void {
-  // prom-client collects every metric of a scrape at once: the gauges share one reading.
+  // prom-client collects every metric of a scrape at once: the metrics share one reading.
   let reading: Promise<(Census | undefined)[]> | undefined;
   const read = () => {
     reading ??= Promise.all(sources.map((source) => source.storage.census().catch(() => undefined))).finally(() => {
@@ -100,22 +105,28 @@ export function registerCensus(registry: Registry, sources: readonly CensusSourc
     });
     return reading;
   };
-  for (const { name, help, labelNames, values } of gauges) {
-    const gauge: Gauge = new Gauge({
+  for (const { counter, name, help, labelNames, values } of metrics) {
+    // The value is the store's, read at each scrape: a counter is set to it as a gauge is (reset, then raised to it).
+    const settings = {
       name,
       help,
       labelNames,
       // Every worker reads the same store: the largest of their values, not their sum.
-      aggregator: 'max',
+      aggregator: 'max' as const,
       registers: [registry],
-      async collect() {
+      async collect(this: Gauge | Counter) {
         const censuses = await read();
-        gauge.reset();
+        this.reset();
         for (const [i, census] of censuses.entries()) {
           if (census === undefined) continue;
-          for (const [labels, value] of values(census, sources[i] as CensusSource)) gauge.set(labels, value);
+          for (const [labels, value] of values(census, sources[i] as CensusSource)) {
+            if (this instanceof Gauge) this.set(labels, value);
+            else this.inc(labels, value);
+          }
         }
       },
-    });
+    };
+    if (counter) new Counter(settings);
+    else new Gauge(settings);
   }
 }

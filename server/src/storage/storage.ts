@@ -28,7 +28,8 @@ export interface Storage {
   ping(): Promise<void>;
   /**
    * Why the storage refuses writes for want of space now (the last write was refused so, and neither has a write
-   * succeeded since nor has room come back), in words that hold no key; undefined when it takes writes.
+   * succeeded since nor has room come back), or by its quota (the last write was, and what it holds has not changed
+   * since), in words that hold no key; undefined when it takes writes.
    */
   refusingWrites(): string | undefined;
   /**

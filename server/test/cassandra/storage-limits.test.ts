@@ -218,6 +218,8 @@ describe('cassandra: storage limits (a node of its own on 127.0.0.22, password a
       detail: `The namespace holds as many keys as its quota allows (max_keys: ${maxKeys}); nothing was changed`,
     });
     expect((await fetch(`${server.origin}/limited/one-more`)).status).toBe(404);
+    const atQuota = `its quota max_keys (${maxKeys}) is reached: new keys are refused until it holds fewer`;
+    expect((await health(server)).storage.full).toEqual({ limited: atQuota });
     // A rewrite no larger does not grow the namespace; the other namespace is within its own quota.
     expect((await post(`${server.origin}/limited/key-0`, 'value of key-0')).status).toBe(201);
     expect((await post(`${server.origin}/other/one-more`, 'v')).status).toBe(201);
@@ -240,6 +242,8 @@ describe('cassandra: storage limits (a node of its own on 127.0.0.22, password a
     await nodetool(node, ['compact', keyspace, tables.quotaA]);
     await nodetool(node, ['refreshsizeestimates']);
     await untilCensus(server, 'limited', (held) => held < maxKeys);
+    // What the estimates say it holds has changed: no longer full.
+    expect((await health(server)).storage.full).toBeUndefined();
     expect((await post(`${server.origin}/limited/one-more`, 'v')).status).toBe(201);
   }, 120_000);
 });

@@ -3,7 +3,7 @@ import { type QueryOptions, types } from 'cassandra-driver';
 import type { Logger } from 'pino';
 import { describeError } from '../../logging/logging.js';
 import type { Quota } from '../backend.js';
-import { type Holding, quotaRefusal, quotaRefused } from '../quotas.js';
+import { type Holding, QuotaRefusals, quotaRefusal } from '../quotas.js';
 import { closedByTheLast } from '../shared.js';
 import {
   type Census,
@@ -182,6 +182,7 @@ class CassandraStorage implements Storage {
   readonly #where: TableName;
   readonly #release: () => Promise<void>;
   readonly #quota: Quota;
+  readonly #quotaRefusals: QuotaRefusals;
   readonly #estimate: () => Holding | undefined;
   readonly #statements: Readonly<Record<Operation, string>>;
   readonly #queryOptions: Readonly<Record<Operation, QueryOptions>>;
@@ -203,6 +204,7 @@ class CassandraStorage implements Storage {
     this.#connection = connection;
     this.#where = { keyspace, table: tableName };
     this.#quota = quota;
+    this.#quotaRefusals = new QuotaRefusals(quota);
     this.#estimate = estimate;
     this.#release = release;
     const table = qualifiedTableName(keyspace, tableName);
@@ -292,7 +294,7 @@ class CassandraStorage implements Storage {
   }
 
   refusingWrites(): string | undefined {
-    return this.#refusing;
+    return this.#refusing ?? this.#quotaRefusals.refusing(this.#estimate);
   }
 
   async census(): Promise<Census | undefined> {
@@ -351,7 +353,7 @@ class CassandraStorage implements Storage {
       });
     let refusal = beyond(replaced === 'unread' ? undefined : replaced);
     if (refusal !== undefined && replaced === 'unread') refusal = beyond(await this.#liveValue(name, key));
-    if (refusal !== undefined) throw quotaRefused(`cassandra: ${name}`, refusal, this.#quota);
+    if (refusal !== undefined) throw this.#quotaRefusals.refused(`cassandra: ${name}`, refusal, estimate);
   }
 
   async #execute(name: Operation | 'ping' | 'touch', operation: Operation, params: unknown[]): Promise<types.ResultSet> {

@@ -3,6 +3,9 @@ import { describeError } from '../../logging/logging.js';
 import { directory, integer } from '../../validation/rules.js';
 import { section } from '../../validation/sections.js';
 import type { Backend, StoredNamespace } from '../backend.js';
+import type { Census } from '../storage.js';
+import type { EmbeddedStorage } from './lmdb.js';
+import { statfsOf } from './space.js';
 
 const settings = section('The embedded LMDB store', {
   path: directory(
@@ -87,16 +90,27 @@ export const lmdbBackend: Backend<EmbeddedSettings> = {
     }
   },
   async census(embedded, namespaces) {
-    // Of a store that exists: a path that leads elsewhere must not make an empty one to count.
-    const { openEmbeddedDatabases } = await import('./lmdb.js');
-    const stores = inEachEnvironment(embedded, namespaces, (path, members) =>
-      openEmbeddedDatabases({ path, purgeIntervalMs: undefined, existing: true }, members.map(databaseOf)),
-    );
-    try {
-      return await Promise.all(stores.map((store) => store.census()));
-    } finally {
-      await Promise.all(stores.map((store) => store.close()));
+    // Of a store that exists: a path that leads elsewhere must not make an empty one to count. A namespace whose
+    // database was never made (added to the file since the server started) holds nothing. One at a time: an
+    // environment is opened once in a process at a time.
+    const { openEmbeddedDatabases, presentDatabases } = await import('./lmdb.js');
+    const censuses: Census[] = [];
+    for (const namespace of namespaces) {
+      const path = environmentOf(embedded, namespace);
+      const database = databaseOf(namespace);
+      const [present] = await presentDatabases(path, [database]);
+      if (!present) {
+        censuses.push({ keys: 0, bytes: 0, writtenBytes: 0, estimated: false, filesystem: statfsOf(path) });
+        continue;
+      }
+      const [store] = openEmbeddedDatabases({ path, purgeIntervalMs: undefined, existing: true }, [database]);
+      try {
+        censuses.push(await (store as EmbeddedStorage).census());
+      } finally {
+        await store?.close();
+      }
     }
+    return censuses;
   },
   databaseHosts: () => [],
 };

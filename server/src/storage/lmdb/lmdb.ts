@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Database, open, type RootDatabase } from 'lmdb';
 import type { Quota } from '../backend.js';
-import { quotaRefusal, quotaRefused } from '../quotas.js';
+import { type Holding, type QuotaRefusal, QuotaRefusals, quotaRefusal } from '../quotas.js';
 import { closedByTheLast } from '../shared.js';
 import {
   type Census,
@@ -87,9 +87,28 @@ function residentBytes(key: Uint8Array, record: Uint8Array | undefined): number 
   return record === undefined ? 0 : key.length + record.length - headerBytes;
 }
 
+/** The size of LMDB's record of a named database in the main database (an MDB_db on a 64-bit machine). */
+const databaseRecordBytes = 48;
+
+/**
+ * Whether `record` of the main database is LMDB's record of a named database rather than a value: the main database
+ * holds one per named database (a Kask-style file on a store that a file of namespaces wrote too), which must count
+ * in no census or quota, and which the purge cannot remove (MDB_INCOMPATIBLE fails its whole transaction). A value's
+ * record of that size holds the digest of its 8 bytes; an MDB_db (page counts, not a digest) does not.
+ */
+function isDatabaseRecord(record: Buffer): boolean {
+  if (record.length !== databaseRecordBytes) return false;
+  return !digestOf(record.subarray(headerBytes)).equals(record.subarray(expiryBytes, headerBytes));
+}
+
 function isExpired(record: Buffer, now: number): boolean {
   const expiry = expiryOf(record);
   return expiry !== 0 && expiry <= now;
+}
+
+/** Whether the purge removes `record`: an expired value (never a named database's record, however it reads). */
+function isPurged(record: Buffer, now: number): boolean {
+  return isExpired(record, now) && !isDatabaseRecord(record);
 }
 
 /** The writes that store a value, refused under the reserve; deletes and TTL changes, which make room or keep it, are not. */
@@ -101,6 +120,7 @@ class EmbeddedStorage implements Storage {
   readonly #db: Database<Buffer, Uint8Array>;
   readonly #environment: Environment;
   readonly #quota: Quota;
+  readonly #quotaRefusals: QuotaRefusals;
   readonly #release: () => Promise<void>;
   readonly #purgeTimer: NodeJS.Timeout | undefined;
   #purging: Promise<unknown> | undefined;
@@ -117,6 +137,7 @@ class EmbeddedStorage implements Storage {
     this.#db = db;
     this.#environment = environment;
     this.#quota = quota;
+    this.#quotaRefusals = new QuotaRefusals(quota);
     this.#release = release;
     if (purgeIntervalMs === undefined) return;
     this.#purgeTimer = setInterval(() => {
@@ -193,7 +214,7 @@ class EmbeddedStorage implements Storage {
     const bytes = keyBytes(key);
     this.#ensureOpen(operation);
     if (writesValues.has(operation) && this.#environment.underReserve()) throw this.#refusedForSpace(operation, 'disk_full');
-    let outcome: boolean | 'quota_bytes' | 'quota_keys';
+    let outcome: boolean | { readonly refusal: QuotaRefusal; readonly before: Holding };
     try {
       outcome = await this.#db.transaction(() => {
         const record = this.#db.getBinary(bytes);
@@ -208,7 +229,7 @@ class EmbeddedStorage implements Storage {
           writtenBytes: before.writtenBytes + written,
         };
         const refusal = quotaRefusal(this.#quota, before, after);
-        if (refusal !== undefined) return refusal;
+        if (refusal !== undefined) return { refusal, before };
         if (replacement === null) this.#db.removeSync(bytes);
         else this.#db.putSync(bytes, replacement);
         this.#db.putSync(usageKey, recordOf(usageValue(after), 0));
@@ -221,7 +242,7 @@ class EmbeddedStorage implements Storage {
       if (outcome) this.#environment.space.written();
       return outcome;
     }
-    throw quotaRefused(`embedded store: ${operation}`, outcome, this.#quota);
+    throw this.#quotaRefusals.refused(`embedded store: ${operation}`, outcome.refusal, outcome.before);
   }
 
   async delete(key: string): Promise<void> {
@@ -241,7 +262,7 @@ class EmbeddedStorage implements Storage {
     let bytes = 0;
     let keys = 0;
     for (const { key, value } of this.#db.getRange({ snapshot: false })) {
-      if (isUsageKey(key)) continue;
+      if (isUsageKey(key) || isDatabaseRecord(value)) continue;
       keys++;
       bytes += residentBytes(key, value);
     }
@@ -258,11 +279,15 @@ class EmbeddedStorage implements Storage {
   async usage(): Promise<Usage> {
     this.#ensureOpen('usage');
     try {
-      const record = this.#db.getBinary(usageKey);
-      return record === undefined ? this.#counted() : usageOf(record.subarray(headerBytes));
+      return this.#usageNow();
     } catch (error) {
       throw this.#failure('usage', error);
     }
+  }
+
+  #usageNow(): Usage {
+    const record = this.#db.getBinary(usageKey);
+    return record === undefined ? this.#counted() : usageOf(record.subarray(headerBytes));
   }
 
   async ping(): Promise<void> {
@@ -270,7 +295,9 @@ class EmbeddedStorage implements Storage {
   }
 
   refusingWrites(): string | undefined {
-    return this.#environment.space.refusing();
+    return (
+      this.#environment.space.refusing() ?? this.#quotaRefusals.refusing(() => (this.#closed ? undefined : this.#usageNow()))
+    );
   }
 
   async close(): Promise<void> {
@@ -341,7 +368,7 @@ class EmbeddedStorage implements Storage {
         seen++;
         last = key;
         // The batch starts at the previous batch's last key, which that batch has already looked at.
-        if ((start === undefined || Buffer.compare(key, start) !== 0) && isExpired(value, now)) expired.push(key);
+        if ((start === undefined || Buffer.compare(key, start) !== 0) && isPurged(value, now)) expired.push(key);
       }
       if (expired.length > 0) {
         // Re-checked inside the write transaction: a value rewritten since the scan is kept.
@@ -351,7 +378,7 @@ class EmbeddedStorage implements Storage {
           let removedBytes = 0;
           for (const key of expired) {
             const record = this.#db.getBinary(key);
-            if (record !== undefined && isExpired(record, now) && this.#db.removeSync(key)) {
+            if (record !== undefined && isPurged(record, now) && this.#db.removeSync(key)) {
               removed++;
               removedBytes += residentBytes(key, record);
             }
@@ -426,6 +453,24 @@ function openDatabase(
   }
   if (db === undefined) throw new StorageError('fault', `embedded store: there is no database ${name} in ${path}`);
   return db;
+}
+
+/**
+ * Which of `databases` the store at `path`, which must exist, holds (`undefined`, the main database: always),
+ * creating none: a namespace added to the file since the server last started has none yet.
+ */
+export async function presentDatabases(path: string, databases: readonly (string | undefined)[]): Promise<boolean[]> {
+  const root = openEnvironment(path, databases.length, true);
+  try {
+    // NOTE: lmdb-js answers a database that does not exist with undefined when `create` is false (see openDatabase).
+    return databases.map((name) => {
+      if (name === undefined) return true;
+      const options = { name, ...recordEncoding, create: false };
+      return root.openDB<Buffer, Uint8Array>(options) !== undefined;
+    });
+  } finally {
+    await root.close();
+  }
 }
 
 /** Opens (creating if needed) the embedded store in the main database of the LMDB environment at `options.path`. */

@@ -78,6 +78,27 @@ describe('the embedded store counts what each database holds', () => {
     await upgraded.close();
   });
 
+  it("a Kask-style store beside named databases counts none of LMDB's records of them, and its purge passes them by", async () => {
+    const path = freshPath();
+    const [sessions, echo] = openEmbeddedDatabases({ path, purgeIntervalMs: undefined }, ['sessions', 'echo']);
+    if (sessions === undefined || echo === undefined) throw new Error('two stores expected');
+    await sessions.set('kept', value(10), 60);
+    await Promise.all([sessions.close(), echo.close()]);
+    // The main database holds a record of each named database; one of 8 bytes' value has a record of their size.
+    const main = openEmbeddedStorage({ path, purgeIntervalMs: undefined });
+    expect(await main.usage()).toMatchObject({ keys: 0, bytes: 0 });
+    await main.set('gone', value(8), 1);
+    await main.set('k', value(8), 60);
+    expect(await main.usage()).toMatchObject({ keys: 2, bytes: 4 + 8 + 1 + 8 });
+    await sleep(1100);
+    expect(await main.purgeExpired()).toBe(1);
+    expect(await main.usage()).toMatchObject({ keys: 1, bytes: 1 + 8 });
+    await main.close();
+    const [again] = openEmbeddedDatabases({ path, purgeIntervalMs: undefined, existing: true }, ['sessions']);
+    expect((await again?.get('kept'))?.value).toEqual(value(10));
+    await again?.close();
+  });
+
   it('expired values count until purged, and the purge takes them off', async () => {
     const storage = openEmbeddedStorage({ path: freshPath(), purgeIntervalMs: undefined });
     await storage.set('gone', value(10), 1);
@@ -103,7 +124,7 @@ describe('quotas on the embedded store', () => {
     await expect(refused).rejects.toMatchObject({
       kind: 'full',
       refusal: 'quota_bytes',
-      detail: 'The namespace holds as many bytes as its quota allows (max_bytes: 100); nothing was changed',
+      detail: "The write needs more bytes than the namespace's quota leaves it (max_bytes: 100); nothing was changed",
     });
     expect(await store.get('k3')).toBeUndefined();
     expect(await store.usage()).toMatchObject({ keys: 2, bytes: 100 });
