@@ -33,7 +33,7 @@ kask-ts embedded with workers, without and with rate limits, rounds alternating 
   --part NAME          cost, flood or both                   (both)
   --duration SECONDS   length of each round                  (20)
   --rounds N           rounds of each server or scenario     (2)
-  --workers N          kask-ts's workers                     (2)
+  --workers N          kask-ts's workers (on two ports: half each) (2)
   --scale X            every flood rate and limit times X    (1)
   --connections N      wrk connections of the cost part      (64)
   --keys N             sessions stored before the runs       (10000)
@@ -97,7 +97,11 @@ interface Server {
 /** The niceness of the processes of the anonymous sessions' own port, where they have one: the most there is. */
 const anonymousNice = 19;
 
-/** `isolated`: the anonymous sessions on a port of their own, served by processes of their own at `anonymousNice`. */
+/**
+ * `isolated`: the anonymous sessions on a port of their own, served by processes of their own at `anonymousNice`;
+ * `workers` then shared by the two ports (at least one each), as the default shares the cores, so that both servers
+ * run as many processes.
+ */
 async function start(
   name: string,
   directory: string,
@@ -112,7 +116,7 @@ async function start(
     listen_address: '127.0.0.1',
     listen_port: port,
     log_level: 'error',
-    workers,
+    workers: isolated ? Math.max(1, Math.floor(workers / 2)) : workers,
     embedded: { path: join(directory, `${name}-data`) },
     namespaces: isolated
       ? {
