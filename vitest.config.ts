@@ -125,7 +125,7 @@ const config = defineConfig({
           ]
         : []),
       // Histories on a cluster of three nodes and one under true network partitions (network namespaces, root only):
-      // `npm run histories:partitions`, about 5 minutes.
+      // `npm run histories:partitions`, 3 to 5 minutes.
       ...(process.env.KASK_HISTORIES_PARTITIONS
         ? [
             {
