@@ -31,16 +31,22 @@ function workerAt(primary: number, nice: number): number | undefined {
   return childPids(primary).find((pid) => threadNiceness(pid).every((value) => value === nice));
 }
 
+/** A service of one worker a port: sessions on the top-level port, anonymous on a port of its own at nice 19. */
+async function startWithAnonymousApart() {
+  const ownPort = await freePort();
+  const server = await start({
+    workers: 1,
+    namespaces: {
+      sessions: { base_uri: '/sessions/v1/' },
+      anonymous: { base_uri: '/anonymous/v1/', listen_port: ownPort, nice: 19 },
+    },
+  });
+  return { server, ownPort };
+}
+
 describe('a namespace on a port of its own', () => {
   it('is served there alone, by processes of its own at its niceness, replaced as they die', async () => {
-    const ownPort = await freePort();
-    const server = await start({
-      workers: 1,
-      namespaces: {
-        sessions: { base_uri: '/sessions/v1/' },
-        anonymous: { base_uri: '/anonymous/v1/', listen_port: ownPort, nice: 19 },
-      },
-    });
+    const { server, ownPort } = await startWithAnonymousApart();
     const own = `http://127.0.0.1:${ownPort}`;
     const post = (url: string) => fetch(url, { method: 'POST', body: 'v' }).then((response) => response.status);
     expect(await post(`${server.origin}/sessions/v1/k`)).toBe(201);
@@ -99,14 +105,7 @@ describe('a namespace on a port of its own', () => {
   });
 
   it("a port's readiness is its own processes': one hung on another port does not make it unready", async () => {
-    const ownPort = await freePort();
-    const server = await start({
-      workers: 1,
-      namespaces: {
-        sessions: { base_uri: '/sessions/v1/' },
-        anonymous: { base_uri: '/anonymous/v1/', listen_port: ownPort, nice: 19 },
-      },
-    });
+    const { server } = await startWithAnonymousApart();
     const hung = workerAt(server.child.pid as number, 19) as number;
     process.kill(hung, 'SIGSTOP');
     try {
