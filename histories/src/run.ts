@@ -95,6 +95,10 @@ export async function judgeHistory(history: History): Promise<RunSummary> {
     historyPath,
   };
   process.stderr.write(`${summaryLine(summary)}\n`);
+  // The history file stays on the machine that ran it; the log carries what a failed check found.
+  for (const { check, examples } of summary.checks) {
+    for (const example of examples) process.stderr.write(`[histories] ${check}: ${example}\n`);
+  }
   return summary;
 }
 

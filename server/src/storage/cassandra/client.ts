@@ -1,6 +1,7 @@
 import { lookup } from 'node:dns/promises';
 import { auth, Client, type ClientOptions, policies, types } from 'cassandra-driver';
 import { LocalReplicaRouting } from './routing.js';
+import { MicrosecondTimestamps } from './timestamps.js';
 import { type CassandraTlsOptions, driverTlsOptions } from './tls.js';
 
 export type { CassandraTlsOptions } from './tls.js';
@@ -45,6 +46,7 @@ function baseClientOptions(options: CassandraConnectionOptions, sslOptions: Clie
       options.username === undefined ? undefined : new auth.PlainTextAuthProvider(options.username, options.password ?? ''),
     sslOptions,
     policies: {
+      timestampGeneration: new MicrosecondTimestamps(),
       reconnection: new policies.reconnection.ExponentialReconnectionPolicy(reconnectBaseDelayMs, reconnectMaxDelayMs, false),
       // NOTE: a query still unanswered after speculative_delay_ms goes to the next node of its plan too, once: what
       // rescues the queries already sent to a node that has just gone silent, before routing puts it last
