@@ -1,17 +1,22 @@
 import { policies } from 'cassandra-driver';
 
-/** The clocks a generator reads: the wall clock in milliseconds, and a monotonic one with its wall-clock origin. */
+/** The clocks a generator reads: the wall clock in whole milliseconds, and a monotonic one in fractions of them. */
 export interface Clocks {
   readonly wallMs: () => number;
   readonly monotonicMs: () => number;
-  readonly originMs: number;
 }
 
-const systemClocks: Clocks = { wallMs: Date.now, monotonicMs: () => performance.now(), originMs: performance.timeOrigin };
+const systemClocks: Clocks = { wallMs: Date.now, monotonicMs: () => performance.now() };
 
-// How far readings of the wall clock may disagree about the origin before the wall clock is taken to have been set:
-// far more than the clocks' jitter (microseconds), less than a write takes.
-const strayMs = 1;
+// How far a reading of the wall clock may disagree with the origin before the origin is found again: far more than
+// the clocks' jitter (a microsecond here), far less than a write takes.
+const strayMs = 0.05;
+// Finding the origin spins the thread until the wall clock's millisecond turns (at most a millisecond): at start, and
+// after the wall clock is set, at most this often.
+const findAgainAfterMs = 1000;
+// The longest a turn of the spin may take for the turn it sees to count: a longer one was paused.
+const spinStepMs = 0.005;
+const spinLimitMs = 5;
 
 /**
  * Write timestamps in microseconds of the wall clock, with a microsecond's resolution: Cassandra keeps the write
@@ -22,58 +27,64 @@ const strayMs = 1;
  * moment later in the same millisecond. A POST answered 201 through one worker and a POST of the same key sent
  * through another after it lost to it: 305 of 5,000 second writes on one node, each sent after the first was
  * acknowledged. Kask's gocql stamps time.Now() in microseconds. Node.js has no such clock: this reads the monotonic
- * one, shared by every process of the machine, from its origin on the wall clock, which Node.js reads at start (to
- * some microseconds here) and each reading of the wall clock checks: one taken in the same millisecond before and
- * after a reading of the monotonic clock bounds the origin to a millisecond, readings of different moments narrow
- * it to microseconds, and readings that disagree by more than a millisecond mean the wall clock was set. A first
- * version moved the origin on any one reading over a millisecond off; a pause of the thread between its two readings
- * (a loaded machine) moved it by up to a millisecond: 65 of 1,000 second writes lost again (CI), and two
- * generators, one stamping some microseconds after the other, misordered 442,873 stamps of 1,000,000 by up to
- * 839 µs under load, where these misorder none.
+ * one, shared by every process of the machine, from its origin on the wall clock, found by watching the wall clock's
+ * millisecond turn (to a tenth of a microsecond) rather than taken from Node.js's start, which a pause of the thread
+ * puts off; each write's reading of the wall clock, taken in one millisecond either side of the monotonic one's,
+ * checks it. A first version moved the origin on any one reading over a millisecond off: a pause of the thread
+ * between its two readings (a loaded machine) moved it by up to a millisecond, 65 of 1,000 second writes were lost
+ * again (CI), and two generators, one stamping some microseconds after the other, misordered 442,873 stamps of
+ * 1,000,000 by up to 839 µs under load, where these misorder none.
  * The driver takes only instances of its own generator classes: this one replaces its monotonic one's `next`.
  */
 export class MicrosecondTimestamps extends policies.timestampGeneration.MonotonicTimestampGenerator {
   readonly #clocks: Clocks;
-  /** The origin Node.js read at start; forgotten once the wall clock is set. */
-  #startOriginMs: number | undefined;
-  /** The origins that every reading of the wall clock allows, since it was last set. */
-  #bounds: [number, number] | undefined;
-  #originMs: number;
+  #originMs = 0;
+  #foundAtMs = Number.NEGATIVE_INFINITY;
   #last = 0;
 
   constructor(clocks: Clocks = systemClocks) {
     super(1000, 1000);
     this.#clocks = clocks;
-    this.#startOriginMs = clocks.originMs;
-    this.#originMs = clocks.originMs;
+    this.#findOrigin();
   }
 
   override next(): number {
     const before = this.#clocks.wallMs();
-    const monotonic = this.#clocks.monotonicMs();
-    // A reading across a pause of the thread bounds nothing.
-    if (this.#clocks.wallMs() === before) this.#narrow(before - monotonic, before + 1 - monotonic);
+    let monotonic = this.#clocks.monotonicMs();
+    // A reading across a pause of the thread (the millisecond turned) tells nothing.
+    const strays =
+      this.#clocks.wallMs() === before &&
+      (this.#originMs < before - monotonic - strayMs || this.#originMs >= before + 1 - monotonic + strayMs);
+    if (strays && monotonic - this.#foundAtMs >= findAgainAfterMs) monotonic = this.#findOrigin();
     // Above the last one: two writes of one process never tie, and a wall clock set back never reorders them.
     this.#last = Math.max(Math.floor((this.#originMs + monotonic) * 1000), this.#last + 1);
     return this.#last;
   }
 
-  /** A reading of the wall clock: the origin lies in [low, high). */
-  #narrow(low: number, high: number): void {
-    const [lowest, highest] =
-      this.#bounds === undefined ? [low, high] : [Math.max(this.#bounds[0], low), Math.min(this.#bounds[1], high)];
-    if (lowest > highest + strayMs) {
-      // The readings disagree by more than the clocks' jitter: the wall clock was set; start again from this one.
-      this.#bounds = [low, high];
-      this.#startOriginMs = undefined;
-    } else {
-      this.#bounds = [lowest, highest];
+  /** Finds the origin where the wall clock's millisecond turns; the monotonic clock's reading then. */
+  #findOrigin(): number {
+    const { wallMs, monotonicMs } = this.#clocks;
+    // Monotonic readings and wall readings alternate: a turn between two wall readings lies between the monotonic
+    // readings either side of them.
+    let before = monotonicMs();
+    const started = before;
+    let wall = wallMs();
+    for (;;) {
+      const between = monotonicMs();
+      const reading = wallMs();
+      const after = monotonicMs();
+      if (reading !== wall && after - before <= spinStepMs) {
+        this.#originMs = reading - (before + after) / 2;
+        this.#foundAtMs = after;
+        return after;
+      }
+      if (after - started > spinLimitMs) {
+        // A wall clock that does not turn (stopped, or a pause at every turn): the middle of its millisecond.
+        this.#originMs = reading + 0.5 - after;
+        this.#foundAtMs = after;
+        return after;
+      }
+      [before, wall] = [between, reading];
     }
-    const [first, last] = this.#bounds;
-    // Bounds crossed by a microsecond of the clocks' jitter hold the origin between them.
-    this.#originMs =
-      this.#startOriginMs === undefined || first > last
-        ? (first + last) / 2
-        : Math.min(Math.max(this.#startOriginMs, first), last);
   }
 }
