@@ -2,6 +2,8 @@
 // delay and garbage collection (prom-client's default metrics: monitorEventLoopDelay, a PerformanceObserver of
 // GC), and the share of requests that were slow inside the server and inside the storage, next to what vegeta saw.
 
+import { eventLoopResolutionMs } from '../../server/src/metrics/metrics.js';
+
 /** Samples of a Prometheus text exposition: `name{labels}` (as written) to value. */
 export type Samples = ReadonlyMap<string, number>;
 
@@ -48,14 +50,17 @@ function shareAbove(before: Samples, after: Samples, histogram: string, le: stri
   return count <= 0 ? 0 : (count - within) / count;
 }
 
+/** The event loop's delay in a reading of prom-client's monitor, which counts its own timer's interval too. */
+const loopDelayMs = (seconds: number) => Math.max(0, seconds * 1000 - eventLoopResolutionMs);
+
 /** What the server's metrics say of the `seconds` between scrapes `before` and `after`; none for a server without kask-ts's metrics. */
 export function serverView(before: Samples, after: Samples, seconds: number): ServerView | undefined {
   if (!after.has('nodejs_eventloop_lag_p99_seconds')) return undefined;
   const gc = (labels: string[]) =>
     (total(after, 'nodejs_gc_duration_seconds_sum', labels) - total(before, 'nodejs_gc_duration_seconds_sum', labels)) * 1000;
   return {
-    loopDelayP99Ms: total(after, 'nodejs_eventloop_lag_p99_seconds') * 1000,
-    loopDelayMaxMs: total(after, 'nodejs_eventloop_lag_max_seconds') * 1000,
+    loopDelayP99Ms: loopDelayMs(total(after, 'nodejs_eventloop_lag_p99_seconds')),
+    loopDelayMaxMs: loopDelayMs(total(after, 'nodejs_eventloop_lag_max_seconds')),
     gcMsPerSecond: gc([]) / seconds,
     majorGcMsPerSecond: gc(['kind="major"']) / seconds,
     requestsOver10ms: shareAbove(before, after, 'http_request_duration_seconds', '0.01'),

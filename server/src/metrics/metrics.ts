@@ -24,10 +24,16 @@ export interface Metrics {
   readonly tlsHandshakeFailures: Counter<'reason'>;
 }
 
+/**
+ * How often the event loop's delay is sampled (prom-client's default). NOTE: Node.js's monitor records each interval
+ * of its timer whole, so `nodejs_eventloop_lag_*` read this much over the delay (idle: p50 10.2 ms, not 0.2).
+ */
+export const eventLoopResolutionMs = 10;
+
 /** Creates the metrics in a registry of their own, with Kask's names for the HTTP ones. */
 export function createMetrics(build: BuildInfo): Metrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: eventLoopResolutionMs });
   new Gauge({
     name: 'kask_build_info',
     help: 'Build information; always 1',
