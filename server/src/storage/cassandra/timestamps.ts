@@ -22,18 +22,13 @@ const spinLimitMs = 5;
  * Write timestamps in microseconds of the wall clock, with a microsecond's resolution: Cassandra keeps the write
  * with the greatest timestamp, so these must order two writes sent by two processes as they happened.
  *
- * NOTE: the driver's own generator counts microseconds within Date.now()'s millisecond, one count per process: a
- * worker that had sent three writes in a millisecond stamped its fourth above the first write of another worker a
- * moment later in the same millisecond. A POST answered 201 through one worker and a POST of the same key sent
- * through another after it lost to it: 305 of 5,000 second writes on one node, each sent after the first was
- * acknowledged. Kask's gocql stamps time.Now() in microseconds. Node.js has no such clock: this reads the monotonic
- * one, shared by every process of the machine, from its origin on the wall clock, found by watching the wall clock's
- * millisecond turn (to a tenth of a microsecond) rather than taken from Node.js's start, which a pause of the thread
- * puts off; each write's reading of the wall clock, taken in one millisecond either side of the monotonic one's,
- * checks it. A first version moved the origin on any one reading over a millisecond off: a pause of the thread
- * between its two readings (a loaded machine) moved it by up to a millisecond, 65 of 1,000 second writes were lost
- * again (CI), and two generators, one stamping some microseconds after the other, misordered 442,873 stamps of
- * 1,000,000 by up to 839 µs under load, where these misorder none.
+ * NOTE: the driver's own generator counts microseconds within Date.now()'s millisecond, one count per process, so
+ * two workers ordered their writes of one millisecond by how many each had sent: a POST answered 201 lost to one
+ * acknowledged before it through another worker (305 of 5,000 on one node; docs/clients/guarantees.md). Kask's gocql
+ * stamps time.Now() in microseconds. Node.js has no such clock: this reads the monotonic one, shared by every process
+ * of the machine, from its origin on the wall clock, found where the wall clock's millisecond turns (Node.js's own
+ * origin, read at start, is put off by a pause of the thread then); each write's reading of the wall clock, taken
+ * within one millisecond either side of the monotonic one's, checks it.
  * The driver takes only instances of its own generator classes: this one replaces its monotonic one's `next`.
  */
 export class MicrosecondTimestamps extends policies.timestampGeneration.MonotonicTimestampGenerator {
