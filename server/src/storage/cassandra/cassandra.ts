@@ -110,6 +110,11 @@ class CassandraConnection {
     return await client.execute(statement, params, options);
   }
 
+  /** Resolves once a lightweight transaction's write follows every write acknowledged before (timestamps.ts). */
+  async untilLaterMillisecond(): Promise<void> {
+    await this.#local?.timestamps.untilLaterMillisecond();
+  }
+
   /** The client and its data centre once connected; undefined before. */
   get local(): LocalClient | undefined {
     return this.#local;
@@ -358,6 +363,7 @@ class CassandraStorage implements Storage {
 
   async #execute(name: Operation | 'ping' | 'touch', operation: Operation, params: unknown[]): Promise<types.ResultSet> {
     try {
+      if (lightweightTransactions.has(operation)) await this.#connection.untilLaterMillisecond();
       const result = await this.#connection.execute(name, this.#statements[operation], params, this.#queryOptions[operation]);
       if (operation !== 'get' && operation !== 'readSerial') this.#refusing = undefined;
       return result;

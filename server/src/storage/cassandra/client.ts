@@ -46,7 +46,6 @@ function baseClientOptions(options: CassandraConnectionOptions, sslOptions: Clie
       options.username === undefined ? undefined : new auth.PlainTextAuthProvider(options.username, options.password ?? ''),
     sslOptions,
     policies: {
-      timestampGeneration: new MicrosecondTimestamps(),
       reconnection: new policies.reconnection.ExponentialReconnectionPolicy(reconnectBaseDelayMs, reconnectMaxDelayMs, false),
       // NOTE: a query still unanswered after speculative_delay_ms goes to the next node of its plan too, once: what
       // rescues the queries already sent to a node that has just gone silent, before routing puts it last
@@ -106,10 +105,14 @@ export async function connectCassandra(options: CassandraConnectionOptions): Pro
   return (await connectLocally(options)).client;
 }
 
-/** A client as connectCassandra opens it, and the data centre it serves from (`local_dc`, or the one found). */
+/**
+ * A client as connectCassandra opens it, the data centre it serves from (`local_dc`, or the one found), and the
+ * timestamps of its writes.
+ */
 export interface LocalClient {
   readonly client: Client;
   readonly localDataCentre: string;
+  readonly timestamps: MicrosecondTimestamps;
 }
 
 /** connectCassandra, telling the local data centre too. */
@@ -117,17 +120,19 @@ export async function connectLocally(options: CassandraConnectionOptions): Promi
   const sslOptions = options.tls === undefined ? undefined : await driverTlsOptions(options.tls, options.hosts);
   const localDataCenter = options.localDc ?? (await contactPointDataCentre(options, sslOptions));
   const base = baseClientOptions(options, sslOptions);
+  const timestamps = new MicrosecondTimestamps();
   const client = new Client({
     ...base,
     localDataCenter,
     policies: {
       ...base.policies,
       loadBalancing: new LocalReplicaRouting(localDataCenter),
+      timestampGeneration: timestamps,
     },
   });
   try {
     await client.connect();
-    return { client, localDataCentre: localDataCenter };
+    return { client, localDataCentre: localDataCenter, timestamps };
   } catch (error) {
     // A client whose first connection failed keeps timers and sockets; release them before a retry.
     await client.shutdown().catch(() => undefined);

@@ -112,3 +112,33 @@ describe('write timestamps', () => {
     expect(Math.floor((stamps[0] as number) / 1000)).toBe(machine.epochMs);
   });
 });
+
+describe("the millisecond of a lightweight transaction's ballot", () => {
+  // Cassandra stamps a ballot with its own clock's millisecond, times 1,000: the ballot follows a stamp s when its
+  // millisecond is later than s / 1,000.
+  it("is the next one after this machine's stamps: later than another process's stamp of the same moment", () => {
+    const machine = new Machine();
+    const [writer, other] = [new MicrosecondTimestamps(machine.clocks), new MicrosecondTimestamps(machine.clocks)];
+    const written = stampAt(machine, writer, [20.4]);
+    machine.elapsedMs = 20.41;
+    const later = other.laterMillisecond();
+    expect(later * 1000).toBeGreaterThan(written);
+    expect(later).toBe(Math.floor(machine.realMicros() / 1000) + 1);
+  });
+
+  it('is one more where the millisecond is about to turn, as another process may read the clocks a little later', () => {
+    const machine = new Machine();
+    const timestamps = new MicrosecondTimestamps(machine.clocks);
+    machine.elapsedMs = 30.98;
+    expect(timestamps.laterMillisecond()).toBe(Math.floor(machine.realMicros() / 1000) + 2);
+  });
+
+  it("is later than the process's own stamps when a burst took them beyond the clock", () => {
+    const machine = new Machine();
+    const timestamps = new MicrosecondTimestamps(machine.clocks);
+    machine.elapsedMs = 40.5;
+    let last = 0;
+    for (let i = 0; i < 3000; i += 1) last = timestamps.next();
+    expect(timestamps.laterMillisecond() * 1000).toBeGreaterThan(last);
+  });
+});
