@@ -194,9 +194,10 @@ export const configSchema = section('kask-ts configuration', {
     1,
     256,
   ),
-  v8_max_semi_space_mib: optionalInteger(
-    "MiB of each of the two semi-spaces of V8's young generation in every serving process (node's --max-semi-space-size): a smaller young generation keeps a process's memory (RSS) lower, for more and shorter minor garbage collections. A process that serves alone restarts itself with it at start, in place (the same pid); workers are started with it. Default: V8's (up to 16 MiB, 32 MiB of young generation on a 64-bit machine)",
-    1,
+  v8_max_semi_space_mib: integer(
+    "MiB of each of the two semi-spaces of V8's young generation in every serving process (node's --max-semi-space-size): a smaller young generation keeps a process's memory (RSS) lower, for more and shorter minor garbage collections. A process that serves alone restarts itself with it at start, in place (the same pid); workers are started with it. A process started with node's own --max-semi-space-size (on its command line or in NODE_OPTIONS) keeps that. 0: V8's own sizing, which on Node.js 24 grows with the heap limit (the young generation reached 128 MiB under load where that is 4 GiB, on 23 GiB of memory)",
+    8,
+    0,
     1024,
   ),
   max_key_bytes: integer(
