@@ -1,25 +1,9 @@
 import type { Config } from '../config/load.js';
 
-const semiSpaceOption = '--max-semi-space-size';
-
-/**
- * The `node` options every serving process runs with under `config`: V8's young generation, unless it is left to V8
- * or the process was started with its own size (`execArgv`, `nodeOptions`: its command line's and NODE_OPTIONS').
- */
-// NOTE: on Node.js 24, V8 sizes the young generation from the heap limit: up to 128 MiB where that is 4 GiB. At 1,000
-// requests/s on Cassandra a process's RSS grew to 197-241 MiB by default, 137 MiB with 8 MiB semi-spaces, its p99
-// within the rounds' noise (docs/benchmarks.md).
-export function servingNodeOptions(
-  config: Pick<Config, 'v8_max_semi_space_mib'>,
-  execArgv: readonly string[] = process.execArgv,
-  nodeOptions = process.env.NODE_OPTIONS ?? '',
-): string[] {
+/** The `node` options every serving process runs with under `config`: V8's young generation, when it is set. */
+export function servingNodeOptions(config: Pick<Config, 'v8_max_semi_space_mib'>): string[] {
   const mib = config.v8_max_semi_space_mib;
-  // V8 takes `--max_semi_space_size` and `--max-semi-space-size`, with `=` or before its value.
-  const ownSize = [...execArgv, ...nodeOptions.split(/\s+/)].some(
-    (option) => option.split('=')[0]?.replaceAll('_', '-') === semiSpaceOption,
-  );
-  return mib === 0 || ownSize ? [] : [`${semiSpaceOption}=${mib}`];
+  return mib === undefined ? [] : [`--max-semi-space-size=${mib}`];
 }
 
 /** Those of `options` that a process started with `execArgv` lacks. */

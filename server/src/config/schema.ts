@@ -194,10 +194,9 @@ export const configSchema = section('kask-ts configuration', {
     1,
     256,
   ),
-  v8_max_semi_space_mib: integer(
-    "MiB of each of the two semi-spaces of V8's young generation in every serving process (node's --max-semi-space-size): a smaller young generation keeps a process's memory (RSS) lower, for more and shorter minor garbage collections. A process that serves alone restarts itself with it at start, in place (the same pid); workers are started with it. A process started with node's own --max-semi-space-size (on its command line or in NODE_OPTIONS) keeps that. 0: V8's own sizing, which on Node.js 24 grows with the heap limit (the young generation reached 128 MiB under load where that is 4 GiB, on 23 GiB of memory)",
-    8,
-    0,
+  v8_max_semi_space_mib: optionalInteger(
+    "MiB of each of the two semi-spaces of V8's young generation in every serving process (node's --max-semi-space-size): a smaller young generation keeps a process's memory (RSS) lower, for more and shorter minor garbage collections (8: 137-169 MiB at 1,000 requests/s on Cassandra against 189-241). A process that serves alone restarts itself with it at start, in place (the same pid): a SIGHUP (a reload) sent while it restarts, in its first half second, ends it. Workers are started with it. Default: V8's own sizing, which on Node.js 24 grows with the heap limit (the young generation reached 128 MiB under load where that is 4 GiB, on 23 GiB of memory)",
+    1,
     1024,
   ),
   max_key_bytes: integer(
