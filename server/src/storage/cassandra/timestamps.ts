@@ -15,6 +15,9 @@ const strayMs = 0.05;
 // Finding the origin spins the thread until the wall clock's millisecond turns (at most a millisecond): at start, and
 // after the wall clock is set, at most this often.
 const findAgainAfterMs = 1000;
+// A conditional write waits for a later millisecond at most this long: after the wall clock is set back, the stamps
+// stay ahead of it until it catches up, and waiting for that would hold every conditional write as long.
+const longestWaitMs = 2;
 // The longest a turn of the spin may take for the turn it sees to count: a longer one was paused.
 const spinStepMs = 0.005;
 const spinLimitMs = 5;
@@ -59,11 +62,13 @@ export class MicrosecondTimestamps extends policies.timestampGeneration.Monotoni
 
   /**
    * The first millisecond of the wall clock in which a timestamp that Cassandra takes from its own clock in whole
-   * milliseconds is greater than every timestamp given so far by this generator, or by another process's on this machine.
+   * milliseconds is greater than every timestamp given so far by this generator, or by another process's on this
+   * machine; but at most two after the wall clock's reading now, which a wall clock set back puts behind the stamps.
    */
   laterMillisecond(): number {
     const nowMs = this.#originMs + this.#clocks.monotonicMs() + strayMs;
-    return Math.floor(Math.max(nowMs, this.#last / 1000)) + 1;
+    const later = Math.floor(Math.max(nowMs, this.#last / 1000)) + 1;
+    return Math.min(later, this.#clocks.wallMs() + longestWaitMs);
   }
 
   /**
@@ -72,8 +77,8 @@ export class MicrosecondTimestamps extends policies.timestampGeneration.Monotoni
    * NOTE: a lightweight transaction's write carries its Paxos ballot's timestamp, which Cassandra takes from its own
    * clock in whole milliseconds, not the client's: sent within the millisecond of a plain write's timestamp, it lost to
    * that write however much later it came, though it was applied (12 of 300 compareAndSets after a set, 10 of 300
-   * adds after a delete; the driver's timestamps lost the second kind too). Waiting for the next millisecond, at most
-   * one, orders it after every write acknowledged before it on this machine's clock.
+   * adds after a delete; the driver's timestamps lost the second kind too). Waiting for the next millisecond orders
+   * it after every write acknowledged before it on this machine's clock.
    */
   async untilLaterMillisecond(): Promise<void> {
     const later = this.laterMillisecond();
