@@ -12,6 +12,7 @@ import { stringify } from 'yaml';
 import { freePort } from '../../test-support/free-port.js';
 import { runCommand } from './command.js';
 import { generateLoad, type LoadPlan, type StreamResult } from './constant-rate.js';
+import { allowedCores, type CpuLayout, pinTree, separateLayout } from './cpu-layout.js';
 import { type OptionValues, parseValues, positive, UsageError } from './options.js';
 import { repoRoot } from './paths.js';
 import { populate } from './populate.js';
@@ -37,6 +38,8 @@ kask-ts embedded with workers, without and with rate limits, rounds alternating 
   --scale X            every flood rate and limit times X    (1)
   --connections N      wrk connections of the cost part      (64)
   --keys N             sessions stored before the runs       (10000)
+  --pin                the servers' processes on half the cores, the load generators on the others, as
+                       a flood comes from other machines (without it every core is shared)
   --help
 `;
 
@@ -48,6 +51,7 @@ interface FloodOptions {
   readonly scale: number;
   readonly connections: number;
   readonly keys: number;
+  readonly pin: boolean;
 }
 
 function parse(argv: readonly string[]): FloodOptions | 'help' {
@@ -57,6 +61,7 @@ function parse(argv: readonly string[]): FloodOptions | 'help' {
     workers: { type: 'string' },
     scale: { type: 'string' },
     connections: { type: 'string' },
+    pin: { type: 'boolean' },
   });
   if (values.help) return 'help';
   const value = (name: string, fallback: string) => (values[name] as string | undefined) ?? fallback;
@@ -72,7 +77,16 @@ function parse(argv: readonly string[]): FloodOptions | 'help' {
     scale,
     connections: positive('--connections', value('connections', '64')),
     keys: positive('--keys', value('keys', '10000')),
+    pin: values.pin === true,
   };
+}
+
+/** Under --pin, the servers' cores and the load generators'; the generators are this process's threads. */
+function pinnedLayout(): CpuLayout {
+  const cores = allowedCores();
+  const layout = separateLayout(cores, Math.floor(cores.length / 2));
+  if (layout === undefined) throw new UsageError(`--pin: ${cores.length} core(s) cannot be split between servers and generators`);
+  return layout;
 }
 
 // NOTE: Wikimedia's load per data centre (T408935, late 2025): about 1.75k GET/s and 550 POST/s, 60% of the
@@ -334,6 +348,9 @@ async function populated(server: Server, keys: number): Promise<Server> {
 
 runCommand('bench:flood', usage, parse, async (options) => {
   if (options.parts.includes('cost')) ensureWrk(true);
+  const layout = options.pin ? pinnedLayout() : undefined;
+  // Before any server starts, so that only this process's threads (and the generators' threads it starts) move.
+  const unpin = layout === undefined ? undefined : pinTree(process.pid, layout.rest);
   const temporary = temporaryDirectory('kask-bench-flood-');
   const servers: Server[] = [];
   const started = async (
@@ -343,9 +360,15 @@ runCommand('bench:flood', usage, parse, async (options) => {
   ) => {
     const server = await start(name, temporary.path, options.workers, namespaces, isolated);
     servers.push(server);
+    if (layout !== undefined) pinTree(server.process.pid, layout.server);
     return populated(server, options.keys);
   };
   try {
+    if (layout !== undefined) {
+      process.stdout.write(
+        `--pin: the servers' processes on core(s) ${layout.server}, the load generators on ${layout.rest}\n\n`,
+      );
+    }
     const without = await started('without limits', { sessions, anonymous_sessions: anonymous });
     const lines: string[] = [];
     if (options.parts.includes('cost')) {
@@ -381,5 +404,6 @@ runCommand('bench:flood', usage, parse, async (options) => {
   } finally {
     await Promise.all(servers.map((server) => server.process.stop()));
     temporary.remove();
+    unpin?.();
   }
 });
