@@ -3,11 +3,12 @@
 import { rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
+import { pinTree } from './cpu-layout.js';
 import { type OperationSummary, p99BySecond, productionTargets, summarise, wikimediaMix } from './open-model.js';
 import type { BenchOptions } from './options.js';
 import { populate } from './populate.js';
 import { watchResources } from './processes.js';
-import { chooseTargets, localStorageNode } from './run.js';
+import { chooseTargets, cpuLayoutFor, localStorageNode, pinNode } from './run.js';
 import { type ServerView, scrape, serverView } from './server-metrics.js';
 import type { HttpTarget, RunningTarget } from './targets.js';
 import { temporaryDirectory } from './temporary-directory.js';
@@ -80,13 +81,19 @@ export async function runProduction(options: BenchOptions, production: Productio
   const storageNode = localStorageNode({ ...options }, { http: targets, storage: [] }, notes);
   const workload = workloadNamed('mix');
   const workers = options.workers[0] ?? 1;
+  // --pin: as where Cassandra has hosts of its own and a server's pod its own cores, every target on the same ones.
+  const layout = options.pin ? cpuLayoutFor(workers, storageNode, notes, 'vegeta') : undefined;
+  const unpinNode = layout === undefined || storageNode === undefined ? undefined : pinNode(storageNode, layout, notes);
   const directory = temporaryDirectory('kask-bench-production-');
   const prepared = new Map<HttpTarget, Prepared>();
   const rounds: ProductionRound[] = [];
   try {
     // A restarted target listens on another port: its targets file is written anew at every start.
     const start = async (target: HttpTarget, targetsPath: string): Promise<RunningTarget> => {
-      const server = await target.start(workload, workers);
+      const started = await target.start(workload, workers);
+      // A server the benchmark did not start (--url) gets its own cores back when it is done with.
+      const unpin = layout === undefined || started.pid === undefined ? undefined : pinTree(started.pid, layout.server);
+      const server = unpin === undefined ? started : { ...started, stop: () => started.stop().finally(unpin) };
       prepared.set(target, { server, targetsPath });
       writeTargets(targetsPath, productionTargets(wikimediaMix, options.keys, `${server.origin}${server.basePath}`));
       return server;
@@ -113,6 +120,7 @@ export async function runProduction(options: BenchOptions, production: Productio
           ratePerSecond: rate,
           seconds,
           resultsPath,
+          cores: layout?.rest,
         });
         const resources = watch?.stop();
         const server = serverView(before, await scrape(entry.server.origin), (performance.now() - startedAt) / 1000);
@@ -175,6 +183,7 @@ export async function runProduction(options: BenchOptions, production: Productio
           ratePerSecond: rate,
           seconds: options.warmupSeconds * workers,
           resultsPath: join(directory.path, 'warmup.gob'),
+          cores: layout?.rest,
         });
       }
       for (let round = 1; round <= production.rounds; round++) {
@@ -184,6 +193,7 @@ export async function runProduction(options: BenchOptions, production: Productio
   } finally {
     for (const { server } of prepared.values()) await server.stop();
     directory.remove();
+    unpinNode?.();
   }
   if (targets.some((target) => !restartable(target)) && production.coldSeconds > 0) {
     notes.push('Cold rounds are measured on targets the benchmark starts on Cassandra only (a --url server is not restarted).');

@@ -358,7 +358,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
 }
 
 /** Pins the Cassandra node to the cores the server does not use; a node that cannot be moved is noted, and shared. */
-function pinNode(node: number, layout: CpuLayout, notes: string[]): (() => void) | undefined {
+export function pinNode(node: number, layout: CpuLayout, notes: string[]): (() => void) | undefined {
   try {
     return pinTree(node, layout.rest);
   } catch (error) {
@@ -368,10 +368,15 @@ function pinNode(node: number, layout: CpuLayout, notes: string[]): (() => void)
 }
 
 /** Where `workers` server processes run under --pin (noted for the report), or none when no core would be left. */
-function cpuLayoutFor(workers: number, storageNode: number | undefined, notes: string[]): CpuLayout | undefined {
+export function cpuLayoutFor(
+  workers: number,
+  storageNode: number | undefined,
+  notes: string[],
+  generator = 'wrk',
+): CpuLayout | undefined {
   const cores = allowedCores();
   const layout = separateLayout(cores, workers);
-  const others = storageNode === undefined ? 'wrk' : 'wrk and the Cassandra node';
+  const others = storageNode === undefined ? generator : `${generator} and the Cassandra node`;
   notes.push(
     layout === undefined
       ? `--pin: ${workers} server process(es) would leave none of the ${cores.length} cores to ${others}: every core is shared.`
