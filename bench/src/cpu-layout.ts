@@ -38,9 +38,9 @@ export function allowedCores(): number[] {
   return list === undefined ? [] : coresIn(list);
 }
 
-/** The first `serverProcesses` cores for the server, the others for the rest; none when no core would be left. */
+/** The first `serverProcesses` cores for the server, the others for the rest; none when either would get none. */
 export function separateLayout(cores: readonly number[], serverProcesses: number): CpuLayout | undefined {
-  if (cores.length <= serverProcesses) return undefined;
+  if (serverProcesses < 1 || cores.length <= serverProcesses) return undefined;
   return { server: cores.slice(0, serverProcesses).join(','), rest: cores.slice(serverProcesses).join(',') };
 }
 

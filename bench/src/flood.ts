@@ -51,7 +51,8 @@ interface FloodOptions {
   readonly scale: number;
   readonly connections: number;
   readonly keys: number;
-  readonly pin: boolean;
+  /** --pin: the servers' cores and the load generators'. */
+  readonly layout: CpuLayout | undefined;
 }
 
 function parse(argv: readonly string[]): FloodOptions | 'help' {
@@ -77,7 +78,7 @@ function parse(argv: readonly string[]): FloodOptions | 'help' {
     scale,
     connections: positive('--connections', value('connections', '64')),
     keys: positive('--keys', value('keys', '10000')),
-    pin: values.pin === true,
+    layout: values.pin === true ? pinnedLayout() : undefined,
   };
 }
 
@@ -348,9 +349,9 @@ async function populated(server: Server, keys: number): Promise<Server> {
 
 runCommand('bench:flood', usage, parse, async (options) => {
   if (options.parts.includes('cost')) ensureWrk(true);
-  const layout = options.pin ? pinnedLayout() : undefined;
+  const { layout } = options;
   // Before any server starts, so that only this process's threads (and the generators' threads it starts) move.
-  const unpin = layout === undefined ? undefined : pinTree(process.pid, layout.rest);
+  const unpins = layout === undefined ? [] : [pinTree(process.pid, layout.rest)];
   const temporary = temporaryDirectory('kask-bench-flood-');
   const servers: Server[] = [];
   const started = async (
@@ -360,7 +361,7 @@ runCommand('bench:flood', usage, parse, async (options) => {
   ) => {
     const server = await start(name, temporary.path, options.workers, namespaces, isolated);
     servers.push(server);
-    if (layout !== undefined) pinTree(server.process.pid, layout.server);
+    if (layout !== undefined) unpins.push(pinTree(server.process.pid, layout.server));
     return populated(server, options.keys);
   };
   try {
@@ -404,6 +405,6 @@ runCommand('bench:flood', usage, parse, async (options) => {
   } finally {
     await Promise.all(servers.map((server) => server.process.stop()));
     temporary.remove();
-    unpin?.();
+    for (const unpin of unpins) unpin();
   }
 });

@@ -76,9 +76,11 @@ Options (environment variable in brackets):
   --url URL               also measure a Kask-compatible server at URL (its session route, e.g.
                           http://127.0.0.1:8080/v1/); repeatable            [KASK_BENCH_URL]
   --no-storage-ceilings   skip the storage ceilings
-  --pin                   give the server's processes (and the storage ceiling's) cores of their own, and
-                          wrk and a local Cassandra node the others, as where Cassandra has hosts of
-                          its own; only where a core is left over                 [KASK_BENCH_PIN=1]
+  --pin                   give each target's processes (a --url server's too, found by its port; a
+                          storage ceiling's) as many cores of their own as --workers, and wrk or vegeta
+                          and a local Cassandra node (the one on --cassandra-host's port, whoever started
+                          it) the others, as where Cassandra has hosts of its own; only where a core is
+                          left over; each is put back after                       [KASK_BENCH_PIN=1]
   --json FILE             also write every measurement as JSON
   --smoke                 a tiny run (1 s runs, 8 connections, the mix, 200 keys) that fails unless every run
                           answered with only the expected statuses; never judges speed

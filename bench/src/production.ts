@@ -3,12 +3,11 @@
 import { rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { pinTree } from './cpu-layout.js';
 import { type OperationSummary, p99BySecond, productionTargets, summarise, wikimediaMix } from './open-model.js';
 import type { BenchOptions } from './options.js';
 import { populate } from './populate.js';
 import { watchResources } from './processes.js';
-import { chooseTargets, cpuLayoutFor, localStorageNode, pinNode } from './run.js';
+import { chooseTargets, cpuLayoutFor, localStorageNode, pinNode, pinnedTarget } from './run.js';
 import { type ServerView, scrape, serverView } from './server-metrics.js';
 import type { HttpTarget, RunningTarget } from './targets.js';
 import { temporaryDirectory } from './temporary-directory.js';
@@ -90,10 +89,7 @@ export async function runProduction(options: BenchOptions, production: Productio
   try {
     // A restarted target listens on another port: its targets file is written anew at every start.
     const start = async (target: HttpTarget, targetsPath: string): Promise<RunningTarget> => {
-      const started = await target.start(workload, workers);
-      // A server the benchmark did not start (--url) gets its own cores back when it is done with.
-      const unpin = layout === undefined || started.pid === undefined ? undefined : pinTree(started.pid, layout.server);
-      const server = unpin === undefined ? started : { ...started, stop: () => started.stop().finally(unpin) };
+      const server = pinnedTarget(target.name, await target.start(workload, workers), layout, notes);
       prepared.set(target, { server, targetsPath });
       writeTargets(targetsPath, productionTargets(wikimediaMix, options.keys, `${server.origin}${server.basePath}`));
       return server;

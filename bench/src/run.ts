@@ -216,6 +216,7 @@ async function startTargets(
   workers: number,
   options: BenchOptions,
   layout: CpuLayout | undefined,
+  notes: string[],
 ): Promise<Map<HttpTarget, RunningTarget | Error>> {
   const running = new Map<HttpTarget, RunningTarget | Error>();
   for (const target of targets) {
@@ -223,9 +224,7 @@ async function startTargets(
       log(`starting ${target.name} (${workload.name}, workers ${workers})`);
       const started = await target.start(workload, workers);
       running.set(target, started);
-      // A server the benchmark did not start (--url) gets its own cores back when it is done with.
-      const unpin = layout === undefined || started.pid === undefined ? undefined : pinTree(started.pid, layout.server);
-      const server = unpin === undefined ? started : { ...started, stop: () => started.stop().finally(unpin) };
+      const server = pinnedTarget(target.name, started, layout, notes);
       running.set(target, server);
       const statuses = await populate(server, workload, options.keys);
       const stored = statuses['201'] ?? 0;
@@ -261,7 +260,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
     const unpinNode = layout === undefined || storageNode === undefined ? undefined : pinNode(storageNode, layout, notes);
     try {
       for (const workload of options.workloads) {
-        const running = await startTargets(targets.http, workload, workers, options, layout);
+        const running = await startTargets(targets.http, workload, workers, options, layout, notes);
         try {
           for (const connections of options.connections) {
             for (const target of targets.http) {
@@ -357,6 +356,27 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
   return { startedAt, machine: machineDescription(), cores: os.availableParallelism(), options, notes, measurements };
 }
 
+/**
+ * `server` with its processes on the layout's server cores, put back when it stops (a server the benchmark did not
+ * start, --url, gets its own cores back); one that cannot be found (not on this machine, or not this user's) or
+ * moved is noted, and shares every core.
+ */
+export function pinnedTarget(name: string, server: RunningTarget, layout: CpuLayout | undefined, notes: string[]): RunningTarget {
+  if (layout === undefined) return server;
+  const note = (why: string) => {
+    const line = `--pin: ${name} shared every core: ${why}.`;
+    if (!notes.includes(line)) notes.push(line);
+    return server;
+  };
+  if (server.pid === undefined) return note('its process could not be found by the port it listens on');
+  try {
+    const unpin = pinTree(server.pid, layout.server);
+    return { ...server, stop: () => server.stop().finally(unpin) };
+  } catch (error) {
+    return note((error as Error).message);
+  }
+}
+
 /** Pins the Cassandra node to the cores the server does not use; a node that cannot be moved is noted, and shared. */
 export function pinNode(node: number, layout: CpuLayout, notes: string[]): (() => void) | undefined {
   try {
@@ -380,7 +400,7 @@ export function cpuLayoutFor(
   notes.push(
     layout === undefined
       ? `--pin: ${workers} server process(es) would leave none of the ${cores.length} cores to ${others}: every core is shared.`
-      : `--pin, ${workers} server process(es): the server's processes (or the storage ceiling's) on core(s) ${layout.server}, ${others} on ${layout.rest}.`,
+      : `--pin: the measured processes (each target's, or a storage ceiling's) on ${workers} core(s), ${layout.server}, as --workers says; ${others} on ${layout.rest}.`,
   );
   return layout;
 }

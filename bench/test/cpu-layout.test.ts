@@ -25,11 +25,12 @@ describe('the CPU layout of --pin', () => {
     expect(allowedCores().length).toBeGreaterThan(0);
   });
 
-  it("gives the server's processes the first cores and the rest the others, only when a core is left over", () => {
+  it("gives the server's processes the first cores and the rest the others, only when each gets at least one", () => {
     expect(separateLayout([0, 1], 1)).toEqual({ server: '0', rest: '1' });
     expect(separateLayout([2, 3, 4, 5], 2)).toEqual({ server: '2,3', rest: '4,5' });
     expect(separateLayout([0, 1], 2)).toBeUndefined();
     expect(separateLayout([0], 1)).toBeUndefined();
+    expect(separateLayout([0], 0)).toBeUndefined();
   });
 
   it('pins every thread of a process and of its children, and puts each back', async () => {
