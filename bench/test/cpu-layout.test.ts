@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
 import { allowedCores, coresIn, pinTree, separateLayout } from '../src/cpu-layout.js';
 import { benchCompiled } from '../src/paths.js';
+import { pinnedTarget } from '../src/run.js';
 
 /** A Node.js process running `code`, its output ignored. */
 const nodeRunning = (code: string) => spawn(process.execPath, ['-e', code], { stdio: 'ignore' });
@@ -108,6 +109,49 @@ describe('the CPU layout of --pin', () => {
       expect(process.listenerCount('SIGINT')).toBe(handlers);
     } finally {
       sleeper.kill();
+    }
+  });
+
+  it('pins a target while it is measured and puts it back when it stops; one it cannot find or move shares, noted', async () => {
+    const cores = allowedCores();
+    if (cores.length < 2) expect.fail('this test needs 2 cores to tell a pin from no pin');
+    const layout = { server: String(cores[0]), rest: cores.slice(1).join(',') };
+    const server = nodeRunning('setTimeout(() => {}, 5000)');
+    const gone = nodeRunning('');
+    const goneExited = once(gone, 'exit');
+    try {
+      await sleep(300);
+      await goneExited;
+      const pid = server.pid as number;
+      const before = new Set(threadAffinities(pid));
+      let stopped = false;
+      const target = {
+        origin: 'http://127.0.0.1:1',
+        basePath: '/',
+        pid,
+        stop: async () => {
+          stopped = true;
+        },
+      };
+      const notes: string[] = [];
+      const pinned = pinnedTarget('a server', target, layout, notes);
+      expect(new Set(threadAffinities(pid))).toEqual(new Set([layout.server]));
+      await pinned.stop();
+      expect(stopped).toBe(true);
+      expect(new Set(threadAffinities(pid))).toEqual(before);
+      expect(notes).toEqual([]);
+
+      expect(pinnedTarget('a --url elsewhere', { ...target, pid: undefined }, layout, notes)).toEqual({
+        ...target,
+        pid: undefined,
+      });
+      expect(pinnedTarget('an exited server', { ...target, pid: gone.pid as number }, layout, notes).pid).toBe(gone.pid);
+      expect(notes).toHaveLength(2);
+      expect(notes[0]).toMatch(/^--pin: a --url elsewhere shared every core: its process could not be found/);
+      expect(notes[1]).toMatch(/^--pin: an exited server shared every core: taskset could not pin/);
+      expect(pinnedTarget('a server', target, undefined, notes)).toBe(target);
+    } finally {
+      server.kill();
     }
   });
 });
